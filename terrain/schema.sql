@@ -1,0 +1,135 @@
+-- Terrain's database schema: anonymised activity data only.
+-- No names, dates of birth, phone numbers, addresses, free text or stable person
+-- identifiers: people appear only as counts or as rows with coarse attributes.
+-- Categories are ENUM types so that a wrong value is refused at insert and stored compactly.
+
+CREATE TYPE site_type AS ENUM ('camp', 'shelter', 'day_centre', 'emergency_shelter', 'mobile_team', 'squat');
+CREATE TYPE population_focus AS ENUM ('minors', 'girls', 'adults', 'mixed');
+CREATE TYPE activity AS ENUM ('medical', 'mental_health', 'social', 'legal');
+CREATE TYPE visit_kind AS ENUM ('new', 'follow_up');
+CREATE TYPE age_band AS ENUM ('0-14', '15-17', '18-24', '25-34', '35+', 'unknown');
+CREATE TYPE sex AS ENUM ('F', 'M', 'X');
+CREATE TYPE yes_no_unknown AS ENUM ('yes', 'no', 'unknown');
+CREATE TYPE diagnosis_group AS ENUM (
+    'respiratory_infection', 'skin_infection_scabies', 'trauma_violence', 'hypothermia_frostbite',
+    'mental_health', 'digestive', 'acute_diarrhoea', 'chronic_disease', 'dental',
+    'musculoskeletal', 'foot_wounds', 'eye_ear', 'urinary_genital', 'pregnancy_care',
+    'sexual_violence', 'suspected_measles', 'tuberculosis_suspected', 'fever_other',
+    'vaccination_check', 'other');
+CREATE TYPE health_coverage AS ENUM ('none', 'AME', 'PUMa_CSS', 'unknown');
+CREATE TYPE place_type AS ENUM ('street', 'squat', 'camp');
+CREATE TYPE vigilance_colour AS ENUM ('green', 'yellow', 'orange', 'red');
+-- The préfecture's declared "plan grand froid" level, stored as declared (never derived
+-- from temperature). Ordered from least to most severe.
+CREATE TYPE plan_level AS ENUM ('veille_saisonniere', 'grand_froid', 'tres_grand_froid', 'froid_extreme');
+CREATE TYPE area_kind AS ENUM ('city', 'departement');
+
+CREATE TABLE metadata (
+    id              INTEGER PRIMARY KEY CHECK (id = 1),
+    dataset_name    VARCHAR NOT NULL CHECK (length(dataset_name) > 0),
+    is_synthetic    BOOLEAN NOT NULL,
+    data_as_of      DATE NOT NULL,
+    schema_version  INTEGER NOT NULL CHECK (schema_version >= 1),
+    created_at      TIMESTAMP NOT NULL
+);
+
+CREATE TABLE sites (
+    site_id          VARCHAR PRIMARY KEY CHECK (regexp_full_match(site_id, '[a-z][a-z0-9_]{1,62}')),
+    name             VARCHAR NOT NULL CHECK (length(name) BETWEEN 2 AND 120),
+    city             VARCHAR NOT NULL CHECK (length(city) BETWEEN 2 AND 80),
+    commune_code     VARCHAR NOT NULL CHECK (regexp_full_match(commune_code, '[0-9]{5}|2[AB][0-9]{3}')),
+    departement      VARCHAR NOT NULL CHECK (regexp_full_match(departement, '[0-9]{2}|2[AB]')),
+    site_type        site_type NOT NULL,
+    -- Exact location: shown to programme managers only (see terrain/disclosure.py).
+    latitude         DOUBLE NOT NULL CHECK (latitude BETWEEN 41.0 AND 51.5),
+    longitude        DOUBLE NOT NULL CHECK (longitude BETWEEN -5.5 AND 10.0),
+    bed_capacity     INTEGER CHECK (bed_capacity BETWEEN 0 AND 2000),
+    population_focus population_focus NOT NULL,
+    opened           DATE NOT NULL,
+    closed           DATE,
+    CHECK (closed IS NULL OR closed >= opened),
+    CHECK (starts_with(commune_code, departement)),
+    CHECK (site_type NOT IN ('shelter', 'emergency_shelter') OR bed_capacity > 0)
+);
+
+CREATE TABLE shelter_nights (
+    site_id             VARCHAR NOT NULL REFERENCES sites (site_id),
+    night               DATE NOT NULL,
+    beds_available      INTEGER NOT NULL CHECK (beds_available BETWEEN 0 AND 2000),
+    beds_occupied       INTEGER NOT NULL CHECK (beds_occupied >= 0),
+    turned_away         INTEGER NOT NULL CHECK (turned_away >= 0),
+    turned_away_minors  INTEGER NOT NULL CHECK (turned_away_minors >= 0),
+    turned_away_girls   INTEGER NOT NULL CHECK (turned_away_girls >= 0),
+    PRIMARY KEY (site_id, night),
+    -- Overflow nights (mattresses on the floor) happen; more than twice the beds does not.
+    CHECK (beds_occupied <= 2 * beds_available),
+    CHECK (turned_away_minors <= turned_away),
+    CHECK (turned_away_girls <= turned_away)
+);
+
+-- One row per consultation. No identifier: a row cannot be linked to a person.
+CREATE TABLE consultations (
+    consulted_on        DATE NOT NULL,
+    site_id             VARCHAR NOT NULL,
+    activity            activity NOT NULL,
+    visit               visit_kind NOT NULL,
+    age_band            age_band NOT NULL,
+    sex                 sex NOT NULL,
+    unaccompanied_minor yes_no_unknown NOT NULL,
+    diagnosis_group     diagnosis_group NOT NULL,
+    health_coverage     health_coverage NOT NULL,
+    referred            BOOLEAN NOT NULL,
+    -- An unaccompanied minor is under 18 or of unknown/contested age, never a known adult.
+    CHECK (unaccompanied_minor <> 'yes' OR age_band IN ('0-14', '15-17', 'unknown'))
+);
+
+CREATE TABLE outreach (
+    visited_on      DATE NOT NULL,
+    team_id         VARCHAR NOT NULL REFERENCES sites (site_id),
+    place_type      place_type NOT NULL,
+    people_reached  INTEGER NOT NULL CHECK (people_reached BETWEEN 0 AND 5000),
+    PRIMARY KEY (visited_on, team_id, place_type)
+);
+
+CREATE TABLE vaccination_campaigns (
+    campaign_id      VARCHAR PRIMARY KEY CHECK (regexp_full_match(campaign_id, '[a-z0-9_-]{2,64}')),
+    antigen          VARCHAR NOT NULL CHECK (antigen IN ('measles', 'mmr', 'dtp', 'hepatitis_b', 'influenza', 'covid19')),
+    starts           DATE NOT NULL,
+    ends             DATE NOT NULL,
+    target_ages      VARCHAR NOT NULL,
+    -- The target population of a mobile population is uncertain: coverage is a range.
+    population_low   INTEGER NOT NULL CHECK (population_low > 0),
+    population_high  INTEGER NOT NULL,
+    CHECK (ends >= starts),
+    CHECK (population_high >= population_low)
+);
+
+CREATE TABLE vaccinations (
+    vaccinated_on  DATE NOT NULL,
+    site_id        VARCHAR NOT NULL REFERENCES sites (site_id),
+    campaign_id    VARCHAR REFERENCES vaccination_campaigns (campaign_id),
+    antigen        VARCHAR NOT NULL CHECK (antigen IN ('measles', 'mmr', 'dtp', 'hepatitis_b', 'influenza', 'covid19')),
+    age_band       age_band NOT NULL,
+    doses          INTEGER NOT NULL CHECK (doses BETWEEN 1 AND 10000),
+    PRIMARY KEY (vaccinated_on, site_id, antigen, age_band)
+);
+
+CREATE TABLE weather_daily (
+    city        VARCHAR NOT NULL,
+    day         DATE NOT NULL,
+    tmin_c      DOUBLE NOT NULL CHECK (tmin_c BETWEEN -40 AND 45),
+    tmax_c      DOUBLE NOT NULL CHECK (tmax_c BETWEEN -35 AND 50),
+    vigilance   vigilance_colour NOT NULL,
+    PRIMARY KEY (city, day),
+    CHECK (tmin_c <= tmax_c)
+);
+
+CREATE TABLE winter_plan (
+    area        VARCHAR NOT NULL,
+    area_kind   area_kind NOT NULL,
+    starts      DATE NOT NULL,
+    ends        DATE NOT NULL,
+    level       plan_level NOT NULL,
+    PRIMARY KEY (area, starts),
+    CHECK (ends >= starts)
+);
