@@ -1,0 +1,36 @@
+# Two commands do everything on a new machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DB ?= $(or $(TERRAIN_DB),data/terrain.duckdb)
+PORT ?= 8501
+
+.PHONY: run test demo bench load clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(DB): | $(VENV)/.installed
+	$(PY) -m terrain demo --out $(DB)
+
+demo: $(VENV)/.installed
+	$(PY) -m terrain demo --out $(DB)
+
+run: $(VENV)/.installed $(DB)
+	TERRAIN_DB=$(DB) $(PY) -m streamlit run dashboard.py --server.port $(PORT) --browser.gatherUsageStats false
+
+test: $(VENV)/.installed-dev
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.installed-dev
+	$(PY) -m terrain bench
+
+clean:
+	rm -rf $(VENV) tests/artifacts

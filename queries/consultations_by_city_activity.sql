@@ -1,0 +1,17 @@
+-- name: consultations_by_city_activity
+-- Consultations in a period, per city and activity (the Overview's headline figures).
+-- params: start, end, cities
+-- level: city
+-- grain: none
+-- counts: consultations
+-- lines: city; activity
+SELECT
+    s.city,
+    c.activity::VARCHAR AS activity,
+    count(*) AS consultations
+FROM consultations AS c
+JOIN sites AS s USING (site_id)
+WHERE c.consulted_on BETWEEN $start AND $end
+  AND (len($cities) = 0 OR s.city IN $cities)
+GROUP BY ALL
+ORDER BY s.city, activity

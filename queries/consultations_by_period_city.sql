@@ -1,0 +1,17 @@
+-- name: consultations_by_period_city
+-- Consultations per period (week or month) and city, for the Overview's trend chart.
+-- params: start, end, grain, cities
+-- level: city
+-- grain: $grain
+-- counts: consultations
+-- lines: period; city
+SELECT
+    date_trunc($grain, c.consulted_on)::DATE AS period,
+    s.city,
+    count(*) AS consultations
+FROM consultations AS c
+JOIN sites AS s USING (site_id)
+WHERE c.consulted_on BETWEEN $start AND $end
+  AND (len($cities) = 0 OR s.city IN $cities)
+GROUP BY ALL
+ORDER BY period, s.city

@@ -1,0 +1,24 @@
+-- name: shelter_nights_by_city
+-- Shelter use in a period, per city: bed-nights occupied and available, nights at or over
+-- capacity, people turned away for lack of a place (minors and girls among them).
+-- params: start, end, cities
+-- level: city
+-- grain: none
+-- counts: bed_nights_occupied, turned_away, turned_away_minors, turned_away_girls
+-- lines: *
+-- rates: occupancy_rate = bed_nights_occupied / bed_nights_available
+SELECT
+    s.city,
+    sum(n.beds_occupied) AS bed_nights_occupied,
+    sum(n.beds_available) AS bed_nights_available,
+    sum(n.beds_occupied) / nullif(sum(n.beds_available), 0) AS occupancy_rate,
+    count(*) FILTER (WHERE n.beds_occupied >= n.beds_available AND n.beds_available > 0) AS nights_at_capacity,
+    sum(n.turned_away) AS turned_away,
+    sum(n.turned_away_minors) AS turned_away_minors,
+    sum(n.turned_away_girls) AS turned_away_girls
+FROM shelter_nights AS n
+JOIN sites AS s USING (site_id)
+WHERE n.night BETWEEN $start AND $end
+  AND (len($cities) = 0 OR s.city IN $cities)
+GROUP BY s.city
+ORDER BY s.city

@@ -1,0 +1,358 @@
+"""Streamlit glue shared by dashboard.py and the pages: connection, cached queries, the
+signed-in user, the page frame (access check, banners, language), filters and tables.
+
+Pages stay thin: they call `page_setup`, read filters, call `query`, and hand frames to
+chart helpers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+import streamlit as st
+
+from terrain import auth, disclosure, exports, filters as flt, i18n, queries, roles, store
+
+USER_KEY = "terrain_user"
+LANG_KEY = "terrain_lang"
+
+
+# --- data -------------------------------------------------------------------------------
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _connection(path: str, version: str):
+    # One read-only connection per version of the file; a swapped-in file has a new version,
+    # so the next rerun opens it while sessions still reading the old one finish.
+    return store.open_readonly(Path(path))
+
+
+def data_version() -> str:
+    return store.data_version(store.db_path())
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _run_cached(name: str, params: dict, role: str, audience: str, version: str) -> pd.DataFrame:
+    cursor = _connection(str(store.db_path()), version).cursor()
+    try:
+        return queries.run(cursor, name, params, role=role, audience=audience)
+    finally:
+        cursor.close()
+
+
+def query(name: str, audience: str = "internal", **params: Any) -> pd.DataFrame:
+    """Run a named query for the signed-in user's role (cached per data version)."""
+    role = current_role()
+    if role is None:
+        raise queries.AccessDenied("Nobody is signed in.")
+    return _run_cached(name, params, role, audience, data_version())
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    is_synthetic: bool
+    data_as_of: dt.date
+    first_day: dt.date
+    schema_version: int
+
+
+@st.cache_data(show_spinner=False)
+def _dataset(version: str) -> Dataset:
+    cursor = _connection(str(store.db_path()), version).cursor()
+    try:
+        row = queries.run(cursor, "dataset_metadata", {}, role="programme_manager").iloc[0]
+    finally:
+        cursor.close()
+    return Dataset(str(row["dataset_name"]), bool(row["is_synthetic"]),
+                   pd.Timestamp(row["data_as_of"]).date(), pd.Timestamp(row["first_day"]).date(),
+                   int(row["schema_version"]))
+
+
+def dataset() -> Dataset:
+    return _dataset(data_version())
+
+
+# --- language ---------------------------------------------------------------------------
+
+def lang() -> str:
+    if LANG_KEY not in st.session_state:
+        wanted = st.query_params.get("lang", "fr")
+        st.session_state[LANG_KEY] = wanted if wanted in i18n.LANGUAGES else "fr"
+    return st.session_state[LANG_KEY]
+
+
+def tr(key: str, **values: Any) -> str:
+    return i18n.t(key, lang(), **values)
+
+
+def label(category: str, value: Any) -> str:
+    return i18n.label(category, value, lang())
+
+
+# --- users ------------------------------------------------------------------------------
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all: local accounts only
+        return False
+
+
+def current_user() -> dict | None:
+    user = st.session_state.get(USER_KEY)
+    if user:
+        return user
+    if _oidc_configured() and getattr(st.user, "is_logged_in", False):
+        mapping = st.secrets.get("terrain", {}).get("roles", {})
+        groups = st.user.get("groups") or []
+        # Only an address the identity provider has verified may grant a role.
+        email = st.user.get("email") if st.user.get("email_verified", False) else None
+        role = auth.role_for_identity(email, groups, mapping)
+        if role:
+            user = {"name": st.user.get("email"), "role": role, "via": "oidc"}
+            st.session_state[USER_KEY] = user
+            return user
+    return None
+
+
+def current_role() -> str | None:
+    user = current_user()
+    return user["role"] if user else None
+
+
+def sign_out() -> None:
+    via = (st.session_state.get(USER_KEY) or {}).get("via")
+    language = st.session_state.get(LANG_KEY)
+    st.session_state.clear()
+    if language:
+        st.session_state[LANG_KEY] = language
+    if via == "oidc":
+        st.logout()
+
+
+def sign_in_form() -> None:
+    """The only thing a signed-out visitor sees."""
+    st.title(tr("common.sign_in"))
+    if _oidc_configured():
+        if st.button(tr("common.sign_in_oidc"), key="oidc_login"):
+            st.login()
+        if getattr(st.user, "is_logged_in", False):
+            st.error(tr("common.unknown_identity"))
+        return
+    with st.form("sign_in"):
+        name = st.text_input(tr("common.username"), key="sign_in_name")
+        password = st.text_input(tr("common.password"), type="password", key="sign_in_password")
+        submitted = st.form_submit_button(tr("common.sign_in"))
+    if submitted:
+        result = auth.authenticate(name.strip(), password, data_is_synthetic=_data_is_synthetic())
+        if result.ok:
+            st.session_state[USER_KEY] = {"name": name.strip(), "role": result.role, "via": "local"}
+            st.rerun()
+        else:
+            st.error(tr(f"common.sign_in_{result.reason}"))
+    if _data_is_synthetic():
+        st.caption(tr("common.demo_accounts"))
+
+
+def _data_is_synthetic() -> bool:
+    try:
+        return dataset().is_synthetic
+    except FileNotFoundError:
+        return False
+
+
+# --- page frame -------------------------------------------------------------------------
+
+def _chrome(role: str | None) -> None:
+    """Banner, data date, language switch and user box: on every page, signed in or not."""
+    try:
+        data = dataset()
+    except FileNotFoundError:
+        st.error(tr("common.no_database", path=str(store.db_path())))
+        st.stop()
+    if data.is_synthetic:
+        st.warning(tr("common.synthetic_banner"), icon="⚠️")
+    with st.sidebar:
+        st.segmented_control(tr("common.language"), options=list(i18n.LANGUAGES), key=LANG_KEY,
+                             format_func=lambda code: i18n.t(f"common.language_{code}", code),
+                             default=lang())
+        if st.session_state.get(LANG_KEY) is None:  # the control was cleared: keep a language
+            st.session_state[LANG_KEY] = "fr"
+        st.caption(tr("common.data_as_of", date=i18n.format_date(data.data_as_of, lang())))
+        if role:
+            user = current_user()
+            st.caption(tr("common.signed_in_as", name=user["name"], role=tr(f"common.role.{role}")))
+            st.button(tr("common.sign_out"), key="sign_out", on_click=sign_out)
+
+
+def page_setup(page: str) -> str:
+    """Every page's first call. Returns the role, or stops the script: a signed-out visitor
+    gets the sign-in form only, and a role that may not see the page gets a refusal and no
+    data. Pages run this themselves because Streamlit can run a file in pages/ directly."""
+    role = current_role()
+    _chrome(role)
+    if role is None:
+        sign_in_form()
+        st.stop()
+    if not roles.can_view_page(role, page):
+        st.error(tr("common.access_refused"))
+        st.stop()
+    return role
+
+
+# --- filters ----------------------------------------------------------------------------
+
+FILTER_FIELDS = ("period", "city", "site", "grain", "activity", "age", "sex", "minors", "girls")
+
+
+def sidebar_filters(fields: Iterable[str], *, cities: Iterable[str] = (),
+                    sites: dict[str, str] | None = None) -> flt.Filters:
+    """Sidebar filters for the fields named, read from and written back to the URL."""
+    fields = tuple(fields)
+    role = current_role()
+    data = dataset()
+    sites = sites or {}
+    grains = roles.grains_for(role)
+    if not roles.can(role, "see_site_detail"):
+        fields = tuple(f for f in fields if f not in ("site", "age", "sex", "minors", "girls"))
+    current = flt.parse(dict(st.query_params), as_of=data.data_as_of, first_day=data.first_day,
+                        cities=cities, sites=sites, grains=grains)
+    for notice in current.notices:
+        st.warning(tr("common.invalid_parameter", name=notice))
+
+    with st.sidebar:
+        st.subheader(tr("common.filters"))
+        chosen = {}
+        if "period" in fields:
+            preset = st.selectbox(tr("common.period"), flt.PRESETS, index=flt.PRESETS.index(current.preset),
+                                  format_func=lambda p: tr(f"common.preset.{p}"), key="f_period")
+            year = None
+            start = end = None
+            if preset == "year":
+                years = list(range(data.data_as_of.year, data.first_day.year - 1, -1))
+                year = st.selectbox(tr("common.year"), years, key="f_year",
+                                    index=years.index(current.year) if current.year in years else 0)
+            if preset == "custom":
+                picked = st.date_input(tr("common.custom_period"), value=(current.start, current.end),
+                                       min_value=data.first_day, max_value=data.data_as_of, key="f_custom")
+                if isinstance(picked, (tuple, list)) and len(picked) == 2:
+                    start, end = picked
+                else:
+                    start, end = current.start, current.end
+            current = flt.with_period(current, preset, data.data_as_of, year=year, start=start, end=end)
+        if "grain" in fields and len(grains) > 1:
+            chosen["grain"] = st.segmented_control(
+                tr("common.grain"), grains, default=current.grain, key="f_grain",
+                format_func=lambda g: tr(f"common.grain_{g}")) or current.grain
+        if "city" in fields and cities:
+            chosen["cities"] = tuple(st.multiselect(tr("common.city"), list(cities), default=list(current.cities),
+                                                    key="f_city", placeholder=tr("common.all")))
+        if "site" in fields and sites:
+            in_cities = {k: v for k, v in sites.items()}
+            chosen["sites"] = tuple(st.multiselect(
+                tr("common.site"), list(in_cities), default=[s for s in current.sites if s in in_cities],
+                format_func=lambda s: in_cities[s], key="f_site", placeholder=tr("common.all")))
+        if "activity" in fields:
+            chosen["activities"] = tuple(st.multiselect(
+                tr("common.activity_label"), flt.ACTIVITIES, default=list(current.activities),
+                format_func=lambda a: label("activity", a), key="f_activity", placeholder=tr("common.all")))
+        if "age" in fields:
+            chosen["age_bands"] = tuple(st.multiselect(
+                tr("common.age_band_label"), flt.AGE_BANDS, default=list(current.age_bands),
+                format_func=lambda a: label("age_band", a), key="f_age", placeholder=tr("common.all")))
+        if "sex" in fields:
+            chosen["sexes"] = tuple(st.multiselect(
+                tr("common.sex_label"), flt.SEXES, default=list(current.sexes),
+                format_func=lambda s: label("sex", s), key="f_sex", placeholder=tr("common.all")))
+        if "minors" in fields:
+            chosen["minors_only"] = st.toggle(tr("common.minors_only"), value=current.minors_only, key="f_minors")
+        if "girls" in fields:
+            chosen["girls_only"] = st.toggle(tr("common.girls_only"), value=current.girls_only, key="f_girls")
+    from dataclasses import replace
+    current = replace(current, **chosen)
+    wanted = flt.to_query_params(current)
+    if lang() != "fr":
+        wanted["lang"] = lang()
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
+    return current
+
+
+def describe_filters(f: flt.Filters) -> dict[str, str]:
+    """Filters as text, for export files and briefs."""
+    out = {tr("common.period"): i18n.format_period(f.start, f.end, lang())}
+    if f.cities:
+        out[tr("common.city")] = ", ".join(f.cities)
+    if f.sites:
+        out[tr("common.site")] = ", ".join(f.sites)
+    if f.activities:
+        out[tr("common.activity_label")] = ", ".join(label("activity", a) for a in f.activities)
+    if f.age_bands:
+        out[tr("common.age_band_label")] = ", ".join(f.age_bands)
+    if f.sexes:
+        out[tr("common.sex_label")] = ", ".join(f.sexes)
+    if f.minors_only:
+        out[tr("common.minors_only")] = "✓"
+    if f.girls_only:
+        out[tr("common.girls_only")] = "✓"
+    return out
+
+
+# --- tables and figures -------------------------------------------------------------------
+
+def threshold_of(frame: pd.DataFrame) -> int:
+    return int(frame.attrs.get("provenance", {}).get("threshold", 0))
+
+
+def count_text(frame: pd.DataFrame, value: Any) -> str:
+    """A count as shown: "< k" when hidden, locale-formatted otherwise."""
+    return disclosure.format_count(value, threshold_of(frame), lambda v: i18n.format_number(v, lang()))
+
+
+def empty_notice(frame: pd.DataFrame) -> bool:
+    """Say so in words when a result is empty. Returns True when it was."""
+    if frame.empty:
+        st.info(tr("common.no_data"))
+        return True
+    return False
+
+
+def show_table(frame: pd.DataFrame, *, what: str, filters: flt.Filters, key: str,
+               columns: dict[str, str] | None = None, where: str = "") -> None:
+    """A table with its CSV and XLSX downloads; hidden counts read "< k"."""
+    if empty_notice(frame):
+        return
+    k = threshold_of(frame)
+    counts = frame.attrs.get("suppression", {}).get("counts", [])
+    shown = frame.copy()
+    for col in counts:
+        if col in shown.columns:
+            shown[col] = [count_text(frame, v) for v in shown[col]]
+    if columns:
+        shown = shown[[c for c in columns if c in shown.columns]].rename(columns=columns)
+    st.dataframe(shown, hide_index=True, width="stretch", key=f"table_{key}")
+    if k:
+        st.caption(tr("common.suppressed_note", k=k))
+    role = current_role()
+    if not roles.can(role, "download_tables"):
+        return
+    data = dataset()
+    provenance = frame.attrs.get("provenance", {})
+    ctx = exports.ExportContext(
+        title=what, period_start=filters.start, period_end=filters.end,
+        filters=describe_filters(filters), data_as_of=data.data_as_of,
+        audience=tr(f"common.role.{role}"), is_synthetic=data.is_synthetic, lang=lang(),
+        queries=[provenance.get("query", "")])
+    slug_what = key
+    left, right = st.columns(2)
+    left.download_button(tr("common.download_csv"), exports.to_csv_bytes(frame, ctx),
+                         exports.export_filename(slug_what, where or "all", filters.start, filters.end, "csv"),
+                         mime="text/csv", key=f"csv_{key}")
+    right.download_button(tr("common.download_xlsx"), exports.to_xlsx_bytes(frame, ctx),
+                          exports.export_filename(slug_what, where or "all", filters.start, filters.end, "xlsx"),
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          key=f"xlsx_{key}")

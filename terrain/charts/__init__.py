@@ -1,0 +1,60 @@
+"""Plotly chart helpers shared by the pages. Colours keep their meaning across pages: one
+per site type, one per activity, one per city."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+SITE_TYPE_COLOURS = {
+    "camp": "#d95f02",
+    "shelter": "#1b9e77",
+    "day_centre": "#7570b3",
+    "emergency_shelter": "#e7298a",
+    "mobile_team": "#66a61e",
+    "squat": "#a6761d",
+}
+ACTIVITY_COLOURS = {
+    "medical": "#1f77b4",
+    "mental_health": "#9467bd",
+    "social": "#2ca02c",
+    "legal": "#8c564b",
+}
+CITY_COLOURS = {
+    "Calais": "#0b6e99",
+    "Grande-Synthe": "#6c9a1f",
+    "Paris": "#b8860b",
+    "Pantin": "#c2410c",
+    "Marseille": "#7c3aed",
+}
+SUPPRESSED_COLOUR = "#bdbdbd"
+FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
+
+
+def base_layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, legend_title: str = "") -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"},
+        xaxis_title=x_title, yaxis_title=y_title, legend_title_text=legend_title,
+        font={"family": FONT, "size": 13}, margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+        template="plotly_white", hovermode="x unified",
+    )
+    return fig
+
+
+def stacked_bars(frame: pd.DataFrame, *, x: str, y: str, colour: str, colours: dict[str, str],
+                 names: dict[str, str], title: str, x_title: str, y_title: str, legend_title: str,
+                 hidden_text: str | None = None) -> go.Figure:
+    """Bars stacked by `colour`. A hidden (suppressed) count is not drawn; its hover text
+    says "< k" instead, so the chart never shows a small number nor a false zero."""
+    fig = go.Figure()
+    for key in [k for k in colours if k in set(frame[colour])] + sorted(set(frame[colour]) - set(colours)):
+        part = frame[frame[colour] == key]
+        values = pd.to_numeric(part[y], errors="coerce")
+        hover = [hidden_text if pd.isna(v) and hidden_text else f"{v:,.0f}".replace(",", " ")
+                 for v in values]
+        fig.add_bar(x=part[x], y=values.fillna(0), name=names.get(key, str(key)),
+                    marker_color=colours.get(key, SUPPRESSED_COLOUR),
+                    customdata=hover, hovertemplate="%{customdata}<extra>" + names.get(key, str(key)) + "</extra>")
+    fig.update_layout(barmode="stack")
+    return base_layout(fig, title=title, x_title=x_title, y_title=y_title, legend_title=legend_title)
