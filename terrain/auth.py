@@ -1,0 +1,418 @@
+"""Who may sign in, and with which role.
+
+Two doors lead in. Local accounts (argon2id hashes in a JSON file that is never committed)
+for small deployments and for the demo; and, in production, OpenID Connect through
+Streamlit's `st.login`, where `role_for_identity` turns the identity provider's e-mail and
+groups into a role. This module holds the rules only; the sign-in page is elsewhere.
+
+The demo accounts open synthetic data only: their password is public, so on real data
+they are refused even with the right password.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import getpass
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from terrain import ROOT
+
+# Most privileged first: role_for_identity relies on this order. Same tuple as terrain.roles.
+ROLES = ("programme_manager", "advocacy", "donor")
+
+MAX_FAILURES = 5
+LOCKOUT_MINUTES = 15
+# Failure counts of names nobody has tried for a day are dropped, so that guessing many
+# names cannot grow the state file without bound.
+FORGET_FAILURES_AFTER = timedelta(days=1)
+
+MIN_PASSWORD_LENGTH = 10
+USERNAME_PATTERN = re.compile(r"[a-z0-9._-]{2,32}")
+
+DEMO_PASSWORD = "terrain-demo"
+# Hashes of the public demo password, computed once with argon2-cffi's defaults. Not secrets.
+DEMO_ACCOUNTS: dict[str, tuple[str, str]] = {
+    "manager": ("programme_manager", "$argon2id$v=19$m=65536,t=3,p=4$/qfpBJehGg8I8gZEMPKOEA$EE6ghr3e2Y15suwvrpXJ2qieKhCpjGIgNwbCJjhBxyg"),
+    "advocacy": ("advocacy", "$argon2id$v=19$m=65536,t=3,p=4$ZbodAnDBqOjyKS3hxfZbYw$86Tno23eC+58QiHXtS1euBdpN7bbmj7ufrZoYi7ZjJ0"),
+    "donor": ("donor", "$argon2id$v=19$m=65536,t=3,p=4$VBaLoMBGphvE5KO7qjj5Kw$EU95X7eRec9VNynB76HlqozC+66Q54Oimuxi2yV7BbE"),
+}
+# Checked against when the name is unknown, so that an unknown name takes as long to refuse
+# as a wrong password (the hashed value is a discarded random string).
+_UNKNOWN_USER_HASH = "$argon2id$v=19$m=65536,t=3,p=4$43US5lLvmuHv//2z2ztARQ$qkE9w4HHaithAurjurEO7AZnssMLYtYuMSOBRbGTi/4"
+
+_hasher = PasswordHasher()
+
+REFUSAL_MESSAGES = {
+    "unknown_or_wrong": "Nom d'utilisateur ou mot de passe incorrect. / Wrong user name or password.",
+    "locked": "Trop d'essais : compte bloqué temporairement. / Too many attempts: account locked for now.",
+    "demo_refused": ("Les comptes de démonstration n'ouvrent que les données fictives. / "
+                     "Demo accounts open synthetic data only."),
+}
+
+
+@dataclass(frozen=True)
+class Result:
+    ok: bool
+    role: str | None = None
+    reason: str | None = None  # a key of REFUSAL_MESSAGES when not ok
+    until: datetime | None = None  # end of the lockout when reason == "locked"
+    is_demo: bool = False
+
+    @property
+    def message(self) -> str:
+        return REFUSAL_MESSAGES.get(self.reason or "", "")
+
+
+# --- files -------------------------------------------------------------------------------
+
+def users_path(path: Path | str | None = None) -> Path:
+    """The accounts file: `path`, else $TERRAIN_USERS, else data/users.json."""
+    return Path(path or os.environ.get("TERRAIN_USERS") or ROOT / "data" / "users.json")
+
+
+def auth_state_path(users_file: Path) -> Path:
+    """Failure counts and lockouts: $TERRAIN_AUTH_STATE, else auth-state.json beside the users."""
+    return Path(os.environ.get("TERRAIN_AUTH_STATE") or users_file.with_name("auth-state.json"))
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Serialise read-modify-write of `path` across threads and processes.
+
+    Without it, a login that rehashes a password could write back a users file read before
+    a concurrent `users add`, and lose the new account.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _read_json(path: Path, key: str) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    try:
+        return dict(json.loads(text)[key])
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{path} is not a valid Terrain {key} file: {error}") from error
+
+
+def _write_json_atomically(path: Path, key: str, content: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump({key: content}, out, indent=2, sort_keys=True)
+            out.write("\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _read_users(path: Path) -> dict:
+    return _read_json(path, "users")
+
+
+def _write_users(path: Path, users: dict) -> None:
+    _write_json_atomically(path, "users", users)
+
+
+# --- accounts ----------------------------------------------------------------------------
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not USERNAME_PATTERN.fullmatch(name):
+        raise ValueError(f"User name {name!r} refused: use 2 to 32 characters among a-z, 0-9, '.', '_' and '-'.")
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise ValueError(f"Role {role!r} refused: choose one of {', '.join(ROLES)}.")
+
+
+def _check_password(password: str) -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"Password refused: it needs at least {MIN_PASSWORD_LENGTH} characters.")
+
+
+def add_user(name: str, role: str, password: str, path: Path | str | None = None) -> None:
+    _check_name(name)
+    _check_role(role)
+    _check_password(password)
+    file = users_path(path)
+    password_hash = _hasher.hash(password)
+    with _exclusive(file):
+        users = _read_users(file)
+        if name in users:
+            raise ValueError(f"User {name!r} already exists in {file}.")
+        users[name] = {
+            "role": role,
+            "password_hash": password_hash,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        _write_users(file, users)
+
+
+def remove_user(name: str, path: Path | str | None = None) -> None:
+    file = users_path(path)
+    with _exclusive(file):
+        users = _read_users(file)
+        if name not in users:
+            raise ValueError(f"No user {name!r} in {file}.")
+        del users[name]
+        _write_users(file, users)
+
+
+def set_password(name: str, password: str, path: Path | str | None = None) -> None:
+    _check_password(password)
+    file = users_path(path)
+    password_hash = _hasher.hash(password)
+    with _exclusive(file):
+        users = _read_users(file)
+        if name not in users:
+            raise ValueError(f"No user {name!r} in {file}.")
+        users[name]["password_hash"] = password_hash
+        _write_users(file, users)
+
+
+def list_users(path: Path | str | None = None) -> list[dict]:
+    users = _read_users(users_path(path))
+    return [{"name": name, "role": users[name]["role"], "created": users[name]["created"]}
+            for name in sorted(users)]
+
+
+# --- sign-in -----------------------------------------------------------------------------
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _rehash_if_outdated(file: Path, name: str, password: str) -> None:
+    """Bring a stored hash up to the current argon2 parameters, now that we know the password."""
+    with _exclusive(file):
+        users = _read_users(file)
+        account = users.get(name)
+        if account is None or not _hasher.check_needs_rehash(account["password_hash"]):
+            return
+        account["password_hash"] = _hasher.hash(password)
+        _write_users(file, users)
+
+
+def _forget_stale(failures: dict, now: datetime) -> dict:
+    return {name: entry for name, entry in failures.items()
+            if now - datetime.fromisoformat(entry["last"]) < FORGET_FAILURES_AFTER
+            or (entry.get("locked_until") and datetime.fromisoformat(entry["locked_until"]) > now)}
+
+
+def _lockout_until(state_file: Path, name: str, now: datetime) -> datetime | None:
+    entry = _read_json(state_file, "failures").get(name)
+    if entry and entry.get("locked_until"):
+        until = datetime.fromisoformat(entry["locked_until"])
+        if until > now:
+            return until
+    return None
+
+
+def _record_attempt(state_file: Path, name: str, succeeded: bool, now: datetime) -> datetime | None:
+    """Count a failure (returning the lockout's end if this one locks the name) or clear the count."""
+    with _exclusive(state_file):
+        stored = _read_json(state_file, "failures")
+        failures = _forget_stale(stored, now)
+        entry = failures.pop(name, None)
+        until = None
+        if not succeeded:
+            expired_lock = entry and entry.get("locked_until") and datetime.fromisoformat(entry["locked_until"]) <= now
+            count = 1 if entry is None or expired_lock else entry["count"] + 1
+            entry = {"count": count, "last": now.isoformat(), "locked_until": None}
+            if count >= MAX_FAILURES:
+                until = now + timedelta(minutes=LOCKOUT_MINUTES)
+                entry["locked_until"] = until.isoformat()
+            failures[name] = entry
+        if failures != stored:
+            _write_json_atomically(state_file, "failures", failures)
+        return until
+
+
+def authenticate(name: str, password: str, *, data_is_synthetic: bool,
+                 path: Path | str | None = None, now: datetime | None = None) -> Result:
+    """Check a local sign-in. `now` must be timezone-aware; it defaults to the current UTC time."""
+    now = now or datetime.now(UTC)
+    if now.tzinfo is None:
+        raise ValueError("authenticate() needs a timezone-aware `now`.")
+    name = (name or "").strip().lower()
+    file = users_path(path)
+    state_file = auth_state_path(file)
+
+    if not USERNAME_PATTERN.fullmatch(name):
+        # No such account can exist, so there is nothing to count and nothing to reveal.
+        _password_matches(_UNKNOWN_USER_HASH, password)
+        return Result(ok=False, reason="unknown_or_wrong")
+
+    until = _lockout_until(state_file, name, now)
+    if until is not None:
+        return Result(ok=False, reason="locked", until=until)
+
+    account = _read_users(file).get(name)
+    is_demo = account is None and name in DEMO_ACCOUNTS
+    if is_demo and not data_is_synthetic:
+        return Result(ok=False, reason="demo_refused", is_demo=True)
+
+    if account is not None:
+        role, password_hash = account["role"], account["password_hash"]
+    elif is_demo:
+        role, password_hash = DEMO_ACCOUNTS[name]
+    else:
+        role, password_hash = None, _UNKNOWN_USER_HASH
+
+    if _password_matches(password_hash, password) and role is not None:
+        _record_attempt(state_file, name, succeeded=True, now=now)
+        if account is not None:
+            _rehash_if_outdated(file, name, password)
+        return Result(ok=True, role=role, is_demo=is_demo)
+
+    until = _record_attempt(state_file, name, succeeded=False, now=now)
+    if until is not None:
+        return Result(ok=False, reason="locked", until=until, is_demo=is_demo)
+    return Result(ok=False, reason="unknown_or_wrong", is_demo=is_demo)
+
+
+# --- OpenID Connect ----------------------------------------------------------------------
+
+_MAPPING_SECTIONS = ("emails", "domains", "groups")
+
+
+def _validated_mapping(mapping: Mapping | None) -> dict[str, dict[str, str]]:
+    mapping = mapping or {}
+    unknown = set(mapping) - set(_MAPPING_SECTIONS)
+    if unknown:
+        raise ValueError(f"terrain.roles has unknown keys {sorted(unknown)}: use {', '.join(_MAPPING_SECTIONS)}.")
+    checked: dict[str, dict[str, str]] = {}
+    for section in _MAPPING_SECTIONS:
+        entries = mapping.get(section) or {}
+        if not isinstance(entries, Mapping):
+            raise ValueError(f"terrain.roles.{section} must be a table of name = role.")
+        checked[section] = {}
+        for key, role in entries.items():
+            if role not in ROLES:
+                raise ValueError(f"terrain.roles.{section}[{key!r}] = {role!r} is not a role: "
+                                 f"choose one of {', '.join(ROLES)}.")
+            if section == "emails" and "@" not in key:
+                raise ValueError(f"terrain.roles.emails[{key!r}] is not an e-mail address.")
+            if section == "domains" and "@" in key:
+                raise ValueError(f"terrain.roles.domains[{key!r}] should be a domain alone, without '@'.")
+            # E-mail addresses and domains are case-insensitive; group names are compared as given.
+            checked[section][key if section == "groups" else key.lower()] = role
+    return checked
+
+
+def role_for_identity(email: str | None, groups: Sequence[str], mapping: Mapping | None) -> str | None:
+    """The role of a signed-in OIDC identity, or None if the mapping does not name it.
+
+    Precedence, most specific first: the exact e-mail address; then the groups, taking the
+    most privileged role when several map; then the e-mail's domain (exact match, no
+    subdomains). An e-mail entry can thus give one person less than their group would.
+    """
+    checked = _validated_mapping(mapping)
+    email = (email or "").strip().lower()
+    if email in checked["emails"]:
+        return checked["emails"][email]
+    if isinstance(groups, str):
+        groups = [groups]
+    group_roles = {checked["groups"][group] for group in groups or () if group in checked["groups"]}
+    if group_roles:
+        return min(group_roles, key=ROLES.index)
+    if "@" in email:
+        return checked["domains"].get(email.rsplit("@", 1)[1])
+    return None
+
+
+# --- command line ------------------------------------------------------------------------
+
+def _read_new_password(stdin: IO[str]) -> str:
+    if stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != first:
+            raise ValueError("The two passwords differ.")
+        return first
+    line = stdin.readline()
+    if not line:
+        raise ValueError("No password on standard input.")
+    return line.rstrip("\r\n")
+
+
+def _valid_name(name: str) -> str:
+    try:
+        _check_name(name)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+    return name
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m terrain users",
+                                     description="Local Terrain accounts ($TERRAIN_USERS, default data/users.json).")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add = commands.add_parser("add", help="create an account; the password is asked, or read from standard input")
+    add.add_argument("name", type=_valid_name)
+    add.add_argument("--role", required=True, choices=ROLES)
+    commands.add_parser("list", help="list accounts")
+    remove = commands.add_parser("remove", help="delete an account")
+    remove.add_argument("name")
+    passwd = commands.add_parser("passwd", help="change an account's password")
+    passwd.add_argument("name")
+    return parser
+
+
+def users_command(argv: list[str], stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> int:
+    """`python -m terrain users ...`: 0 done, 1 refused, 2 bad arguments."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    try:
+        if args.command == "add":
+            add_user(args.name, args.role, _read_new_password(stdin))
+            print(f"Added {args.name} ({args.role}) to {users_path()}.", file=stdout)
+        elif args.command == "passwd":
+            set_password(args.name, _read_new_password(stdin))
+            print(f"Changed the password of {args.name}.", file=stdout)
+        elif args.command == "remove":
+            remove_user(args.name)
+            print(f"Removed {args.name} from {users_path()}.", file=stdout)
+        else:
+            accounts = list_users()
+            if not accounts:
+                print(f"No accounts in {users_path()}.", file=stdout)
+            for account in accounts:
+                print(f"{account['name']:<32} {account['role']:<18} {account['created']}", file=stdout)
+    except ValueError as refusal:
+        print(f"Refused: {refusal}", file=sys.stderr)
+        return 1
+    return 0
