@@ -20,49 +20,39 @@ cold = app.query("cold_nights_total", start=f.start, end=f.end, **where)
 cold_before = app.query("cold_nights_total", start=prev_start, end=prev_end, **where)
 
 
-def metric(column, label_key, now, before, *, value=None, previous=None, fmt=None, inverse=False):
-    value = indicators.total(now, column) if value is None else value
-    previous = indicators.total(before, column) if previous is None else previous
-    delta = indicators.change(value, previous)
+def show_metric(column, label, value, previous, *, inverse=False, fmt=None):
+    """A headline figure with its change; "—" when every cell behind it is hidden."""
     fmt = fmt or (lambda v: i18n.format_number(v, app.lang()))
-    column.metric(app.tr(label_key), fmt(value) if value is not None else "—",
+    delta = indicators.change(value, previous)
+    column.metric(label, fmt(value) if value is not None else "—",
                   delta=i18n.format_percent(delta, app.lang(), signed=True) if delta is not None else None,
-                  delta_color="inverse" if inverse else "normal")
+                  delta_color="inverse" if inverse else "normal",
+                  help=app.tr("overview.hidden_help") if value is None else None)
 
 
 st.subheader(app.tr("overview.consultations"))
 by_activity = st.columns(5)
-metric(by_activity[0], "overview.all_consultations", consultations, consultations_before,
-       value=indicators.total(consultations, "consultations"),
-       previous=indicators.total(consultations_before, "consultations"))
+show_metric(by_activity[0], app.tr("overview.all_consultations"),
+            indicators.total(consultations, "consultations"), indicators.total(consultations_before, "consultations"))
 for column, activity in zip(by_activity[1:], flt.ACTIVITIES):
     now = consultations[consultations["activity"] == activity]
     before = consultations_before[consultations_before["activity"] == activity]
-    column.metric(
-        app.label("activity", activity), i18n.format_number(indicators.total(now, "consultations"), app.lang()),
-        delta=(lambda d: i18n.format_percent(d, app.lang(), signed=True) if d is not None else None)(
-            indicators.change(indicators.total(now, "consultations"), indicators.total(before, "consultations"))))
+    show_metric(column, app.label("activity", activity),
+                indicators.total(now, "consultations"), indicators.total(before, "consultations"))
 
 st.subheader(app.tr("overview.shelters"))
 sheltered, occupancy, turned_away, cold_nights = st.columns(4)
-occupied = indicators.total(nights, "bed_nights_occupied")
-available = indicators.total(nights, "bed_nights_available")
-occupied_before = indicators.total(nights_before, "bed_nights_occupied")
-available_before = indicators.total(nights_before, "bed_nights_available")
-metric(sheltered, "overview.bed_nights", nights, nights_before, value=occupied, previous=occupied_before)
-rate, rate_before = indicators.ratio(occupied, available), indicators.ratio(occupied_before, available_before)
-occupancy.metric(app.tr("overview.occupancy"),
-                 i18n.format_percent(rate, app.lang()) if rate is not None else "—",
-                 delta=i18n.format_percent(rate - rate_before, app.lang(), signed=True, points=True)
-                 if rate is not None and rate_before is not None else None)
-metric(turned_away, "overview.turned_away", nights, nights_before,
-       value=indicators.total(nights, "turned_away"), previous=indicators.total(nights_before, "turned_away"),
-       inverse=True)
-metric(cold_nights, "overview.cold_nights", cold, cold_before,
-       value=int(cold["cold_nights"].iloc[0]), previous=int(cold_before["cold_nights"].iloc[0]), inverse=True)
+occupied, occupied_before = indicators.total(nights, "bed_nights_occupied"), indicators.total(nights_before, "bed_nights_occupied")
+available, available_before = indicators.total(nights, "bed_nights_available"), indicators.total(nights_before, "bed_nights_available")
+show_metric(sheltered, app.tr("overview.bed_nights"), occupied, occupied_before)
+show_metric(occupancy, app.tr("overview.occupancy"), indicators.ratio(occupied, available),
+            indicators.ratio(occupied_before, available_before), fmt=lambda r: i18n.format_percent(r, app.lang()))
+show_metric(turned_away, app.tr("overview.turned_away"), indicators.total(nights, "turned_away"),
+            indicators.total(nights_before, "turned_away"), inverse=True)
+show_metric(cold_nights, app.tr("overview.cold_nights"), int(cold["cold_nights"].iloc[0]),
+            int(cold_before["cold_nights"].iloc[0]), inverse=True)
 if app.threshold_of(consultations):
     st.caption(app.tr("common.totals_exclude_hidden", k=app.threshold_of(consultations)))
-
 trend = app.query("consultations_by_period_city", start=f.start, end=f.end, grain=f.grain, **where)
 if not app.empty_notice(trend):
     st.plotly_chart(charts.stacked_bars(

@@ -7,11 +7,16 @@ import pandas as pd
 from terrain import disclosure
 
 
-def total(frame: pd.DataFrame, column: str) -> int:
-    """A total as it may be published: hidden cells are left out (see disclosure)."""
+def total(frame: pd.DataFrame, column: str) -> int | None:
+    """A total as it may be published: hidden cells are left out (see disclosure).
+
+    None when every non-zero cell is hidden: the visible sum would read as a false zero."""
     if frame.empty or column not in frame.columns:
         return 0
-    return disclosure.published_total(frame, column)
+    visible = disclosure.published_total(frame, column)
+    if visible == 0 and frame[column].isna().any():
+        return None
+    return visible
 
 
 def change(current: float | None, previous: float | None) -> float | None:
@@ -21,7 +26,7 @@ def change(current: float | None, previous: float | None) -> float | None:
     return (current - previous) / previous
 
 
-def ratio(numerator: float, denominator: float) -> float | None:
-    if not denominator:
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or not denominator:
         return None
     return numerator / denominator

@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from terrain import ROOT
+from terrain import ROOT, i18n
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -69,8 +69,8 @@ def wait_idle(page, timeout: float = 60_000) -> None:
 def sign_in(page, url: str, name: str, password: str) -> None:
     page.goto(url)
     wait_idle(page)
-    page.get_by_label("Nom d'utilisateur").fill(name)
-    page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_label(i18n.t("common.username", "fr")).fill(name)
+    page.get_by_label(i18n.t("common.password", "fr")).fill(password)
+    page.get_by_role("button", name=i18n.t("common.sign_in", "fr")).click()
     page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
     wait_idle(page)

@@ -1,0 +1,37 @@
+"""Helpers for running pages in Streamlit's runtime (AppTest) and reading what they show."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from terrain import ROOT
+
+
+def run_page(path: str, role: str | None = None, params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
+    if role:
+        at.session_state["terrain_user"] = {"name": "test", "role": role, "via": "local"}
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    """All the text the page shows in markdown, captions, alerts and titles."""
+    return " ".join(e.value for kind in ("markdown", "caption", "warning", "error", "info", "title", "subheader")
+                    for e in getattr(at, kind) if isinstance(getattr(e, "value", None), str))
+
+
+def plotly_figures(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def values(array) -> list:
+    """A plotly data array as a list: plotly sends numbers as typed base64 ("bdata")."""
+    if isinstance(array, dict) and "bdata" in array:
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"])).tolist()
+    return list(array)

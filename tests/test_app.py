@@ -1,0 +1,160 @@
+"""The app shell and the Overview page, run in Streamlit's real runtime (AppTest)."""
+
+import datetime as dt
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from terrain import ROOT, i18n, indicators, queries, roles
+from tests import apptest
+
+JANUARY = {"period": "custom", "from": "2024-01-01", "to": "2024-01-31"}
+
+
+@pytest.fixture(autouse=True)
+def database(fixture_db, monkeypatch, tmp_path):
+    monkeypatch.setenv("TERRAIN_DB", str(fixture_db))
+    monkeypatch.setenv("TERRAIN_USERS", str(tmp_path / "users.json"))
+    monkeypatch.setenv("TERRAIN_AUTH_STATE", str(tmp_path / "auth-state.json"))
+
+
+def _app(path, role=None, params=None):
+    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
+    if role:
+        at.session_state["terrain_user"] = {"name": "test", "role": role, "via": "local"}
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def _texts(at):
+    return " ".join(e.value for kind in ("markdown", "caption", "warning", "error", "info", "title")
+                    for e in getattr(at, kind) if isinstance(getattr(e, "value", None), str))
+
+
+def test_signed_out_visitor_gets_only_the_sign_in_form():
+    at = _app("dashboard.py")
+    assert not at.exception
+    assert [t.label for t in at.text_input] == [i18n.t("common.username", "fr"), i18n.t("common.password", "fr")]
+    assert not at.metric and not at.get("plotly_chart") and not at.dataframe
+
+
+def test_synthetic_banner_and_data_date():
+    at = _app("dashboard.py")
+    assert i18n.t("common.synthetic_banner", "fr") in _texts(at)
+    assert i18n.t("common.data_as_of", "fr", date=i18n.format_date(dt.date(2024, 3, 31), "fr")) in _texts(at)
+
+
+def test_demo_account_signs_in_and_sees_its_menu():
+    at = _app("dashboard.py")
+    at.text_input(key="sign_in_name").input("donor")
+    at.text_input(key="sign_in_password").input("terrain-demo")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["terrain_user"]["role"] == "donor"
+    assert at.title[0].value == i18n.t("overview.title", "fr")
+
+
+def test_wrong_password_is_refused():
+    at = _app("dashboard.py")
+    at.text_input(key="sign_in_name").input("donor")
+    at.text_input(key="sign_in_password").input("wrong-password")
+    at.button[0].click().run()
+    assert "terrain_user" not in at.session_state
+    assert at.error[0].value == i18n.t("common.sign_in_unknown_or_wrong", "fr")
+
+
+def test_demo_accounts_are_refused_on_real_data(tmp_path, monkeypatch):
+    from tests import fixture_data
+    real = fixture_data.build(tmp_path / "real.duckdb", is_synthetic=False)
+    monkeypatch.setenv("TERRAIN_DB", str(real))
+    at = _app("dashboard.py")
+    assert i18n.t("common.synthetic_banner", "fr") not in _texts(at)
+    at.text_input(key="sign_in_name").input("manager")
+    at.text_input(key="sign_in_password").input("terrain-demo")
+    at.button[0].click().run()
+    assert "terrain_user" not in at.session_state
+
+
+@pytest.mark.parametrize("role", roles.ROLES)
+def test_overview_headline_equals_the_query(role, fixture_db):
+    at = _app("pages/overview.py", role, JANUARY)
+    assert not at.exception
+    con = duckdb.connect(str(fixture_db), read_only=True)
+    frame = queries.run(con, "consultations_by_city_activity",
+                        {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 1, 31), "cities": []}, role=role)
+    con.close()
+    shown = {m.label: m.value for m in at.metric}
+    visible = indicators.total(frame, "consultations")
+    assert shown[i18n.t("overview.all_consultations", "fr")] == (
+        i18n.format_number(visible, "fr") if visible is not None else "—")
+    assert shown[i18n.t("overview.cold_nights", "fr")] == "9"
+
+
+def test_overview_figures_by_hand_for_a_manager():
+    shown = {m.label: m.value for m in _app("pages/overview.py", "programme_manager", JANUARY).metric}
+    # 30 + 12 + 3 in Calais and 8 in Pantin; 37 + 3 people turned away; 650 + 310 bed-nights.
+    assert shown[i18n.t("overview.all_consultations", "fr")] == "53"
+    assert shown[i18n.t("common.activity.medical", "fr")] == "38"
+    assert shown[i18n.t("overview.turned_away", "fr")] == "40"
+    assert shown[i18n.t("overview.bed_nights", "fr")] == "960"
+    assert shown[i18n.t("overview.occupancy", "fr")] == i18n.format_percent(960 / 1010, "fr")
+
+
+@pytest.mark.parametrize("role", ["advocacy", "donor"])
+def test_restricted_roles_see_no_small_count_and_no_false_zero(role):
+    at = _app("pages/overview.py", role, JANUARY)
+    manager = {m.label: m.value for m in _app("pages/overview.py", "programme_manager", JANUARY).metric}
+    for metric in at.metric:
+        if metric.label == i18n.t("overview.cold_nights", "fr"):
+            continue  # nights, not people
+        assert metric.value not in {str(n) for n in range(1, roles.threshold(role))}, metric.label
+        assert metric.value != "0" or manager[metric.label] == "0", metric.label  # only true zeros
+
+
+def test_overview_in_english():
+    at = _app("pages/overview.py", "programme_manager", {**JANUARY, "lang": "en"})
+    assert not at.exception
+    assert at.title[0].value == "Overview"
+    assert i18n.t("common.synthetic_banner", "en") in _texts(at)
+    assert {m.label for m in at.metric} >= {"All consultations", "Nights below 0 °C"}
+
+
+def test_switching_language_changes_the_interface():
+    at = _app("pages/overview.py", "programme_manager", JANUARY)
+    assert at.title[0].value == "Vue d'ensemble"
+    at.session_state["terrain_lang"] = "en"
+    at.run()
+    assert at.title[0].value == "Overview"
+
+
+def test_overview_for_an_empty_period_says_so():
+    at = _app("pages/overview.py", "programme_manager", {"period": "custom", "from": "2019-01-01", "to": "2019-01-31"})
+    assert not at.exception
+    assert i18n.t("common.no_data", "fr") in _texts(at)
+    assert not at.get("plotly_chart")
+
+
+@pytest.mark.parametrize("preset", ["last_4_weeks", "last_3_months", "winter_season", "year", "custom"])
+def test_overview_presets(preset):
+    at = _app("pages/overview.py", "programme_manager", {"period": preset})
+    assert not at.exception
+
+
+@pytest.mark.parametrize("params,name", [
+    ({"period": "forever"}, "period"), ({"period": "custom", "from": "2024-13-01", "to": "x"}, "period"),
+    ({"grain": "hour"}, "grain"), ({"city": "Atlantis"}, "city"),
+    ({"city": "'; DROP TABLE sites; --"}, "city"), ({"period": "year", "year": "1999"}, "year"),
+])
+def test_invalid_url_parameters_fall_back_with_a_notice(params, name):
+    at = _app("pages/overview.py", "programme_manager", params)
+    assert not at.exception
+    assert i18n.t("common.invalid_parameter", "fr", name=name) in [w.value for w in at.warning]
+
+
+def test_the_trend_chart_stacks_the_queried_counts():
+    at = _app("pages/overview.py", "programme_manager", JANUARY)
+    spec = apptest.plotly_figures(at)[0]
+    totals = {trace["name"]: sum(apptest.values(trace["y"])) for trace in spec["data"]}
+    assert totals == {"Calais": 45, "Pantin": 8}

@@ -1,0 +1,89 @@
+"""The real app in a real browser: every page, for every role, on a fresh demo database."""
+
+import shutil
+
+import pytest
+
+from terrain import demo, i18n, roles
+from tests import browser
+
+pytestmark = pytest.mark.skipif(not shutil.which(browser.CHROMIUM), reason="Debian's chromium is not installed")
+
+PASSWORD = "terrain-demo"
+ACCOUNTS = {"programme_manager": "manager", "advocacy": "advocacy", "donor": "donor"}
+# What each page draws once loaded, on the demo data (selectors of Streamlit's elements).
+DRAWN = {
+    "map": '[data-testid="stDeckGlJsonChart"] canvas',
+}
+PLOTLY = '[data-testid="stPlotlyChart"] .main-svg'
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("browser") / "demo.duckdb"
+    demo.generate(path, consultations=60_000, seed=7)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(demo_db, tmp_path_factory):
+    with browser.streamlit_server(demo_db, tmp_path_factory.mktemp("server")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=browser.CHROMIUM, args=browser.CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def _open_page(page, url, name):
+    page.locator(f'[data-testid="stSidebarNav"] a[href$="/{name}"]').click()
+    page.wait_for_url(f"**/{name}**")
+    browser.wait_idle(page)
+    page.wait_for_selector(f'h1:has-text("{i18n.t(f"{name}.title", "fr")}")', timeout=60_000)
+    browser.wait_idle(page)
+
+
+@pytest.mark.parametrize("role", roles.ROLES)
+def test_every_allowed_page_renders(role, server, chromium):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        browser.sign_in(page, server, ACCOUNTS[role], PASSWORD)
+        links = page.locator('[data-testid="stSidebarNav"] a')
+        shown = sorted(href.rstrip("/").rsplit("/", 1)[-1] or "overview"
+                       for href in links.evaluate_all("els => els.map(e => e.getAttribute('href'))"))
+        assert shown == sorted(roles.pages_for(role))
+        for name in roles.pages_for(role):
+            _open_page(page, server, name)
+            selector = DRAWN.get(name, PLOTLY)
+            page.wait_for_selector(selector, timeout=60_000)
+            assert page.locator('[data-testid="stException"]').count() == 0, f"{name} shows an exception"
+            browser.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(browser.ARTIFACTS / f"{role}-{name}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_restricted_page_url_right_after_a_fresh_start_shows_no_data(demo_db, tmp_path, chromium):
+    # A new server: Streamlit's page discovery runs on its first request, before
+    # st.navigation; the page itself must refuse.
+    with browser.streamlit_server(demo_db, tmp_path) as url:
+        context = chromium.new_context()
+        page = context.new_page()
+        try:
+            page.goto(f"{url}/alerts")
+            browser.wait_idle(page)
+            assert page.get_by_label(i18n.t("common.password", "fr")).count() == 1
+            assert page.locator('[data-testid="stPlotlyChart"], [data-testid="stDataFrame"]').count() == 0
+            browser.sign_in(page, f"{url}/alerts", "donor", PASSWORD)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            assert page.locator(f'h1:has-text("{i18n.t("alerts.title", "fr")}")').count() == 0
+            links = page.locator('[data-testid="stSidebarNav"] a[href$="/alerts"]')
+            assert links.count() == 0
+        finally:
+            context.close()
