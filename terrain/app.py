@@ -339,9 +339,13 @@ def show_table(frame: pd.DataFrame, *, what: str, filters: flt.Filters, key: str
     for col in counts:
         if col in shown.columns:
             shown[col] = [count_text(frame, v) for v in shown[col]]
+    shown.attrs = {}  # provenance stays with `frame` for the downloads; the grid needs none
+    config = {col: st.column_config.NumberColumn(format="percent") for col in shown.columns
+              if col.endswith("_rate") or col.endswith("_share")}
     if columns:
+        config = {columns.get(col, col): value for col, value in config.items()}
         shown = shown[[c for c in columns if c in shown.columns]].rename(columns=columns)
-    st.dataframe(shown, hide_index=True, width="stretch", key=f"table_{key}")
+    st.dataframe(shown, hide_index=True, width="stretch", key=f"table_{key}", column_config=config)
     if k:
         st.caption(tr("common.suppressed_note", k=k))
     role = current_role()

@@ -37,8 +37,12 @@ def base_layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, legen
         xaxis_title=x_title, yaxis_title=y_title, legend_title_text=legend_title,
         font={"family": FONT, "size": 13}, margin={"l": 10, "r": 10, "t": 60, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
-        template="plotly_white", hovermode="x unified",
+        # A plain white look set directly: loading plotly's "plotly_white" template costs
+        # about 0.2 s per figure.
+        plot_bgcolor="white", paper_bgcolor="white", hovermode="x unified",
     )
+    fig.update_xaxes(showgrid=False, linecolor="#9ca3af", ticks="outside")
+    fig.update_yaxes(gridcolor="#e5e7eb", zerolinecolor="#9ca3af", rangemode="tozero")
     return fig
 
 

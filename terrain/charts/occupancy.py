@@ -1,0 +1,294 @@
+"""The occupancy page's headline figures and charts: beds occupied against beds available,
+people turned away, occupancy rates compared on one time axis, with the emergency shelter's
+open spells and the declared winter-plan levels shaded for context.
+
+Texts come from terrain/locales/occupancy.toml through the `tr` callable the page passes in
+(app.tr), so these functions stay free of Streamlit. A count hidden by disclosure control
+arrives as a missing value: it is never drawn as a number, and its hover text reads "< k".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from terrain import i18n
+from terrain.charts import CITY_COLOURS, SITE_TYPE_COLOURS, SUPPRESSED_COLOUR, base_layout
+
+Translate = Callable[..., str]
+
+# A nightly line is readable up to about a quarter; beyond it, weeks or months.
+NIGHTLY_MAX_NIGHTS = 93
+OPEN_COLOUR = SITE_TYPE_COLOURS["emergency_shelter"]
+OCCUPIED_COLOUR = SITE_TYPE_COLOURS["shelter"]
+CAPACITY_COLOUR = "#404040"
+TURNED_AWAY_COLOUR = "#b30000"
+# The same marks as the winter page (terrain/charts/winter.py MARKED_PLAN_LEVELS). The
+# seasonal watch covers the whole season: it is the background, not a marked spell.
+PLAN_LEVEL_COLOURS = {"grand_froid": "#6a51a3", "tres_grand_froid": "#3f007d", "froid_extreme": "#000000"}
+_ONE_NIGHT = dt.timedelta(days=1)
+
+
+def shows_nights(start: dt.date, end: dt.date, can_see_days: bool) -> bool:
+    """Whether the page draws nightly lines: for roles that see days, on short periods."""
+    return can_see_days and (end - start).days + 1 <= NIGHTLY_MAX_NIGHTS
+
+
+# --- headline figures ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline figure as shown: label, value text, help text."""
+    label: str
+    value: str
+    help: str | None = None
+
+
+def _count(value, lang: str, threshold: int) -> str:
+    if pd.isna(value):
+        return i18n.t("common.suppressed_value", lang, k=threshold)
+    return i18n.format_number(value, lang)
+
+
+def _rate(value, lang: str, tr: Translate) -> str:
+    return tr("occupancy.rate_hidden") if pd.isna(value) else i18n.format_percent(value, lang, digits=1)
+
+
+def headlines(row: pd.Series, *, tr: Translate, lang: str, threshold: int, city_level: bool) -> list[Headline]:
+    """The headline figures of one shelter or city over the period, from a row of
+    occupancy_summary_by_site or occupancy_summary_by_city."""
+    rate_help = None
+    if pd.notna(row["occupancy_rate"]) and pd.notna(row["bed_nights_occupied"]):
+        rate_help = tr("occupancy.metric.rate_help", occupied=i18n.format_number(row["bed_nights_occupied"], lang),
+                       available=i18n.format_number(row["bed_nights_available"], lang))
+    return [
+        Headline(tr("occupancy.metric.occupancy_rate"), _rate(row["occupancy_rate"], lang, tr), rate_help),
+        Headline(tr("occupancy.metric.nights_full"), i18n.format_number(row["nights_full"], lang),
+               tr("occupancy.metric.city_nights_full_help" if city_level else "occupancy.metric.nights_full_help")),
+        Headline(tr("occupancy.metric.nights_open"), i18n.format_number(row["nights_open"], lang)),
+        Headline(tr("occupancy.metric.turned_away"), _count(row["turned_away"], lang, threshold),
+               tr("occupancy.metric.turned_away_help")),
+        Headline(tr("occupancy.metric.turned_away_minors"), _count(row["turned_away_minors"], lang, threshold)),
+        Headline(tr("occupancy.metric.turned_away_girls"), _count(row["turned_away_girls"], lang, threshold)),
+    ]
+
+
+# --- context: emergency shelter spells, winter-plan levels -----------------------------------
+
+def spells_from_periods(frame: pd.DataFrame, grain: str) -> pd.DataFrame:
+    """Open spells of the emergency shelters from occupancy_by_city's per-period counts, for
+    roles that see no days: consecutive periods with a night open make one spell, from the
+    first day of the first period to the last day of the last."""
+    spells = []
+    open_periods = frame[frame["emergency_nights_open"] > 0]
+    for city, periods in open_periods.groupby("city", sort=False):
+        for start, nights in zip(pd.to_datetime(periods["period"]).dt.date, periods["emergency_nights_open"]):
+            end = _period_end(start, grain)
+            if spells and spells[-1]["city"] == city and spells[-1]["last_night"] + _ONE_NIGHT == start:
+                spells[-1]["last_night"] = end
+                spells[-1]["nights"] += int(nights)
+            else:
+                spells.append({"city": city, "first_night": start, "last_night": end, "nights": int(nights)})
+    return pd.DataFrame(spells, columns=["city", "first_night", "last_night", "nights"])
+
+
+def _period_end(start: dt.date, grain: str) -> dt.date:
+    if grain == "week":
+        return start + dt.timedelta(days=6)
+    if grain == "month":
+        following = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return following - _ONE_NIGHT
+    return start
+
+
+def _shade(fig: go.Figure, spells: pd.DataFrame | None, levels: pd.DataFrame | None, *, city: str,
+           tr: Translate, row: int | None = None) -> None:
+    """Shade the city's emergency-shelter spells (whole height, annotated) and its declared
+    plan levels above the seasonal watch (a band along the bottom, named in the legend)."""
+    where = {"row": row, "col": 1} if row else {}
+    if spells is not None and not spells.empty:
+        for spell in spells[spells["city"] == city].itertuples():
+            fig.add_vrect(x0=_day(spell.first_night), x1=_day(spell.last_night) + _ONE_NIGHT,
+                          fillcolor=OPEN_COLOUR, opacity=0.12, line_width=0, layer="below",
+                          annotation_text=tr("occupancy.chart.emergency_open"), annotation_position="top left",
+                          annotation_font={"size": 11, "color": OPEN_COLOUR}, **where)
+    if levels is not None and not levels.empty:
+        marked = levels[(levels["city"] == city) & levels["level"].isin(list(PLAN_LEVEL_COLOURS))]
+        for spell in marked.itertuples():
+            fig.add_vrect(x0=_day(spell.starts), x1=_day(spell.ends) + _ONE_NIGHT, y0=0, y1=0.05,
+                          fillcolor=PLAN_LEVEL_COLOURS[spell.level], opacity=0.6, line_width=0, **where)
+        # A band has no hover: the legend says what each colour means.
+        for level in [level for level in PLAN_LEVEL_COLOURS if level in set(marked["level"])]:
+            fig.add_scatter(x=[None], y=[None], mode="markers", name=tr("occupancy.chart.plan_level",
+                            level=tr(f"common.plan_level.{level}")),
+                            marker={"symbol": "square", "size": 12, "color": PLAN_LEVEL_COLOURS[level]})
+
+
+def _day(value) -> dt.date:
+    return pd.Timestamp(value).date()
+
+
+def _period_alignment(grain: str) -> dict:
+    # Weekly and monthly points sit in the middle of their period, so that a shaded spell
+    # lines up with the periods it covers.
+    if grain == "month":
+        return {"xperiod": "M1", "xperiodalignment": "middle"}
+    if grain == "week":
+        return {"xperiod": 7 * 24 * 3600 * 1000, "xperiod0": "2024-01-01", "xperiodalignment": "middle"}
+    return {}
+
+
+def _values(series) -> list:
+    # Plain lists keep the figure's JSON readable (numbers, null for a hidden value).
+    return [None if pd.isna(v) else v if isinstance(v, str) else float(v) for v in series]
+
+
+def _dates(series) -> list[str]:
+    return [pd.Timestamp(v).date().isoformat() for v in series]
+
+
+_FREQUENCIES = {"day": "D", "week": "W-MON", "month": "MS"}
+
+
+def _on_full_axis(x: pd.Series, values: pd.Series, grain: str) -> tuple[list[str], list]:
+    """A line's points with the periods that have no row put back as gaps, so that a line
+    does not run across nights when a shelter was closed."""
+    if x.empty:
+        return [], []
+    series = pd.Series(list(values), index=pd.to_datetime(list(x)))
+    full = series.reindex(pd.date_range(series.index.min(), series.index.max(), freq=_FREQUENCIES[grain]))
+    return _dates(full.index), _values(full)
+
+
+# --- charts --------------------------------------------------------------------------------
+
+def beds_chart(frame: pd.DataFrame, *, grain: str, unit: str, tr: Translate, lang: str, threshold: int,
+               city: str, spells: pd.DataFrame | None = None, levels: pd.DataFrame | None = None) -> go.Figure:
+    """Beds occupied against beds available (the capacity line), with people turned away.
+
+    `frame` holds one shelter's or one city's rows: nightly (grain "day": night,
+    beds_occupied, beds_available, turned_away...) or per week or month (period,
+    bed_nights_occupied, bed_nights_available, nights_open, turned_away...), where the beds
+    are means per night open and the people turned away a total per period, on its own axis.
+    """
+    nightly = grain == "day"
+    frame = frame.sort_values("night" if nightly else "period")
+    if nightly:
+        x, occupied, available = frame["night"], frame["beds_occupied"], frame["beds_available"]
+    else:
+        nights = frame["nights_open"].where(frame["nights_open"] > 0)
+        x = frame["period"]
+        occupied = pd.to_numeric(frame["bed_nights_occupied"]) / nights
+        available = pd.to_numeric(frame["bed_nights_available"]) / nights
+    grain_word = tr(f"occupancy.grain_word.{grain}")
+    fig = make_subplots(specs=[[{"secondary_y": not nightly}]])
+    along = _period_alignment(grain)
+    if nightly:
+        beds_text = [_count(v, lang, threshold) for v in occupied]
+    else:  # a mean of a hidden count is hidden, but it is not "< k" itself
+        beds_text = [tr("occupancy.rate_hidden") if pd.isna(v) else i18n.format_decimal(v, lang, 1) for v in occupied]
+    line_x, available_y = _on_full_axis(x, available, grain)
+    _, occupied_y = _on_full_axis(x, occupied, grain)
+    _, beds_text = _on_full_axis(x, pd.Series(beds_text), grain)
+    fig.add_scatter(x=line_x, y=available_y, name=tr("occupancy.chart.available"), mode="lines",
+                    line={"color": CAPACITY_COLOUR, "dash": "dash", "shape": "hv" if nightly else "linear"},
+                    hovertemplate="%{y:.1f}<extra>" + tr("occupancy.chart.available") + "</extra>", **along)
+    fig.add_scatter(x=line_x, y=occupied_y, name=tr("occupancy.chart.occupied"), mode="lines+markers",
+                    line={"color": OCCUPIED_COLOUR, "width": 2.5}, marker={"size": 5}, customdata=beds_text,
+                    hovertemplate="%{customdata}<extra>" + tr("occupancy.chart.occupied") + "</extra>", **along)
+    fig.add_bar(x=_dates(x), y=[0.0 if v is None else v for v in _values(frame["turned_away"])],
+                name=tr("occupancy.chart.turned_away"), marker_color=TURNED_AWAY_COLOUR, opacity=0.75,
+                customdata=[_turned_away_text(r, tr, lang, threshold) for r in frame.itertuples()],
+                hovertemplate="%{customdata}<extra>" + tr("occupancy.chart.turned_away") + "</extra>",
+                secondary_y=not nightly, **along)
+    _shade(fig, spells, levels, city=city, tr=tr)
+    if nightly:
+        title = tr("occupancy.chart.beds_nightly_title", unit=unit)
+        y_title = tr("occupancy.chart.y_beds_nightly")
+    else:
+        title = tr("occupancy.chart.beds_mean_title", unit=unit, grain=grain_word)
+        y_title = tr("occupancy.chart.y_beds_mean")
+        fig.update_yaxes(title_text=tr("occupancy.chart.y_turned_away", grain=grain_word), secondary_y=True,
+                         rangemode="tozero", showgrid=False, tickmode="auto", tickformat=",d")
+    fig.update_yaxes(rangemode="tozero", secondary_y=False)
+    base_layout(fig, title=title, x_title=tr(f"occupancy.chart.x_{'night' if nightly else grain}"), y_title=y_title)
+    # The legend goes under the axis: a long title and four entries do not share one line.
+    fig.update_layout(bargap=0.3, height=430, margin={"b": 90},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.25, "xanchor": "left", "x": 0})
+    return fig
+
+
+def _turned_away_text(row, tr: Translate, lang: str, threshold: int) -> str:
+    return (f"{_count(row.turned_away, lang, threshold)} "
+            f"({tr('occupancy.metric.turned_away_minors')} {_count(row.turned_away_minors, lang, threshold)}, "
+            f"{tr('occupancy.metric.turned_away_girls')} {_count(row.turned_away_girls, lang, threshold)})")
+
+
+def rate_small_multiples(frame: pd.DataFrame, *, facet: str, names: dict[str, str], colours: dict[str, str],
+                         grain: str, title: str, tr: Translate, lang: str,
+                         spells: pd.DataFrame | None = None) -> go.Figure:
+    """Occupancy rate per week or month, one small chart per shelter (facet "site_id") or
+    city (facet "city"), all on one shared time axis, each with its 100 % line and its
+    city's emergency-shelter spells. `colours` maps a facet value to its colour."""
+    facets = list(dict.fromkeys(frame[facet]))
+    fig = make_subplots(rows=len(facets), cols=1, shared_xaxes=True, vertical_spacing=min(0.08, 0.3 / len(facets)),
+                        subplot_titles=[names.get(f, str(f)) for f in facets])
+    top_rate = pd.to_numeric(frame["occupancy_rate"]).max()
+    highest = 1.1 if pd.isna(top_rate) else max(1.1, float(top_rate) * 1.05)
+    along = _period_alignment(grain)
+    for row, value in enumerate(facets, start=1):
+        part = frame[frame[facet] == value].sort_values("period")
+        hover = [f"{_rate(rate, lang, tr)} — {tr('occupancy.chart.hover_nights_full', n=i18n.format_number(full, lang))}"
+                 for rate, full in zip(part["occupancy_rate"], part["nights_full"])]
+        rate_x, rate_y = _on_full_axis(part["period"], part["occupancy_rate"], grain)
+        _, hover = _on_full_axis(part["period"], pd.Series(hover), grain)
+        fig.add_scatter(x=rate_x, y=rate_y, name=names.get(value, str(value)),
+                        mode="lines+markers", line={"color": colours.get(value, SUPPRESSED_COLOUR), "width": 2},
+                        customdata=hover, hovertemplate="%{customdata}<extra>%{fullData.name}</extra>",
+                        showlegend=False, row=row, col=1, **along)
+        label = {"annotation_text": tr("occupancy.chart.full"), "annotation_position": "bottom right",
+                 "annotation_font": {"size": 10}} if row == 1 else {}
+        fig.add_hline(y=1.0, line={"color": CAPACITY_COLOUR, "dash": "dot", "width": 1}, row=row, col=1, **label)
+        _shade(fig, spells, None, city=part["city"].iloc[0], tr=tr, row=row)
+    fig.update_yaxes(range=[0, highest], tickformat=".0%")
+    base_layout(fig, title=title, x_title="", y_title="")
+    fig.update_layout(height=90 + 150 * len(facets), hovermode="x")
+    fig.update_yaxes(title_text=tr("occupancy.chart.y_rate"), row=(len(facets) + 1) // 2, col=1)
+    fig.update_xaxes(title_text=tr(f"occupancy.chart.x_{grain}"), row=len(facets), col=1)
+    return fig
+
+
+def facet_colours(frame: pd.DataFrame, facet: str) -> dict[str, str]:
+    """Colours that keep their meaning across pages: a shelter takes its site type's colour,
+    a city its city colour."""
+    if facet == "city":
+        return {city: CITY_COLOURS.get(city, SUPPRESSED_COLOUR) for city in frame["city"]}
+    return {row.site_id: SITE_TYPE_COLOURS.get(row.site_type, SUPPRESSED_COLOUR) for row in frame.itertuples()}
+
+
+# --- tables --------------------------------------------------------------------------------
+
+TABLE_COLUMNS = ("city", "site_name", "site_type", "bed_capacity", "period", "night", "nights_open",
+                 "beds_available", "beds_occupied", "bed_nights_available", "bed_nights_occupied",
+                 "occupancy_rate", "nights_full", "turned_away", "turned_away_minors", "turned_away_girls",
+                 "emergency_nights_open")
+
+
+def for_table(frame: pd.DataFrame, *, label: Callable[[str, str], str]) -> pd.DataFrame:
+    """A query result as a table to show and download: readable site types, rates to three
+    decimals, the columns of TABLE_COLUMNS only (the row keys the page does not show go)."""
+    table = frame[[c for c in TABLE_COLUMNS if c in frame.columns]]
+    if "site_type" in table.columns:
+        table = table.assign(site_type=[label("site_type", v) for v in table["site_type"]])
+    if "occupancy_rate" in table.columns:
+        table = table.assign(occupancy_rate=pd.to_numeric(table["occupancy_rate"]).round(3))
+    return table
+
+
+def table_columns(frame: pd.DataFrame, tr: Translate) -> dict[str, str]:
+    return {c: tr(f"occupancy.column.{c}") for c in TABLE_COLUMNS if c in frame.columns}

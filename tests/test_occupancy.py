@@ -1,0 +1,289 @@
+"""The occupancy page: its queries, chart helpers and the page itself (AppTest) on the
+fixture database, with figures computed by hand from tests/fixture_data.py:
+
+- Calais emergency shelter (50 beds), open 8–21 January 2024: full (50) on the nine cold
+  nights 8–16 January, 40 on the five nights after; 5 + 8 × 4 = 37 people turned away,
+  1 minor on each of 8, 9 and 10 January. 650 / 700 bed-nights = 92.9 %.
+- Pantin girls' shelter (10 beds), January 2024: full every night (31), 1 girl (a minor)
+  turned away on each of 5, 6 and 7 January: 3.
+- Marseille minors' shelter (20 beds), February 2024: 18 beds taken every night (90 %).
+"""
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from terrain import ROOT, i18n, queries, roles
+from terrain.charts import occupancy as charts
+
+JANUARY = {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 1, 31), "cities": []}
+EMERGENCY_SPELL = {"start": dt.date(2024, 1, 8), "end": dt.date(2024, 1, 21), "cities": []}
+FR = lambda key, **values: i18n.t(key, "fr", **values)  # noqa: E731
+
+
+def _by(frame, column):
+    return frame.set_index(column)
+
+
+# --- queries ---------------------------------------------------------------------------------
+
+def test_calais_emergency_shelter_over_its_open_spell(fixture_con):
+    frame = queries.run(fixture_con, "occupancy_summary_by_site", {**EMERGENCY_SPELL, "sites": []},
+                        role="programme_manager")
+    calais = _by(frame, "site_id").loc["calais_emergency_shelter"]
+    assert (calais.nights_open, calais.nights_full) == (14, 9)
+    assert (calais.bed_nights_occupied, calais.bed_nights_available) == (650, 700)
+    assert calais.occupancy_rate == pytest.approx(650 / 700)
+    assert (calais.turned_away, calais.turned_away_minors, calais.turned_away_girls) == (37, 3, 0)
+
+
+def test_pantin_girls_shelter_in_january(fixture_con):
+    frame = queries.run(fixture_con, "occupancy_summary_by_site", {**JANUARY, "sites": ["pantin_girls_shelter"]},
+                        role="programme_manager")
+    assert frame["site_id"].tolist() == ["pantin_girls_shelter"]
+    pantin = frame.iloc[0]
+    assert (pantin.nights_open, pantin.nights_full, pantin.occupancy_rate) == (31, 31, 1.0)
+    assert (pantin.turned_away, pantin.turned_away_minors, pantin.turned_away_girls) == (3, 3, 3)
+
+
+def test_city_weeks_and_emergency_nights(fixture_con):
+    frame = queries.run(fixture_con, "occupancy_by_city", {**JANUARY, "grain": "week"}, role="programme_manager")
+    calais = frame[frame["city"] == "Calais"].set_index("period")
+    # Weeks start on Monday: 8–14 January (seven cold nights), 15–21 January (two).
+    assert calais["turned_away"].to_dict() == {pd.Timestamp("2024-01-08"): 29, pd.Timestamp("2024-01-15"): 8}
+    assert calais["nights_full"].tolist() == [7, 2]
+    assert calais["emergency_nights_open"].tolist() == [7, 7]
+    assert calais["occupancy_rate"].tolist() == pytest.approx([1.0, 300 / 350])
+    assert set(frame.loc[frame["city"] == "Pantin", "emergency_nights_open"]) == {0}
+
+
+def test_city_nights_are_full_only_when_the_city_is_full(fixture_con):
+    frame = queries.run(fixture_con, "occupancy_summary_by_city", {**JANUARY}, role="programme_manager")
+    assert _by(frame, "city")["nights_full"].to_dict() == {"Calais": 9, "Pantin": 31}
+    assert _by(frame, "city")["emergency_nights_open"].to_dict() == {"Calais": 14, "Pantin": 0}
+
+
+def test_nightly_rows_of_a_shelter(fixture_con):
+    frame = queries.run(fixture_con, "occupancy_nights_by_site",
+                        {**EMERGENCY_SPELL, "sites": ["calais_emergency_shelter"]}, role="programme_manager")
+    assert len(frame) == 14
+    assert frame["turned_away"].tolist() == [5, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 0, 0, 0]
+    assert frame["beds_occupied"].sum() == 650
+
+
+def test_emergency_open_spells_are_cut_to_the_period(fixture_con):
+    whole = queries.run(fixture_con, "occupancy_emergency_open_periods",
+                        {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 3, 31), "cities": []},
+                        role="advocacy")
+    assert whole[["city", "first_night", "last_night", "nights"]].values.tolist() == [
+        ["Calais", pd.Timestamp("2024-01-08"), pd.Timestamp("2024-01-21"), 14]]
+    cut = queries.run(fixture_con, "occupancy_emergency_open_periods",
+                      {"start": dt.date(2024, 1, 10), "end": dt.date(2024, 1, 31), "cities": []},
+                      role="advocacy")
+    assert (pd.Timestamp(cut.iloc[0].first_night), cut.iloc[0].nights) == (pd.Timestamp("2024-01-10"), 12)
+
+
+def test_winter_plan_levels_over_cities_with_a_shelter(fixture_con):
+    frame = queries.run(fixture_con, "occupancy_winter_plan", JANUARY, role="programme_manager")
+    rows = {(r.city, r.level): (pd.Timestamp(r.starts).date(), pd.Timestamp(r.ends).date()) for r in frame.itertuples()}
+    # The préfecture of the Pas-de-Calais (62) declared them; Pantin (93) has none.
+    assert rows == {("Calais", "veille_saisonniere"): (dt.date(2024, 1, 1), dt.date(2024, 1, 31)),
+                    ("Calais", "grand_froid"): (dt.date(2024, 1, 9), dt.date(2024, 1, 15))}
+
+
+@pytest.mark.parametrize("name", ["occupancy_shelters", "occupancy_summary_by_site", "occupancy_by_site",
+                                  "occupancy_nights_by_site", "occupancy_nights_by_city",
+                                  "occupancy_emergency_open_periods", "occupancy_winter_plan"])
+def test_donors_get_no_shelter_and_no_day(name, fixture_con):
+    query = queries.load(name)
+    params = {**JANUARY, "sites": [], "grain": "month"}
+    with pytest.raises(queries.AccessDenied):
+        queries.run(fixture_con, name, {p: params[p] for p in query.params}, role="donor")
+
+
+def test_donor_city_months_hide_small_counts(fixture_con):
+    frame = queries.run(fixture_con, "occupancy_by_city", {**EMERGENCY_SPELL, "grain": "week"}, role="donor")
+    assert frame.attrs["provenance"]["params"]["grain"] == "month"
+    assert set(pd.to_datetime(frame["period"])) == {pd.Timestamp("2024-01-01")}
+    calais, pantin = _by(frame, "city").loc["Calais"], _by(frame, "city").loc["Pantin"]
+    assert calais.turned_away == 37 and pd.isna(calais.turned_away_minors)
+    assert pd.isna(pantin.turned_away) and pd.isna(pantin.turned_away_girls)
+    # Whole months: all of Pantin's January, though the period asked for was 8–21 January.
+    assert pantin.nights_open == 31
+
+
+def test_advocacy_sees_counts_from_five(fixture_con):
+    frame = queries.run(fixture_con, "occupancy_summary_by_site", {**JANUARY, "sites": []}, role="advocacy")
+    sites = _by(frame, "site_id")
+    assert sites.loc["calais_emergency_shelter", "turned_away"] == 37
+    assert pd.isna(sites.loc["calais_emergency_shelter", "turned_away_minors"])
+    assert pd.isna(sites.loc["pantin_girls_shelter", "turned_away"])
+
+
+# --- chart helpers -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("start,end,can_see_days,expected", [
+    (dt.date(2024, 1, 1), dt.date(2024, 4, 2), True, True),     # 93 nights
+    (dt.date(2024, 1, 1), dt.date(2024, 4, 3), True, False),    # 94 nights
+    (dt.date(2024, 1, 8), dt.date(2024, 1, 21), False, False),  # donors never see nights
+])
+def test_nightly_lines_for_short_periods_only(start, end, can_see_days, expected):
+    assert charts.shows_nights(start, end, can_see_days) is expected
+
+
+def test_spells_from_months_join_consecutive_months():
+    months = pd.DataFrame({
+        "city": ["Calais"] * 4 + ["Pantin"],
+        "period": pd.to_datetime(["2023-12-01", "2024-01-01", "2024-02-01", "2024-04-01", "2024-01-01"]),
+        "emergency_nights_open": [5, 31, 0, 3, 0]})
+    spells = charts.spells_from_periods(months, "month")
+    assert spells.values.tolist() == [["Calais", dt.date(2023, 12, 1), dt.date(2024, 1, 31), 36],
+                                      ["Calais", dt.date(2024, 4, 1), dt.date(2024, 4, 30), 3]]
+
+
+def test_headline_shows_hidden_counts_as_below_the_threshold():
+    row = pd.Series({"occupancy_rate": 1.0, "bed_nights_occupied": 310, "bed_nights_available": 310,
+                     "nights_full": 31, "nights_open": 31, "turned_away": pd.NA, "turned_away_minors": pd.NA,
+                     "turned_away_girls": pd.NA})
+    shown = {f.label: f.value for f in charts.headlines(row, tr=FR, lang="fr", threshold=11, city_level=True)}
+    assert shown[FR("occupancy.metric.turned_away")] == "< 11"
+    assert shown[FR("occupancy.metric.turned_away_girls")] == "< 11"
+    assert shown[FR("occupancy.metric.occupancy_rate")] == "100,0\u00a0%"
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+def _page(monkeypatch, fixture_db, role, **url):
+    monkeypatch.setenv("TERRAIN_DB", str(fixture_db))
+    at = AppTest.from_file(str(ROOT / "pages" / "occupancy.py"), default_timeout=60)
+    at.session_state["terrain_user"] = {"name": "t", "role": role, "via": "local"}
+    for name, value in url.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _tab(at, label):
+    [tab] = [tab for tab in at.tabs if tab.label == label]
+    return tab
+
+
+def _metrics(container):
+    return {metric.label: metric.value for metric in container.metric}
+
+
+def _chart(at, key):
+    [chart] = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
+    return json.loads(chart.proto.spec)
+
+
+def _trace(spec, name):
+    [trace] = [t for t in spec["data"] if t.get("name") == name]
+    return trace
+
+
+SPELL_URL = {"period": "custom", "from": "2024-01-08", "to": "2024-01-21"}
+JANUARY_URL = {"period": "custom", "from": "2024-01-01", "to": "2024-01-31"}
+
+
+def test_manager_sees_the_emergency_shelter_night_by_night(monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, "programme_manager", **SPELL_URL)
+    assert _metrics(_tab(at, "Abri d'urgence de Calais")) == {
+        "Taux d'occupation": "92,9\u00a0%", "Nuits à 100\u00a0% ou plus": "9", "Nuits d'ouverture": "14",
+        "Personnes sans place": "37", "dont mineurs": "3", "dont filles": "0"}
+    spec = _chart(at, "beds_site_calais_emergency_shelter")
+    occupied = _trace(spec, FR("occupancy.chart.occupied"))["y"]
+    assert (len(occupied), sum(occupied)) == (14, 650)
+    assert sum(_trace(spec, FR("occupancy.chart.available"))["y"]) == 700
+    assert _trace(spec, FR("occupancy.chart.turned_away"))["y"] == [5, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 0, 0, 0]
+    [shaded] = [s for s in spec["layout"]["shapes"] if s.get("fillcolor") == charts.OPEN_COLOUR]
+    assert (shaded["x0"][:10], shaded["x1"][:10]) == ("2024-01-08", "2024-01-22")
+    assert "abri d'urgence ouvert" in [a["text"] for a in spec["layout"]["annotations"]]
+    plan = [s for s in spec["layout"]["shapes"] if s.get("fillcolor") == charts.PLAN_LEVEL_COLOURS["grand_froid"]]
+    assert [(s["x0"][:10], s["x1"][:10]) for s in plan] == [("2024-01-09", "2024-01-16")]
+
+
+def test_manager_sees_pantin_girls_turned_away(monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, "programme_manager", **JANUARY_URL)
+    shown = _metrics(_tab(at, "Hébergement filles Pantin"))
+    assert (shown["Nuits à 100\u00a0% ou plus"], shown["Personnes sans place"], shown["dont filles"]) == ("31", "3", "3")
+    assert _metrics(_tab(at, "Pantin"))["Personnes sans place"] == "3"
+
+
+def test_small_multiples_compare_every_shelter_per_week(monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, "programme_manager", **JANUARY_URL, grain="week")
+    spec = _chart(at, "occupancy_compare")
+    rates = {t["name"]: t["y"] for t in spec["data"] if t.get("mode") == "lines+markers"}
+    assert rates["Abri d'urgence de Calais"] == pytest.approx([1.0, 300 / 350])
+    assert rates["Hébergement filles Pantin"] == [1.0] * 5
+    # One shared time axis: every subplot's x axis but one follows that one.
+    x_axes = {name: axis for name, axis in spec["layout"].items() if name.startswith("xaxis")}
+    followed = {axis.get("matches") for axis in x_axes.values()} - {None}
+    assert len(x_axes) == 2 and len(followed) == 1  # Marseille has no night in January
+
+
+def test_donor_sees_cities_months_and_no_small_count(monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, "donor", **SPELL_URL)
+    pantin = _metrics(_tab(at, "Pantin"))
+    assert (pantin["Personnes sans place"], pantin["dont filles"], pantin["dont mineurs"]) == ("< 11", "< 11", "< 11")
+    assert _metrics(_tab(at, "Calais"))["Personnes sans place"] == "37"
+    assert all(m.value not in {str(n) for n in range(1, 11)} for m in at.metric if "place" in m.label
+               or m.label.startswith("dont"))
+    bars = _trace(_chart(at, "beds_city_Pantin"), FR("occupancy.chart.turned_away"))
+    assert 3 not in bars["y"] and bars["customdata"][0].startswith("< 11")
+    assert "du 1er au 31 janvier 2024" in at.caption[0].value
+    # No shelter appears: no shelter tab, no shelter name in any chart.
+    assert [t.label for t in at.tabs][:2] == ["Calais", "Pantin"]
+    for chart in at.get("plotly_chart"):
+        assert "Hébergement" not in chart.proto.spec and "Abri d'urgence de" not in chart.proto.spec
+
+
+def test_advocacy_threshold_is_five(monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, "advocacy", **JANUARY_URL)
+    assert _metrics(_tab(at, "Hébergement filles Pantin"))["Personnes sans place"] == "< 5"
+    calais = _metrics(_tab(at, "Abri d'urgence de Calais"))
+    assert (calais["Personnes sans place"], calais["dont mineurs"]) == ("37", "< 5")
+
+
+@pytest.mark.parametrize("role", roles.ROLES)
+@pytest.mark.parametrize("preset", ["last_4_weeks", "last_3_months", "winter_season", "year", "custom"])
+def test_every_preset_runs_for_every_role(role, preset, monkeypatch, fixture_db):
+    url = {"period": preset} | (JANUARY_URL if preset == "custom" else {}) | ({"year": "2024"} if preset == "year" else {})
+    at = _page(monkeypatch, fixture_db, role, **url)
+    if preset == "last_4_weeks":  # 4–31 March 2024: no shelter night in the fixture
+        assert [i.value for i in at.info] == [FR("common.no_data")]
+        assert not at.get("plotly_chart")
+    else:
+        assert _metrics(_tab(at, "Calais"))["Personnes sans place"] == "37"
+
+
+def test_an_empty_period_says_so_in_words(monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, "programme_manager", period="custom", **{"from": "2023-06-01", "to": "2023-06-30"})
+    assert [i.value for i in at.info] == [FR("common.no_data")]
+    assert not at.get("plotly_chart") and not at.metric
+
+
+def test_invalid_url_parameters_fall_back_with_a_notice(monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, "programme_manager", period="'; DROP TABLE sites; --", grain="hour",
+               site="nowhere")
+    notices = [w.value for w in at.warning]
+    assert all(FR("common.invalid_parameter", name=name) in notices for name in ("period", "grain", "site"))
+    # The default period (last 3 months: 1 January – 31 March 2024) is shown.
+    assert _metrics(_tab(at, "Calais"))["Personnes sans place"] == "37"
+
+
+def test_donor_asking_for_weeks_gets_months_with_a_notice(monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, "donor", grain="week", **JANUARY_URL)
+    assert FR("common.invalid_parameter", name="grain") in [w.value for w in at.warning]
+    assert _chart(at, "occupancy_compare")["layout"]["title"]["text"] == FR(
+        "occupancy.chart.compare_cities_title", grain=FR("occupancy.grain_word.month"))
+
+
+def test_english(monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, "programme_manager", lang="en", **SPELL_URL)
+    shown = _metrics(_tab(at, "Calais"))
+    assert (shown["Occupancy rate"], shown["People turned away"]) == ("92.9%", "37")
