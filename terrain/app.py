@@ -8,7 +8,7 @@ chart helpers.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -213,7 +213,10 @@ def page_setup(page: str) -> str:
 
 # --- filters ----------------------------------------------------------------------------
 
-FILTER_FIELDS = ("period", "city", "site", "grain", "activity", "age", "sex", "minors", "girls")
+_URL_KEYS = {"period": ("period", "year", "from", "to"), "city": ("city",), "site": ("site",),
+             "grain": ("grain",), "activity": ("activity",), "age": ("age",), "sex": ("sex",),
+             "minors": ("minors",), "girls": ("girls",)}
+_ALL_URL_KEYS = {key for keys in _URL_KEYS.values() for key in keys} | {"lang"}
 
 
 def sidebar_filters(fields: Iterable[str], *, cities: Iterable[str] = (),
@@ -279,9 +282,12 @@ def sidebar_filters(fields: Iterable[str], *, cities: Iterable[str] = (),
             chosen["minors_only"] = st.toggle(tr("common.minors_only"), value=current.minors_only, key="f_minors")
         if "girls" in fields:
             chosen["girls_only"] = st.toggle(tr("common.girls_only"), value=current.girls_only, key="f_girls")
-    from dataclasses import replace
     current = replace(current, **chosen)
-    wanted = flt.to_query_params(current)
+    # Keep the URL parameters other parts of the page own (e.g. the winter page's season);
+    # write back only those of the filters shown.
+    ours = {key for field in fields for key in _URL_KEYS[field]}
+    wanted = {k: v for k, v in st.query_params.items() if k not in _ALL_URL_KEYS}
+    wanted.update({k: v for k, v in flt.to_query_params(current).items() if k in ours})
     if lang() != "fr":
         wanted["lang"] = lang()
     if dict(st.query_params) != wanted:

@@ -1,0 +1,342 @@
+"""The winter-emergency page's seasons, headline figures and charts.
+
+A season runs from 1 November to 31 March and is named by the year it starts (2023 is
+"2023–24"). Texts come from terrain/locales/winter.toml through the `tr` and `label`
+callables the page passes in (app.tr, app.label), so these functions stay free of Streamlit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from terrain import i18n
+from terrain.charts import CITY_COLOURS, SUPPRESSED_COLOUR, base_layout
+from terrain.filters import season_bounds, season_of
+
+Translate = Callable[..., str]
+
+PLAN_LEVELS = ("veille_saisonniere", "grand_froid", "tres_grand_froid", "froid_extreme")
+VIGILANCE_COLOURS = ("green", "yellow", "orange", "red")
+# The seasonal watch covers the whole season: it is the background, not a marked night.
+MARKED_PLAN_LEVELS = {"grand_froid": "#6a51a3", "tres_grand_froid": "#3f007d", "froid_extreme": "#000000"}
+OPEN_COLOUR = "#e7298a"      # the emergency shelter's colour in SITE_TYPE_COLOURS
+CLOSED_COLOUR = "#636363"
+NO_SHELTER_COLOUR = "#9ecae1"
+FULL_COLOUR = "#111111"
+GAP_COLOUR = "#b30000"
+SEASON_MONTHS = (11, 12, 1, 2, 3)
+# One fixed scale for every city and season, so that a colour always means the same
+# temperature: blues below 0 °C, white at 0 °C, warm colours above; beyond the range the
+# colour saturates (the hover gives the exact value).
+TEMPERATURE_RANGE = (-10.0, 15.0)
+_ZERO = -TEMPERATURE_RANGE[0] / (TEMPERATURE_RANGE[1] - TEMPERATURE_RANGE[0])
+TEMPERATURE_SCALE = [[0.0, "#08306b"], [_ZERO / 2, "#4292c6"], [_ZERO, "#f7f7f7"],
+                     [_ZERO + (1 - _ZERO) / 2, "#fdd49e"], [1.0, "#d7301f"]]
+
+
+# --- seasons -------------------------------------------------------------------------------
+
+def season_label(season: int) -> str:
+    return f"{season}–{(season + 1) % 100:02d}"
+
+
+def seasons_between(first_day: dt.date, as_of: dt.date) -> list[int]:
+    """The seasons a user may choose, newest first: from the first one that ends on or
+    after the first day of data to the one `as_of` belongs to (or has just ended); at least
+    that last one, even when all the data fall between two winters."""
+    first = first_day.year if first_day.month >= 4 else first_day.year - 1
+    last = season_of(as_of)
+    return list(range(last, min(first, last) - 1, -1))
+
+
+def parse_season(raw: str | None, seasons: list[int]) -> tuple[int, bool]:
+    """The season asked for in the URL, or the newest one. The flag is False when the URL
+    asked for something that is not a season of the data (the page says so)."""
+    if raw is None or raw == "":
+        return seasons[0], True
+    if raw.isascii() and raw.isdigit() and int(raw) in seasons:
+        return int(raw), True
+    return seasons[0], False
+
+
+def season_period(season: int, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    start, end = season_bounds(season)
+    return start, min(end, as_of)
+
+
+# --- headline figures ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class People:
+    """A people count as it may be shown: a value, or hidden below `k`."""
+    value: int | None
+    hidden: bool = False
+    partial: bool = False     # a total that leaves out hidden cells
+
+
+def people_total(frame: pd.DataFrame, column: str) -> People:
+    """The visible total of a count column over the rows of `frame`. A total made only of
+    hidden cells is hidden too: showing 0 would be a false zero."""
+    if frame.empty:
+        return People(0)
+    values = pd.to_numeric(frame[column], errors="coerce")
+    if values.isna().all():
+        return People(None, hidden=True)
+    return People(int(values.sum(skipna=True)), partial=bool(values.isna().any()))
+
+
+def cold_related_share(frame: pd.DataFrame) -> float | None:
+    """Cold-related consultations over all consultations, on the rows where both counts are
+    visible (a ratio mixing a hidden numerator with a visible denominator would leak it)."""
+    both = frame.dropna(subset=["cold_related_consultations", "consultations"])
+    total = pd.to_numeric(both["consultations"]).sum()
+    if both.empty or total == 0:
+        return None
+    return float(pd.to_numeric(both["cold_related_consultations"]).sum() / total)
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: str
+    help: str | None = None
+
+
+def headline(nights: pd.Series, people: pd.DataFrame, *, tr: Translate, label: Translate, lang: str,
+             hidden_text: str) -> list[tuple[str, list[Figure]]]:
+    """The season's headline figures, in sections (heading, figures): `nights` is the
+    season's row of winter_nights_by_season, `people` its rows of
+    winter_figures_by_season_city (counts already suppressed for the role)."""
+    def nights_figure(column: str, text: str) -> Figure:
+        return Figure(text, i18n.format_number(int(nights[column]), lang))
+
+    turned = people_total(people, "turned_away_on_cold_nights")
+    share = cold_related_share(people)
+    share_hidden = people[["consultations", "cold_related_consultations"]].isna().any(axis=None)
+    coldest = pd.to_numeric(people["coldest_c"], errors="coerce").min() if not people.empty else np.nan
+    gap_label = tr("winter.figure.cold_nights_without_emergency_shelter")
+    return [
+        ("", [
+            nights_figure("cold_nights", tr("winter.figure.cold_nights")),
+            nights_figure("emergency_shelter_open_nights", tr("winter.figure.emergency_shelter_open_nights")),
+            nights_figure("cold_nights_without_emergency_shelter", gap_label) if nights["has_emergency_shelter"]
+            else Figure(gap_label, "—", tr("winter.figure.no_emergency_shelter")),
+            Figure(tr("winter.figure.turned_away_on_cold_nights"),
+                   hidden_text if turned.hidden else i18n.format_number(turned.value, lang)),
+        ]),
+        ("", [
+            Figure(tr("winter.figure.cold_related_share"),
+                   "—" if share is None else i18n.format_percent(share, lang),
+                   tr("winter.figure.share_hidden") if share_hidden else None),
+            Figure(tr("winter.figure.coldest_c"),
+                   "—" if pd.isna(coldest) else tr("winter.degrees", t=_number(coldest, lang, 1))),
+        ]),
+        (tr("winter.plan_levels"), [nights_figure(f"plan_{level}_nights", label("plan_level", level))
+                                    for level in PLAN_LEVELS]),
+        (tr("winter.vigilance_colours"), [nights_figure(f"vigilance_{colour}_nights", label("vigilance_colour", colour))
+                                          for colour in VIGILANCE_COLOURS]),
+    ]
+
+
+def season_table(people: pd.DataFrame) -> pd.DataFrame:
+    """Season against season, per city, newest season first, seasons as "2023–24". Cold
+    nights without an emergency shelter are left blank where the city had none to open."""
+    table = people.sort_values(["season", "city"], ascending=[False, True]).reset_index(drop=True)
+    no_shelter = ~table["has_emergency_shelter"].astype(bool)
+    gap = table["cold_nights_without_emergency_shelter"].astype("Int64").mask(no_shelter)
+    return table.assign(season=[season_label(s) for s in table["season"]],
+                        cold_nights_without_emergency_shelter=gap)
+
+
+TABLE_COLUMNS = (
+    "season", "period", "city", "cold_nights", "coldest_c",
+    "vigilance_orange_nights", "vigilance_red_nights", "vigilance_orange_red_nights",
+    "plan_above_watch_nights", "plan_grand_froid_nights", "plan_tres_grand_froid_nights", "plan_froid_extreme_nights",
+    "emergency_shelter_open_nights", "cold_nights_without_emergency_shelter",
+    "turned_away_on_cold_nights", "consultations", "cold_related_consultations", "cold_related_share",
+)
+
+
+def table_columns(frame: pd.DataFrame, tr: Translate) -> dict[str, str]:
+    """Headers of the columns a winter table shows, in their order."""
+    return {column: tr(f"winter.figure.{column}") for column in TABLE_COLUMNS if column in frame.columns}
+
+
+# --- charts --------------------------------------------------------------------------------
+
+def _number(value: float, lang: str, digits: int = 0) -> str:
+    return i18n.format_decimal(value, lang, digits) if digits else i18n.format_number(value, lang)
+
+
+def _people(value, lang: str, hidden_text: str) -> str:
+    return hidden_text if pd.isna(value) else i18n.format_number(value, lang)
+
+
+def _night_text(row: pd.Series, *, tr: Translate, label: Translate, lang: str, hidden_text: str) -> str:
+    lines = [f"<b>{i18n.format_date(row['night'], lang)}</b>"]
+    if pd.notna(row["tmin_c"]):
+        lines.append(tr("winter.hover.temperature", tmin=_number(row["tmin_c"], lang, 1),
+                        tmax=_number(row["tmax_c"], lang, 1)))
+        lines.append(tr("winter.hover.vigilance", colour=label("vigilance_colour", row["vigilance"])))
+    else:
+        lines.append(tr("winter.hover.no_temperature"))
+    if pd.notna(row["plan_level"]):
+        lines.append(tr("winter.hover.plan", level=label("plan_level", row["plan_level"])))
+    if row["emergency_shelter_this_season"] or row["emergency_shelter_open"]:
+        lines.append(tr("winter.hover.emergency_open" if row["emergency_shelter_open"]
+                        else "winter.hover.emergency_closed"))
+    if row["has_shelter_data"]:
+        lines.append(tr("winter.hover.shelters", sheltered=_people(row["sheltered"], lang, hidden_text),
+                        beds=i18n.format_number(row["beds_available"], lang),
+                        turned_away=_people(row["turned_away"], lang, hidden_text)))
+    return "<br>".join(lines)
+
+
+def calendar_heatmap(nights: pd.DataFrame, *, city: str, season: int, tr: Translate, label: Translate,
+                     lang: str, hidden_text: str) -> go.Figure:
+    """Nightly minimum temperature of one city's season, months down and days across, with
+    the declared plan levels above the seasonal watch, the nights a shelter was full and the
+    cold nights with no emergency shelter open marked on their cells."""
+    nights = nights.assign(night=pd.to_datetime(nights["night"]).dt.date)
+    months = [(season + (m < 11), m) for m in SEASON_MONTHS]
+    z = np.full((len(months), 31), np.nan)
+    text = np.full((len(months), 31), "", dtype=object)
+    position = {ym: i for i, ym in enumerate(months)}
+    for _, row in nights.iterrows():
+        i, j = position.get((row["night"].year, row["night"].month)), row["night"].day - 1
+        if i is None:
+            continue
+        z[i, j] = row["tmin_c"] if pd.notna(row["tmin_c"]) else np.nan
+        text[i, j] = _night_text(row, tr=tr, label=label, lang=lang, hidden_text=hidden_text)
+
+    fig = go.Figure(go.Heatmap(
+        z=z, x=list(range(1, 32)), y=list(range(len(months))), text=text,
+        hovertemplate="%{text}<extra></extra>", colorscale=TEMPERATURE_SCALE, zmin=TEMPERATURE_RANGE[0],
+        zmax=TEMPERATURE_RANGE[1], xgap=2, ygap=2,
+        colorbar={"title": {"text": tr("winter.calendar.colour_title")}, "thickness": 12},
+        name=tr("winter.calendar.colour_title"), showscale=True))
+
+    def mark(rows: pd.DataFrame, dy: float, name: str, symbol: str, colour: str) -> None:
+        if rows.empty:
+            return
+        fig.add_scatter(
+            x=[n.day for n in rows["night"]], y=[position[(n.year, n.month)] + dy for n in rows["night"]],
+            mode="markers", name=name, hoverinfo="skip",
+            marker={"symbol": symbol, "color": colour, "size": 8, "line": {"width": 1, "color": "white"}})
+
+    for level, colour in MARKED_PLAN_LEVELS.items():
+        mark(nights[nights["plan_level"] == level], -0.28, label("plan_level", level), "triangle-down", colour)
+    mark(nights[nights["shelters_full"] > 0], 0.28, tr("winter.calendar.shelter_full"), "square", FULL_COLOUR)
+    gaps = nights[nights["cold_night"] & nights["emergency_shelter_this_season"] & ~nights["emergency_shelter_open"]]
+    mark(gaps, 0, tr("winter.calendar.winter_gap"), "x-thin-open", GAP_COLOUR)
+
+    watch_nights = int((nights["plan_level"] == "veille_saisonniere").sum())
+    fig.update_yaxes(tickvals=list(range(len(months))), autorange="reversed", showgrid=False, zeroline=False,
+                     ticktext=[i18n.format_month(dt.date(y, m, 1), lang) for y, m in months])
+    fig.update_xaxes(tickmode="linear", dtick=1, showgrid=False, zeroline=False, range=[0.4, 31.6])
+    base_layout(fig, title=tr("winter.calendar.title", city=city, season=season_label(season)),
+                x_title=tr("winter.calendar.x_title"), y_title="", legend_title="")
+    fig.update_layout(hovermode="closest", height=360, legend={"y": -0.25, "yanchor": "top", "x": 0,
+                                                               "xanchor": "left"},
+                      margin={"l": 10, "r": 10, "t": 80, "b": 10})
+    fig.add_annotation(text=tr("winter.calendar.watch_note", n=watch_nights) if watch_nights
+                       else tr("winter.calendar.no_watch"),
+                       xref="paper", yref="paper", x=0, y=1.0, yanchor="bottom", showarrow=False,
+                       font={"size": 12, "color": "#555555"})
+    return fig
+
+
+def demand_scatter(nights: pd.DataFrame, *, city: str, tr: Translate, lang: str,
+                   hidden_text: str) -> go.Figure | None:
+    """People asking for a bed (sheltered + turned away) against the night's minimum
+    temperature, one point per night with shelter data, coloured by whether the emergency
+    shelter was open. A night whose turned-away count is hidden is drawn at its people
+    sheltered, as an open marker: a lower bound, never an invented figure. None when no
+    night has both a temperature and shelter data."""
+    known = nights[nights["has_shelter_data"] & nights["tmin_c"].notna() & nights["sheltered"].notna()]
+    if known.empty:
+        return None
+    fig = go.Figure()
+    turned = pd.to_numeric(known["turned_away"], errors="coerce")
+    demand = pd.to_numeric(known["sheltered"]) + turned.fillna(0)
+    status = np.where(known["emergency_shelter_open"], "open",
+                      np.where(known["emergency_shelter_this_season"], "closed", "none"))
+    for state, colour in (("open", OPEN_COLOUR), ("closed", CLOSED_COLOUR), ("none", NO_SHELTER_COLOUR)):
+        for exact in (True, False):
+            part = (status == state) & (turned.notna() == exact)
+            if not part.any():
+                continue
+            hover = [tr("winter.demand.hover", date=i18n.format_date(n, lang, "medium"), tmin=_number(t, lang, 1),
+                        sheltered=_people(s, lang, hidden_text), turned_away=_people(a, lang, hidden_text))
+                     for n, t, s, a in zip(pd.to_datetime(known["night"][part]).dt.date, known["tmin_c"][part],
+                                           known["sheltered"][part], known["turned_away"][part])]
+            name = tr(f"winter.demand.{state}")
+            fig.add_scatter(
+                x=known["tmin_c"][part], y=demand[part], mode="markers", customdata=hover,
+                hovertemplate="%{customdata}<extra></extra>",
+                name=name if exact else tr("winter.demand.lower_bound", status=name),
+                marker={"color": colour, "size": 9, "opacity": 0.8,
+                        "symbol": "circle" if exact else "circle-open", "line": {"width": 1.5, "color": colour}})
+    fig.add_vline(x=0, line={"color": "#3182bd", "dash": "dot"},
+                  annotation_text="0 °C", annotation_position="top left")
+    base_layout(fig, title=tr("winter.demand.title", city=city), x_title=tr("winter.demand.x_title"),
+                y_title=tr("winter.demand.y_title"), legend_title=tr("winter.demand.legend_title"))
+    fig.update_layout(hovermode="closest", height=420)
+    return fig
+
+
+def season_comparison(nights: pd.DataFrame, people: pd.DataFrame, *, tr: Translate, lang: str,
+                      hidden_text: str) -> go.Figure:
+    """Season against season: the nights (cold, emergency shelter open, cold with none
+    open) above, the people turned away on cold nights below, on one axis of seasons."""
+    seasons = sorted(nights["season"])
+    labels = [season_label(s) for s in seasons]
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.6, 0.4], vertical_spacing=0.1,
+                        subplot_titles=(tr("winter.comparison.nights_panel"), tr("winter.comparison.people_panel")))
+    by_season = nights.set_index("season").reindex(seasons)
+    for column, colour in (("cold_nights", "#3182bd"), ("emergency_shelter_open_nights", OPEN_COLOUR),
+                           ("cold_nights_without_emergency_shelter", GAP_COLOUR)):
+        fig.add_bar(x=labels, y=by_season[column], name=tr(f"winter.figure.{column}"), marker_color=colour,
+                    hovertemplate="%{y}<extra>" + tr(f"winter.figure.{column}") + "</extra>", row=1, col=1)
+    totals = [people_total(people[people["season"] == s], "turned_away_on_cold_nights") for s in seasons]
+    fig.add_bar(x=labels, y=[t.value or 0 for t in totals], name=tr("winter.figure.turned_away_on_cold_nights"),
+                marker_color=[SUPPRESSED_COLOUR if t.hidden else "#636363" for t in totals],
+                customdata=[hidden_text if t.hidden else i18n.format_number(t.value, lang) for t in totals],
+                hovertemplate="%{customdata}<extra>" + tr("winter.figure.turned_away_on_cold_nights") + "</extra>",
+                row=2, col=1)
+    base_layout(fig, title=tr("winter.comparison.title"), x_title="", y_title="")
+    fig.update_yaxes(title_text=tr("winter.comparison.nights_axis"), row=1, col=1)
+    fig.update_yaxes(title_text=tr("winter.comparison.people_axis"), row=2, col=1)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels)
+    fig.update_xaxes(title_text=tr("winter.season"), row=2, col=1)
+    fig.update_layout(barmode="group", hovermode="closest", height=600, margin={"l": 10, "r": 10, "t": 70, "b": 10},
+                      legend={"orientation": "h", "y": -0.14, "yanchor": "top", "x": 0, "xanchor": "left"})
+    return fig
+
+
+def monthly_cold_nights(months: pd.DataFrame, *, tr: Translate, lang: str) -> go.Figure:
+    """Cold nights per month and city: the calendar of roles that see months only."""
+    fig = go.Figure()
+    month_names = {p: i18n.format_month(pd.Timestamp(p).date(), lang) for p in sorted(set(months["period"]))}
+    for city in [c for c in CITY_COLOURS if c in set(months["city"])] + sorted(set(months["city"]) - set(CITY_COLOURS)):
+        part = months[months["city"] == city]
+        fig.add_bar(x=[month_names[p] for p in part["period"]],
+                    y=part["cold_nights"], name=city, marker_color=CITY_COLOURS.get(city, SUPPRESSED_COLOUR),
+                    hovertemplate="%{y}<extra>" + city + "</extra>")
+    base_layout(fig, title=tr("winter.monthly.title"), x_title=tr("winter.monthly.x_title"),
+                y_title=tr("winter.monthly.y_title"), legend_title=tr("winter.city"))
+    fig.update_layout(barmode="group", hovermode="closest", height=420)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(month_names.values()))
+    return fig
+
+
+def month_table(months: pd.DataFrame) -> pd.DataFrame:
+    """The monthly rows with their month as an ISO 8601 month ("2024-01")."""
+    return months.assign(period=[pd.Timestamp(p).strftime("%Y-%m") for p in months["period"]])
