@@ -1,0 +1,392 @@
+"""The map page: its query, geography, layer builders and the page itself (AppTest) on the
+fixture database, with figures computed by hand from tests/fixture_data.py, January 2024:
+
+- Calais camps (camp): 30 + 12 + 3 = 45 consultations.
+- Calais emergency shelter (emergency shelter, 50 beds): open 8–21 January, 650 of 700
+  bed-nights occupied (92.9 %), 37 people turned away; no consultation.
+- Pantin girls' shelter (shelter, 10 beds): 8 consultations; 310 of 310 bed-nights (100 %),
+  3 turned away.
+- Marseille minors' shelter (shelter, 20 beds): nothing in January (its nights are in February).
+- Paris La Chapelle mobile team: 25 + 12 = 37 people reached; no consultation.
+
+Outside the programme, sites go to their commune, or to their département where the commune
+holds a single sensitive site (camp, squat, shelter under 30 beds; terrain/disclosure.py):
+Calais (one camp, and a 50-bed shelter that is not sensitive) goes to département 62,
+Pantin (one 10-bed shelter) to 93, Marseille (one 20-bed shelter) to 13; Paris (one mobile
+team, not sensitive) stays a commune.
+"""
+
+import datetime as dt
+import json
+import math
+import re
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from terrain import ROOT, filters, i18n, maps, queries, roles
+from terrain.charts import SITE_TYPE_COLOURS, SUPPRESSED_COLOUR
+from terrain.charts import map as site_map
+from tests import fixture_data
+
+JANUARY = {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 1, 31)}
+FR = lambda key, **values: i18n.t(key, "fr", **values)  # noqa: E731
+RESTRICTED = [role for role in roles.ROLES if not roles.can(role, "see_exact_locations")]
+SITE_POINTS = {site[0]: (site[7], site[6]) for site in fixture_data.SITES}  # site_id: (lon, lat)
+
+
+# --- the query ------------------------------------------------------------------------------
+
+def test_sites_and_their_january_figures_for_a_manager(fixture_con):
+    frame = queries.run(fixture_con, "map_sites_activity", JANUARY, role="programme_manager")
+    rows = frame.set_index("site_id")
+    assert sorted(rows.index) == sorted(SITE_POINTS)  # every site open in January, quiet or not
+    assert rows.loc["calais_camps", ["consultations", "bed_nights_occupied"]].tolist() == [45, 0]
+    shelter = rows.loc["calais_emergency_shelter"]
+    assert (shelter.bed_nights_occupied, shelter.bed_nights_available, shelter.turned_away) == (650, 700, 37)
+    assert shelter.occupancy_rate == pytest.approx(650 / 700)
+    pantin = rows.loc["pantin_girls_shelter"]
+    assert (pantin.consultations, pantin.bed_nights_occupied, pantin.turned_away) == (8, 310, 3)
+    assert pantin.occupancy_rate == 1.0
+    assert rows.loc["paris_la_chapelle_mobile", "people_reached"] == 37
+    assert pd.isna(rows.loc["marseille_minors_shelter", "occupancy_rate"])
+    assert (rows.loc["calais_camps", "longitude"], rows.loc["calais_camps", "latitude"]) == (1.88, 50.95)
+
+
+def test_a_site_closed_before_the_period_is_not_on_the_map(fixture_con):
+    # Only the Paris mobile team (opened June 2016) was open in July 2016.
+    frame = queries.run(fixture_con, "map_sites_activity", {"start": dt.date(2016, 7, 1), "end": dt.date(2016, 7, 31)},
+                        role="programme_manager")
+    assert frame["site_id"].tolist() == ["paris_la_chapelle_mobile"]
+    assert not site_map.has_activity(frame)
+
+
+def _shown(value):
+    return None if pd.isna(value) else int(value)
+
+
+# Per area: consultations, people reached, bed-nights occupied, turned away. The whole map's
+# total is taken as published (other pages give the programme's totals), so each hidden
+# count takes a partner: Pantin's 3 people turned away hide Calais's 37; for donors, Pantin's
+# 8 consultations hide Calais's 45 too.
+AREA_FIGURES = {
+    "advocacy": {"62": (45, 0, 650, None), "93": (8, 0, 310, None), "13": (0, 0, 0, 0), "75056": (0, 37, 0, 0)},
+    "donor": {"62": (None, 0, 650, None), "93": (None, 0, 310, None), "13": (0, 0, 0, 0), "75056": (0, 37, 0, 0)},
+}
+
+
+@pytest.mark.parametrize("role", RESTRICTED)
+def test_other_roles_get_areas_and_no_site(role, fixture_con):
+    frame = queries.run(fixture_con, "map_sites_activity", JANUARY, role=role)
+    assert not {"latitude", "longitude", "site_id", "name"} & set(frame.columns)
+    assert set(zip(frame["area_kind"], frame["area_code"])) == {
+        ("departement", "62"), ("commune", "75056"), ("departement", "93"), ("departement", "13")}
+    figures = {row.area_code: tuple(_shown(row[c]) for c in ("consultations", "people_reached",
+                                                              "bed_nights_occupied", "turned_away"))
+               for _, row in frame.iterrows()}
+    assert figures == AREA_FIGURES[role]
+
+
+# --- geography ------------------------------------------------------------------------------
+
+def test_boundary_files_hold_france_and_the_programme_communes():
+    assert len(maps.departements()) == 96
+    assert maps.communes().groupby("departement").size().to_dict() == {
+        "13": 119, "59": 648, "62": 891, "75": 1, "93": 40}
+    assert maps.shapes_of("commune", ["62193", "93055"]).set_index("code")["nom"].to_dict() == {
+        "62193": "Calais", "93055": "Pantin"}
+    assert maps.shapes_of("departement", ["59"])["nom"].tolist() == ["Nord"]
+    assert (ROOT / "data" / "geo" / "SOURCE.md").is_file()
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (None, ("france", False)), ("", ("france", False)), ("france", ("france", False)),
+    ("Calais", ("Calais", False)), ("calais", ("france", True)), ("Lyon", ("france", True)),
+    ("'; DROP TABLE sites; --", ("france", True)),
+])
+def test_view_parameter(raw, expected):
+    assert maps.parse_view(raw, ["Calais", "Pantin"]) == expected
+
+
+def test_a_view_fits_its_bounds_and_never_zooms_to_a_street_corner():
+    calais = maps.Bounds.around([1.86, 1.88], [50.95, 50.95])
+    view = maps.view_of(calais)
+    assert calais.contains(view.longitude, view.latitude)
+    assert view.zoom == maps.MAX_ZOOM  # 1.4 km across: clamped
+    # 0.7° of latitude at 50.85° N is 0.0193 Mercator radians; 70 % of 560 px must hold it:
+    # log2(392 × 2π / (512 × 0.0193)) = 7.96, tighter than the 8.79 the 1° of longitude allows.
+    wide = maps.view_of(maps.Bounds(1.5, 50.5, 2.5, 51.2))
+    assert (wide.longitude, wide.zoom) == (2.0, 7.96)
+    france = maps.france_view()
+    assert maps.france_bounds().contains(france.longitude, france.latitude)
+    assert 4 < france.zoom < 6
+
+
+def test_a_close_view_draws_the_communes_it_shows():
+    calais = maps.view_of(maps.Bounds.around([1.86, 1.88], [50.95, 50.95]))
+    box = maps.visible_bounds(calais)
+    assert box.contains(1.86, 50.95) and box.contains(1.88, 50.95)
+    shown = maps.communes_in_view(calais)
+    assert "62193" in shown and "93055" not in shown
+    assert len(shown) < 30
+    assert maps.communes_in_view(maps.france_view()) == ()
+
+
+# --- layer builders -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("rate, colour", [
+    (0.0, "#deebf7"), (0.49, "#deebf7"), (0.5, "#9ecae1"), (650 / 700, "#4292c6"), (0.99, "#2171b5"),
+    (1.0, "#08306b"), (1.3, "#08306b"), (float("nan"), SUPPRESSED_COLOUR), (None, SUPPRESSED_COLOUR),
+])
+def test_occupancy_classes(rate, colour):
+    assert site_map.occupancy_colour(rate) == colour
+
+
+def test_point_size_grows_with_activity_and_a_quiet_site_stays_visible():
+    assert site_map.radius_px(0, 650) == site_map.MIN_RADIUS_PX
+    assert site_map.radius_px(float("nan"), 650) == site_map.MIN_RADIUS_PX
+    assert site_map.radius_px(650, 650) == site_map.MAX_RADIUS_PX
+    assert site_map.radius_px(310, 650) == round(5 + 17 * math.sqrt(310 / 650), 1)
+
+
+@pytest.mark.parametrize("largest, step", [(5087, 1100), (45, 9), (3, 1), (0, 1), (100_000, 20_000)])
+def test_area_classes_have_round_steps(largest, step):
+    assert site_map.class_step(largest) == step
+
+
+# --- the page -------------------------------------------------------------------------------
+
+def _page(monkeypatch, fixture_db, role, *, period=("2024-01-01", "2024-01-31"), lang=None, **params):
+    monkeypatch.setenv("TERRAIN_DB", str(fixture_db))
+    monkeypatch.delenv(maps.MAP_STYLE_ENV, raising=False)
+    at = AppTest.from_file(str(ROOT / "pages" / "map.py"), default_timeout=60)
+    at.session_state["terrain_user"] = {"name": "t", "role": role, "via": "local"}
+    if lang:
+        at.session_state["terrain_lang"] = lang
+    if period:
+        at.query_params["period"] = "custom"
+        at.query_params["from"], at.query_params["to"] = period
+    for name, value in params.items():
+        at.query_params[name] = value
+    return at
+
+
+def _deck(at) -> dict:
+    charts = at.get("deck_gl_json_chart")
+    assert len(charts) == 1
+    return json.loads(charts[0].proto.json)
+
+
+def _layers(spec) -> dict:
+    return {layer["id"]: layer for layer in spec["layers"]}
+
+
+def _numbers(node):
+    if isinstance(node, bool):
+        return
+    if isinstance(node, (int, float)):
+        yield float(node)
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _numbers(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _numbers(value)
+
+
+def _widget(at, kind, key):
+    return next(w for w in at.get(kind) if w.key == key)
+
+
+def test_a_manager_sees_one_point_layer_per_site_type(monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, "programme_manager").run()
+    assert not at.exception
+    spec = _deck(at)
+    layers = _layers(spec)
+    assert list(layers) == ["departements", "sites-camp", "sites-shelter", "sites-emergency_shelter",
+                            "sites-mobile_team", "labels"]
+    assert spec["mapStyle"] == "__MAP_STYLE__"  # no tiles: Streamlit would fetch Carto's for None
+    points = {site: (row["longitude"], row["latitude"]) for site, row in zip(
+        ("calais_camps",), layers["sites-camp"]["data"])}
+    assert points == {"calais_camps": SITE_POINTS["calais_camps"]}
+    shelters = {row["tooltip"].split("\n")[0]: row for row in layers["sites-shelter"]["data"]}
+    pantin = shelters["Hébergement filles Pantin"]
+    assert pantin["fill"][:3] == [8, 48, 107]  # full: the darkest class
+    assert pantin["radius"] == round(5 + 17 * math.sqrt(310 / 650), 1)
+    assert "Nuitées occupées\u00a0: 310 sur 310 disponibles" in pantin["tooltip"]
+    assert "Personnes sans place\u00a0: 3" in pantin["tooltip"]
+    marseille = shelters["Hébergement mineurs Marseille"]
+    assert marseille["fill"][:3] == site_map.rgba(SUPPRESSED_COLOUR)[:3]  # no night in January
+    emergency = layers["sites-emergency_shelter"]["data"][0]
+    assert emergency["radius"] == site_map.MAX_RADIUS_PX  # the most bed-nights
+    assert "Taux d'occupation\u00a0: 93\u00a0%" in emergency["tooltip"]
+    assert layers["sites-emergency_shelter"]["getLineColor"] == site_map.rgba(SITE_TYPE_COLOURS["emergency_shelter"])
+    camp = layers["sites-camp"]["data"][0]
+    assert "Consultations\u00a0: 45" in camp["tooltip"]
+    assert any(c.value.startswith(FR("common.attribution")) for c in at.caption)
+
+
+def test_the_manager_table_lists_each_site_with_its_figures(monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, "programme_manager").run()
+    table = at.dataframe[0].value.set_index(FR("map.column.name"))
+    assert table.loc["Camps de Calais", FR("map.column.consultations")] == 45
+    assert table.loc["Abri d'urgence de Calais", FR("map.column.occupancy_percent")] == 92.9
+    assert table.loc["Équipe mobile La Chapelle", FR("map.column.people_reached")] == 37
+
+
+def test_layer_toggles_leave_out_the_site_types_unticked(monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, "programme_manager").run()
+    _widget(at, "button_group", "map_layers").set_value(["camp", "mobile_team"]).run()
+    assert not at.exception
+    assert [i for i in _layers(_deck(at)) if i.startswith("sites-")] == ["sites-camp", "sites-mobile_team"]
+    # The choice survives a period without any camp.
+    _widget(at, "date_input", "f_custom").set_value((dt.date(2016, 7, 1), dt.date(2016, 7, 31))).run()
+    assert [i for i in _layers(_deck(at)) if i.startswith("sites-")] == ["sites-mobile_team"]
+    _widget(at, "date_input", "f_custom").set_value((dt.date(2024, 1, 1), dt.date(2024, 1, 31))).run()
+    assert [i for i in _layers(_deck(at)) if i.startswith("sites-")] == ["sites-camp", "sites-mobile_team"]
+    _widget(at, "button_group", "map_layers").set_value([]).run()
+    assert [i.value for i in at.info] == [FR("map.no_layer")]
+    assert not [i for i in _layers(_deck(at)) if i.startswith("sites-")]
+
+
+@pytest.mark.parametrize("role", RESTRICTED)
+def test_other_roles_see_area_polygons_and_no_site_coordinate(role, monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, role).run()
+    assert not at.exception
+    spec = _deck(at)
+    layers = _layers(spec)
+    assert list(layers) == ["departements", "areas", "labels"]
+    assert not any(layer["@@type"] in ("ScatterplotLayer", "IconLayer") for layer in spec["layers"])
+    areas = {(f["properties"]["area_kind"], f["properties"]["area_code"]): f
+             for f in layers["areas"]["data"]["features"]}
+    assert set(areas) == {("departement", "62"), ("commune", "75056"), ("departement", "93"), ("departement", "13")}
+    assert {f["geometry"]["type"] for f in areas.values()} <= {"Polygon", "MultiPolygon"}
+    numbers = set(_numbers(spec))
+    text = at.get("deck_gl_json_chart")[0].proto.json
+    for site_id, (lon, lat) in SITE_POINTS.items():
+        assert lon not in numbers and lat not in numbers, site_id
+        for value in (lon, lat):
+            assert not re.search(rf"(?<![\d.]){re.escape(repr(value))}(?!\d)", text), (site_id, value)
+    assert "Camps de Calais" not in text and "Hébergement filles Pantin" not in text
+    k = roles.threshold(role)
+    pantin = areas[("departement", "93")]["properties"]["tooltip"].split("\n")
+    assert pantin[:3] == ["Seine-Saint-Denis (département)", "Pantin", "Sites (1)\u00a0: Hébergement"]
+    assert ("Consultations\u00a0: " + ("8" if k == 5 else "< 11")) in pantin
+    assert f"Personnes sans place\u00a0: < {k}" in pantin
+    calais = areas[("departement", "62")]["properties"]["tooltip"].split("\n")
+    assert ("Consultations\u00a0: " + ("45" if k == 5 else "< 11")) in calais
+    assert "Sites (2)\u00a0: Campement, Mise à l'abri d'urgence" in calais
+
+
+@pytest.mark.parametrize("role", RESTRICTED)
+def test_the_area_table_shows_hidden_counts_as_less_than_k(role, monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, role).run()
+    table = at.dataframe[0].value.set_index(FR("map.column.area"))
+    assert set(table.index) == {"Pas-de-Calais", "Paris", "Seine-Saint-Denis", "Bouches-du-Rhône"}
+    assert table.loc["Seine-Saint-Denis", FR("map.column.turned_away")] == f"< {roles.threshold(role)}"
+    assert FR("map.column.name") not in at.dataframe[0].value.columns
+
+
+@pytest.mark.parametrize("role, city, inside", [
+    ("programme_manager", "Calais", maps.Bounds(1.86, 50.95, 1.88, 50.95)),
+    ("programme_manager", "Pantin", maps.Bounds(2.409, 48.894, 2.409, 48.894)),
+    ("advocacy", "Calais", maps.Bounds.of_shapes(maps.shapes_of("departement", ["62"]))),
+    ("donor", "Marseille", maps.Bounds.of_shapes(maps.shapes_of("departement", ["13"]))),
+])
+def test_a_city_view_zooms_to_its_sites_or_areas(role, city, inside, monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, role, view=city).run()
+    assert not at.exception and not at.warning[1:]
+    view = _deck(at)["initialViewState"]
+    assert inside.contains(view["longitude"], view["latitude"])
+    assert view["zoom"] > 7
+    # Communes are drawn only when the view is close enough to read them.
+    assert ("communes" in _layers(_deck(at))) == (view["zoom"] >= maps.COMMUNE_ZOOM)
+    assert at.query_params["view"] == city
+
+
+def test_each_city_view_is_offered(monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, "donor").run()
+    control = _widget(at, "button_group", "map_view")
+    assert control.options == [FR("map.view_france"), "Calais", "Marseille", "Pantin", "Paris"]
+
+
+@pytest.mark.parametrize("role", roles.ROLES)
+def test_an_unknown_view_in_the_address_falls_back_to_france_with_a_notice(role, monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, role, view="<script>alert(1)</script>").run()
+    assert not at.exception
+    assert FR("map.invalid_view") in [w.value for w in at.warning]
+    assert _deck(at)["initialViewState"] == {"latitude": maps.france_view().latitude,
+                                             "longitude": maps.france_view().longitude,
+                                             "zoom": maps.france_view().zoom}
+
+
+def test_a_tampered_period_falls_back_with_a_notice(monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, "donor", period=None)
+    at.query_params["period"] = "'; DROP TABLE sites; --"
+    at.run()
+    assert not at.exception
+    assert FR("common.invalid_parameter", name="period") in [w.value for w in at.warning]
+
+
+@pytest.mark.parametrize("role", roles.ROLES)
+def test_a_period_with_no_activity_says_so(role, monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, role, period=("2016-07-01", "2016-07-31")).run()
+    assert not at.exception
+    assert FR("map.no_activity") in [i.value for i in at.info]
+
+
+@pytest.mark.parametrize("preset", [p for p in filters.PRESETS if p != "custom"])
+@pytest.mark.parametrize("role", roles.ROLES)
+def test_every_preset_runs_for_every_role(preset, role, monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, role, period=None)
+    at.query_params["period"] = preset
+    at.run()
+    assert not at.exception
+    assert len(at.get("deck_gl_json_chart")) == 1
+
+
+def test_donors_see_whole_months(monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, "donor", period=("2024-01-10", "2024-01-20")).run()
+    expected = FR("map.caption_areas", period=i18n.format_period(dt.date(2024, 1, 1), dt.date(2024, 1, 31), "fr"))
+    assert expected in [c.value for c in at.caption]
+
+
+def test_the_page_reads_in_english(monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, "programme_manager", lang="en").run()
+    assert not at.exception
+    assert at.title[0].value == "Map of camps and shelters"
+    camp = _layers(_deck(at))["sites-camp"]["data"][0]
+    assert camp["tooltip"] == "Camps de Calais\nCamp · Calais\nConsultations: 45"
+
+
+def test_a_configured_basemap_is_used(monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, "programme_manager")
+    monkeypatch.setenv(maps.MAP_STYLE_ENV, "light")
+    at.run()
+    assert _deck(at)["mapStyle"] == "https://basemaps.cartocdn.com/gl/positron-gl-style/style.json"
+
+
+def test_all_hidden_or_no_values_give_a_flat_scale():
+    assert site_map.largest_shown([pd.NA, None, float("nan")]) == 0.0
+    assert site_map.largest_shown([]) == 0.0
+    assert site_map.largest_shown([3, pd.NA, 45]) == 45.0
+    assert site_map.area_colour(pd.NA, 0.0) == SUPPRESSED_COLOUR
+    assert site_map.area_colour(0, 0.0) == site_map.AREA_SCALE[0]
+
+
+def test_an_area_outside_the_boundary_files_is_listed_not_drawn():
+    areas = pd.DataFrame({"area_code": ["62", "69123"], "area_kind": ["departement", "commune"],
+                          "departement": ["62", "69"], "cities": [("Calais",), ("Lyon",)],
+                          "site_count": [2, 1], "site_types": ["camp,day_centre", "day_centre"],
+                          "consultations": [45, 30]})
+    shapes = maps.area_shapes(areas)
+    assert shapes["nom"].tolist() == ["Pas-de-Calais", "69123"]
+    assert shapes.geometry.notna().tolist() == [True, False]
+    assert maps.view_for_areas(shapes, "Lyon") is None
+    texts = site_map.Texts("fr", str)
+    deck = json.loads(site_map.areas_deck(shapes, view=maps.france_view(), measure="consultations",
+                                          texts=texts, style=None).to_json())
+    drawn = next(layer for layer in deck["layers"] if layer["id"] == "areas")["data"]["features"]
+    assert [f["properties"]["area_code"] for f in drawn] == ["62"]
+    assert drawn[0]["properties"]["fill"] == site_map.rgba(site_map.AREA_SCALE[-1], 200)
