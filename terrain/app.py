@@ -86,10 +86,12 @@ def dataset() -> Dataset:
 # --- language ---------------------------------------------------------------------------
 
 def lang() -> str:
-    if LANG_KEY not in st.session_state:
-        wanted = st.query_params.get("lang", "fr")
-        st.session_state[LANG_KEY] = wanted if wanted in i18n.LANGUAGES else "fr"
-    return st.session_state[LANG_KEY]
+    """The interface language: the switch's value, else the URL's `lang`, else French."""
+    chosen = st.session_state.get(LANG_KEY)
+    if chosen in i18n.LANGUAGES:
+        return chosen
+    wanted = st.query_params.get("lang", "fr")
+    return wanted if wanted in i18n.LANGUAGES else "fr"
 
 
 def tr(key: str, **values: Any) -> str:
@@ -133,10 +135,8 @@ def current_role() -> str | None:
 
 def sign_out() -> None:
     via = (st.session_state.get(USER_KEY) or {}).get("via")
-    language = st.session_state.get(LANG_KEY)
+    st.query_params["lang"] = lang()  # the next visitor of this tab keeps the language
     st.session_state.clear()
-    if language:
-        st.session_state[LANG_KEY] = language
     if via == "oidc":
         st.logout()
 
@@ -185,10 +185,8 @@ def _chrome(role: str | None) -> None:
         st.warning(tr("common.synthetic_banner"), icon="⚠️")
     with st.sidebar:
         st.segmented_control(tr("common.language"), options=list(i18n.LANGUAGES), key=LANG_KEY,
-                             format_func=lambda code: i18n.t(f"common.language_{code}", code),
-                             default=lang())
-        if st.session_state.get(LANG_KEY) is None:  # the control was cleared: keep a language
-            st.session_state[LANG_KEY] = "fr"
+                             default=lang(), required=True,
+                             format_func=lambda code: i18n.t(f"common.language_{code}", code))
         st.caption(tr("common.data_as_of", date=i18n.format_date(data.data_as_of, lang())))
         if role:
             user = current_user()
@@ -216,6 +214,8 @@ def page_setup(page: str) -> str:
 _URL_KEYS = {"period": ("period", "year", "from", "to"), "city": ("city",), "site": ("site",),
              "grain": ("grain",), "activity": ("activity",), "age": ("age",), "sex": ("sex",),
              "minors": ("minors",), "girls": ("girls",)}
+_FIELD_ATTRS = {"city": "cities", "site": "sites", "activity": "activities", "age": "age_bands",
+                "sex": "sexes", "minors": "minors_only", "girls": "girls_only"}
 _ALL_URL_KEYS = {key for keys in _URL_KEYS.values() for key in keys} | {"lang"}
 
 
@@ -231,6 +231,11 @@ def sidebar_filters(fields: Iterable[str], *, cities: Iterable[str] = (),
         fields = tuple(f for f in fields if f not in ("site", "age", "sex", "minors", "girls"))
     current = flt.parse(dict(st.query_params), as_of=data.data_as_of, first_day=data.first_day,
                         cities=cities, sites=sites, grains=grains)
+    # Filters the page does not show (or the role may not use) keep their defaults, whatever
+    # the URL says, so no query receives a filter its user cannot see.
+    defaults = flt.Filters()
+    current = replace(current, **{attr: getattr(defaults, attr) for field, attr in _FIELD_ATTRS.items()
+                                  if field not in fields})
     for notice in current.notices:
         st.warning(tr("common.invalid_parameter", name=notice))
 

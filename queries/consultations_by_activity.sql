@@ -1,0 +1,24 @@
+-- name: consultations_by_activity
+-- Consultations in a period per activity, with every filter of the Consultations page (the
+-- headline figures, and the year-on-year comparison when run a year earlier).
+-- params: start, end, cities, sites, activities, age_bands, sexes, minors_only, girls_only
+-- level: site
+-- grain: none
+-- counts: consultations
+-- lines: *
+SELECT
+    c.activity::VARCHAR AS activity,
+    count(*) AS consultations
+FROM consultations AS c
+JOIN sites AS s USING (site_id)
+WHERE c.consulted_on BETWEEN $start AND $end
+  AND (len($cities) = 0 OR s.city IN $cities)
+  AND (len($sites) = 0 OR c.site_id IN $sites)
+  AND (len($activities) = 0 OR c.activity::VARCHAR IN $activities)
+  AND (len($age_bands) = 0 OR c.age_band::VARCHAR IN $age_bands)
+  AND (len($sexes) = 0 OR c.sex::VARCHAR IN $sexes)
+  -- Minors: under 18, or recorded as an unaccompanied minor (whose age may be contested).
+  AND (NOT $minors_only OR c.age_band IN ('0-14', '15-17') OR c.unaccompanied_minor = 'yes')
+  AND (NOT $girls_only OR (c.sex = 'F' AND (c.age_band IN ('0-14', '15-17') OR c.unaccompanied_minor = 'yes')))
+GROUP BY c.activity
+ORDER BY c.activity

@@ -1,0 +1,20 @@
+-- name: consultations_by_city_age_sex
+-- Consultations in a period per city, age band and sex.
+-- City level, the donors' view: no site, age, sex or activity filter, since the difference
+-- of two filtered results could uncover a hidden count.
+-- params: start, end, cities
+-- level: city
+-- grain: none
+-- counts: consultations
+-- lines: city, age_band; city, sex; city
+SELECT
+    s.city,
+    c.age_band::VARCHAR AS age_band,
+    c.sex::VARCHAR AS sex,
+    count(*) AS consultations
+FROM consultations AS c
+JOIN sites AS s USING (site_id)
+WHERE c.consulted_on BETWEEN $start AND $end
+  AND (len($cities) = 0 OR s.city IN $cities)
+GROUP BY s.city, c.age_band, c.sex
+ORDER BY s.city, c.age_band, c.sex

@@ -1,0 +1,19 @@
+-- name: consultations_by_city_coverage
+-- Consultations in a period per city and health coverage (none, AME, PUMa/CSS, unknown).
+-- City level, the donors' view: no site, age, sex or activity filter, since the difference
+-- of two filtered results could uncover a hidden count.
+-- params: start, end, cities
+-- level: city
+-- grain: none
+-- counts: consultations
+-- lines: city; health_coverage
+SELECT
+    s.city,
+    c.health_coverage::VARCHAR AS health_coverage,
+    count(*) AS consultations
+FROM consultations AS c
+JOIN sites AS s USING (site_id)
+WHERE c.consulted_on BETWEEN $start AND $end
+  AND (len($cities) = 0 OR s.city IN $cities)
+GROUP BY s.city, c.health_coverage
+ORDER BY s.city, c.health_coverage

@@ -1,0 +1,19 @@
+-- name: consultations_by_city_diagnosis
+-- Consultations in a period per city and diagnosis group, most frequent first.
+-- City level, the donors' view: no site, age, sex or activity filter, since the difference
+-- of two filtered results could uncover a hidden count.
+-- params: start, end, cities
+-- level: city
+-- grain: none
+-- counts: consultations
+-- lines: city; diagnosis_group
+SELECT
+    s.city,
+    c.diagnosis_group::VARCHAR AS diagnosis_group,
+    count(*) AS consultations
+FROM consultations AS c
+JOIN sites AS s USING (site_id)
+WHERE c.consulted_on BETWEEN $start AND $end
+  AND (len($cities) = 0 OR s.city IN $cities)
+GROUP BY s.city, c.diagnosis_group
+ORDER BY s.city, consultations DESC, c.diagnosis_group

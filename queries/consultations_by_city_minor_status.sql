@@ -1,0 +1,19 @@
+-- name: consultations_by_city_minor_status
+-- Consultations in a period per city and unaccompanied-minor status (yes, no, unknown).
+-- City level, the donors' view: no site, age, sex or activity filter, since the difference
+-- of two filtered results could uncover a hidden count.
+-- params: start, end, cities
+-- level: city
+-- grain: none
+-- counts: consultations
+-- lines: city; unaccompanied_minor
+SELECT
+    s.city,
+    c.unaccompanied_minor::VARCHAR AS unaccompanied_minor,
+    count(*) AS consultations
+FROM consultations AS c
+JOIN sites AS s USING (site_id)
+WHERE c.consulted_on BETWEEN $start AND $end
+  AND (len($cities) = 0 OR s.city IN $cities)
+GROUP BY s.city, c.unaccompanied_minor
+ORDER BY s.city, c.unaccompanied_minor

@@ -1,0 +1,20 @@
+-- name: consultations_by_city_visit_referral
+-- Consultations in a period per city, visit (new or follow-up) and referral (yes or no).
+-- City level, the donors' view: no site, age, sex or activity filter, since the difference
+-- of two filtered results could uncover a hidden count.
+-- params: start, end, cities
+-- level: city
+-- grain: none
+-- counts: consultations
+-- lines: city, visit; city, referred; city
+SELECT
+    s.city,
+    c.visit::VARCHAR AS visit,
+    CASE WHEN c.referred THEN 'yes' ELSE 'no' END AS referred,
+    count(*) AS consultations
+FROM consultations AS c
+JOIN sites AS s USING (site_id)
+WHERE c.consulted_on BETWEEN $start AND $end
+  AND (len($cities) = 0 OR s.city IN $cities)
+GROUP BY s.city, c.visit, c.referred
+ORDER BY s.city, c.visit, c.referred DESC

@@ -1,0 +1,20 @@
+-- name: consultations_by_period_city_activity
+-- Consultations per period (week or month), city and activity.
+-- City level, the donors' view: no site, age, sex or activity filter, since the difference
+-- of two filtered results could uncover a hidden count.
+-- params: start, end, grain, cities
+-- level: city
+-- grain: $grain
+-- counts: consultations
+-- lines: period, city; city, activity
+SELECT
+    date_trunc($grain, c.consulted_on)::DATE AS period,
+    s.city,
+    c.activity::VARCHAR AS activity,
+    count(*) AS consultations
+FROM consultations AS c
+JOIN sites AS s USING (site_id)
+WHERE c.consulted_on BETWEEN $start AND $end
+  AND (len($cities) = 0 OR s.city IN $cities)
+GROUP BY period, s.city, c.activity
+ORDER BY period, s.city, c.activity

@@ -1,0 +1,27 @@
+-- name: consultations_by_site_activity
+-- Consultations in a period per site and activity, with every filter of the Consultations page.
+-- params: start, end, cities, sites, activities, age_bands, sexes, minors_only, girls_only
+-- level: site
+-- grain: none
+-- counts: consultations
+-- lines: site_id; activity; *
+SELECT
+    s.city,
+    s.site_id,
+    s.name AS site_name,
+    s.site_type::VARCHAR AS site_type,
+    c.activity::VARCHAR AS activity,
+    count(*) AS consultations
+FROM consultations AS c
+JOIN sites AS s USING (site_id)
+WHERE c.consulted_on BETWEEN $start AND $end
+  AND (len($cities) = 0 OR s.city IN $cities)
+  AND (len($sites) = 0 OR c.site_id IN $sites)
+  AND (len($activities) = 0 OR c.activity::VARCHAR IN $activities)
+  AND (len($age_bands) = 0 OR c.age_band::VARCHAR IN $age_bands)
+  AND (len($sexes) = 0 OR c.sex::VARCHAR IN $sexes)
+  -- Minors: under 18, or recorded as an unaccompanied minor (whose age may be contested).
+  AND (NOT $minors_only OR c.age_band IN ('0-14', '15-17') OR c.unaccompanied_minor = 'yes')
+  AND (NOT $girls_only OR (c.sex = 'F' AND (c.age_band IN ('0-14', '15-17') OR c.unaccompanied_minor = 'yes')))
+GROUP BY s.city, s.site_id, s.name, s.site_type, c.activity
+ORDER BY s.city, s.name, c.activity

@@ -1,0 +1,28 @@
+-- name: consultations_coverage_by_period
+-- Per period (week or month): consultations, those of people with no health coverage, and
+-- their share, with every filter of the Consultations page. The share is watched since the
+-- immigration law of December 2023 restricted access to healthcare.
+-- params: start, end, grain, cities, sites, activities, age_bands, sexes, minors_only, girls_only
+-- level: site
+-- grain: $grain
+-- counts: consultations, without_coverage
+-- lines: *
+-- rates: share_without_coverage = without_coverage / consultations
+SELECT
+    date_trunc($grain, c.consulted_on)::DATE AS period,
+    count(*) AS consultations,
+    count(*) FILTER (WHERE c.health_coverage = 'none') AS without_coverage,
+    count(*) FILTER (WHERE c.health_coverage = 'none') / count(*) AS share_without_coverage
+FROM consultations AS c
+JOIN sites AS s USING (site_id)
+WHERE c.consulted_on BETWEEN $start AND $end
+  AND (len($cities) = 0 OR s.city IN $cities)
+  AND (len($sites) = 0 OR c.site_id IN $sites)
+  AND (len($activities) = 0 OR c.activity::VARCHAR IN $activities)
+  AND (len($age_bands) = 0 OR c.age_band::VARCHAR IN $age_bands)
+  AND (len($sexes) = 0 OR c.sex::VARCHAR IN $sexes)
+  -- Minors: under 18, or recorded as an unaccompanied minor (whose age may be contested).
+  AND (NOT $minors_only OR c.age_band IN ('0-14', '15-17') OR c.unaccompanied_minor = 'yes')
+  AND (NOT $girls_only OR (c.sex = 'F' AND (c.age_band IN ('0-14', '15-17') OR c.unaccompanied_minor = 'yes')))
+GROUP BY period
+ORDER BY period

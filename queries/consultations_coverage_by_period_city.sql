@@ -1,0 +1,23 @@
+-- name: consultations_coverage_by_period_city
+-- Per period (week or month) and city: consultations, those of people with no health
+-- coverage, and their share (watched since the immigration law of December 2023).
+-- City level, the donors' view: no site, age, sex or activity filter, since the difference
+-- of two filtered results could uncover a hidden count.
+-- params: start, end, grain, cities
+-- level: city
+-- grain: $grain
+-- counts: consultations, without_coverage
+-- lines: city
+-- rates: share_without_coverage = without_coverage / consultations
+SELECT
+    date_trunc($grain, c.consulted_on)::DATE AS period,
+    s.city,
+    count(*) AS consultations,
+    count(*) FILTER (WHERE c.health_coverage = 'none') AS without_coverage,
+    count(*) FILTER (WHERE c.health_coverage = 'none') / count(*) AS share_without_coverage
+FROM consultations AS c
+JOIN sites AS s USING (site_id)
+WHERE c.consulted_on BETWEEN $start AND $end
+  AND (len($cities) = 0 OR s.city IN $cities)
+GROUP BY period, s.city
+ORDER BY period, s.city

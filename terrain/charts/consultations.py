@@ -1,0 +1,340 @@
+"""Charts and table shapes of the Consultations page.
+
+Frames come from the query door: a count hidden by disclosure control is NA, and a frame
+for a donor has a `city` column (its figures are per city). Charts never draw a hidden count
+as a number: its bar is left out and its label reads "< k".
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from terrain import i18n
+from terrain.charts import ACTIVITY_COLOURS, CITY_COLOURS, base_layout, stacked_bars
+
+# Adopted by Parliament on 19 December 2023 (loi n° 2024-42, promulgated 26 January 2024):
+# its restrictions on access to healthcare are why the share without coverage is watched.
+IMMIGRATION_LAW_ADOPTED = dt.date(2023, 12, 19)
+
+BAR_COLOUR = "#4c78a8"
+BREAKDOWN_COLOURS = {
+    "sex": {"F": "#d6604d", "M": "#4393c3", "X": "#878787"},
+    "referred": {"yes": "#e08214", "no": "#8073ac"},
+}
+# Ordered as the schema's ENUM types, so that bars read in their natural order.
+CATEGORY_VALUES = {
+    "age_band": ("0-14", "15-17", "18-24", "25-34", "35+", "unknown"),
+    "sex": ("F", "M", "X"),
+    "unaccompanied_minor": ("yes", "no", "unknown"),
+    "health_coverage": ("none", "AME", "PUMa_CSS", "unknown"),
+    "visit": ("new", "follow_up"),
+    "referred": ("yes", "no"),
+}
+# The common.toml category each column's values are named in.
+LABEL_CATEGORIES = {
+    "activity": "activity", "age_band": "age_band", "sex": "sex",
+    "unaccompanied_minor": "yes_no_unknown", "diagnosis_group": "diagnosis_group",
+    "health_coverage": "health_coverage", "visit": "visit_kind", "referred": "yes_no_unknown",
+    "site_type": "site_type",
+}
+TOP_DIAGNOSIS_GROUPS = 10
+
+# The page's queries, by part. Programme staff get every filter and rows per site; donors get
+# city-level queries, whose rows carry the city and which take no filter but the cities. The
+# donors' headline figures and places are one query (the Overview's): its cells are hidden
+# alike wherever they are shown, so no page tells what another hides.
+SITE_LEVEL_QUERIES = {
+    "by_activity": "consultations_by_activity",
+    "by_period_activity": "consultations_by_period_activity",
+    "by_place": "consultations_by_site_activity",
+    "age_sex": "consultations_by_age_sex",
+    "minor_status": "consultations_by_minor_status",
+    "diagnosis": "consultations_by_diagnosis",
+    "visit_referral": "consultations_by_visit_referral",
+    "coverage_by_period": "consultations_coverage_by_period",
+    "by_coverage": "consultations_by_coverage",
+}
+CITY_LEVEL_QUERIES = {
+    "by_activity": "consultations_by_city_activity",
+    "by_period_activity": "consultations_by_period_city_activity",
+    "by_place": "consultations_by_city_activity",
+    "age_sex": "consultations_by_city_age_sex",
+    "minor_status": "consultations_by_city_minor_status",
+    "diagnosis": "consultations_by_city_diagnosis",
+    "visit_referral": "consultations_by_city_visit_referral",
+    "coverage_by_period": "consultations_coverage_by_period_city",
+    "by_coverage": "consultations_by_city_coverage",
+}
+# Breakdown tabs: the category on the axis and the one its bars are grouped by.
+BREAKDOWNS = {
+    "age_sex": ("age_band", "sex"),
+    "minor_status": ("unaccompanied_minor", None),
+    "diagnosis": ("diagnosis_group", None),
+    "visit_referral": ("visit", "referred"),
+}
+# Columns kept off the screen (they stay in downloads).
+_OFF_SCREEN = {"site_id"}
+
+
+def _t(key: str, lang: str, **values) -> str:
+    return i18n.t(f"consultations.{key}", lang, **values)
+
+
+def _hidden(lang: str, k: int) -> str:
+    return i18n.t("common.suppressed_value", lang, k=k)
+
+
+def _count(value, lang: str, k: int) -> str:
+    return _hidden(lang, k) if pd.isna(value) else i18n.format_number(value, lang)
+
+
+# --- shaping -------------------------------------------------------------------------------
+
+def only_activities(frame: pd.DataFrame, activities) -> pd.DataFrame:
+    """The rows of the chosen activities (all when none is chosen). Donors' city-level
+    queries take no activity filter, so the page picks rows from what they may see."""
+    if not activities or "activity" not in frame.columns:
+        return frame
+    return frame[frame["activity"].isin(list(activities))].reset_index(drop=True)
+
+
+def combined(frame: pd.DataFrame, by: list[str], column: str) -> pd.DataFrame:
+    """Counts summed over the other columns (a donor's cities), as published: hidden parts
+    are left out, and a sum of hidden parts only stays hidden (never a false zero)."""
+    if frame.empty:
+        return frame[by + [column]]
+    values = pd.to_numeric(frame[column], errors="coerce")
+    grouped = values.groupby([frame[c] for c in by], sort=False)
+    out = grouped.sum(min_count=1).rename(column).reset_index()
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def labelled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Category codes replaced by their names, for tables and downloads."""
+    out = frame.copy()
+    for column, category in LABEL_CATEGORIES.items():
+        if column in out.columns:
+            out[column] = [i18n.label(category, v, lang) if pd.notna(v) else v for v in out[column]]
+    return out
+
+
+def table_columns(frame: pd.DataFrame, tr) -> dict[str, str]:
+    """Headers of the columns shown on screen: common.field.<column>, or this page's own."""
+    headers = {}
+    for column in frame.columns:
+        if column in _OFF_SCREEN:
+            continue
+        try:
+            headers[column] = tr(f"common.field.{column}")
+        except KeyError:
+            headers[column] = tr(f"consultations.field.{column}")
+    return headers
+
+
+def year_earlier(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """The same days a year earlier. A period ending on a month's last day compares with the
+    whole month (February 2025 with 1–29 February 2024); 29 February becomes the 28th."""
+    def back(day: dt.date) -> dt.date:
+        return day.replace(year=day.year - 1, day=min(day.day, calendar.monthrange(day.year - 1, day.month)[1]))
+    last = back(end)
+    if end.day == calendar.monthrange(end.year, end.month)[1]:
+        last = last.replace(day=calendar.monthrange(last.year, last.month)[1])
+    return back(start), last
+
+
+def shown_period(frame: pd.DataFrame) -> tuple[dt.date, dt.date]:
+    """The period a query was run for, after the door's rules (whole months for donors)."""
+    params = frame.attrs["provenance"]["params"]
+    return params["start"], params["end"]
+
+
+def year_on_year(now: pd.DataFrame, before: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Consultations per activity (and city) in a period and in the same period a year
+    earlier (two runs of one query), with the change as text. A row missing from one period
+    had no consultation there: 0. No change is given where either count is hidden or the
+    year before had none."""
+    keys = [c for c in ("city", "activity") if c in now.columns]
+    this, previous = (frame.set_index(keys)["consultations"] for frame in (now, before))
+    index = this.index.union(previous.index)
+    rank = {a: i for i, a in enumerate(ACTIVITY_COLOURS)}
+    out = pd.DataFrame({
+        "consultations": this.reindex(index).astype("Int64").where(index.isin(this.index), 0),
+        "consultations_year_before": previous.reindex(index).astype("Int64").where(index.isin(previous.index), 0),
+    }, index=index).reset_index()
+    out = out.sort_values(keys, key=lambda col: col.map(rank) if col.name == "activity" else col, kind="stable")
+    change = (out["consultations"] - out["consultations_year_before"]) / out["consultations_year_before"]
+    out["change"] = [i18n.format_percent(c, lang, signed=True) if pd.notna(c) and pd.notna(b) and b > 0 else "—"
+                     for c, b in zip(change, out["consultations_year_before"])]
+    out = out.reset_index(drop=True)
+    out.attrs = dict(now.attrs)
+    if "suppression" in now.attrs:
+        out.attrs["suppression"] = {**now.attrs["suppression"],
+                                    "counts": ["consultations", "consultations_year_before"]}
+    return out
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A year-on-year headline figure: the published totals of this period and of the same
+    period a year earlier, how many cells each leaves out, and the change."""
+    value: float
+    previous: float
+    hidden: int
+    hidden_before: int
+
+    @property
+    def change(self) -> float | None:
+        # A change between totals that leave cells out would compare unlike things.
+        if self.hidden or self.hidden_before or not self.previous:
+            return None
+        return (self.value - self.previous) / self.previous
+
+    def text(self, lang: str, k: int) -> str:
+        """The figure as shown: "< k" for a single hidden cell, "≥ n" when cells are left out."""
+        if self.hidden and not self.value:
+            return _hidden(lang, k) if self.hidden == 1 else "—"
+        shown = i18n.format_number(self.value, lang)
+        return f"≥ {shown}" if self.hidden else shown
+
+
+def headline(now: pd.DataFrame, before: pd.DataFrame, activity: str | None = None) -> Headline:
+    """All consultations (or one activity's) in a period and a year earlier, over cities."""
+    def published(frame: pd.DataFrame) -> tuple[float, int]:
+        part = frame if activity is None else frame[frame["activity"] == activity]
+        values = pd.to_numeric(part["consultations"], errors="coerce")
+        return float(values.sum()), int(values.isna().sum())
+
+    (value, hidden), (previous, hidden_before) = published(now), published(before)
+    return Headline(value, previous, hidden, hidden_before)
+
+
+# --- charts --------------------------------------------------------------------------------
+
+def time_axis(fig: go.Figure, periods, grain: str, lang: str, max_ticks: int = 12) -> go.Figure:
+    """Ticks named in the page's language ("janvier 2024", "8 janv. 2024"), at most
+    `max_ticks` of them, on the periods themselves (plotly's own ticks are English)."""
+    days = sorted({pd.Timestamp(p).date() for p in periods})
+    if not days:
+        return fig
+    shown = days[::math.ceil(len(days) / max_ticks)]
+    if grain == "month" and len(days) > max_ticks:  # ticks on round months: January, July...
+        step = next(s for s in (2, 3, 6, 12, 24, 60, 120) if len(days) / s <= max_ticks)
+        shown = [d for d in days if (d.year * 12 + d.month - 1) % step == 0]
+    text = [i18n.format_month(d, lang) if grain == "month" else i18n.format_date(d, lang, "medium") for d in shown]
+    fig.update_xaxes(tickmode="array", tickvals=[pd.Timestamp(d) for d in shown], ticktext=text)
+    return fig
+
+
+def activity_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int) -> go.Figure:
+    """Consultations per week or month, stacked by activity (summed over a donor's cities)."""
+    data = combined(frame, ["period", "activity"], "consultations")
+    fig = stacked_bars(
+        data, x="period", y="consultations", colour="activity", colours=ACTIVITY_COLOURS,
+        names={a: i18n.label("activity", a, lang) for a in ACTIVITY_COLOURS},
+        title=_t("trend_title", lang), x_title=_t(f"axis_{grain}", lang), y_title=_t("axis_consultations", lang),
+        legend_title=_t("activity", lang), hidden_text=_hidden(lang, k))
+    return time_axis(fig, data["period"], grain, lang)
+
+
+def by_place(frame: pd.DataFrame, *, lang: str, k: int) -> go.Figure:
+    """Consultations per site (per city for a donor), stacked by activity, largest first."""
+    place = "site_name" if "site_name" in frame.columns else "city"
+    data = combined(frame, [place, "activity"], "consultations")
+    order = data.groupby(place)["consultations"].sum().sort_values().index.tolist()
+    fig = go.Figure()
+    for activity in [a for a in ACTIVITY_COLOURS if a in set(data["activity"])]:
+        part = data[data["activity"] == activity].set_index(place).reindex(order).dropna(how="all").reset_index()
+        values = pd.to_numeric(part["consultations"], errors="coerce")
+        name = i18n.label("activity", activity, lang)
+        fig.add_bar(y=part[place], x=values.fillna(0), orientation="h", name=name,
+                    marker_color=ACTIVITY_COLOURS[activity],
+                    customdata=[_count(v, lang, k) for v in values],
+                    hovertemplate="%{y}: %{customdata}<extra>" + name + "</extra>")
+    fig.update_layout(barmode="stack", height=max(300, 60 + 40 * len(order)), hovermode="closest")
+    fig.update_yaxes(categoryorder="array", categoryarray=order)
+    return base_layout(fig, title=_t("by_site_title" if place == "site_name" else "by_city_title", lang),
+                       x_title=_t("axis_consultations", lang), y_title="", legend_title=_t("activity", lang))
+
+
+def breakdown(frame: pd.DataFrame, category: str, *, lang: str, k: int, colour: str | None = None) -> go.Figure:
+    """Bars of consultations per value of `category`, grouped by `colour` when given (age
+    band by sex), one panel per city for a donor. A hidden count has no bar: its label
+    reads "< k" at the foot of the axis."""
+    cities = sorted(frame["city"].unique()) if "city" in frame.columns else [None]
+    horizontal = category == "diagnosis_group"
+    columns = min(len(cities), 3)
+    rows = math.ceil(len(cities) / columns)
+    fig = make_subplots(rows=rows, cols=columns, shared_yaxes=not horizontal,
+                        subplot_titles=cities if cities != [None] else None,
+                        horizontal_spacing=0.15 if horizontal else 0.05, vertical_spacing=0.15)
+    groups = CATEGORY_VALUES[colour] if colour else (None,)
+    for index, city in enumerate(cities):
+        part = frame if city is None else frame[frame["city"] == city]
+        rank = {value: i for i, value in enumerate(_category_order(part, category))}
+        for group in groups:
+            cells = part if group is None else part[part[colour] == group]
+            cells = cells[cells[category].isin(rank)].sort_values(category, key=lambda s: s.map(rank))
+            if cells.empty:
+                continue
+            values = pd.to_numeric(cells["consultations"], errors="coerce")
+            names = [i18n.label(LABEL_CATEGORIES[category], v, lang) for v in cells[category]]
+            legend = i18n.label(LABEL_CATEGORIES[colour], group, lang) if group else _t("consultations", lang)
+            bar = dict(name=legend, legendgroup=legend, showlegend=index == 0 and group is not None,
+                       marker_color=BREAKDOWN_COLOURS[colour][group] if group else BAR_COLOUR,
+                       text=[_count(v, lang, k) for v in values], textposition="outside", cliponaxis=False,
+                       hovertemplate="%{text}<extra>" + legend + "</extra>",
+                       row=index // columns + 1, col=index % columns + 1)
+            if horizontal:
+                fig.add_bar(y=names, x=values.fillna(0), orientation="h", **bar)
+            else:
+                fig.add_bar(x=names, y=values.fillna(0), **bar)
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")
+    fig.update_layout(barmode="group", height=(420 if horizontal else 360) * rows, hovermode="closest")
+    axis = _t("axis_consultations", lang)
+    base_layout(fig, title=_t(f"{category}_title", lang), x_title=axis if horizontal else "",
+                y_title="" if horizontal else axis, legend_title=_t(colour, lang) if colour else "")
+    if cities != [None]:  # keep the legend clear of the panels' city names
+        fig.update_layout(legend_y=1.0 + 40 / fig.layout.height, margin_t=110)
+    return fig
+
+
+def _category_order(part: pd.DataFrame, category: str) -> list[str]:
+    if category in CATEGORY_VALUES:
+        return [v for v in CATEGORY_VALUES[category] if v in set(part[category])]
+    # Diagnosis groups: the most frequent first, hidden ones last, at most TOP_DIAGNOSIS_GROUPS.
+    totals = pd.to_numeric(part["consultations"], errors="coerce").groupby(part[category]).sum(min_count=1)
+    return totals.sort_values(ascending=False, na_position="last").index[:TOP_DIAGNOSIS_GROUPS].tolist()
+
+
+def share_without_coverage(frame: pd.DataFrame, *, lang: str, grain: str) -> go.Figure:
+    """Share of consultations with no health coverage per week or month (a line per city
+    for a donor), marked where the December 2023 immigration law was adopted."""
+    fig = go.Figure()
+    lines = frame.groupby("city", sort=True) if "city" in frame.columns else [(None, frame)]
+    for city, part in lines:
+        share = pd.to_numeric(part["share_without_coverage"], errors="coerce")
+        name = city or _t("all_sites", lang)
+        fig.add_scatter(x=part["period"], y=share, mode="lines+markers", name=name, connectgaps=False,
+                        line_color=CITY_COLOURS.get(city, "#444444") if city else "#b2182b",
+                        customdata=[i18n.format_percent(v, lang) if pd.notna(v) else _t("hidden_rate", lang)
+                                    for v in share],
+                        hovertemplate="%{customdata}<extra>" + name + "</extra>")
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    periods, law = pd.to_datetime(frame["period"]), pd.Timestamp(IMMIGRATION_LAW_ADOPTED)
+    if not frame.empty and periods.min() <= law <= periods.max() + pd.Timedelta(days=31):
+        fig.add_vline(x=law.timestamp() * 1000, line_dash="dash",
+                      line_color="#444444", annotation_text=_t("law_annotation", lang),
+                      annotation_position="top left")
+    base_layout(fig, title=_t("coverage_title", lang), x_title=_t(f"axis_{grain}", lang),
+                y_title=_t("axis_share_without_coverage", lang),
+                legend_title=_t("city", lang) if "city" in frame.columns else "")
+    return time_axis(fig, frame["period"], grain, lang)
