@@ -69,8 +69,14 @@ def wait_idle(page, timeout: float = 60_000) -> None:
 def sign_in(page, url: str, name: str, password: str) -> None:
     page.goto(url)
     wait_idle(page)
+    sign_in_here(page, name, password)
+    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
+    wait_idle(page)
+
+
+def sign_in_here(page, name: str, password: str) -> None:
+    """Fill the sign-in form the page shows and submit it."""
     page.get_by_label(i18n.t("common.username", "fr")).fill(name)
     page.get_by_label(i18n.t("common.password", "fr")).fill(password)
     page.get_by_role("button", name=i18n.t("common.sign_in", "fr")).click()
-    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
     wait_idle(page)
