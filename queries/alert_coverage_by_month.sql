@@ -1,0 +1,20 @@
+-- name: alert_coverage_by_month
+-- Evidence of the access to care alert (terrain/alerts.py, thresholds in config/alerts.toml):
+-- per city and month, the consultations and those of people with no health coverage at all
+-- (neither AME nor PUMa/CSS), watched since the immigration law of December 2023 restricted
+-- access to healthcare. Months with no consultation in the city have no row (not observed).
+-- params: start, end, cities
+-- level: city
+-- grain: month
+-- counts: consultations, without_coverage
+SELECT
+    s.city,
+    date_trunc('month', c.consulted_on)::DATE AS month,
+    count(*) AS consultations,
+    count(*) FILTER (WHERE c.health_coverage = 'none') AS without_coverage
+FROM consultations AS c
+JOIN sites AS s USING (site_id)
+WHERE c.consulted_on BETWEEN $start AND $end
+  AND (len($cities) = 0 OR s.city IN $cities)
+GROUP BY ALL
+ORDER BY s.city, month

@@ -1,0 +1,26 @@
+-- name: alert_minors_by_week
+-- Evidence of the minors surge alert (terrain/alerts.py, thresholds in config/alerts.toml):
+-- per site and week (weeks start on Monday), the consultations of unaccompanied minors and
+-- all the site's consultations. Only weeks with at least one consultation at the site are
+-- listed: a week with no row was not observed (site closed, no data), which is not a week
+-- with no minors, so a site that opens is not compared with the year before it existed.
+-- params: start, end, cities
+-- level: site
+-- grain: week
+-- counts: minors_consultations, consultations
+SELECT
+    s.city,
+    s.site_id,
+    s.name AS site_name,
+    s.site_type::VARCHAR AS site_type,
+    s.bed_capacity,
+    s.population_focus::VARCHAR AS population_focus,
+    date_trunc('week', c.consulted_on)::DATE AS week,
+    count(*) FILTER (WHERE c.unaccompanied_minor = 'yes') AS minors_consultations,
+    count(*) AS consultations
+FROM consultations AS c
+JOIN sites AS s USING (site_id)
+WHERE c.consulted_on BETWEEN $start AND $end
+  AND (len($cities) = 0 OR s.city IN $cities)
+GROUP BY ALL
+ORDER BY s.city, s.site_id, week

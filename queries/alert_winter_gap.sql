@@ -1,0 +1,52 @@
+-- name: alert_winter_gap
+-- Evidence of the winter gap alert (terrain/alerts.py, thresholds in config/alerts.toml):
+-- each night of the winter season (1 November – 31 March) in each city where the programme
+-- runs an emergency shelter at some point of that season, with the minimum temperature, the
+-- cold vigilance colour, and whether an emergency shelter of the city was open that night
+-- (a shelter row with beds). A cold night with none open is a gap: the shelter existed that
+-- winter but was not open when it was needed.
+-- params: start, end, cities
+-- level: city
+-- grain: day
+WITH season_nights AS (
+    SELECT
+        w.city,
+        w.day,
+        w.tmin_c,
+        w.vigilance::VARCHAR AS vigilance,
+        make_date(year(w.day) - CASE WHEN month(w.day) >= 11 THEN 0 ELSE 1 END, 11, 1) AS season_start
+    FROM weather_daily AS w
+    WHERE w.day BETWEEN $start AND $end
+      AND month(w.day) IN (11, 12, 1, 2, 3)
+      AND (len($cities) = 0 OR w.city IN $cities)
+),
+in_scope AS (
+    SELECT n.*
+    FROM season_nights AS n
+    WHERE EXISTS (
+        SELECT 1 FROM sites AS s
+        WHERE s.city = n.city
+          AND s.site_type = 'emergency_shelter'
+          AND s.opened <= make_date(year(n.season_start) + 1, 3, 31)
+          AND (s.closed IS NULL OR s.closed >= n.season_start))
+),
+open_beds AS (
+    SELECT s.city, sn.night, sum(sn.beds_available) AS emergency_beds
+    FROM shelter_nights AS sn
+    JOIN sites AS s USING (site_id)
+    WHERE s.site_type = 'emergency_shelter'
+      AND sn.beds_available > 0
+      AND sn.night BETWEEN $start AND $end
+    GROUP BY s.city, sn.night
+)
+SELECT
+    n.city,
+    n.day,
+    n.season_start,
+    n.tmin_c,
+    n.vigilance,
+    coalesce(b.emergency_beds, 0)::BIGINT AS emergency_beds,
+    b.night IS NOT NULL AS shelter_open
+FROM in_scope AS n
+LEFT JOIN open_beds AS b ON b.city = n.city AND b.night = n.day
+ORDER BY n.city, n.day

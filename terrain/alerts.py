@@ -1,0 +1,855 @@
+"""Advocacy alerts: six rules evaluated on the data, each yielding episodes with their evidence.
+
+A rule is a named query (queries/alert_*.sql) that gives, for each place (a shelter, a site,
+a city), a series of nights, weeks or months with their figures; a condition computed on
+that series with the thresholds of config/alerts.toml; and the episode logic all rules
+share (`find_episodes`): an episode starts the first period the condition holds, fires once,
+and ends when the condition has not held for `clear_after` periods in a row; a later period
+where it holds starts a new episode.
+
+Weekly rules count whole weeks (Monday to Sunday) and monthly rules whole months: a week
+still under way would look like a fall. Places with no data for a period (a site not yet
+open, a week with no consultation) are "not observed", never zero, so a site that opens is
+not compared with the year before it existed.
+
+Rules must see every count to decide: they run through the query door as the programme
+manager. What they find is suppressed for its audience where it is shown (pages/alerts.py
+through terrain.disclosure, terrain/briefs.py).
+
+Command line (scheduled runs): `python -m terrain alerts [--db PATH] [--as-of DATE]
+[--since DATE] [--json] [--config PATH]` lists the episodes active on the as-of date (by
+default the data's), or with --since those that started since a date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from terrain import ROOT, disclosure, queries, store
+
+CONFIG_PATH = ROOT / "config" / "alerts.toml"
+RULES = ("shelter_saturation", "cold_exclusion", "winter_gap", "minors_surge", "outbreak_signal",
+         "access_to_care")
+# Rules decide on every count; their output is suppressed where it is shown.
+SYSTEM_ROLE = "programme_manager"
+VIGILANCE_COLOURS = ("green", "yellow", "orange", "red")
+
+
+# --- configuration ----------------------------------------------------------------------
+
+class ConfigError(ValueError):
+    """The thresholds file cannot be used; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    kind: str            # "int", "float" or "colours"
+    low: float = 0
+    high: float = 0
+
+
+_CLEAR_AFTER = Setting("int", 1, 31)
+_COLD = {"cold_tmin_at_most": Setting("float", -40, 15), "cold_vigilance": Setting("colours")}
+SETTINGS: dict[str, dict[str, Setting]] = {
+    "shelter_saturation": {"occupancy_at_least": Setting("float", 0.5, 2.0),
+                           "saturated_nights": Setting("int", 1, 31),
+                           "window_nights": Setting("int", 1, 31), "clear_after": _CLEAR_AFTER},
+    "cold_exclusion": {**_COLD, "turned_away_at_least": Setting("int", 1, 1000), "clear_after": _CLEAR_AFTER},
+    "winter_gap": {**_COLD, "clear_after": _CLEAR_AFTER},
+    "minors_surge": {"weeks": Setting("int", 1, 26), "ratio_at_least": Setting("float", 1.0, 10.0),
+                     "count_at_least": Setting("int", 1, 100_000), "clear_after": _CLEAR_AFTER},
+    "outbreak_signal": {"baseline_weeks": Setting("int", 4, 104), "sd_above_mean": Setting("float", 0.0, 10.0),
+                        "cases_at_least": Setting("int", 1, 10_000), "clear_after": _CLEAR_AFTER},
+    "access_to_care": {"months": Setting("int", 1, 12), "points_above_year_before": Setting("float", 0.5, 100.0),
+                       "consultations_at_least": Setting("int", 1, 1_000_000), "clear_after": _CLEAR_AFTER},
+}
+
+Config = Mapping[str, Mapping[str, Any]]
+
+
+def _checked(key: str, value: Any, setting: Setting, source: str) -> Any:
+    where = f"{source}: {key}"
+    if setting.kind == "colours":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where} must be a list of vigilance colours, like [\"orange\", \"red\"]; got {value!r}.")
+        unknown = [v for v in value if v not in VIGILANCE_COLOURS]
+        if unknown:
+            raise ConfigError(f"{where}: unknown colour(s) {unknown}; expected among {list(VIGILANCE_COLOURS)}.")
+        return tuple(value)
+    # TOML booleans are not numbers here, even though Python counts True as 1.
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if setting.kind == "int" and not (numeric and isinstance(value, int)):
+        raise ConfigError(f"{where} must be a whole number from {setting.low:g} to {setting.high:g}; got {value!r}.")
+    if setting.kind == "float" and not (numeric and math.isfinite(value)):
+        raise ConfigError(f"{where} must be a number from {setting.low:g} to {setting.high:g}; got {value!r}.")
+    if not setting.low <= value <= setting.high:
+        raise ConfigError(f"{where} must be from {setting.low:g} to {setting.high:g}; got {value!r}.")
+    return float(value) if setting.kind == "float" else value
+
+
+def parse_config(table: Mapping[str, Any], source: str = "alerts configuration") -> dict[str, dict[str, Any]]:
+    """Check a thresholds table (as read from TOML): every rule, every key, nothing else."""
+    unknown = sorted(set(table) - set(SETTINGS))
+    if unknown:
+        raise ConfigError(f"{source}: unknown rule [{unknown[0]}]; the rules are {', '.join(RULES)}.")
+    config: dict[str, dict[str, Any]] = {}
+    for rule, settings in SETTINGS.items():
+        section = table.get(rule)
+        if not isinstance(section, Mapping):
+            raise ConfigError(f"{source}: the section [{rule}] is missing.")
+        extra = sorted(set(section) - set(settings))
+        if extra:
+            raise ConfigError(f"{source}: unknown key {rule}.{extra[0]}; [{rule}] takes {', '.join(settings)}.")
+        missing = [key for key in settings if key not in section]
+        if missing:
+            raise ConfigError(f"{source}: {rule}.{missing[0]} is missing.")
+        config[rule] = {key: _checked(f"{rule}.{key}", section[key], setting, source)
+                        for key, setting in settings.items()}
+    saturation = config["shelter_saturation"]
+    if saturation["saturated_nights"] > saturation["window_nights"]:
+        raise ConfigError(f"{source}: shelter_saturation.saturated_nights ({saturation['saturated_nights']}) "
+                          f"cannot exceed shelter_saturation.window_nights ({saturation['window_nights']}).")
+    return config
+
+
+def load_config(path: Path | None = None) -> dict[str, dict[str, Any]]:
+    path = Path(path or CONFIG_PATH)
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"No alerts configuration at {path}.") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML ({error}).") from None
+    return parse_config(table, str(path))
+
+
+# --- episodes -----------------------------------------------------------------------------
+
+def find_episodes(holds: Sequence[bool], clear_after: int = 1) -> list[tuple[int, int]]:
+    """(first, last) positions of each run of `holds` where the condition held, a run ending
+    after `clear_after` positions in a row where it did not. Unknown (NA) counts as not held."""
+    if clear_after < 1:
+        raise ValueError("clear_after must be 1 or more.")
+    found: list[tuple[int, int]] = []
+    first = last = None
+    quiet = 0
+    for position, held in enumerate(holds):
+        if held is not None and not pd.isna(held) and bool(held):
+            if first is None:
+                first = position
+            last, quiet = position, 0
+        elif first is not None:
+            quiet += 1
+            if quiet >= clear_after:
+                found.append((first, last))
+                first = None
+    if first is not None:
+        found.append((first, last))
+    return found
+
+
+@dataclass(frozen=True)
+class Episode:
+    rule: str
+    city: str
+    start: dt.date
+    end: dt.date
+    active: bool                  # not yet cleared on the last day evaluated
+    peak: float
+    peak_on: dt.date
+    figures: dict[str, Any] = field(default_factory=dict)
+    site_id: str | None = None
+    site_name: str | None = None
+    site_type: str | None = None
+    bed_capacity: int | None = None
+    population_focus: str | None = None
+    subject: str | None = None    # the diagnosis group of an outbreak signal
+
+    @property
+    def place(self) -> str:
+        return self.site_name or self.city
+
+    def overlaps(self, start: dt.date, end: dt.date) -> bool:
+        return self.start <= end and self.end >= start
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "start": self.start.isoformat(), "end": self.end.isoformat(),
+                "active": self.active, "city": self.city, "site_id": self.site_id,
+                "site_name": self.site_name, "site_type": self.site_type, "subject": self.subject,
+                "peak": _plain(self.peak), "peak_on": self.peak_on.isoformat(),
+                "figures": {k: _plain(v) for k, v in self.figures.items()}}
+
+
+def _plain(value: Any) -> Any:
+    """A figure as JSON knows it: numpy and pandas numbers become int or float."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, (np.integer, int)) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return round(float(value), 4)
+    return value
+
+
+# --- periods ------------------------------------------------------------------------------
+
+def period_start(day: dt.date, step: str) -> dt.date:
+    if step == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if step == "month":
+        return day.replace(day=1)
+    return day
+
+
+def period_end(first: dt.date, step: str) -> dt.date:
+    if step == "week":
+        return first + dt.timedelta(days=6)
+    if step == "month":
+        return (pd.Timestamp(first) + pd.offsets.MonthEnd(0)).date()
+    return first
+
+
+def shift(first: dt.date, step: str, periods: int) -> dt.date:
+    if step == "week":
+        return first + dt.timedelta(weeks=periods)
+    if step == "month":
+        return (pd.Timestamp(first) + pd.DateOffset(months=periods)).date()
+    return first + dt.timedelta(days=periods)
+
+
+def periods_between(start: dt.date, end: dt.date, step: str) -> list[dt.date]:
+    """The whole periods from the one holding `start` to the last one ending by `end`."""
+    out, current = [], period_start(start, step)
+    while period_end(current, step) <= end:
+        out.append(current)
+        current = shift(current, step, 1)
+    return out
+
+
+# --- rules --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    query: str
+    step: str                                   # day, week or month
+    place: tuple[str, ...]                      # the columns naming one series
+    peak_column: str
+    peak_is_min: bool
+    conditions: Callable[[pd.DataFrame, Mapping[str, Any]], pd.DataFrame]
+    summary: Callable[[pd.DataFrame, Mapping[str, Any]], dict[str, Any]]
+    lookback: Callable[[Mapping[str, Any]], int] = lambda settings: 0
+    # Periods before the condition first holds that belong to the episode's evidence (a
+    # saturation window counts the nights before the one that makes it hold).
+    span_back: Callable[[Mapping[str, Any]], int] = lambda settings: 0
+    # Where the peak is looked for: the periods where the condition holds, or the marked
+    # ones (a saturation's full nights, some of which come before the condition holds).
+    peak_over: str = "holds"
+    # The rows whose counts a summary adds up (its published totals cover these only).
+    counted: Callable[[pd.DataFrame], pd.Series] = lambda rows: pd.Series(True, index=rows.index)
+
+
+_DESCRIPTORS = ("city", "site_id", "site_name", "site_type", "bed_capacity", "population_focus", "diagnosis_group")
+
+
+def _complete(raw: pd.DataFrame, place: tuple[str, ...], date_column: str, periods: list[dt.date]) -> pd.DataFrame:
+    """One row per place and period: periods with no row are added, their figures NA
+    (`observed` False), so rolling windows see them as unknown rather than zero."""
+    if raw.empty or not periods:
+        return pd.DataFrame(columns=[*raw.columns, "period", "observed"])
+    raw = raw.rename(columns={date_column: "period"}).copy()
+    raw["period"] = pd.to_datetime(raw["period"]).dt.date
+    raw["observed"] = True
+    descriptors = [c for c in _DESCRIPTORS if c in raw.columns and c not in place]
+    labels = raw.drop_duplicates(list(place))[[*place, *descriptors]]
+    grid = labels.merge(pd.DataFrame({"period": periods}), how="cross")
+    figures = raw.drop(columns=descriptors)
+    out = grid.merge(figures, on=[*place, "period"], how="left")
+    out["observed"] = out["observed"].astype("boolean").fillna(False).astype(bool)
+    return out.sort_values([*place, "period"]).reset_index(drop=True)
+
+
+def _by_place(frame: pd.DataFrame, place: tuple[str, ...]):
+    return frame.groupby(list(place), sort=False, dropna=False)
+
+
+def _number(frame: pd.DataFrame, column: str) -> pd.Series:
+    return pd.to_numeric(frame[column], errors="coerce").astype("float64")
+
+
+def _cold(frame: pd.DataFrame, settings: Mapping[str, Any]) -> pd.Series:
+    colder = _number(frame, "tmin_c") <= settings["cold_tmin_at_most"]
+    vigilant = frame["vigilance"].astype("string").isin(list(settings["cold_vigilance"])).fillna(False)
+    return (colder.fillna(False) | vigilant).astype(bool)
+
+
+def _count(rows: pd.DataFrame, column: str, where: pd.Series | None = None) -> int:
+    values = _number(rows, column)
+    if where is not None:
+        values = values[where.astype(bool)]
+    return int(values.fillna(0).sum())
+
+
+_SHELTER_COUNTS = ("beds_occupied", "turned_away", "turned_away_minors", "turned_away_girls")
+
+
+def _closed_nights_unknown(frame: pd.DataFrame) -> pd.DataFrame:
+    """A closed shelter's night has no count (the query gives 0s so the door can suppress):
+    nobody was counted, which is not "nobody was turned away"."""
+    closed = frame["beds_available"].isna()
+    for column in _SHELTER_COUNTS:
+        frame[column] = _number(frame, column).where(~closed)
+    return frame
+
+
+# Shelter saturation: nights at or over capacity, on enough of the last nights.
+
+def _saturation_conditions(frame: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
+    frame = _closed_nights_unknown(frame)
+    occupied, available = _number(frame, "beds_occupied"), _number(frame, "beds_available")
+    # Compared on the counts (occupied >= threshold x beds), not on a rounded ratio.
+    frame["saturated"] = ((available > 0) & (occupied >= settings["occupancy_at_least"] * available - 1e-9)).fillna(False)
+    window = settings["window_nights"]
+    frame["saturated_in_window"] = _by_place(frame, ("site_id",))["saturated"].transform(
+        lambda s: s.astype(int).rolling(window, min_periods=1).sum()).astype(int)
+    frame["holds"] = frame["saturated_in_window"] >= settings["saturated_nights"]
+    frame["marked"] = frame["saturated"]
+    return frame
+
+
+def _saturation_summary(rows: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str, Any]:
+    saturated = rows["saturated"].astype(bool)
+    rates = _number(rows, "occupancy_rate")
+    return {
+        "nights": len(rows), "open_nights": int(_number(rows, "beds_available").notna().sum()),
+        "saturated_nights": int(saturated.sum()),
+        "max_occupancy": float(rates.max()) if rates.notna().any() else None,
+        "beds": int(_number(rows, "beds_available").max()) if _number(rows, "beds_available").notna().any() else None,
+        "turned_away": _count(rows, "turned_away"),
+        "turned_away_minors": _count(rows, "turned_away_minors"),
+        "turned_away_girls": _count(rows, "turned_away_girls"),
+    }
+
+
+# Cold exclusion: a cold night and people turned away.
+
+def _cold_conditions(frame: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
+    frame = _closed_nights_unknown(frame)
+    frame["cold"] = _cold(frame, settings)
+    frame["holds"] = frame["cold"] & (_number(frame, "turned_away") >= settings["turned_away_at_least"]).fillna(False)
+    frame["marked"] = frame["holds"]
+    return frame
+
+
+def _cold_counted(rows: pd.DataFrame) -> pd.Series:
+    return rows["cold"].astype(bool)
+
+
+def _cold_summary(rows: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str, Any]:
+    cold = _cold_counted(rows)
+    tmin = _number(rows, "tmin_c")
+    return {
+        "nights": len(rows), "cold_nights": int(cold.sum()),
+        "exclusion_nights": int(rows["holds"].astype(bool).sum()),
+        "turned_away": _count(rows, "turned_away", cold),
+        "turned_away_minors": _count(rows, "turned_away_minors", cold),
+        "turned_away_girls": _count(rows, "turned_away_girls", cold),
+        "coldest_c": float(tmin[cold].min()) if cold.any() and tmin[cold].notna().any() else None,
+    }
+
+
+# Winter gap: a cold night of the season and no emergency shelter open.
+
+def _gap_conditions(frame: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
+    frame["cold"] = _cold(frame, settings) & frame["observed"]
+    is_open = frame["shelter_open"].astype("boolean").fillna(False).astype(bool)
+    frame["holds"] = frame["cold"] & ~is_open
+    frame["marked"] = frame["holds"]
+    return frame
+
+
+def _gap_summary(rows: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str, Any]:
+    gap = rows["holds"].astype(bool)
+    tmin = _number(rows, "tmin_c")
+    return {
+        "nights": len(rows), "gap_nights": int(gap.sum()), "cold_nights": int(rows["cold"].astype(bool).sum()),
+        "open_nights": int(rows["shelter_open"].astype("boolean").fillna(False).sum()),
+        "coldest_c": float(tmin[gap].min()) if gap.any() else None,
+    }
+
+
+def _in_window_of_holding(frame: pd.DataFrame, place: tuple[str, ...], size: int) -> pd.Series:
+    """Periods inside the window of some period where the condition holds: the weeks
+    (months) whose figures made it hold are the evidence, not only the last of them."""
+    return _by_place(frame, place)["holds"].transform(
+        lambda s: s[::-1].astype(int).rolling(size, min_periods=1).max()[::-1]).astype(bool)
+
+
+# Minors surge: the last weeks against the same weeks a year earlier.
+
+_YEAR_IN_WEEKS = 52
+
+
+def _minors_conditions(frame: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
+    weeks = settings["weeks"]
+    frame["minors_consultations"] = _number(frame, "minors_consultations")
+    grouped = _by_place(frame, ("site_id",))["minors_consultations"]
+    frame["year_before"] = grouped.shift(_YEAR_IN_WEEKS)
+    frame["recent"] = grouped.transform(lambda s: s.rolling(weeks, min_periods=weeks).sum())
+    frame["recent_year_before"] = _by_place(frame, ("site_id",))["recent"].shift(_YEAR_IN_WEEKS)
+    frame["ratio"] = frame["recent"] / frame["recent_year_before"].where(frame["recent_year_before"] > 0)
+    frame["holds"] = ((frame["recent"] >= settings["count_at_least"])
+                      & (frame["ratio"] >= settings["ratio_at_least"])).fillna(False).astype(bool)
+    frame["marked"] = _in_window_of_holding(frame, ("site_id",), weeks)
+    return frame
+
+
+def _minors_counted(rows: pd.DataFrame) -> pd.Series:
+    """Weeks observed this year and a year earlier: the only ones compared."""
+    return rows["minors_consultations"].notna() & rows["year_before"].notna()
+
+
+def _minors_summary(rows: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str, Any]:
+    both = _minors_counted(rows)
+    now, before = _count(rows, "minors_consultations", both), _count(rows, "year_before", both)
+    return {
+        "weeks": len(rows), "surge_weeks": int(rows["holds"].astype(bool).sum()),
+        "consultations": now, "consultations_year_before": before,
+        "ratio": now / before if before else None,
+    }
+
+
+# Outbreak signal: a week's cases above the mean + k standard deviations of the weeks before.
+
+def _outbreak_conditions(frame: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
+    n = settings["baseline_weeks"]
+    frame["cases"] = _number(frame, "cases")
+    grouped = _by_place(frame, ("site_id", "diagnosis_group"))["cases"]
+    frame["baseline_mean"] = grouped.transform(lambda s: s.shift(1).rolling(n, min_periods=n).mean())
+    frame["baseline_sd"] = grouped.transform(lambda s: s.shift(1).rolling(n, min_periods=n).std(ddof=1))
+    frame["threshold"] = frame["baseline_mean"] + settings["sd_above_mean"] * frame["baseline_sd"]
+    frame["holds"] = ((frame["cases"] > frame["threshold"])
+                      & (frame["cases"] >= settings["cases_at_least"])).fillna(False).astype(bool)
+    frame["marked"] = frame["holds"]
+    return frame
+
+
+def _outbreak_summary(rows: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str, Any]:
+    signal = rows["holds"].astype(bool)
+    first = rows[signal].iloc[0] if signal.any() else None
+    return {
+        "weeks": len(rows), "signal_weeks": int(signal.sum()),
+        "cases": _count(rows, "cases"),
+        "baseline_mean": float(first["baseline_mean"]) if first is not None else None,
+        "threshold": float(first["threshold"]) if first is not None else None,
+    }
+
+
+# Access to care: the share with no health coverage against the same months a year earlier.
+
+_YEAR_IN_MONTHS = 12
+
+
+def _access_conditions(frame: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
+    months = settings["months"]
+    for column in ("consultations", "without_coverage"):
+        frame[column] = _number(frame, column)
+        frame[f"{column}_year_before"] = _by_place(frame, ("city",))[column].shift(_YEAR_IN_MONTHS)
+        frame[f"{column}_window"] = _by_place(frame, ("city",))[column].transform(
+            lambda s: s.rolling(months, min_periods=months).sum())
+        frame[f"{column}_window_year_before"] = _by_place(frame, ("city",))[f"{column}_window"].shift(_YEAR_IN_MONTHS)
+    frame["share"] = frame["without_coverage_window"] / frame["consultations_window"]
+    frame["share_year_before"] = frame["without_coverage_window_year_before"] / frame["consultations_window_year_before"]
+    frame["change_points"] = 100 * (frame["share"] - frame["share_year_before"])
+    enough = ((frame["consultations_window"] >= settings["consultations_at_least"])
+              & (frame["consultations_window_year_before"] >= settings["consultations_at_least"]))
+    frame["holds"] = (enough & (frame["change_points"] >= settings["points_above_year_before"])).fillna(False).astype(bool)
+    frame["marked"] = _in_window_of_holding(frame, ("city",), months)
+    return frame
+
+
+def _access_counted(rows: pd.DataFrame) -> pd.Series:
+    """Months observed this year and a year earlier: the only ones compared."""
+    return rows["consultations"].notna() & rows["consultations_year_before"].notna()
+
+
+def _access_summary(rows: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str, Any]:
+    both = _access_counted(rows)
+    total, without = _count(rows, "consultations", both), _count(rows, "without_coverage", both)
+    total_before = _count(rows, "consultations_year_before", both)
+    without_before = _count(rows, "without_coverage_year_before", both)
+    share = without / total if total else None
+    share_before = without_before / total_before if total_before else None
+    return {
+        "months": len(rows), "alert_months": int(rows["holds"].astype(bool).sum()),
+        "consultations": total, "without_coverage": without, "share": share,
+        "consultations_year_before": total_before, "without_coverage_year_before": without_before,
+        "share_year_before": share_before,
+        "change_points": 100 * (share - share_before) if share is not None and share_before is not None else None,
+    }
+
+
+RULE_SPECS: dict[str, Rule] = {rule.name: rule for rule in (
+    Rule("shelter_saturation", "alert_shelter_saturation", "day", ("site_id",), "occupancy_rate", False,
+         _saturation_conditions, _saturation_summary,
+         lookback=lambda s: s["window_nights"] - 1, span_back=lambda s: s["window_nights"] - 1, peak_over="marked"),
+    Rule("cold_exclusion", "alert_cold_exclusion", "day", ("site_id",), "turned_away", False,
+         _cold_conditions, _cold_summary, counted=_cold_counted),
+    Rule("winter_gap", "alert_winter_gap", "day", ("city",), "tmin_c", True, _gap_conditions, _gap_summary),
+    Rule("minors_surge", "alert_minors_by_week", "week", ("site_id",), "ratio", False,
+         _minors_conditions, _minors_summary, lookback=lambda s: s["weeks"] - 1 + _YEAR_IN_WEEKS,
+         span_back=lambda s: s["weeks"] - 1, counted=_minors_counted),
+    Rule("outbreak_signal", "alert_outbreak_cases_by_week", "week", ("site_id", "diagnosis_group"), "cases", False,
+         _outbreak_conditions, _outbreak_summary, lookback=lambda s: s["baseline_weeks"]),
+    Rule("access_to_care", "alert_coverage_by_month", "month", ("city",), "change_points", False,
+         _access_conditions, _access_summary, lookback=lambda s: s["months"] - 1 + _YEAR_IN_MONTHS,
+         span_back=lambda s: s["months"] - 1, counted=_access_counted),
+)}
+
+
+def _rule(name: str) -> Rule:
+    if name not in RULE_SPECS:
+        raise ValueError(f"Unknown rule {name!r}; the rules are {', '.join(RULES)}.")
+    return RULE_SPECS[name]
+
+
+def series(con: duckdb.DuckDBPyConnection, rule: str, config: Config, start: dt.date, end: dt.date,
+           cities: Sequence[str] = ()) -> pd.DataFrame:
+    """The rule's evidence from `start` to `end`: one row per place and whole period, with
+    the figures, `holds` (the condition) and `marked` (the periods that are evidence)."""
+    spec, settings = _rule(rule), config[rule]
+    periods = periods_between(start, end, spec.step)
+    if not periods:
+        return pd.DataFrame()
+    first = shift(periods[0], spec.step, -spec.lookback(settings))
+    everything = periods_between(first, end, spec.step)
+    raw = queries.run(con, spec.query, {"start": first, "end": period_end(everything[-1], spec.step),
+                                        "cities": list(cities)}, role=SYSTEM_ROLE)
+    frame = _complete(raw, spec.place, spec.step, everything)  # the date column is named after the step
+    if frame.empty:
+        return frame
+    frame = spec.conditions(frame, settings)
+    frame["period_end"] = [period_end(p, spec.step) for p in frame["period"]]
+    frame = frame[frame["period"] >= periods[0]].reset_index(drop=True)
+    frame.attrs["provenance"] = {"query": spec.query, "params": {
+        "start": first, "end": period_end(everything[-1], spec.step), "cities": list(cities)}}
+    return frame
+
+
+def episodes_in(rule: str, frame: pd.DataFrame, config: Config) -> list[Episode]:
+    """The episodes of one rule's evidence (as `series` gives it), place by place."""
+    spec, settings = _rule(rule), config[rule]
+    if frame.empty:
+        return []
+    found = []
+    for _, rows in _by_place(frame, spec.place):
+        rows = rows.sort_values("period").reset_index(drop=True)
+        last_position = len(rows) - 1
+        for first, last in find_episodes(rows["holds"].tolist(), settings["clear_after"]):
+            window = rows.iloc[max(0, first - spec.span_back(settings)):last + 1]
+            marked = window[window["marked"].astype(bool)]
+            if marked.empty:  # what made it hold lies before the evaluated period
+                marked = window[window["holds"].astype(bool)]
+            evidence = rows.loc[marked.index[0]:marked.index[-1]]
+            candidates = evidence[evidence[spec.peak_over].astype(bool)]
+            values = _number(candidates, spec.peak_column)
+            if values.notna().any():
+                at = values.idxmin() if spec.peak_is_min else values.idxmax()
+            else:
+                at = marked.index[0]
+            head = rows.iloc[0]
+            found.append(Episode(
+                rule=rule, city=str(head["city"]),
+                start=evidence["period"].iloc[0], end=evidence["period_end"].iloc[-1],
+                active=last + settings["clear_after"] > last_position,
+                peak=_peak(rule, rows.loc[at, spec.peak_column]), peak_on=rows.loc[at, "period"],
+                figures=spec.summary(evidence, settings),
+                site_id=_text(head, "site_id"), site_name=_text(head, "site_name"),
+                site_type=_text(head, "site_type"), bed_capacity=_whole(head, "bed_capacity"),
+                population_focus=_text(head, "population_focus"), subject=_text(head, "diagnosis_group")))
+    return found
+
+
+def _peak(rule: str, value: Any) -> Any:
+    """A peak as its kind reads: a count is a whole number (people, cases), a rate is not."""
+    if value is None or pd.isna(value):
+        return None
+    return int(value) if _rule(rule).peak_column in ADDITIVE_COUNTS[rule] else float(value)
+
+
+def _text(row: pd.Series, column: str) -> str | None:
+    return None if column not in row or pd.isna(row[column]) else str(row[column])
+
+
+def _whole(row: pd.Series, column: str) -> int | None:
+    return None if column not in row or pd.isna(row[column]) else int(row[column])
+
+
+def evaluate(con: duckdb.DuckDBPyConnection, config: Config, start: dt.date, end: dt.date, *,
+             rules: Sequence[str] = RULES, cities: Sequence[str] = ()) -> list[Episode]:
+    """Every episode of the rules from `start` to `end`, in order of start."""
+    found = []
+    for rule in rules:
+        found += episodes_in(rule, series(con, rule, config, start, end, cities), config)
+    return sorted(found, key=lambda e: (e.start, RULES.index(e.rule), e.city, e.place, e.subject or ""))
+
+
+def summarise(rule: str, frame: pd.DataFrame, config: Config) -> dict[str, Any]:
+    """The rule's figures over some rows of its evidence (a period, a place)."""
+    return _rule(rule).summary(frame, config[rule])
+
+
+def active_on(episodes: Sequence[Episode], day: dt.date) -> list[Episode]:
+    """Episodes under way on `day` (evaluated up to that day): not yet cleared."""
+    return [e for e in episodes if e.active and e.start <= day]
+
+
+def started_since(episodes: Sequence[Episode], day: dt.date) -> list[Episode]:
+    """Episodes that fired on or after `day`: each fires once, when it starts."""
+    return [e for e in episodes if e.start >= day]
+
+
+def select(episodes: Sequence[Episode], *, rules: Sequence[str] = (), cities: Sequence[str] = (),
+           start: dt.date | None = None, end: dt.date | None = None, active_only: bool = False) -> list[Episode]:
+    """The episodes of some rules and cities (empty: all) that overlap a period, newest first."""
+    chosen = [e for e in episodes
+              if (not rules or e.rule in rules) and (not cities or e.city in cities)
+              and (start is None or end is None or e.overlaps(start, end)) and (e.active or not active_only)]
+    return sorted(chosen, key=lambda e: (e.start, -RULES.index(e.rule)), reverse=True)
+
+
+def parse_rules(text: str | None) -> tuple[tuple[str, ...], bool]:
+    """Rules named in a URL parameter ("cold_exclusion,winter_gap"): the known ones, in
+    rule order, and whether every name was known."""
+    names = [name for name in (text or "").split(",") if name]
+    return tuple(rule for rule in RULES if rule in names), all(name in RULES for name in names)
+
+
+_MARGIN = {"day": 14, "week": 8, "month": 6}
+
+
+def window_around(episode: Episode, first_day: dt.date, last_day: dt.date) -> tuple[dt.date, dt.date]:
+    """The episode with some context before and after (two weeks, eight weeks or six months),
+    within the data."""
+    step = _rule(episode.rule).step
+    start = shift(period_start(episode.start, step), step, -_MARGIN[step])
+    end = period_end(shift(period_start(episode.end, step), step, _MARGIN[step]), step)
+    return max(start, first_day), min(end, last_day)
+
+
+def rows_of(episode: Episode, frame: pd.DataFrame) -> pd.DataFrame:
+    """The evidence rows of the episode's place (its site, its city, its diagnosis group)."""
+    if frame.empty:
+        return frame
+    keep = pd.Series(True, index=frame.index)
+    for column in _rule(episode.rule).place:
+        value = episode.subject if column == "diagnosis_group" else getattr(episode, column)
+        keep &= frame[column] == value
+    return frame[keep].reset_index(drop=True)
+
+
+# --- disclosure ----------------------------------------------------------------------------
+#
+# The rules decide on every count; what they find is shown to an audience that may not see
+# small counts. Counts of people or events below the audience's threshold are hidden, and
+# so is any rate or mean computed from a hidden count (a share times a visible total gives
+# back the hidden count).
+
+# Counts whose totals are published beside them (a place's total in a sentence, an
+# episode's in a table): hidden with complementary suppression along those lines.
+ADDITIVE_COUNTS = {
+    "shelter_saturation": ("beds_occupied", "turned_away", "turned_away_minors", "turned_away_girls"),
+    "cold_exclusion": ("beds_occupied", "turned_away", "turned_away_minors", "turned_away_girls"),
+    "winter_gap": (),
+    "minors_surge": ("minors_consultations", "year_before"),
+    "outbreak_signal": ("cases",),
+    "access_to_care": ("consultations", "without_coverage", "consultations_year_before",
+                       "without_coverage_year_before"),
+}
+# Sums over rolling windows and means of counts: no total is published from them, so only
+# the small ones are hidden. A small shelter's beds go too: with its full nights marked,
+# they would say how many people slept there.
+SMALL_ONLY = {
+    "shelter_saturation": ("beds_available",),
+    "cold_exclusion": ("beds_available",),
+    "minors_surge": ("recent", "recent_year_before"),
+    "outbreak_signal": ("baseline_mean", "threshold"),
+    "access_to_care": ("consultations_window", "without_coverage_window", "consultations_window_year_before",
+                       "without_coverage_window_year_before"),
+}
+EVIDENCE_RATES = {
+    "occupancy_rate": ("beds_occupied", "beds_available"),
+    "ratio": ("recent", "recent_year_before"),
+    "share": ("consultations_window", "without_coverage_window"),
+    "share_year_before": ("consultations_window_year_before", "without_coverage_window_year_before"),
+    "change_points": ("consultations_window", "without_coverage_window", "consultations_window_year_before",
+                      "without_coverage_window_year_before"),
+}
+FIGURE_COUNTS = frozenset({
+    "turned_away", "turned_away_minors", "turned_away_girls", "consultations", "consultations_year_before",
+    "cases", "baseline_mean", "threshold", "without_coverage", "without_coverage_year_before",
+    # A small shelter's capacity tells how many people a full night held.
+    "beds",
+})
+FIGURE_RATES = {
+    "max_occupancy": ("beds",),
+    "ratio": ("consultations", "consultations_year_before"),
+    "share": ("consultations", "without_coverage"),
+    "share_year_before": ("consultations_year_before", "without_coverage_year_before"),
+    "change_points": ("consultations", "without_coverage", "consultations_year_before", "without_coverage_year_before"),
+}
+# What an episode's peak is made of: itself a count, or a rate of some figures.
+PEAK_DEPENDS_ON = {
+    "shelter_saturation": ("beds",), "cold_exclusion": ("peak",), "winter_gap": (),
+    "minors_surge": ("consultations", "consultations_year_before"), "outbreak_signal": ("peak",),
+    "access_to_care": ("consultations", "without_coverage", "consultations_year_before", "without_coverage_year_before"),
+}
+
+
+def hidden(value: Any, k: int) -> bool:
+    """Whether a count (or a mean of counts) is hidden from an audience whose threshold is
+    k: from 1 to k - 1, as terrain.disclosure hides them. Zero is shown ("nobody" discloses
+    no one); a missing value is hidden."""
+    if value is None or pd.isna(value):
+        return True
+    return k > 1 and 0 < value < k
+
+
+def for_audience(rule: str, rows: pd.DataFrame, k: int, totals: Sequence[pd.Series] = (), *,
+                 place_total: bool = True) -> pd.DataFrame:
+    """Evidence rows as an audience may see them: small counts missing, with the partners
+    that keep them from being worked out of the totals published beside them, and the rates
+    made of a hidden count. Rows with no figure (a closed shelter, a week not observed) stay
+    missing.
+
+    `totals` are boolean masks over `rows`, one per set of rows whose total is published
+    (an episode's, in a table); each place's own total is too, unless `place_total` is
+    False. Only the rows a summary
+    counts (`Rule.counted`) are in a total, and a row in no published total is a line of its
+    own, so that totals nobody publishes cost no suppression."""
+    if k <= 1 or rows.empty:
+        return rows
+    spec = _rule(rule)
+    counted = spec.counted(rows).to_numpy(dtype=bool)
+    shown = rows.copy()
+    lines, frame = [], rows[list(spec.place)].copy()
+    everything = [pd.Series(True, index=rows.index)] if place_total else []
+    for number, mask in enumerate([*everything, *totals]):
+        inside = counted & mask.reindex(rows.index, fill_value=False).to_numpy(dtype=bool)
+        frame[f"_line{number}"] = np.where(inside, 0, -1 - np.arange(len(rows)))
+        lines.append([*spec.place, f"_line{number}"])
+    for column in ADDITIVE_COUNTS[rule]:
+        if column not in rows.columns:
+            continue
+        known = rows[column].notna().to_numpy()
+        part = frame[known].assign(**{column: pd.to_numeric(rows.loc[known, column]).astype("int64")})
+        protected = disclosure.suppress_counts(part.reset_index(drop=True), [column], k, lines)
+        values = pd.array([pd.NA] * len(rows), dtype="Int64")
+        values[known] = protected[column].to_numpy()
+        shown[column] = values
+    for column in SMALL_ONLY.get(rule, ()):
+        if column in shown.columns:
+            values = pd.to_numeric(shown[column], errors="coerce")
+            shown[column] = values.where(~values.apply(lambda v: hidden(v, k)))
+    for rate, parts in EVIDENCE_RATES.items():
+        present = [p for p in parts if p in shown.columns]
+        if rate in shown.columns and present:
+            lost = shown[present].isna().any(axis=1) & rows[present].notna().all(axis=1)
+            shown[rate] = shown[rate].where(~lost)
+    return shown
+
+
+def shown_figures(rule: str, figures: Mapping[str, Any], peak: Any, k: int) -> tuple[dict[str, Any], Any]:
+    """An episode's (or a period's) figures and peak as an audience may see them: hidden
+    ones are None."""
+    shown = {key: (None if key in FIGURE_COUNTS and hidden(value, k) else value) for key, value in figures.items()}
+    for rate, parts in FIGURE_RATES.items():
+        if rate in shown and any(part in shown and shown[part] is None for part in parts):
+            shown[rate] = None
+    depends = PEAK_DEPENDS_ON[rule]
+    peak_hidden = (hidden(peak, k) if depends == ("peak",)
+                   else any(part in shown and shown[part] is None for part in depends))
+    return shown, (None if peak_hidden else peak)
+
+
+# --- command line -------------------------------------------------------------------------
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def data_bounds(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date]:
+    """The first day of the data and its "as of" date."""
+    row = queries.run(con, "dataset_metadata", {}, role=SYSTEM_ROLE).iloc[0]
+    return pd.Timestamp(row["first_day"]).date(), pd.Timestamp(row["data_as_of"]).date()
+
+
+def _line(episode: Episode) -> str:
+    place = episode.city if not episode.site_name else f"{episode.city} — {episode.site_name}"
+    if episode.subject:
+        place += f" ({episode.subject})"
+    status = "active" if episode.active else "ended"
+    figures = ", ".join(f"{k}={_plain(v)}" for k, v in episode.figures.items() if v is not None)
+    return (f"{episode.rule:<19} {episode.start} → {episode.end} [{status}] {place}: "
+            f"peak {_plain(episode.peak)} on {episode.peak_on}; {figures}")
+
+
+def command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m terrain alerts",
+                                     description="List the advocacy alert episodes active on a date, or started since a date.")
+    parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
+    parser.add_argument("--as-of", type=_date, default=None, help="evaluate up to this day (default: the data's as-of date)")
+    parser.add_argument("--since", type=_date, default=None, help="list the episodes that started on or after this day")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--config", type=Path, default=None, help=f"thresholds file (default: {CONFIG_PATH.relative_to(ROOT)})")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        print(f"Bad alerts configuration: {error}", file=sys.stderr)
+        return 2
+    path = args.db or store.db_path()
+    try:
+        con = store.open_readonly(path)
+    except (FileNotFoundError, duckdb.Error) as error:
+        print(f"Cannot open the database: {error}", file=sys.stderr)
+        return 2
+    try:
+        first_day, data_as_of = data_bounds(con)
+        # Nights after the data's date hold no figure, which would end every episode.
+        as_of = min(args.as_of or data_as_of, data_as_of)
+        if args.since and args.since > as_of:
+            print(f"--since ({args.since}) is after the as-of date ({as_of}).", file=sys.stderr)
+            return 2
+        episodes = evaluate(con, config, first_day, as_of)
+    finally:
+        con.close()
+    shown = started_since(episodes, args.since) if args.since else active_on(episodes, as_of)
+    if args.json:
+        print(json.dumps({"as_of": as_of.isoformat(), "since": args.since.isoformat() if args.since else None,
+                          "data_as_of": data_as_of.isoformat(), "config": str(args.config or CONFIG_PATH),
+                          "episodes": [e.to_dict() for e in shown]}, ensure_ascii=False, indent=2))
+        return 0
+    what = f"started since {args.since}" if args.since else f"active on {as_of}"
+    print(f"{len(shown)} alert episode(s) {what} (data as of {data_as_of}).")
+    for episode in shown:
+        print(_line(episode))
+    return 0

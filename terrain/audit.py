@@ -1,0 +1,119 @@
+"""The briefs log: who produced which brief, when, with which parameters, and the file's
+SHA-256, so that a figure quoted by a préfecture can be traced to the brief that gave it.
+
+It lives in its own small DuckDB file in the audit directory ($TERRAIN_AUDIT_DIR or
+data/audit/), not in the main database, which an import or a rollback replaces whole. The
+app holds the main database open read-only; this file is opened read-write only for the
+moment of one write, and a writer that finds it locked by another retries briefly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any, Mapping
+
+import duckdb
+import pandas as pd
+
+from terrain import ROOT
+
+AUDIT_FILE = "briefs.duckdb"
+_ATTEMPTS = 20
+_PAUSE_S = 0.1
+
+_CREATE = """
+CREATE TABLE IF NOT EXISTS brief_audit (
+    recorded_at  TIMESTAMP NOT NULL,
+    user_name    VARCHAR NOT NULL,
+    via          VARCHAR NOT NULL,
+    rule         VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    period_end   DATE NOT NULL,
+    city         VARCHAR,
+    lang         VARCHAR NOT NULL,
+    audience     VARCHAR NOT NULL,
+    threshold    INTEGER NOT NULL,
+    format       VARCHAR NOT NULL,
+    recipient    VARCHAR NOT NULL,
+    file_name    VARCHAR NOT NULL,
+    sha256       VARCHAR NOT NULL CHECK (regexp_full_match(sha256, '[0-9a-f]{64}')),
+    data_as_of   DATE,
+    dataset_name VARCHAR,
+    parameters   JSON NOT NULL
+)
+"""
+_INSERT = """
+INSERT INTO brief_audit VALUES ($recorded_at, $user_name, $via, $rule, $period_start, $period_end, $city,
+    $lang, $audience, $threshold, $format, $recipient, $file_name, $sha256, $data_as_of, $dataset_name, $parameters)
+"""
+_LIST = "SELECT * EXCLUDE (parameters), parameters FROM brief_audit ORDER BY recorded_at DESC LIMIT $limit"
+_COLUMNS = ("rule", "period_start", "period_end", "city", "lang", "audience", "threshold", "format", "recipient",
+            "file_name", "sha256", "data_as_of", "dataset_name")
+
+
+def audit_dir() -> Path:
+    return Path(os.environ.get("TERRAIN_AUDIT_DIR") or ROOT / "data" / "audit")
+
+
+def audit_path() -> Path:
+    return audit_dir() / AUDIT_FILE
+
+
+def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    for attempt in range(_ATTEMPTS):
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException:
+            # Another process holds the file for its own write: it is quick.
+            if attempt == _ATTEMPTS - 1:
+                raise
+            time.sleep(_PAUSE_S)
+    raise AssertionError("unreachable")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
+
+
+def record_brief(*, user: str, via: str, entry: Mapping[str, Any], parameters: Mapping[str, Any],
+                 recorded_at: dt.datetime | None = None) -> None:
+    """Add one produced brief to the log. `entry` holds the columns of the log (rule, period,
+    file name and hash...); `parameters` everything the brief was made with, kept as JSON."""
+    missing = [column for column in _COLUMNS if column not in entry]
+    if missing:
+        raise ValueError(f"A brief audit record needs {', '.join(missing)}.")
+    if not user:
+        raise ValueError("A brief audit record needs the user who produced it.")
+    path = audit_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = _connect(path, read_only=False)
+    try:
+        con.execute(_CREATE)
+        con.execute(_INSERT, {
+            **{column: entry[column] for column in _COLUMNS},
+            "recorded_at": recorded_at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+            "user_name": user, "via": via,
+            "parameters": json.dumps(dict(parameters), default=_json_default, ensure_ascii=False, sort_keys=True),
+        })
+    finally:
+        con.close()
+
+
+def recent_briefs(limit: int = 50) -> pd.DataFrame:
+    """The last briefs produced, newest first (empty when none was ever produced)."""
+    path = audit_path()
+    if not path.exists():
+        return pd.DataFrame()
+    con = _connect(path, read_only=True)
+    try:
+        return con.execute(_LIST, {"limit": limit}).df()
+    finally:
+        con.close()

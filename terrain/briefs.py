@@ -1,0 +1,779 @@
+"""Briefs to the authorities: an alert rule's evidence over a period, as an editable Word
+document or a PDF, in French (by default) or English, safe for its audience.
+
+A brief holds a title and its recipient type; the key figures as sentences ("Du 8 au 21
+janvier 2024, par 9 nuits de froid, 37 personnes n'ont pas pu être mises à l'abri au centre
+d'hébergement d'urgence de Calais, faute de place."); the evidence chart of each place (up
+to three) as an image; a table of the period's episodes; and how the figures were obtained:
+period and filters, data-as-of date, the rule's definition with its thresholds, the queries
+and their parameters, the audience and its suppression threshold. When the data are
+synthetic, "DONNÉES SYNTHÉTIQUES — DÉMONSTRATION" is in the header and footer of every page.
+
+Disclosure: a brief is an advocacy document, so its threshold is the advocacy role's for its
+audience (terrain.roles): counts below 5 hidden in internal drafts, below 11 in anything for
+publication, written "moins de 11" / "fewer than 11", never as the number; rates made of a
+hidden count are not given. Places are named by their kind and commune ("un hébergement pour
+mineurs de Pantin"), never by coordinates or street; site names appear in internal drafts
+only. Every brief produced is recorded in the briefs log (terrain/audit.py).
+
+Command line: `python -m terrain brief [--db PATH] --rule NAME --from DATE --to DATE
+[--city CITY] --lang fr|en --audience public|internal --format docx|pdf --out PATH
+[--recipient prefecture|ars|defenseur_des_droits|press] [--config PATH]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import getpass
+import hashlib
+import io
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import duckdb
+import pandas as pd
+
+from terrain import ROOT, alerts, audit, disclosure, exports, i18n, queries, roles, store
+from terrain.charts import alerts as alert_charts
+
+RECIPIENTS = ("prefecture", "ars", "defenseur_des_droits", "press")
+DEFAULT_RECIPIENT = {
+    "shelter_saturation": "prefecture", "cold_exclusion": "prefecture", "winter_gap": "prefecture",
+    "minors_surge": "defenseur_des_droits", "outbreak_signal": "ars", "access_to_care": "ars",
+}
+FORMATS = ("docx", "pdf")
+MIME_TYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+              "pdf": "application/pdf"}
+# A brief is an advocacy document: its thresholds are the advocacy role's, whoever drafts it.
+BRIEF_ROLE = "advocacy"
+MAX_CHARTS = 3
+
+# Which figures each rule's table shows, and how each reads.
+TABLE_COLUMNS = {
+    "shelter_saturation": (("saturated_nights", "number"), ("nights", "number"), ("turned_away", "count")),
+    "cold_exclusion": (("cold_nights", "number"), ("turned_away", "count"), ("turned_away_minors", "count"),
+                       ("coldest_c", "celsius")),
+    "winter_gap": (("gap_nights", "number"), ("coldest_c", "celsius")),
+    "minors_surge": (("consultations", "count"), ("consultations_year_before", "count"), ("ratio", "ratio")),
+    "outbreak_signal": (("signal_weeks", "number"), ("cases", "count")),
+    "access_to_care": (("share", "percent"), ("share_year_before", "percent"), ("change_points", "points"),
+                       ("consultations", "count")),
+}
+# Rules whose sentences tell each episode (a rise is diluted over a longer period); the
+# others tell the whole period, place by place.
+PER_EPISODE = frozenset({"minors_surge", "access_to_care"})
+# The figure that orders places (the largest first).
+MAIN_FIGURE = {"shelter_saturation": "saturated_nights", "cold_exclusion": "turned_away", "winter_gap": "gap_nights",
+               "minors_surge": "consultations", "outbreak_signal": "cases", "access_to_care": "change_points"}
+UNITS = {"person": "people", "cold_night": "cold_nights", "night": "nights", "week": "weeks", "month": "months",
+         "minor": "minors", "girl": "girls", "consultation": "consultations", "case": "cases"}
+
+
+@dataclass(frozen=True)
+class Request:
+    rule: str
+    start: dt.date
+    end: dt.date
+    lang: str = "fr"
+    audience: str = "internal"
+    format: str = "pdf"
+    city: str | None = None
+    recipient: str | None = None
+    site_id: str | None = None       # narrows a brief to one place (from an episode)
+    subject: str | None = None       # and one diagnosis group (outbreak signal)
+
+    def __post_init__(self) -> None:
+        if self.rule not in alerts.RULES:
+            raise ValueError(f"Unknown rule {self.rule!r}; the rules are {', '.join(alerts.RULES)}.")
+        if self.end < self.start:
+            raise ValueError(f"The period ends ({self.end}) before it starts ({self.start}).")
+        if self.lang not in i18n.LANGUAGES:
+            raise ValueError(f"Unknown language {self.lang!r}; expected one of {', '.join(i18n.LANGUAGES)}.")
+        if self.audience not in roles.AUDIENCES:
+            raise ValueError(f"Unknown audience {self.audience!r}; expected one of {', '.join(roles.AUDIENCES)}.")
+        if self.format not in FORMATS:
+            raise ValueError(f"Unknown format {self.format!r}; expected one of {', '.join(FORMATS)}.")
+        if self.recipient is not None and self.recipient not in RECIPIENTS:
+            raise ValueError(f"Unknown recipient {self.recipient!r}; expected one of {', '.join(RECIPIENTS)}.")
+
+    @classmethod
+    def about_episode(cls, episode: alerts.Episode, **choices: Any) -> Request:
+        """A brief on one episode: its rule, dates, place (and disease)."""
+        return cls(rule=episode.rule, start=episode.start, end=episode.end, city=episode.city,
+                   site_id=episode.site_id, subject=episode.subject, **choices)
+
+    @classmethod
+    def about_view(cls, rule: str, start: dt.date, end: dt.date, cities: Sequence[str], **choices: Any) -> Request:
+        """A brief on a filtered view: one city when one is chosen, else all of them."""
+        return cls(rule=rule, start=start, end=end, city=cities[0] if len(cities) == 1 else None, **choices)
+
+    @property
+    def recipient_type(self) -> str:
+        return self.recipient or DEFAULT_RECIPIENT[self.rule]
+
+    @property
+    def threshold(self) -> int:
+        return roles.threshold(BRIEF_ROLE, self.audience)
+
+
+@dataclass
+class Brief:
+    """What a brief says, whatever its format."""
+    request: Request
+    title: str
+    subtitle: str
+    recipient: str
+    intro: str
+    sentences: list[str]
+    charts: list[bytes]
+    table_title: str
+    table: list[list[str]]                   # header row first
+    table_note: str | None                   # what "hidden" means, when a cell is
+    details: list[tuple[str, str]]           # (label, text): period, filters, method...
+    marker: str | None                       # the synthetic-data marking, on every page
+    provenance: list[dict[str, Any]] = field(default_factory=list)
+    data_as_of: dt.date | None = None
+    dataset_name: str = ""
+
+
+# --- words -------------------------------------------------------------------------------
+
+def _t(key: str, lang: str, **values: Any) -> str:
+    return i18n.t(f"briefs.{key}", lang, **values)
+
+
+def _elide(text: str) -> str:
+    """French elision of "de" before a vowel or a mute h: "de Arles" -> "d'Arles"."""
+    return re.sub(r"\bde ([AEIOUYÂÉÈÊÎÔaeiouyh])", r"d'\1", text)
+
+
+def _place_kind(site_type: str | None, focus: str | None) -> str:
+    if not site_type:
+        return "city"
+    if site_type == "shelter":
+        return f"shelter_{focus if focus in ('minors', 'girls', 'adults') else 'mixed'}"
+    return site_type
+
+
+def place_at(place: Mapping[str, Any], lang: str) -> str:
+    """Where, as a sentence says it: "au centre d'hébergement d'urgence de Calais", or "dans
+    des campements du département Nord (59)" for a site its commune would single out."""
+    kind = _place_kind(place.get("site_type"), place.get("population_focus"))
+    if place.get("area"):
+        return _t(f"place_at_area.{kind}", lang, area=place["area"])
+    text = _t(f"place_at.{kind}", lang, city=place["city"])
+    return _elide(text) if lang == "fr" else text
+
+
+def place_label(place: Mapping[str, Any], lang: str, audience: str) -> str:
+    """A place in a table or chart title: its name in internal drafts, its kind and commune
+    (or département) in anything for publication."""
+    if audience == "internal" and place.get("site_name"):
+        return str(place["site_name"])
+    kind = _place_kind(place.get("site_type"), place.get("population_focus"))
+    if place.get("area"):
+        return _t(f"place_label_area.{kind}", lang, area=place["area"])
+    return _t(f"place_label.{kind}", lang, city=place["city"])
+
+
+def _count(value: Any, k: int, lang: str) -> str:
+    if alerts.hidden(value, k):
+        return _t("fewer_than", lang, k=k)
+    return i18n.format_number(value, lang)
+
+
+def _mean(value: Any, k: int, lang: str) -> str:
+    """A mean of counts (cases a week): hidden like a count, shown with a decimal."""
+    return _t("fewer_than", lang, k=k) if alerts.hidden(value, k) else i18n.format_decimal(value, lang, 1)
+
+
+def _noun(value: Any, unit: str, lang: str, k: int = 0) -> str:
+    """A count with its unit: "37 personnes", "1 personne", "moins de 11 personnes"."""
+    if alerts.hidden(value, k):
+        return f"{_t('fewer_than', lang, k=k)} {_t(f'unit.{UNITS[unit]}', lang)}"
+    singular = value <= 1 if lang == "fr" else value == 1
+    return f"{i18n.format_number(value, lang)} {_t(f'unit.{unit if singular else UNITS[unit]}', lang)}"
+
+
+def _celsius(value: Any, lang: str, digits: int | None = 1) -> str:
+    """"−3,0 °C"; with digits=None, whole degrees without a decimal ("0 °C")."""
+    if digits is None:
+        digits = 0 if float(value).is_integer() else 1
+    return f"{i18n.format_decimal(value, lang, digits)}\u00a0°C".replace("-", "\u2212")
+
+
+def _figure(value: Any, kind: str, lang: str, k: int) -> str:
+    if kind == "count":
+        # A cell hidden as a partner may be k or more: the table says "hidden", not "fewer
+        # than k", for every hidden cell alike, so partners cannot be told apart.
+        return _t("hidden", lang) if alerts.hidden(value, k) else i18n.format_number(value, lang)
+    if value is None or pd.isna(value):
+        return _t("not_published", lang) if kind in ("percent", "points", "ratio") else "—"
+    if kind == "number":
+        return i18n.format_number(value, lang)
+    if kind == "celsius":
+        return _celsius(value, lang)
+    if kind == "ratio":
+        return i18n.format_decimal(value, lang, 1)
+    if kind == "percent":
+        return i18n.format_percent(value, lang)
+    if kind == "points":
+        return i18n.format_percent(value / 100, lang, 1, signed=True, points=True)
+    raise ValueError(f"Unknown figure kind {kind!r}.")
+
+
+def _labelled(label: str, text: str, lang: str) -> str:
+    """"Destinataire : Préfecture" (French puts a no-break space before the colon)."""
+    return f"{label}\u00a0: {text}" if lang == "fr" else f"{label}: {text}"
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# --- key figures as sentences ---------------------------------------------------------------
+
+def sentences(rule: str, place: Mapping[str, Any], figures: Mapping[str, Any], start: dt.date, end: dt.date,
+              lang: str, k: int) -> list[str]:
+    """The key figures of one place over a period, as a brief says them."""
+    shown, _ = alerts.shown_figures(rule, figures, None, k)
+    period = _capitalised(i18n.format_period(start, end, lang))
+    where = place_at(place, lang)
+    out = []
+    if rule == "cold_exclusion":
+        out.append(_t("sentence.cold_exclusion", lang, period=period, place=where,
+                      cold_nights=_noun(figures["cold_nights"], "cold_night", lang),
+                      turned_away=_noun(shown["turned_away"], "person", lang, k)))
+        if figures["turned_away_minors"]:
+            out.append(_t("sentence.cold_exclusion_minors", lang,
+                          minors=_noun(shown["turned_away_minors"], "minor", lang, k)))
+        if figures["coldest_c"] is not None:
+            out.append(_t("sentence.cold_exclusion_coldest", lang, coldest=_celsius(figures["coldest_c"], lang)))
+    elif rule == "shelter_saturation":
+        out.append(_t("sentence.shelter_saturation", lang, period=period, place=where,
+                      saturated=_noun(figures["saturated_nights"], "night", lang),
+                      nights=i18n.format_number(figures["nights"], lang)))
+        if figures["turned_away"]:
+            out.append(_capitalised(_t("sentence.shelter_saturation_turned_away", lang,
+                                       turned_away=_noun(shown["turned_away"], "person", lang, k))))
+        if shown["max_occupancy"] is not None and shown["beds"] is not None and figures["max_occupancy"] > 1:
+            out.append(_t("sentence.shelter_saturation_peak", lang, beds=i18n.format_number(shown["beds"], lang),
+                          occupancy=i18n.format_percent(shown["max_occupancy"], lang)))
+    elif rule == "winter_gap":
+        out.append(_t("sentence.winter_gap", lang, period=period, place=where,
+                      gap_nights=_noun(figures["gap_nights"], "cold_night", lang)))
+        if figures["coldest_c"] is not None:
+            out.append(_t("sentence.winter_gap_coldest", lang, coldest=_celsius(figures["coldest_c"], lang)))
+    elif rule == "minors_surge":
+        out.append(_t("sentence.minors_surge", lang, period=period, place=where,
+                      consultations=_noun(shown["consultations"], "consultation", lang, k),
+                      before=_count(shown["consultations_year_before"], k, lang)))
+        if shown["ratio"] is not None:
+            out.append(_t("sentence.minors_surge_ratio", lang, ratio=i18n.format_decimal(shown["ratio"], lang, 1)))
+    elif rule == "outbreak_signal":
+        out.append(_t("sentence.outbreak_signal", lang, period=period, place=where,
+                      cases=_noun(shown["cases"], "case", lang, k), disease=_t(f"disease.{place['diagnosis_group']}", lang),
+                      weeks=_noun(figures["signal_weeks"], "week", lang)))
+        if not alerts.hidden(shown["threshold"], k):
+            out.append(_t("sentence.outbreak_signal_threshold", lang, threshold=_mean(shown["threshold"], k, lang),
+                          mean=_mean(shown["baseline_mean"], k, lang)))
+    elif rule == "access_to_care":
+        out.append(_t("sentence.access_to_care", lang, period=period, place=where,
+                      share=_figure(shown["share"], "percent", lang, k),
+                      before=_figure(shown["share_year_before"], "percent", lang, k),
+                      points=_figure(shown["change_points"], "points", lang, k)))
+        out.append(_t("sentence.access_to_care_counts", lang,
+                      without=_count(shown["without_coverage"], k, lang),
+                      consultations=_noun(shown["consultations"], "consultation", lang, k)))
+    return out
+
+
+def definition(rule: str, settings: Mapping[str, Any], lang: str) -> str:
+    """The rule in words, with its thresholds from config/alerts.toml."""
+    def per(unit: str, value: Any) -> str:
+        return _noun(value, unit, lang)
+
+    vigilance = ""
+    if settings.get("cold_vigilance"):
+        colours = _t("definition.or", lang).join(i18n.label("vigilance_colour", c, lang).lower()
+                                                 for c in settings["cold_vigilance"])
+        vigilance = _t("definition.vigilance", lang, colours=colours)
+    step_unit = {"day": "night", "week": "week", "month": "month"}[alerts.RULE_SPECS[rule].step]
+    if rule == "shelter_saturation":
+        values = dict(occupancy=i18n.format_percent(settings["occupancy_at_least"], lang),
+                      saturated=settings["saturated_nights"], window=settings["window_nights"])
+    elif rule in ("cold_exclusion", "winter_gap"):
+        values = dict(tmin=_celsius(settings["cold_tmin_at_most"], lang, digits=None), vigilance=vigilance)
+        if rule == "cold_exclusion":
+            values["people"] = per("person", settings["turned_away_at_least"])
+    elif rule == "minors_surge":
+        values = dict(weeks=per("week", settings["weeks"]), ratio=i18n.format_decimal(settings["ratio_at_least"], lang, 1),
+                      count=per("consultation", settings["count_at_least"]))
+    elif rule == "outbreak_signal":
+        values = dict(sd=i18n.format_decimal(settings["sd_above_mean"], lang, 1),
+                      baseline=per("week", settings["baseline_weeks"]), cases=per("case", settings["cases_at_least"]))
+    else:
+        values = dict(months=per("month", settings["months"]),
+                      points=i18n.format_percent(settings["points_above_year_before"] / 100, lang, 1, points=True),
+                      consultations=per("consultation", settings["consultations_at_least"]))
+    return _t(f"definition.{rule}", lang, clear=per(step_unit, settings["clear_after"]), **values)
+
+
+# --- composing a brief -----------------------------------------------------------------------
+
+@dataclass
+class _Place:
+    """One place of a brief: who it is, its evidence rows in the period, its episodes and
+    its figures over the period."""
+    about: dict[str, Any]
+    rows: pd.DataFrame
+    episodes: list[alerts.Episode]
+    figures: dict[str, Any]
+
+
+def _place_of(rows: pd.DataFrame) -> dict[str, Any]:
+    head = rows.iloc[0]
+    return {column: (None if pd.isna(head[column]) else head[column])
+            for column in ("city", "site_id", "site_name", "site_type", "population_focus", "diagnosis_group")
+            if column in rows.columns}
+
+
+def _narrowed(frame: pd.DataFrame, request: Request) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    keep = pd.Series(True, index=frame.index)
+    if request.site_id and "site_id" in frame.columns:
+        keep &= frame["site_id"] == request.site_id
+    if request.subject and "diagnosis_group" in frame.columns:
+        keep &= frame["diagnosis_group"] == request.subject
+    return frame[keep]
+
+
+def _belongs(episode: alerts.Episode, about: Mapping[str, Any], place_columns: Sequence[str]) -> bool:
+    return all(getattr(episode, "subject" if column == "diagnosis_group" else column) == about.get(column)
+               for column in place_columns)
+
+
+def _areas(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """site_id -> "Nord (59)" for the sites a publication names by their département: a camp
+    or small shelter alone of its kind in its commune (terrain.disclosure.area_of_sites)."""
+    from terrain import maps  # geopandas: loaded only for a publication that needs it
+    sites = queries.run(con, "brief_sites", {}, role=alerts.SYSTEM_ROLE)
+    areas = disclosure.area_of_sites(sites)
+    lifted = {site: str(code) for site, code in areas.items() if len(str(code)) != 5}
+    if not lifted:
+        return {}
+    names = dict(zip(maps.departements()["code"], maps.departements()["nom"]))
+    return {site: f"{names.get(code, code)} ({code})" for site, code in lifted.items()}
+
+
+def _params_text(params: Mapping[str, Any], replace: Mapping[str, str]) -> str:
+    def show(value: Any) -> str:
+        if isinstance(value, (list, tuple)):
+            return "[" + ", ".join(replace.get(str(v), str(v)) for v in value) + "]"
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    return ", ".join(f"{name}={show(value)}" for name, value in params.items())
+
+
+def compose(con: duckdb.DuckDBPyConnection, request: Request, config: alerts.Config, *,
+            config_name: str = "config/alerts.toml", today: dt.date | None = None) -> Brief:
+    """Everything a brief says, from the data, for its audience."""
+    lang, k, rule = request.lang, request.threshold, request.rule
+    meta = queries.run(con, "dataset_metadata", {}, role=alerts.SYSTEM_ROLE).iloc[0]
+    data_as_of = pd.Timestamp(meta["data_as_of"]).date()
+    end = min(request.end, data_as_of)
+    start = min(request.start, end)
+    cities = [request.city] if request.city else []
+
+    # Episodes are evaluated from the start of the data, so that one under way when the
+    # period begins keeps its real start; the period's figures come from its own rows.
+    history = alerts.series(con, rule, config, pd.Timestamp(meta["first_day"]).date(), end, cities)
+    episodes = [e for e in alerts.episodes_in(rule, history, config) if e.overlaps(start, end)
+                and (not request.site_id or e.site_id == request.site_id)
+                and (not request.subject or e.subject == request.subject)]
+    evidence = _narrowed(alerts.series(con, rule, config, start, end, cities), request)
+    provenance = [{"query": alerts.RULE_SPECS[rule].query, "params": dict(frame.attrs["provenance"]["params"])}
+                  for frame in (history, evidence) if frame.attrs.get("provenance")]
+    places = _places(rule, evidence, episodes, config, _areas(con) if request.audience == "public" else {})
+    shown_start = evidence["period"].min() if not evidence.empty else start
+    shown_end = evidence["period_end"].max() if not evidence.empty else end
+    period_text = i18n.format_period(shown_start, shown_end, lang)
+    # A publication about a city whose site it names by département names the city no more.
+    hidden_city = {request.city: places[0].about["area"]} if request.city and places and places[0].about["area"] else {}
+    where = hidden_city.get(request.city) or request.city or _t("all_cities", lang)
+
+    key_sentences = _key_sentences(request, places, shown_start, shown_end, config)
+    if not places:
+        key_sentences.append(_t("no_episode", lang, rule=i18n.t(f"alerts.rule.{rule}", lang), where=where,
+                                period=period_text))
+    elif len(places) > MAX_CHARTS:
+        key_sentences.append(_t("more_places", lang, n=len(places) - MAX_CHARTS))
+
+    filters = [_t("filter.city", lang, city=where) if request.city else _t("filter.all_cities", lang)]
+    if request.site_id and places:
+        filters.append(_t("filter.site", lang, site=place_label(places[0].about, lang, request.audience)))
+    if request.subject:
+        filters.append(_t("filter.subject", lang, subject=_t(f"disease.{request.subject}", lang)))
+    queries_text = "; ".join(f"{p['query']} ({_params_text(p['params'], hidden_city)})" for p in provenance)
+    details = [
+        (_t("label.period", lang), _capitalised(period_text)),
+        (_t("label.filters", lang), "; ".join(filters)),
+        (_t("label.data_as_of", lang), i18n.format_date(data_as_of, lang)),
+        (_t("label.dataset", lang), str(meta["dataset_name"])),
+        (_t("label.definition", lang), definition(rule, config[rule], lang)),
+        (_t("label.audience", lang), _t(f"audience.{request.audience}", lang, k=k)),
+        (_t("label.provenance", lang), _t("provenance", lang, queries=queries_text, config=config_name, rule=rule)),
+        (_t("label.produced", lang), _t("produced", lang, date=i18n.format_date(today or dt.date.today(), lang))),
+    ]
+    table = _episode_table(rule, places, shown_start, shown_end, request, config)
+    return Brief(
+        request=request, title=_t(f"title.{rule}", lang),
+        subtitle=_t("subtitle", lang, where=where, period=period_text),
+        recipient=_labelled(_t("recipient.label", lang), _t(f"recipient.{request.recipient_type}", lang), lang),
+        intro=_t("intro", lang), sentences=key_sentences,
+        charts=_charts(request, places, shown_start, shown_end, config), table_title=_t("episodes", lang),
+        table=table, table_note=_t("hidden_note", lang, k=k) if any(_t("hidden", lang) in row for row in table[1:])
+        else None, details=details, marker=_t("synthetic", lang) if bool(meta["is_synthetic"]) else None,
+        provenance=provenance, data_as_of=data_as_of, dataset_name=str(meta["dataset_name"]))
+
+
+def _places(rule: str, evidence: pd.DataFrame, episodes: Sequence[alerts.Episode], config: alerts.Config,
+            areas: Mapping[str, str]) -> list[_Place]:
+    """The places with an episode in the period, the most affected first."""
+    spec, places = alerts.RULE_SPECS[rule], []
+    for _, rows in (evidence.groupby(list(spec.place), sort=False) if not evidence.empty else []):
+        about = _place_of(rows)
+        about["area"] = areas.get(about.get("site_id") or "")
+        mine = sorted((e for e in episodes if _belongs(e, about, spec.place)), key=lambda e: e.start)
+        if mine:
+            places.append(_Place(about, rows, mine, alerts.summarise(rule, rows, config)))
+    return sorted(places, key=lambda p: -(p.figures.get(MAIN_FIGURE[rule]) or 0))
+
+
+def _clipped(place: _Place, episode: alerts.Episode, start: dt.date, end: dt.date) -> pd.Series:
+    """The rows of an episode that fall in the brief's period."""
+    return (place.rows["period"] >= max(episode.start, start)) & (place.rows["period_end"] <= min(episode.end, end))
+
+
+def _key_sentences(request: Request, places: Sequence[_Place], start: dt.date, end: dt.date,
+                   config: alerts.Config) -> list[str]:
+    rule, lang, k = request.rule, request.lang, request.threshold
+    out: list[str] = []
+    for place in places:
+        if rule not in PER_EPISODE:
+            out += sentences(rule, place.about, place.figures, start, end, lang, k)
+            continue
+        for episode in place.episodes:
+            inside = place.rows[_clipped(place, episode, start, end)]
+            out += sentences(rule, place.about, alerts.summarise(rule, inside, config),
+                             max(episode.start, start), min(episode.end, end), lang, k)
+    return out
+
+
+def _charts(request: Request, places: Sequence[_Place], start: dt.date, end: dt.date,
+            config: alerts.Config) -> list[bytes]:
+    """The evidence chart of each of the first places, its counts suppressed along the
+    totals the brief publishes (the place's, each episode's)."""
+    rule, lang, k = request.rule, request.lang, request.threshold
+    charts = []
+    for place in places[:MAX_CHARTS]:
+        title = i18n.t(f"alerts.chart_title.{rule}", lang, place=place_label(place.about, lang, request.audience))
+        if place.about.get("diagnosis_group"):
+            title += " — " + _t("disease." + str(place.about["diagnosis_group"]), lang)
+        rows = alerts.for_audience(rule, place.rows, k, [_clipped(place, e, start, end) for e in place.episodes],
+                                   place_total=rule not in PER_EPISODE)
+        charts.append(alert_charts.evidence_png(rule, rows, lang=lang, title=title, k=k,
+                                                sd=config[rule].get("sd_above_mean")))
+    return charts
+
+
+def _episode_table(rule: str, places: Sequence[_Place], start: dt.date, end: dt.date, request: Request,
+                   config: alerts.Config) -> list[list[str]]:
+    """One row per episode, its figures counted within the period; where the sentences give
+    a place's total over the period, the place's hidden cells are protected against
+    subtraction from it."""
+    lang, k = request.lang, request.threshold
+    columns = TABLE_COLUMNS[rule]
+    records = []
+    for place in places:
+        for episode in place.episodes:
+            first, last = max(episode.start, start), min(episode.end, end)
+            figures = alerts.summarise(rule, place.rows[_clipped(place, episode, start, end)], config)
+            records.append({"place": place_label(place.about, lang, request.audience), "subject": episode.subject,
+                            "start": first, "end": last, **{name: figures.get(name) for name, _ in columns}})
+    header = [_t("column.place", lang)] + ([_t("column.disease", lang)] if rule == "outbreak_signal" else []) \
+        + [_t("column.start", lang), _t("column.end", lang)] + [_t(f"column.{name}", lang) for name, _ in columns]
+    if not records:
+        return [header]
+    frame = pd.DataFrame(records)
+    counts = [name for name, kind in columns if kind == "count"]
+    if k > 1:
+        for name in counts:
+            frame[name] = pd.to_numeric(frame[name]).fillna(0).astype("int64")
+        frame = disclosure.suppress_counts(frame, counts, k, [] if rule in PER_EPISODE else [("place",)])
+    table = [header]
+    for record in frame.to_dict("records"):
+        figures = {name: (None if pd.isna(record[name]) else record[name]) for name, _ in columns}
+        shown, _ = alerts.shown_figures(rule, figures, None, k)
+        row = [record["place"]] + ([_t(f"disease.{record['subject']}", lang)] if rule == "outbreak_signal" else [])
+        row += [i18n.format_date(record["start"], lang, "medium"), i18n.format_date(record["end"], lang, "medium")]
+        row += [_figure(shown.get(name), kind, lang, k) for name, kind in columns]
+        table.append(row)
+    return table
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+def _font_paths() -> tuple[Path, Path]:
+    """DejaVu Sans, which has every character a French brief needs: matplotlib's copy (always
+    installed with it), else the system's."""
+    import matplotlib
+    bundled = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    for folder in (bundled, Path("/usr/share/fonts/truetype/dejavu")):
+        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
+        if regular.exists() and bold.exists():
+            return regular, bold
+    raise FileNotFoundError("DejaVu Sans is needed for PDF briefs (install matplotlib or fonts-dejavu-core).")
+
+
+def to_pdf(brief: Brief) -> bytes:
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    regular, bold = _font_paths()
+    lang = brief.request.lang
+
+    class _Document(FPDF):
+        def header(self) -> None:
+            if brief.marker:
+                self.set_font("DejaVu", "B", 9)
+                self.set_text_color(179, 0, 0)
+                self.cell(0, 6, brief.marker, align="C", new_x="LMARGIN", new_y="NEXT")
+                self.set_text_color(0, 0, 0)
+                self.ln(2)
+
+        def footer(self) -> None:
+            self.set_y(-14)
+            self.set_font("DejaVu", "", 7.5)
+            if brief.marker:
+                self.set_text_color(179, 0, 0)
+                self.cell(0, 4, brief.marker, align="C", new_x="LMARGIN", new_y="NEXT")
+            self.set_text_color(90, 90, 90)
+            self.cell(0, 4, _t("page", lang, page=self.page_no(), pages="{nb}"), align="C")
+            self.set_text_color(0, 0, 0)
+
+    pdf = _Document(format="A4")
+    pdf.set_title(brief.title)
+    pdf.set_author("Terrain")
+    pdf.set_creation_date(dt.datetime.combine(brief.data_as_of or dt.date.today(), dt.time(), dt.timezone.utc))
+    pdf.add_font("DejaVu", "", str(regular))
+    pdf.add_font("DejaVu", "B", str(bold))
+    pdf.set_margins(18, 14, 18)
+    pdf.set_auto_page_break(True, margin=18)
+    pdf.add_page()
+    width = pdf.epw
+
+    pdf.set_font("DejaVu", "B", 15)
+    pdf.multi_cell(width, 7.5, brief.title, align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10.5)
+    pdf.multi_cell(width, 6, brief.subtitle, align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "B", 10)
+    pdf.multi_cell(width, 6, brief.recipient, align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font("DejaVu", "", 10)
+    pdf.multi_cell(width, 5.2, brief.intro, align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "B", 11.5)
+    pdf.cell(width, 7, _t("key_figures", lang), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    for sentence in brief.sentences:
+        pdf.multi_cell(width, 5.2, f"• {sentence}", align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
+    for chart in brief.charts:
+        pdf.ln(2)
+        pdf.image(io.BytesIO(chart), w=width)
+    if len(brief.table) > 1:
+        pdf.ln(3)
+        pdf.set_font("DejaVu", "B", 11.5)
+        pdf.cell(width, 7, brief.table_title, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 8)
+        widths = [2.6] + [1.6] * (len(brief.table[0]) - 1)  # the place's name is the longest
+        with pdf.table(text_align="LEFT", line_height=4.4, padding=1.2, col_widths=widths,
+                       headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230))) as table:
+            for values in brief.table:
+                row = table.row()
+                for value in values:
+                    row.cell(value)
+        if brief.table_note:
+            pdf.set_font("DejaVu", "", 7.5)
+            pdf.multi_cell(width, 4, brief.table_note, align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font("DejaVu", "B", 11.5)
+    pdf.cell(width, 7, _t("method", lang), new_x="LMARGIN", new_y="NEXT")
+    for label, text in brief.details:
+        pdf.set_font("DejaVu", "B", 8.5)
+        pdf.multi_cell(width, 4.4, label, align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 8.5)
+        pdf.multi_cell(width, 4.4, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(0.8)
+    return bytes(pdf.output())
+
+
+def to_docx(brief: Brief) -> bytes:
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt, RGBColor
+
+    lang = brief.request.lang
+    document = Document()
+    document.core_properties.title = brief.title
+    document.core_properties.author = "Terrain"
+    document.core_properties.language = lang
+    style = document.styles["Normal"]
+    style.font.name = "DejaVu Sans"
+    style.font.size = Pt(10)
+    section = document.sections[0]
+    section.left_margin = section.right_margin = Cm(2)
+    if brief.marker:
+        for part in (section.header, section.footer):
+            paragraph = part.paragraphs[0]
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            run = paragraph.add_run(brief.marker)
+            run.bold = True
+            run.font.color.rgb = RGBColor(0xB3, 0, 0)
+    document.add_heading(brief.title, level=0)
+    document.add_paragraph(brief.subtitle)
+    document.add_paragraph().add_run(brief.recipient).bold = True
+    document.add_paragraph(brief.intro)
+    document.add_heading(_t("key_figures", lang), level=1)
+    for sentence in brief.sentences:
+        document.add_paragraph(sentence, style="List Bullet")
+    for chart in brief.charts:
+        document.add_picture(io.BytesIO(chart), width=Cm(17))
+    if len(brief.table) > 1:
+        document.add_heading(brief.table_title, level=1)
+        table = document.add_table(rows=0, cols=len(brief.table[0]))
+        table.style = "Light Grid Accent 1"
+        for values in brief.table:
+            cells = table.add_row().cells
+            for cell, value in zip(cells, values):
+                cell.text = value
+                for paragraph in cell.paragraphs:
+                    for run in paragraph.runs:
+                        run.font.size = Pt(8.5)
+        if brief.table_note:
+            document.add_paragraph().add_run(brief.table_note).font.size = Pt(8)
+    document.add_heading(_t("method", lang), level=1)
+    for label, text in brief.details:
+        paragraph = document.add_paragraph()
+        paragraph.add_run(_labelled(label, "", lang)).bold = True
+        paragraph.add_run(text)
+        paragraph.paragraph_format.space_after = Pt(3)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def render(brief: Brief) -> bytes:
+    return to_pdf(brief) if brief.request.format == "pdf" else to_docx(brief)
+
+
+def file_name(request: Request) -> str:
+    """"terrain_note_cold_exclusion_public_fr_calais_2024-01-08_2024-01-21.pdf"."""
+    return exports.export_filename(f"note_{request.rule}_{request.audience}_{request.lang}",
+                                   request.city or "all", request.start, request.end, request.format)
+
+
+@dataclass(frozen=True)
+class Produced:
+    content: bytes
+    file_name: str
+    sha256: str
+    mime_type: str
+    brief: Brief
+
+
+def produce(con: duckdb.DuckDBPyConnection, request: Request, config: alerts.Config, *, user: str, via: str,
+            config_name: str = "config/alerts.toml") -> Produced:
+    """Compose, render and record a brief: the log entry is written before the file is
+    handed over, so no brief leaves without its trace."""
+    brief = compose(con, request, config, config_name=config_name)
+    content = render(brief)
+    digest = hashlib.sha256(content).hexdigest()
+    name = file_name(request)
+    parameters = {**dataclasses.asdict(request), "recipient": request.recipient_type,
+                  "thresholds": dict(config[request.rule]), "queries": brief.provenance, "config": config_name}
+    audit.record_brief(user=user, via=via, parameters=parameters, entry={
+        "rule": request.rule, "period_start": request.start, "period_end": request.end, "city": request.city,
+        "lang": request.lang, "audience": request.audience, "threshold": request.threshold,
+        "format": request.format, "recipient": request.recipient_type, "file_name": name, "sha256": digest,
+        "data_as_of": brief.data_as_of, "dataset_name": brief.dataset_name})
+    return Produced(content, name, digest, MIME_TYPES[request.format], brief)
+
+
+# --- command line ----------------------------------------------------------------------------
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers: the uid still says who
+        import os
+        return f"uid:{os.getuid()}"
+
+
+def command(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m terrain brief",
+                                     description="Write a brief to the authorities from an alert rule's evidence.")
+    parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
+    parser.add_argument("--rule", required=True, choices=alerts.RULES)
+    parser.add_argument("--from", dest="start", required=True, type=_date, help="first day (YYYY-MM-DD)")
+    parser.add_argument("--to", dest="end", required=True, type=_date, help="last day (YYYY-MM-DD)")
+    parser.add_argument("--city", default=None)
+    parser.add_argument("--lang", choices=i18n.LANGUAGES, default="fr")
+    parser.add_argument("--audience", choices=roles.AUDIENCES, default="internal")
+    parser.add_argument("--format", choices=FORMATS, default="pdf")
+    parser.add_argument("--recipient", choices=RECIPIENTS, default=None,
+                        help="recipient type (default: by rule, e.g. the préfecture for cold exclusion)")
+    parser.add_argument("--out", type=Path, required=True, help="file to write")
+    parser.add_argument("--config", type=Path, default=None, help="thresholds file (default: config/alerts.toml)")
+    try:
+        args = parser.parse_args(list(argv))
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    try:
+        request = Request(rule=args.rule, start=args.start, end=args.end, lang=args.lang, audience=args.audience,
+                          format=args.format, city=args.city, recipient=args.recipient)
+        config = alerts.load_config(args.config)
+    except (ValueError, alerts.ConfigError) as error:
+        print(f"python -m terrain brief: {error}", file=sys.stderr)
+        return 2
+    if args.out.suffix.lower() != f".{args.format}":
+        print(f"python -m terrain brief: --out {args.out} should end in .{args.format}.", file=sys.stderr)
+        return 2
+    try:
+        con = store.open_readonly(args.db or store.db_path())
+    except (FileNotFoundError, duckdb.Error) as error:
+        print(f"python -m terrain brief: cannot open the database: {error}", file=sys.stderr)
+        return 2
+    try:
+        config_name = str(args.config) if args.config else str(alerts.CONFIG_PATH.relative_to(ROOT))
+        produced = produce(con, request, config, user=_os_user(), via="cli", config_name=config_name)
+    finally:
+        con.close()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(produced.content)
+    print(f"Brief written to {args.out} ({len(produced.content):,} bytes, sha256 {produced.sha256}); "
+          f"recorded in {audit.audit_path()}.")
+    return 0

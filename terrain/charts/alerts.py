@@ -1,0 +1,344 @@
+"""Evidence charts of the advocacy alerts: plotly for the alerts page, matplotlib (PNG) for
+the briefs, drawing the same things from one place's series (terrain.alerts.series):
+
+- shelter saturation: beds occupied against beds available, full nights marked, minimum
+  temperature on a second axis;
+- cold exclusion: people turned away per night, cold nights shaded, minimum temperature;
+- winter gap: minimum temperature, nights with the emergency shelter open, gap nights;
+- minors surge: weekly consultations of unaccompanied minors against the same week a year
+  earlier, the surge weeks shaded;
+- outbreak signal: weekly cases against the alert threshold (mean + k SD), signal weeks;
+- access to care: share with no coverage over the rolling months against a year earlier.
+
+Counts hidden by disclosure control arrive as missing values (terrain.alerts.for_audience):
+they are never drawn as a number; a grey mark at zero says "< k" instead. Matplotlib is
+used through its object API with the Agg canvas, so no global backend is set.
+"""
+
+from __future__ import annotations
+
+import io
+
+import babel.dates
+import matplotlib.dates as mdates
+import pandas as pd
+import plotly.graph_objects as go
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MultipleLocator
+from plotly.subplots import make_subplots
+
+from terrain import alerts, disclosure, i18n
+from terrain.charts import SITE_TYPE_COLOURS, SUPPRESSED_COLOUR, base_layout
+
+ALERT_COLOUR = "#b30000"
+MAIN_COLOUR = SITE_TYPE_COLOURS["shelter"]
+CAPACITY_COLOUR = "#404040"
+COLD_COLOUR = "#2b6cb0"
+COLD_SHADE = "#dbe8f6"
+OPEN_COLOUR = SITE_TYPE_COLOURS["emergency_shelter"]
+BEFORE_COLOUR = "#8c8c8c"
+_BABEL_LOCALES = {"fr": "fr_FR", "en": "en_GB"}   # as terrain.i18n formats dates
+_HALF_PERIOD = {"day": pd.Timedelta(hours=12), "week": pd.Timedelta(days=3.5), "month": pd.Timedelta(days=15)}
+
+
+def _t(key: str, lang: str, **values) -> str:
+    return i18n.t(f"alerts.chart.{key}", lang, **values)
+
+
+def _values(rows: pd.DataFrame, column: str) -> pd.Series:
+    return pd.to_numeric(rows[column], errors="coerce").astype("float64").reset_index(drop=True)
+
+
+def _flags(rows: pd.DataFrame, column: str) -> pd.Series:
+    return rows[column].astype("boolean").fillna(False).astype(bool).reset_index(drop=True)
+
+
+def _x(rows: pd.DataFrame) -> pd.Series:
+    return pd.to_datetime(rows["period"]).reset_index(drop=True)
+
+
+def _spans(x: pd.Series, flags: pd.Series, step: str) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Runs of flagged periods as (from, to) on the time axis, to shade."""
+    half, spans, first = _HALF_PERIOD[step], [], None
+    for position, flagged in enumerate(list(flags) + [False]):
+        if flagged and first is None:
+            first = position
+        elif not flagged and first is not None:
+            spans.append((x[first] - half, x[position - 1] + half))
+            first = None
+    return spans
+
+
+# --- what each rule draws ---------------------------------------------------------------------
+#
+# A chart is a few layers: bars or lines of a column on the left or right axis, marks on
+# flagged periods, and shaded spans. Both renderers read the same list.
+
+def _layers(rule: str, lang: str, sd: float | None) -> dict:
+    if rule == "shelter_saturation":
+        return {"step": "day", "y_left": _t("beds", lang), "y_right": _t("tmin", lang),
+                "bars": [("beds_occupied", _t("beds_occupied", lang), MAIN_COLOUR)],
+                "lines": [("beds_available", _t("beds_available", lang), CAPACITY_COLOUR, "hv", False)],
+                "right": [("tmin_c", _t("tmin", lang), COLD_COLOUR)],
+                "marks": [("saturated", "beds_available", _t("saturated", lang))], "shade": None}
+    if rule == "cold_exclusion":
+        return {"step": "day", "y_left": _t("people", lang), "y_right": _t("tmin", lang),
+                "bars": [("turned_away", _t("turned_away", lang), ALERT_COLOUR)], "lines": [],
+                "right": [("tmin_c", _t("tmin", lang), COLD_COLOUR)], "marks": [],
+                "shade": ("cold", _t("cold_night", lang), COLD_SHADE)}
+    if rule == "winter_gap":
+        return {"step": "day", "y_left": _t("tmin", lang), "y_right": None, "bars": [],
+                "lines": [("tmin_c", _t("tmin", lang), COLD_COLOUR, "linear", False)], "right": [],
+                "marks": [("holds", "tmin_c", _t("gap_night", lang))],
+                "shade": ("shelter_open", _t("shelter_open", lang), "#f7d9ea"), "zero_line": True}
+    if rule == "minors_surge":
+        return {"step": "week", "y_left": _t("consultations_per_week", lang), "y_right": None, "bars": [],
+                "lines": [("minors_consultations", _t("minors", lang), MAIN_COLOUR, "linear", False),
+                          ("year_before", _t("year_before", lang), BEFORE_COLOUR, "linear", True)],
+                "right": [], "marks": [], "shade": ("marked", _t("surge_weeks", lang), "#fde0c5"),
+                "counts": ("minors_consultations", "year_before")}
+    if rule == "outbreak_signal":
+        return {"step": "week", "y_left": _t("cases_per_week", lang), "y_right": None,
+                "bars": [("cases", _t("cases", lang), MAIN_COLOUR)],
+                "lines": [("threshold", _t("threshold", lang, sd=i18n.format_decimal(sd or 2, lang)),
+                           ALERT_COLOUR, "hv", True)],
+                "right": [], "marks": [("holds", "cases", _t("signal_week", lang))], "shade": None}
+    if rule == "access_to_care":
+        return {"step": "month", "y_left": _t("share_without_coverage", lang), "y_right": None, "bars": [],
+                "lines": [("share", _t("share", lang), ALERT_COLOUR, "linear", False),
+                          ("share_year_before", _t("year_before", lang), BEFORE_COLOUR, "linear", True)],
+                "right": [], "marks": [], "shade": ("marked", _t("alert_months", lang), "#fde0c5"),
+                "percent": True}
+    raise ValueError(f"Unknown rule {rule!r}.")
+
+
+def _mark_heights(rows: pd.DataFrame, column: str) -> pd.Series:
+    """Where a flagged period's mark sits: on its value, or on the axis when the value is
+    hidden (a small shelter's capacity)."""
+    return _values(rows, column).fillna(0)
+
+
+def _temperature_range(rows: pd.DataFrame) -> list[float]:
+    """A temperature axis that always shows 0 °C and a few degrees around the data."""
+    values = _values(rows, "tmin_c").dropna()
+    low = min(values.min() - 1, -3) if len(values) else -3
+    high = max(values.max() + 1, 3) if len(values) else 3
+    return [low, high]
+
+
+def _temperature_limits(axes, rows: pd.DataFrame) -> None:
+    axes.set_ylim(*_temperature_range(rows))
+
+
+def _date_formatter(x: pd.Series, lang: str):
+    """Dates in the brief's language: "8 janv." over a few months, "janv. 2024" beyond."""
+    span = (x.max() - x.min()).days if len(x) else 0
+    pattern = "d MMM" if span <= 120 else "MMM y"
+
+    def label(value, _position) -> str:
+        return babel.dates.format_date(mdates.num2date(value).date(), pattern, locale=_BABEL_LOCALES[lang])
+    return label
+
+
+# --- plotly (the alerts page) ------------------------------------------------------------------
+
+def evidence_figure(rule: str, rows: pd.DataFrame, *, lang: str, title: str, k: int = 0,
+                    sd: float | None = None) -> go.Figure:
+    spec = _layers(rule, lang, sd)
+    x = _x(rows)
+    fig = make_subplots(specs=[[{"secondary_y": bool(spec["right"])}]])
+    for column, name, colour in spec["bars"]:
+        values = _values(rows, column)
+        fig.add_bar(x=x, y=values, name=name, marker_color=colour, secondary_y=False if spec["right"] else None)
+        hidden = values.isna() & _flags(rows, "observed")
+        if k and hidden.any():
+            fig.add_scatter(x=x[hidden], y=[0] * int(hidden.sum()), mode="markers", name=_t("hidden", lang, k=k),
+                            marker={"color": SUPPRESSED_COLOUR, "symbol": "line-ew-open", "size": 12},
+                            hovertemplate=f"< {k}<extra></extra>")
+    for column, name, colour, shape, dashed in spec["lines"]:
+        values = _values(rows, column)
+        fig.add_scatter(x=x, y=values, name=name, mode="lines", line_shape=shape,
+                        line={"color": colour, "dash": "dash" if dashed else "solid", "width": 2})
+        hidden = values.isna() & _flags(rows, "observed") & (column in spec.get("counts", ()))
+        if k and hidden.any():
+            fig.add_scatter(x=x[hidden], y=[0] * int(hidden.sum()), mode="markers", name=_t("hidden", lang, k=k),
+                            marker={"color": SUPPRESSED_COLOUR, "symbol": "line-ew-open", "size": 12},
+                            hovertemplate=f"< {k}<extra></extra>", showlegend=False)
+    for column, name, colour in spec["right"]:
+        fig.add_scatter(x=x, y=_values(rows, column), name=name, mode="lines+markers",
+                        line={"color": colour, "width": 1.5}, marker={"size": 4}, secondary_y=True)
+    for flag, at, name in spec["marks"]:
+        flagged = _flags(rows, flag)
+        fig.add_scatter(x=x[flagged], y=_mark_heights(rows, at)[flagged], mode="markers", name=name,
+                        marker={"color": ALERT_COLOUR, "symbol": "triangle-down", "size": 10})
+    # Shapes go on after the traces: plotly only places them on subplots that hold data.
+    if spec["shade"]:
+        column, name, colour = spec["shade"]
+        for position, (left, right) in enumerate(_spans(x, _flags(rows, column), spec["step"])):
+            label = {"annotation_text": name, "annotation_position": "top left"} if position == 0 else {}
+            fig.add_vrect(x0=left, x1=right, fillcolor=colour, opacity=0.6, line_width=0, layer="below", **label)
+    if spec.get("zero_line"):
+        fig.add_hline(y=0, line_dash="dot", line_color=CAPACITY_COLOUR)
+    base_layout(fig, title=title, x_title=_t(spec["step"], lang), y_title=spec["y_left"])
+    fig.update_xaxes(tickformat="%m/%Y" if spec["step"] == "month" else "%d/%m/%Y")
+    if spec.get("percent"):
+        fig.update_yaxes(tickformat=".0%")
+    if spec["right"]:
+        fig.update_yaxes(title_text=spec["y_right"], secondary_y=True, showgrid=False, zeroline=True,
+                         zerolinecolor=COLD_SHADE, range=_temperature_range(rows), tickmode="linear", tick0=0, dtick=5)
+    return fig
+
+
+# --- matplotlib (the briefs) -------------------------------------------------------------------
+
+def evidence_png(rule: str, rows: pd.DataFrame, *, lang: str, title: str, k: int = 0,
+                 sd: float | None = None, width_in: float = 7.2, height_in: float = 3.4) -> bytes:
+    """The evidence chart as a PNG image, for documents."""
+    spec = _layers(rule, lang, sd)
+    x = _x(rows)
+    figure = Figure(figsize=(width_in, height_in), dpi=160)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    handles = []
+    if spec["shade"]:
+        column, name, colour = spec["shade"]
+        for position, (left, right) in enumerate(_spans(x, _flags(rows, column), spec["step"])):
+            patch = axes.axvspan(left, right, color=colour, alpha=0.7, lw=0, zorder=0,
+                                 label=name if position == 0 else None)
+            if position == 0:
+                handles.append(patch)
+    width = {"day": 0.8, "week": 5.5, "month": 25}[spec["step"]]
+    for column, name, colour in spec["bars"]:
+        values = _values(rows, column)
+        handles.append(axes.bar(x, values.fillna(0), width=width, color=colour, label=name, zorder=2))
+        hidden = values.isna() & _flags(rows, "observed")
+        if k and hidden.any():
+            handles.append(axes.scatter(x[hidden], [0] * int(hidden.sum()), marker="_", s=80, color=SUPPRESSED_COLOUR,
+                                        linewidths=2.5, label=_t("hidden", lang, k=k), zorder=3))
+    hidden_shown = False
+    for column, name, colour, shape, dashed in spec["lines"]:
+        values = _values(rows, column)
+        drawn = axes.step(x, values, where="mid", color=colour, lw=1.8, ls="--" if dashed else "-", label=name, zorder=3) \
+            if shape == "hv" else axes.plot(x, values, color=colour, lw=1.8, ls="--" if dashed else "-", label=name, zorder=3)
+        handles.append(drawn[0])
+        hidden = values.isna() & _flags(rows, "observed") & (column in spec.get("counts", ()))
+        if k and hidden.any():
+            mark = axes.scatter(x[hidden], [0] * int(hidden.sum()), marker="_", s=80, color=SUPPRESSED_COLOUR,
+                                linewidths=2.5, label=None if hidden_shown else _t("hidden", lang, k=k), zorder=3)
+            if not hidden_shown:
+                handles.append(mark)
+                hidden_shown = True
+    for flag, at, name in spec["marks"]:
+        flagged = _flags(rows, flag)
+        if flagged.any():
+            handles.append(axes.scatter(x[flagged], _mark_heights(rows, at)[flagged], marker="v", s=28,
+                                        color=ALERT_COLOUR, label=name, zorder=4))
+    if spec.get("zero_line"):
+        axes.axhline(0, color=CAPACITY_COLOUR, lw=0.8, ls=":")
+        _temperature_limits(axes, rows)
+    elif not spec.get("percent"):
+        # Counts start at zero; when all are hidden the axis still reads 0 to k, not ±0.05.
+        top = max([_values(rows, c).max() for c, *_ in spec["bars"] + spec["lines"]] + [k, 1])
+        axes.set_ylim(0, (top if pd.notna(top) else max(k, 1)) * 1.15)
+    if spec.get("percent"):
+        axes.yaxis.set_major_locator(MultipleLocator(0.05))
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: i18n.format_percent(value, lang)))
+    axes.xaxis.set_major_formatter(FuncFormatter(_date_formatter(x, lang)))
+    axes.set_ylabel(spec["y_left"], fontsize=8)
+    axes.set_xlabel(_t(spec["step"], lang), fontsize=8)
+    if spec["right"]:
+        right = axes.twinx()
+        for column, name, colour in spec["right"]:
+            handles += right.plot(x, _values(rows, column), color=colour, lw=1.2, marker="o", ms=2.5, label=name)
+        right.axhline(0, color=COLD_COLOUR, lw=0.6, ls=":")
+        _temperature_limits(right, rows)
+        right.set_ylabel(spec["y_right"], fontsize=8, color=COLD_COLOUR)
+        right.tick_params(labelsize=7, colors=COLD_COLOUR)
+    axes.tick_params(labelsize=7)
+    axes.set_title(title, fontsize=9.5, loc="left")
+    axes.spines[["top"]].set_visible(False)
+    axes.legend(handles=handles, fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.2),
+                ncol=min(4, len(handles)), frameon=False)
+    figure.autofmt_xdate(rotation=0, ha="center")
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+# --- the episodes table and labels (the alerts page) ------------------------------------------
+
+_PLURALS = {"person": "people", "night": "nights", "cold_night": "cold_nights", "week": "weeks",
+            "consultation": "consultations", "case": "cases"}
+
+
+def _noun(value, unit: str, lang: str, k: int = 0) -> str:
+    """"37 personnes", "1 nuit", "< 5 personnes" (the units of terrain/locales/briefs.toml)."""
+    if alerts.hidden(value, k):
+        return f"{disclosure.format_count(None, k)} {i18n.t(f'briefs.unit.{_PLURALS[unit]}', lang)}"
+    singular = value <= 1 if lang == "fr" else value == 1
+    return f"{i18n.format_number(value, lang)} {i18n.t(f'briefs.unit.{unit if singular else _PLURALS[unit]}', lang)}"
+
+
+def peak_text(episode: alerts.Episode, lang: str, k: int) -> str:
+    _, peak = alerts.shown_figures(episode.rule, episode.figures, episode.peak, k)
+    if peak is None:
+        value = disclosure.format_count(None, k)
+    elif episode.rule == "shelter_saturation":
+        value = i18n.format_percent(peak, lang)
+    elif episode.rule in ("cold_exclusion", "outbreak_signal"):
+        value = i18n.format_number(peak, lang)
+    else:
+        value = i18n.format_decimal(peak, lang, 1).replace("-", "\u2212")
+    return i18n.t(f"alerts.peak.{episode.rule}", lang, value=value)
+
+
+def figures_text(episode: alerts.Episode, lang: str, k: int) -> str:
+    """The episode's figures in a few words, counts below k as "< k"."""
+    shown, _ = alerts.shown_figures(episode.rule, episode.figures, episode.peak, k)
+    rule, figures = episode.rule, episode.figures
+
+    def share(key: str) -> str:
+        return i18n.format_percent(shown[key], lang) if shown.get(key) is not None else "–"
+
+    if rule == "shelter_saturation":
+        values = dict(saturated=_noun(figures["saturated_nights"], "night", lang),
+                      nights=i18n.format_number(figures["nights"], lang),
+                      turned_away=_noun(shown["turned_away"], "person", lang, k))
+    elif rule == "cold_exclusion":
+        values = dict(cold_nights=_noun(figures["cold_nights"], "cold_night", lang),
+                      turned_away=_noun(shown["turned_away"], "person", lang, k))
+    elif rule == "winter_gap":
+        values = dict(gap_nights=_noun(figures["gap_nights"], "cold_night", lang))
+    elif rule == "minors_surge":
+        values = dict(consultations=_noun(shown["consultations"], "consultation", lang, k),
+                      before=disclosure.format_count(shown["consultations_year_before"], k,
+                                                     lambda v: i18n.format_number(v, lang)))
+    elif rule == "outbreak_signal":
+        values = dict(subject=i18n.label("diagnosis_group", episode.subject, lang),
+                      cases=_noun(shown["cases"], "case", lang, k), weeks=_noun(figures["signal_weeks"], "week", lang))
+    else:
+        values = dict(share=share("share"), before=share("share_year_before"))
+    return i18n.t(f"alerts.summary.{rule}", lang, **values)
+
+
+def episode_label(episode: alerts.Episode, lang: str) -> str:
+    """"Personnes refusées par grand froid — Abri d'urgence de Calais — 8 janv. → 16 janv. 2024"."""
+    place = episode.place + (f" ({i18n.label('diagnosis_group', episode.subject, lang)})" if episode.subject else "")
+    return (f"{i18n.t(f'alerts.rule.{episode.rule}', lang)} — {place} — "
+            f"{i18n.format_date(episode.start, lang, 'medium')} → {i18n.format_date(episode.end, lang, 'medium')}")
+
+
+def episodes_table(episodes: list[alerts.Episode], lang: str, k: int) -> pd.DataFrame:
+    """The episodes as the alerts page lists them, in the order given."""
+    def t(key: str) -> str:
+        return i18n.t(f"alerts.column.{key}", lang)
+    rows = [{
+        t("rule"): i18n.t(f"alerts.rule.{e.rule}", lang), t("city"): e.city,
+        t("place"): e.place + (f" ({i18n.label('diagnosis_group', e.subject, lang)})" if e.subject else ""),
+        t("start"): e.start, t("end"): e.end,
+        t("status"): i18n.t(f"alerts.status.{'active' if e.active else 'ended'}", lang),
+        t("peak"): peak_text(e, lang, k), t("figures"): figures_text(e, lang, k),
+    } for e in episodes]
+    return pd.DataFrame(rows)

@@ -1,0 +1,304 @@
+"""Briefs to the authorities, read back as their reader gets them (python-docx, pypdf): the
+key figures and dates, the synthetic marking on every page, the audience's threshold, no
+small count, no site named in a publication, and the briefs log.
+
+On tests/fixture_data.py, 8–21 January 2024 in Calais: nine cold nights (8–16 January, −3 °C)
+on which the emergency shelter turned away 37 people, 3 of them minors. Calais's only camp
+is its only site a publication may not point at, so a publication names the département
+(Pas-de-Calais, 62) instead of the commune, as the donors' map does.
+"""
+
+import datetime as dt
+import getpass
+import hashlib
+import io
+import json
+import re
+
+import docx
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from terrain import SCHEMA_VERSION, alerts, audit, briefs, i18n, store
+from tests import fixture_data
+
+D = dt.date
+CONFIG = alerts.load_config()
+MARKER_FR = "DONNÉES SYNTHÉTIQUES — DÉMONSTRATION"
+COLD_SPELL = dict(rule="cold_exclusion", start=D(2024, 1, 8), end=D(2024, 1, 21), city="Calais")
+
+
+@pytest.fixture(autouse=True)
+def audit_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path / "audit"))
+    return tmp_path / "audit"
+
+
+def flat(text: str) -> str:
+    """Text as one line of single spaces: PDF extraction breaks lines where the page does."""
+    return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+
+
+def pages(content: bytes, fmt: str) -> list[str]:
+    """The text of each page of a PDF; for a Word file, the body, then each header and footer."""
+    if fmt == "pdf":
+        return [flat(page.extract_text()) for page in PdfReader(io.BytesIO(content)).pages]
+    document = docx.Document(io.BytesIO(content))
+    body = [p.text for p in document.paragraphs]
+    body += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    margins = [p.text for section in document.sections for part in (section.header, section.footer)
+               for p in part.paragraphs]
+    return [flat("\n".join(body))] + [flat(text) for text in margins]
+
+
+def produce(db, *, user="tester", **request):
+    con = store.open_readonly(db)
+    try:
+        return briefs.produce(con, briefs.Request(**request), CONFIG, user=user, via="test")
+    finally:
+        con.close()
+
+
+def small_counts(text: str, k: int) -> list[str]:
+    """Counts of people, consultations or cases shown below k (none may be)."""
+    found = re.findall(r"(?<![\d,.−-])(\d+) (?:personnes?|people|person|mineurs?|minors?|filles?|girls?|"
+                       r"consultations?|cas|cases?)\b(?!\()", text)
+    return [n for n in found if 0 < int(n) < k]
+
+
+EXPECTED = {
+    ("fr", "internal"): ["Du 8 au 21 janvier 2024, par 9 nuits de froid, 37 personnes n'ont pas pu être mises à "
+                         "l'abri au centre d'hébergement d'urgence de Calais, faute de place.",
+                         "Parmi elles, moins de 5 mineurs.", "−3,0 °C", "Destinataire : Préfecture",
+                         "Abri d'urgence de Calais", "8 janv. 2024", "16 janv. 2024", "Données au", "31 mars 2024",
+                         "effectifs inférieurs à 5 masqués", "alert_cold_exclusion"],
+    ("fr", "public"): ["Du 8 au 21 janvier 2024, par 9 nuits de froid, 37 personnes n'ont pas pu être mises à "
+                       "l'abri dans un centre d'hébergement d'urgence du département Pas-de-Calais (62), faute de "
+                       "place.", "Parmi elles, moins de 11 mineurs.", "Hébergement d'urgence, département "
+                       "Pas-de-Calais (62)", "effectifs inférieurs à 11 masqués", "31 mars 2024"],
+    ("en", "internal"): ["8–21 January 2024: on 9 cold nights, 37 people could not be given a bed at the emergency "
+                         "shelter in Calais for lack of room.", "Among them, fewer than 5 minors.", "−3.0 °C",
+                         "Recipient: Préfecture", "8 Jan 2024", "16 Jan 2024", "Data as of", "31 March 2024",
+                         "counts below 5 hidden"],
+    ("en", "public"): ["on 9 cold nights, 37 people could not be given a bed at an emergency shelter in the "
+                       "département Pas-de-Calais (62) for lack of room.", "Among them, fewer than 11 minors.",
+                       "counts below 11 hidden", "no place is located more precisely than its commune"],
+}
+
+
+@pytest.mark.parametrize("fmt", briefs.FORMATS)
+@pytest.mark.parametrize("lang, audience", sorted(EXPECTED))
+def test_cold_exclusion_brief_reads_back(fixture_db, lang, audience, fmt):
+    produced = produce(fixture_db, lang=lang, audience=audience, format=fmt, **COLD_SPELL)
+    text = pages(produced.content, fmt)
+    everything = " ".join(text)
+    for expected in EXPECTED[(lang, audience)]:
+        assert flat(expected) in everything
+    # The synthetic marking on every page (PDF), in the header and footer (Word).
+    marked = text if fmt == "pdf" else text[1:]
+    assert marked and all(MARKER_FR in page for page in marked)
+    k = 11 if audience == "public" else 5
+    # The rule's definition states its thresholds ("at least 1 person"): not a count. Page
+    # headers and footers are left out, so that a paragraph cut by a page reads whole.
+    running = re.compile(r"(SYNTHETIC DATA — DEMONSTRATION · )?DONNÉES SYNTHÉTIQUES — DÉMONSTRATION|Page \d+/\d+")
+    body = flat(" ".join(running.sub(" ", page) for page in text))
+    figures = body.replace(flat(briefs.definition("cold_exclusion", CONFIG["cold_exclusion"], lang)), "")
+    assert figures != body and small_counts(figures, k) == []
+    assert "3 mineurs" not in everything and "3 minors" not in everything
+    if audience == "public":
+        assert re.search(r"(?<!Pas-de-)Calais", everything) is None  # neither the commune nor the site
+        assert "Abri d'urgence" not in everything
+    assert "50.95" not in everything and "50,95" not in everything  # never a coordinate
+
+
+def test_pdf_has_the_chart_and_a_title(fixture_db):
+    produced = produce(fixture_db, lang="fr", audience="public", format="pdf", **COLD_SPELL)
+    reader = PdfReader(io.BytesIO(produced.content))
+    assert sum(len(page.images) for page in reader.pages) == 1
+    assert reader.metadata.title == i18n.t("briefs.title.cold_exclusion", "fr")
+
+
+def test_docx_has_the_chart_and_an_editable_table(fixture_db):
+    produced = produce(fixture_db, lang="en", audience="internal", format="docx", **COLD_SPELL)
+    document = docx.Document(io.BytesIO(produced.content))
+    assert len(document.inline_shapes) == 1
+    header, *rows = [[cell.text for cell in row.cells] for row in document.tables[0].rows]
+    assert header == ["Place", "From", "To", "Cold nights", "People turned away", "of whom minors", "Lowest (°C)"]
+    assert rows == [["Abri d'urgence de Calais", "8 Jan 2024", "16 Jan 2024", "9", "37", "hidden", "−3.0\u00a0°C"]]
+
+
+def test_real_data_carries_no_synthetic_marking(tmp_path):
+    real = fixture_data.build(tmp_path / "real.duckdb", is_synthetic=False)
+    for fmt in briefs.FORMATS:
+        produced = produce(real, lang="en", audience="internal", format=fmt, **COLD_SPELL)
+        everything = " ".join(pages(produced.content, fmt))
+        assert "SYNTHETIC" not in everything and "SYNTHÉTIQUES" not in everything
+        assert "37 people" in everything
+
+
+def test_a_period_with_no_episode_says_so(fixture_db):
+    produced = produce(fixture_db, rule="winter_gap", start=D(2024, 1, 1), end=D(2024, 1, 31), city="Calais",
+                       lang="fr", audience="internal", format="pdf")
+    assert "Aucun épisode de la règle « Froid sans mise à l'abri d'urgence » n'a été relevé du 1er au 31 " \
+           "janvier 2024 (Calais)." in " ".join(pages(produced.content, "pdf"))
+    assert produced.brief.charts == []
+
+
+# --- complementary suppression in the table --------------------------------------------------
+
+@pytest.fixture(scope="module")
+def two_spells_db(tmp_path_factory):
+    # Marseille (two sensitive sites: the commune is named), January 2024: a cold spell on
+    # 2–4 January (10 people turned away each night: 30), another on 20–21 (3 each: 6).
+    turned = {D(2024, 1, d): 10 for d in (2, 3, 4)} | {D(2024, 1, d): 3 for d in (20, 21)}
+    nights = [D(2024, 1, 1) + dt.timedelta(days=n) for n in range(31)]
+    path = tmp_path_factory.mktemp("spells") / "db.duckdb"
+    with store.new_database(path) as con:
+        con.execute("INSERT INTO metadata VALUES (1, 'two spells', true, DATE '2024-01-31', $v, TIMESTAMP '2024-02-01')",
+                    {"v": SCHEMA_VERSION})
+        con.executemany("INSERT INTO sites VALUES (?, ?, 'Marseille', '13055', '13', ?, 43.3, 5.4, ?, 'minors', "
+                        "DATE '2020-01-01', NULL)",
+                        [("marseille_shelter", "Abri Marseille", "shelter", 20),
+                         ("marseille_squats", "Squats Marseille", "squat", None)])
+        con.register("rows", pd.DataFrame([("marseille_shelter", n, 20, 20, turned.get(n, 0), 0, 0) for n in nights]))
+        con.execute("INSERT INTO shelter_nights SELECT * FROM rows")
+        con.register("rows", pd.DataFrame([("Marseille", n, -2.0 if n in turned else 5.0, 8.0, "green") for n in nights]))
+        con.execute("INSERT INTO weather_daily SELECT * FROM rows")
+    return path
+
+
+def test_a_small_episode_is_not_recoverable_from_the_total(two_spells_db):
+    produced = produce(two_spells_db, rule="cold_exclusion", start=D(2024, 1, 1), end=D(2024, 1, 31),
+                       lang="fr", audience="public", format="docx")
+    brief = produced.brief
+    assert brief.sentences[0].startswith("Du 1er au 31 janvier 2024, par 5 nuits de froid, 36 personnes")
+    # 6 is under 11; with 36 given above, showing 30 would give it back (36 − 30).
+    assert [row[4] for row in brief.table[1:]] == ["masqué", "masqué"]
+    assert flat(brief.table_note).startswith("« masqué » : effectif inférieur à 11")
+    assert "dans un hébergement pour mineurs de Marseille" in brief.sentences[0]
+    internal = produce(two_spells_db, rule="cold_exclusion", start=D(2024, 1, 1), end=D(2024, 1, 31),
+                       lang="fr", audience="internal", format="docx").brief
+    assert [row[4] for row in internal.table[1:]] == ["30", "6"] and internal.table_note is None
+
+
+# --- the briefs log ------------------------------------------------------------------------------
+
+def test_each_brief_is_recorded_with_its_hash(fixture_db):
+    produced = produce(fixture_db, user="amina", lang="fr", audience="public", format="pdf", **COLD_SPELL)
+    log = audit.recent_briefs()
+    assert len(log) == 1
+    entry = log.iloc[0]
+    assert entry["sha256"] == hashlib.sha256(produced.content).hexdigest() == produced.sha256
+    assert (entry["user_name"], entry["via"], entry["rule"], entry["city"]) == ("amina", "test", "cold_exclusion", "Calais")
+    assert (entry["audience"], entry["threshold"], entry["lang"], entry["format"], entry["recipient"]) == (
+        "public", 11, "fr", "pdf", "prefecture")
+    assert entry["file_name"] == produced.file_name == "terrain_note_cold_exclusion_public_fr_calais_2024-01-08_2024-01-21.pdf"
+    parameters = json.loads(entry["parameters"])
+    assert parameters["thresholds"]["cold_tmin_at_most"] == 0.0
+    assert [q["query"] for q in parameters["queries"]] == ["alert_cold_exclusion", "alert_cold_exclusion"]
+    produce(fixture_db, user="amina", lang="en", audience="internal", format="docx", **COLD_SPELL)
+    assert audit.recent_briefs()["format"].tolist() == ["docx", "pdf"]  # newest first
+
+
+def test_the_log_is_outside_the_database(fixture_db, audit_dir):
+    produce(fixture_db, lang="fr", audience="internal", format="pdf", **COLD_SPELL)
+    assert audit.audit_path() == audit_dir / "briefs.duckdb" and audit.audit_path().exists()
+    con = store.open_readonly(fixture_db)
+    try:
+        assert "brief_audit" not in {row[0] for row in con.execute("SHOW TABLES").fetchall()}
+    finally:
+        con.close()
+
+
+def test_a_record_needs_its_fields():
+    with pytest.raises(ValueError, match="sha256"):
+        audit.record_brief(user="x", via="test", entry={"rule": "cold_exclusion"}, parameters={})
+
+
+# --- requests and the command line ------------------------------------------------------------------
+
+@pytest.mark.parametrize("changes, message", [
+    ({"rule": "heatwave"}, "Unknown rule"), ({"end": D(2024, 1, 1)}, "ends"), ({"lang": "de"}, "language"),
+    ({"audience": "donors"}, "audience"), ({"format": "odt"}, "format"), ({"recipient": "mayor"}, "recipient"),
+])
+def test_bad_requests_are_refused(changes, message):
+    with pytest.raises(ValueError, match=message):
+        briefs.Request(**{**COLD_SPELL, "start": D(2024, 1, 8), **changes})
+
+
+def test_default_recipients_and_thresholds():
+    assert briefs.Request(**COLD_SPELL).recipient_type == "prefecture"
+    assert briefs.Request(**{**COLD_SPELL, "rule": "outbreak_signal"}).recipient_type == "ars"
+    assert briefs.Request(**{**COLD_SPELL, "rule": "minors_surge", "recipient": "press"}).recipient_type == "press"
+    assert (briefs.Request(**COLD_SPELL).threshold, briefs.Request(**COLD_SPELL, audience="public").threshold) == (5, 11)
+
+
+def test_cli_writes_and_records_a_brief(fixture_db, tmp_path, capsys):
+    out = tmp_path / "brief.pdf"
+    status = briefs.command(["--db", str(fixture_db), "--rule", "cold_exclusion", "--from", "2024-01-08",
+                             "--to", "2024-01-21", "--city", "Calais", "--lang", "fr", "--audience", "public",
+                             "--format", "pdf", "--out", str(out)])
+    assert status == 0
+    assert "37 personnes" in flat(" ".join(pages(out.read_bytes(), "pdf")))
+    entry = audit.recent_briefs().iloc[0]
+    assert (entry["user_name"], entry["via"]) == (getpass.getuser(), "cli")
+    assert entry["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert str(out) in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--rule", "heatwave"], "invalid choice"),
+    (["--from", "2024-02-30"], "not a date"),
+    (["--from", "2024-02-01", "--to", "2024-01-01"], "ends (2024-01-01) before it starts"),
+    (["--format", "docx"], "should end in .docx"),
+    (["--lang", "de"], "invalid choice"),
+    (["--config", "/nonexistent/alerts.toml"], "No alerts configuration"),
+])
+def test_cli_bad_arguments_exit_2(fixture_db, tmp_path, capsys, argv, message):
+    base = {"--db": str(fixture_db), "--rule": "cold_exclusion", "--from": "2024-01-08", "--to": "2024-01-21",
+            "--format": "pdf", "--out": str(tmp_path / "brief.pdf")}
+    given = dict(zip(argv[::2], argv[1::2]))
+    status = briefs.command([part for pair in {**base, **given}.items() for part in pair])
+    assert status == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "brief.pdf").exists()
+    assert audit.recent_briefs().empty
+
+
+# --- on the demo data ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    from terrain import demo
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    demo.generate(path, consultations=60_000, start=D(2022, 1, 1), as_of=D(2025, 6, 30))
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo_episodes(demo_db):
+    con = store.open_readonly(demo_db)
+    try:
+        return alerts.evaluate(con, CONFIG, *alerts.data_bounds(con))
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("rule", alerts.RULES)
+def test_every_rule_fires_on_the_demo_data_and_briefs_on_it(demo_db, demo_episodes, rule):
+    latest = max((e for e in demo_episodes if e.rule == rule), key=lambda e: e.start, default=None)
+    assert latest is not None, f"no {rule} episode on the demo data: tune config/alerts.toml"
+    for lang, fmt in (("fr", "pdf"), ("en", "docx")):
+        request = briefs.Request.about_episode(latest, lang=lang, audience="public", format=fmt)
+        con = store.open_readonly(demo_db)
+        try:
+            produced = briefs.produce(con, request, CONFIG, user="tester", via="test")
+        finally:
+            con.close()
+        text = pages(produced.content, fmt)
+        assert all(MARKER_FR in page for page in (text if fmt == "pdf" else text[1:]))
+        assert produced.brief.sentences and len(produced.brief.table) == 2  # one episode, one row
+        assert small_counts(" ".join(produced.brief.sentences), 11) == []
+        if latest.site_name:
+            assert latest.site_name not in " ".join(text)  # a publication names no site
