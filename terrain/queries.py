@@ -204,7 +204,12 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | N
     frame = execute(con, query, effective)
 
     if query.exact_locations and not roles.can(role, "see_exact_locations"):
-        frame = disclosure.coarsen_sites(frame, exact=False, sum_columns=query.counts)
+        # Areas keep every count and every rate's denominator summed, and rates recomputed
+        # from the sums.
+        denominators = [r.denominator for r in query.rates if r.denominator not in query.counts]
+        frame = disclosure.coarsen_sites(
+            frame, exact=False, sum_columns=[*query.counts, *denominators],
+            ratios={r.column: (r.numerator, r.denominator) for r in query.rates})
     if k > 1:
         counts = [c for c in query.counts if c in frame.columns]
         frame = disclosure.suppress_counts(frame, counts, k, [line for line in query.lines
