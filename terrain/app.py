@@ -36,7 +36,7 @@ def data_version() -> str:
 
 @st.cache_data(max_entries=1024, show_spinner=False)
 def _run_cached(name: str, params: dict, role: str, audience: str, version: str) -> pd.DataFrame:
-    cursor = _connection(str(store.db_path()), version).cursor()
+    cursor = store.use(_connection(str(store.db_path()), version).cursor())
     try:
         return queries.run(cursor, name, params, role=role, audience=audience)
     finally:
@@ -69,7 +69,7 @@ class Dataset:
 
 @st.cache_data(show_spinner=False)
 def _dataset(version: str) -> Dataset:
-    cursor = _connection(str(store.db_path()), version).cursor()
+    cursor = store.use(_connection(str(store.db_path()), version).cursor())
     try:
         row = queries.run(cursor, "dataset_metadata", {}, role="programme_manager").iloc[0]
     finally:

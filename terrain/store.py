@@ -33,10 +33,27 @@ def data_version(path: Path) -> str:
     return f"{st.st_ino}-{st.st_size}-{st.st_mtime_ns}"
 
 
+ATTACHED_AS = "terrain"
+
+
 def open_readonly(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the file at `path` as it is now.
+
+    duckdb.connect(path) shares one database per path within a process, so after a swap it
+    would keep serving the replaced file while an older connection lives. A private
+    in-memory connection that attaches the file opens the file that is there now. Cursors
+    do not inherit USE: call `use(cursor)` on each.
+    """
     if not Path(path).exists():
         raise FileNotFoundError(f"No Terrain database at {path}: run `python -m terrain demo` or import data.")
-    return duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect()
+    con.execute("ATTACH $path AS terrain (READ_ONLY)", {"path": str(path)})
+    return use(con)
+
+
+def use(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    con.execute("USE terrain")
+    return con
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,0 +1,130 @@
+"""The import audit: every attempt to load a file, and every rollback, in a small DuckDB file.
+
+The file is imports.duckdb in the audit directory ($TERRAIN_AUDIT_DIR, or data/audit/, the
+directory the briefs audit uses too; this module only ever touches its own file and its
+`import_audit` table). A row says who, when, which file (name, size, SHA-256), which table,
+how many rows, the outcome and a summary of the problems: their kind, column, count and
+first rows, never a cell's value, since a refused cell may be exactly the personal data the
+guard kept out of the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from terrain import ROOT
+
+FILE_NAME = "imports.duckdb"
+OUTCOMES = ("loaded", "refused", "checked", "failed", "rolled_back")
+# Two processes cannot write one DuckDB file at once: a writer that finds it locked retries.
+LOCK_RETRY_SECONDS = 10.0
+
+CREATE = """
+CREATE TABLE IF NOT EXISTS import_audit (
+    attempted_at   TIMESTAMP NOT NULL,
+    user_name      VARCHAR NOT NULL,
+    via            VARCHAR NOT NULL,
+    file_name      VARCHAR,
+    file_sha256    VARCHAR,
+    file_bytes     BIGINT,
+    table_name     VARCHAR,
+    database_path  VARCHAR NOT NULL,
+    replace_rows   BOOLEAN NOT NULL,
+    dry_run        BOOLEAN NOT NULL,
+    row_count      BIGINT NOT NULL,
+    replaced_count BIGINT NOT NULL,
+    outcome        VARCHAR NOT NULL,
+    problem_count  BIGINT NOT NULL,
+    warning_count  BIGINT NOT NULL,
+    problems       JSON,
+    data_as_of     DATE,
+    duration_ms    BIGINT NOT NULL
+)"""
+INSERT = """
+INSERT INTO import_audit VALUES ($attempted_at, $user_name, $via, $file_name, $file_sha256, $file_bytes,
+    $table_name, $database_path, $replace_rows, $dry_run, $row_count, $replaced_count, $outcome,
+    $problem_count, $warning_count, $problems, $data_as_of, $duration_ms)"""
+RECENT = """
+SELECT attempted_at, user_name, via, file_name, file_sha256, table_name, row_count, replaced_count,
+       outcome, problem_count, warning_count, problems, data_as_of, database_path
+FROM import_audit
+ORDER BY attempted_at DESC
+LIMIT $limit"""
+
+
+@dataclass
+class Attempt:
+    user_name: str
+    via: str                      # "cli" or "page"
+    database_path: str
+    outcome: str
+    file_name: str | None = None
+    file_sha256: str | None = None
+    file_bytes: int | None = None
+    table_name: str | None = None
+    replace_rows: bool = False
+    dry_run: bool = False
+    row_count: int = 0
+    replaced_count: int = 0
+    problem_count: int = 0
+    warning_count: int = 0
+    problems: list[dict] = field(default_factory=list)
+    data_as_of: dt.date | None = None
+    duration_ms: int = 0
+    attempted_at: dt.datetime = field(default_factory=dt.datetime.now)
+
+
+def audit_dir() -> Path:
+    return Path(os.environ.get("TERRAIN_AUDIT_DIR") or ROOT / "data" / "audit")
+
+
+def audit_path() -> Path:
+    return audit_dir() / FILE_NAME
+
+
+def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + LOCK_RETRY_SECONDS
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except (duckdb.IOException, duckdb.ConnectionException):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def record(attempt: Attempt) -> None:
+    if attempt.outcome not in OUTCOMES:
+        raise ValueError(f"Unknown outcome {attempt.outcome!r}; expected one of {', '.join(OUTCOMES)}.")
+    path = audit_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    values = asdict(attempt)
+    values["problems"] = json.dumps(attempt.problems, ensure_ascii=False)
+    con = _connect(path, read_only=False)
+    try:
+        con.execute(CREATE)
+        con.execute(INSERT, values)
+    finally:
+        con.close()
+
+
+def recent(limit: int = 200) -> pd.DataFrame:
+    """The latest attempts, newest first (an empty frame before the first one)."""
+    path = audit_path()
+    if not path.exists():
+        return pd.DataFrame(columns=["attempted_at", "user_name", "via", "file_name", "file_sha256", "table_name",
+                                     "row_count", "replaced_count", "outcome", "problem_count", "warning_count",
+                                     "problems", "data_as_of", "database_path"])
+    con = _connect(path, read_only=True)
+    try:
+        return con.execute(RECENT, {"limit": limit}).df()
+    finally:
+        con.close()

@@ -1,0 +1,139 @@
+"""What the checks found, and how it reads in French and English.
+
+A Finding is one kind of problem in one column, with every row where it occurs (arrays, so
+that a million bad cells cost no more than one). Its text is the catalogue entry
+imports.problem.<kind> (or imports.warning.<kind>), filled with the finding's constant
+`params` and, row by row, its per-row `values`. Cell values are shown back to the person who
+uploaded the file, never stored in the audit, and never shown at all for personal data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Mapping
+
+import numpy as np
+import pandas as pd
+
+from terrain import i18n
+
+ERROR, WARNING = "problem", "warning"
+SHOWN_VALUE_LENGTH = 60
+
+
+@dataclass(frozen=True)
+class Label:
+    """A placeholder value that is itself text of the catalogue, translated when shown."""
+
+    key: str
+
+
+@dataclass
+class Finding:
+    kind: str
+    column: str | None = None                 # as the file names it; None: about a whole row or the file
+    rows: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    values: Mapping[str, np.ndarray] = field(default_factory=dict)  # per-row placeholders
+    params: Mapping[str, Any] = field(default_factory=dict)         # placeholders shared by all rows
+    severity: str = ERROR
+
+    @property
+    def count(self) -> int:
+        return max(len(self.rows), 1)
+
+    @property
+    def key(self) -> str:
+        return f"imports.{self.severity}.{self.kind}"
+
+
+def at_rows(kind: str, column: str | None, rows: np.ndarray, mask: np.ndarray | None = None, *,
+            severity: str = ERROR, params: Mapping[str, Any] | None = None,
+            **values: np.ndarray | pd.Series) -> Finding | None:
+    """A finding for the rows where `mask` is true (all rows when None), or None if none."""
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return None
+        rows = rows[mask]
+        values = {name: np.asarray(v)[mask] for name, v in values.items()}
+    elif len(rows) == 0:
+        return None
+    return Finding(kind, column, np.asarray(rows), {k: np.asarray(v) for k, v in values.items()},
+                   dict(params or {}), severity)
+
+
+def total(findings: Iterable[Finding]) -> int:
+    return sum(f.count for f in findings)
+
+
+def _shown(value: Any, lang: str) -> str:
+    if isinstance(value, Label):
+        return i18n.t(value.key, lang)
+    if isinstance(value, (bool, np.bool_)):
+        return i18n.t("common.yes_no_unknown.yes" if value else "common.yes_no_unknown.no", lang)
+    if isinstance(value, (np.integer, int)):
+        return str(int(value))
+    if isinstance(value, (np.floating, float)):
+        text = f"{float(value):g}"
+        return text.replace(".", ",") if lang == "fr" else text
+    if isinstance(value, np.datetime64):
+        return str(value.astype("datetime64[D]"))
+    return str(value)
+
+
+def where(finding: Finding, row: int | None, file_name: str, lang: str) -> str:
+    if row is not None and finding.column is not None:
+        return i18n.t("imports.where.row_column", lang, file=file_name, row=row, column=finding.column)
+    if row is not None:
+        return i18n.t("imports.where.row", lang, file=file_name, row=row)
+    if finding.column is not None:
+        return i18n.t("imports.where.column", lang, file=file_name, column=finding.column)
+    return i18n.t("imports.where.file", lang, file=file_name)
+
+
+def _cell(value: Any, lang: str) -> str:
+    text = _shown(value, lang)
+    return text if len(text) <= SHOWN_VALUE_LENGTH else text[:SHOWN_VALUE_LENGTH - 1] + "…"
+
+
+def what(finding: Finding, index: int | None, lang: str) -> str:
+    params = {name: _shown(v, lang) for name, v in finding.params.items()}
+    if index is not None:
+        params.update({name: _cell(v[index], lang) for name, v in finding.values.items()})
+    return i18n.t(finding.key, lang, **params)
+
+
+def messages(finding: Finding, file_name: str, lang: str, limit: int | None = None) -> Iterator[tuple[int | None, str]]:
+    """(row, "where: what") for each row of the finding, at most `limit` of them."""
+    if len(finding.rows) == 0:
+        yield None, f"{where(finding, None, file_name, lang)}{_colon(lang)}{what(finding, None, lang)}"
+        return
+    shown = len(finding.rows) if limit is None else min(limit, len(finding.rows))
+    for index in range(shown):
+        row = int(finding.rows[index])
+        yield row, f"{where(finding, row, file_name, lang)}{_colon(lang)}{what(finding, index, lang)}"
+
+
+def _colon(lang: str) -> str:
+    return "\u00a0: " if lang == "fr" else ": "
+
+
+def frame(findings: Iterable[Finding], lang: str, limit: int | None = 10_000) -> pd.DataFrame:
+    """One line per problem: row, column, what is wrong; in row order, at most `limit`
+    lines (None: all), the first rows of each finding."""
+    lines = []
+    for finding in findings:
+        rows = finding.rows if limit is None else finding.rows[:limit]
+        if len(rows) == 0:
+            lines.append((None, finding.column, what(finding, None, lang)))
+        lines += [(int(row), finding.column, what(finding, index, lang)) for index, row in enumerate(rows)]
+    table = pd.DataFrame(lines, columns=["row", "column", "problem"])
+    table["row"] = table["row"].astype("Int64")
+    table = table.sort_values("row", kind="stable", na_position="first")
+    return (table if limit is None else table.head(limit)).reset_index(drop=True)
+
+
+def summary(findings: Iterable[Finding], first_rows: int = 20) -> list[dict]:
+    """For the audit: kind, column, count and the first rows, but never a cell's value."""
+    return [{"severity": f.severity, "kind": f.kind, "column": f.column, "count": f.count,
+             "rows": [int(r) for r in f.rows[:first_rows]]} for f in findings]

@@ -1,0 +1,21 @@
+-- name: already_present
+SELECT i.row_number FROM incoming AS i
+WHERE EXISTS (SELECT 1 FROM vaccination_campaigns AS t WHERE t.campaign_id = i.campaign_id)
+ORDER BY i.row_number;
+
+-- name: replaced_rows
+SELECT count(*) FROM vaccination_campaigns AS t
+WHERE EXISTS (SELECT 1 FROM incoming AS i WHERE t.campaign_id = i.campaign_id);
+
+-- name: replace_existing
+-- Vaccinations refer to a campaign: its row is updated, never deleted.
+UPDATE vaccination_campaigns SET
+    antigen = i.antigen, starts = i.starts, ends = i.ends, target_ages = i.target_ages,
+    population_low = i.population_low, population_high = i.population_high
+FROM incoming AS i
+WHERE vaccination_campaigns.campaign_id = i.campaign_id;
+
+-- name: insert
+INSERT INTO vaccination_campaigns BY NAME
+SELECT * EXCLUDE (row_number) FROM incoming AS i
+WHERE NOT EXISTS (SELECT 1 FROM vaccination_campaigns AS t WHERE t.campaign_id = i.campaign_id);

@@ -1,0 +1,21 @@
+-- name: already_present
+SELECT i.row_number FROM incoming AS i
+WHERE EXISTS (SELECT 1 FROM vaccinations AS t
+              WHERE t.vaccinated_on = i.vaccinated_on AND t.site_id = i.site_id
+                AND t.antigen = i.antigen AND t.age_band = i.age_band)
+ORDER BY i.row_number;
+
+-- name: replaced_rows
+SELECT count(*) FROM vaccinations AS t
+WHERE EXISTS (SELECT 1 FROM incoming AS i
+              WHERE t.vaccinated_on = i.vaccinated_on AND t.site_id = i.site_id
+                AND t.antigen = i.antigen AND t.age_band = i.age_band);
+
+-- name: replace_existing
+DELETE FROM vaccinations AS t
+WHERE EXISTS (SELECT 1 FROM incoming AS i
+              WHERE t.vaccinated_on = i.vaccinated_on AND t.site_id = i.site_id
+                AND t.antigen = i.antigen AND t.age_band = i.age_band);
+
+-- name: insert
+INSERT INTO vaccinations BY NAME SELECT * EXCLUDE (row_number) FROM incoming;

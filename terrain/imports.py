@@ -1,0 +1,427 @@
+"""Loading real data: validated, atomic, audited imports, shared by the page and the CLI.
+
+    python -m terrain import PATH --table NAME [--db PATH] [--dry-run] [--replace]
+                                  [--sheet NAME] [--start-real] [--lang fr|en|both] [--user NAME]
+    python -m terrain rollback [--db PATH] [--lang fr|en|both] [--user NAME]
+    python -m terrain templates [--out DIR]
+
+An import reads the file (terrain/importing/reading.py), checks all of it
+(terrain/importing/validation.py) against a read-only snapshot of the database, and loads
+it only if nothing is wrong: into a NEW database file, a copy of the current one, swapped
+in atomically (terrain/store.py), the previous versions kept for `rollback`. Readers of the
+running app see the old file or the new one, never a half-applied import. Every attempt is
+audited (terrain/importing/audit.py). Imports into one database run one at a time (a lock
+file beside it), so an import is checked against the very data it is applied to.
+
+Policies:
+- The whole file or nothing: a single problem refuses the file, and every problem is
+  reported with its row (as the spreadsheet numbers it) and column.
+- Personal data (names, dates of birth, phone numbers, e-mail, addresses, free text,
+  identifiers) refuses the file, whether a column's name or a cell's value betrays it.
+- Duplicates: a row whose key is already in the database (same site and night, same
+  city and day...) is refused, unless the import replaces existing rows (--replace): then
+  a site or a campaign is updated in place (other rows refer to it), other rows are
+  replaced; consultations, which have no key, are replaced by site and day (a file stands
+  for every consultation of each site and day it contains).
+- Real and synthetic data never mix: an import into the synthetic demo database is
+  refused. --start-real (the page has the same option) loads the file into a new, empty
+  real database in place of the demo, which stays the previous version (rollback restores
+  it). Marking the demo real would present invented figures as real; keeping it synthetic
+  would show real rows to anyone with the published demo password.
+- "Data as of" becomes the latest day of activity or weather in the database after the
+  import (not the day of the import: a Tuesday import of last week's data is as of Sunday).
+
+Exit status: 0 loaded (or --dry-run and clean), 1 refused (nothing changed), 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import fcntl
+import getpass
+import hashlib
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import duckdb
+import pandas as pd
+
+from terrain import ROOT, SCHEMA_VERSION, i18n, queries, store
+from terrain.importing import audit, findings, reading, statements, tables, templates, validation
+from terrain.importing.findings import Finding
+
+Progress = Callable[[float, str], None]
+CLI_LISTED_PER_PROBLEM = 20
+
+
+@dataclass
+class Report:
+    """What an import did, for the page, the CLI and the audit."""
+
+    file_name: str
+    sha256: str
+    size: int
+    table: str
+    database: Path
+    outcome: str = "refused"
+    detection: reading.Detection | None = None
+    rows: int = 0
+    problems: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+    replaced: int = 0
+    decimal_comma: bool = False
+    date_formats: tuple[str, ...] = ()
+    data_as_of: dt.date | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def problem_count(self) -> int:
+        return findings.total(self.problems)
+
+    @property
+    def warning_count(self) -> int:
+        return findings.total(self.warnings)
+
+    def detected(self, lang: str) -> str:
+        """How the file was read, in words: "Lu comme CSV : encodage Windows-1252, ..."."""
+        d = self.detection
+        if d is None:
+            return ""
+        if d.format == "csv":
+            separator = {";": "semicolon", ",": "comma", "\t": "tab"}[d.separator]
+            parts = [i18n.t("imports.detected.csv", lang, encoding=d.encoding,
+                            separator=i18n.t(f"imports.separator.{separator}", lang))]
+            if d.byte_order_mark:
+                parts.append(i18n.t("imports.detected.bom", lang))
+        else:
+            parts = [i18n.t("imports.detected.xlsx", lang, sheet=d.sheet)]
+        if self.decimal_comma:
+            parts.append(i18n.t("imports.detected.decimal_comma", lang))
+        if self.date_formats:
+            formats = " + ".join(i18n.t(f"imports.detected.{f}", lang) for f in self.date_formats)
+            parts.append(i18n.t("imports.detected.dates", lang, formats=formats))
+        parts.append(i18n.t("imports.detected.rows", lang, rows=i18n.format_number(self.rows, lang)))
+        return ", ".join(parts)
+
+
+# --- the shared implementation -------------------------------------------------------------
+
+@contextlib.contextmanager
+def _import_lock(db: Path) -> Iterator[None]:
+    """One import (or rollback) at a time per database, across processes and threads."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with open(db.with_name(f"{db.name}.import.lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _snapshot(db: Path, *, empty: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only view of the database to check a file against (an empty schema for a new
+    database). Attached to a private in-memory instance: duckdb.connect(path) would hand back
+    any instance this process still holds for the path, possibly one of a replaced file."""
+    con = duckdb.connect()
+    try:
+        if empty:
+            store.create_schema(con)
+        else:
+            con.execute("ATTACH $path AS current_data (READ_ONLY)", {"path": str(db)})
+            con.execute("USE current_data")
+        yield con
+    finally:
+        con.close()
+
+
+def _is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(queries.run(con, "dataset_metadata", {}, role="programme_manager")["is_synthetic"].iloc[0])
+
+
+def import_file(data: bytes, file_name: str, table: str, *, db: Path | None = None, replace: bool = False,
+                sheet: str | None = None, dry_run: bool = False, start_real: bool = False,
+                user: str, via: str, progress: Progress | None = None,
+                today: dt.date | None = None) -> Report:
+    """Check a file and, unless dry_run or anything is wrong, load it; audit the attempt.
+
+    `data` is the file's bytes (the page's upload or the CLI's file), `file_name` its name
+    as the user knows it. Returns the report; the database changes only if
+    report.outcome == "loaded"."""
+    if table not in tables.IMPORTABLE:
+        raise ValueError(f"Unknown table {table!r}; importable: {', '.join(tables.IMPORTABLE)}.")
+    started = time.monotonic()
+    progress = progress or (lambda fraction, stage: None)
+    db = Path(db or store.db_path())
+    report = Report(file_name, hashlib.sha256(data).hexdigest(), len(data), table, db)
+    lock = contextlib.nullcontext() if dry_run else _import_lock(db)
+    try:
+        with lock:
+            _check(report, data, sheet=sheet, replace=replace, start_real=start_real, today=today,
+                   progress=progress, apply=not dry_run)
+    except Exception:
+        report.outcome = "failed"
+        raise
+    finally:
+        audit.record(audit.Attempt(
+            user_name=user, via=via, database_path=str(db), outcome=report.outcome, file_name=file_name,
+            file_sha256=report.sha256, file_bytes=report.size, table_name=table, replace_rows=replace,
+            dry_run=dry_run, row_count=report.rows, replaced_count=report.replaced,
+            problem_count=report.problem_count, warning_count=report.warning_count,
+            problems=findings.summary(report.problems + report.warnings), data_as_of=report.data_as_of,
+            duration_ms=round(1000 * (time.monotonic() - started))))
+    progress(1.0, "done")
+    return report
+
+
+def _check(report: Report, data: bytes, *, sheet, replace, start_real, today, progress, apply) -> None:
+    db = report.database
+    exists = db.exists()
+    progress(0.0, "reading")
+    try:
+        raw = reading.read(data, report.file_name, expected=tables.tables()[report.table].names, sheet=sheet,
+                           progress=lambda fraction: progress(0.3 * fraction, "reading"))
+    except reading.Unreadable as unreadable:
+        report.problems.append(Finding(unreadable.kind, params=unreadable.params))
+        return
+    report.detection, report.rows = raw.detection, len(raw)
+
+    synthetic = False
+    if exists:
+        with _snapshot(db, empty=False) as con:
+            synthetic = _is_synthetic(con)
+    fresh = not exists or (start_real and synthetic)
+    with _snapshot(db, empty=fresh) as con:
+        checked = validation.check(raw, report.table, con, replace=replace, today=today,
+                                   progress=lambda f, stage: progress(0.3 + 0.6 * f, stage))
+    report.problems += checked.problems
+    report.warnings += checked.warnings
+    report.replaced = checked.replaced
+    report.decimal_comma, report.date_formats = checked.decimal_comma, checked.date_formats
+    if synthetic and not start_real:
+        report.problems.append(Finding("synthetic_database"))
+    if start_real and exists and not synthetic:
+        report.problems.append(Finding("not_synthetic"))
+    if report.problems:
+        report.outcome = "refused"
+        return
+    if not apply:
+        report.outcome = "checked"
+        return
+
+    progress(0.92, "applying")
+    try:
+        with store.new_database(db, keep_backup=exists, copy_from=None if fresh else db) as con:
+            if fresh:
+                statements.run(con, "metadata", "create_real", params={
+                    "today": today or tables.today(), "schema_version": SCHEMA_VERSION,
+                    "now": dt.datetime.now().replace(microsecond=0)})
+            if replace:
+                statements.run(con, report.table, "replace_existing", checked.data)
+            statements.run(con, report.table, "insert", checked.data)
+            statements.run(con, "metadata", "after_import")
+            report.data_as_of = statements.run(con, "metadata", "data_as_of")[0][0]
+    except (duckdb.ConstraintException, duckdb.ConversionException) as refused:
+        # A rule the checks do not know yet (the schema changed): the file is still refused whole.
+        report.problems.append(Finding("database_refused", params={"reason": str(refused).splitlines()[0]}))
+        report.outcome = "refused"
+        return
+    report.outcome = "loaded"
+
+
+def rollback(db: Path | None = None, *, user: str, via: str) -> Path:
+    """Put the previous version of the database back; audited. FileNotFoundError if none."""
+    db = Path(db or store.db_path())
+    started = time.monotonic()
+    outcome = "failed"
+    try:
+        with _import_lock(db):
+            store.rollback(db)
+        outcome = "rolled_back"
+    finally:
+        audit.record(audit.Attempt(user_name=user, via=via, database_path=str(db), outcome=outcome,
+                                   duration_ms=round(1000 * (time.monotonic() - started))))
+    return db
+
+
+def _lines(found: list[Finding], file_name: str, lang: str, limit: int | None) -> list[str]:
+    lines = []
+    for finding in found:
+        lines += [text for _, text in findings.messages(finding, file_name, lang, limit)]
+        if limit is not None and len(finding.rows) > limit:
+            more = i18n.format_number(len(finding.rows) - limit, lang)
+            lines.append("    " + i18n.t("imports.cli.more", lang, count=more))
+    return lines
+
+
+def problem_lines(report: Report, lang: str, limit: int | None = CLI_LISTED_PER_PROBLEM) -> list[str]:
+    """Every problem as a line of text ("file, row 5, column “x”: ..."), at most `limit`
+    rows of each kind followed by how many more (None: every row)."""
+    return _lines(report.problems, report.file_name, lang, limit)
+
+
+def warning_lines(report: Report, lang: str, limit: int | None = CLI_LISTED_PER_PROBLEM) -> list[str]:
+    return _lines(report.warnings, report.file_name, lang, limit)
+
+
+def problems_frame(report: Report, lang: str, limit: int | None = 1_000) -> pd.DataFrame:
+    """The problems (or, if none, the warnings), one per line in row order, with headers
+    in `lang`: row, column, what is wrong."""
+    frame = findings.frame(report.problems or report.warnings, lang, limit)
+    # About the whole file: no row, no column, rather than "None".
+    frame["row"] = frame["row"].astype("string").fillna("")
+    frame["column"] = frame["column"].fillna("")
+    return frame.rename(columns={c: i18n.t(f"imports.frame.{c}", lang) for c in frame.columns})
+
+
+def problems_csv(report: Report, lang: str) -> bytes:
+    """Every problem and warning, one per line, as a CSV French Excel opens."""
+    frame = findings.frame(report.problems + report.warnings, lang, limit=None)
+    frame.insert(0, "file", report.file_name)
+    frame = frame.rename(columns={c: i18n.t(f"imports.frame.{c}", lang) for c in frame.columns})
+    return frame.to_csv(index=False, sep=";").encode("utf-8-sig")
+
+
+def database_is_synthetic(db: Path | None = None) -> bool:
+    """Whether the database file on disk now is the synthetic demo (read like table_rows)."""
+    with _snapshot(Path(db or store.db_path()), empty=False) as con:
+        return _is_synthetic(con)
+
+
+def table_rows(db: Path | None = None) -> pd.DataFrame:
+    """Rows and latest date of each importable table, read from the file on disk now.
+
+    Not through the app's cached connection: right after an import that connection may
+    still be the replaced file's (see the lead's note on store.open_readonly)."""
+    with _snapshot(Path(db or store.db_path()), empty=False) as con:
+        return queries.run(con, "import_table_rows", {}, role="programme_manager")
+
+
+def contents_frame(lang: str, db: Path | None = None) -> pd.DataFrame:
+    """table_rows with translated headers and table names, dates as YYYY-MM-DD."""
+    frame = table_rows(db)
+    frame["table_name"] = [i18n.t(f"imports.table.{t}", lang) for t in frame["table_name"]]
+    frame["latest"] = pd.to_datetime(frame["latest"]).dt.strftime("%Y-%m-%d").fillna("")
+    return frame.rename(columns={c: i18n.t(f"imports.audit.{c}", lang) for c in frame.columns})
+
+
+def history_frame(lang: str, limit: int = 200) -> pd.DataFrame:
+    """The latest import attempts, with translated headers, tables and outcomes."""
+    frame = audit.recent(limit)
+    shown = frame[["attempted_at", "user_name", "via", "file_name", "table_name", "row_count", "outcome",
+                   "problem_count", "warning_count", "file_sha256"]].copy()
+    shown["table_name"] = [i18n.t(f"imports.table.{t}", lang) if t in tables.IMPORTABLE else "" for t in shown["table_name"]]
+    shown["outcome"] = [i18n.t(f"imports.outcome.{o}", lang) for o in shown["outcome"]]
+    return shown.rename(columns={c: i18n.t(f"imports.audit.{c}", lang) for c in shown.columns})
+
+
+# --- command line ----------------------------------------------------------------------------
+
+def _languages(choice: str) -> tuple[str, ...]:
+    return i18n.LANGUAGES if choice == "both" else (choice,)
+
+
+def _say(languages: tuple[str, ...], key: str, stream=None, **values) -> None:
+    for index, lang in enumerate(languages):
+        shown = {k: (i18n.format_number(v, lang) if isinstance(v, int) and not isinstance(v, bool) else
+                     i18n.format_date(v, lang) if isinstance(v, dt.date) else v) for k, v in values.items()}
+        print(("  " if index else "") + i18n.t(key, lang, **shown), file=stream or sys.stdout)
+
+
+def _parser(prog: str, description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--lang", choices=(*i18n.LANGUAGES, "both"), default="both",
+                        help="language of the messages (default: French with English alongside)")
+    return parser
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace | int:
+    try:
+        return parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+
+
+def command(argv: list[str]) -> int:
+    """`python -m terrain import PATH --table NAME ...`"""
+    parser = _parser("python -m terrain import", "Check a CSV or XLSX file and load it into a Terrain table.")
+    parser.add_argument("path", type=Path, help="the CSV or XLSX file")
+    parser.add_argument("--table", required=True, choices=tables.IMPORTABLE, help="the table to load")
+    parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
+    parser.add_argument("--dry-run", action="store_true", help="check only, load nothing")
+    parser.add_argument("--replace", action="store_true", help="replace existing rows with the same key")
+    parser.add_argument("--sheet", default=None, help="XLSX: the sheet to read (default: the first)")
+    parser.add_argument("--start-real", action="store_true",
+                        help="the database is the synthetic demo: start a new real database in its place")
+    parser.add_argument("--user", default=None, help="who imports, for the audit (default: the login name)")
+    args = _parse(parser, argv)
+    if isinstance(args, int):
+        return args
+    languages = _languages(args.lang)
+    if not args.path.is_file():
+        _say(languages, "imports.cli.no_file", sys.stderr, path=str(args.path))
+        return 2
+    report = import_file(args.path.read_bytes(), args.path.name, args.table, db=args.db, replace=args.replace,
+                         sheet=args.sheet, dry_run=args.dry_run, start_real=args.start_real,
+                         user=args.user or getpass.getuser(), via="cli")
+    for index, lang in enumerate(languages):
+        if report.detection:
+            print(("  " if index else "") + report.detected(lang))
+    if report.warnings:
+        _say(languages, "imports.cli.warnings", count=report.warning_count)
+        for lang in languages:
+            for line in warning_lines(report, lang):
+                print("  " + line)
+    if not report.ok:
+        for lang in languages:
+            for line in problem_lines(report, lang):
+                print(line, file=sys.stderr)
+        _say(languages, "imports.cli.refused", sys.stderr, count=report.problem_count)
+        return 1
+    if report.outcome == "checked":
+        _say(languages, "imports.cli.checked", rows=report.rows, table=report.table)
+        return 0
+    if report.replaced:
+        _say(languages, "imports.cli.replaced", count=report.replaced)
+    _say(languages, "imports.cli.loaded", rows=report.rows, table=report.table, db=str(report.database),
+         date=report.data_as_of)
+    return 0
+
+
+def rollback_command(argv: list[str]) -> int:
+    """`python -m terrain rollback [--db PATH]`"""
+    parser = _parser("python -m terrain rollback", "Put the previous version of the database back.")
+    parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
+    parser.add_argument("--user", default=None, help="who rolls back, for the audit (default: the login name)")
+    args = _parse(parser, argv)
+    if isinstance(args, int):
+        return args
+    languages = _languages(args.lang)
+    db = Path(args.db or store.db_path())
+    try:
+        rollback(db, user=args.user or getpass.getuser(), via="cli")
+    except FileNotFoundError:
+        _say(languages, "imports.cli.no_backup", sys.stderr, db=str(db))
+        return 1
+    _say(languages, "imports.cli.rolled_back", db=str(db))
+    return 0
+
+
+def templates_command(argv: list[str]) -> int:
+    """`python -m terrain templates [--out DIR]`"""
+    parser = _parser("python -m terrain templates", "Write the import templates (CSV, XLSX, descriptions).")
+    parser.add_argument("--out", type=Path, default=ROOT / "data" / "templates", help="directory (default: data/templates)")
+    args = _parse(parser, argv)
+    if isinstance(args, int):
+        return args
+    written = templates.write_all(args.out)
+    _say(_languages(args.lang), "imports.cli.templates_written", count=len(written), directory=str(args.out))
+    return 0

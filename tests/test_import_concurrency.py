@@ -1,0 +1,126 @@
+"""Imports while the app reads: no reader ever fails, and every read sees the database as
+it was before an import or after it, never a half-applied import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from terrain import ROOT, imports, queries, store
+from tests import fixture_data
+
+D = dt.date
+NIGHTS = "site_id;night;beds_available;beds_occupied;turned_away;turned_away_minors;turned_away_girls"
+IMPORTS = 4
+
+
+def night_file(directory: Path, day: int) -> Path:
+    path = directory / f"nuit-{day}.csv"
+    path.write_bytes(f"{NIGHTS}\r\nmarseille_minors_shelter;{day:02d}/04/2024;20;18;0;0;0\r\n".encode("cp1252"))
+    return path
+
+
+def expected_states() -> set[tuple]:
+    """(shelter nights, latest night, data as of) before any import and after each one:
+    each import adds one night in April, which also moves "data as of" (the fixture's
+    weather ends on 31 March)."""
+    before = {(74, D(2024, 2, 29), D(2024, 3, 31))}
+    return before | {(74 + k, D(2024, 4, k), D(2024, 4, k)) for k in range(1, IMPORTS + 1)}
+
+
+class Reader(threading.Thread):
+    """Reads continuously through the query door, like the app: one read-only connection,
+    reopened when the file's data version changes."""
+
+    def __init__(self, db: Path):
+        super().__init__(daemon=True)
+        self.db, self.stop, self.seen, self.errors = db, threading.Event(), [], []
+
+    def run(self) -> None:
+        con, version = None, None
+        while not self.stop.is_set():
+            try:
+                current = store.data_version(self.db)
+                if current != version:
+                    if con is not None:
+                        con.close()
+                    con, version = store.open_readonly(self.db), current
+                tables = queries.run(con, "import_table_rows", {}, role="programme_manager").set_index("table_name")
+                meta = queries.run(con, "dataset_metadata", {}, role="programme_manager")
+                self.seen.append((int(tables.loc["shelter_nights", "row_count"]),
+                                  tables.loc["shelter_nights", "latest"].date(), meta["data_as_of"].iloc[0].date()))
+            except Exception as error:  # any failure is what this test looks for
+                self.errors.append(repr(error))
+        if con is not None:
+            con.close()
+
+
+def watch(db: Path, write) -> Reader:
+    reader = Reader(db)
+    reader.start()
+    while not reader.seen and not reader.errors:
+        time.sleep(0.01)
+    write()
+    time.sleep(0.2)
+    reader.stop.set()
+    reader.join(timeout=30)
+    return reader
+
+
+def test_a_reader_sees_the_old_or_the_new_data_while_another_process_imports(tmp_path):
+    db = fixture_data.build(tmp_path / "terrain.duckdb", is_synthetic=False)
+    environment = {**os.environ, "TERRAIN_AUDIT_DIR": str(tmp_path / "audit")}
+
+    def import_with_the_command_line():
+        for day in range(1, IMPORTS + 1):
+            done = subprocess.run([sys.executable, "-m", "terrain", "import", str(night_file(tmp_path, day)),
+                                   "--table", "shelter_nights", "--db", str(db), "--user", "test"],
+                                  cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, done.stderr
+
+    reader = watch(db, import_with_the_command_line)
+    assert reader.errors == []
+    assert set(reader.seen) <= expected_states()
+    assert reader.seen[0] == (74, D(2024, 2, 29), D(2024, 3, 31))
+    assert reader.seen[-1] == (78, D(2024, 4, 4), D(2024, 4, 4))
+    assert len(set(reader.seen)) >= 3        # the reads did overlap the imports
+    assert reader.seen == sorted(reader.seen)  # and never went back to an older version
+
+
+def test_a_reader_in_the_same_process_as_the_import_sees_old_or_new(tmp_path, monkeypatch):
+    # The page imports inside the app's process, next to the sessions reading.
+    monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path / "audit"))
+    db = fixture_data.build(tmp_path / "terrain.duckdb", is_synthetic=False)
+
+    def import_in_this_process():
+        for day in range(1, IMPORTS + 1):
+            data = night_file(tmp_path, day).read_bytes()
+            report = imports.import_file(data, f"nuit-{day}.csv", "shelter_nights", db=db, user="test", via="test")
+            assert report.outcome == "loaded", imports.problem_lines(report, "en")
+
+    reader = watch(db, import_in_this_process)
+    assert reader.errors == []
+    assert set(reader.seen) <= expected_states()
+    assert reader.seen[-1] == (78, D(2024, 4, 4), D(2024, 4, 4))
+    assert reader.seen == sorted(reader.seen)
+
+
+def test_a_connection_opened_after_an_import_sees_it_while_an_old_one_is_still_open(tmp_path, monkeypatch):
+    monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path / "audit"))
+    db = fixture_data.build(tmp_path / "terrain.duckdb", is_synthetic=False)
+    old = store.open_readonly(db)    # the app keeps one per data version in st.cache_resource
+    imports.import_file(night_file(tmp_path, 1).read_bytes(), "nuit-1.csv", "shelter_nights", db=db,
+                        user="test", via="test")
+    new = store.open_readonly(db)
+    try:
+        assert new.execute("SELECT count(*) FROM shelter_nights").fetchall() == [(75,)]
+    finally:
+        new.close()
+        old.close()
