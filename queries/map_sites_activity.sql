@@ -14,6 +14,7 @@
 -- lines: *
 -- rates: occupancy_rate = bed_nights_occupied / bed_nights_available
 -- locations: exact
+-- combine: bed_nights_available = sum
 WITH consulted AS (
     SELECT c.site_id, count(*) AS consultations
     FROM consultations AS c

@@ -6,6 +6,7 @@
 -- grain: none
 -- counts: bed_nights_occupied, turned_away, turned_away_minors, turned_away_girls
 -- rates: occupancy_rate = bed_nights_occupied / bed_nights_available
+-- combine: nights_open = sum, bed_nights_available = sum, nights_full = sum, emergency_nights_open = sum
 WITH city_nights AS (
     SELECT
         s.city,

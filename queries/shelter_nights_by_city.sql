@@ -7,6 +7,7 @@
 -- counts: bed_nights_occupied, turned_away, turned_away_minors, turned_away_girls
 -- lines: *
 -- rates: occupancy_rate = bed_nights_occupied / bed_nights_available
+-- combine: bed_nights_available = sum, nights_at_capacity = sum
 SELECT
     s.city,
     sum(n.beds_occupied) AS bed_nights_occupied,

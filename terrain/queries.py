@@ -10,9 +10,21 @@ A query is a file queries/<name>.sql. Its header declares what the door needs to
     -- lines: month; activity; *              (groups whose totals are published)
     -- rates: occupancy_rate = beds_occupied / beds_available
     -- locations: exact                       (rows carry latitude/longitude)
+    -- combine: bed_nights_available = sum, coldest_c = min   (see below)
 
 The door checks the parameters, then applies the role's rules (terrain/roles.py) and
 disclosure control (terrain/disclosure.py) to the result, so a page cannot forget them.
+
+Roles that see months only get every query with a period ($start and $end) month by month:
+each month is run and suppressed alone, so what is hidden in a month never depends on the
+period or the cities asked for. A month-grain result is those months side by side; a
+whole-period result (grain none) adds them up: counts over their visible monthly cells only,
+other numbers as `combine:` declares (sum, min or max), rates recomputed from their combined
+parts. Any figure such a role sees is then a sum of visible monthly cells, and no difference
+of two of its views (2024 minus January to November) can give back a hidden cell. The rows
+of a whole-period result are told apart by their columns that are not numbers (text, dates,
+booleans); a numeric column that is neither a count, a rate nor declared in `combine:` is an
+error when the query is loaded: the door never guesses how to add a column up.
 """
 
 from __future__ import annotations
@@ -26,16 +38,19 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import duckdb
+import numpy as np
 import pandas as pd
 
-from terrain import ROOT, disclosure, roles
+from terrain import ROOT, disclosure, roles, store
 
 QUERIES_DIR = ROOT / "queries"
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
-_HEADER = re.compile(r"^--\s*(name|params|level|grain|counts|lines|rates|locations):\s*(.*?)\s*$")
+_HEADER = re.compile(r"^--\s*(name|params|level|grain|counts|lines|rates|locations|combine):\s*(.*?)\s*$")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _STRING_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.S)
 _RATE = re.compile(r"([a-z_][a-z0-9_]*)\s*=\s*([a-z_][a-z0-9_]*)\s*/\s*([a-z_][a-z0-9_]*)")
+COMBINATIONS = ("sum", "min", "max")
+_COMBINE = re.compile(r"([a-z_][a-z0-9_]*)\s*=\s*(" + "|".join(COMBINATIONS) + ")")
 
 
 class QueryError(Exception):
@@ -64,6 +79,7 @@ class Query:
     lines: tuple[tuple[str, ...], ...] = ()
     rates: tuple[Rate, ...] = ()
     exact_locations: bool = False
+    combine: tuple[tuple[str, str], ...] = ()   # (column, "sum" | "min" | "max")
     description: str = field(default="", compare=False)
 
 
@@ -116,11 +132,25 @@ def parse(name: str, text: str) -> Query:
     lines = tuple(
         () if group.strip() == "*" else tuple(_split(group))
         for group in header.get("lines", "").split(";") if group.strip())
+    counts = tuple(_split(header.get("counts", "")))
+    combine = []
+    for spec in _split(header.get("combine", "")):
+        match = _COMBINE.fullmatch(spec)
+        if not match:
+            raise QueryError(f"queries/{name}.sql: combination {spec!r} must read 'column = sum', 'min' or 'max'.")
+        combine.append(match.groups())
+    combined = [column for column, _ in combine]
+    clashes = sorted({c for c in combined if combined.count(c) > 1}
+                     | set(combined) & {*counts, *(rate.column for rate in rates)})
+    if clashes:
+        raise QueryError(
+            f"queries/{name}.sql: combine: {clashes} declared twice, or for a count (always added up "
+            "over its visible months) or a rate (recomputed from its parts).")
     return Query(
         name=name, sql=text, params=declared, level=level, grain=grain,
-        counts=tuple(_split(header.get("counts", ""))), lines=lines, rates=tuple(rates),
+        counts=counts, lines=lines, rates=tuple(rates),
         exact_locations=header.get("locations", "").strip() == "exact",
-        description=" ".join(description).strip())
+        combine=tuple(combine), description=" ".join(description).strip())
 
 
 @functools.cache
@@ -130,7 +160,78 @@ def load(name: str) -> Query:
     path = QUERIES_DIR / f"{name}.sql"
     if not path.is_file():
         raise QueryError(f"No query named {name!r} (looked for {path}).")
-    return parse(name, path.read_text(encoding="utf-8"))
+    query = parse(name, path.read_text(encoding="utf-8"))
+    if combined_by_month(query):
+        check_combinations(query)
+    return query
+
+
+def _reachable(query: Query, role: str) -> bool:
+    # Rows with exact locations are coarsened to areas (communes, départements) for roles that
+    # may not see points, so such a query is at area level for them.
+    coarsened = query.exact_locations and not roles.can(role, "see_exact_locations")
+    return roles.allows_level(role, query.level) or coarsened
+
+
+def _hides(query: Query) -> bool:
+    return bool(query.counts or query.rates)
+
+
+def combined_by_month(query: Query) -> bool:
+    """Whether some role gets this whole-period query as the combination of its months."""
+    return query.grain == "none" and {"start", "end"} <= query.params and _hides(query) and any(
+        roles.finest_grain(role) == "month" and _reachable(query, role) for role in roles.ROLES)
+
+
+# Values of each parameter's type, for running a query on an empty database to see the
+# types of its columns.
+_PROBE_PARAMS = {
+    "start": dt.date(2000, 1, 1), "end": dt.date(2000, 1, 31), "grain": "month", "cities": [],
+    "sites": [], "activities": [], "age_bands": [], "sexes": [], "minors_only": False,
+    "girls_only": False,
+}
+
+
+@functools.cache
+def _empty_database() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    store.create_schema(con)
+    return con
+
+
+def _is_number(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+def check_combinations(query: Query) -> None:
+    """Every number in the query's rows must say how months add up: a count, a rate, or a
+    column declared in `combine:`. Raises QueryError otherwise."""
+    unknown = sorted(query.params - _PROBE_PARAMS.keys())
+    if unknown:
+        raise QueryError(f"queries/{query.name}.sql: the door does not know the type of {unknown} "
+                         "(add them to queries._PROBE_PARAMS).")
+    combined = dict(query.combine)
+    rate_parts = {part for rate in query.rates for part in (rate.numerator, rate.denominator)}
+    if query.exact_locations:
+        # Rows coarsened to areas keep the counts, the rates and the rates' denominators only.
+        columns, undeclared = {*query.counts, *rate_parts, *(r.column for r in query.rates)}, set()
+    else:
+        cursor = _empty_database().cursor()
+        try:
+            rows = cursor.execute(query.sql, {p: _PROBE_PARAMS[p] for p in query.params}).df()
+        finally:
+            cursor.close()
+        columns = set(rows.columns)
+        undeclared = {c for c in rows.columns if _is_number(rows[c])} - {*query.counts, *(r.column for r in query.rates)}
+    undeclared = sorted((undeclared | rate_parts) - {*query.counts, *combined})
+    if undeclared:
+        raise QueryError(
+            f"queries/{query.name}.sql: roles that see months get this query month by month, added up "
+            f"over the period, but its header does not say how to combine {undeclared}: declare "
+            "'-- combine: column = sum | min | max'.")
+    missing = sorted(set(combined) - columns)
+    if missing:
+        raise QueryError(f"queries/{query.name}.sql: combine: {missing} are not columns of its rows.")
 
 
 def names() -> list[str]:
@@ -154,16 +255,24 @@ def _month_end(day: dt.date) -> dt.date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
+def _as_date(value: Any, name: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise QueryError(f"${name} must be a date, not {value!r}.") from None
+
+
 def constrain(query: Query, params: Mapping[str, Any], role: str) -> dict[str, Any]:
     """Apply the role's rules to a query call: refuse it, or coarsen its parameters.
 
     A role that sees months only gets whole months: periods a day apart would otherwise
     differ by one day's count, which is exactly what suppression hides.
     """
-    # Rows with exact locations are coarsened to areas (communes, départements) for roles that
-    # may not see points, so such a query is at area level for them.
-    coarsened = query.exact_locations and not roles.can(role, "see_exact_locations")
-    if not roles.allows_level(role, query.level) and not coarsened:
+    if not _reachable(query, role):
         raise AccessDenied(f"The {role} role sees no figures per {query.level} ({query.name}).")
     if query.grain in roles.GRAINS and not roles.allows_grain(role, query.grain):
         raise AccessDenied(f"The {role} role sees no figures per {query.grain} ({query.name}).")
@@ -173,10 +282,10 @@ def constrain(query: Query, params: Mapping[str, Any], role: str) -> dict[str, A
     if not roles.can(role, "see_site_detail") and "sites" in params:
         params["sites"] = []
     if roles.finest_grain(role) == "month":
-        if isinstance(params.get("start"), dt.date):
-            params["start"] = _month_start(params["start"])
-        if isinstance(params.get("end"), dt.date):
-            params["end"] = _month_end(params["end"])
+        if "start" in params:
+            params["start"] = _month_start(_as_date(params["start"], "start"))
+        if "end" in params:
+            params["end"] = _month_end(_as_date(params["end"], "end"))
     return params
 
 
@@ -191,7 +300,9 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | N
 
     For roles whose counts are suppressed, a city-level query runs over every city and is
     filtered afterwards, so which cells are hidden never depends on the city filter (two
-    filters cannot be differenced to recover a hidden cell).
+    filters cannot be differenced to recover a hidden cell). For roles that see months only,
+    a query with a period runs month by month and the months are put together (see the
+    module docstring), so which cells are hidden never depends on the period either.
     """
     query = load(name)
     params = dict(params or {})
@@ -201,25 +312,220 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | N
     cities = None
     if k > 1 and query.level == "city" and effective.get("cities"):
         cities, effective["cities"] = list(effective["cities"]), []
-    frame = execute(con, query, effective)
+    months = _months(query, effective, role)
+    if not months:
+        frame = _as_seen(query, execute(con, query, effective), role, k)
+    else:
+        rows = [execute(con, query, {**effective, "start": first, "end": last}) for first, last in months]
+        if query.grain != "none":
+            lines = _lines_within_a_month(query)
+            frame = _side_by_side([_as_seen(query, month, role, k, lines) for month in rows])
+        elif _coarsened(query, role):
+            frame = _combine_areas(query, rows, k)
+        else:
+            frame = _combine(query, [_as_seen(query, month, role, k) for month in rows], k)
+    if cities is not None and "city" in frame.columns:
+        frame = frame[frame["city"].isin(cities)].reset_index(drop=True)
+    frame.attrs["provenance"] = {"query": name, "params": effective, "role": role,
+                                 "audience": audience, "threshold": k}
+    return frame
 
-    if query.exact_locations and not roles.can(role, "see_exact_locations"):
-        # Areas keep every count and every rate's denominator summed, and rates recomputed
-        # from the sums.
-        denominators = [r.denominator for r in query.rates if r.denominator not in query.counts]
-        frame = disclosure.coarsen_sites(
-            frame, exact=False, sum_columns=[*query.counts, *denominators],
-            ratios={r.column: (r.numerator, r.denominator) for r in query.rates})
+
+def _months(query: Query, params: Mapping[str, Any], role: str) -> list[tuple[dt.date, dt.date]]:
+    """The months a query is run for, one by one; none when it is run once for the period.
+    A query that counts no one (weather, nights) hides nothing, so it runs once."""
+    if roles.finest_grain(role) != "month" or not {"start", "end"} <= query.params or not _hides(query):
+        return []
+    months, first = [], params["start"]
+    while first <= params["end"]:
+        last = _month_end(first)
+        months.append((first, last))
+        first = last + dt.timedelta(days=1)
+    return months
+
+
+def _coarsened(query: Query, role: str) -> bool:
+    return query.exact_locations and not roles.can(role, "see_exact_locations")
+
+
+def _area_measures(query: Query) -> tuple[list[str], dict[str, tuple[str, str]]]:
+    """What areas keep of site rows: every count and every rate's denominator summed, and
+    the rates recomputed from the sums."""
+    denominators = [r.denominator for r in query.rates if r.denominator not in query.counts]
+    return ([*query.counts, *dict.fromkeys(denominators)],
+            {r.column: (r.numerator, r.denominator) for r in query.rates})
+
+
+def _lines_within_a_month(query: Query) -> tuple[tuple[str, ...], ...]:
+    """The lines of a time series that still mean something in a one-month run.
+
+    A line that does not name the period ("city" in rows per period and city) declares a
+    total over the periods. Month by month there is one period, so such a line would declare
+    each cell its own published total, and hide every neighbour of a hidden cell in turn. No
+    such total reaches a role that sees months other than as a sum of visible monthly cells,
+    so these lines are left out; lines within the period and the whole table's ("*") stay.
+    """
+    return tuple(line for line in query.lines if not line or "period" in line)
+
+
+def _as_seen(query: Query, frame: pd.DataFrame, role: str, k: int,
+             lines: tuple[tuple[str, ...], ...] | None = None) -> pd.DataFrame:
+    """One run's rows as the role may see them: coarsened to areas, small counts hidden."""
+    lines = query.lines if lines is None else lines
+    if _coarsened(query, role):
+        sum_columns, ratios = _area_measures(query)
+        frame = disclosure.coarsen_sites(frame, exact=False, sum_columns=sum_columns, ratios=ratios)
     if k > 1:
         counts = [c for c in query.counts if c in frame.columns]
-        frame = disclosure.suppress_counts(frame, counts, k, [line for line in query.lines
+        frame = disclosure.suppress_counts(frame, counts, k, [line for line in lines
                                                              if set(line) <= set(frame.columns)])
         for rate in query.rates:
             if rate.column in frame.columns:
                 frame = disclosure.suppress_rates(frame, rate.column, rate.denominator, k,
                                                   numerator=rate.numerator)
-    if cities is not None and "city" in frame.columns:
-        frame = frame[frame["city"].isin(cities)].reset_index(drop=True)
-    frame.attrs["provenance"] = {"query": name, "params": effective, "role": role,
-                                 "audience": audience, "threshold": k}
+    return frame
+
+
+# --- months put together --------------------------------------------------------------------
+
+def _suppression_of(parts: list[pd.DataFrame]) -> dict | None:
+    """The months' suppression records added up (what was hidden, in how many months)."""
+    records = [p.attrs["suppression"] for p in parts if "suppression" in p.attrs]
+    if not records:
+        return None
+    added = {"k": records[0]["k"], "counts": records[0]["counts"], "months": len(parts)}
+    for key in ("suppressed", "derivable"):
+        added[key] = {c: sum(r.get(key, {}).get(c, 0) for r in records) for c in added["counts"]}
+    return added
+
+
+def _side_by_side(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Month-grain results: each month's rows as its own run gave them, in month order."""
+    shown = [p for p in parts if not p.empty] or parts[:1]
+    frame = pd.concat(shown, ignore_index=True)
+    frame.attrs = {}
+    if (suppression := _suppression_of(parts)) is not None:
+        frame.attrs["suppression"] = suppression
+    return frame
+
+
+def _combine(query: Query, parts: list[pd.DataFrame], k: int, keys: list[str] | None = None) -> pd.DataFrame:
+    """A whole-period result from its months (each already as the role sees it).
+
+    Rows are grouped by `keys` (by default the columns that are not numbers). A count is the
+    sum of its visible monthly cells; it is hidden when no month shows it, or when the shown
+    ones add up to 0 beside a hidden one (a false 0). Declared columns are combined as the
+    header says; rates are recomputed from their combined parts, and hidden when a part left
+    out a hidden month (the rate would be wrong) or by the usual rule (disclosure.suppress_rates).
+    `attrs["suppression"]["partial"]` counts, per count column, the figures that leave out a
+    hidden month.
+    """
+    data = pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
+    counts = [c for c in query.counts if c in data.columns]
+    combined = {c: how for c, how in query.combine if c in data.columns}
+    rates = [r for r in query.rates if r.column in data.columns]
+    if keys is None:
+        keys = [c for c in data.columns if c not in {*counts, *combined, *(r.column for r in rates)}]
+        undeclared = [c for c in keys if _is_number(data[c])]
+        if undeclared:
+            raise QueryError(f"queries/{query.name}.sql: no combination declared for {undeclared}.")
+    # One group per key; a query without keys (one row per run) is one group.
+    by = [data[c] for c in keys] if keys else [pd.Series(0, index=data.index)]
+
+    def grouped(column: pd.Series):
+        return column.groupby(by, sort=False, dropna=False)
+
+    sizes = grouped(pd.Series(1, index=data.index)).size()
+    result = sizes.index.to_frame(index=False) if keys else pd.DataFrame(index=range(len(sizes)))
+    if keys:
+        result.columns = keys
+        for c in keys:
+            result[c] = result[c].astype(data[c].dtype)
+    partial = {}
+    for c in counts:
+        hidden = grouped(data[c].isna()).any().to_numpy()
+        shown = grouped(data[c].notna()).any().to_numpy()
+        total = grouped(data[c].fillna(0).astype("int64")).sum().to_numpy()
+        result[c] = pd.array(total, dtype="Int64")
+        result.loc[~shown | (hidden & (total == 0)), c] = pd.NA
+        partial[c] = hidden
+    for c, how in combined.items():
+        values = grouped(data[c])
+        result[c] = (values.sum(min_count=1) if how == "sum" else getattr(values, how)()).to_numpy()
+        partial[c] = grouped(data[c].isna()).any().to_numpy()
+    for rate in rates:
+        numerator = pd.array(result[rate.numerator], dtype="Float64")
+        denominator = pd.array(result[rate.denominator], dtype="Float64")
+        values = numerator / denominator
+        values[np.asarray((denominator == 0).fillna(True), dtype=bool)
+               | partial[rate.numerator] | partial[rate.denominator]] = pd.NA
+        result[rate.column] = values
+        result = disclosure.suppress_rates(result, rate.column, rate.denominator, k, numerator=rate.numerator)
+    result = result[list(data.columns)]
+    result.attrs = {}
+    if (suppression := _suppression_of(parts)) is not None:
+        suppression["suppressed"] = {c: int(result[c].isna().sum()) for c in counts}
+        suppression["partial"] = {c: int((partial[c] & result[c].notna().to_numpy()).sum()) for c in counts}
+        result.attrs["suppression"] = suppression
+    return result
+
+
+def _combine_areas(query: Query, months: list[pd.DataFrame], k: int) -> pd.DataFrame:
+    """A whole-period map of areas (as disclosure.coarsen_sites draws them) from its months'
+    site rows.
+
+    Each month's sites are put in that month's areas (disclosure.area_of_sites: which sites
+    are open changes which communes hold a single sensitive site), summed and suppressed
+    alone. Then a commune shown as its département in any month is shown so for the whole
+    period, so that one place is not drawn twice, and the months are added up as `_combine`
+    does. Each area lists every city, site type and site it held in the period.
+    """
+    measures = [*query.counts, *(c for c, _ in query.combine)]
+    areas_by_sites: dict[tuple, np.ndarray] = {}  # the areas of a set of sites, worked out once
+    parts, held = [], []
+    for rows in months:
+        if rows.empty:
+            continue
+        sites = tuple(rows["site_id"])
+        if sites not in areas_by_sites:
+            areas_by_sites[sites] = disclosure.area_of_sites(rows).to_numpy()
+        area = areas_by_sites[sites]
+        held.append(rows[["site_id", "city", "site_type", "commune_code", "departement"]].assign(area=area))
+        cells = rows[measures].groupby(area, sort=True).sum()
+        first = rows.groupby(area, sort=True).first()
+        cells.insert(0, "area_code", cells.index.astype("string"))
+        cells.insert(1, "area_kind", np.where(cells.index == first["commune_code"].astype(str), "commune", "departement"))
+        cells.insert(2, "departement", first["departement"].astype("string").to_numpy())
+        cells = cells.reset_index(drop=True)
+        if k > 1:
+            cells = disclosure.suppress_counts(cells, list(query.counts), k,
+                                               [line for line in query.lines if set(line) <= set(cells.columns)])
+        for rate in query.rates:
+            cells[rate.column] = pd.array([pd.NA] * len(cells), dtype="Float64")
+        parts.append(cells)
+    if not parts:
+        sum_columns, ratios = _area_measures(query)
+        return disclosure.coarsen_sites(months[0], exact=False, sum_columns=sum_columns, ratios=ratios)
+
+    sites = pd.concat(held, ignore_index=True)
+    communes = sites["commune_code"].astype(str)
+    in_departement = sites["area"] != communes
+    lifted = dict(zip(communes[in_departement], sites.loc[in_departement, "departement"].astype(str)))
+    sites["area"] = [lifted.get(area, area) for area in sites["area"]]
+    for part in parts:
+        moved = part["area_code"].isin(list(lifted)).to_numpy()
+        part.loc[moved, "area_code"] = part.loc[moved, "area_code"].map(lifted)
+        part.loc[moved, "area_kind"] = "departement"
+    frame = _combine(query, parts, k, keys=["area_code", "area_kind", "departement"])
+    held_by = {area: group for area, group in sites.groupby("area")}
+    areas = [held_by[area] for area in frame["area_code"]]
+    frame["cities"] = pd.Series([tuple(sorted(set(map(str, a["city"])))) for a in areas], dtype=object)
+    frame["site_count"] = pd.Series([a["site_id"].nunique() for a in areas], dtype="int64")
+    frame["site_types"] = pd.Series([",".join(sorted(set(map(str, a["site_type"])))) for a in areas], dtype="string")
+    sum_columns, ratios = _area_measures(query)
+    columns = ["area_code", "area_kind", "departement", "cities", "site_count", "site_types", *sum_columns, *ratios]
+    attrs = frame.attrs
+    frame = (frame[columns].astype({"area_code": "string", "area_kind": "string", "departement": "string"})
+             .sort_values("area_code").reset_index(drop=True))
+    frame.attrs = attrs
     return frame

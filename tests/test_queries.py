@@ -154,3 +154,166 @@ def test_hostile_filter_values_change_nothing(role, fixture_db):
         assert con.execute("SELECT count(*) FROM sites").fetchall() == [(len(fixture_data.SITES),)]
     finally:
         con.close()
+
+
+# --- donors: periods evaluated month by month (tests/test_differencing.py runs the pages) ------
+
+DECEMBER_TO_FEBRUARY = {"start": dt.date(2023, 12, 1), "end": dt.date(2024, 2, 29)}
+HEADER = "-- name: q\n-- params: start, end\n-- level: city\n-- grain: none\n"
+
+
+@pytest.mark.parametrize("line,message", [
+    ("-- combine: nights = average", "must read 'column = sum', 'min' or 'max'"),
+    ("-- combine: nights = sum, nights = max", r"\['nights'\] declared twice"),
+    ("-- counts: people\n-- combine: people = sum", r"\['people'\] declared twice, or for a count"),
+    ("-- rates: r = a / b\n-- combine: r = max", r"\['r'\] declared twice, or for a count .* or a rate"),
+])
+def test_malformed_combinations_are_refused(line, message):
+    with pytest.raises(queries.QueryError, match=message):
+        queries.parse("q", HEADER + line + "\nSELECT $start, $end")
+
+
+def test_combinations_are_read_from_the_header():
+    query = queries.parse("q", HEADER + "-- combine: nights = sum, coldest = min,warmest=max\nSELECT $start, $end")
+    assert query.combine == (("nights", "sum"), ("coldest", "min"), ("warmest", "max"))
+
+
+def _query_file(tmp_path, monkeypatch, body: str) -> queries.Query:
+    (tmp_path / "q.sql").write_text(HEADER.replace("params: start, end", "params: start, end, cities") + body)
+    monkeypatch.setattr(queries, "QUERIES_DIR", tmp_path)
+    return queries.load.__wrapped__("q")  # the file, not the cached query of another test
+
+
+SHELTER_BODY = """SELECT s.city, count(*) AS nights, sum(n.turned_away) AS turned_away, max(n.night) AS last_night
+FROM shelter_nights AS n JOIN sites AS s USING (site_id)
+WHERE n.night BETWEEN $start AND $end AND (len($cities) = 0 OR s.city IN $cities)
+GROUP BY s.city
+"""
+
+
+def test_a_number_without_a_combination_is_refused_when_loaded(tmp_path, monkeypatch):
+    with pytest.raises(queries.QueryError, match=r"how to combine \['nights'\]"):
+        _query_file(tmp_path, monkeypatch, "-- counts: turned_away\n" + SHELTER_BODY)
+    query = _query_file(tmp_path, monkeypatch, "-- counts: turned_away\n-- combine: nights = sum\n" + SHELTER_BODY)
+    assert query.combine == (("nights", "sum"),)
+    with pytest.raises(queries.QueryError, match=r"combine: \['beds'\] are not columns"):
+        _query_file(tmp_path, monkeypatch, "-- counts: turned_away\n-- combine: nights = sum, beds = sum\n" + SHELTER_BODY)
+
+
+def test_a_query_that_counts_no_one_needs_no_combination(tmp_path, monkeypatch):
+    # Nothing is hidden, so donors get it in one run, and nothing needs adding up.
+    query = _query_file(tmp_path, monkeypatch, SHELTER_BODY.replace("sum(n.turned_away)", "min(n.turned_away)"))
+    assert not queries.combined_by_month(query)
+
+
+def test_every_whole_period_query_donors_reach_says_how_to_combine_its_numbers():
+    combined = [name for name in ALL_QUERIES if queries.combined_by_month(queries.load(name))]
+    assert "consultations_by_city_activity" in combined and "map_sites_activity" in combined
+    assert dict(queries.load("shelter_nights_by_city").combine) == {
+        "bed_nights_available": "sum", "nights_at_capacity": "sum"}
+    for name in combined:
+        queries.check_combinations(queries.load(name))
+
+
+def test_a_donors_period_adds_up_the_visible_months(fixture_con):
+    # December: Calais 20 medical (shown). January: Calais 30 medical, 12 mental health,
+    # 3 social and Pantin 8 medical, all hidden (3 and 8, and their partners). February:
+    # Marseille 15 medical (shown). A manager sees 88 consultations; a donor 35, never the
+    # 30 + 12 hidden in January.
+    donor = queries.run(fixture_con, "consultations_by_city_activity", {**DECEMBER_TO_FEBRUARY, "cities": []},
+                        role="donor")
+    cells = _cells(donor, "city", "activity")
+    assert {key: v for key, v in cells.items() if not pd.isna(v)} == {
+        ("Calais", "medical"): 20, ("Marseille", "medical"): 15}
+    assert {key for key, v in cells.items() if pd.isna(v)} == {
+        ("Calais", "mental_health"), ("Calais", "social"), ("Pantin", "medical")}
+    assert donor.attrs["suppression"]["months"] == 3
+    assert donor.attrs["suppression"]["partial"] == {"consultations": 1}  # Calais medical leaves out January
+
+
+def test_nested_donor_periods_differ_by_the_visible_cells_of_the_months_between(fixture_con):
+    # December to February minus December: the visible cells of January and February. Calais's
+    # 30 medical consultations in January are hidden in January's view, so they add nothing
+    # and the difference, 0, says nothing of them (tests/test_differencing.py shows, on the
+    # demo data, the door giving such cells back when it ran a period at once).
+    period = queries.run(fixture_con, "consultations_by_city_activity", {**DECEMBER_TO_FEBRUARY, "cities": []},
+                         role="donor")
+    december = queries.run(fixture_con, "consultations_by_city_activity",
+                           {"start": dt.date(2023, 12, 1), "end": dt.date(2023, 12, 31), "cities": []}, role="donor")
+    january = queries.run(fixture_con, "consultations_by_city_activity", {**JANUARY, "cities": []}, role="donor")
+    assert pd.isna(_cells(january, "city", "activity")[("Calais", "medical")])
+    assert _cells(period, "city", "activity")[("Calais", "medical")] == 20
+    assert _cells(december, "city", "activity")[("Calais", "medical")] == 20
+
+
+@pytest.fixture(scope="module")
+def pantin_spring_db(tmp_path_factory):
+    """The fixture with more nights at the Pantin girls' shelter: in February 2024, 5 of 10
+    beds taken each night and nobody turned away; on 1 March, 3 of 10 beds."""
+    path = fixture_data.build(tmp_path_factory.mktemp("spring") / "spring.duckdb")
+    con = duckdb.connect(str(path))
+    nights = [("pantin_girls_shelter", dt.date(2024, 2, day), 10, 5, 0, 0, 0) for day in range(1, 30)]
+    nights.append(("pantin_girls_shelter", dt.date(2024, 3, 1), 10, 3, 0, 0, 0))
+    con.executemany("INSERT INTO shelter_nights VALUES (?, ?, ?, ?, ?, ?, ?)", nights)
+    con.close()
+    return path
+
+
+def _pantin_nights(path, end: dt.date, role: str = "donor") -> pd.Series:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        frame = queries.run(con, "shelter_nights_by_city", {"start": dt.date(2024, 1, 1), "end": end,
+                                                             "cities": ["Pantin"]}, role=role)
+    finally:
+        con.close()
+    return frame.set_index("city").loc["Pantin"]
+
+
+def test_hidden_months_never_add_up_to_a_false_zero(pantin_spring_db):
+    # Pantin turned away 3 girls in January (hidden) and nobody in February (0, shown): the
+    # two months are "< 11", not 0. Bed-nights: 310 + 145 occupied of 310 + 290, all shown.
+    pantin = _pantin_nights(pantin_spring_db, dt.date(2024, 2, 29))
+    assert pd.isna(pantin["turned_away"]) and pd.isna(pantin["turned_away_girls"])
+    assert (pantin["bed_nights_occupied"], pantin["bed_nights_available"], pantin["nights_at_capacity"]) == (455, 600, 31)
+    assert pantin["occupancy_rate"] == pytest.approx(455 / 600)
+
+
+def test_a_rate_that_leaves_out_a_hidden_month_is_hidden(pantin_spring_db):
+    # March's 3 bed-nights are hidden, so January to March shows 455 occupied bed-nights of
+    # 610: a rate of 455 / 610 would be wrong, and the true 458 / 610 would give March back.
+    pantin = _pantin_nights(pantin_spring_db, dt.date(2024, 3, 31))
+    assert (pantin["bed_nights_occupied"], pantin["bed_nights_available"]) == (455, 610)
+    assert pd.isna(pantin["occupancy_rate"])
+    manager = _pantin_nights(pantin_spring_db, dt.date(2024, 3, 31), role="programme_manager")
+    assert manager["occupancy_rate"] == pytest.approx(458 / 610)
+
+
+def test_donor_month_series_are_the_single_months_side_by_side(fixture_con):
+    months = queries.run(fixture_con, "consultations_by_period_city",
+                         {**DECEMBER_TO_FEBRUARY, "grain": "week", "cities": []}, role="donor")
+    one_by_one = pd.concat([
+        queries.run(fixture_con, "consultations_by_period_city", {"start": start, "end": end, "grain": "month",
+                                                                  "cities": []}, role="donor")
+        for start, end in [(dt.date(2023, 12, 1), dt.date(2023, 12, 31)), (dt.date(2024, 1, 1), dt.date(2024, 1, 31)),
+                           (dt.date(2024, 2, 1), dt.date(2024, 2, 29))]], ignore_index=True)
+    pd.testing.assert_frame_equal(months, one_by_one, check_like=False)
+
+
+def test_donor_map_areas_add_up_their_months(fixture_con):
+    frame = queries.run(fixture_con, "map_sites_activity", DECEMBER_TO_FEBRUARY, role="donor")
+    areas = frame.set_index("area_code")
+    assert list(areas.index) == ["13", "62", "75056", "93"]
+    assert areas.loc["62", "cities"] == ("Calais",) and areas.loc["62", "site_count"] == 2
+    assert areas.loc["62", "site_types"] == "camp,emergency_shelter"
+    # Calais: 20 consultations in December shown, January's 45 hidden (Pantin's 8 needs a partner).
+    assert areas.loc["62", "consultations"] == 20 and pd.isna(areas.loc["93", "consultations"])
+    assert areas.loc["13", "consultations"] == 15 and areas.loc["75056", "people_reached"] == 37
+
+
+def test_donor_dates_must_be_dates(fixture_con):
+    with pytest.raises(queries.QueryError, match=r"\$start must be a date"):
+        queries.run(fixture_con, "consultations_by_city_activity", {"start": "last week", "end": dt.date(2024, 1, 31),
+                                                                    "cities": []}, role="donor")
+    frame = queries.run(fixture_con, "consultations_by_city_activity", {"start": "2023-12-10", "end": "2023-12-20",
+                                                                        "cities": []}, role="donor")
+    assert _cells(frame, "city", "activity") == {("Calais", "medical"): 20}
