@@ -32,5 +32,8 @@ test: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(PY) -m terrain bench
 
+load: $(VENV)/.installed-dev
+	$(PY) -m terrain.loadtest
+
 clean:
 	rm -rf $(VENV) tests/artifacts

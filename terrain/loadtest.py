@@ -1,0 +1,343 @@
+"""`python -m terrain.loadtest`: many people on one app at once.
+
+Starts the app on localhost with a demo database (the benchmark's, data/bench/), then runs
+`--sessions` simultaneous sessions for `--duration` seconds. Each session speaks Streamlit's
+own websocket protocol (what the browser sends: a rerun request per page, with the URL's
+query string and the widgets' values), signs in with a demo account (the three roles in
+turn), then moves through the pages its role may see, every other visit with filters in the
+URL, as fast as the app answers. Talking the protocol rather than driving 20 browsers keeps
+the load on the server: a browser per session would take the two cores for itself.
+
+It reports every error (an exception shown on a page, a script that did not finish, a lost
+connection, a page slower than the timeout), the page times (request to "script finished")
+and the app process's memory (VmHWM, and its resident memory sampled during the run).
+Localhost only, bounded in sessions and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from terrain import ROOT, bench
+
+ACCOUNTS = (("manager", "programme_manager"), ("advocacy", "advocacy"), ("donor", "donor"))
+DEMO_PASSWORD = "terrain-demo"
+FILTERED_QUERY = "&".join(f"{k}={v}" for k, v in bench.FILTERED_VIEW.items())
+MAX_SESSIONS = 100
+MAX_DURATION_S = 900
+PAGE_TIMEOUT_S = 120
+_FINISHED_EARLY_FOR_RERUN = 2
+_FINISHED_WITH_COMPILE_ERROR = 1
+
+
+@dataclass
+class PageRun:
+    session: int
+    role: str
+    page: str
+    filtered: bool
+    seconds: float
+    error: str = ""
+
+
+@dataclass
+class Report:
+    sessions: int
+    duration_s: float
+    runs: list[PageRun]
+    sign_ins: list[float]
+    memory_samples_mib: list[float]
+    peak_rss_mib: float
+    warm_up_s: float
+    session_errors: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[str]:
+        return self.session_errors + [f"{r.page} ({r.role}{', filtered' if r.filtered else ''}): {r.error}"
+                                      for r in self.runs if r.error]
+
+
+# --- the app ---------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_app(db: Path, workdir: Path) -> Iterator[tuple[str, int]]:
+    """Start the app on a free localhost port; yield its URL and process id."""
+    port = _free_port()
+    env = {**os.environ, "TERRAIN_DB": str(db), "TERRAIN_USERS": str(workdir / "users.json"),
+           "TERRAIN_AUTH_STATE": str(workdir / "auth-state.json"), "TERRAIN_AUDIT_DIR": str(workdir / "audit")}
+    log_path = workdir / "streamlit.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                with contextlib.suppress(OSError):
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                        if answer.status == 200:
+                            break
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"The app did not start: see {log_path}")
+                time.sleep(0.3)
+            yield url, process.pid
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def process_memory_mib(pid: int) -> tuple[float, float]:
+    """(resident now, peak resident) of a process, from /proc."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) / 1024
+    return values.get("VmRSS", float("nan")), values.get("VmHWM", float("nan"))
+
+
+# --- one session, in Streamlit's protocol ----------------------------------------------------
+
+class PageError(Exception):
+    pass
+
+
+@dataclass
+class Answer:
+    seconds: float
+    elements: list = field(default_factory=list)  # (type, proto) of each element drawn
+    pages: list = field(default_factory=list)     # the navigation's pages (AppPage protos)
+    page_hash: str = ""
+
+
+class Session:
+    """One browser tab's conversation with the app."""
+
+    def __init__(self, url: str):
+        self.url = url.replace("http://", "ws://") + "/_stcore/stream"
+        self.ws = None
+
+    async def __aenter__(self) -> Session:
+        import websockets
+
+        self.ws = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=None,
+                                           open_timeout=PAGE_TIMEOUT_S)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.ws.close()
+
+    async def run(self, page_hash: str = "", query: str = "", widgets=()) -> Answer:
+        """Ask for one run of a page (what the browser does on navigation or input) and wait
+        until the script has finished, following the reruns it asks for itself."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        message = BackMsg()
+        message.rerun_script.query_string = query
+        message.rerun_script.page_script_hash = page_hash
+        message.rerun_script.widget_states.widgets.extend(widgets)
+        started = time.perf_counter()
+        await self.ws.send(message.SerializeToString())
+        answer, finished = Answer(0.0), []
+        async with asyncio.timeout(PAGE_TIMEOUT_S):
+            while True:
+                forward = ForwardMsg()
+                forward.ParseFromString(await self.ws.recv())
+                kind = forward.WhichOneof("type")
+                if kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
+                    element = forward.delta.new_element
+                    answer.elements.append((element.WhichOneof("type"), getattr(element, element.WhichOneof("type"))))
+                elif kind == "navigation":
+                    answer.pages = list(forward.navigation.app_pages)
+                    answer.page_hash = forward.navigation.page_script_hash
+                elif kind == "script_finished":
+                    finished.append(forward.script_finished)
+                elif (kind == "session_status_changed" and not forward.session_status_changed.script_is_running
+                      and finished and finished[-1] != _FINISHED_EARLY_FOR_RERUN):
+                    break
+        answer.seconds = time.perf_counter() - started
+        if finished[-1] == _FINISHED_WITH_COMPILE_ERROR:
+            raise PageError("the page's script did not compile")
+        shown = [e.message.strip().splitlines()[0][:160] for kind, e in answer.elements if kind == "exception"]
+        if shown:
+            raise PageError(f"exception on the page: {shown[0]}")
+        return answer
+
+    async def sign_in(self, name: str, password: str) -> Answer:
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        form = await self.run()
+        widgets = []
+        for kind, element in form.elements:
+            if kind == "text_input" and element.id.endswith("-sign_in_name"):
+                widgets.append(WidgetState(id=element.id, string_value=name))
+            elif kind == "text_input" and element.id.endswith("-sign_in_password"):
+                widgets.append(WidgetState(id=element.id, string_value=password))
+            elif kind == "button" and "FormSubmitter:sign_in" in element.id:
+                widgets.append(WidgetState(id=element.id, trigger_value=True))
+        if len(widgets) != 3:
+            raise PageError("no sign-in form")
+        signed_in = await self.run(form.page_hash, widgets=widgets)
+        if len(signed_in.pages) < 2:
+            raise PageError(f"sign-in as {name} refused")
+        return signed_in
+
+
+async def _session(number: int, url: str, start_after: float, duration_s: float,
+                   runs: list[PageRun], sign_ins: list[float], errors: list[str]) -> None:
+    """Sign in, then move through the pages for `duration_s` seconds."""
+    await asyncio.sleep(start_after)
+    name, role = ACCOUNTS[number % len(ACCOUNTS)]
+    try:
+        async with Session(url) as session:
+            signed_in = await session.sign_in(name, DEMO_PASSWORD)
+            sign_ins.append(signed_in.seconds)
+            stop_at = time.monotonic() + duration_s
+            pages = signed_in.pages
+            visit = number  # sessions start at different pages
+            while time.monotonic() < stop_at:
+                page = pages[visit % len(pages)]
+                filtered = (visit // len(pages)) % 2 == 1
+                started = time.perf_counter()
+                try:
+                    answer = await session.run(page.page_script_hash, FILTERED_QUERY if filtered else "")
+                    runs.append(PageRun(number, role, page.url_pathname or "overview", filtered, answer.seconds))
+                except (PageError, TimeoutError) as exc:
+                    runs.append(PageRun(number, role, page.url_pathname or "overview", filtered,
+                                        time.perf_counter() - started, str(exc) or type(exc).__name__))
+                    if isinstance(exc, TimeoutError):
+                        return  # the conversation is out of step: end this session
+                visit += 1
+    except Exception as exc:
+        errors.append(f"session {number} ({role}): {type(exc).__name__}: {exc}")
+
+
+async def _warm_up(url: str) -> float:
+    """One visit of every page, as the app's first user makes it after a start: the imports
+    and the database connection happen once, and are not what the load test measures."""
+    started = time.perf_counter()
+    async with Session(url) as session:
+        signed_in = await session.sign_in(ACCOUNTS[0][0], DEMO_PASSWORD)
+        for page in signed_in.pages:
+            with contextlib.suppress(PageError):
+                await session.run(page.page_script_hash)
+    return time.perf_counter() - started
+
+
+async def _load(url: str, pid: int, sessions: int, duration_s: float, ramp_s: float) -> Report:
+    runs: list[PageRun] = []
+    sign_ins: list[float] = []
+    errors: list[str] = []
+    memory: list[float] = []
+    warm_up_s = await _warm_up(url)
+    started = time.monotonic()
+    tasks = [asyncio.create_task(_session(i, url, ramp_s * i / max(sessions, 1), duration_s, runs, sign_ins, errors))
+             for i in range(sessions)]
+    while not all(t.done() for t in tasks):
+        memory.append(process_memory_mib(pid)[0])
+        await asyncio.sleep(0.5)
+    await asyncio.gather(*tasks)
+    return Report(sessions, time.monotonic() - started, runs, sign_ins, memory, process_memory_mib(pid)[1],
+                  warm_up_s, errors)
+
+
+def load_test(url: str, pid: int, *, sessions: int = 20, duration_s: float = 60, ramp_s: float = 10) -> Report:
+    """`sessions` sessions against the app at `url` (process `pid`), for `duration_s` seconds
+    after a ramp-up of `ramp_s` during which they sign in one after another."""
+    if not url.startswith(("http://127.0.0.1:", "http://localhost:")):
+        raise ValueError("The load test runs against localhost only.")
+    if not 1 <= sessions <= MAX_SESSIONS or not 0 < duration_s <= MAX_DURATION_S:
+        raise ValueError(f"Between 1 and {MAX_SESSIONS} sessions, for at most {MAX_DURATION_S} s.")
+    return asyncio.run(_load(url, pid, sessions, duration_s, ramp_s))
+
+
+# --- report ----------------------------------------------------------------------------------
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f}"
+
+
+def summary(report: Report, db: Path | None = None) -> str:
+    times = [r.seconds for r in report.runs if not r.error]
+    lines = [f"{report.sessions} sessions for {report.duration_s:.0f} s"
+             + (f" on {db.name}" if db else "") + f": {len(report.runs)} pages shown, "
+             f"{len(report.errors)} errors"]
+    if times:
+        lines.append(f"page time: p50 {_ms(np.percentile(times, 50))} ms, p95 {_ms(np.percentile(times, 95))} ms, "
+                     f"max {_ms(max(times))} ms")
+    lines.append(f"warm-up (one session through every page right after the start): {report.warm_up_s:.1f} s")
+    if report.sign_ins:
+        lines.append(f"sign-in: p50 {_ms(np.percentile(report.sign_ins, 50))} ms, max {_ms(max(report.sign_ins))} ms")
+    header = f"{'page':<14} {'shown':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}"
+    lines += [header, "-" * len(header)]
+    for page in dict.fromkeys(r.page for r in report.runs):
+        page_times = [r.seconds for r in report.runs if r.page == page and not r.error]
+        if page_times:
+            lines.append(f"{page:<14} {len(page_times):>6} {_ms(np.percentile(page_times, 50)):>8} "
+                         f"{_ms(np.percentile(page_times, 95)):>8} {_ms(max(page_times)):>8}")
+    if report.memory_samples_mib:
+        lines.append(f"app memory: peak {report.peak_rss_mib:,.0f} MiB (VmHWM); resident during the run "
+                     f"{min(report.memory_samples_mib):,.0f}–{max(report.memory_samples_mib):,.0f} MiB, "
+                     f"at the end {report.memory_samples_mib[-1]:,.0f} MiB")
+    for error in dict.fromkeys(report.errors):
+        lines.append(f"  error: {error} (×{report.errors.count(error)})")
+    return "\n".join(lines)
+
+
+def command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m terrain.loadtest", description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, default=20, help="simultaneous sessions (default 20)")
+    parser.add_argument("--duration", type=float, default=60, help="seconds of load after the ramp-up (default 60)")
+    parser.add_argument("--ramp", type=float, default=10, help="seconds over which sessions start (default 10)")
+    parser.add_argument("--consultations", type=int, default=bench.DEFAULT_SIZES[0],
+                        help="size of the benchmark demo database to serve (default 1000000)")
+    parser.add_argument("--db", type=Path, default=None, help="serve this database instead")
+    parser.add_argument("--seed", type=int, default=42)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    if not 1 <= args.sessions <= MAX_SESSIONS or not 0 < args.duration <= MAX_DURATION_S or args.ramp < 0:
+        parser.print_usage()
+        print(f"Between 1 and {MAX_SESSIONS} sessions, a duration of at most {MAX_DURATION_S} s, a ramp ≥ 0.")
+        return 2
+    db = args.db or bench.database_for(args.consultations, args.seed)[0]
+    with tempfile.TemporaryDirectory(prefix="terrain-load-") as workdir, running_app(db, Path(workdir)) as (url, pid):
+        print(f"App started at {url} (process {pid}, {process_memory_mib(pid)[0]:,.0f} MiB); "
+              f"{args.sessions} sessions for {args.duration:.0f} s...", file=sys.stderr)
+        report = load_test(url, pid, sessions=args.sessions, duration_s=args.duration, ramp_s=args.ramp)
+    print(summary(report, db))
+    return 0 if not report.errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(command(sys.argv[1:]))

@@ -1,0 +1,131 @@
+"""The benchmark harness on small databases: what it records, what it compares, what it writes.
+Never timings: they belong to the benchmark run, not to the tests."""
+
+import datetime as dt
+import json
+import re
+
+import pytest
+
+from terrain import ROOT, bench, demo, queries, store
+from tests import fixture_data
+
+OVERVIEW_SOURCE = (ROOT / "pages" / "overview.py").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def tiny_demo(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bench") / "tiny.duckdb"
+    demo.generate(path, consultations=20_000, seed=3, as_of=bench.AS_OF)
+    return path
+
+
+def test_recorded_calls_are_the_queries_the_page_runs(fixture_db):
+    views = bench.record_views(fixture_db, ["overview"], view_params={"default": {}})
+
+    assert [(v.page, v.role, v.view, v.error) for v in views] == [
+        ("overview", role, "default", "") for role in ("programme_manager", "advocacy", "donor")]
+    in_source = set(re.findall(r'app\.query\("([a-z_]+)"', OVERVIEW_SOURCE))
+    for view in views:
+        # The page's frame reads the metadata first, then come the page's own app.query calls.
+        assert view.calls[0] == bench.Call("dataset_metadata", {}, "programme_manager")
+        assert {c.name for c in view.calls[1:]} == in_source
+        assert {c.role for c in view.calls[1:]} == {view.role}
+    manager = views[0]
+    # The default period is the last three months of the data (fixture data as of 31 March
+    # 2024), compared with the three months before: each period's consultations once.
+    periods = [(c.params["start"], c.params["end"]) for c in manager.calls
+               if c.name == "consultations_by_city_activity"]
+    assert periods == [(dt.date(2024, 1, 1), dt.date(2024, 3, 31)), (dt.date(2023, 10, 2), dt.date(2023, 12, 31))]
+
+
+def test_filtered_view_runs_the_page_with_its_url_parameters(fixture_db):
+    views = bench.record_views(fixture_db, ["overview"], view_params={
+        "filtered": {"period": "custom", "from": "2024-01-01", "to": "2024-01-31", "city": "Calais"}})
+
+    manager = next(v for v in views if v.role == "programme_manager")
+    calls = [c.params for c in manager.calls if c.name == "consultations_by_city_activity"]
+    assert calls == [
+        {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 1, 31), "cities": ["Calais"]},
+        {"start": dt.date(2023, 12, 1), "end": dt.date(2023, 12, 31), "cities": ["Calais"]}]
+
+
+def test_pandas_alternative_answers_as_the_door_does_on_hand_counted_data(fixture_db):
+    frame = bench.load_consultations_frame(fixture_db)
+    # The first of the questions is the default view's (the last three months).
+    question = next(q for q in bench.questions(as_of=fixture_data.AS_OF) if q.query == "consultations_by_city_activity")
+
+    by_city = bench.pandas_answer(frame, question)
+
+    # 1 January – 31 March 2024 in tests/fixture_data.py (the December groups are outside).
+    assert {(r.city, r.activity): r.consultations for r in by_city.itertuples()} == {
+        ("Calais", "medical"): 30, ("Calais", "mental_health"): 12, ("Calais", "social"): 3,
+        ("Pantin", "medical"): 8, ("Marseille", "medical"): 15}
+
+
+def test_pandas_alternative_gives_the_door_s_answer_to_every_question(tiny_demo):
+    frame = bench.load_consultations_frame(tiny_demo)
+    con = store.open_readonly(tiny_demo)
+    try:
+        asked = bench.questions()
+        assert len(asked) == 18  # nine questions, in the default and the filtered view
+        for question in asked:
+            expected = queries.run(con, question.query, question.params, role="programme_manager")
+            assert expected["consultations"].sum() > 0, question
+            assert bench.same_answer(expected, bench.pandas_answer(frame, question), question.keys), question
+    finally:
+        con.close()
+
+
+def test_same_answer_notices_a_different_count(tiny_demo):
+    frame = bench.load_consultations_frame(tiny_demo)
+    question = bench.questions()[0]
+    answer = bench.pandas_answer(frame, question)
+    changed = answer.copy()
+    changed.loc[0, "consultations"] += 1
+
+    assert bench.same_answer(answer, answer, question.keys)
+    assert not bench.same_answer(answer, changed, question.keys)
+
+
+def test_a_failing_query_is_reported_and_the_others_are_timed(fixture_db):
+    calls = [bench.Call("cities", {}, "programme_manager"), bench.Call("no_such_query", {}, "programme_manager")]
+
+    samples, errors = bench.time_calls(fixture_db, calls, repeat=3)
+
+    assert [len(s) for s in samples] == [3, 0]
+    assert list(errors) == [1] and errors[1].startswith("no_such_query: QueryError")
+
+
+def test_command_writes_the_issue_s_json_and_reuses_its_database(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    argv = ["--consultations", "3000", "--data-dir", str(tmp_path), "--json", str(out), "--repeat", "1",
+            "--pages", "overview"]
+
+    assert bench.command(argv) == 0
+
+    figures = json.loads(out.read_text())
+    assert list(figures) == ["sizes"]
+    [size] = figures["sizes"]
+    assert list(size) == ["consultations", "peak_rss_mib", "pandas_ratio", "pages"]
+    assert size["consultations"] == 3000
+    assert size["peak_rss_mib"] > 0 and size["pandas_ratio"] > 0
+    assert [list(page) for page in size["pages"]] == [
+        ["page", "p50_ms", "p95_ms", "max_ms", "first_after_restart_ms"]]
+    page = size["pages"][0]
+    assert page["page"] == "overview"
+    assert 0 < page["p50_ms"] <= page["p95_ms"] <= page["max_ms"]
+    assert page["first_after_restart_ms"] > 0
+    printed = capsys.readouterr().out
+    assert "3,000 consultations" in printed and "built now" in printed
+    assert "disagree" not in printed
+
+    databases = sorted(tmp_path.glob("*.duckdb"))
+    assert [p.name.split("-")[:3] for p in databases] == [["terrain", "3000", "seed42"]]
+    assert bench.database_for(3000, 42, tmp_path)[1:] == (pytest.approx(json.loads(
+        databases[0].with_suffix(".build.json").read_text())["seconds"]), False)
+
+
+def test_bad_arguments_exit_with_status_2(capsys):
+    assert bench.command(["--pages", "nowhere"]) == 2
+    assert bench.command(["--repeat", "0"]) == 2
