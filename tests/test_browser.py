@@ -80,7 +80,9 @@ def test_restricted_page_url_right_after_a_fresh_start_shows_no_data(demo_db, tm
         try:
             page.goto(f"{url}/alerts")
             browser.wait_idle(page)
-            assert page.get_by_label(i18n.t("common.password", "fr")).count() == 1
+            # A fresh server may take a moment to run its first script: wait for the form.
+            page.get_by_label(i18n.t("common.password", "fr")).wait_for(timeout=60_000)
+            browser.wait_idle(page)
             assert page.locator('[data-testid="stPlotlyChart"], [data-testid="stDataFrame"]').count() == 0
             browser.sign_in_here(page, "donor", PASSWORD)
             page.wait_for_selector(f'text={i18n.t("common.access_refused", "fr")}', timeout=60_000)
