@@ -537,8 +537,8 @@ def _work(kind: str, payload: dict) -> dict:
                                      budget_s=payload["budget_s"])
         return {"samples": samples, "errors": errors, "peak_rss_mib": peak_rss_mib()}
     if kind == "first":
-        cold = evict_from_page_cache(payload["db"])
-        return {"seconds": first_run(payload["db"], payload["calls"]), "cold": cold}
+        evict_from_page_cache(payload["db"])
+        return {"seconds": first_run(payload["db"], payload["calls"])}
     if kind == "pandas":
         return compare_with_pandas(payload["db"], payload["questions"], repeat=payload["repeat"])
     raise ValueError(f"unknown worker {kind!r}")

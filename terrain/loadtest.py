@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import os
 import socket
 import subprocess
@@ -316,7 +315,7 @@ def summary(report: Report, db: Path | None = None) -> str:
 def command(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m terrain.loadtest", description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=20, help="simultaneous sessions (default 20)")
-    parser.add_argument("--duration", type=float, default=60, help="seconds of load after the ramp-up (default 60)")
+    parser.add_argument("--duration", type=float, default=60, help="seconds each session moves through the pages once signed in (default 60)")
     parser.add_argument("--ramp", type=float, default=10, help="seconds over which sessions start (default 10)")
     parser.add_argument("--consultations", type=int, default=bench.DEFAULT_SIZES[0],
                         help="size of the benchmark demo database to serve (default 1000000)")

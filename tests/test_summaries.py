@@ -1,0 +1,60 @@
+"""The summary tables count exactly what the consultations table holds (tests/fixture_data.py)."""
+
+import datetime as dt
+import shutil
+
+import duckdb
+import pytest
+
+from terrain import summaries
+from tests import fixture_data
+
+
+@pytest.fixture
+def con(fixture_db, tmp_path):
+    path = tmp_path / "summaries.duckdb"
+    shutil.copyfile(fixture_db, path)
+    con = duckdb.connect(str(path))
+    yield con
+    con.close()
+
+
+def _rows(con, table, *columns):
+    return sorted(con.table(table).select(*columns).fetchall())
+
+
+def test_every_summary_adds_up_to_the_consultations(con):
+    counts = summaries.refresh(con)
+
+    assert list(counts) == list(summaries.TABLES)
+    consultations = sum(group[-1] for group in fixture_data.CONSULTATION_GROUPS)  # 88
+    for table in summaries.TABLES:
+        assert con.table(table).aggregate("sum(consultations)::BIGINT").fetchall() == [(consultations,)], table
+
+
+def test_one_row_per_day_site_and_categories_with_its_count(con):
+    summaries.refresh(con)
+
+    # Six groups of identical consultations in the fixture: one row each, with its size.
+    assert _rows(con, "consultations_daily", "consulted_on", "site_id", "activity", "consultations") == [
+        (dt.date(2023, 12, 5), "calais_camps", "medical", 20),
+        (dt.date(2024, 1, 10), "calais_camps", "medical", 30),
+        (dt.date(2024, 1, 12), "calais_camps", "mental_health", 12),
+        (dt.date(2024, 1, 15), "calais_camps", "social", 3),
+        (dt.date(2024, 1, 20), "pantin_girls_shelter", "medical", 8),
+        (dt.date(2024, 2, 5), "marseille_minors_shelter", "medical", 15)]
+    assert _rows(con, "site_diagnoses_daily", "consulted_on", "diagnosis_group", "consultations")[:2] == [
+        (dt.date(2023, 12, 5), "respiratory_infection", 20), (dt.date(2024, 1, 10), "respiratory_infection", 30)]
+    assert _rows(con, "consultations_daily_visit", "consulted_on", "visit", "referred")[3] == (
+        dt.date(2024, 1, 15), "new", True)
+
+
+def test_refresh_is_idempotent_and_follows_new_rows(con):
+    first = summaries.refresh(con)
+    assert summaries.refresh(con) == first
+
+    con.execute("INSERT INTO consultations SELECT * FROM consultations WHERE consulted_on = DATE '2024-01-15'")
+    summaries.refresh(con)
+
+    assert _rows(con, "consultations_daily", "consulted_on", "consultations")[3] == (dt.date(2024, 1, 15), 6)
+    assert summaries.refresh(con)["consultations_daily"] == first["consultations_daily"]
