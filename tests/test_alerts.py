@@ -32,8 +32,6 @@ def days(first, last):
     return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-SITE_COLUMNS = ("site_id", "name", "city", "commune_code", "departement", "site_type", "latitude", "longitude",
-                "bed_capacity", "population_focus", "opened", "closed")
 
 
 def site(site_id, city, site_type, beds=None, focus="mixed", opened=D(2020, 1, 1), closed=None):
@@ -54,12 +52,16 @@ def build(path, *, sites, as_of, nights=(), weather=(), consultations=(), synthe
         con.execute("INSERT INTO metadata VALUES (1, 'alerts test', $synthetic, $as_of, $version, $created)",
                     {"synthetic": synthetic, "as_of": as_of, "version": SCHEMA_VERSION,
                      "created": dt.datetime(2024, 1, 1)})
-        con.executemany(f"INSERT INTO sites VALUES ({', '.join('?' * len(SITE_COLUMNS))})", list(sites))
-        for table, rows in (("shelter_nights", list(nights)), ("consultations", list(consultations)),
-                            ("weather_daily", [(c, d, t, t + 6, v) for c, d, t, v in weather])):
+        con.executemany("INSERT INTO sites VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", list(sites))
+        inserts = (
+            ("INSERT INTO shelter_nights SELECT * FROM new_rows", list(nights)),
+            ("INSERT INTO consultations SELECT * FROM new_rows", list(consultations)),
+            ("INSERT INTO weather_daily SELECT * FROM new_rows", [(c, d, t, t + 6, v) for c, d, t, v in weather]),
+        )
+        for statement, rows in inserts:
             if rows:
                 con.register("new_rows", pd.DataFrame(rows))
-                con.execute(f"INSERT INTO {table} SELECT * FROM new_rows")
+                con.execute(statement)
                 con.unregister("new_rows")
     return path
 

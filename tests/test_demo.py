@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -198,14 +197,13 @@ def test_a_site_not_yet_open_or_closed_by_as_of_is_shown_as_of_that_date(tmp_pat
 
 
 def _commune_polygons() -> dict[str, object]:
-    for folder in (ROOT / "geo", ROOT / "data" / "geo", Path("/work/shared/geo")):
-        if folder.is_dir():
-            polygons = {}
-            for file in folder.glob("communes-*.geojson"):
-                for feature in json.loads(file.read_text(encoding="utf-8"))["features"]:
-                    polygons[feature["properties"]["code"]] = shape(feature["geometry"])
-            return polygons
-    pytest.skip("no commune boundary files")
+    # The boundary files are committed in data/geo: their absence is a failure, not a skip.
+    polygons = {}
+    for file in (ROOT / "data" / "geo").glob("communes-*.geojson"):
+        for feature in json.loads(file.read_text(encoding="utf-8"))["features"]:
+            polygons[feature["properties"]["code"]] = shape(feature["geometry"])
+    assert polygons, "no commune boundary files in data/geo"
+    return polygons
 
 
 def test_every_site_lies_inside_its_commune(con):
