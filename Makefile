@@ -24,6 +24,7 @@ demo: $(VENV)/.installed
 	$(PY) -m terrain demo --out $(DB)
 
 run: $(VENV)/.installed $(DB)
+	$(PY) -m terrain upgrade --db $(DB)
 	TERRAIN_DB=$(DB) $(PY) -m streamlit run dashboard.py --server.port $(PORT) --browser.gatherUsageStats false
 
 test: $(VENV)/.installed-dev

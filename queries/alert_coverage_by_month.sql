@@ -3,6 +3,7 @@
 -- per city and month, the consultations and those of people with no health coverage at all
 -- (neither AME nor PUMa/CSS), watched since the immigration law of December 2023 restricted
 -- access to healthcare. Months with no consultation in the city have no row (not observed).
+-- Counts from the summary consultations_daily_coverage (terrain/summaries.sql), not the consultations rows.
 -- params: start, end, cities
 -- level: city
 -- grain: month
@@ -10,9 +11,9 @@
 SELECT
     s.city,
     date_trunc('month', c.consulted_on)::DATE AS month,
-    count(*) AS consultations,
-    count(*) FILTER (WHERE c.health_coverage = 'none') AS without_coverage
-FROM consultations AS c
+    sum(c.consultations)::BIGINT AS consultations,
+    coalesce(sum(c.consultations) FILTER (WHERE c.health_coverage = 'none'), 0)::BIGINT AS without_coverage
+FROM consultations_daily_coverage AS c
 JOIN sites AS s USING (site_id)
 WHERE c.consulted_on BETWEEN $start AND $end
   AND (len($cities) = 0 OR s.city IN $cities)

@@ -4,6 +4,7 @@
 -- all the site's consultations. Only weeks with at least one consultation at the site are
 -- listed: a week with no row was not observed (site closed, no data), which is not a week
 -- with no minors, so a site that opens is not compared with the year before it existed.
+-- Counts from the summary consultations_daily (terrain/summaries.sql), not the consultations rows.
 -- params: start, end, cities
 -- level: site
 -- grain: week
@@ -16,9 +17,9 @@ SELECT
     s.bed_capacity,
     s.population_focus::VARCHAR AS population_focus,
     date_trunc('week', c.consulted_on)::DATE AS week,
-    count(*) FILTER (WHERE c.unaccompanied_minor = 'yes') AS minors_consultations,
-    count(*) AS consultations
-FROM consultations AS c
+    coalesce(sum(c.consultations) FILTER (WHERE c.unaccompanied_minor = 'yes'), 0)::BIGINT AS minors_consultations,
+    sum(c.consultations)::BIGINT AS consultations
+FROM consultations_daily AS c
 JOIN sites AS s USING (site_id)
 WHERE c.consulted_on BETWEEN $start AND $end
   AND (len($cities) = 0 OR s.city IN $cities)

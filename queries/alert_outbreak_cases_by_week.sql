@@ -4,13 +4,14 @@
 -- (scabies, suspected measles, acute diarrhoea), the cases seen. Every week with at least
 -- one consultation at the site has a row per group, zero when there was no case; a week
 -- with no row was not observed and does not count in the baseline.
+-- Counts from the summary site_diagnoses_daily (terrain/summaries.sql), not the consultations rows.
 -- params: start, end, cities
 -- level: site
 -- grain: week
 -- counts: cases, consultations
 WITH weeks AS (
-    SELECT c.site_id, date_trunc('week', c.consulted_on)::DATE AS week, count(*) AS consultations
-    FROM consultations AS c
+    SELECT c.site_id, date_trunc('week', c.consulted_on)::DATE AS week, sum(c.consultations)::BIGINT AS consultations
+    FROM site_diagnoses_daily AS c
     JOIN sites AS s USING (site_id)
     WHERE c.consulted_on BETWEEN $start AND $end
       AND (len($cities) = 0 OR s.city IN $cities)
@@ -18,8 +19,8 @@ WITH weeks AS (
 ),
 cases AS (
     SELECT c.site_id, date_trunc('week', c.consulted_on)::DATE AS week,
-           c.diagnosis_group::VARCHAR AS diagnosis_group, count(*) AS cases
-    FROM consultations AS c
+           c.diagnosis_group::VARCHAR AS diagnosis_group, sum(c.consultations)::BIGINT AS cases
+    FROM site_diagnoses_daily AS c
     WHERE c.consulted_on BETWEEN $start AND $end
       AND c.diagnosis_group IN ('skin_infection_scabies', 'suspected_measles', 'acute_diarrhoea')
     GROUP BY ALL

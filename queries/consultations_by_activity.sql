@@ -1,6 +1,7 @@
 -- name: consultations_by_activity
 -- Consultations in a period per activity, with every filter of the Consultations page (the
 -- headline figures, and the year-on-year comparison when run a year earlier).
+-- Counts from the summary consultations_daily (terrain/summaries.sql), not the consultations rows.
 -- params: start, end, cities, sites, activities, age_bands, sexes, minors_only, girls_only
 -- level: site
 -- grain: none
@@ -8,8 +9,8 @@
 -- lines: *
 SELECT
     c.activity::VARCHAR AS activity,
-    count(*) AS consultations
-FROM consultations AS c
+    sum(c.consultations)::BIGINT AS consultations
+FROM consultations_daily AS c
 JOIN sites AS s USING (site_id)
 WHERE c.consulted_on BETWEEN $start AND $end
   AND (len($cities) = 0 OR s.city IN $cities)

@@ -2,6 +2,7 @@
 -- Consultations in a period per city and health coverage (none, AME, PUMa/CSS, unknown).
 -- City level, the donors' view: no site, age, sex or activity filter, since the difference
 -- of two filtered results could uncover a hidden count.
+-- Counts from the summary consultations_daily_coverage (terrain/summaries.sql), not the consultations rows.
 -- params: start, end, cities
 -- level: city
 -- grain: none
@@ -10,8 +11,8 @@
 SELECT
     s.city,
     c.health_coverage::VARCHAR AS health_coverage,
-    count(*) AS consultations
-FROM consultations AS c
+    sum(c.consultations)::BIGINT AS consultations
+FROM consultations_daily_coverage AS c
 JOIN sites AS s USING (site_id)
 WHERE c.consulted_on BETWEEN $start AND $end
   AND (len($cities) = 0 OR s.city IN $cities)

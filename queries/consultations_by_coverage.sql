@@ -1,6 +1,7 @@
 -- name: consultations_by_coverage
 -- Consultations in a period by health coverage (none, AME, PUMa/CSS, unknown), with every
 -- filter of the Consultations page.
+-- Counts from the summary consultations_daily_coverage (terrain/summaries.sql), not the consultations rows.
 -- params: start, end, cities, sites, activities, age_bands, sexes, minors_only, girls_only
 -- level: site
 -- grain: none
@@ -8,8 +9,8 @@
 -- lines: *
 SELECT
     c.health_coverage::VARCHAR AS health_coverage,
-    count(*) AS consultations
-FROM consultations AS c
+    sum(c.consultations)::BIGINT AS consultations
+FROM consultations_daily_coverage AS c
 JOIN sites AS s USING (site_id)
 WHERE c.consulted_on BETWEEN $start AND $end
   AND (len($cities) = 0 OR s.city IN $cities)

@@ -1,6 +1,7 @@
 -- name: consultations_by_minor_status
 -- Consultations in a period by unaccompanied-minor status (yes, no, unknown), with every
 -- filter of the Consultations page.
+-- Counts from the summary consultations_daily (terrain/summaries.sql), not the consultations rows.
 -- params: start, end, cities, sites, activities, age_bands, sexes, minors_only, girls_only
 -- level: site
 -- grain: none
@@ -8,8 +9,8 @@
 -- lines: *
 SELECT
     c.unaccompanied_minor::VARCHAR AS unaccompanied_minor,
-    count(*) AS consultations
-FROM consultations AS c
+    sum(c.consultations)::BIGINT AS consultations
+FROM consultations_daily AS c
 JOIN sites AS s USING (site_id)
 WHERE c.consulted_on BETWEEN $start AND $end
   AND (len($cities) = 0 OR s.city IN $cities)

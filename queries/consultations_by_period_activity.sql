@@ -1,6 +1,7 @@
 -- name: consultations_by_period_activity
 -- Consultations per period (week or month) and activity, with every filter of the
 -- Consultations page (site, age band, sex, minors, girls): programme staff only.
+-- Counts from the summary consultations_daily (terrain/summaries.sql), not the consultations rows.
 -- params: start, end, grain, cities, sites, activities, age_bands, sexes, minors_only, girls_only
 -- level: site
 -- grain: $grain
@@ -9,8 +10,8 @@
 SELECT
     date_trunc($grain, c.consulted_on)::DATE AS period,
     c.activity::VARCHAR AS activity,
-    count(*) AS consultations
-FROM consultations AS c
+    sum(c.consultations)::BIGINT AS consultations
+FROM consultations_daily AS c
 JOIN sites AS s USING (site_id)
 WHERE c.consulted_on BETWEEN $start AND $end
   AND (len($cities) = 0 OR s.city IN $cities)

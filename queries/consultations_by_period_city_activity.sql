@@ -2,6 +2,7 @@
 -- Consultations per period (week or month), city and activity.
 -- City level, the donors' view: no site, age, sex or activity filter, since the difference
 -- of two filtered results could uncover a hidden count.
+-- Counts from the summary consultations_daily (terrain/summaries.sql), not the consultations rows.
 -- params: start, end, grain, cities
 -- level: city
 -- grain: $grain
@@ -11,8 +12,8 @@ SELECT
     date_trunc($grain, c.consulted_on)::DATE AS period,
     s.city,
     c.activity::VARCHAR AS activity,
-    count(*) AS consultations
-FROM consultations AS c
+    sum(c.consultations)::BIGINT AS consultations
+FROM consultations_daily AS c
 JOIN sites AS s USING (site_id)
 WHERE c.consulted_on BETWEEN $start AND $end
   AND (len($cities) = 0 OR s.city IN $cities)

@@ -1,5 +1,6 @@
 -- name: consultations_by_site_activity
 -- Consultations in a period per site and activity, with every filter of the Consultations page.
+-- Counts from the summary consultations_daily (terrain/summaries.sql), not the consultations rows.
 -- params: start, end, cities, sites, activities, age_bands, sexes, minors_only, girls_only
 -- level: site
 -- grain: none
@@ -11,8 +12,8 @@ SELECT
     s.name AS site_name,
     s.site_type::VARCHAR AS site_type,
     c.activity::VARCHAR AS activity,
-    count(*) AS consultations
-FROM consultations AS c
+    sum(c.consultations)::BIGINT AS consultations
+FROM consultations_daily AS c
 JOIN sites AS s USING (site_id)
 WHERE c.consulted_on BETWEEN $start AND $end
   AND (len($cities) = 0 OR s.city IN $cities)

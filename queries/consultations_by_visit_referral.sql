@@ -1,6 +1,7 @@
 -- name: consultations_by_visit_referral
 -- Consultations in a period by visit (new or follow-up) and referral (yes or no), with
 -- every filter of the Consultations page.
+-- Counts from the summary consultations_daily_visit (terrain/summaries.sql), not the consultations rows.
 -- params: start, end, cities, sites, activities, age_bands, sexes, minors_only, girls_only
 -- level: site
 -- grain: none
@@ -9,8 +10,8 @@
 SELECT
     c.visit::VARCHAR AS visit,
     CASE WHEN c.referred THEN 'yes' ELSE 'no' END AS referred,
-    count(*) AS consultations
-FROM consultations AS c
+    sum(c.consultations)::BIGINT AS consultations
+FROM consultations_daily_visit AS c
 JOIN sites AS s USING (site_id)
 WHERE c.consulted_on BETWEEN $start AND $end
   AND (len($cities) = 0 OR s.city IN $cities)

@@ -2,6 +2,7 @@
 -- Per period (week or month): consultations, those of people with no health coverage, and
 -- their share, with every filter of the Consultations page. The share is watched since the
 -- immigration law of December 2023 restricted access to healthcare.
+-- Counts from the summary consultations_daily_coverage (terrain/summaries.sql), not the consultations rows.
 -- params: start, end, grain, cities, sites, activities, age_bands, sexes, minors_only, girls_only
 -- level: site
 -- grain: $grain
@@ -10,10 +11,10 @@
 -- rates: share_without_coverage = without_coverage / consultations
 SELECT
     date_trunc($grain, c.consulted_on)::DATE AS period,
-    count(*) AS consultations,
-    count(*) FILTER (WHERE c.health_coverage = 'none') AS without_coverage,
-    count(*) FILTER (WHERE c.health_coverage = 'none') / count(*) AS share_without_coverage
-FROM consultations AS c
+    sum(c.consultations)::BIGINT AS consultations,
+    coalesce(sum(c.consultations) FILTER (WHERE c.health_coverage = 'none'), 0)::BIGINT AS without_coverage,
+    coalesce(sum(c.consultations) FILTER (WHERE c.health_coverage = 'none'), 0)::BIGINT / sum(c.consultations)::BIGINT AS share_without_coverage
+FROM consultations_daily_coverage AS c
 JOIN sites AS s USING (site_id)
 WHERE c.consulted_on BETWEEN $start AND $end
   AND (len($cities) = 0 OR s.city IN $cities)

@@ -3,6 +3,7 @@
 -- coverage, and their share (watched since the immigration law of December 2023).
 -- City level, the donors' view: no site, age, sex or activity filter, since the difference
 -- of two filtered results could uncover a hidden count.
+-- Counts from the summary consultations_daily_coverage (terrain/summaries.sql), not the consultations rows.
 -- params: start, end, grain, cities
 -- level: city
 -- grain: $grain
@@ -12,10 +13,10 @@
 SELECT
     date_trunc($grain, c.consulted_on)::DATE AS period,
     s.city,
-    count(*) AS consultations,
-    count(*) FILTER (WHERE c.health_coverage = 'none') AS without_coverage,
-    count(*) FILTER (WHERE c.health_coverage = 'none') / count(*) AS share_without_coverage
-FROM consultations AS c
+    sum(c.consultations)::BIGINT AS consultations,
+    coalesce(sum(c.consultations) FILTER (WHERE c.health_coverage = 'none'), 0)::BIGINT AS without_coverage,
+    coalesce(sum(c.consultations) FILTER (WHERE c.health_coverage = 'none'), 0)::BIGINT / sum(c.consultations)::BIGINT AS share_without_coverage
+FROM consultations_daily_coverage AS c
 JOIN sites AS s USING (site_id)
 WHERE c.consulted_on BETWEEN $start AND $end
   AND (len($cities) = 0 OR s.city IN $cities)

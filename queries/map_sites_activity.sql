@@ -7,6 +7,7 @@
 -- role that may not see exact locations (terrain/disclosure.py), then suppresses small
 -- counts. The whole map's total is declared published (other pages show the programme's
 -- totals), so a hidden area always has a hidden partner.
+-- Counts from the summary site_diagnoses_daily (terrain/summaries.sql), not the consultations rows.
 -- params: start, end
 -- level: site
 -- grain: none
@@ -16,8 +17,8 @@
 -- locations: exact
 -- combine: bed_nights_available = sum
 WITH consulted AS (
-    SELECT c.site_id, count(*) AS consultations
-    FROM consultations AS c
+    SELECT c.site_id, sum(c.consultations)::BIGINT AS consultations
+    FROM site_diagnoses_daily AS c
     WHERE c.consulted_on BETWEEN $start AND $end
     GROUP BY c.site_id
 ),

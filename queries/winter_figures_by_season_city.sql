@@ -6,6 +6,7 @@
 -- temperature). A cold night "without emergency shelter" counts only in a city where the
 -- programme runs an emergency shelter at some point of that season (as the winter gap alert
 -- counts them, queries/alert_winter_gap.sql): elsewhere there is no shelter to open.
+-- Counts from the summary site_diagnoses_daily (terrain/summaries.sql), not the consultations rows.
 -- params: cities
 -- level: city
 -- grain: none
@@ -24,7 +25,7 @@ dated AS (
     UNION
     SELECT s.city, n.night FROM shelter_nights AS n JOIN sites AS s USING (site_id)
     UNION
-    SELECT s.city, c.consulted_on FROM (SELECT DISTINCT site_id, consulted_on FROM consultations) AS c
+    SELECT s.city, c.consulted_on FROM (SELECT DISTINCT site_id, consulted_on FROM site_diagnoses_daily) AS c
     JOIN sites AS s USING (site_id)
 ),
 city_seasons AS (
@@ -68,10 +69,10 @@ sheltering AS (
 care AS (
     SELECT s.city,
            CASE WHEN month(c.consulted_on) >= 11 THEN year(c.consulted_on) ELSE year(c.consulted_on) - 1 END AS season,
-           count(*) AS consultations,
-           count(*) FILTER (WHERE c.diagnosis_group IN ('hypothermia_frostbite', 'respiratory_infection'))
+           sum(c.consultations)::BIGINT AS consultations,
+           coalesce(sum(c.consultations) FILTER (WHERE c.diagnosis_group IN ('hypothermia_frostbite', 'respiratory_infection')), 0)::BIGINT
                AS cold_related_consultations
-    FROM consultations AS c
+    FROM site_diagnoses_daily AS c
     JOIN sites AS s USING (site_id)
     WHERE month(c.consulted_on) IN (11, 12, 1, 2, 3)
       AND c.consulted_on <= (SELECT day FROM as_of)

@@ -7,6 +7,7 @@
 -- when none was open in a city where the programme runs one at some point of that season
 -- (as the winter gap alert counts them, queries/alert_winter_gap.sql).
 -- Nights and weather, not people: nothing here is suppressed.
+-- Counts from the summary site_diagnoses_daily (terrain/summaries.sql), not the consultations rows.
 -- params: cities
 -- level: programme
 -- grain: none
@@ -22,7 +23,7 @@ dated AS (
     UNION
     SELECT s.city, n.night FROM shelter_nights AS n JOIN sites AS s USING (site_id)
     UNION
-    SELECT s.city, c.consulted_on FROM (SELECT DISTINCT site_id, consulted_on FROM consultations) AS c
+    SELECT s.city, c.consulted_on FROM (SELECT DISTINCT site_id, consulted_on FROM site_diagnoses_daily) AS c
     JOIN sites AS s USING (site_id)
 ),
 city_seasons AS (

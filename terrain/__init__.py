@@ -3,4 +3,5 @@
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMA_VERSION = 1
+# 2: the summary tables of terrain/summaries.sql, which the pages read (`python -m terrain upgrade`).
+SCHEMA_VERSION = 2

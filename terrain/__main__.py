@@ -17,10 +17,12 @@ COMMANDS = {
     "import": ("terrain.imports", "validate and load a data file"),
     "rollback": ("terrain.imports", "put the previous database version back"),
     "templates": ("terrain.imports", "write import templates (CSV and XLSX)"),
+    "upgrade": ("terrain.imports", "rewrite a database from an older Terrain in this layout"),
     "bench": ("terrain.bench", "measure query speed and memory at scale"),
 }
 
-ENTRY_POINTS = {"users": "users_command", "rollback": "rollback_command", "templates": "templates_command"}
+ENTRY_POINTS = {"users": "users_command", "rollback": "rollback_command", "templates": "templates_command",
+                "upgrade": "upgrade_command"}
 
 
 def usage() -> str:

@@ -168,7 +168,7 @@ def sign_in_form() -> None:
 def _data_is_synthetic() -> bool:
     try:
         return dataset().is_synthetic
-    except FileNotFoundError:
+    except (FileNotFoundError, store.OutdatedDatabase):
         return False
 
 
@@ -180,6 +180,9 @@ def _chrome(role: str | None) -> None:
         data = dataset()
     except FileNotFoundError:
         st.error(tr("common.no_database", path=str(store.db_path())))
+        st.stop()
+    except store.OutdatedDatabase as outdated:
+        st.error(tr("common.outdated_database", path=str(outdated.path), version=outdated.version))
         st.stop()
     if data.is_synthetic:
         st.warning(tr("common.synthetic_banner"), icon="⚠️")

@@ -24,7 +24,6 @@ Workers are separate processes so that each peak memory (VmHWM) is its own.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -38,7 +37,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -125,69 +124,30 @@ def _fingerprint(*paths: Path) -> str:
 
 
 def database_path(consultations: int, seed: int, directory: Path = BENCH_DIR) -> Path:
-    code = _fingerprint(ROOT / "terrain" / "demo.py", ROOT / "terrain" / "schema.sql")
+    code = _fingerprint(ROOT / "terrain" / "demo.py", ROOT / "terrain" / "schema.sql",
+                        ROOT / "terrain" / "summaries.sql")
     return Path(directory) / f"terrain-{consultations}-seed{seed}-{AS_OF.isoformat()}-{code}.duckdb"
 
 
-def database_for(consultations: int, seed: int, directory: Path = BENCH_DIR, *,
-                 summaries: bool = False) -> tuple[Path, float, bool]:
+def database_for(consultations: int, seed: int, directory: Path = BENCH_DIR) -> tuple[Path, float, bool]:
     """The benchmark database of that size and seed: (path, build seconds, built now).
 
-    Built once (with the generator's progress bar) and reused; the build time is kept
-    beside it so that a reused database still reports how long it took to build. With
-    `summaries`, a copy with the summary tables of terrain/summaries.py, whose build time
-    includes building them."""
-    from terrain import demo, store
+    Built once (with the generator's progress bar) and reused; the build time, which
+    includes the summary tables, is kept beside it so that a reused database still reports
+    how long it took to build."""
+    from terrain import demo
 
-    base = database_path(consultations, seed, directory)
-    summaries_code = _fingerprint(ROOT / "terrain" / "summaries.sql") if summaries else ""
-    path = base.with_name(f"{base.stem}-summaries-{summaries_code}.duckdb") if summaries else base
+    path = database_path(consultations, seed, directory)
     build_record = path.with_suffix(".build.json")
     if path.exists() and build_record.exists():
         return path, float(json.loads(build_record.read_text())["seconds"]), False
-    if summaries:
-        from terrain import summaries as summary_tables
-
-        _, seconds, _ = database_for(consultations, seed, directory)
-        print(f"Adding the summary tables: {path.name}...", file=sys.stderr)
-        started = time.perf_counter()
-        with store.new_database(path, copy_from=base) as con:
-            summary_tables.refresh(con)
-        seconds += time.perf_counter() - started
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        print(f"Building {path.name} ({consultations:,} consultations, seed {seed})...", file=sys.stderr)
-        started = time.perf_counter()
-        demo.generate(path, consultations=consultations, seed=seed, as_of=AS_OF, progress=True)
-        seconds = time.perf_counter() - started
+    path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"Building {path.name} ({consultations:,} consultations, seed {seed})...", file=sys.stderr)
+    started = time.perf_counter()
+    demo.generate(path, consultations=consultations, seed=seed, as_of=AS_OF, progress=True)
+    seconds = time.perf_counter() - started
     build_record.write_text(json.dumps({"seconds": seconds, "consultations": consultations, "seed": seed}))
     return path, seconds, True
-
-
-@contextlib.contextmanager
-def queries_from(directory: Path | None) -> Iterator[None]:
-    """Read the named queries from `directory` instead of queries/: how the benchmark times
-    proposed versions of the queries (e.g. reading summary tables) before they replace the
-    real ones. The directory holds every query, changed or not."""
-    from terrain import queries
-
-    if directory is None:
-        yield
-        return
-    kept = queries.QUERIES_DIR
-    queries.QUERIES_DIR = Path(directory)
-    queries.load.cache_clear()
-    if hasattr(queries, "_empty_database"):
-        # The door tries each query on an empty database made from schema.sql; until the
-        # summary tables are part of the schema, proposed queries that read them need them there.
-        from terrain import summaries
-
-        summaries.refresh(queries._empty_database())
-    try:
-        yield
-    finally:
-        queries.QUERIES_DIR = kept
-        queries.load.cache_clear()
 
 
 # --- which queries each page runs ------------------------------------------------------------
@@ -525,8 +485,7 @@ def worker(argv: Sequence[str]) -> int:
     warnings.filterwarnings("ignore")
     kind, given, answered = argv
     payload = pickle.loads(Path(given).read_bytes())
-    with queries_from(payload.get("queries_dir")):
-        result = _work(kind, payload)
+    result = _work(kind, payload)
     Path(answered).write_bytes(pickle.dumps(result))
     return 0
 
@@ -551,8 +510,7 @@ def _percentile(values: Sequence[float], q: float) -> float:
 
 
 def measure(db: Path, views: Sequence[View], *, repeat: int, budget_s: float, pandas: bool,
-            consultations: int, queries_dir: Path | None = None
-            ) -> tuple[list[PageFigures], float, dict[str, Any], list[str]]:
+            consultations: int) -> tuple[list[PageFigures], float, dict[str, Any], list[str]]:
     """Time the recorded views (and the pandas alternative) on `db`; return the per-page
     figures, the query process's peak memory, the pandas comparison and what failed."""
     runnable = [v for v in views if not v.error]
@@ -560,7 +518,7 @@ def measure(db: Path, views: Sequence[View], *, repeat: int, budget_s: float, pa
     page_calls = [call for view in runnable for call in view.calls]
     question_calls = [Call(q.query, q.params, "programme_manager") for q in asked]
     warm = _in_worker("warm", {"db": db, "calls": page_calls + question_calls, "repeat": repeat,
-                               "budget_s": budget_s, "queries_dir": queries_dir})
+                               "budget_s": budget_s})
     failed = warm["errors"]
     errors = sorted({f"query failed, not timed: {message}" for message in failed.values()})
 
@@ -581,8 +539,7 @@ def measure(db: Path, views: Sequence[View], *, repeat: int, budget_s: float, pa
         view_ms = max(sum(_median(s) for s in per_call if s) for _, per_call in page_views) * 1000
         default = next((v for v, _ in page_views if v.view == "default"), page_views[0][0])
         broken = {message.split(":")[0] for message in failed.values()}
-        first = _in_worker("first", {"db": db, "calls": [c for c in default.calls if c.name not in broken],
-                                     "queries_dir": queries_dir})
+        first = _in_worker("first", {"db": db, "calls": [c for c in default.calls if c.name not in broken]})
         figures.append(PageFigures(
             page=page, calls=len(timed), p50_ms=_percentile(every, 50) * 1000,
             p95_ms=_percentile(every, 95) * 1000, max_ms=max(every) * 1000, view_ms=view_ms,
@@ -598,8 +555,7 @@ def measure(db: Path, views: Sequence[View], *, repeat: int, budget_s: float, pa
         comparison["skipped"] = (f"it would need about {needed_mib:,.0f} MiB, more than half the "
                                  f"{memory_available_mib():,.0f} MiB available")
     elif answerable:
-        answered = _in_worker("pandas", {"db": db, "questions": [q for q, _ in answerable], "repeat": repeat,
-                                         "queries_dir": queries_dir})
+        answered = _in_worker("pandas", {"db": db, "questions": [q for q, _ in answerable], "repeat": repeat})
         terrain_s = sum(_median(samples) for _, samples in answerable)
         pandas_s = sum(answered["question_s"])
         comparison.update(answered, terrain_s=terrain_s, pandas_s=pandas_s, ratio=pandas_s / terrain_s)
@@ -683,16 +639,14 @@ def as_json(sizes: Sequence[SizeFigures]) -> dict:
 # --- command -----------------------------------------------------------------------------------
 
 def bench_size(consultations: int, *, seed: int, directory: Path, pages: Sequence[str] | None,
-               repeat: int, budget_s: float, pandas: bool, summaries: bool = False,
-               queries_dir: Path | None = None) -> SizeFigures:
-    db, build_s, built_now = database_for(consultations, seed, directory, summaries=summaries)
+               repeat: int, budget_s: float, pandas: bool) -> SizeFigures:
+    db, build_s, built_now = database_for(consultations, seed, directory)
     print(f"Recording the queries of each page on {db.name}...", file=sys.stderr)
-    with queries_from(queries_dir):
-        views = record_views(db, pages)
+    views = record_views(db, pages)
     errors = [f"{v.page} ({v.role}, {v.view}) not timed: the page failed: {v.error}" for v in views if v.error]
     print(f"Timing {sum(len(v.calls) for v in views if not v.error)} calls of {len(views)} views...", file=sys.stderr)
     figures, peak, comparison, failed = measure(db, views, repeat=repeat, budget_s=budget_s, pandas=pandas,
-                                                consultations=consultations, queries_dir=queries_dir)
+                                                consultations=consultations)
     return SizeFigures(consultations, db, db.stat().st_size / MIB, build_s, built_now, peak, figures,
                        comparison, errors + failed)
 
@@ -710,18 +664,10 @@ def command(argv: list[str]) -> int:
     parser.add_argument("--pages", nargs="+", default=None, help="only these pages (default: every page)")
     parser.add_argument("--data-dir", type=Path, default=BENCH_DIR, help="where the databases are kept")
     parser.add_argument("--no-pandas", action="store_true", help="skip the pandas alternative")
-    parser.add_argument("--summaries", action="store_true",
-                        help="time a copy of each database with the summary tables of terrain/summaries.py")
-    parser.add_argument("--queries-dir", type=Path, default=None, metavar="DIR",
-                        help="read the queries from DIR instead of queries/ (to time proposed versions)")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    if args.queries_dir is not None and not args.queries_dir.is_dir():
-        parser.print_usage()
-        print(f"No directory {args.queries_dir}.")
-        return 2
     unknown = sorted(set(args.pages or ()) - set(roles.PAGES))
     if unknown or any(n < 0 for n in args.consultations) or args.repeat < 1:
         parser.print_usage()
@@ -734,8 +680,7 @@ def command(argv: list[str]) -> int:
     sizes = []
     for consultations in args.consultations:
         size = bench_size(consultations, seed=args.seed, directory=args.data_dir, pages=pages,
-                          repeat=args.repeat, budget_s=args.budget, pandas=not args.no_pandas,
-                          summaries=args.summaries, queries_dir=args.queries_dir)
+                          repeat=args.repeat, budget_s=args.budget, pandas=not args.no_pandas)
         sizes.append(size)
         print()
         print(table(size), flush=True)

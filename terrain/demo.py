@@ -162,6 +162,7 @@ def generate(path: str | Path, *, consultations: int | None = None, seed: int = 
                 bar.advance(chunk.num_rows)
         if bar:
             bar.close()
+            print("Summary tables (terrain/summaries.sql)...", file=sys.stderr, flush=True)
     return counts
 
 

@@ -227,7 +227,7 @@ def _check(report: Report, data: bytes, *, sheet, replace, start_real, today, pr
             if replace:
                 statements.run(con, report.table, "replace_existing", checked.data)
             statements.run(con, report.table, "insert", checked.data)
-            statements.run(con, "metadata", "after_import")
+            statements.run(con, "metadata", "after_import", params={"schema_version": SCHEMA_VERSION})
             report.data_as_of = statements.run(con, "metadata", "data_as_of")[0][0]
     except (duckdb.ConstraintException, duckdb.ConversionException) as refused:
         # A rule the checks do not know yet (the schema changed): the file is still refused whole.
@@ -393,6 +393,25 @@ def command(argv: list[str]) -> int:
         _say(languages, "imports.cli.replaced", count=report.replaced)
     _say(languages, "imports.cli.loaded", rows=report.rows, table=report.table, db=str(report.database),
          date=report.data_as_of)
+    return 0
+
+
+def upgrade_command(argv: list[str]) -> int:
+    """`python -m terrain upgrade [--db PATH]`"""
+    parser = _parser("python -m terrain upgrade",
+                     "Rewrite a database written by an older Terrain in this version's layout (data kept).")
+    parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
+    args = _parse(parser, argv)
+    if isinstance(args, int):
+        return args
+    languages = _languages(args.lang)
+    db = Path(args.db or store.db_path())
+    if not db.exists():
+        _say(languages, "imports.cli.no_file", sys.stderr, path=str(db))
+        return 1
+    with _import_lock(db):
+        upgraded = store.upgrade(db)
+    _say(languages, "imports.cli.upgraded" if upgraded else "imports.cli.already_current", db=str(db))
     return 0
 
 

@@ -41,7 +41,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from terrain import ROOT, disclosure, roles, store
+from terrain import ROOT, disclosure, roles, store, summaries
 
 QUERIES_DIR = ROOT / "queries"
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -196,6 +196,7 @@ _PROBE_PARAMS = {
 def _empty_database() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     store.create_schema(con)
+    summaries.refresh(con)
     return con
 
 

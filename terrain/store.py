@@ -16,7 +16,7 @@ from typing import Iterator
 
 import duckdb
 
-from terrain import ROOT, SCHEMA_VERSION
+from terrain import ROOT, SCHEMA_VERSION, summaries
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 KEPT_VERSIONS = 3
@@ -36,6 +36,15 @@ def data_version(path: Path) -> str:
 ATTACHED_AS = "terrain"
 
 
+class OutdatedDatabase(Exception):
+    """The file was written by an older Terrain whose layout the queries no longer read."""
+
+    def __init__(self, path: Path, version: int):
+        super().__init__(f"{path} was written by an older Terrain (schema {version}; this one reads "
+                         f"{SCHEMA_VERSION}): run `python -m terrain upgrade --db {path}` (the data are kept).")
+        self.path, self.version = Path(path), version
+
+
 def open_readonly(path: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the file at `path` as it is now.
 
@@ -48,7 +57,12 @@ def open_readonly(path: Path) -> duckdb.DuckDBPyConnection:
         raise FileNotFoundError(f"No Terrain database at {path}: run `python -m terrain demo` or import data.")
     con = duckdb.connect()
     con.execute("ATTACH $path AS terrain (READ_ONLY)", {"path": str(path)})
-    return use(con)
+    use(con)
+    versions = con.execute("SELECT schema_version FROM metadata").fetchall()
+    if versions and versions[0][0] < SCHEMA_VERSION:
+        con.close()
+        raise OutdatedDatabase(Path(path), versions[0][0])
+    return con
 
 
 def use(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
@@ -87,7 +101,9 @@ def new_database(target: Path, *, keep_backup: bool = False,
     """Yield a connection to a new database file that replaces `target` on success.
 
     The file starts with the schema, or as a copy of `copy_from` (for imports that add to
-    existing data). If the block raises, the new file is deleted and `target` is untouched.
+    existing data). When the block ends, the summary tables are rebuilt from what it wrote
+    (the pages read them), so every file that is swapped in has summaries that match its
+    rows. If the block raises, the new file is deleted and `target` is untouched.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -102,6 +118,7 @@ def new_database(target: Path, *, keep_backup: bool = False,
         create_schema(con)
     try:
         yield con
+        summaries.refresh(con)
         con.execute("CHECKPOINT")
         con.close()
     except BaseException:
@@ -112,6 +129,23 @@ def new_database(target: Path, *, keep_backup: bool = False,
     if keep_backup:
         _rotate_backups(target)
     os.replace(tmp, target)
+
+
+def upgrade(target: Path) -> bool:
+    """Rewrite an older file in this version's layout, keeping the replaced one as a backup.
+    Schema 2 added the summary tables, which every new file gets; False if already current."""
+    target = Path(target)
+    probe = duckdb.connect()
+    try:
+        probe.execute("ATTACH $path AS old (READ_ONLY)", {"path": str(target)})
+        versions = probe.execute("SELECT schema_version FROM old.metadata").fetchall()
+    finally:
+        probe.close()
+    if not versions or versions[0][0] >= SCHEMA_VERSION:
+        return False
+    with new_database(target, keep_backup=True, copy_from=target) as con:
+        con.execute("UPDATE metadata SET schema_version = $version", {"version": SCHEMA_VERSION})
+    return True
 
 
 def rollback(target: Path) -> Path:

@@ -20,7 +20,7 @@ import plotly.graph_objects
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from terrain import ROOT, i18n, queries, roles
+from terrain import ROOT, i18n, queries, roles, summaries
 from terrain.charts import consultations as charts
 from tests import fixture_data
 
@@ -47,6 +47,7 @@ def year_on_year_db(tmp_path_factory):
     con = duckdb.connect(str(path))
     rows = [group[:-1] for group in JANUARY_2023 for _ in range(group[-1])]
     con.executemany("INSERT INTO consultations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    summaries.refresh(con)
     con.close()
     return path
 

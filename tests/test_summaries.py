@@ -6,7 +6,8 @@ import shutil
 import duckdb
 import pytest
 
-from terrain import summaries
+from terrain import SCHEMA_VERSION, store, summaries
+from terrain.__main__ import main
 from tests import fixture_data
 
 
@@ -58,3 +59,43 @@ def test_refresh_is_idempotent_and_follows_new_rows(con):
 
     assert _rows(con, "consultations_daily", "consulted_on", "consultations")[3] == (dt.date(2024, 1, 15), 6)
     assert summaries.refresh(con)["consultations_daily"] == first["consultations_daily"]
+
+
+def test_every_written_database_carries_its_summaries(fixture_db):
+    # tests/fixture_data.py writes through terrain.store.new_database, as the demo and imports do.
+    with duckdb.connect(str(fixture_db), read_only=True) as con:
+        for table in summaries.TABLES:
+            assert con.table(table).aggregate("sum(consultations)::BIGINT").fetchall() == [(88,)], table
+
+
+def _as_written_by_schema_1(path):
+    with duckdb.connect(str(path)) as con:
+        con.execute("""
+            DROP TABLE consultations_daily; DROP TABLE consultations_daily_diagnosis;
+            DROP TABLE consultations_daily_coverage; DROP TABLE consultations_daily_visit;
+            DROP TABLE site_diagnoses_daily;
+            UPDATE metadata SET schema_version = 1""")
+        assert not {row[0] for row in con.execute("SHOW TABLES").fetchall()} & set(summaries.TABLES)
+
+
+def test_an_older_file_is_refused_with_the_command_that_upgrades_it(fixture_db, tmp_path, capsys):
+    path = tmp_path / "old.duckdb"
+    shutil.copyfile(fixture_db, path)
+    _as_written_by_schema_1(path)
+
+    with pytest.raises(store.OutdatedDatabase, match="python -m terrain upgrade"):
+        store.open_readonly(path)
+
+    assert main(["upgrade", "--db", str(path), "--lang", "en"]) == 0
+    assert "rewritten" in capsys.readouterr().out
+    con = store.open_readonly(path)
+    try:
+        assert con.table("consultations_daily").aggregate("sum(consultations)::BIGINT").fetchall() == [(88,)]
+        assert con.execute("SELECT schema_version FROM metadata").fetchall() == [(SCHEMA_VERSION,)]
+    finally:
+        con.close()
+    # The file as it was is kept, and a second upgrade changes nothing.
+    with duckdb.connect(str(store.backup_paths(path)[0]), read_only=True) as old:
+        assert old.execute("SELECT schema_version FROM metadata").fetchall() == [(1,)]
+    assert main(["upgrade", "--db", str(path), "--lang", "en"]) == 0
+    assert "already" in capsys.readouterr().out
