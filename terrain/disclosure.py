@@ -63,7 +63,7 @@ def suppress_counts(df: pd.DataFrame, counts: Sequence[str], k: int,
     happens when no visible cell is left to hide, e.g. a line of two hidden 10s whose total,
     20, is published.
     """
-    groups = _line_groups(df, lines)
+    groups, group_lines = _line_groups(df, lines)
     result = df.copy()
     hidden_per_column, derivable_per_column = {}, {}
     for column in counts:
@@ -71,7 +71,7 @@ def suppress_counts(df: pd.DataFrame, counts: Sequence[str], k: int,
         hidden = (values >= 1) & (values < k)
         derivable = np.zeros(len(values), dtype=bool)
         if hidden.any() and groups:
-            hidden, derivable = _protect(_Table(values, groups, k), hidden)
+            hidden, derivable = _protect(_Table(values, groups, group_lines, k), hidden)
         result[column] = pd.array(np.where(hidden, None, values), dtype="Int64")
         hidden_per_column[column] = int(hidden.sum())
         derivable_per_column[column] = int(derivable.sum())
@@ -91,16 +91,20 @@ def _true_counts(column: pd.Series, name: str) -> np.ndarray:
     return values.astype(np.int64)
 
 
-def _line_groups(df: pd.DataFrame, lines: Sequence[Sequence[str]]) -> list[np.ndarray]:
-    """Row positions of every group of every line, each in row order."""
-    groups = []
-    for line in lines:
+def _line_groups(df: pd.DataFrame, lines: Sequence[Sequence[str]]) -> tuple[list[np.ndarray], list[int]]:
+    """Row positions of every group of every line, each in row order, and the position in
+    `lines` of each group's line."""
+    groups, group_lines = [], []
+    for number, line in enumerate(lines):
         if not line:
-            groups.append(np.arange(len(df)))
-            continue
-        grouped = df.groupby(list(line), sort=False, dropna=False, observed=True)
-        groups.extend(np.sort(np.asarray(rows)) for rows in grouped.indices.values())
-    return [rows for rows in groups if len(rows)]
+            found = [np.arange(len(df))]
+        else:
+            grouped = df.groupby(list(line), sort=False, dropna=False, observed=True)
+            found = [np.sort(np.asarray(rows)) for rows in grouped.indices.values()]
+        kept = [rows for rows in found if len(rows)]
+        groups += kept
+        group_lines += [number] * len(kept)
+    return groups, group_lines
 
 
 def _total_is_known(total: int, k: int) -> bool:
@@ -110,8 +114,9 @@ def _total_is_known(total: int, k: int) -> bool:
 class _Table:
     """One count column and its line groups, with what the attacker knows of them."""
 
-    def __init__(self, values: np.ndarray, groups: list[np.ndarray], k: int):
-        self.values, self.groups, self.k = values, groups, k
+    def __init__(self, values: np.ndarray, groups: list[np.ndarray], group_lines: list[int], k: int):
+        self.values, self.groups, self.group_lines, self.k = values, groups, group_lines, k
+        self.allowance = _Allowance(_COLUMN_BUDGET)
         totals = [int(values[rows].sum()) for rows in groups]
         self.known = [_total_is_known(total, k) for total in totals]
         self.groups_of_cell: list[list[int]] = [[] for _ in values]
@@ -133,10 +138,17 @@ def _protect(table: _Table, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     attacker could still work out, until none can be or nothing is left to hide.
     Returns the hidden cells and those that stay derivable."""
     hidden = hidden.copy()
+    # Cells the published totals give away even with every cell hidden: hiding more cannot
+    # protect them, and seeking partners for them would hide the whole table for nothing.
+    # (Pinned with everything hidden means pinned with anything hidden, for the attacker who
+    # reads a hidden cell as any number >= 0.) Only proven ones: a search that ran out of
+    # budget proves nothing, and such a cell keeps getting partners.
+    given_away = set(_derivable_cells(table, np.ones(len(hidden), dtype=bool), proven_only=True))
+    table.allowance = _Allowance(_COLUMN_BUDGET)
     while True:
         _apply_line_rule(table, hidden)
         derivable = _derivable_cells(table, hidden)
-        partners = {partner for cell in derivable
+        partners = {partner for cell in derivable if cell not in given_away
                     if (partner := _partner_for(cell, table, hidden)) is not None}
         if not partners:
             return hidden, np.isin(np.arange(len(hidden)), derivable)
@@ -218,25 +230,64 @@ def _tied_groups(cell: int, table: _Table, hidden: np.ndarray) -> list[int]:
 # that bring any partner of k or more under k.
 
 _SEARCH_BUDGET = 20_000  # steps per search: ample for tables of a few thousand cells
+# Steps for all the searches of one count column. Searches over a two-way table take none (a
+# path search does); other line structures can need many searches that each run out, which
+# took tens of seconds on some donor tables. Once spent, every search counts as run out:
+# its cell is taken as derivable and gets a partner, so the table ends hidden more, never less.
+_COLUMN_BUDGET = 200_000
+
+
+class _Allowance:
+    def __init__(self, steps: int):
+        self.left = steps
 
 Equation = tuple[tuple[int, ...], int]
 
 
-def _derivable_cells(table: _Table, hidden: np.ndarray) -> list[int]:
+def _derivable_cells(table: _Table, hidden: np.ndarray, *, proven_only: bool = False) -> list[int]:
+    """The hidden non-zero cells the attacker can work out; with `proven_only`, only those
+    proven so for the attacker who reads a hidden cell as any number >= 0 (otherwise a
+    search that runs out of budget counts its cell in, and both readings are checked)."""
     cells = np.flatnonzero(hidden)
     position = {int(cell): i for i, cell in enumerate(cells)}
     truth = [int(table.values[cell]) for cell in cells]
-    equations = set()
+    equations: dict[tuple[int, ...], tuple[int, int]] = {}  # unknowns -> (total, line)
     for g in table.known_groups():
         rows = table.groups[g]
         hidden_rows = rows[hidden[rows]]
         if len(hidden_rows):
             rhs = int(table.values[hidden_rows].sum())  # the total minus the visible cells
-            equations.add((tuple(position[int(c)] for c in hidden_rows), rhs))
+            equations.setdefault(tuple(position[int(c)] for c in hidden_rows), (rhs, table.group_lines[g]))
     derivable = []
-    for variables, component_equations in _components(len(cells), sorted(equations)):
-        derivable += [int(cells[i]) for i in _pinned(variables, truth, component_equations, table.k)]
+    for variables, component_equations in _components(len(cells), _without_redundant(equations)):
+        derivable += [int(cells[i]) for i in _pinned(variables, truth, component_equations, table.k,
+                                                     table.allowance, proven_only=proven_only)]
     return sorted(derivable)
+
+
+def _without_redundant(equations: dict[tuple[int, ...], tuple[int, int]]) -> list[Equation]:
+    """The equations less those that are the sum of others: a group whose unknowns are
+    exactly those of some other line's equations inside it (a grand total, when every row
+    total is published; a city's total, when each of its weeks' totals is). Dropping them
+    leaves the same solutions, and often the shape of a two-way table, searched as a graph."""
+    kept = dict(equations)
+    for unknowns in sorted(equations, key=len, reverse=True):
+        inside: dict[int, int] = {}  # line -> how many of its equations' unknowns lie inside
+        spilling = set()
+        members = set(unknowns)
+        for other, (_, line) in kept.items():
+            if other == unknowns or line == equations[unknowns][1]:
+                continue
+            covered = sum(1 for v in other if v in members)
+            if covered == len(other):
+                inside[line] = inside.get(line, 0) + covered
+            elif covered:
+                spilling.add(line)
+        # A line's groups are disjoint, so its equations inside cover all the unknowns when
+        # their sizes add up to them.
+        if any(count == len(unknowns) and line not in spilling for line, count in inside.items()):
+            del kept[unknowns]
+    return sorted((unknowns, total) for unknowns, (total, _) in kept.items())
 
 
 def _components(n: int, equations: list[Equation]) -> Iterator[tuple[list[int], list[Equation]]]:
@@ -262,44 +313,50 @@ def _components(n: int, equations: list[Equation]) -> Iterator[tuple[list[int], 
         yield sorted(variables), equations_of[r]
 
 
-def _pinned(variables: list[int], truth: list[int], equations: list[Equation], k: int) -> list[int]:
+def _pinned(variables: list[int], truth: list[int], equations: list[Equation], k: int,
+            allowance: _Allowance, *, proven_only: bool = False) -> list[int]:
     """The non-zero unknowns of one sub-system that the attacker pins to their true value.
 
     Two readings of a hidden cell: any whole number >= 0; or, taking the "< k" label at its
     word, one from 0 to k - 1. Each is checked by moves from a solution of that reading:
     the true values, or, where a partner of k or more makes the label false, a solution of
     the attacker's (mistaken) system, which can still land on a cell's true value."""
-    pinned = _pinned_from(truth, variables, truth, equations, ceiling=None)
+    pinned = _pinned_from(truth, variables, truth, equations, allowance, ceiling=None,
+                          proven_only=proven_only)
+    if proven_only:
+        return sorted(pinned)
     try:
-        attacker_view = _solution_under_ceiling(variables, truth, equations, k - 1)
+        attacker_view = _solution_under_ceiling(variables, truth, equations, k - 1, allowance)
     except _SearchTooLong:
         return sorted(pinned | {v for v in variables if 0 < truth[v] <= k - 1})
     if attacker_view is not None:
-        pinned |= _pinned_from(attacker_view, variables, truth, equations, ceiling=k - 1)
+        pinned |= _pinned_from(attacker_view, variables, truth, equations, allowance, ceiling=k - 1)
     return sorted(pinned)
 
 
 def _pinned_from(point: list[int] | dict[int, int], variables: list[int], truth: list[int],
-                 equations: list[Equation], ceiling: int | None) -> set[int]:
+                 equations: list[Equation], allowance: _Allowance, ceiling: int | None,
+                 proven_only: bool = False) -> set[int]:
     """The non-zero cells that every solution within [0, ceiling] gives their true value,
     given one such solution `point`. A move found for one cell frees every cell it changes."""
     can_rise = {v: ceiling is None or point[v] < ceiling for v in variables}
     can_fall = {v: point[v] > 0 for v in variables}
-    search = _MoveSearch(equations, can_rise, can_fall)
+    search = _MoveSearch(equations, can_rise, can_fall, allowance)
     pinned, free = set(), set()
     for v in variables:
         if truth[v] == 0 or point[v] != truth[v] or v in free:
             continue
         move = search.move_through(v)
         if move is None:
-            pinned.add(v)
+            if not (proven_only and search.ran_out):
+                pinned.add(v)
         else:
             free.update(move)
     return pinned
 
 
 def _solution_under_ceiling(variables: list[int], truth: list[int], equations: list[Equation],
-                            ceiling: int) -> dict[int, int] | None:
+                            ceiling: int, allowance: _Allowance) -> dict[int, int] | None:
     """A solution with every unknown within [0, ceiling], reached from the true values by
     moves that lower the cells above the ceiling; None when there is none (the attacker then
     sees that the labels cannot all hold). Raises _SearchTooLong when a search runs out."""
@@ -309,7 +366,7 @@ def _solution_under_ceiling(variables: list[int], truth: list[int], equations: l
         if not over:
             return point
         search = _MoveSearch(equations, {v: point[v] < ceiling for v in variables},
-                             {v: point[v] > 0 for v in variables})
+                             {v: point[v] > 0 for v in variables}, allowance)
         move = search.move_through(over[0], steps=(-1,))
         if move is None and search.ran_out:
             raise _SearchTooLong
@@ -327,22 +384,28 @@ class _SearchTooLong(Exception):
 
 
 class _MoveSearch:
-    """Depth-first search for a balanced move through a given cell, within a budget."""
+    """Search for a balanced move through a given cell: a path search in a graph when the
+    equations have the shape of a two-way table, else a depth-first search within a budget."""
 
-    def __init__(self, equations: list[Equation], can_rise: dict[int, bool], can_fall: dict[int, bool]):
-        self.equations = equations
+    def __init__(self, equations: list[Equation], can_rise: dict[int, bool], can_fall: dict[int, bool],
+                 allowance: _Allowance):
+        self.equations, self.allowance = equations, allowance
         self.equations_of: dict[int, list[int]] = {}
         for e, (variables, _) in enumerate(equations):
             for v in variables:
                 self.equations_of.setdefault(v, []).append(e)
         self.allowed = {+1: can_rise, -1: can_fall}
+        self.graph = _TwoWayGraph.of(equations, self.equations_of, self.allowed)
 
     def move_through(self, i: int, steps: tuple[int, ...] = (+1, -1)) -> dict[int, int] | None:
         """A move (cell -> +1 or -1) changing cell i by one of `steps`, or None when there is
         none or the search ran out of budget (then `ran_out` is set)."""
-        self.budget = _SEARCH_BUDGET
-        self.seen: set[frozenset] = set()
         self.ran_out = False
+        if self.graph is not None:
+            return next((move for step in steps if self.allowed[step][i]
+                         and (move := self.graph.cycle_through(i, step)) is not None), None)
+        self.budget = start = min(_SEARCH_BUDGET, self.allowance.left)
+        self.seen: set[frozenset] = set()
         try:
             for step in steps:
                 if self.allowed[step][i]:
@@ -351,6 +414,8 @@ class _MoveSearch:
                         return move
         except _SearchTooLong:
             self.ran_out = True
+        finally:
+            self.allowance.left -= start - max(self.budget, 0)
         return None
 
     def _shift(self, imbalance: dict[int, int], v: int, step: int) -> dict[int, int]:
@@ -395,6 +460,87 @@ class _MoveSearch:
                 return True
             del move[v]
         return False
+
+
+class _TwoWayGraph:
+    """The equations of a table whose published lines are two partitions of its cells (rows
+    and columns: "city; diagnosis_group"), or one, as a directed graph where a move is a
+    cycle, so that whether a cell can move is a path search instead of a search over sets of
+    cells, which took tens of seconds on a donor's year of city × diagnosis tables.
+
+    Each equation is a node, coloured by a two-colouring of the equations (A and B) in which
+    a cell in two equations joins an A and a B; one more node, FREE, stands for every total
+    that is not published. Raising a cell by 1 is an arc from its A side to its B side (FREE
+    where it has no equation there), lowering it the reverse arc. An equation balances when
+    as many used arcs leave its node as enter it, which is what a cycle gives every node; so
+    a cell can move by `step` exactly when that arc lies on a directed cycle whose other arcs
+    are other cells' allowed moves. FREE needs no balance: all of it being one node counts
+    every path from one unpublished total to another as a cycle.
+    """
+
+    FREE = -1
+
+    def __init__(self, ends: dict[int, tuple[int, int]], allowed: dict[int, dict[int, bool]]):
+        self.ends = ends  # cell -> (A node, B node)
+        self.arcs_from: dict[int, list[tuple[int, int, int]]] = {}  # node -> [(next node, cell, step)]
+        for v, (a, b) in ends.items():
+            if allowed[+1][v]:
+                self.arcs_from.setdefault(a, []).append((b, v, +1))
+            if allowed[-1][v]:
+                self.arcs_from.setdefault(b, []).append((a, v, -1))
+
+    @classmethod
+    def of(cls, equations: list[Equation], equations_of: dict[int, list[int]],
+           allowed: dict[int, dict[int, bool]]) -> _TwoWayGraph | None:
+        """The graph, or None when some cell lies in more than two equations or the
+        equations cannot be two-coloured (e.g. rows, columns and a grand total)."""
+        if any(len(of) > 2 for of in equations_of.values()):
+            return None
+        neighbours: dict[int, set[int]] = {e: set() for e in range(len(equations))}
+        for of in equations_of.values():
+            if len(of) == 2:
+                neighbours[of[0]].add(of[1])
+                neighbours[of[1]].add(of[0])
+        colour: dict[int, int] = {}
+        for start in neighbours:
+            if start in colour:
+                continue
+            colour[start], frontier = 0, [start]
+            while frontier:
+                e = frontier.pop()
+                for other in neighbours[e]:
+                    if other not in colour:
+                        colour[other] = 1 - colour[e]
+                        frontier.append(other)
+                    elif colour[other] == colour[e]:
+                        return None
+        ends = {}
+        for v, of in equations_of.items():
+            side = {colour[e]: e for e in of}
+            ends[v] = (side.get(0, cls.FREE), side.get(1, cls.FREE))
+        return cls(ends, allowed)
+
+    def cycle_through(self, cell: int, step: int) -> dict[int, int] | None:
+        """The move of a shortest cycle through the cell's arc for `step`, or None."""
+        a, b = self.ends[cell]
+        start, goal = (b, a) if step > 0 else (a, b)
+        came_by: dict[int, tuple[int, int, int] | None] = {start: None}
+        frontier = [start]
+        while frontier and goal not in came_by:
+            reached = []
+            for node in frontier:
+                for following, v, v_step in self.arcs_from.get(node, ()):
+                    if v != cell and following not in came_by:
+                        came_by[following] = (node, v, v_step)
+                        reached.append(following)
+            frontier = reached
+        if goal not in came_by:
+            return None
+        move, node = {cell: step}, goal
+        while (arc := came_by[node]) is not None:
+            node, v, v_step = arc
+            move[v] = v_step
+        return move
 
 
 # --- rates and totals -------------------------------------------------------------------------
