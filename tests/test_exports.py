@@ -23,8 +23,8 @@ METADATA = [
     "Données au / Data as of: 2024-02-05 (5 février 2024)",
     "Public / Audience: Bailleur de fonds",
     "Source (requêtes) / Source (queries): consultations_by_period",
-    "< 11\u00a0: moins de 11, masqué pour protéger les personnes comptées / "
-    "< 11: fewer than 11, hidden to protect the people counted",
+    "< 11\u00a0: moins de 11, ou masqué pour qu'un autre petit nombre ne puisse pas être retrouvé par soustraction\u00a0; masqué pour protéger les personnes comptées / "
+    "< 11: fewer than 11, or hidden so that another small number cannot be worked out by subtraction; hidden to protect the people counted",
 ]
 HEADERS = ["Ville", "Semaine", "Consultations", "Taux d'occupation", "remarks"]
 HXL_ROW = ["#adm4+name", "#date+week", "#output+num+consultations", "#indicator+num+occupancy_rate",
@@ -159,8 +159,8 @@ def test_hidden_counts_take_k_from_the_query_door_when_suppression_names_no_k():
     rows = _csv_rows(to_csv_bytes(frame, _context(synthetic=False)))
     assert rows[-3][2] == "< 5"
     assert rows[len(METADATA) - 1] == [
-        "< 5\u00a0: moins de 5, masqué pour protéger les personnes comptées / "
-        "< 5: fewer than 5, hidden to protect the people counted"]
+        "< 5\u00a0: moins de 5, ou masqué pour qu'un autre petit nombre ne puisse pas être retrouvé par soustraction\u00a0; masqué pour protéger les personnes comptées / "
+        "< 5: fewer than 5, or hidden so that another small number cannot be worked out by subtraction; hidden to protect the people counted"]
 
 
 def test_without_suppression_a_missing_count_is_left_empty_and_no_note_is_added():

@@ -126,8 +126,8 @@ def test_t_fills_placeholders_in_each_language():
     assert t("common.data_as_of", "fr", date="8 janvier 2024") == "Données au 8 janvier 2024"
     assert t("common.data_as_of", "en", date="8 January 2024") == "Data as of 8 January 2024"
     assert t("common.suppressed_note", "fr", k=11) == (
-        f"< 11{NBSP}: moins de 11, masqué pour protéger les personnes comptées")
-    assert t("common.suppressed_note", "en", k=5) == "< 5: fewer than 5, hidden to protect the people counted"
+        f"< 11{NBSP}: moins de 11, ou masqué pour qu'un autre petit nombre ne puisse pas être retrouvé par soustraction{NBSP}; masqué pour protéger les personnes comptées")
+    assert t("common.suppressed_note", "en", k=5) == "< 5: fewer than 5, or hidden so that another small number cannot be worked out by subtraction; hidden to protect the people counted"
 
 
 def test_t_returns_the_text_of_a_key_without_placeholders():
