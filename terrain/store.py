@@ -58,11 +58,17 @@ def open_readonly(path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("ATTACH $path AS terrain (READ_ONLY)", {"path": str(path)})
     use(con)
-    versions = con.execute("SELECT schema_version FROM metadata").fetchall()
-    if versions and versions[0][0] < SCHEMA_VERSION:
+    version = recorded_version(con)
+    if version is not None and version < SCHEMA_VERSION:
         con.close()
-        raise OutdatedDatabase(Path(path), versions[0][0])
+        raise OutdatedDatabase(Path(path), version)
     return con
+
+
+def recorded_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The schema version the file's metadata records (None before any metadata row)."""
+    versions = con.execute("SELECT schema_version FROM metadata").fetchall()
+    return versions[0][0] if versions else None
 
 
 def use(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
@@ -137,11 +143,11 @@ def upgrade(target: Path) -> bool:
     target = Path(target)
     probe = duckdb.connect()
     try:
-        probe.execute("ATTACH $path AS old (READ_ONLY)", {"path": str(target)})
-        versions = probe.execute("SELECT schema_version FROM old.metadata").fetchall()
+        probe.execute("ATTACH $path AS terrain (READ_ONLY)", {"path": str(target)})
+        version = recorded_version(use(probe))
     finally:
         probe.close()
-    if not versions or versions[0][0] >= SCHEMA_VERSION:
+    if version is None or version >= SCHEMA_VERSION:
         return False
     with new_database(target, keep_backup=True, copy_from=target) as con:
         con.execute("UPDATE metadata SET schema_version = $version", {"version": SCHEMA_VERSION})
