@@ -25,8 +25,10 @@ where = {"cities": list(f.cities)}
 texts = {"tr": app.tr, "lang": lang}
 
 nights = app.query("winter_nights_by_season", **where)
-people = app.query("winter_figures_by_season_city", **where)
-hidden = app.tr("common.suppressed_value", k=app.threshold_of(people))
+first_day = charts.season_period(seasons[-1], data.data_as_of)[0]
+months = app.query("winter_people_by_city_month", start=first_day, end=data.data_as_of, **where)
+people = charts.season_people(app.query("winter_nights_by_season_city", **where), months)
+hidden = app.tr("common.suppressed_value", k=app.threshold_of(months))
 st.header(app.tr("winter.season_heading", season=charts.season_label(season),
                  period=i18n.format_period(start, end, lang)))
 season_nights, season_people = nights[nights["season"] == season], people[people["season"] == season]
@@ -68,8 +70,9 @@ else:
 st.header(app.tr("winter.comparison.heading"))
 if not app.empty_notice(nights):
     st.plotly_chart(charts.season_comparison(nights, people, hidden_text=hidden, **texts), key="winter_comparison")
-    first_season = int(nights["season"].min())
     app.show_table(charts.season_table(people), what=app.tr("winter.comparison.heading"),
-                   filters=replace(f, start=charts.season_period(first_season, data.data_as_of)[0],
-                                   end=data.data_as_of), where="-".join(f.cities),
+                   filters=replace(f, start=first_day, end=data.data_as_of), where="-".join(f.cities),
                    key="winter_seasons", columns=charts.table_columns(people, app.tr))
+    if any(total.partial for total in
+           (charts.people_total(people, c) for c in charts.PEOPLE_COUNTS)):
+        st.caption(app.tr("common.totals_exclude_hidden"))

@@ -6,15 +6,15 @@
 -- alert counts them) and whether one was open, shelters full (occupied at or over the beds
 -- available), people sheltered and turned away. On a night with no shelter row in the
 -- city, has_shelter_data is false and the counts 0: read them as unknown, not as nobody.
--- Cities with no temperature and no shelter night in the period are left out. The season
--- page publishes each city's people turned away on cold nights
--- (winter_figures_by_season_city): hence the line (city, cold_night), so that this total
--- cannot give back a night's hidden count.
+-- Cities with no temperature and no shelter night in the period are left out. The Winter
+-- page publishes each city's people turned away on cold nights per month
+-- (winter_people_by_city_month), and per season as the sum of its months: hence the line
+-- (city, month, cold_night), so that these totals cannot give back a night's hidden count.
 -- params: start, end, cities
 -- level: city
 -- grain: day
 -- counts: sheltered, turned_away
--- lines: city, cold_night
+-- lines: city, month, cold_night
 WITH places AS (
     SELECT DISTINCT city, departement FROM sites
     WHERE len($cities) = 0 OR city IN $cities
@@ -57,6 +57,7 @@ sheltering AS (
 SELECT
     cn.city,
     cn.night,
+    date_trunc('month', cn.night)::DATE AS month,
     w.tmin_c,
     w.tmax_c,
     coalesce(w.tmin_c <= 0, false) AS cold_night,

@@ -84,8 +84,19 @@ def _row(frame, **where):
     return frame.iloc[0]
 
 
+SINCE_2022 = {"start": D(2022, 11, 1), "end": D(2024, 3, 31)}
+
+
+def _season_people(con, role, cities=()) -> pd.DataFrame:
+    """The season and city rows the page shows: the nights, and the people added up from
+    their months."""
+    nights = queries.run(con, "winter_nights_by_season_city", {"cities": list(cities)}, role=role)
+    months = queries.run(con, "winter_people_by_city_month", {**SINCE_2022, "cities": list(cities)}, role=role)
+    return charts.season_people(nights, months)
+
+
 def test_season_figures_of_calais(fixture_con):
-    frame = queries.run(fixture_con, "winter_figures_by_season_city", SEASON, role="programme_manager")
+    frame = _season_people(fixture_con, "programme_manager")
     assert sorted(frame["season"].unique()) == [2023]
     calais = _row(frame, season=2023, city="Calais")
     assert {k: calais[k] for k in CALAIS_2023} == CALAIS_2023
@@ -148,15 +159,51 @@ def test_donors_get_no_nightly_rows(fixture_con):
 
 
 def test_donor_season_counts_below_11_are_hidden(fixture_con):
-    frame = queries.run(fixture_con, "winter_figures_by_season_city", SEASON, role="donor")
+    frame = _season_people(fixture_con, "donor")
     assert frame.attrs["provenance"]["threshold"] == 11
     assert _row(frame, city="Calais")["turned_away_on_cold_nights"] == 37
-    assert pd.isna(_row(frame, city="Pantin")["consultations"])          # 8
+    assert pd.isna(_row(frame, city="Pantin")["consultations"])          # 8, all in January
     for column in ("turned_away_on_cold_nights", "consultations", "cold_related_consultations"):
         shown = pd.to_numeric(frame[column], errors="coerce").dropna()
         assert not ((shown >= 1) & (shown <= 10)).any(), column
     # A share is hidden with its hidden counts: 0 of 8 would give Pantin's 8 away.
     assert pd.isna(_row(frame, city="Pantin")["cold_related_share"])
+
+
+def test_a_donors_season_is_the_sum_of_its_visible_months(fixture_con):
+    # Calais, 2023–24: 20 consultations in December, 45 in January; turned away in January.
+    months = queries.run(fixture_con, "winter_people_by_city_month", {**SEASON_2023, "cities": []}, role="donor")
+    calais = months[months["city"] == "Calais"]
+    assert _row(calais, period=pd.Timestamp(2023, 12, 1))["consultations"] == 20
+    assert _row(calais, period=pd.Timestamp(2024, 1, 1))["consultations"] == 45
+    season = _row(_season_people(fixture_con, "donor"), season=2023, city="Calais")
+    assert (season["consultations"], season["consultations_partial"]) == (65, False)
+    # What a donor sees of a season can never be set against its months to give one back:
+    # every visible season figure is the sum of the months the donor sees.
+    people = _season_people(fixture_con, "donor")
+    for column in charts.PEOPLE_COUNTS:
+        shown = months.groupby(["season", "city"])[column].sum(min_count=1)
+        for _, row in people.dropna(subset=[column]).iterrows():
+            if (row["season"], row["city"]) in shown.index:
+                assert row[column] == shown[(row["season"], row["city"])], (column, row["city"])
+
+
+def test_a_season_with_a_hidden_month_is_partial_and_a_false_zero_is_hidden():
+    nights = pd.DataFrame({"season": [2023, 2023, 2023], "city": ["A", "B", "C"], "nights": [152, 152, 152]})
+    months = pd.DataFrame({
+        "season": [2023] * 5, "city": ["A", "A", "B", "B", "C"],
+        "turned_away_on_cold_nights": pd.array([12, pd.NA, 0, pd.NA, 0], dtype="Int64"),
+        "consultations": pd.array([40, 30, 11, 20, pd.NA], dtype="Int64"),
+        "cold_related_consultations": pd.array([20, 15, 0, 0, 0], dtype="Int64"),
+    })
+    people = charts.season_people(nights, months).set_index("city")
+    assert (people.loc["A", "turned_away_on_cold_nights"], people.loc["A", "turned_away_on_cold_nights_partial"]) == (
+        12, True)
+    assert pd.isna(people.loc["B", "turned_away_on_cold_nights"])   # 0 beside a hidden month is not 0
+    assert people.loc["A", "cold_related_share"] == pytest.approx(35 / 70)
+    assert pd.isna(people.loc["C", "consultations"]) and pd.isna(people.loc["C", "cold_related_share"])
+    assert charts.people_total(people, "turned_away_on_cold_nights") == charts.People(12, partial=True)
+    assert charts.cold_related_share(people.reset_index()) == pytest.approx((35 + 0) / (70 + 31))
 
 
 @pytest.fixture
@@ -179,7 +226,7 @@ def changed_db(tmp_path):
 
 def test_winter_gaps_only_where_an_emergency_shelter_runs(changed_db):
     con = duckdb.connect(str(changed_db), read_only=True)
-    by_city = queries.run(con, "winter_figures_by_season_city", SEASON, role="programme_manager")
+    by_city = _season_people(con, "programme_manager")
     calais = _row(by_city, season=2023, city="Calais")
     assert (calais["cold_nights"], calais["emergency_shelter_open_nights"],
             calais["cold_nights_without_emergency_shelter"], calais["turned_away_on_cold_nights"]) == (9, 12, 2, 28)

@@ -81,21 +81,67 @@ class People:
     partial: bool = False     # a total that leaves out hidden cells
 
 
+PEOPLE_COUNTS = ("turned_away_on_cold_nights", "consultations", "cold_related_consultations")
+
+
+def season_people(nights: pd.DataFrame, months: pd.DataFrame) -> pd.DataFrame:
+    """Each season and city's nights (rows of winter_nights_by_season_city) with its people:
+    the sums of its visible months (rows of winter_people_by_city_month, counts already
+    suppressed for the role).
+
+    A count is blank when no month shows it, or when the months shown add up to 0 beside a
+    hidden one (a false 0); `<count>_partial` is true when a shown sum leaves out a hidden
+    month. The share of cold-related consultations is worked out from complete sums only. A
+    season and city without any month of people (no data) counts 0.
+    """
+    keys = ["season", "city"]
+    counts = months[[*keys, *PEOPLE_COUNTS]].astype({c: "Int64" for c in PEOPLE_COUNTS})
+    grouped = counts.groupby(keys, sort=False)
+    sums = grouped[list(PEOPLE_COUNTS)].sum(min_count=1)
+    hidden = counts[list(PEOPLE_COUNTS)].isna().groupby([counts[k] for k in keys], sort=False).any()
+    people = pd.DataFrame(index=sums.index)
+    for c in PEOPLE_COUNTS:
+        value = sums[c].astype("Int64")
+        people[c] = value.mask(hidden[c] & (value == 0).fillna(False))
+        people[f"{c}_partial"] = hidden[c] & people[c].notna()
+    people = people.reset_index()
+    frame = nights.merge(people, on=keys, how="left", indicator=True)
+    no_people = (frame.pop("_merge") == "left_only").to_numpy()
+    for c in PEOPLE_COUNTS:
+        frame[c] = frame[c].astype("Int64")
+        frame.loc[no_people, c] = 0
+        frame[f"{c}_partial"] = frame[f"{c}_partial"].astype("boolean").fillna(False).astype(bool)
+    complete = ~(frame["consultations_partial"] | frame["cold_related_consultations_partial"])
+    share = (frame["cold_related_consultations"].astype("Float64") / frame["consultations"].astype("Float64"))
+    frame["cold_related_share"] = share.where(complete & (frame["consultations"] > 0).fillna(False))
+    # What was hidden, and for whom, as the door recorded it on the months: tables and
+    # downloads read hidden counts as "< k" from these.
+    frame.attrs = {key: months.attrs[key] for key in ("provenance", "suppression") if key in months.attrs}
+    return frame
+
+
 def people_total(frame: pd.DataFrame, column: str) -> People:
     """The visible total of a count column over the rows of `frame`. A total made only of
-    hidden cells is hidden too: showing 0 would be a false zero."""
+    hidden cells is hidden too: showing 0 would be a false zero. A total that adds up a row's
+    partial sum (`<column>_partial`, see season_people) leaves out hidden cells too."""
     if frame.empty:
         return People(0)
     values = pd.to_numeric(frame[column], errors="coerce")
     if values.isna().all():
         return People(None, hidden=True)
-    return People(int(values.sum(skipna=True)), partial=bool(values.isna().any()))
+    partial = bool(values.isna().any()) or bool(frame.get(f"{column}_partial", pd.Series(False)).any())
+    return People(int(values.sum(skipna=True)), partial=partial)
 
 
 def cold_related_share(frame: pd.DataFrame) -> float | None:
     """Cold-related consultations over all consultations, on the rows where both counts are
-    visible (a ratio mixing a hidden numerator with a visible denominator would leak it)."""
-    both = frame.dropna(subset=["cold_related_consultations", "consultations"])
+    visible and whole (a ratio mixing a hidden numerator with a visible denominator would
+    leak it; one that leaves out a hidden month of either would be wrong)."""
+    partial = pd.Series(False, index=frame.index)
+    for column in ("consultations_partial", "cold_related_consultations_partial"):
+        if column in frame.columns:
+            partial |= frame[column].astype(bool)
+    both = frame[~partial].dropna(subset=["cold_related_consultations", "consultations"])
     total = pd.to_numeric(both["consultations"]).sum()
     if both.empty or total == 0:
         return None
@@ -112,14 +158,14 @@ class Figure:
 def headline(nights: pd.Series, people: pd.DataFrame, *, tr: Translate, label: Translate, lang: str,
              hidden_text: str) -> list[tuple[str, list[Figure]]]:
     """The season's headline figures, in sections (heading, figures): `nights` is the
-    season's row of winter_nights_by_season, `people` its rows of
-    winter_figures_by_season_city (counts already suppressed for the role)."""
+    season's row of winter_nights_by_season, `people` its rows of season_people."""
     def nights_figure(column: str, text: str) -> Figure:
         return Figure(text, i18n.format_number(int(nights[column]), lang))
 
     turned = people_total(people, "turned_away_on_cold_nights")
     share = cold_related_share(people)
-    share_hidden = people[["consultations", "cold_related_consultations"]].isna().any(axis=None)
+    share_hidden = any(people_total(people, c).partial or people_total(people, c).hidden
+                       for c in ("consultations", "cold_related_consultations"))
     coldest = pd.to_numeric(people["coldest_c"], errors="coerce").min() if not people.empty else np.nan
     gap_label = tr("winter.figure.cold_nights_without_emergency_shelter")
     return [
@@ -151,8 +197,11 @@ def season_table(people: pd.DataFrame) -> pd.DataFrame:
     table = people.sort_values(["season", "city"], ascending=[False, True]).reset_index(drop=True)
     no_shelter = ~table["has_emergency_shelter"].astype(bool)
     gap = table["cold_nights_without_emergency_shelter"].astype("Int64").mask(no_shelter)
-    return table.assign(season=[season_label(s) for s in table["season"]],
-                        cold_nights_without_emergency_shelter=gap)
+    table = table.assign(season=[season_label(s) for s in table["season"]],
+                         cold_nights_without_emergency_shelter=gap)
+    table = table.drop(columns=[c for c in table.columns if c.endswith("_partial")])
+    table.attrs = dict(people.attrs)
+    return table
 
 
 TABLE_COLUMNS = (

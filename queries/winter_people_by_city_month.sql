@@ -1,0 +1,71 @@
+-- name: winter_people_by_city_month
+-- The people of the winter months (November to March, up to the data's as-of date), per city
+-- and month: people turned away for lack of a place on cold nights (minimum at or below
+-- 0 °C), consultations, and consultations for cold-related conditions (hypothermia or
+-- frostbite, respiratory infection). `season` is the winter the month belongs to, named by
+-- the year it starts. The Winter page adds the months up to seasons: every role then sees a
+-- season as the sum of its visible months (queries/winter_nights_by_season_city has the nights).
+-- A city has a row for a month when it has weather, shelter nights or consultations in it.
+-- Counts from the summary site_diagnoses_daily (terrain/summaries.sql), not the consultations rows.
+-- params: start, end, cities
+-- level: city
+-- grain: month
+-- counts: turned_away_on_cold_nights, consultations, cold_related_consultations
+-- lines: season, city; season
+-- rates: cold_related_share = cold_related_consultations / consultations
+WITH as_of AS (
+    SELECT data_as_of AS day FROM metadata
+),
+places AS (
+    SELECT DISTINCT city FROM sites
+    WHERE len($cities) = 0 OR city IN $cities
+),
+sheltering AS (
+    SELECT s.city, n.night, sum(n.turned_away) AS turned_away
+    FROM shelter_nights AS n
+    JOIN sites AS s USING (site_id)
+    WHERE n.night BETWEEN $start AND $end
+    GROUP BY s.city, n.night
+),
+turned_away AS (
+    SELECT sh.city, date_trunc('month', sh.night)::DATE AS period,
+           sum(sh.turned_away) FILTER (WHERE w.tmin_c <= 0)::BIGINT AS turned_away_on_cold_nights
+    FROM sheltering AS sh
+    LEFT JOIN weather_daily AS w ON w.city = sh.city AND w.day = sh.night
+    GROUP BY ALL
+),
+care AS (
+    SELECT s.city, date_trunc('month', c.consulted_on)::DATE AS period,
+           sum(c.consultations)::BIGINT AS consultations,
+           coalesce(sum(c.consultations) FILTER (WHERE c.diagnosis_group IN ('hypothermia_frostbite', 'respiratory_infection')), 0)::BIGINT
+               AS cold_related_consultations
+    FROM site_diagnoses_daily AS c
+    JOIN sites AS s USING (site_id)
+    WHERE c.consulted_on BETWEEN $start AND $end
+    GROUP BY ALL
+),
+weather AS (
+    SELECT DISTINCT w.city, date_trunc('month', w.day)::DATE AS period
+    FROM weather_daily AS w
+    WHERE w.day BETWEEN $start AND $end
+),
+city_months AS (
+    SELECT city, period FROM weather
+    UNION SELECT city, period FROM turned_away
+    UNION SELECT city, period FROM care
+)
+SELECT
+    m.period,
+    CASE WHEN month(m.period) >= 11 THEN year(m.period) ELSE year(m.period) - 1 END AS season,
+    m.city,
+    coalesce(t.turned_away_on_cold_nights, 0)::BIGINT AS turned_away_on_cold_nights,
+    coalesce(c.consultations, 0)::BIGINT AS consultations,
+    coalesce(c.cold_related_consultations, 0)::BIGINT AS cold_related_consultations,
+    c.cold_related_consultations / nullif(c.consultations, 0) AS cold_related_share
+FROM city_months AS m
+LEFT JOIN turned_away AS t USING (city, period)
+LEFT JOIN care AS c USING (city, period)
+WHERE month(m.period) IN (11, 12, 1, 2, 3)
+  AND m.period <= (SELECT day FROM as_of)
+  AND m.city IN (SELECT city FROM places)
+ORDER BY m.period, m.city
