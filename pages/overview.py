@@ -20,14 +20,18 @@ cold = app.query("cold_nights_total", start=f.start, end=f.end, **where)
 cold_before = app.query("cold_nights_total", start=prev_start, end=prev_end, **where)
 
 
-def show_metric(column, label, value, previous, *, inverse=False, fmt=None):
-    """A headline figure with its change; "—" when every cell behind it is hidden."""
+def show_metric(column, label, value, previous, *, inverse=False, fmt=None, hidden=None):
+    """A headline figure with its change; "hidden (< k)" when every cell behind it is hidden
+    (`value` None, unless `hidden` says otherwise), "—" when there is nothing to show."""
     fmt = fmt or (lambda v: i18n.format_number(v, app.lang()))
+    hidden = value is None if hidden is None else hidden
     delta = indicators.change(value, previous)
-    column.metric(label, fmt(value) if value is not None else "—",
+    shown = (fmt(value) if value is not None
+             else app.tr("common.hidden_count", k=app.threshold_of(consultations)) if hidden else "—")
+    column.metric(label, shown,
                   delta=i18n.format_percent(delta, app.lang(), signed=True) if delta is not None else None,
                   delta_color="inverse" if inverse else "normal",
-                  help=app.tr("overview.hidden_help") if value is None else None)
+                  help=app.tr("overview.hidden_help") if hidden else None)
 
 
 st.subheader(app.tr("overview.consultations"))
@@ -46,7 +50,8 @@ occupied, occupied_before = indicators.total(nights, "bed_nights_occupied"), ind
 available, available_before = indicators.total(nights, "bed_nights_available"), indicators.total(nights_before, "bed_nights_available")
 show_metric(sheltered, app.tr("overview.bed_nights"), occupied, occupied_before)
 show_metric(occupancy, app.tr("overview.occupancy"), indicators.ratio(occupied, available),
-            indicators.ratio(occupied_before, available_before), fmt=lambda r: i18n.format_percent(r, app.lang()))
+            indicators.ratio(occupied_before, available_before), fmt=lambda r: i18n.format_percent(r, app.lang()),
+            hidden=occupied is None)
 show_metric(turned_away, app.tr("overview.turned_away"), indicators.total(nights, "turned_away"),
             indicators.total(nights_before, "turned_away"), inverse=True)
 show_metric(cold_nights, app.tr("overview.cold_nights"), int(cold["cold_nights"].iloc[0]),

@@ -3,11 +3,13 @@
 -- City level, the donors' view: no site, age, sex or activity filter, since the difference
 -- of two filtered results could uncover a hidden count.
 -- Counts from the summary consultations_daily (terrain/summaries.sql), not the consultations rows.
+-- Its lines are those of consultations_by_city_activity within each period (city; activity),
+-- so that a donor's month hides the same cells on the Consultations page as on the Overview.
 -- params: start, end, grain, cities
 -- level: city
 -- grain: $grain
 -- counts: consultations
--- lines: period, city; city, activity
+-- lines: period, city; period, activity; city, activity
 SELECT
     date_trunc($grain, c.consulted_on)::DATE AS period,
     s.city,

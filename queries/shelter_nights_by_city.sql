@@ -1,11 +1,13 @@
 -- name: shelter_nights_by_city
 -- Shelter use in a period, per city: bed-nights occupied and available, nights at or over
 -- capacity, people turned away for lack of a place (minors and girls among them).
+-- No line: no query publishes a true total over cities; the Overview adds up the visible
+-- cells. Its cells are those of occupancy_summary_by_city, hidden alike, so the Overview and
+-- Occupancy pages give a role the same totals.
 -- params: start, end, cities
 -- level: city
 -- grain: none
 -- counts: bed_nights_occupied, turned_away, turned_away_minors, turned_away_girls
--- lines: *
 -- rates: occupancy_rate = bed_nights_occupied / bed_nights_available
 -- combine: bed_nights_available = sum, nights_at_capacity = sum
 SELECT

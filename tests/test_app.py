@@ -86,9 +86,13 @@ def test_overview_headline_equals_the_query(role, fixture_db):
                         {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 1, 31), "cities": []}, role=role)
     con.close()
     shown = {m.label: m.value for m in at.metric}
-    visible = indicators.total(frame, "consultations")
-    assert shown[i18n.t("overview.all_consultations", "fr")] == (
-        i18n.format_number(visible, "fr") if visible is not None else "—")
+    hidden = i18n.t("common.hidden_count", "fr", k=roles.threshold(role, "internal"))
+    for label, part in [(i18n.t("overview.all_consultations", "fr"), frame),
+                        *[(i18n.t(f"common.activity.{a}", "fr"), frame[frame["activity"] == a])
+                          for a in ("medical", "mental_health", "social", "legal")]]:
+        visible = indicators.total(part, "consultations")
+        # A figure whose every cell is hidden says so, never blank.
+        assert shown[label] == (i18n.format_number(visible, "fr") if visible is not None else hidden), label
     assert shown[i18n.t("overview.cold_nights", "fr")] == "9"
 
 

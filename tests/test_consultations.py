@@ -312,8 +312,10 @@ def test_donor_sees_cities_with_small_counts_hidden(monkeypatch, fixture_db):
         for column in (FR("common.field.consultations"), FR("consultations.field.consultations_year_before")):
             if column in frame.columns:
                 assert all(v == hidden or int(v) == 0 or int(v) >= 11 for v in frame[column]), column
+    # A figure made only of hidden cells says so: never blank, never "—".
     for metric in at.metric:
-        assert metric.value in (hidden, "—", "0") or int(metric.value.removeprefix("≥ ")) >= 11
+        assert metric.value in (hidden, FR("common.hidden_count", k=11), "0") or int(
+            metric.value.removeprefix("≥ ")) >= 11
     # No site name, no site or age filter anywhere on the page.
     text = _all_text(at)
     assert "Camps de Calais" not in text and "Hébergement filles Pantin" not in text

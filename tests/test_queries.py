@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from terrain import queries, roles
+from terrain import indicators, queries, roles
 from tests import fixture_data
 
 ALL_QUERIES = queries.names()
@@ -340,3 +340,27 @@ def test_donor_dates_must_be_dates(fixture_con):
     frame = queries.run(fixture_con, "consultations_by_city_activity", {"start": "2023-12-10", "end": "2023-12-20",
                                                                         "cities": []}, role="donor")
     assert _cells(frame, "city", "activity") == {("Calais", "medical"): 20}
+
+
+# --- the same cells hidden alike on every page ------------------------------------------------
+
+@pytest.mark.parametrize("role", ["advocacy", "donor"])
+def test_overview_and_occupancy_hide_the_same_shelter_cells(role, fixture_con):
+    period = {"start": dt.date(2023, 11, 1), "end": dt.date(2024, 3, 31), "cities": []}
+    overview = queries.run(fixture_con, "shelter_nights_by_city", period, role=role).set_index("city")
+    occupancy = queries.run(fixture_con, "occupancy_summary_by_city", period, role=role).set_index("city")
+    assert overview[["turned_away_minors", "turned_away_girls"]].isna().any(axis=None)  # something is hidden
+    for column in ("bed_nights_occupied", "turned_away", "turned_away_minors", "turned_away_girls"):
+        pd.testing.assert_series_equal(overview[column], occupancy.loc[overview.index, column], check_dtype=False)
+
+
+def test_a_donors_consultations_add_up_alike_on_the_overview_and_in_the_trend(fixture_con):
+    period = {**DECEMBER_TO_FEBRUARY, "cities": []}
+    totals = queries.run(fixture_con, "consultations_by_city_activity", period, role="donor")
+    trend = queries.run(fixture_con, "consultations_by_period_city_activity", {**period, "grain": "month"},
+                        role="donor")
+    assert trend["consultations"].isna().any()
+    for activity in ("medical", "mental_health", "social", "legal"):
+        assert indicators.total(totals[totals["activity"] == activity], "consultations") == indicators.total(
+            trend[trend["activity"] == activity], "consultations"), activity
+    assert indicators.total(totals, "consultations") == indicators.total(trend, "consultations")

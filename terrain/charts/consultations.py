@@ -198,9 +198,11 @@ class Headline:
         return (self.value - self.previous) / self.previous
 
     def text(self, lang: str, k: int) -> str:
-        """The figure as shown: "< k" for a single hidden cell, "≥ n" when cells are left out."""
+        """The figure as shown: "< k" for a single hidden cell, "hidden (< k)" for several
+        (each is below k, or hidden with one that is; their sum may not be), "≥ n" when
+        cells are left out."""
         if self.hidden and not self.value:
-            return _hidden(lang, k) if self.hidden == 1 else "—"
+            return _hidden(lang, k) if self.hidden == 1 else i18n.t("common.hidden_count", lang, k=k)
         shown = i18n.format_number(self.value, lang)
         return f"≥ {shown}" if self.hidden else shown
 
