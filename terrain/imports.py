@@ -252,6 +252,24 @@ def rollback(db: Path | None = None, *, user: str, via: str) -> Path:
     return db
 
 
+def upgrade(db: Path | None = None, *, user: str, via: str) -> bool:
+    """Rewrite a database written by an older Terrain in this version's layout (the old file
+    kept as the previous version, so rollback undoes it); audited when it changes the file or
+    fails. False when the file is already current."""
+    db = Path(db or store.db_path())
+    started = time.monotonic()
+    outcome = "failed"
+    try:
+        with _import_lock(db):
+            upgraded = store.upgrade(db)
+        outcome = "upgraded" if upgraded else None
+    finally:
+        if outcome is not None:
+            audit.record(audit.Attempt(user_name=user, via=via, database_path=str(db), outcome=outcome,
+                                       duration_ms=round(1000 * (time.monotonic() - started))))
+    return upgraded
+
+
 def _lines(found: list[Finding], file_name: str, lang: str, limit: int | None) -> list[str]:
     lines = []
     for finding in found:
@@ -401,6 +419,7 @@ def upgrade_command(argv: list[str]) -> int:
     parser = _parser("python -m terrain upgrade",
                      "Rewrite a database written by an older Terrain in this version's layout (data kept).")
     parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
+    parser.add_argument("--user", default=None, help="who upgrades, for the audit (default: the login name)")
     args = _parse(parser, argv)
     if isinstance(args, int):
         return args
@@ -409,8 +428,7 @@ def upgrade_command(argv: list[str]) -> int:
     if not db.exists():
         _say(languages, "imports.cli.no_file", sys.stderr, path=str(db))
         return 1
-    with _import_lock(db):
-        upgraded = store.upgrade(db)
+    upgraded = upgrade(db, user=args.user or getpass.getuser(), via="cli")
     _say(languages, "imports.cli.upgraded" if upgraded else "imports.cli.already_current", db=str(db))
     return 0
 

@@ -7,6 +7,7 @@ import duckdb
 import pytest
 
 from terrain import SCHEMA_VERSION, store, summaries
+from terrain.importing import audit
 from terrain.__main__ import main
 from tests import fixture_data
 
@@ -78,7 +79,8 @@ def _as_written_by_schema_1(path):
         assert not {row[0] for row in con.execute("SHOW TABLES").fetchall()} & set(summaries.TABLES)
 
 
-def test_an_older_file_is_refused_with_the_command_that_upgrades_it(fixture_db, tmp_path, capsys):
+def test_an_older_file_is_refused_with_the_command_that_upgrades_it(fixture_db, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path / "audit"))
     path = tmp_path / "old.duckdb"
     shutil.copyfile(fixture_db, path)
     _as_written_by_schema_1(path)
@@ -99,3 +101,6 @@ def test_an_older_file_is_refused_with_the_command_that_upgrades_it(fixture_db, 
         assert old.execute("SELECT schema_version FROM metadata").fetchall() == [(1,)]
     assert main(["upgrade", "--db", str(path), "--lang", "en"]) == 0
     assert "already" in capsys.readouterr().out
+    # The upgrade is in the audit, once: the second run changed nothing.
+    recorded = audit.recent()
+    assert list(recorded["outcome"]) == ["upgraded"] and list(recorded["database_path"]) == [str(path)]

@@ -23,7 +23,7 @@ import pandas as pd
 from terrain import ROOT
 
 FILE_NAME = "imports.duckdb"
-OUTCOMES = ("loaded", "refused", "checked", "failed", "rolled_back")
+OUTCOMES = ("loaded", "refused", "checked", "failed", "rolled_back", "upgraded")
 # Two processes cannot write one DuckDB file at once: a writer that finds it locked retries.
 LOCK_RETRY_SECONDS = 10.0
 
