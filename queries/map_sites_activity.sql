@@ -16,6 +16,7 @@
 -- rates: occupancy_rate = bed_nights_occupied / bed_nights_available
 -- locations: exact
 -- combine: bed_nights_available = sum
+-- monthly: map_sites_activity_by_month
 WITH consulted AS (
     SELECT c.site_id, sum(c.consultations)::BIGINT AS consultations
     FROM site_diagnoses_daily AS c

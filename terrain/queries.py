@@ -11,6 +11,7 @@ A query is a file queries/<name>.sql. Its header declares what the door needs to
     -- rates: occupancy_rate = beds_occupied / beds_available
     -- locations: exact                       (rows carry latitude/longitude)
     -- combine: bed_nights_available = sum, coldest_c = min   (see below)
+    -- monthly: map_sites_activity_by_month   (the same rows month by month; see below)
 
 The door checks the parameters, then applies the role's rules (terrain/roles.py) and
 disclosure control (terrain/disclosure.py) to the result, so a page cannot forget them.
@@ -24,7 +25,10 @@ parts. Any figure such a role sees is then a sum of visible monthly cells, and n
 of two of its views (2024 minus January to November) can give back a hidden cell. The rows
 of a whole-period result are told apart by their columns that are not numbers (text, dates,
 booleans); a numeric column that is neither a count, a rate nor declared in `combine:` is an
-error when the query is loaded: the door never guesses how to add a column up.
+error when the query is loaded: the door never guesses how to add a column up. A query may
+name a `monthly:` companion that gives the same rows for every month of the period at once
+(the month as `period`): the door then scans once and splits by month instead of running the
+query once per month.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from terrain import ROOT, disclosure, roles, store, summaries
 
 QUERIES_DIR = ROOT / "queries"
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
-_HEADER = re.compile(r"^--\s*(name|params|level|grain|counts|lines|rates|locations|combine):\s*(.*?)\s*$")
+_HEADER = re.compile(r"^--\s*(name|params|level|grain|counts|lines|rates|locations|combine|monthly):\s*(.*?)\s*$")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _STRING_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.S)
 _RATE = re.compile(r"([a-z_][a-z0-9_]*)\s*=\s*([a-z_][a-z0-9_]*)\s*/\s*([a-z_][a-z0-9_]*)")
@@ -80,6 +84,7 @@ class Query:
     rates: tuple[Rate, ...] = ()
     exact_locations: bool = False
     combine: tuple[tuple[str, str], ...] = ()   # (column, "sum" | "min" | "max")
+    monthly: str = ""                           # a companion query: the same rows per month
     description: str = field(default="", compare=False)
 
 
@@ -150,7 +155,8 @@ def parse(name: str, text: str) -> Query:
         name=name, sql=text, params=declared, level=level, grain=grain,
         counts=counts, lines=lines, rates=tuple(rates),
         exact_locations=header.get("locations", "").strip() == "exact",
-        combine=tuple(combine), description=" ".join(description).strip())
+        combine=tuple(combine), monthly=header.get("monthly", "").strip(),
+        description=" ".join(description).strip())
 
 
 @functools.cache
@@ -163,6 +169,11 @@ def load(name: str) -> Query:
     query = parse(name, path.read_text(encoding="utf-8"))
     if combined_by_month(query):
         check_combinations(query)
+    if query.monthly:
+        companion = load(query.monthly)
+        if companion.grain != "month" or companion.params != query.params or query.grain != "none":
+            raise QueryError(f"queries/{name}.sql: its monthly companion {query.monthly!r} must be a month-grain "
+                             "query with the same parameters, for a whole-period query.")
     return query
 
 
@@ -318,12 +329,31 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | N
         frame = _as_seen(query, execute(con, query, effective), role, k)
     elif query.grain != "none":
         lines = _lines_within_a_month(query)
-        frame = _side_by_side([_as_seen(query, month, role, k, lines)
-                               for month in _monthly_rows(con, query, effective, months)])
+        whole = execute(con, query, effective)
+        if "period" in whole.columns and not lines and not _coarsened(query, role):
+            # With no line, a cell is hidden for what it is, whatever its neighbours: every
+            # month's cells are suppressed at once, rows in month order as side by side.
+            order = np.argsort(pd.to_datetime(whole["period"]).to_numpy(), kind="stable")
+            frame = _as_seen(query, whole.take(order).reset_index(drop=True), role, k, lines)
+            if "suppression" in frame.attrs:
+                frame.attrs["suppression"] = {**frame.attrs["suppression"], "months": len(months)}
+        else:
+            frame = _side_by_side([_as_seen(query, month, role, k, lines)
+                                   for month in _monthly_rows(con, query, effective, months, whole)])
+    elif query.monthly and _coarsened(query, role):
+        whole = execute(con, load(query.monthly), effective)
+        frame = _combine_areas(query, whole.drop(columns="period"), _month_numbers(whole, months), k)
     else:
-        rows = [execute(con, query, {**effective, "start": first, "end": last}) for first, last in months]
+        if query.monthly:
+            rows = [month.drop(columns="period")
+                    for month in _monthly_rows(con, load(query.monthly), effective, months)]
+        else:
+            rows = [execute(con, query, {**effective, "start": first, "end": last}) for first, last in months]
         if _coarsened(query, role):
-            frame = _combine_areas(query, rows, k)
+            shown = [month for month in rows if not month.empty]
+            stacked = pd.concat(shown, ignore_index=True) if shown else rows[0]
+            numbers = np.repeat(np.arange(len(shown)), [len(month) for month in shown])
+            frame = _combine_areas(query, stacked, numbers, k)
         else:
             frame = _combine(query, [_as_seen(query, month, role, k) for month in rows], k)
     if cities is not None and "city" in frame.columns:
@@ -347,7 +377,7 @@ def _months(query: Query, params: Mapping[str, Any], role: str) -> list[tuple[dt
 
 
 def _monthly_rows(con: duckdb.DuckDBPyConnection, query: Query, params: Mapping[str, Any],
-                  months: list[tuple[dt.date, dt.date]]) -> list[pd.DataFrame]:
+                  months: list[tuple[dt.date, dt.date]], whole: pd.DataFrame | None = None) -> list[pd.DataFrame]:
     """Each month's rows of a month-grain query, as if it had been run for that month alone.
 
     A month-grain query groups its rows by `period`, the month they fall in, so its run over
@@ -355,11 +385,19 @@ def _monthly_rows(con: duckdb.DuckDBPyConnection, query: Query, params: Mapping[
     one per month). A query without a `period` column is run month by month.
     tests/test_queries.py checks, for every such query, that the split equals the runs.
     """
-    whole = execute(con, query, params)
+    whole = execute(con, query, params) if whole is None else whole
     if "period" not in whole.columns:
         return [execute(con, query, {**params, "start": first, "end": last}) for first, last in months]
     period = pd.to_datetime(whole["period"]).dt.date
     return [whole[(period == first).to_numpy()].reset_index(drop=True) for first, _ in months]
+
+
+def _month_numbers(whole: pd.DataFrame, months: list[tuple[dt.date, dt.date]]) -> np.ndarray:
+    """For each row of a month-grain result, the rank of its month among the months that have
+    rows (0, 1, …, in month order)."""
+    firsts = np.array([np.datetime64(first, "D") for first, _ in months])
+    position = np.searchsorted(firsts, pd.to_datetime(whole["period"]).to_numpy().astype("datetime64[D]"))
+    return np.unique(position, return_inverse=True)[1].reshape(-1)
 
 
 def _coarsened(query: Query, role: str) -> bool:
@@ -488,9 +526,9 @@ def _combine(query: Query, parts: list[pd.DataFrame], k: int, keys: list[str] | 
     return result
 
 
-def _combine_areas(query: Query, months: list[pd.DataFrame], k: int) -> pd.DataFrame:
+def _combine_areas(query: Query, rows: pd.DataFrame, month: np.ndarray, k: int) -> pd.DataFrame:
     """A whole-period map of areas (as disclosure.coarsen_sites draws them) from its months'
-    site rows.
+    site rows (`rows`, every month's, with `month` the rank of each row's month).
 
     Each month's sites are put in that month's areas (disclosure.area_of_sites: which sites
     are open changes which communes hold a single sensitive site), summed and suppressed
@@ -499,41 +537,60 @@ def _combine_areas(query: Query, months: list[pd.DataFrame], k: int) -> pd.DataF
     does. Each area lists every city, site type and site it held in the period.
     """
     measures = [*query.counts, *(c for c, _ in query.combine)]
-    areas_by_sites: dict[tuple, np.ndarray] = {}  # the areas of a set of sites, worked out once
-    parts, held = [], []
-    for rows in months:
-        if rows.empty:
-            continue
-        sites = tuple(rows["site_id"])
-        if sites not in areas_by_sites:
-            areas_by_sites[sites] = disclosure.area_of_sites(rows).to_numpy()
-        area = areas_by_sites[sites]
-        held.append(rows[["site_id", "city", "site_type", "commune_code", "departement"]].assign(area=area))
-        cells = rows[measures].groupby(area, sort=True).sum()
-        first = rows.groupby(area, sort=True).first()
-        cells.insert(0, "area_code", cells.index.astype("string"))
-        cells.insert(1, "area_kind", np.where(cells.index == first["commune_code"].astype(str), "commune", "departement"))
-        cells.insert(2, "departement", first["departement"].astype("string").to_numpy())
-        cells = cells.reset_index(drop=True)
-        if k > 1:
-            cells = disclosure.suppress_counts(cells, list(query.counts), k,
-                                               [line for line in query.lines if set(line) <= set(cells.columns)])
-        for rate in query.rates:
-            cells[rate.column] = pd.array([pd.NA] * len(cells), dtype="Float64")
-        parts.append(cells)
-    if not parts:
+    if rows.empty:
         sum_columns, ratios = _area_measures(query)
-        return disclosure.coarsen_sites(months[0], exact=False, sum_columns=sum_columns, ratios=ratios)
+        return disclosure.coarsen_sites(rows, exact=False, sum_columns=sum_columns, ratios=ratios)
+    order = np.argsort(month, kind="stable")
+    held = rows[["site_id", "city", "site_type", "commune_code", "departement", *measures]].take(order)
+    held = held.reset_index(drop=True)
+    month = month[order]
+    starts = np.flatnonzero(np.r_[True, month[1:] != month[:-1]])
+    ends = np.r_[starts[1:], len(month)]
+    site_ids = held["site_id"].to_numpy(dtype=object)
+    areas_by_sites: dict[tuple, np.ndarray] = {}  # the areas of a set of sites, worked out once
+    areas = []
+    for lo, hi in zip(starts, ends):
+        sites = tuple(site_ids[lo:hi])
+        if sites not in areas_by_sites:
+            one_month = rows.take(order[lo:hi])
+            areas_by_sites[sites] = disclosure.area_of_sites(one_month).to_numpy(dtype=object)
+        areas.append(areas_by_sites[sites])
+    # Each month's cells, worked out in one grouping of all months.
+    held["area"] = np.concatenate(areas)
+    held["month"] = month
+    grouped = held.groupby(["month", "area"], sort=True)
+    sums, first = grouped[measures].sum(), grouped[["commune_code", "departement"]].first()
+    codes = sums.index.get_level_values("area").to_numpy(dtype=object)
+    cells = pd.DataFrame({
+        "area_code": pd.array(codes, dtype="string"),
+        "area_kind": np.where(codes == first["commune_code"].astype(str).to_numpy(dtype=object), "commune", "departement"),
+        "departement": first["departement"].astype("string").to_numpy(),
+        **{c: sums[c].to_numpy() for c in measures},
+    })
+    for rate in query.rates:  # recomputed from the period's sums by _combine
+        cells[rate.column] = pd.array([pd.NA] * len(cells), dtype="Float64")
+    # A commune shown as its département in any month is shown so in every month, once each
+    # month's cells are suppressed (in the month's own areas).
+    communes = held["commune_code"].astype(str).to_numpy(dtype=object)
+    in_departement = held["area"].to_numpy(dtype=object) != communes
+    lifted = dict(zip(communes[in_departement],
+                      held["departement"].astype(str).to_numpy(dtype=object)[in_departement]))
+    held["area"] = [lifted.get(area, area) for area in held["area"]]
+    moved = np.array([code in lifted for code in codes], dtype=bool)
+    period_codes = pd.array([lifted.get(code, code) for code in codes], dtype="string")
+    period_kinds = np.where(moved, "departement", cells["area_kind"].to_numpy(dtype=object))
 
-    sites = pd.concat(held, ignore_index=True)
-    communes = sites["commune_code"].astype(str)
-    in_departement = sites["area"] != communes
-    lifted = dict(zip(communes[in_departement], sites.loc[in_departement, "departement"].astype(str)))
-    sites["area"] = [lifted.get(area, area) for area in sites["area"]]
-    for part in parts:
-        moved = part["area_code"].isin(list(lifted)).to_numpy()
-        part.loc[moved, "area_code"] = part.loc[moved, "area_code"].map(lifted)
-        part.loc[moved, "area_kind"] = "departement"
+    bounds = np.flatnonzero(np.diff(sums.index.get_level_values("month").to_numpy())) + 1
+    lines = [line for line in query.lines if set(line) <= set(cells.columns)]
+    parts = []
+    for part in np.split(np.arange(len(cells)), bounds):
+        one_month = cells.iloc[part].reset_index(drop=True)
+        if k > 1:
+            one_month = disclosure.suppress_counts(one_month, list(query.counts), k, lines)
+        one_month["area_code"] = period_codes[part]
+        one_month["area_kind"] = period_kinds[part]
+        parts.append(one_month)
+    sites = held
     frame = _combine(query, parts, k, keys=["area_code", "area_kind", "departement"])
     held_by = {area: group for area, group in sites.groupby("area")}
     areas = [held_by[area] for area in frame["area_code"]]

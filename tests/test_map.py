@@ -21,6 +21,7 @@ import json
 import math
 import re
 
+import duckdb
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -70,6 +71,29 @@ def _shown(value):
 # total is taken as published (other pages give the programme's totals), so each hidden
 # count takes a partner: Pantin's 3 people turned away hide Calais's 37; for donors, Pantin's
 # 8 consultations hide Calais's 45 too.
+def test_the_monthly_companion_holds_each_months_map(tmp_path):
+    # Donors' maps are read from map_sites_activity_by_month (one scan, split by month): each
+    # month's rows must be map_sites_activity's for that month alone, with a site closing in
+    # January and one opening in February.
+    path = fixture_data.build(tmp_path / "sites.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE sites SET closed = DATE '2024-01-15' WHERE site_id = 'pantin_girls_shelter'")
+        con.execute("UPDATE sites SET opened = DATE '2024-02-10' WHERE site_id = 'marseille_minors_shelter'")
+    con = duckdb.connect(str(path), read_only=True)
+    months = queries.run(con, "map_sites_activity_by_month",
+                         {"start": dt.date(2023, 11, 1), "end": dt.date(2024, 3, 31)}, role="programme_manager")
+    assert months["period"].nunique() == 5 and months["consultations"].sum() > 0
+    sites = months.groupby("period")["site_id"].agg(set)
+    assert "pantin_girls_shelter" in sites[pd.Timestamp(2024, 1, 1)] - sites[pd.Timestamp(2024, 2, 1)]
+    assert "marseille_minors_shelter" in sites[pd.Timestamp(2024, 2, 1)] - sites[pd.Timestamp(2024, 1, 1)]
+    for first in pd.date_range("2023-11-01", "2024-03-01", freq="MS"):
+        last = (first + pd.offsets.MonthEnd(0)).date()
+        alone = queries.run(con, "map_sites_activity", {"start": first.date(), "end": last},
+                            role="programme_manager")
+        month = months[months["period"] == first].drop(columns="period").reset_index(drop=True)
+        pd.testing.assert_frame_equal(month, alone, check_dtype=False)
+
+
 AREA_FIGURES = {
     "advocacy": {"62": (45, 0, 650, None), "93": (8, 0, 310, None), "13": (0, 0, 0, 0), "75056": (0, 37, 0, 0)},
     "donor": {"62": (None, 0, 650, None), "93": (None, 0, 310, None), "13": (0, 0, 0, 0), "75056": (0, 37, 0, 0)},

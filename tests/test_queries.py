@@ -200,6 +200,16 @@ def test_a_number_without_a_combination_is_refused_when_loaded(tmp_path, monkeyp
         _query_file(tmp_path, monkeypatch, "-- counts: turned_away\n-- combine: nights = sum, beds = sum\n" + SHELTER_BODY)
 
 
+def test_a_monthly_companion_must_be_a_month_series_with_the_same_parameters(tmp_path, monkeypatch):
+    header = "-- counts: turned_away\n-- combine: nights = sum\n-- monthly: "
+    with pytest.raises(queries.QueryError, match="companion 'consultations_by_city_activity' must be"):
+        # a whole-period query cannot stand in for months
+        _query_file(tmp_path, monkeypatch, header + "consultations_by_city_activity\n" + SHELTER_BODY)
+    with pytest.raises(queries.QueryError, match="companion 'consultations_by_period_city' must be"):
+        # months, but with a $grain the whole-period query does not take
+        _query_file(tmp_path, monkeypatch, header + "consultations_by_period_city\n" + SHELTER_BODY)
+
+
 def test_a_query_that_counts_no_one_needs_no_combination(tmp_path, monkeypatch):
     # Nothing is hidden, so donors get it in one run, and nothing needs adding up.
     query = _query_file(tmp_path, monkeypatch, SHELTER_BODY.replace("sum(n.turned_away)", "min(n.turned_away)"))
