@@ -28,4 +28,6 @@ else:
     pages = [st.Page(str(ROOT / "pages" / f"{page}.py"), title=app.tr(f"common.page.{page}"),
                      icon=ICONS[page], url_path=page, default=page == "overview")
              for page in roles.pages_for(role) if (ROOT / "pages" / f"{page}.py").exists()]
-st.navigation(pages).run()
+page = st.navigation(pages)
+with app.one_of_few_runs():
+    page.run()

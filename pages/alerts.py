@@ -6,7 +6,7 @@ shown here is suppressed for the signed-in role (counts below 5 for advocacy off
 
 import streamlit as st
 
-from terrain import alerts, app, briefs, i18n, roles, store
+from terrain import alerts, app, briefs, i18n, roles
 from terrain.charts import alerts as charts
 
 
@@ -14,13 +14,10 @@ from terrain.charts import alerts as charts
 def _evaluated(version: str, config: dict, rule: str | None = None, start=None, end=None, city: str | None = None):
     # The whole history for the episodes (an episode keeps its real start), or one rule's
     # evidence around an episode; keyed by the data version, like app.query.
-    con = store.open_readonly(store.db_path())
-    try:
+    with app.cursor(version) as con:
         if rule is None:
             return alerts.evaluate(con, config, *alerts.data_bounds(con))
         return alerts.series(con, rule, config, start, end, [city])
-    finally:
-        con.close()
 
 
 role = app.page_setup("alerts")
@@ -89,11 +86,8 @@ if submitted:
     request = (briefs.Request.about_episode(episode, **choices) if scope == "episode"
                else briefs.Request.about_view(rule, f.start, f.end, f.cities, **choices))
     user = app.current_user()
-    con = store.open_readonly(store.db_path())
-    try:
+    with app.cursor(version) as con:
         st.session_state["alerts_produced_brief"] = briefs.produce(con, request, config, user=user["name"], via=user["via"])
-    finally:
-        con.close()
 produced = st.session_state.get("alerts_produced_brief")
 if produced:
     st.success(app.tr("alerts.brief_ready", name=produced.file_name, sha=produced.sha256[:12]))

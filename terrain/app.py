@@ -7,7 +7,11 @@ chart helpers.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
+import os
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
@@ -19,6 +23,18 @@ from terrain import auth, disclosure, exports, filters as flt, i18n, queries, ro
 
 USER_KEY = "terrain_user"
 LANG_KEY = "terrain_lang"
+# Pages run at once in this process, at most. Streamlit runs each session's script in its own
+# thread; past a few, more at once add no speed (two cores, one interpreter lock) but each
+# holds its page's working memory (frames, figures, their JSON) until it ends.
+PAGE_RUNS = int(os.environ.get("TERRAIN_PAGE_RUNS", "4"))
+_page_runs = threading.BoundedSemaphore(max(1, PAGE_RUNS))
+
+
+@contextlib.contextmanager
+def one_of_few_runs():
+    """Run a page only while fewer than PAGE_RUNS others are running (dashboard.py)."""
+    with _page_runs:
+        yield
 
 
 # --- data -------------------------------------------------------------------------------
@@ -34,13 +50,21 @@ def data_version() -> str:
     return store.data_version(store.db_path())
 
 
+@contextlib.contextmanager
+def cursor(version: str):
+    """A cursor of the process's shared read-only connection to that version of the data:
+    one DuckDB instance (one cache of the file's blocks) for every session and page."""
+    con = store.use(_connection(str(store.db_path()), version).cursor())
+    try:
+        yield con
+    finally:
+        con.close()
+
+
 @st.cache_data(max_entries=1024, show_spinner=False)
 def _run_cached(name: str, params: dict, role: str, audience: str, version: str) -> pd.DataFrame:
-    cursor = store.use(_connection(str(store.db_path()), version).cursor())
-    try:
-        return queries.run(cursor, name, params, role=role, audience=audience)
-    finally:
-        cursor.close()
+    with cursor(version) as con:
+        return queries.run(con, name, params, role=role, audience=audience)
 
 
 # The benchmark sets this to a list to record which queries a page runs (name, params, role,
@@ -374,10 +398,11 @@ def show_table(frame: pd.DataFrame, *, what: str, filters: flt.Filters, key: str
         queries=[provenance.get("query", "")])
     slug_what = key
     left, right = st.columns(2)
-    left.download_button(tr("common.download_csv"), exports.to_csv_bytes(frame, ctx),
+    # The files are made when a button is clicked, not on every run of the page.
+    left.download_button(tr("common.download_csv"), functools.partial(exports.to_csv_bytes, frame, ctx),
                          exports.export_filename(slug_what, where or "all", filters.start, filters.end, "csv"),
                          mime="text/csv", key=f"csv_{key}")
-    right.download_button(tr("common.download_xlsx"), exports.to_xlsx_bytes(frame, ctx),
+    right.download_button(tr("common.download_xlsx"), functools.partial(exports.to_xlsx_bytes, frame, ctx),
                           exports.export_filename(slug_what, where or "all", filters.start, filters.end, "xlsx"),
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           key=f"xlsx_{key}")

@@ -1,6 +1,9 @@
 """The real app in a real browser: every page, for every role, on a fresh demo database."""
 
+import csv
+import io
 import shutil
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -91,3 +94,26 @@ def test_restricted_page_url_right_after_a_fresh_start_shows_no_data(demo_db, tm
             assert page.locator('[data-testid="stPlotlyChart"], [data-testid="stDataFrame"]').count() == 0
         finally:
             context.close()
+
+
+def test_a_donor_download_is_made_on_click_and_holds_no_small_count(server, chromium):
+    # The CSV is written when the button is clicked (terrain/app.py show_table), from the
+    # frame the door gave the donor: every count reads "< 11", 0 or at least 11.
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    try:
+        browser.sign_in(page, server, ACCOUNTS["donor"], PASSWORD)
+        _open_page(page, server, "consultations")
+        button = page.locator('[data-testid="stDownloadButton"] button',
+                              has_text=i18n.t("common.download_csv", "fr")).first
+        with page.expect_download(timeout=60_000) as download:
+            button.click()
+        rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+    finally:
+        context.close()
+    assert i18n.t("common.role.donor", "fr") in " ".join(" ".join(row) for row in rows[:10])
+    tags = next(number for number, row in enumerate(rows) if row and row[0].startswith("#"))
+    counts = [column for column, tag in enumerate(rows[tags]) if tag.startswith("#output+num")]
+    cells = [row[column] for row in rows[tags + 1:] for column in counts if row]
+    assert cells and "< 11" in cells
+    assert all(cell == "< 11" or int(cell) == 0 or int(cell) >= 11 for cell in cells), cells

@@ -20,12 +20,8 @@ from __future__ import annotations
 import io
 
 import babel.dates
-import matplotlib.dates as mdates
 import pandas as pd
 import plotly.graph_objects as go
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MultipleLocator
 from plotly.subplots import make_subplots
 
 from terrain import alerts, disclosure, i18n
@@ -136,6 +132,8 @@ def _date_formatter(x: pd.Series, lang: str):
     span = (x.max() - x.min()).days if len(x) else 0
     pattern = "d MMM" if span <= 120 else "MMM y"
 
+    import matplotlib.dates as mdates
+
     def label(value, _position) -> str:
         return babel.dates.format_date(mdates.num2date(value).date(), pattern, locale=_BABEL_LOCALES[lang])
     return label
@@ -195,6 +193,11 @@ def evidence_figure(rule: str, rows: pd.DataFrame, *, lang: str, title: str, k: 
 def evidence_png(rule: str, rows: pd.DataFrame, *, lang: str, title: str, k: int = 0,
                  sd: float | None = None, width_in: float = 7.2, height_in: float = 3.4) -> bytes:
     """The evidence chart as a PNG image, for documents."""
+    # matplotlib (25 MiB) is loaded by the first brief a process writes, not by every page.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
+
     spec = _layers(rule, lang, sd)
     x = _x(rows)
     figure = Figure(figsize=(width_in, height_in), dpi=160)
