@@ -1,12 +1,14 @@
 """The app shell and the Overview page, run in Streamlit's real runtime (AppTest)."""
 
 import datetime as dt
+import threading
+import time
 
 import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from terrain import ROOT, i18n, indicators, queries, roles
+from terrain import ROOT, app, i18n, indicators, queries, roles
 from tests import apptest
 
 JANUARY = {"period": "custom", "from": "2024-01-01", "to": "2024-01-31"}
@@ -162,3 +164,26 @@ def test_the_trend_chart_stacks_the_queried_counts():
     spec = apptest.plotly_figures(at)[0]
     totals = {trace["name"]: sum(apptest.values(trace["y"])) for trace in spec["data"]}
     assert totals == {"Calais": 45, "Pantin": 8}
+
+
+def test_at_most_a_few_pages_run_at_once_in_a_process():
+    # dashboard.py runs every page inside app.one_of_few_runs(): twelve sessions asking at
+    # once get PAGE_RUNS pages running, the others wait their turn.
+    running, most, lock = 0, 0, threading.Lock()
+
+    def page():
+        nonlocal running, most
+        with app.one_of_few_runs():
+            with lock:
+                running += 1
+                most = max(most, running)
+            time.sleep(0.05)
+            with lock:
+                running -= 1
+
+    threads = [threading.Thread(target=page) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == app.PAGE_RUNS == 4 and running == 0
