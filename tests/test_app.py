@@ -187,3 +187,42 @@ def test_at_most_a_few_pages_run_at_once_in_a_process():
     for thread in threads:
         thread.join()
     assert most == app.PAGE_RUNS == 4 and running == 0
+
+
+# --- restricted pages, however they are asked for ------------------------------------------------
+
+RESTRICTED = [(role, page) for role in roles.ROLES for page in roles.PAGES if not roles.can_view_page(role, page)]
+
+
+@pytest.mark.parametrize("role,page", RESTRICTED)
+def test_a_restricted_page_run_by_its_file_refuses_and_shows_no_data(role, page):
+    # What its URL reaches right after a server start: Streamlit's page discovery runs the
+    # file itself, before dashboard.py's navigation; the page must refuse on its own.
+    at = _app(f"pages/{page}.py", role)
+    assert not at.exception
+    assert [e.value for e in at.error] == [i18n.t("common.access_refused", "fr")]
+    assert i18n.t(f"{page}.title", "fr") not in [t.value for t in at.title]
+    assert not at.metric and not at.dataframe and not at.get("plotly_chart") and not at.get("deck_gl_json_chart")
+
+
+@pytest.mark.parametrize("role,page", RESTRICTED)
+def test_a_restricted_page_is_not_in_the_menu_and_cannot_be_switched_to(role, page):
+    at = _app("dashboard.py", role)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(str(ROOT / "pages" / f"{page}.py"))
+    assert [t.value for t in at.title] == [i18n.t("overview.title", "fr")]
+
+
+def test_an_allowed_page_is_switched_to():
+    at = _app("dashboard.py", "advocacy")
+    at.switch_page(str(ROOT / "pages" / "alerts.py")).run()
+    assert not at.exception
+    assert [t.value for t in at.title] == [i18n.t("alerts.title", "fr")]
+
+
+@pytest.mark.parametrize("page", roles.PAGES)
+def test_a_signed_out_visitor_running_any_page_gets_only_the_sign_in_form(page):
+    at = _app(f"pages/{page}.py")
+    assert not at.exception
+    assert [t.label for t in at.text_input] == [i18n.t("common.username", "fr"), i18n.t("common.password", "fr")]
+    assert not at.metric and not at.dataframe and not at.get("plotly_chart") and not at.get("deck_gl_json_chart")
