@@ -29,5 +29,8 @@ else:
                      icon=ICONS[page], url_path=page, default=page == "overview")
              for page in roles.pages_for(role) if (ROOT / "pages" / f"{page}.py").exists()]
 page = st.navigation(pages)
-with app.one_of_few_runs():
-    page.run()
+if role is None:
+    page.run()  # the sign-in form: light, and never kept waiting behind busy pages
+else:
+    with app.one_of_few_runs():
+        page.run()

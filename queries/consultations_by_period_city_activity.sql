@@ -3,13 +3,15 @@
 -- City level, the donors' view: no site, age, sex or activity filter, since the difference
 -- of two filtered results could uncover a hidden count.
 -- Counts from the summary consultations_daily (terrain/summaries.sql), not the consultations rows.
--- Its lines are those of consultations_by_city_activity within each period (city; activity),
--- so that a donor's month hides the same cells on the Consultations page as on the Overview.
+-- Only donors read it (programme staff get consultations_by_period_activity, per site), month
+-- by month: its lines are those of consultations_by_city_activity within each month (city;
+-- activity), so that a donor's month hides the same cells on the Consultations page as on the
+-- Overview. A line over the periods would not survive the monthly runs (queries.py).
 -- params: start, end, grain, cities
 -- level: city
 -- grain: $grain
 -- counts: consultations
--- lines: period, city; period, activity; city, activity
+-- lines: period, city; period, activity
 SELECT
     date_trunc($grain, c.consulted_on)::DATE AS period,
     s.city,

@@ -10,8 +10,10 @@
 -- params: start, end, cities
 -- level: city
 -- grain: month
+-- The month's line ("period") is consultations_by_period_city's: a city's consultations in a
+-- month are hidden here as on the Overview and Consultations pages.
 -- counts: turned_away_on_cold_nights, consultations, cold_related_consultations
--- lines: season, city; season
+-- lines: period; season, city; season
 -- rates: cold_related_share = cold_related_consultations / consultations
 WITH as_of AS (
     SELECT data_as_of AS day FROM metadata

@@ -170,6 +170,8 @@ def load(name: str) -> Query:
     if combined_by_month(query):
         check_combinations(query)
     if query.monthly:
+        if query.monthly == name:
+            raise QueryError(f"queries/{name}.sql: a query cannot be its own monthly companion.")
         companion = load(query.monthly)
         if companion.grain != "month" or companion.params != query.params or query.grain != "none":
             raise QueryError(f"queries/{name}.sql: its monthly companion {query.monthly!r} must be a month-grain "
@@ -396,8 +398,10 @@ def _month_numbers(whole: pd.DataFrame, months: list[tuple[dt.date, dt.date]]) -
     """For each row of a month-grain result, the rank of its month among the months that have
     rows (0, 1, …, in month order)."""
     firsts = np.array([np.datetime64(first, "D") for first, _ in months])
-    position = np.searchsorted(firsts, pd.to_datetime(whole["period"]).to_numpy().astype("datetime64[D]"))
-    return np.unique(position, return_inverse=True)[1].reshape(-1)
+    periods = pd.to_datetime(whole["period"]).to_numpy().astype("datetime64[D]")
+    if not np.isin(periods, firsts).all():
+        raise QueryError("A monthly companion's `period` must be the first day of a month of the period asked.")
+    return np.unique(np.searchsorted(firsts, periods), return_inverse=True)[1].reshape(-1)
 
 
 def _coarsened(query: Query, role: str) -> bool:

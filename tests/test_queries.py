@@ -208,6 +208,8 @@ def test_a_monthly_companion_must_be_a_month_series_with_the_same_parameters(tmp
     with pytest.raises(queries.QueryError, match="companion 'consultations_by_period_city' must be"):
         # months, but with a $grain the whole-period query does not take
         _query_file(tmp_path, monkeypatch, header + "consultations_by_period_city\n" + SHELTER_BODY)
+    with pytest.raises(queries.QueryError, match="its own monthly companion"):
+        _query_file(tmp_path, monkeypatch, header + "q\n" + SHELTER_BODY)
 
 
 def test_a_query_that_counts_no_one_needs_no_combination(tmp_path, monkeypatch):

@@ -171,13 +171,21 @@ def test_donor_season_counts_below_11_are_hidden(fixture_con):
 
 
 def test_a_donors_season_is_the_sum_of_its_visible_months(fixture_con):
-    # Calais, 2023–24: 20 consultations in December, 45 in January; turned away in January.
+    # Calais, 2023–24: 20 consultations in December, 45 in January. In January Pantin's 8 is
+    # hidden, and Calais's 45 with it (the month's line), as on the Overview's trend: the
+    # season shows the 20 of December, marked as leaving a hidden month out.
     months = queries.run(fixture_con, "winter_people_by_city_month", {**SEASON_2023, "cities": []}, role="donor")
     calais = months[months["city"] == "Calais"]
     assert _row(calais, period=pd.Timestamp(2023, 12, 1))["consultations"] == 20
-    assert _row(calais, period=pd.Timestamp(2024, 1, 1))["consultations"] == 45
+    assert pd.isna(_row(calais, period=pd.Timestamp(2024, 1, 1))["consultations"])
     season = _row(_season_people(fixture_con, "donor"), season=2023, city="Calais")
-    assert (season["consultations"], season["consultations_partial"]) == (65, False)
+    assert (season["consultations"], season["consultations_partial"]) == (20, True)
+    # A city's month is hidden here exactly where the Overview's trend hides it.
+    trend = queries.run(fixture_con, "consultations_by_period_city", {**SEASON_2023, "grain": "month", "cities": []},
+                        role="donor")
+    both = months.merge(trend, on=["period", "city"], suffixes=("", "_trend"))
+    assert len(both) == len(trend) > 0
+    assert (both["consultations"].isna() == both["consultations_trend"].isna()).all()
     # What a donor sees of a season can never be set against its months to give one back:
     # every visible season figure is the sum of the months the donor sees.
     people = _season_people(fixture_con, "donor")
@@ -335,6 +343,12 @@ def test_calais_season_2023_headline_for_each_role(fixture_db, monkeypatch, role
     at = _page(fixture_db, monkeypatch, role, season="2023", city="Calais")
     shown = _metrics(at)
     expected = _headline(50 / 65)
+    if role == "donor":
+        # January's 45 consultations in Calais are hidden for a donor (Pantin's 8 hidden with
+        # them), so the season's share, which would need them, is not shown.
+        expected[_t("winter.figure.cold_related_share")] = "—"
+        helps = {m.label: m.help for m in at.metric}
+        assert helps[_t("winter.figure.cold_related_share")] == _t("winter.figure.share_hidden")
     assert {label: shown.get(label) for label in expected} == expected
     assert _t("winter.invalid_season", season="2023–24") not in [w.value for w in at.warning]
     assert at.query_params["season"] == "2023"
