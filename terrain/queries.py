@@ -332,13 +332,8 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | N
     elif query.grain != "none":
         lines = _lines_within_a_month(query)
         whole = execute(con, query, effective)
-        if "period" in whole.columns and not lines and not _coarsened(query, role):
-            # With no line, a cell is hidden for what it is, whatever its neighbours: every
-            # month's cells are suppressed at once, rows in month order as side by side.
-            order = np.argsort(pd.to_datetime(whole["period"]).to_numpy(), kind="stable")
-            frame = _as_seen(query, whole.take(order).reset_index(drop=True), role, k, lines)
-            if "suppression" in frame.attrs:
-                frame.attrs["suppression"] = {**frame.attrs["suppression"], "months": len(months)}
+        if "period" in whole.columns and not _coarsened(query, role):
+            frame = _months_as_seen(query, whole, role, k, lines, len(months))
         else:
             frame = _side_by_side([_as_seen(query, month, role, k, lines)
                                    for month in _monthly_rows(con, query, effective, months, whole)])
@@ -392,6 +387,41 @@ def _monthly_rows(con: duckdb.DuckDBPyConnection, query: Query, params: Mapping[
         return [execute(con, query, {**params, "start": first, "end": last}) for first, last in months]
     period = pd.to_datetime(whole["period"]).dt.date
     return [whole[(period == first).to_numpy()].reset_index(drop=True) for first, _ in months]
+
+
+def _months_as_seen(query: Query, whole: pd.DataFrame, role: str, k: int,
+                    lines: tuple[tuple[str, ...], ...], month_count: int) -> pd.DataFrame:
+    """A month series (rows grouped by `period`) as the role sees it, each month suppressed as
+    if it had been run alone, rows in month order.
+
+    A month where no count is small hides nothing, whatever its lines (partners only protect
+    a small cell), so all such months are suppressed together, cell by cell; each month with a
+    small count is suppressed alone with its lines. The same cells are hidden as by one run per
+    month, for a fraction of the work: most months of a long series have no small count, and
+    months with no row cost nothing.
+    """
+    period = pd.to_datetime(whole["period"]).to_numpy()
+    order = np.argsort(period, kind="stable")
+    whole, period = whole.take(order).reset_index(drop=True), period[order]
+    counts = [c for c in query.counts if c in whole.columns]
+    values = whole[counts].to_numpy(dtype="float64", na_value=np.nan)
+    small = ((values >= 1) & (values < k)).any(axis=1) if k > 1 else np.zeros(len(whole), dtype=bool)
+    alone = np.isin(period, np.unique(period[small]))
+    pieces = [(np.flatnonzero(~alone), ())] + [(np.flatnonzero(period == month), lines)
+                                               for month in np.unique(period[alone])]
+    parts, positions = [], []
+    for rows, month_lines in pieces:
+        if len(rows) or not positions:
+            parts.append(_as_seen(query, whole.iloc[rows].reset_index(drop=True), role, k, month_lines))
+            positions.append(rows)
+    shown = [part for part in parts if not part.empty] or parts[:1]
+    frame = pd.concat(shown, ignore_index=True)
+    at = np.concatenate([rows for rows, part in zip(positions, parts) if not part.empty] or [np.arange(0)])
+    frame = frame.iloc[np.argsort(at, kind="stable")].reset_index(drop=True) if len(at) == len(frame) else frame
+    frame.attrs = {}
+    if (suppression := _suppression_of(parts)) is not None:
+        frame.attrs["suppression"] = {**suppression, "months": month_count}
+    return frame
 
 
 def _month_numbers(whole: pd.DataFrame, months: list[tuple[dt.date, dt.date]]) -> np.ndarray:
