@@ -24,9 +24,11 @@ from terrain import auth, disclosure, exports, filters as flt, i18n, queries, ro
 USER_KEY = "terrain_user"
 LANG_KEY = "terrain_lang"
 # Pages run at once in this process, at most. Streamlit runs each session's script in its own
-# thread; past a few, more at once add no speed (two cores, one interpreter lock) but each
-# holds its page's working memory (frames, figures, their JSON) until it ends.
-PAGE_RUNS = int(os.environ.get("TERRAIN_PAGE_RUNS", "4"))
+# thread; past one per core, more at once add no speed (one interpreter lock) but each holds
+# its page's working memory (frames, figures, their JSON) until it ends. Measured with 20
+# sessions at 100M on two cores (docs/scaling.md): 2 at once served the most pages with the
+# least memory.
+PAGE_RUNS = int(os.environ.get("TERRAIN_PAGE_RUNS", "2"))
 _page_runs = threading.BoundedSemaphore(max(1, PAGE_RUNS))
 
 

@@ -19,6 +19,7 @@ import json
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -54,6 +55,9 @@ DEMO_ACCOUNTS: dict[str, tuple[str, str]] = {
 _UNKNOWN_USER_HASH = "$argon2id$v=19$m=65536,t=3,p=4$43US5lLvmuHv//2z2ztARQ$qkE9w4HHaithAurjurEO7AZnssMLYtYuMSOBRbGTi/4"
 
 _hasher = PasswordHasher()
+# Each argon2 check takes 64 MiB for a moment (m=65536): two at a time at most, so that many
+# people signing in at once cannot stack that memory in one app process.
+_HASHING = threading.BoundedSemaphore(2)
 
 REFUSAL_MESSAGES = {
     "unknown_or_wrong": "Nom d'utilisateur ou mot de passe incorrect. / Wrong user name or password.",
@@ -207,7 +211,8 @@ def list_users(path: Path | str | None = None) -> list[dict]:
 
 def _password_matches(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        with _HASHING:
+            return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -219,7 +224,8 @@ def _rehash_if_outdated(file: Path, name: str, password: str) -> None:
         account = users.get(name)
         if account is None or not _hasher.check_needs_rehash(account["password_hash"]):
             return
-        account["password_hash"] = _hasher.hash(password)
+        with _HASHING:
+            account["password_hash"] = _hasher.hash(password)
         _write_users(file, users)
 
 
