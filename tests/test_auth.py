@@ -4,6 +4,7 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 import tomllib
 from datetime import UTC, datetime, timedelta
 
@@ -367,3 +368,32 @@ def test_users_command_asks_twice_on_a_terminal(monkeypatch, typed, status, acco
     monkeypatch.setattr(auth.getpass, "getpass", lambda prompt: next(answers))
     assert users_command(["add", "bob", "--role", "donor"], stdin=Terminal(), stdout=io.StringIO()) == status
     assert [u["name"] for u in list_users()] == accounts
+
+
+def test_at_most_two_password_checks_run_at_once(monkeypatch):
+    # Each argon2 check takes 64 MiB for a moment: eight people signing in at once must not
+    # stack eight of them in the app process.
+    running, most, lock = 0, 0, threading.Lock()
+
+    class Counting(PasswordHasher):
+        def verify(self, hash, password):
+            nonlocal running, most
+            with lock:
+                running += 1
+                most = max(most, running)
+            try:
+                return super().verify(hash, password)
+            finally:
+                with lock:
+                    running -= 1
+
+    monkeypatch.setattr(auth, "_hasher", Counting())
+    stored = PasswordHasher().hash("a long enough password")
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(auth._password_matches(stored, "a long enough password")))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [True] * 8 and most == 2
