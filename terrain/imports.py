@@ -237,18 +237,25 @@ def _check(report: Report, data: bytes, *, sheet, replace, start_real, today, pr
     report.outcome = "loaded"
 
 
-def rollback(db: Path | None = None, *, user: str, via: str) -> Path:
-    """Put the previous version of the database back; audited. FileNotFoundError if none."""
-    db = Path(db or store.db_path())
+def _audited(db: Path, user: str, via: str, change: Callable[[], str | None]) -> str | None:
+    """Make a change to the database file under the import lock, and audit it: its outcome,
+    "failed" if it raised; nothing is recorded when it changed nothing (outcome None)."""
     started = time.monotonic()
     outcome = "failed"
     try:
         with _import_lock(db):
-            store.rollback(db)
-        outcome = "rolled_back"
+            outcome = change()
+        return outcome
     finally:
-        audit.record(audit.Attempt(user_name=user, via=via, database_path=str(db), outcome=outcome,
-                                   duration_ms=round(1000 * (time.monotonic() - started))))
+        if outcome is not None:
+            audit.record(audit.Attempt(user_name=user, via=via, database_path=str(db), outcome=outcome,
+                                       duration_ms=round(1000 * (time.monotonic() - started))))
+
+
+def rollback(db: Path | None = None, *, user: str, via: str) -> Path:
+    """Put the previous version of the database back; audited. FileNotFoundError if none."""
+    db = Path(db or store.db_path())
+    _audited(db, user, via, lambda: store.rollback(db) and "rolled_back")
     return db
 
 
@@ -257,17 +264,7 @@ def upgrade(db: Path | None = None, *, user: str, via: str) -> bool:
     kept as the previous version, so rollback undoes it); audited when it changes the file or
     fails. False when the file is already current."""
     db = Path(db or store.db_path())
-    started = time.monotonic()
-    outcome = "failed"
-    try:
-        with _import_lock(db):
-            upgraded = store.upgrade(db)
-        outcome = "upgraded" if upgraded else None
-    finally:
-        if outcome is not None:
-            audit.record(audit.Attempt(user_name=user, via=via, database_path=str(db), outcome=outcome,
-                                       duration_ms=round(1000 * (time.monotonic() - started))))
-    return upgraded
+    return _audited(db, user, via, lambda: "upgraded" if store.upgrade(db) else None) == "upgraded"
 
 
 def _lines(found: list[Finding], file_name: str, lang: str, limit: int | None) -> list[str]:
@@ -414,13 +411,18 @@ def command(argv: list[str]) -> int:
     return 0
 
 
+def _database_parser(prog: str, description: str, who: str) -> argparse.ArgumentParser:
+    """The arguments of a command that changes the database file as a whole: --db and --user."""
+    parser = _parser(prog, description)
+    parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
+    parser.add_argument("--user", default=None, help=f"{who}, for the audit (default: the login name)")
+    return parser
+
+
 def upgrade_command(argv: list[str]) -> int:
     """`python -m terrain upgrade [--db PATH]`"""
-    parser = _parser("python -m terrain upgrade",
-                     "Rewrite a database written by an older Terrain in this version's layout (data kept).")
-    parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
-    parser.add_argument("--user", default=None, help="who upgrades, for the audit (default: the login name)")
-    args = _parse(parser, argv)
+    args = _parse(_database_parser("python -m terrain upgrade", "Rewrite a database written by an older "
+                                   "Terrain in this version's layout (data kept).", "who upgrades"), argv)
     if isinstance(args, int):
         return args
     languages = _languages(args.lang)
@@ -435,10 +437,8 @@ def upgrade_command(argv: list[str]) -> int:
 
 def rollback_command(argv: list[str]) -> int:
     """`python -m terrain rollback [--db PATH]`"""
-    parser = _parser("python -m terrain rollback", "Put the previous version of the database back.")
-    parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
-    parser.add_argument("--user", default=None, help="who rolls back, for the audit (default: the login name)")
-    args = _parse(parser, argv)
+    args = _parse(_database_parser("python -m terrain rollback", "Put the previous version of the database back.",
+                                   "who rolls back"), argv)
     if isinstance(args, int):
         return args
     languages = _languages(args.lang)

@@ -341,11 +341,7 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | N
         whole = execute(con, load(query.monthly), effective)
         frame = _combine_areas(query, whole.drop(columns="period"), _month_numbers(whole, months), k)
     else:
-        if query.monthly:
-            rows = [month.drop(columns="period")
-                    for month in _monthly_rows(con, load(query.monthly), effective, months)]
-        else:
-            rows = [execute(con, query, {**effective, "start": first, "end": last}) for first, last in months]
+        rows = [execute(con, query, {**effective, "start": first, "end": last}) for first, last in months]
         if _coarsened(query, role):
             shown = [month for month in rows if not month.empty]
             stacked = pd.concat(shown, ignore_index=True) if shown else rows[0]
