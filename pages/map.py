@@ -1,7 +1,7 @@
 """Map of camps and shelters: where the programme works and how busy each place was.
 
 Programme managers see each site as a point; every other role gets rows the query door has
-already coarsened to communes or départements, drawn as polygons (terrain/disclosure.py).
+already coarsened to communes or départements, drawn as polygons (terrain/disclosure/).
 """
 
 import streamlit as st

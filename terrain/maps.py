@@ -2,7 +2,7 @@
 
 The boundaries (data/geo/, see its SOURCE.md) make the map legible with no tile server, and
 they give the shapes that sites are coarsened to for everyone but programme managers
-(terrain/disclosure.py decides which area a site goes to; this module only draws it).
+(terrain/disclosure/ decides which area a site goes to; this module only draws it).
 """
 
 from __future__ import annotations

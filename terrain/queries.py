@@ -14,7 +14,7 @@ A query is a file queries/<name>.sql. Its header declares what the door needs to
     -- monthly: map_sites_activity_by_month   (the same rows month by month; see below)
 
 The door checks the parameters, then applies the role's rules (terrain/roles.py) and
-disclosure control (terrain/disclosure.py) to the result, so a page cannot forget them.
+disclosure control (terrain/disclosure/) to the result, so a page cannot forget them.
 
 Roles that see months only get every query with a period ($start and $end) month by month:
 each month is run and suppressed alone, so what is hidden in a month never depends on the

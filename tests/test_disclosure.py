@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from terrain import disclosure
+from terrain.disclosure import suppression
 from terrain.disclosure import (
     area_of_sites, coarsen_sites, format_count, is_sensitive_site, published_total,
     suppress_counts, suppress_rates,
@@ -335,7 +336,7 @@ def test_when_the_search_budget_is_spent_more_is_hidden_never_less(monkeypatch):
     # none, every cell it hid is still hidden, and more besides.
     tables = list(random_three_way_tables(30, seed=7))
     with_budget = [hidden_mask(suppress_counts(table, ["n"], k, lines)) for table, k, lines in tables]
-    monkeypatch.setattr(disclosure, "_COLUMN_BUDGET", 0)
+    monkeypatch.setattr(suppression, "_COLUMN_BUDGET", 0)
     without = [hidden_mask(suppress_counts(table, ["n"], k, lines)) for table, k, lines in tables]
     for (table, _, lines), hidden_before, hidden_now in zip(tables, with_budget, without):
         assert all(now for before, now in zip(hidden_before, hidden_now) if before), (table, lines)

@@ -10,7 +10,7 @@ fixture database, with figures computed by hand from tests/fixture_data.py, Janu
 - Paris La Chapelle mobile team: 25 + 12 = 37 people reached; no consultation.
 
 Outside the programme, sites go to their commune, or to their département where the commune
-holds a single sensitive site (camp, squat, shelter under 30 beds; terrain/disclosure.py):
+holds a single sensitive site (camp, squat, shelter under 30 beds; terrain/disclosure/):
 Calais (one camp, and a 50-bed shelter that is not sensitive) goes to département 62,
 Pantin (one 10-bed shelter) to 93, Marseille (one 20-bed shelter) to 13; Paris (one mobile
 team, not sensitive) stays a commune.

@@ -36,7 +36,7 @@ Everything here is a pure function of pandas frames: the input is never modified
 
 from __future__ import annotations
 
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -586,89 +586,3 @@ def format_count(value: object, k: int, fmt: Callable[[object], str] = str) -> s
     if pd.isna(value):
         return f"< {k}" if k > 1 else "–"
     return fmt(value)
-
-
-# --- places -----------------------------------------------------------------------------------
-
-# Places where people sleep or live: a point, or a commune holding just one of them, shows
-# where to find them (camps are evicted, shelters for minors are sought out). Camps and squats
-# are always sensitive; shelters, emergency ones included, below SMALL_SHELTER_BEDS beds,
-# where the few people inside can be singled out. Day centres (opening hours, public
-# address) and mobile teams (no fixed place) are not.
-ALWAYS_SENSITIVE_TYPES = frozenset({"camp", "squat"})
-SHELTER_TYPES = frozenset({"shelter", "emergency_shelter"})
-SENSITIVE_TYPES = ALWAYS_SENSITIVE_TYPES | SHELTER_TYPES
-SMALL_SHELTER_BEDS = 30
-
-_AREA_COLUMNS = ("area_code", "area_kind", "departement", "cities", "site_count", "site_types")
-
-
-def is_sensitive_site(site_type: str, bed_capacity: float | None) -> bool:
-    """Camps and squats always; shelters and emergency shelters of under 30 beds, or of an
-    unknown number of beds."""
-    if site_type in ALWAYS_SENSITIVE_TYPES:
-        return True
-    if site_type in SHELTER_TYPES:
-        return bed_capacity is None or pd.isna(bed_capacity) or bed_capacity < SMALL_SHELTER_BEDS
-    return False
-
-
-def area_of_sites(sites: pd.DataFrame) -> pd.Series:
-    """site_id -> the area code it is shown in outside the programme: its commune (INSEE
-    code), or its département when its commune holds exactly one sensitive site among
-    `sites` (then every site of that commune goes to the département, so the one sensitive
-    site cannot be told from its neighbours). Maps, briefs and `coarsen_sites` share it.
-
-    The rule reads the sites given: pass the same set (e.g. every site, or every site open in
-    the period) wherever areas must agree."""
-    areas = _areas(sites)
-    return pd.Series(areas["area_code"].to_numpy(), index=pd.Index(sites["site_id"], name="site_id"),
-                     name="area_code", dtype="string")
-
-
-def _areas(sites: pd.DataFrame) -> pd.DataFrame:
-    """Each site's area_code and area_kind, in the rows' order."""
-    sensitive = pd.Series([is_sensitive_site(t, b) for t, b in zip(sites["site_type"], sites["bed_capacity"])],
-                          index=sites.index, dtype=bool)
-    lifted = sensitive.groupby(sites["commune_code"]).transform("sum") == 1
-    return pd.DataFrame({
-        "area_code": sites["commune_code"].astype("string").where(~lifted, sites["departement"].astype("string")),
-        "area_kind": pd.Series(np.where(lifted, "departement", "commune"), index=sites.index, dtype="string"),
-    })
-
-
-def coarsen_sites(sites: pd.DataFrame, exact: bool, sum_columns: Sequence[str] = (),
-                  ratios: Mapping[str, tuple[str, str]] | None = None) -> pd.DataFrame:
-    """Site rows as an audience may see them.
-
-    Programme managers (`exact`) get the rows unchanged. Everyone else gets one row per area
-    (see `area_of_sites`), sorted by area_code: area_code, area_kind ("commune" or
-    "departement"), departement, cities (sorted tuple of the programme cities whose sites the
-    area holds: the city is the grain donors are reported by, while the commune is what
-    coarsening keeps back), site_count, site_types (sorted, comma-joined, no space), the
-    `sum_columns` summed, and each ratios[name] = (numerator, denominator) recomputed from
-    the area's sums (a mean of site rates would weigh a 10-bed shelter like a 200-bed one).
-    Nothing else survives: no coordinates, no site id or name, no per-site attribute.
-    Coarsen before suppressing small counts, so that suppression applies to the areas'
-    figures.
-    """
-    if exact:
-        return sites.copy()
-    ratios = dict(ratios or {})
-    rows = pd.concat([sites.reset_index(drop=True), _areas(sites).reset_index(drop=True)], axis=1)
-    grouped = rows.groupby("area_code", sort=True)
-    areas = pd.DataFrame({
-        "area_kind": grouped["area_kind"].first(),
-        "departement": grouped["departement"].first(),
-        "cities": grouped["city"].agg(lambda cities: tuple(sorted(set(map(str, cities))))),
-        "site_count": grouped["site_id"].size(),
-        "site_types": grouped["site_type"].agg(lambda types: ",".join(sorted(set(map(str, types))))),
-    }, index=pd.Index(sorted(set(rows["area_code"])), name="area_code", dtype="string"))
-    for column in sum_columns:
-        areas[column] = grouped[column].sum()
-    for name, (numerator, denominator) in ratios.items():
-        areas[name] = (grouped[numerator].sum() / grouped[denominator].sum().replace(0, np.nan)).astype("Float64")
-    areas = areas.reset_index().astype({"area_kind": "string", "departement": "string",
-                                        "site_count": "int64", "site_types": "string"})
-    areas.attrs = dict(sites.attrs)
-    return areas[[*_AREA_COLUMNS, *sum_columns, *ratios]]
