@@ -162,7 +162,8 @@ def generate(path: str | Path, *, consultations: int | None = None, seed: int = 
                 bar.advance(chunk.num_rows)
         if bar:
             bar.close()
-            print("Summary tables (terrain/summaries.sql)...", file=sys.stderr, flush=True)
+            print("Summary tables (terrain/summaries.sql), then the published sets of every audience "
+                  "(terrain/disclosure/publication.py)...", file=sys.stderr, flush=True)
     return counts
 
 

@@ -17,6 +17,7 @@ from typing import Iterator
 import duckdb
 
 from terrain import ROOT, SCHEMA_VERSION, summaries
+from terrain.disclosure import publication
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 KEPT_VERSIONS = 3
@@ -108,8 +109,9 @@ def new_database(target: Path, *, keep_backup: bool = False,
 
     The file starts with the schema, or as a copy of `copy_from` (for imports that add to
     existing data). When the block ends, the summary tables are rebuilt from what it wrote
-    (the pages read them), so every file that is swapped in has summaries that match its
-    rows. If the block raises, the new file is deleted and `target` is untouched.
+    (the pages read them), and so are the published sets of every audience
+    (terrain/disclosure/publication.py: all that donors and the public see), so every file
+    that is swapped in has summaries and published sets that match its rows. If the block raises, the new file is deleted and `target` is untouched.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -125,6 +127,7 @@ def new_database(target: Path, *, keep_backup: bool = False,
     try:
         yield con
         summaries.refresh(con)
+        publication.build(con)
         con.execute("CHECKPOINT")
         con.close()
     except BaseException:
@@ -139,7 +142,8 @@ def new_database(target: Path, *, keep_backup: bool = False,
 
 def upgrade(target: Path) -> bool:
     """Rewrite an older file in this version's layout, keeping the replaced one as a backup.
-    Schema 2 added the summary tables, which every new file gets; False if already current."""
+    Schema 2 added the summary tables, schema 3 the published sets, which every new file
+    gets; False if already current."""
     target = Path(target)
     probe = duckdb.connect()
     try:

@@ -1,0 +1,256 @@
+"""What a reader can work out about the hidden cells of a published set: an integer program.
+
+The reader is assumed to know every visible cell; every relation the set declares (a margin
+is the sum of its cells; minors turned away are among all people turned away; bed-nights
+occupied are at most twice those available); that a cell marked small ("< k") holds 1 to
+k - 1, and that a cell hidden to protect another ("[c]") holds at least k (zeros are always
+shown and small cells are marked small, so a protecting cell is neither); under the internal
+threshold, where all hidden cells read alike, only that a hidden cell holds at least 0. For each hidden
+cell, the smallest and the largest whole number it can hold under all of that is its range:
+a cell is protected when its range holds at least `MIN_VALUES` values.
+
+`ranges` solves it with HiGHS (highspy), one component at a time: hidden cells that no
+relation links are bounded apart, so the problem splits into blocks (a month of one family of
+measures at most, usually one breakdown of one month).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+SHOWN, SMALL, PROTECT = 0, 1, 2
+UNSEEN = 3   # a cell no output has shown or marked: a reader knows only that it is at least 0
+MIN_VALUES = 5   # a hidden cell must keep at least this many possible values
+
+
+@dataclass(frozen=True)
+class Relation:
+    """sum(coefficients[i] * cell[cells[i]]) == 0, or <= 0 when `inequality`."""
+    cells: tuple[int, ...]
+    coefficients: tuple[float, ...]
+    inequality: bool = False
+
+
+def _components(variables: np.ndarray, rows: list[tuple[np.ndarray, np.ndarray, float, bool]]) -> list[list[int]]:
+    """Groups of row indices whose variables are linked (union-find over the variables)."""
+    parent = {int(v): int(v) for v in variables}
+
+    def find(v: int) -> int:
+        while parent[v] != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    for cells, _, _, _ in rows:
+        first = find(int(cells[0]))
+        for other in cells[1:]:
+            root = find(int(other))
+            if root != first:
+                parent[root] = first
+    groups: dict[int, list[int]] = {}
+    for index, (cells, _, _, _) in enumerate(rows):
+        groups.setdefault(find(int(cells[0])), []).append(index)
+    return list(groups.values())
+
+
+def _hidden_rows(values: np.ndarray, status: np.ndarray, relations: list[Relation]):
+    """Each relation over its hidden cells, the visible ones moved to the right-hand side.
+    A relation whose cells are all visible says nothing; it is left out."""
+    rows = []
+    for relation in relations:
+        cells = np.asarray(relation.cells, dtype=np.int64)
+        coefficients = np.asarray(relation.coefficients, dtype=float)
+        hidden = status[cells] != SHOWN
+        if not hidden.any():
+            continue
+        constant = float(np.dot(coefficients[~hidden], values[cells[~hidden]]))
+        rows.append((cells[hidden], coefficients[hidden], -constant, relation.inequality))
+    return rows
+
+
+def ranges(values: np.ndarray, status: np.ndarray, relations: list[Relation], k: int,
+           upper: np.ndarray | None = None, only: set[int] | None = None,
+           enough: int | None = None, integer: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The smallest and largest value each hidden cell can hold (NaN for visible cells).
+
+    `values` are read at visible cells only; `upper` gives known upper bounds (inf where
+    none). `only` restricts the work to the components holding those cells. With `enough`,
+    a cell whose values seen in the solutions found so far already span `enough` values is
+    not solved for: its range is then the span seen, a lower bound of the true one (enough
+    to tell a protected cell from an exposed one, much faster). With `integer` False, the
+    linear relaxation is solved instead: its ranges contain the integer ones, so a cell it
+    finds exposed is exposed (ten times faster; a cell it finds protected must still be
+    checked with whole numbers).
+    """
+    values = np.asarray(values, dtype=float)
+    status = np.asarray(status)
+    low_all, high_all = bounds_of(status, k, upper)
+    lowest = np.full(len(values), np.nan)
+    highest = np.full(len(values), np.nan)
+    hidden = np.flatnonzero(status != SHOWN)
+    if not len(hidden):
+        return lowest, highest
+    rows = _hidden_rows(values, status, relations)
+    linked = set()
+    for cells, _, _, _ in rows:
+        linked.update(int(c) for c in cells)
+    for cell in hidden:  # a hidden cell no relation mentions is bounded by its mark alone
+        if int(cell) not in linked:
+            lowest[cell], highest[cell] = low_all[cell], high_all[cell]
+    for group in _components(np.array(sorted(linked), dtype=np.int64), rows):
+        cells = np.unique(np.concatenate([rows[i][0] for i in group]))
+        if only is not None and not only.intersection(int(c) for c in cells):
+            continue
+        _solve_component(cells, [rows[i] for i in group], low_all, high_all, lowest, highest, enough, integer)
+    return lowest, highest
+
+
+def _quiet_solver() -> highspy.Highs:
+    """A HiGHS instance that prints nothing: the first one of a process prints a banner on
+    the standard output (from C++, so at the file descriptor), which would land in the
+    output of `demo`, `import` or `publish`."""
+    global _BANNER_SHOWN
+    if not _BANNER_SHOWN:
+        sys.stdout.flush()
+        saved, sink = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(sink, 1)
+            solver = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(sink)
+        _BANNER_SHOWN = True
+    else:
+        solver = highspy.Highs()
+    solver.setOptionValue("output_flag", False)
+    return solver
+
+
+_BANNER_SHOWN = False
+
+
+def _solve_component(cells, rows, low_all, high_all, lowest, highest, enough: int | None = None,
+                     integer: bool = True) -> None:
+    """Bounds of each cell of one component: one program built once, its objective changed
+    cell by cell (HiGHS re-solves from where it stood). The linear relaxation is solved first;
+    with `integer`, an optimum that is not a whole-number point is solved again in whole
+    numbers (a whole-number optimum of the relaxation is the integer optimum). With `enough`,
+    every solution found widens the span seen of every cell, and cells already spanning
+    `enough` values are skipped."""
+    position = {int(c): i for i, c in enumerate(cells)}
+    n = len(cells)
+    columns: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    row_lower, row_upper = [], []
+    for r, (row_cells, coefficients, rhs, inequality) in enumerate(rows):
+        for cell, coefficient in zip(row_cells, coefficients):
+            columns[position[int(cell)]].append((r, float(coefficient)))
+        row_lower.append(-highspy.kHighsInf if inequality else rhs)
+        row_upper.append(rhs)
+    model = highspy.HighsLp()
+    model.num_col_, model.num_row_ = n, len(rows)
+    model.col_cost_ = np.zeros(n)
+    model.col_lower_ = low_all[cells].astype(float)
+    model.col_upper_ = np.where(np.isinf(high_all[cells]), highspy.kHighsInf, high_all[cells]).astype(float)
+    model.row_lower_, model.row_upper_ = np.array(row_lower, dtype=float), np.array(row_upper, dtype=float)
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_ = np.cumsum([0, *(len(column) for column in columns)]).astype(np.int32)
+    model.a_matrix_.index_ = np.array([r for column in columns for r, _ in column], dtype=np.int32)
+    model.a_matrix_.value_ = np.array([v for column in columns for _, v in column], dtype=float)
+    solvers: dict[bool, highspy.Highs] = {}
+
+    def solver_for(whole: bool) -> highspy.Highs:
+        if whole not in solvers:
+            solver = _quiet_solver()
+            solver.passModel(model)
+            if whole:
+                solver.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
+                                             np.full(n, int(highspy.HighsVarType.kInteger), dtype=np.uint8))
+            solvers[whole] = solver
+        return solvers[whole]
+
+    def optimum(i: int, sign: float, whole: bool) -> tuple[float, np.ndarray | None]:
+        solver = solver_for(whole)
+        solver.changeColCost(i, sign)
+        solver.run()
+        state = solver.getModelStatus()
+        if state == highspy.HighsModelStatus.kOptimal:
+            found = sign * solver.getInfo().objective_function_value, np.array(solver.getSolution().col_value)
+            solver.changeColCost(i, 0.0)
+            return found
+        solver.changeColCost(i, 0.0)
+        if sign < 0 and state in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+            return np.inf, None   # the truth is a solution, so this is unbounded, not infeasible
+        raise RuntimeError(f"The published set is inconsistent around cell {cells[i]}: {state}")
+
+    seen_low = np.full(n, np.inf)
+    seen_high = np.full(n, -np.inf)
+    for i, cell in enumerate(cells):
+        if enough is not None and seen_high[i] - seen_low[i] >= enough - 1:
+            lowest[cell], highest[cell] = seen_low[i], seen_high[i]
+            continue
+        for sign in (1.0, -1.0):
+            value, point = optimum(i, sign, False)
+            if integer and point is not None and not np.allclose(point, np.round(point), atol=1e-6):
+                value, point = optimum(i, sign, True)
+            if integer and np.isfinite(value):
+                value = round(value)
+            if point is None:
+                seen_high[i] = np.inf
+            elif enough is not None:
+                np.minimum(seen_low, point, out=seen_low)
+                np.maximum(seen_high, point, out=seen_high)
+            if sign > 0:
+                lowest[cell] = value
+            else:
+                highest[cell] = value
+
+
+def values_needed(k: int) -> int:
+    """How many possible values a hidden cell must keep, whatever the threshold."""
+    return MIN_VALUES
+
+
+def distinct_marks(k: int) -> bool:
+    """Whether small cells ("< k") and protecting ones ("[c]") are marked apart. They are in
+    anything published or shown to donors (k = 11). Under the internal threshold of 5 they
+    cannot be: "< 5" says 1 to 4, and four cells of 1 under a hidden total of 4 would be
+    given away by their marks alone, so every hidden cell there reads alike ("masqué"), may
+    be a zero, and a reader knows only that it is at least 0."""
+    return k > 2 * MIN_VALUES
+
+
+def protect_floor(k: int) -> int:
+    """The least value a reader knows a protecting cell holds: k where marks are distinct
+    (zeros are always shown and small cells are marked small), else 0."""
+    return k if distinct_marks(k) else 0
+
+
+def bounds_of(status: np.ndarray, k: int, upper: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """What the marks alone say of each hidden cell: 1..k-1 for small, k.. for protecting
+    where marks are distinct; 0.. for every hidden cell where they are not."""
+    if distinct_marks(k):
+        low = np.where(status == SMALL, 1.0, np.where(status == PROTECT, float(k), 0.0))
+        high = np.where(status == SMALL, float(k - 1), np.inf)
+    else:
+        low, high = np.zeros(len(status)), np.full(len(status), np.inf)
+    high = np.where(status == UNSEEN, np.inf, high)
+    if upper is not None:
+        high = np.minimum(high, upper)
+    return low, high
+
+
+def exposed(lowest: np.ndarray, highest: np.ndarray, k: int) -> np.ndarray:
+    """Hidden cells whose range holds fewer values than `values_needed(k)`."""
+    width = highest - lowest
+    return np.flatnonzero(~np.isnan(width) & (width < values_needed(k) - 1))
+
+
+def exposed_marked(lowest: np.ndarray, highest: np.ndarray, status: np.ndarray, k: int) -> np.ndarray:
+    """`exposed`, among cells an output marked hidden (not those it never showed)."""
+    return np.array([i for i in exposed(lowest, highest, k) if status[i] != UNSEEN], dtype=np.int64)

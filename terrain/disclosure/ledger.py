@@ -1,0 +1,183 @@
+"""The release ledger: every public output, with the cells it showed, checked against those
+released before it.
+
+A statistical office checks a new table against its earlier releases: two tables that are
+each safe can give a hidden cell away together (the first hides a cell that the second
+shows, and a margin of the first then gives the other hidden cell). So every public output
+(a `publish` pack, a public brief, an export) is recorded here with its cells, and a new one
+is refused when, together with everything released before, it would narrow a hidden cell to
+fewer than `attack.MIN_VALUES` values, or when it revises an earlier figure by less than k
+(the revision itself would be a small count).
+
+The ledger is a small DuckDB file in the audit directory ($TERRAIN_AUDIT_DIR or data/audit/),
+not in the main database, which an import or a rollback replaces whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from terrain import audit
+from terrain.disclosure import attack, publication
+from terrain.disclosure.attack import PROTECT, SHOWN, SMALL, UNSEEN
+
+LEDGER_FILE = "releases.duckdb"
+_CREATE = """
+CREATE TABLE IF NOT EXISTS releases (
+    release_id   VARCHAR PRIMARY KEY,
+    recorded_at  TIMESTAMP NOT NULL,
+    user_name    VARCHAR NOT NULL,
+    what         VARCHAR NOT NULL,
+    audience     VARCHAR NOT NULL,
+    data_as_of   DATE,
+    dataset_name VARCHAR,
+    cells        BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS released_cells (
+    release_id  VARCHAR NOT NULL,
+    measure     VARCHAR NOT NULL,
+    breakdown   VARCHAR NOT NULL,
+    category    VARCHAR NOT NULL,
+    city        VARCHAR NOT NULL,
+    month       DATE NOT NULL,
+    value       BIGINT,
+    status      VARCHAR NOT NULL
+);
+"""
+_STATUS = {"shown": SHOWN, "small": SMALL, "protect": PROTECT}
+_ATTEMPTS, _PAUSE_S = 20, 0.1
+
+
+class ReleaseRefused(Exception):
+    """A public output that, with what was released before, would give a hidden cell away."""
+
+
+@dataclass(frozen=True)
+class Release:
+    release_id: str
+    cells: int
+
+
+def ledger_path() -> Path:
+    return audit.audit_dir() / LEDGER_FILE
+
+
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for attempt in range(_ATTEMPTS):
+        try:
+            con = duckdb.connect(str(path))
+            con.execute(_CREATE)
+            return con
+        except duckdb.IOException:
+            if attempt == _ATTEMPTS - 1:
+                raise
+            time.sleep(_PAUSE_S)
+    raise AssertionError("unreachable")
+
+
+def released_before(path: Path | None = None) -> pd.DataFrame:
+    """Every cell released so far, latest release last."""
+    path = path or ledger_path()
+    if not path.exists():
+        return pd.DataFrame(columns=["measure", "breakdown", "category", "city", "month", "value", "status", "recorded_at"])
+    con = _connect(path)
+    try:
+        return con.execute("""
+            SELECT c.measure, c.breakdown, c.category, c.city, c.month, c.value, c.status, r.recorded_at
+            FROM released_cells AS c JOIN releases AS r USING (release_id)
+            ORDER BY r.recorded_at
+        """).df()
+    finally:
+        con.close()
+
+
+def problems(cells: pd.DataFrame, earlier: pd.DataFrame, k: int) -> list[str]:
+    """Why `cells` (an output's published cells) may not be released after `earlier`; [] if
+    it may. Each block (a family of measures in one month) that both hold is checked as a
+    reader holding both would see it: a cell is known if any release shows it."""
+    if earlier.empty or cells.empty:
+        return []
+    key = ["measure", "breakdown", "category", "city", "month"]
+    cells = cells.assign(month=pd.to_datetime(cells["month"]).dt.date)
+    earlier = earlier.assign(month=pd.to_datetime(earlier["month"]).dt.date)
+    found: list[str] = []
+    shown_before = earlier[earlier["status"] == "shown"].drop_duplicates(key, keep="last")
+    both = cells[cells["status"] == "shown"].merge(shown_before[[*key, "value"]], on=key, suffixes=("", "_before"))
+    revised = both[both["value"] != both["value_before"]]
+    small_change = revised[(revised["value"] - revised["value_before"]).abs() < k]
+    for row in small_change.head(5).itertuples():
+        found.append(f"{row.measure} ({row.breakdown} {row.category}), {row.city}, {row.month:%Y-%m}: "
+                     f"{row.value_before} released before, {row.value} now; the difference is a small count.")
+    revised_months = set(zip(revised["measure"].map(lambda m: publication.MEASURE[m].family), revised["month"]))
+    cities = sorted(c for c in cells["city"].unique() if c != publication.ALL_CITIES)
+    family_of = {m.name: m.family for m in publication.MEASURES}
+    cells = cells.assign(family=cells["measure"].map(family_of))
+    earlier = earlier.assign(family=earlier["measure"].map(family_of))
+    earlier_blocks = set(zip(earlier["family"], earlier["month"]))
+    layouts = {family: publication.block_layout(family, cities) for family in publication.FAMILIES}
+    for (family, month), block in cells.groupby(["family", "month"], sort=True):
+        if (family, month) not in earlier_blocks or (family, month) in revised_months:
+            continue
+        keys, relations = layouts[family]
+        at = {k_: i for i, k_ in enumerate(keys)}
+        values = np.zeros(len(keys))
+        status = np.full(len(keys), SHOWN, dtype=np.int8)
+        seen = np.zeros(len(keys), dtype=bool)
+        before = earlier[(earlier["family"] == family) & (earlier["month"] == month)]
+        hidden_everywhere = np.ones(len(keys), dtype=bool)
+        for frame in (before, block):
+            for row in frame.itertuples():
+                i = at.get((row.measure, row.breakdown, row.category, row.city))
+                if i is None:
+                    continue
+                seen[i] = True
+                if row.status == "shown":
+                    values[i] = row.value
+                    hidden_everywhere[i] = False
+                elif status[i] != SMALL:
+                    status[i] = _STATUS[row.status]
+        status[~hidden_everywhere] = SHOWN
+        status[~seen] = UNSEEN
+        if not np.isin(status, (SMALL, PROTECT)).any():
+            continue
+        lowest, highest = attack.ranges(values, status, relations, k)
+        for i in attack.exposed_marked(lowest, highest, status, k)[:5]:
+            measure, breakdown, category, city = keys[i]
+            found.append(f"{measure} ({breakdown} {category}), {city}, {month:%Y-%m}: hidden in every release, "
+                         f"but with the earlier releases it can only be {lowest[i]:.0f} to {highest[i]:.0f}.")
+    return found
+
+
+def record(cells: pd.DataFrame, *, what: str, user: str, audience: str, data_as_of: dt.date | None,
+           dataset_name: str | None, k: int, path: Path | None = None) -> Release:
+    """Check `cells` against every earlier release and record them; ReleaseRefused if they
+    would give a hidden cell away (nothing is recorded then)."""
+    path = path or ledger_path()
+    found = problems(cells, released_before(path), k)
+    if found:
+        raise ReleaseRefused(" ".join(found))
+    release_id = uuid.uuid4().hex
+    con = _connect(path)
+    try:
+        con.execute("BEGIN")
+        con.execute("INSERT INTO releases VALUES ($id, $at, $user, $what, $audience, $as_of, $dataset, $cells)",
+                    {"id": release_id, "at": dt.datetime.now(), "user": user, "what": what, "audience": audience,
+                     "as_of": data_as_of, "dataset": dataset_name, "cells": len(cells)})
+        frame = cells[["measure", "breakdown", "category", "city", "month", "value", "status"]].assign(release_id=release_id)
+        con.register("released_frame", frame)
+        con.execute("""INSERT INTO released_cells SELECT release_id, measure, breakdown, category, city, month, value, status
+                       FROM released_frame""")
+        con.unregister("released_frame")
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    return Release(release_id, len(cells))

@@ -1,0 +1,411 @@
+"""Each audience's published set: one grid of cells, suppressed as a whole, once per data version.
+
+Everything a donor or the public sees (pages, downloads, maps, briefs, the `publish` pack) is
+read from these cells, never from the rows. The grid is fixed, so that two readers, two pages
+or two periods always meet the same cells hidden alike:
+
+- one cell per **measure** × **breakdown category** × **city** × **calendar month**, zeros
+  included, from the first month with data to the last whole month before the data's as-of
+  date (the month in progress is never published);
+- **margins**: a measure's total over the categories of each breakdown (breakdown `all`,
+  category `*`: the same total for every breakdown, so the breakdowns of the consultations
+  are tied to one another through it), and the total over the cities (city `*`);
+- **relations** between measures, declared in `RELATIONS`: minors turned away are among all
+  the people turned away; an unaccompanied minor is under 18 or of unknown age (the schema's
+  rule); bed-nights occupied are at most twice those available;
+- **derived measures** are published only as the sum of their base cells (`DERIVED`): cold-
+  related consultations are the hypothermia and respiratory cells, added up by whoever reads
+  them, so no new cell can be set against the base ones.
+
+Suppression (`suppress_block`) works on one block at a time, a family of measures in one month
+(no relation crosses months or families): counts of people from 1 to k - 1 are hidden as small;
+then partners are hidden until every hidden cell keeps at least `attack.MIN_VALUES` possible
+values against the integer program of terrain/disclosure/attack.py, which sees what the
+audience sees. Nights, beds and weather count no one and are published as they are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from terrain import roles
+from terrain.disclosure import attack
+from terrain.disclosure.attack import PROTECT, SHOWN, SMALL, Relation
+
+AUDIENCES = ("donor", "public", "advocacy")
+# Whose rules each published set follows (terrain/roles.py holds the thresholds).
+_RULES = {"donor": ("donor", "public"), "public": ("advocacy", "public"), "advocacy": ("advocacy", "internal")}
+ALL_CITIES = "*"
+TOTAL = ("all", "*")
+STATUS_NAMES = {SHOWN: "shown", SMALL: "small", PROTECT: "protect"}
+GRID_SQL = Path(__file__).with_name("grid_cells_from_rows.sql")
+TABLES_SQL = Path(__file__).with_name("published_tables.sql")
+MAX_REPAIR_ROUNDS = 500
+TABLES = ("published_cells", "published_sets")
+
+
+def threshold(audience: str) -> int:
+    if audience not in _RULES:
+        raise ValueError(f"Unknown audience {audience!r}; expected one of {', '.join(AUDIENCES)}.")
+    return roles.threshold(*_RULES[audience])
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    family: str                     # measures linked by relations are suppressed together
+    breakdowns: tuple[str, ...]     # besides the total ("all")
+    counts_people: bool             # False: nights and beds, published as they are
+    over_cities: bool = True        # the total over cities is published (city "*")
+    hxl: str = ""
+
+
+MEASURES = (
+    Measure("consultations", "consultations",
+            ("activity", "diagnosis_group", "age_sex", "unaccompanied_minor", "health_coverage", "visit", "referred"),
+            True, hxl="#indicator+consultations"),
+    Measure("bed_nights_occupied", "shelter", (), True, hxl="#indicator+bed_nights+occupied"),
+    Measure("turned_away", "shelter", (), True, hxl="#affected+turned_away"),
+    Measure("turned_away_minors", "shelter", (), True, hxl="#affected+turned_away+children"),
+    Measure("turned_away_girls", "shelter", (), True, hxl="#affected+turned_away+f+children"),
+    Measure("turned_away_on_cold_nights", "shelter", (), True, hxl="#affected+turned_away+cold"),
+    Measure("bed_nights_available", "shelter", (), False, hxl="#capacity+bed_nights"),
+    Measure("nights_open", "shelter", (), False, over_cities=False, hxl="#indicator+nights_open"),
+    Measure("nights_full", "shelter", (), False, over_cities=False, hxl="#indicator+nights_full"),
+    Measure("emergency_nights_open", "shelter", (), False, over_cities=False, hxl="#indicator+nights_open+emergency"),
+    Measure("people_reached", "outreach", ("place_type",), True, hxl="#reached"),
+    Measure("doses", "vaccination", ("antigen",), True, hxl="#indicator+doses"),
+)
+MEASURE = {m.name: m for m in MEASURES}
+FAMILIES = tuple(dict.fromkeys(m.family for m in MEASURES))
+
+_AGES = ("0-14", "15-17", "18-24", "25-34", "35+", "unknown")
+_SEXES = ("F", "M", "X")
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "all": ("*",),
+    "activity": ("medical", "mental_health", "social", "legal"),
+    "diagnosis_group": (
+        "respiratory_infection", "skin_infection_scabies", "trauma_violence", "hypothermia_frostbite",
+        "mental_health", "digestive", "acute_diarrhoea", "chronic_disease", "dental",
+        "musculoskeletal", "foot_wounds", "eye_ear", "urinary_genital", "pregnancy_care",
+        "sexual_violence", "suspected_measles", "tuberculosis_suspected", "fever_other",
+        "vaccination_check", "other"),
+    "age_sex": tuple(f"{age} {sex}" for age in _AGES for sex in _SEXES),
+    "unaccompanied_minor": ("yes", "no", "unknown"),
+    "health_coverage": ("none", "AME", "PUMa_CSS", "unknown"),
+    "visit": ("new", "follow_up"),
+    "referred": ("yes", "no"),
+    "place_type": ("street", "squat", "camp"),
+    "antigen": ("measles", "mmr", "dtp", "hepatitis_b", "influenza", "covid19"),
+}
+
+# Relations between measures, in every city and in the total over cities:
+# (name, [(measure, breakdown, category, coefficient)...]) meaning sum(coefficient × cell) <= 0.
+RELATIONS = (
+    ("minors among the people turned away",
+     (("turned_away_minors", "all", "*", 1.0), ("turned_away", "all", "*", -1.0))),
+    ("girls among the people turned away",
+     (("turned_away_girls", "all", "*", 1.0), ("turned_away", "all", "*", -1.0))),
+    ("people turned away on cold nights among all people turned away",
+     (("turned_away_on_cold_nights", "all", "*", 1.0), ("turned_away", "all", "*", -1.0))),
+    ("at most two people a bed (mattresses on the floor)",
+     (("bed_nights_occupied", "all", "*", 1.0), ("bed_nights_available", "all", "*", -2.0))),
+    ("an unaccompanied minor is under 18 or of unknown age",
+     (("consultations", "unaccompanied_minor", "yes", 1.0),
+      *(("consultations", "age_sex", f"{age} {sex}", -1.0) for age in ("0-14", "15-17", "unknown") for sex in _SEXES))),
+)
+# Measures published only as sums of base cells: (measure, breakdown, categories added up).
+DERIVED = {
+    "cold_related_consultations": ("consultations", "diagnosis_group", ("hypothermia_frostbite", "respiratory_infection")),
+}
+
+
+def _keys(family: str, cities: list[str]) -> list[tuple[str, str, str, str]]:
+    """Every cell of one month of a family, in a fixed order: (measure, breakdown, category, city)."""
+    keys = []
+    for measure in (m for m in MEASURES if m.family == family):
+        places = [*cities, ALL_CITIES] if measure.over_cities else list(cities)
+        for breakdown in ("all", *measure.breakdowns):
+            for category in CATEGORIES[breakdown]:
+                keys.extend((measure.name, breakdown, category, city) for city in places)
+    return keys
+
+
+def _relations(keys: list[tuple[str, str, str, str]], cities: list[str]) -> list[Relation]:
+    """The margins and declared relations of one month of a family, over positions in `keys`."""
+    at = {key: i for i, key in enumerate(keys)}
+    relations = []
+    measures = dict.fromkeys(key[0] for key in keys)
+    for name in measures:
+        measure = MEASURE[name]
+        places = [*cities, ALL_CITIES] if measure.over_cities else list(cities)
+        for breakdown in measure.breakdowns:   # categories add up to the total, in each place
+            for city in places:
+                parts = [at[(name, breakdown, category, city)] for category in CATEGORIES[breakdown]]
+                relations.append(Relation((*parts, at[(name, *TOTAL, city)]), (*[1.0] * len(parts), -1.0)))
+        if measure.over_cities:
+            for breakdown in ("all", *measure.breakdowns):   # cities add up to the total over cities
+                for category in CATEGORIES[breakdown]:
+                    parts = [at[(name, breakdown, category, city)] for city in cities]
+                    relations.append(Relation((*parts, at[(name, breakdown, category, ALL_CITIES)]),
+                                              (*[1.0] * len(parts), -1.0)))
+    for _, terms in RELATIONS:
+        if not all(term[0] in measures for term in terms):
+            continue
+        for city in [*cities, ALL_CITIES]:
+            cells = [(at.get((m, b, c, city)), coefficient) for m, b, c, coefficient in terms]
+            if all(position is not None for position, _ in cells):
+                relations.append(Relation(tuple(p for p, _ in cells), tuple(c for _, c in cells), inequality=True))
+    return relations
+
+
+def block_layout(family: str, cities: list[str]) -> tuple[list[tuple[str, str, str, str]], list[Relation]]:
+    """The cells of one month of a family, in their fixed order, and the relations between them."""
+    keys = _keys(family, cities)
+    return keys, _relations(keys, cities)
+
+
+# --- suppression of one block ------------------------------------------------------------------
+
+def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[str, str, str, str]],
+                   relations: list[Relation], k: int) -> tuple[np.ndarray, int]:
+    """The status of every cell of a block (SHOWN, SMALL or PROTECT), and how many hidden cells
+    could not be protected (0 unless the block's relations pin a cell whatever is hidden).
+
+    Small counts of people (1 to k - 1) are hidden. Each total that then holds a single hidden
+    cell gets a partner. Then the integer program bounds every hidden cell, and each cell left
+    with too few possible values gets a move: in its breakdown's table (cities and the total
+    over cities as rows, categories as columns), the three other corners of the cheapest
+    rectangle through it are hidden, so that it can go up and down with them while every
+    margin stays the same; a city's total moves with one pair of cells in every breakdown.
+    Partners are counts of at least k (a zero is always shown, a small count is already
+    hidden), those with room to move first. Repeated until no hidden cell is exposed.
+    """
+    status = np.zeros(len(values), dtype=np.int8)
+    if k <= 1:
+        return status, 0
+    status[sensitive & (values >= 1) & (values < k)] = SMALL
+    if not status.any():
+        return status, 0
+    at = {key: i for i, key in enumerate(keys)}
+    floor = attack.protect_floor(k)
+    roomy = floor + attack.values_needed(k) - 1
+    of_cell: dict[int, list[int]] = {}
+    for r, relation in enumerate(relations):
+        for cell in relation.cells:
+            of_cell.setdefault(int(cell), []).append(r)
+
+    def cost(cell: int | None) -> float:
+        """What hiding a cell costs: nothing if hidden, its value if it can protect, else inf."""
+        if cell is None:
+            return np.inf
+        if status[cell] != SHOWN:
+            return 0.0
+        if not sensitive[cell]:
+            return np.inf
+        if values[cell] == 0 and floor == 0:
+            return 1e9   # a zero, where zeros may protect: the last resort
+        if values[cell] < max(k, 1):
+            return np.inf
+        return float(values[cell]) + (0.0 if values[cell] >= roomy else 1e6)
+
+    def hide(cells) -> list[int]:
+        added = [c for c in cells if status[c] == SHOWN]
+        status[added] = PROTECT
+        return added
+
+    def slack(cell: int | None) -> tuple[float, float]:
+        """How far a cell can go down and up under its mark (hidden as it is, or as a partner)."""
+        if cell is None:
+            return 0.0, 0.0
+        if status[cell] == SMALL and floor:
+            return values[cell] - 1.0, k - 1.0 - values[cell]
+        return values[cell] - float(floor), np.inf
+
+    def rectangle(cell: int) -> list[int]:
+        measure, breakdown, category, city = keys[cell]
+        places = [c for c in dict.fromkeys(key[3] for key in keys if key[0] == measure) if c != city]
+        best, best_cost = None, np.inf
+        if breakdown != "all":
+            down, up = slack(cell)
+            for other_city in places:
+                for other in CATEGORIES[breakdown]:
+                    if other == category:
+                        continue
+                    row, column = at.get((measure, breakdown, other, city)), at.get((measure, breakdown, category, other_city))
+                    diagonal = at.get((measure, breakdown, other, other_city))
+                    total = cost(row) + cost(column) + cost(diagonal)
+                    if not np.isfinite(total):
+                        continue
+                    (row_down, row_up), (column_down, column_up) = slack(row), slack(column)
+                    diagonal_down, diagonal_up = slack(diagonal)
+                    # the cell goes up as its row and column partners go down, and the other way
+                    moves = (min(up, row_down, column_down, diagonal_up)
+                             + min(down, row_up, column_up, diagonal_down))
+                    if moves < attack.values_needed(k) - 1:
+                        total += 1e7
+                    if total < best_cost:
+                        best, best_cost = [row, column, diagonal], total
+            return hide(best) if best is not None else []
+        breakdowns = MEASURE[measure].breakdowns
+        if not breakdowns:
+            return []
+        for other_city in places:   # a city's total: one pair of cells in every breakdown
+            chosen, total = [at.get((measure, "all", "*", other_city))], cost(at.get((measure, "all", "*", other_city)))
+            for each in breakdowns:
+                pairs = [(cost(at.get((measure, each, c, city))) + cost(at.get((measure, each, c, other_city))),
+                          [at.get((measure, each, c, city)), at.get((measure, each, c, other_city))])
+                         for c in CATEGORIES[each]]
+                pair_cost, pair = min(pairs, key=lambda p: p[0])
+                chosen += pair
+                total += pair_cost
+            if total < best_cost:
+                best, best_cost = chosen, total
+        return hide(best) if best is not None else []
+
+    def partner(cell: int) -> list[int]:
+        near = [c for r in of_cell.get(cell, []) for c in relations[r].cells]
+        candidates = [c for c in near if np.isfinite(cost(c)) and status[c] == SHOWN]
+        if not candidates:
+            return []
+        return hide([min(candidates, key=lambda c: (cost(c), c))])
+
+    for relation in relations:   # every total with a single hidden cell gets a partner
+        if not relation.inequality and int(np.count_nonzero(status[list(relation.cells)])) == 1:
+            hidden = next(int(c) for c in relation.cells if status[c] != SHOWN)
+            rectangle(hidden) or partner(hidden)
+    # Repaired against the linear relaxation first (a cell it finds exposed is exposed, and it
+    # is ten times faster), then against whole numbers until nothing is exposed.
+    left = 0
+    for integer in (False, True):
+        touched: set[int] | None = None
+        for _ in range(MAX_REPAIR_ROUNDS):
+            lowest, highest = attack.ranges(values, status, relations, k, only=touched,
+                                            enough=attack.values_needed(k), integer=integer)
+            bad = attack.exposed(lowest, highest, k)
+            left = len(bad)
+            if not left:
+                break
+            touched = set()
+            for cell in (int(c) for c in bad):
+                if cell in touched:
+                    continue
+                added = rectangle(cell) or partner(cell)
+                if added:
+                    touched.update([cell, *added])
+            if not touched:
+                break
+    if left or touched is None:
+        return status, left
+    # the last round looked at the repaired components only: check the whole block once more
+    lowest, highest = attack.ranges(values, status, relations, k, enough=attack.values_needed(k))
+    return status, len(attack.exposed(lowest, highest, k))
+
+
+# --- the grid ------------------------------------------------------------------------------------
+
+def months_published(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
+    """The first month with data and the last whole month before the data's as-of date."""
+    found = con.execute("""
+        SELECT (SELECT data_as_of FROM metadata),
+               least((SELECT min(consulted_on) FROM consultations_daily), (SELECT min(night) FROM shelter_nights),
+                     (SELECT min(visited_on) FROM outreach), (SELECT min(vaccinated_on) FROM vaccinations))
+    """).fetchall()
+    if not found or found[0][0] is None or found[0][1] is None:
+        return None
+    as_of, first_day = found[0]
+    following = as_of + dt.timedelta(days=1)
+    last = (following.replace(day=1) - dt.timedelta(days=1)).replace(day=1)   # last whole month
+    first = first_day.replace(day=1)
+    return (first, last) if first <= last else None
+
+
+def true_grid(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every cell of the grid with its true value (zeros included). Reads the rows."""
+    span = months_published(con)
+    columns = ["measure", "breakdown", "category", "city", "month", "value"]
+    if span is None:
+        return pd.DataFrame(columns=columns)
+    first, last = span
+    found = con.execute(GRID_SQL.read_text(encoding="utf-8"), {"first_month": first, "last_month": last}).df()
+    cities = [row[0] for row in con.execute("SELECT DISTINCT city FROM sites ORDER BY city").fetchall()]
+    months = pd.date_range(first, last, freq="MS").date
+    frames = []
+    for family in FAMILIES:
+        keys = pd.DataFrame(_keys(family, cities), columns=columns[:4])
+        frames.append(keys.merge(pd.DataFrame({"month": months}), how="cross"))
+    grid = pd.concat(frames, ignore_index=True)
+    found["month"] = pd.to_datetime(found["month"]).dt.date
+    by_city = found.groupby(["measure", "breakdown", "category", "month"], as_index=False)["value"].sum()
+    by_city["city"] = ALL_CITIES
+    values = pd.concat([found, by_city[columns]], ignore_index=True)
+    grid = grid.merge(values, on=columns[:5], how="left")
+    grid["value"] = grid["value"].fillna(0).astype("int64")
+    return grid
+
+
+def build(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+    """(Re)build the published sets of every audience inside the writer's database file.
+
+    Called by terrain.store.new_database before a new file is swapped in, like the summary
+    tables, so every data version carries its own published sets. Returns, per audience,
+    what was built: cells, hidden cells, cells that could not be protected, seconds."""
+    con.execute(TABLES_SQL.read_text(encoding="utf-8"))
+    grid = true_grid(con)
+    report: dict[str, dict] = {}
+    if grid.empty:
+        return {audience: {"cells": 0, "hidden": 0, "exposed": 0, "seconds": 0.0} for audience in AUDIENCES}
+    cities = sorted(c for c in grid["city"].unique() if c != ALL_CITIES)
+    done: dict[int, tuple[np.ndarray, int, float]] = {}
+    for audience in AUDIENCES:
+        k = threshold(audience)
+        if k not in done:
+            started = time.perf_counter()
+            status, left = _suppress_grid(grid, cities, k)
+            done[k] = (status, left, time.perf_counter() - started)
+        status, left, seconds = done[k]
+        published = grid.assign(
+            audience=audience, k=k,
+            value=pd.array(np.where(status == SHOWN, grid["value"].to_numpy(), 0), dtype="Int64"),
+            status=pd.Series(status).map(STATUS_NAMES).to_numpy())
+        published.loc[status != SHOWN, "value"] = pd.NA
+        con.register("published_frame", published[["audience", "measure", "breakdown", "category", "city",
+                                                   "month", "value", "status", "k"]])
+        con.execute("INSERT INTO published_cells SELECT * FROM published_frame")
+        con.unregister("published_frame")
+        report[audience] = {"k": k, "cells": int(len(grid)), "hidden": int((status != SHOWN).sum()),
+                            "exposed": int(left), "seconds": round(seconds, 2)}
+    for audience, facts in report.items():
+        con.execute("""
+            INSERT INTO published_sets
+            SELECT $audience, $k, min(month), max(month), count(*), count(*) FILTER (WHERE status <> 'shown'), $exposed
+            FROM published_cells WHERE audience = $audience
+        """, {"audience": audience, "k": facts["k"], "exposed": facts["exposed"]})
+    return report
+
+
+def _suppress_grid(grid: pd.DataFrame, cities: list[str], k: int) -> tuple[np.ndarray, int]:
+    status = np.zeros(len(grid), dtype=np.int8)
+    left = 0
+    counts_people = grid["measure"].map({m.name: m.counts_people for m in MEASURES}).to_numpy(dtype=bool)
+    families = grid["measure"].map({m.name: m.family for m in MEASURES})
+    for family in FAMILIES:
+        keys = _keys(family, cities)
+        relations = _relations(keys, cities)
+        order = {key: i for i, key in enumerate(keys)}
+        rows = grid[(families == family).to_numpy()]
+        for _, block in rows.groupby("month", sort=True):
+            local = np.array([order[key] for key in zip(block["measure"], block["breakdown"], block["category"], block["city"])])
+            positions = block.index.to_numpy()[np.argsort(local)]
+            values = grid["value"].to_numpy()[positions]
+            block_status, block_left = suppress_block(values, counts_people[positions], keys, relations, k)
+            status[positions] = block_status
+            left += block_left
+    return status, left

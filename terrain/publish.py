@@ -1,0 +1,164 @@
+"""`python -m terrain publish`: an audience's whole published set, as an open-data pack.
+
+The pack is what a donor or HDX would receive, and the set the tests attack: every cell of
+the audience's grid (terrain/disclosure/publication.py) as CSV with HXL hashtags and as XLSX,
+and `metadata.json`, which names each table's dimensions, its margins and the relations
+between measures, as a disclosure-control tool's metadata does, so that anyone can check
+that no hidden cell can be worked out. A public pack is recorded in the release ledger first
+(terrain/disclosure/ledger.py), and refused if, with what was released before, it would give
+a hidden cell away.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from terrain import queries, store
+from terrain.disclosure import attack, ledger, publication
+
+AUDIENCES = ("donor", "public")
+COLUMNS = ("measure", "breakdown", "category", "city", "month", "value", "mark")
+HXL_ROW = ("#indicator+name", "#indicator+breakdown", "#indicator+category", "#adm4+name", "#date+month",
+           "#indicator+num", "#meta+mark")
+
+
+def marks(k: int) -> dict[str, str]:
+    """How each kind of hidden cell reads in this audience's outputs."""
+    if attack.distinct_marks(k):
+        return {"small": f"< {k}", "protect": "[c]"}
+    return {"small": "[c]", "protect": "[c]"}
+
+
+def metadata(audience: str, k: int, cells: pd.DataFrame, facts: dict) -> dict:
+    months = pd.to_datetime(cells["month"])
+    cities = sorted(c for c in cells["city"].unique() if c != publication.ALL_CITIES)
+    return {
+        "audience": audience,
+        "dataset": facts["dataset_name"],
+        "synthetic": bool(facts["is_synthetic"]),
+        "data_as_of": facts["data_as_of"].isoformat(),
+        "first_month": months.min().strftime("%Y-%m") if len(cells) else None,
+        "last_month": months.max().strftime("%Y-%m") if len(cells) else None,
+        "month_in_progress": "never published: months run to the last whole month before data_as_of",
+        "threshold": k,
+        "marks": marks(k),
+        "reader_knows": {
+            "small": [1, k - 1] if attack.distinct_marks(k) else [0, None],
+            "protect": [attack.protect_floor(k), None],
+            "zeros": "always shown" if attack.distinct_marks(k) else "may be hidden",
+        },
+        "min_values_per_hidden_cell": attack.values_needed(k),
+        "dimensions": {"city": cities, "all_cities": publication.ALL_CITIES, "month": "calendar month (first day)",
+                       "categories": {b: list(v) for b, v in publication.CATEGORIES.items()}},
+        "measures": [{"name": m.name, "family": m.family, "breakdowns": ["all", *m.breakdowns],
+                      "counts_people": m.counts_people, "total_over_cities": m.over_cities, "hxl": m.hxl}
+                     for m in publication.MEASURES],
+        "margins": [
+            "For each measure, month and city (and '*'), the categories of each breakdown add up to the "
+            "measure's total (breakdown 'all', category '*').",
+            "For each measure with total_over_cities, month, breakdown and category, the cities add up to "
+            "city '*'.",
+        ],
+        "relations": [{"name": name, "sense": "sum(coefficient * cell) <= 0, in each city and in '*', each month",
+                       "terms": [{"measure": m, "breakdown": b, "category": c, "coefficient": coefficient}
+                                 for m, b, c, coefficient in terms]}
+                      for name, terms in publication.RELATIONS],
+        "derived": {name: {"measure": m, "breakdown": b, "sum_of": list(categories)}
+                    for name, (m, b, categories) in publication.DERIVED.items()},
+        "blocks": "no relation crosses months or families of measures: "
+                  + ", ".join(f"{f}: {[m.name for m in publication.MEASURES if m.family == f]}" for f in publication.FAMILIES),
+        "files": {"cells.csv": "every cell, with an HXL row", "cells.xlsx": "the same, one sheet per measure",
+                  "metadata.json": "this file"},
+    }
+
+
+def write_pack(cells: pd.DataFrame, meta: dict, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    mark = marks(meta["threshold"])
+    shown = cells.assign(month=pd.to_datetime(cells["month"]).dt.strftime("%Y-%m"),
+                         mark=cells["status"].map({"shown": "", **mark}))
+    rows = shown[list(COLUMNS)]
+    written = []
+    with open(out / "cells.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        writer.writerow(HXL_ROW)
+        for row in rows.itertuples(index=False):
+            writer.writerow(["" if pd.isna(v) else v for v in row])
+    written.append(out / "cells.csv")
+    book = Workbook()
+    about = book.active
+    about.title = "metadata"
+    for key in ("dataset", "synthetic", "audience", "data_as_of", "first_month", "last_month", "threshold"):
+        about.append([key, str(meta[key])])
+    about.append(["marks", json.dumps(meta["marks"], ensure_ascii=False)])
+    for measure, part in rows.groupby("measure", sort=False):
+        sheet = book.create_sheet(measure[:31])
+        sheet.append(list(COLUMNS))
+        sheet.append(list(HXL_ROW))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in part.itertuples(index=False):
+            sheet.append([None if pd.isna(v) else (int(v) if isinstance(v, (int,)) or hasattr(v, "item") else v)
+                          for v in row])
+        sheet.auto_filter.ref = f"A1:G{sheet.max_row}"
+    book.save(out / "cells.xlsx")
+    written.append(out / "cells.xlsx")
+    (out / "metadata.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+    written.append(out / "metadata.json")
+    return written
+
+
+def command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m terrain publish", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--audience", choices=AUDIENCES, required=True)
+    parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
+    parser.add_argument("--out", type=Path, required=True, help="folder to write the pack into")
+    parser.add_argument("--user", default=None, help="who publishes (recorded in the release ledger)")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    path = args.db or store.db_path()
+    try:
+        con = store.open_readonly(path)
+    except (FileNotFoundError, store.OutdatedDatabase) as problem:
+        print(f"Refused: {problem}", file=sys.stderr)
+        return 1
+    try:
+        facts = con.execute("SELECT dataset_name, is_synthetic, data_as_of FROM metadata").df()
+        cells = queries.execute(con, queries.load("published_cells"), {"audience": args.audience})
+    finally:
+        con.close()
+    if facts.empty or cells.empty:
+        print(f"Refused: {path} holds no published figures (no data, or no whole month yet).", file=sys.stderr)
+        return 1
+    k = publication.threshold(args.audience)
+    meta = metadata(args.audience, k, cells, facts.iloc[0].to_dict())
+    if args.audience == "public":
+        try:
+            release = ledger.record(cells, what=f"publish pack {args.out}", audience=args.audience, k=k,
+                                    user=args.user or os.environ.get("USER") or getpass.getuser(),
+                                    data_as_of=facts.iloc[0]["data_as_of"], dataset_name=facts.iloc[0]["dataset_name"])
+        except ledger.ReleaseRefused as refusal:
+            print(f"Refused: with what was released before, this pack would give hidden figures away. {refusal}",
+                  file=sys.stderr)
+            return 1
+        meta["release_id"] = release.release_id
+    written = write_pack(cells, meta, args.out)
+    hidden = int((cells["status"] != "shown").sum())
+    print(f"Published set of the {args.audience} audience written to {args.out} "
+          f"({len(cells):,} cells, {hidden:,} hidden, {meta['first_month']} to {meta['last_month']}; "
+          f"{', '.join(p.name for p in written)}).")
+    return 0
