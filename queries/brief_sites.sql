@@ -11,6 +11,8 @@ SELECT
     s.commune_code,
     s.departement,
     s.site_type::VARCHAR AS site_type,
-    s.bed_capacity
+    s.bed_capacity,
+    s.opened,
+    s.closed
 FROM sites AS s
 ORDER BY s.site_id

@@ -4,6 +4,7 @@
 -- params: start, end, cities
 -- level: city
 -- grain: none
+-- published: consultations by activity
 -- counts: consultations
 -- lines: city; activity
 SELECT

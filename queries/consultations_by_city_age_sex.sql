@@ -6,6 +6,7 @@
 -- params: start, end, cities
 -- level: city
 -- grain: none
+-- published: consultations by age_sex
 -- counts: consultations
 -- lines: city, age_band; city, sex; city
 SELECT

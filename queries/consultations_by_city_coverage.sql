@@ -6,6 +6,7 @@
 -- params: start, end, cities
 -- level: city
 -- grain: none
+-- published: consultations by health_coverage
 -- counts: consultations
 -- lines: city; health_coverage
 SELECT

@@ -6,6 +6,7 @@
 -- params: start, end, cities
 -- level: city
 -- grain: none
+-- published: consultations by diagnosis_group
 -- counts: consultations
 -- lines: city; diagnosis_group
 SELECT

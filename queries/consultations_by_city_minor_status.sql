@@ -6,6 +6,7 @@
 -- params: start, end, cities
 -- level: city
 -- grain: none
+-- published: consultations by unaccompanied_minor
 -- counts: consultations
 -- lines: city; unaccompanied_minor
 SELECT

@@ -6,6 +6,7 @@
 -- params: start, end, cities
 -- level: city
 -- grain: none
+-- published: consultations by visit_referred
 -- counts: consultations
 -- lines: city, visit; city, referred; city
 SELECT

@@ -4,6 +4,7 @@
 -- params: start, end, grain, cities
 -- level: city
 -- grain: $grain
+-- published: consultations
 -- counts: consultations
 -- lines: period; city
 SELECT

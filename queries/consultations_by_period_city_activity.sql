@@ -10,6 +10,7 @@
 -- params: start, end, grain, cities
 -- level: city
 -- grain: $grain
+-- published: consultations by activity
 -- counts: consultations
 -- lines: period, city; period, activity
 SELECT

@@ -7,6 +7,7 @@
 -- params: start, end, grain, cities
 -- level: city
 -- grain: $grain
+-- published: consultations, consultations[health_coverage=none] as without_coverage
 -- counts: consultations, without_coverage
 -- lines: city
 -- rates: share_without_coverage = without_coverage / consultations

@@ -4,13 +4,14 @@
 -- away. Every site open at some point of the period is listed, with zeros where nothing was
 -- recorded, so that the map shows a quiet site as quiet rather than leaving it out.
 -- Exact coordinates: the door coarsens these rows to communes or départements for every
--- role that may not see exact locations (terrain/disclosure.py), then suppresses small
+-- role that may not see exact locations (terrain/disclosure/), then suppresses small
 -- counts. The whole map's total is declared published (other pages show the programme's
 -- totals), so a hidden area always has a hidden partner.
 -- Counts from the summary site_diagnoses_daily (terrain/summaries.sql), not the consultations rows.
 -- params: start, end
 -- level: site
 -- grain: none
+-- published: consultations, people_reached, bed_nights_occupied, bed_nights_available, turned_away
 -- counts: consultations, people_reached, bed_nights_occupied, turned_away
 -- lines: *
 -- rates: occupancy_rate = bed_nights_occupied / bed_nights_available

@@ -6,6 +6,7 @@
 -- params: start, end, grain, cities
 -- level: city
 -- grain: $grain
+-- published: nights_open, bed_nights_available, bed_nights_occupied, nights_full, turned_away, turned_away_minors, turned_away_girls, emergency_nights_open
 -- counts: bed_nights_occupied, turned_away, turned_away_minors, turned_away_girls
 -- lines: city
 -- rates: occupancy_rate = bed_nights_occupied / bed_nights_available

@@ -4,6 +4,7 @@
 -- params: start, end, cities
 -- level: city
 -- grain: none
+-- published: nights_open, bed_nights_available, bed_nights_occupied, nights_full, turned_away, turned_away_minors, turned_away_girls, emergency_nights_open
 -- counts: bed_nights_occupied, turned_away, turned_away_minors, turned_away_girls
 -- rates: occupancy_rate = bed_nights_occupied / bed_nights_available
 -- combine: nights_open = sum, bed_nights_available = sum, nights_full = sum, emergency_nights_open = sum

@@ -7,6 +7,7 @@
 -- params: start, end, cities
 -- level: city
 -- grain: none
+-- published: bed_nights_occupied, bed_nights_available, nights_full as nights_at_capacity, turned_away, turned_away_minors, turned_away_girls
 -- counts: bed_nights_occupied, turned_away, turned_away_minors, turned_away_girls
 -- rates: occupancy_rate = bed_nights_occupied / bed_nights_available
 -- combine: bed_nights_available = sum, nights_at_capacity = sum

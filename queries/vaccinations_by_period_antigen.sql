@@ -3,6 +3,7 @@
 -- params: start, end, grain, cities
 -- level: city
 -- grain: $grain
+-- published: doses by antigen
 -- counts: doses
 -- lines: period, city; city, antigen
 SELECT

@@ -10,6 +10,7 @@
 -- params: start, end, cities
 -- level: city
 -- grain: month
+-- published: turned_away_on_cold_nights, consultations, consultations[diagnosis_group=hypothermia_frostbite+respiratory_infection] as cold_related_consultations
 -- The month's line ("period") is consultations_by_period_city's: a city's consultations in a
 -- month are hidden here as on the Overview and Consultations pages.
 -- counts: turned_away_on_cold_nights, consultations, cold_related_consultations

@@ -46,10 +46,11 @@ import numpy as np
 import pandas as pd
 
 from terrain import ROOT, disclosure, roles, store, summaries
+from terrain.disclosure import publication, views
 
 QUERIES_DIR = ROOT / "queries"
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
-_HEADER = re.compile(r"^--\s*(name|params|level|grain|counts|lines|rates|locations|combine|monthly):\s*(.*?)\s*$")
+_HEADER = re.compile(r"^--\s*(name|params|level|grain|counts|lines|rates|locations|combine|monthly|published):\s*(.*?)\s*$")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _STRING_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.S)
 _RATE = re.compile(r"([a-z_][a-z0-9_]*)\s*=\s*([a-z_][a-z0-9_]*)\s*/\s*([a-z_][a-z0-9_]*)")
@@ -85,6 +86,7 @@ class Query:
     exact_locations: bool = False
     combine: tuple[tuple[str, str], ...] = ()   # (column, "sum" | "min" | "max")
     monthly: str = ""                           # a companion query: the same rows per month
+    published: tuple[views.PublishedColumn, ...] = ()   # how the published sets answer it
     description: str = field(default="", compare=False)
 
 
@@ -151,8 +153,12 @@ def parse(name: str, text: str) -> Query:
         raise QueryError(
             f"queries/{name}.sql: combine: {clashes} declared twice, or for a count (always added up "
             "over its visible months) or a rate (recomputed from its parts).")
+    try:
+        published = views.parse(header.get("published", ""))
+    except views.SpecError as problem:
+        raise QueryError(f"queries/{name}.sql: published: {problem}") from None
     return Query(
-        name=name, sql=text, params=declared, level=level, grain=grain,
+        name=name, sql=text, params=declared, level=level, grain=grain, published=published,
         counts=counts, lines=lines, rates=tuple(rates),
         exact_locations=header.get("locations", "").strip() == "exact",
         combine=tuple(combine), monthly=header.get("monthly", "").strip(),
@@ -169,6 +175,8 @@ def load(name: str) -> Query:
     query = parse(name, path.read_text(encoding="utf-8"))
     if combined_by_month(query):
         check_combinations(query)
+    if query.published:
+        check_published(query)
     if query.monthly:
         if query.monthly == name:
             raise QueryError(f"queries/{name}.sql: a query cannot be its own monthly companion.")
@@ -246,6 +254,27 @@ def check_combinations(query: Query) -> None:
     missing = sorted(set(combined) - columns)
     if missing:
         raise QueryError(f"queries/{query.name}.sql: combine: {missing} are not columns of its rows.")
+
+
+def check_published(query: Query) -> None:
+    """A query answered from the published sets must get every column from them: its rows'
+    columns are `period` (month-grain), `city`, the published items, rates of them, and
+    columns of the calendar (`season`). Raises QueryError otherwise."""
+    if query.exact_locations:   # drawn on areas from each city's figures (_published_areas)
+        return
+    if query.level != "city" or not {"start", "end", "cities"} <= query.params:
+        raise QueryError(f"queries/{query.name}.sql: only city-level queries of a period ($start, $end, $cities) "
+                         "can be answered from the published sets.")
+    cursor = _empty_database().cursor()
+    try:
+        columns = list(cursor.execute(query.sql, {p: _PROBE_PARAMS[p] for p in query.params}).df().columns)
+    finally:
+        cursor.close()
+    given = {"period", "city", *views.provided(query.published), *(r.column for r in query.rates), *views.CALENDAR}
+    missing = [c for c in columns if c not in given]
+    unpublished = [c for c in query.counts if c not in views.provided(query.published)]
+    if missing or unpublished:
+        raise QueryError(f"queries/{query.name}.sql: published: the published sets give no {missing + unpublished}.")
 
 
 def names() -> list[str]:
@@ -326,34 +355,197 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | N
     cities = None
     if k > 1 and query.level == "city" and effective.get("cities"):
         cities, effective["cities"] = list(effective["cities"]), []
-    months = _months(query, effective, role)
-    if not months:
-        frame = _as_seen(query, execute(con, query, effective), role, k)
-    elif query.grain != "none":
-        lines = _lines_within_a_month(query)
-        whole = execute(con, query, effective)
-        if "period" in whole.columns and not _coarsened(query, role):
-            frame = _months_as_seen(query, whole, role, k, lines, len(months))
-        else:
-            frame = _side_by_side([_as_seen(query, month, role, k, lines)
-                                   for month in _monthly_rows(con, query, effective, months, whole)])
-    elif query.monthly and _coarsened(query, role):
-        whole = execute(con, load(query.monthly), effective)
-        frame = _combine_areas(query, whole.drop(columns="period"), _month_numbers(whole, months), k)
+    reader = published_reader(role, audience)
+    if reader is not None and _hides(query):
+        if not query.published:
+            raise AccessDenied(f"The {reader} audience sees the published figures only, which do not answer {name}.")
+        k = publication.threshold(reader)
+        frame = _from_published(con, query, effective, reader, k)
     else:
-        rows = [execute(con, query, {**effective, "start": first, "end": last}) for first, last in months]
-        if _coarsened(query, role):
-            shown = [month for month in rows if not month.empty]
-            stacked = pd.concat(shown, ignore_index=True) if shown else rows[0]
-            numbers = np.repeat(np.arange(len(shown)), [len(month) for month in shown])
-            frame = _combine_areas(query, stacked, numbers, k)
+        months = _months(query, effective, role)
+        if not months:
+            frame = _as_seen(query, execute(con, query, effective), role, k)
+        elif query.grain != "none":
+            lines = _lines_within_a_month(query)
+            whole = execute(con, query, effective)
+            if "period" in whole.columns and not _coarsened(query, role):
+                frame = _months_as_seen(query, whole, role, k, lines, len(months))
+            else:
+                frame = _side_by_side([_as_seen(query, month, role, k, lines)
+                                       for month in _monthly_rows(con, query, effective, months, whole)])
+        elif query.monthly and _coarsened(query, role):
+            whole = execute(con, load(query.monthly), effective)
+            frame = _combine_areas(query, whole.drop(columns="period"), _month_numbers(whole, months), k)
         else:
-            frame = _combine(query, [_as_seen(query, month, role, k) for month in rows], k)
+            rows = [execute(con, query, {**effective, "start": first, "end": last}) for first, last in months]
+            if _coarsened(query, role):
+                shown = [month for month in rows if not month.empty]
+                stacked = pd.concat(shown, ignore_index=True) if shown else rows[0]
+                numbers = np.repeat(np.arange(len(shown)), [len(month) for month in shown])
+                frame = _combine_areas(query, stacked, numbers, k)
+            else:
+                frame = _combine(query, [_as_seen(query, month, role, k) for month in rows], k)
     if cities is not None and "city" in frame.columns:
         frame = frame[frame["city"].isin(cities)].reset_index(drop=True)
     frame.attrs["provenance"] = {"query": name, "params": effective, "role": role,
                                  "audience": audience, "threshold": k}
     return frame
+
+
+def published_reader(role: str, audience: str) -> str | None:
+    """Whose published set answers a call: the public's for anything marked public, the
+    donors' for donors; None for the programme's own staff, who read the rows."""
+    if audience == "public":
+        return "public"
+    return "donor" if role == "donor" else None
+
+
+@functools.cache
+def _probe_columns(name: str) -> pd.DataFrame:
+    """The query's columns and their types, from a run on an empty database."""
+    query = load(name)
+    cursor = _empty_database().cursor()
+    try:
+        return cursor.execute(query.sql, {p: _PROBE_PARAMS[p] for p in query.params}).df()
+    finally:
+        cursor.close()
+
+
+def _published_months(con: duckdb.DuckDBPyConnection, query: Query, params: Mapping[str, Any],
+                      reader: str, columns: pd.Index) -> pd.DataFrame:
+    """The query's rows per month and city, read from the reader's published set, with its
+    rates and calendar columns (of `columns`) worked out."""
+    cells = execute(con, load("published_cells_by_city_month"), {
+        "audience": reader, "measures": views.measures(query.published), "start": params["start"],
+        "end": params["end"], "cities": list(params.get("cities") or [])})
+    rows, _ = views.month_rows(cells, query.published)
+    for rate in query.rates:
+        numerator = pd.array(rows[rate.numerator], dtype="Float64")
+        denominator = pd.array(rows[rate.denominator], dtype="Float64")
+        values = numerator / denominator
+        values[np.asarray((denominator == 0).fillna(True), dtype=bool)] = pd.NA
+        rows[rate.column] = values
+    for column, of_month in views.CALENDAR.items():
+        if column in columns:
+            rows[column] = pd.array([of_month(month) for month in rows["period"]], dtype="Int64")
+    return rows
+
+
+def _by_month(query: Query, rows: pd.DataFrame, k: int, keys: list[str]) -> pd.DataFrame | None:
+    """Monthly rows put together over the period (`_combine`); None when there are none."""
+    counts = [c for c in query.counts if c in rows.columns]
+    parts = []
+    for _, part in rows.groupby("period", sort=True):
+        part = part.drop(columns="period").reset_index(drop=True)
+        part.attrs["suppression"] = {"k": k, "counts": counts,
+                                     "suppressed": {c: int(part[c].isna().sum()) for c in counts}}
+        parts.append(part)
+    return _combine(query, parts, k, keys=keys) if parts else None
+
+
+def _from_published(con: duckdb.DuckDBPyConnection, query: Query, params: Mapping[str, Any],
+                    reader: str, k: int) -> pd.DataFrame:
+    """The query's rows read from the reader's published set (terrain/disclosure/views.py):
+    per month and city, then put together as for any query (`_combine` for a whole period).
+    The month in progress is not in the published sets, so it is never shown."""
+    if query.exact_locations:
+        return _published_areas(con, query, params, reader, k)
+    probe = _probe_columns(query.name)
+    rows = _published_months(con, query, params, reader, probe.columns)
+    counts = [c for c in query.counts if c in rows.columns]
+    order = [c for c in probe.columns if c not in (*counts, *(r.column for r in query.rates))
+             and not _is_number(probe[c]) and c in rows.columns]
+    if query.grain == "none":
+        combined = _by_month(query, rows, k, [c for c in order if c != "period"])
+        rows = probe.iloc[0:0].copy() if combined is None else combined
+    order = sorted(order, key=lambda c: c != "period")   # months in order, as for any month series
+    rows = rows.sort_values(order, kind="stable").reset_index(drop=True) if len(rows) else rows
+    frame = pd.DataFrame({c: rows[c] if c in rows.columns else probe[c] for c in probe.columns})
+    for c in probe.columns:
+        if c in counts:
+            frame[c] = pd.array(frame[c], dtype="Int64")
+        elif c == "period":
+            frame[c] = pd.to_datetime(frame[c]).astype(probe[c].dtype)
+        elif pd.api.types.is_string_dtype(probe[c]):
+            frame[c] = frame[c].astype(probe[c].dtype)
+    attrs = rows.attrs.get("suppression") or {}
+    frame.attrs = {"suppression": {"k": k, "counts": counts, "published": reader,
+                                   "suppressed": {c: int(frame[c].isna().sum()) for c in counts},
+                                   "partial": attrs.get("partial", {c: 0 for c in counts}), "derivable": {}}}
+    return frame
+
+
+def _published_areas(con: duckdb.DuckDBPyConnection, query: Query, params: Mapping[str, Any],
+                     reader: str, k: int) -> pd.DataFrame:
+    """A map's areas for an audience that sees no point: each city's published figures over
+    the period, drawn on the area that holds its sites (disclosure.area_of_sites: its commune,
+    or its département where the commune holds a single camp, squat or small shelter; the
+    département where its sites fall in several areas). An area shown as its département
+    names nothing finer: no city, no count or kind of site."""
+    rows = _published_months(con, query, {**params, "cities": []}, reader, pd.Index([]))
+    combined = _by_month(query, rows, k, ["city"])
+    everything = execute(con, load("brief_sites"), {})
+    opened = pd.to_datetime(everything["opened"])
+    closed = pd.to_datetime(everything["closed"])
+    start, end = pd.Timestamp(params["start"]), pd.Timestamp(params["end"])
+    sites = everything[((opened <= end) & (closed.isna() | (closed >= start))).to_numpy()]
+    # A commune that holds a single sensitive site in any month of the period is shown as its
+    # département for the whole period.
+    lifted = set()
+    for first, last in _months_between(params["start"], params["end"]):
+        open_then = everything[((opened <= pd.Timestamp(last)) & (closed.isna() | (closed >= pd.Timestamp(first)))).to_numpy()]
+        areas_then = disclosure.area_of_sites(open_then).to_numpy(dtype=object)
+        lifted |= set(open_then["commune_code"][areas_then != open_then["commune_code"].to_numpy(dtype=object)])
+    sum_columns, ratios = _area_measures(query)
+    areas = []
+    if combined is None:   # no published month in the period (the month in progress): no area
+        sites = sites.iloc[0:0]
+    for city, held in sites.groupby("city", sort=True):
+        one_area = held["commune_code"].nunique() == 1 and held["commune_code"].iloc[0] not in lifted
+        code = str(held["commune_code"].iloc[0]) if one_area else str(held["departement"].iloc[0])
+        figures = combined[combined["city"] == city] if combined is not None else combined
+        areas.append({
+            "area_code": code, "area_kind": "commune" if one_area else "departement",
+            "departement": str(held["departement"].iloc[0]),
+            "cities": (city,) if one_area else (),
+            "site_count": len(held) if one_area else pd.NA,
+            "site_types": ",".join(sorted(set(map(str, held["site_type"])))) if one_area else "",
+            # a city with no row in a period with published months did nothing: zeros
+            **{c: (figures[c].iloc[0] if figures is not None and len(figures) else 0 if combined is not None else pd.NA)
+               for c in [*sum_columns, *ratios]},
+        })
+    frame = pd.DataFrame(areas, columns=["area_code", "area_kind", "departement", "cities", "site_count", "site_types",
+                                         *sum_columns, *ratios])
+    # Two cities in one area: their figures add up, hidden if either is.
+    frame = (frame.groupby(["area_code", "area_kind", "departement"], sort=True, as_index=False)
+             .agg({"cities": lambda c: tuple(sorted(x for t in c for x in t)),
+                   "site_count": lambda n: pd.NA if n.isna().any() else int(n.sum()),
+                   "site_types": lambda t: ",".join(sorted({x for s in t for x in s.split(",") if x})),
+                   **{c: (lambda v: pd.NA if v.isna().any() else int(v.sum())) for c in sum_columns},
+                   **{c: "first" for c in ratios}}))
+    for column in sum_columns:
+        frame[column] = pd.array(frame[column], dtype="Int64")
+    frame["site_count"] = pd.array(frame["site_count"], dtype="Int64")
+    for name, (numerator, denominator) in ratios.items():
+        # an area of one city keeps the city's rate (_combine hides it where a month is hidden)
+        values = pd.array(frame[numerator], dtype="Float64") / pd.array(frame[denominator], dtype="Float64")
+        values[np.asarray((pd.array(frame[denominator], dtype="Float64") == 0).fillna(True), dtype=bool)] = pd.NA
+        own = pd.array(frame[name], dtype="Float64")
+        frame[name] = pd.array(np.where(frame["cities"].map(len).to_numpy() <= 1, own, values), dtype="Float64")
+    frame = frame.astype({"area_code": "string", "area_kind": "string", "departement": "string", "site_types": "string"})
+    counts = list(query.counts)
+    frame.attrs = {"suppression": {"k": k, "counts": counts, "published": reader,
+                                   "suppressed": {c: int(frame[c].isna().sum()) for c in counts},
+                                   "partial": {c: 0 for c in counts}, "derivable": {}}}
+    return frame
+
+
+def _months_between(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    months, first = [], _month_start(start)
+    while first <= end:
+        months.append((first, _month_end(first)))
+        first = _month_end(first) + dt.timedelta(days=1)
+    return months
 
 
 def _months(query: Query, params: Mapping[str, Any], role: str) -> list[tuple[dt.date, dt.date]]:

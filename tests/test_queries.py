@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from terrain import indicators, queries, roles
+from terrain.disclosure import publication
 from tests import fixture_data
 
 ALL_QUERIES = queries.names()
@@ -29,8 +30,10 @@ def test_every_query_runs_for_every_role_or_is_refused(name, role, fixture_con):
     try:
         frame = queries.run(fixture_con, name, params, role=role)
     except queries.AccessDenied:
+        # refused for its geography or time, or to donors, who read the published sets only
         assert not roles.allows_level(role, query.level) or (
-            query.grain in roles.GRAINS and not roles.allows_grain(role, query.grain))
+            query.grain in roles.GRAINS and not roles.allows_grain(role, query.grain)) or (
+            queries.published_reader(role, "internal") and not query.published and (query.counts or query.rates))
         return
     assert isinstance(frame, pd.DataFrame)
     if not roles.can(role, "see_exact_locations"):
@@ -229,17 +232,17 @@ def test_every_whole_period_query_donors_reach_says_how_to_combine_its_numbers()
 
 def test_a_donors_period_adds_up_the_visible_months(fixture_con):
     # December: Calais 20 medical (shown). January: Calais 30 medical, 12 mental health,
-    # 3 social and Pantin 8 medical, all hidden (3 and 8, and their partners). February:
-    # Marseille 15 medical (shown). A manager sees 88 consultations; a donor 35, never the
-    # 30 + 12 hidden in January.
+    # 3 social and Pantin 8 medical: the 3 and the 8 are small, and the published set hides
+    # Calais's 30 medical with them (with the totals over cities), so the 12 stay shown.
+    # February: Marseille 15 medical (shown). A manager sees 88 consultations; a donor 47,
+    # never the 30 hidden in January.
     donor = queries.run(fixture_con, "consultations_by_city_activity", {**DECEMBER_TO_FEBRUARY, "cities": []},
                         role="donor")
     cells = _cells(donor, "city", "activity")
     assert {key: v for key, v in cells.items() if not pd.isna(v)} == {
-        ("Calais", "medical"): 20, ("Marseille", "medical"): 15}
-    assert {key for key, v in cells.items() if pd.isna(v)} == {
-        ("Calais", "mental_health"), ("Calais", "social"), ("Pantin", "medical")}
-    assert donor.attrs["suppression"]["months"] == 3
+        ("Calais", "medical"): 20, ("Calais", "mental_health"): 12, ("Marseille", "medical"): 15}
+    assert {key for key, v in cells.items() if pd.isna(v)} == {("Calais", "social"), ("Pantin", "medical")}
+    assert donor.attrs["suppression"]["published"] == "donor"
     assert donor.attrs["suppression"]["partial"] == {"consultations": 1}  # Calais medical leaves out January
 
 
@@ -267,6 +270,7 @@ def pantin_spring_db(tmp_path_factory):
     nights = [("pantin_girls_shelter", dt.date(2024, 2, day), 10, 5, 0, 0, 0) for day in range(1, 30)]
     nights.append(("pantin_girls_shelter", dt.date(2024, 3, 1), 10, 3, 0, 0, 0))
     con.executemany("INSERT INTO shelter_nights VALUES (?, ?, ?, ?, ?, ?, ?)", nights)
+    publication.build(con)   # the published sets follow the rows, as every writer's do
     con.close()
     return path
 
@@ -338,8 +342,11 @@ def test_donor_map_areas_add_up_their_months(fixture_con):
     frame = queries.run(fixture_con, "map_sites_activity", DECEMBER_TO_FEBRUARY, role="donor")
     areas = frame.set_index("area_code")
     assert list(areas.index) == ["13", "62", "75056", "93"]
-    assert areas.loc["62", "cities"] == ("Calais",) and areas.loc["62", "site_count"] == 2
-    assert areas.loc["62", "site_types"] == "camp,emergency_shelter"
+    # An area shown as its département names nothing finer: no city, no count or kind of site.
+    assert areas.loc["62", "area_kind"] == "departement"
+    assert areas.loc["62", "cities"] == () and pd.isna(areas.loc["62", "site_count"])
+    assert areas.loc["62", "site_types"] == ""
+    assert areas.loc["75056", "cities"] == ("Paris",) and areas.loc["75056", "site_count"] == 1
     # Calais: 20 consultations in December shown, January's 45 hidden (Pantin's 8 needs a partner).
     assert areas.loc["62", "consultations"] == 20 and pd.isna(areas.loc["93", "consultations"])
     assert areas.loc["13", "consultations"] == 15 and areas.loc["75056", "people_reached"] == 37

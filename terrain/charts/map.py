@@ -167,11 +167,13 @@ def site_tooltip(row: pd.Series, texts: Texts) -> str:
 def area_tooltip(row: pd.Series, texts: Texts) -> str:
     """An area's name and kind, its cities and kinds of site, and its figures for the period
     (coarsened and suppressed by the query door)."""
-    types = str(row["site_types"]).split(",")
-    lines = [texts.t(f"map.area_kind.{row['area_kind']}", name=row["nom"]),
-             ", ".join(row["cities"]),
-             texts.t("map.tooltip.sites", n=texts.number(row["site_count"]),
-                     types=", ".join(i18n.label("site_type", t, texts.lang) for t in types))]
+    types = [t for t in str(row["site_types"] if pd.notna(row["site_types"]) else "").split(",") if t]
+    lines = [texts.t(f"map.area_kind.{row['area_kind']}", name=row["nom"])]
+    if row["cities"]:   # an area shown as its département names nothing finer
+        lines.append(", ".join(row["cities"]))
+    if types and pd.notna(row["site_count"]):
+        lines.append(texts.t("map.tooltip.sites", n=texts.number(row["site_count"]),
+                             types=", ".join(i18n.label("site_type", t, texts.lang) for t in types)))
     lines += _figures(row, texts, shelter=bool(set(types) & set(SHELTER_TYPES)))
     return "\n".join(lines)
 
@@ -399,7 +401,7 @@ def table(places: pd.DataFrame, *, city: str, exact: bool, lang: str) -> pd.Data
         rows["area"] = rows["nom"]
         rows["area_kind"] = [i18n.t(f"map.area_kind_name.{v}", lang) for v in rows["area_kind"]]
         rows["cities"] = [", ".join(cities) for cities in rows["cities"]]
-        rows["site_types"] = [", ".join(i18n.label("site_type", t, lang) for t in str(types).split(","))
+        rows["site_types"] = [", ".join(i18n.label("site_type", t, lang) for t in str(types).split(",") if t)
                               for types in rows["site_types"]]
     rows = rows[[c for c in (SITE_COLUMNS if exact else AREA_COLUMNS) if c in rows.columns]].reset_index(drop=True)
     rows.attrs = dict(places.attrs)

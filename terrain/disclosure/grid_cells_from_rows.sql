@@ -96,9 +96,7 @@ SELECT 'consultations', 'diagnosis_group', category, city, month, n FROM diagnos
 UNION ALL
 SELECT 'consultations', 'health_coverage', category, city, month, n FROM coverage
 UNION ALL
-SELECT 'consultations', 'visit', visit, city, month, sum(n)::BIGINT FROM visits GROUP BY ALL
-UNION ALL
-SELECT 'consultations', 'referred', referred, city, month, sum(n)::BIGINT FROM visits GROUP BY ALL
+SELECT 'consultations', 'visit_referred', visit || ' ' || referred, city, month, n FROM visits
 UNION ALL
 SELECT 'people_reached', 'all', '*', city, month, sum(n)::BIGINT FROM reached GROUP BY ALL
 UNION ALL

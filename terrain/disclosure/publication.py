@@ -69,7 +69,7 @@ class Measure:
 
 MEASURES = (
     Measure("consultations", "consultations",
-            ("activity", "diagnosis_group", "age_sex", "unaccompanied_minor", "health_coverage", "visit", "referred"),
+            ("activity", "diagnosis_group", "age_sex", "unaccompanied_minor", "health_coverage", "visit_referred"),
             True, hxl="#indicator+consultations"),
     Measure("bed_nights_occupied", "shelter", (), True, hxl="#indicator+bed_nights+occupied"),
     Measure("turned_away", "shelter", (), True, hxl="#affected+turned_away"),
@@ -88,6 +88,9 @@ FAMILIES = tuple(dict.fromkeys(m.family for m in MEASURES))
 
 _AGES = ("0-14", "15-17", "18-24", "25-34", "35+", "unknown")
 _SEXES = ("F", "M", "X")
+# A breakdown crossing two categories names its cells "a b" (age band and sex, visit and
+# referral); CATEGORY_COLUMNS says which columns a reader's rows split them into.
+CATEGORY_COLUMNS = {"age_sex": ("age_band", "sex"), "visit_referred": ("visit", "referred")}
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "all": ("*",),
     "activity": ("medical", "mental_health", "social", "legal"),
@@ -100,8 +103,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "age_sex": tuple(f"{age} {sex}" for age in _AGES for sex in _SEXES),
     "unaccompanied_minor": ("yes", "no", "unknown"),
     "health_coverage": ("none", "AME", "PUMa_CSS", "unknown"),
-    "visit": ("new", "follow_up"),
-    "referred": ("yes", "no"),
+    "visit_referred": tuple(f"{visit} {referred}" for visit in ("new", "follow_up") for referred in ("yes", "no")),
     "place_type": ("street", "squat", "camp"),
     "antigen": ("measles", "mmr", "dtp", "hepatitis_b", "influenza", "covid19"),
 }
@@ -202,8 +204,14 @@ def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[s
         for cell in relation.cells:
             of_cell.setdefault(int(cell), []).append(r)
 
+    # What a reader loses when a cell is hidden: pages show cities, and add them up where
+    # they need all cities, so a total over cities is the cheapest partner; a city's total of
+    # a measure (its headline, its trend) the dearest.
+    weight = np.array([0.1 if key[3] == ALL_CITIES else 10.0 if key[1:3] == TOTAL else 1.0 for key in keys])
+
     def cost(cell: int | None) -> float:
-        """What hiding a cell costs: nothing if hidden, its value if it can protect, else inf."""
+        """What hiding a cell costs: nothing if hidden, its weighted value if it can protect,
+        inf if it cannot (a zero, a count of no one, a small count)."""
         if cell is None:
             return np.inf
         if status[cell] != SHOWN:
@@ -214,7 +222,7 @@ def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[s
             return 1e9   # a zero, where zeros may protect: the last resort
         if values[cell] < max(k, 1):
             return np.inf
-        return float(values[cell]) + (0.0 if values[cell] >= roomy else 1e6)
+        return float(values[cell]) * weight[cell] + (0.0 if values[cell] >= roomy else 1e6)
 
     def hide(cells) -> list[int]:
         added = [c for c in cells if status[c] == SHOWN]

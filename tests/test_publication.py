@@ -1,0 +1,698 @@
+"""The published sets (terrain/disclosure/publication.py), the `publish` pack and the release ledger.
+
+The first tests attack the pack as its reader would: an integer program built from nothing but
+cells.csv and metadata.json, solved with scipy's `milp`, not with the builder's own HiGHS model
+(terrain/disclosure/attack.py), so that a mistake shared by the builder and its checker cannot
+hide an exposed cell. The true values come from the rows of the same database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from terrain import SCHEMA_VERSION, demo, store
+from terrain.__main__ import main
+from terrain.disclosure import ledger, publication
+from terrain.disclosure.attack import PROTECT, SHOWN, SMALL
+
+D = dt.date
+AS_OF = D(2026, 12, 4)   # the full default demo: 2016-01-01 to 2026-12-04
+MIN_VALUES = 5           # the fewest possible values a hidden cell may keep (restated, not imported)
+CAP = 10_000_000         # an upper bound far above any count (see `_bound_group`)
+
+
+# --- the database and the packs, built once -------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def full_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("full") / "terrain.duckdb"
+    demo.generate(path, seed=42, as_of=AS_OF)
+    return path
+
+
+@pytest.fixture(scope="module")
+def audit_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("audit")
+
+
+@pytest.fixture(scope="module")
+def packs(full_db, audit_dir, tmp_path_factory) -> dict[str, Path]:
+    """The donor and public packs, written by the real command (the public one goes in a
+    ledger of its own)."""
+    out = tmp_path_factory.mktemp("packs")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TERRAIN_AUDIT_DIR", str(audit_dir))
+        for audience in ("donor", "public"):
+            assert main(["publish", "--audience", audience, "--db", str(full_db), "--out", str(out / audience),
+                         "--user", "tester"]) == 0
+    return {audience: out / audience for audience in ("donor", "public")}
+
+
+@pytest.fixture(scope="module")
+def truth(full_db) -> pd.DataFrame:
+    """Every cell's true value, keyed as the pack writes it."""
+    with duckdb.connect(str(full_db), read_only=True) as con:
+        grid = publication.true_grid(con)
+    return grid.assign(month=pd.to_datetime(grid["month"]).dt.strftime("%Y-%m"))
+
+
+def read_pack(folder: Path) -> tuple[pd.DataFrame, dict]:
+    meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+    cells = pd.read_csv(folder / "cells.csv", skiprows=[1], dtype=str, keep_default_na=False)
+    return cells, meta
+
+
+def _key_of(frame: pd.DataFrame) -> list[tuple]:
+    return list(zip(frame["measure"], frame["breakdown"], frame["category"], frame["city"], frame["month"]))
+
+
+# --- an attacker that reads the pack only ----------------------------------------------------------
+
+@dataclass
+class Attack:
+    """What a reader of one pack works out: the range of every hidden cell."""
+    cells: int = 0
+    hidden: int = 0
+    blocks: int = 0
+    solves: int = 0
+    seconds: float = 0.0
+    margins_checked: int = 0   # margins and relations whose cells are all shown
+    ranges: dict = field(default_factory=dict)         # (measure, breakdown, category, city, month) -> (low, high)
+    untrue: list = field(default_factory=list)         # a true value outside the model: the model is wrong
+    inconsistent: list = field(default_factory=list)   # a margin of shown cells that does not add up
+
+
+def block_rows(meta: dict, family: str) -> list[tuple[list[tuple[tuple, float]], bool]]:
+    """The margins and relations of one family's month, read from the metadata: each a list of
+    (cell key, coefficient) and whether it is an equality (else sum <= 0)."""
+    dimensions = meta["dimensions"]
+    cities, everywhere, categories = dimensions["city"], dimensions["all_cities"], dimensions["categories"]
+    total = categories["all"][0]
+    measures = [m for m in meta["measures"] if m["family"] == family]
+    rows = []
+    for m in measures:
+        places = [*cities, everywhere] if m["total_over_cities"] else list(cities)
+        for breakdown in m["breakdowns"]:
+            if breakdown == "all":
+                continue
+            for place in places:   # the categories of each breakdown add up to the total
+                rows.append(([((m["name"], breakdown, c, place), 1.0) for c in categories[breakdown]]
+                             + [((m["name"], "all", total, place), -1.0)], True))
+        if m["total_over_cities"]:
+            for breakdown in m["breakdowns"]:   # the cities add up to '*'
+                for category in categories[breakdown]:
+                    rows.append(([((m["name"], breakdown, category, city), 1.0) for city in cities]
+                                 + [((m["name"], breakdown, category, everywhere), -1.0)], True))
+    names = {m["name"] for m in measures}
+    family_of = {m["name"]: m["family"] for m in meta["measures"]}
+    for relation in meta["relations"]:
+        assert relation["sense"].startswith("sum(coefficient * cell) <= 0, in each city and in '*'")
+        assert len({family_of[term["measure"]] for term in relation["terms"]}) == 1, "a relation across blocks"
+        if {term["measure"] for term in relation["terms"]} <= names:
+            for place in [*cities, everywhere]:
+                rows.append(([((t["measure"], t["breakdown"], t["category"], place), float(t["coefficient"]))
+                              for t in relation["terms"]], False))
+    return rows
+
+
+def attack_pack(cells: pd.DataFrame, meta: dict, truth: dict | None = None) -> Attack:
+    """Bound every hidden cell of the pack, block by block (a family of measures in a month).
+
+    `truth` (key -> true value) is used only to check that the model holds the truth, never
+    to solve."""
+    result = Attack(cells=len(cells))
+    kind = {mark: name for name, mark in meta["marks"].items()}
+    assert len(kind) == 2, "small and protecting cells must be marked apart where the reader is told their bounds"
+    knows = meta["reader_knows"]
+    low_of = {name: float(knows[name][0]) for name in ("small", "protect")}
+    high_of = {name: float(CAP if knows[name][1] is None else knows[name][1]) for name in ("small", "protect")}
+    family_of = {m["name"]: m["family"] for m in meta["measures"]}
+    cells = cells.assign(family=cells["measure"].map(family_of))
+    assert cells["family"].notna().all()
+    rows_of = {family: block_rows(meta, family) for family in dict.fromkeys(family_of.values())}
+    started = time.perf_counter()
+    for (family, month), block in cells.groupby(["family", "month"], sort=True):
+        keys = list(zip(block["measure"], block["breakdown"], block["category"], block["city"]))
+        assert len(set(keys)) == len(keys)
+        value = dict(zip(keys, block["value"]))
+        mark = dict(zip(keys, block["mark"]))
+        hidden = [key for key in keys if mark[key]]
+        assert all(value[key] == "" for key in hidden) and all(value[key] != "" for key in keys if not mark[key])
+        result.hidden += len(hidden)
+        position = {key: i for i, key in enumerate(hidden)}
+        equal, at_most = [], []
+        for terms, is_equality in rows_of[family]:
+            assert all(key in value for key, _ in terms), f"a margin names a cell the pack lacks: {terms}"
+            coefficients = np.zeros(len(hidden))
+            constant = 0.0
+            for key, coefficient in terms:
+                if key in position:
+                    coefficients[position[key]] += coefficient
+                else:
+                    constant += coefficient * int(value[key])
+            if not coefficients.any():
+                result.margins_checked += 1
+                holds = constant == 0 if is_equality else constant <= 0
+                if not holds:
+                    result.inconsistent.append((month, terms))
+                continue
+            (equal if is_equality else at_most).append((coefficients, -constant))
+        if not hidden:
+            continue
+        result.blocks += 1
+        low = np.array([low_of[kind[mark[key]]] for key in hidden])
+        high = np.array([high_of[kind[mark[key]]] for key in hidden])
+        if truth is not None:
+            _check_truth([(month, key) for key in hidden], truth, low, high, equal, at_most, result)
+        lowest, highest, solves = _bound(low, high, equal, at_most)
+        result.solves += solves
+        for key, lo, hi in zip(hidden, lowest, highest):
+            result.ranges[(*key, month)] = (lo, hi)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _check_truth(cells, truth, low, high, equal, at_most, result) -> None:
+    x = np.array([truth[(*key, month)] for month, key in cells], dtype=float)
+    wrong = [cells[i] for i in np.flatnonzero((x < low) | (x > high))]
+    wrong += [("margin", cells[0][0], list(np.flatnonzero(c))) for c, b in equal if np.dot(c, x) != b]
+    wrong += [("relation", cells[0][0], list(np.flatnonzero(c))) for c, b in at_most if np.dot(c, x) > b]
+    result.untrue.extend(wrong)
+
+
+def _bound(low: np.ndarray, high: np.ndarray, equal: list, at_most: list) -> tuple[np.ndarray, np.ndarray, int]:
+    """The smallest and largest whole value of each hidden cell of a block. Cells that no row
+    links are independent: the block is solved one linked group at a time (same answer, smaller
+    programs); a cell no row names is bounded by its mark alone."""
+    n = len(low)
+    group = list(range(n))
+
+    def find(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    for coefficients, _ in (*equal, *at_most):
+        first, *others = (find(int(i)) for i in np.flatnonzero(coefficients))
+        for other in others:
+            group[other] = find(first)
+    lowest, highest = low.copy(), high.copy()
+    solves = 0
+    for root in sorted({find(i) for i in range(n)}):
+        members = np.array([i for i in range(n) if find(i) == root])
+        constraints = []
+        for rows, is_equality in ((equal, True), (at_most, False)):
+            mine = [(c[members], b) for c, b in rows if c[members].any()]
+            if mine:
+                rhs = np.array([b for _, b in mine])
+                matrix = np.array([c for c, _ in mine])
+                constraints.append(LinearConstraint(matrix, rhs if is_equality else -np.inf, rhs))
+        if constraints:
+            lowest[members], highest[members], count = _bound_group(low[members], high[members], constraints)
+            solves += count
+    return lowest, highest, solves
+
+
+def _bound_group(low: np.ndarray, high: np.ndarray, constraints) -> tuple[np.ndarray, np.ndarray, int]:
+    """The smallest and largest whole value of each of a linked group of cells.
+
+    Every solution found is a whole-number point the reader cannot rule out, so a cell whose
+    values across solutions already span MIN_VALUES is protected without a solve of its own
+    (its range is then the span seen, which the true range contains). Two solutions that push
+    the small cells down and the others up, then the other way, cover most cells first. CAP
+    only removes values a reader could not rule out: a range found under it is never wider
+    than the true one. No gap is allowed between a whole-number optimum and its bound: a
+    cell's least value is its least value, not one close to it."""
+    n = len(low)
+    seen_low, seen_high = np.full(n, np.inf), np.full(n, -np.inf)
+    lowest, highest = np.full(n, np.nan), np.full(n, np.nan)
+    solves = 0
+
+    def solve(objective: np.ndarray) -> np.ndarray:
+        nonlocal solves
+        solves += 1
+        found = milp(objective, integrality=np.ones(n), bounds=Bounds(low, high), constraints=constraints,
+                     options={"mip_rel_gap": 0.0})
+        assert found.status == 0, f"the pack's own figures are infeasible or unsolved: {found.message}"
+        point = np.round(found.x)
+        np.minimum(seen_low, point, out=seen_low)
+        np.maximum(seen_high, point, out=seen_high)
+        return point
+
+    small_first = np.where(high < CAP, 1.0, -1.0)
+    solve(small_first)
+    solve(-small_first)
+    for i in range(n):
+        if seen_high[i] - seen_low[i] >= MIN_VALUES - 1:
+            lowest[i], highest[i] = seen_low[i], seen_high[i]
+            continue
+        objective = np.zeros(n)
+        objective[i] = 1.0
+        lowest[i] = solve(objective)[i]
+        if seen_high[i] - lowest[i] >= MIN_VALUES - 1:   # its least value is far enough below one seen
+            highest[i] = seen_high[i]
+            continue
+        highest[i] = solve(-objective)[i]
+    return lowest, highest, solves
+
+
+# --- 1. the attack ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def attacks(packs, truth) -> dict[str, tuple[pd.DataFrame, dict, Attack]]:
+    truth_of = dict(zip(_key_of(truth), truth["value"]))
+    found = {}
+    for audience, folder in packs.items():
+        cells, meta = read_pack(folder)
+        found[audience] = (cells, meta, attack_pack(cells, meta, truth_of))
+    return found
+
+
+@pytest.mark.parametrize("audience", ["donor", "public"])
+def test_no_hidden_cell_of_the_pack_can_be_narrowed_below_five_values(attacks, audience):
+    cells, meta, attack = attacks[audience]
+    widths = {cell: high - low + 1 for cell, (low, high) in attack.ranges.items()}
+    smallest = min(widths.values())
+    print(f"\n{audience}: {attack.cells:,} cells, {attack.hidden:,} hidden in {attack.blocks} blocks; "
+          f"smallest range found {smallest:.0f} values ({sum(w == smallest for w in widths.values())} cells); "
+          f"{attack.solves:,} integer programs solved in {attack.seconds:.1f} s; "
+          f"{attack.margins_checked:,} margins and relations of shown cells add up")
+
+    assert meta["threshold"] == 11 and meta["min_values_per_hidden_cell"] == MIN_VALUES
+    assert meta["reader_knows"]["small"] == [1, 10] and meta["reader_knows"]["protect"] == [11, None]
+    assert attack.hidden > 1_000 and len(attack.ranges) == attack.hidden
+    exposed = sorted((cell, widths[cell]) for cell in widths if widths[cell] < MIN_VALUES)
+    assert exposed == [], f"hidden cells a reader of the {audience} pack narrows to fewer than {MIN_VALUES} values"
+    # a small cell's mark alone bounds it to 1..10
+    assert all(widths[cell] <= 10 for cell, mark in zip(_key_of(cells), cells["mark"]) if mark == "< 11")
+
+
+@pytest.mark.parametrize("audience", ["donor", "public"])
+def test_every_mark_and_every_shown_figure_of_the_pack_is_true(attacks, truth, audience):
+    cells, _, attack = attacks[audience]
+    both = cells.merge(truth, on=["measure", "breakdown", "category", "city", "month"], how="outer", indicator=True)
+    assert len(cells) == len(truth) and (both["_merge"] == "both").all()   # the whole grid, zeros included
+    shown = both[both["mark"] == ""]
+    assert (shown["value_x"].astype("int64") == shown["value_y"]).all()
+    assert shown["value_y"].eq(0).any()   # zeros are shown
+    small = both.loc[both["mark"] == "< 11", "value_y"]
+    protect = both.loc[both["mark"] == "[c]", "value_y"]
+    assert set(both["mark"]) == {"", "< 11", "[c]"}
+    assert small.between(1, 10).all() and (protect >= 11).all()
+    # the model holds the truth (each true value within its mark, every margin and relation
+    # exact), and every margin whose cells are all shown adds up
+    assert attack.untrue == [] and attack.inconsistent == []
+    assert attack.margins_checked > 10_000
+
+
+# --- 2. the grid adds up, and says what the rows say ---------------------------------------------
+
+def published(db: Path, audience: str) -> pd.DataFrame:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("""
+            SELECT measure, breakdown, category, city, month, value, status, k
+            FROM published_cells WHERE audience = $audience
+        """, {"audience": audience}).df()
+
+
+def test_shown_activities_add_up_to_the_consultations_of_their_city_and_month(full_db):
+    cells = published(full_db, "donor")
+    consultations = cells[cells["measure"] == "consultations"]
+    activities = consultations[consultations["breakdown"] == "activity"]
+    by_activity = activities.pivot_table(index=["city", "month"], columns="category", values="value", aggfunc="first")
+    complete = by_activity.dropna()   # every activity shown
+    totals = consultations[consultations["breakdown"] == "all"].set_index(["city", "month"])["value"]
+    complete = complete[totals.reindex(complete.index).notna()]
+
+    assert len(complete) > 300
+    assert (complete.sum(axis=1) == totals.reindex(complete.index)).all()
+    # ... and the cities add up to '*' wherever all six totals are shown
+    by_city = totals.unstack("city").dropna()
+    assert len(by_city) > 50
+    assert (by_city.drop(columns="*").sum(axis=1) == by_city["*"]).all()
+
+
+RAW_FIGURES = {
+    # a measure's total per city and month, straight from the rows (not the summary tables)
+    ("consultations", "all", "*"): """
+        SELECT s.city, strftime(c.consulted_on, '%Y-%m') AS month, count(*) AS truth
+        FROM consultations AS c JOIN sites AS s USING (site_id)
+        WHERE c.consulted_on < $before GROUP BY ALL""",
+    ("consultations", "activity", "legal"): """
+        SELECT s.city, strftime(c.consulted_on, '%Y-%m') AS month, count(*) AS truth
+        FROM consultations AS c JOIN sites AS s USING (site_id)
+        WHERE c.consulted_on < $before AND c.activity = 'legal' GROUP BY ALL""",
+    ("turned_away", "all", "*"): """
+        SELECT s.city, strftime(n.night, '%Y-%m') AS month, sum(n.turned_away) AS truth
+        FROM shelter_nights AS n JOIN sites AS s USING (site_id)
+        WHERE n.night < $before GROUP BY ALL""",
+    ("people_reached", "place_type", "squat"): """
+        SELECT s.city, strftime(o.visited_on, '%Y-%m') AS month, sum(o.people_reached) AS truth
+        FROM outreach AS o JOIN sites AS s ON s.site_id = o.team_id
+        WHERE o.visited_on < $before AND o.place_type = 'squat' GROUP BY ALL""",
+}
+
+
+@pytest.mark.parametrize("cell", list(RAW_FIGURES), ids="/".join)
+def test_published_figures_are_those_of_the_rows(full_db, packs, cell):
+    """Every city and month of one measure, from the pack, against SQL on the raw rows: shown
+    figures equal, '< 11' where the rows hold 1 to 10, '[c]' where they hold 11 or more."""
+    cells, _ = read_pack(packs["public"])
+    measure, breakdown, category = cell
+    series = cells[(cells["measure"] == measure) & (cells["breakdown"] == breakdown)
+                   & (cells["category"] == category) & (cells["city"] != "*")]
+    with duckdb.connect(str(full_db), read_only=True) as con:
+        rows = con.execute(RAW_FIGURES[cell], {"before": D(2026, 12, 1)}).df()
+    both = series.merge(rows, on=["city", "month"], how="left").fillna({"truth": 0})
+    assert len(both) == 5 * 131   # five cities, January 2016 to November 2026
+    shown = both[both["mark"] == ""]
+    assert (shown["value"].astype("int64") == shown["truth"]).all()
+    assert both.loc[both["mark"] == "< 11", "truth"].between(1, 10).all()
+    assert (both.loc[both["mark"] == "[c]", "truth"] >= 11).all()
+    assert ((both["truth"] == 0) == (both["value"] == "0")).all()   # zeros shown, as zeros
+    assert both["truth"].sum() > 0 and len(shown) > 0
+    largest = both[both["month"] == "2024-01"].sort_values("truth").iloc[-1]
+    print(f"\n{measure} {breakdown} {category}, {largest['city']}, 2024-01: rows {largest['truth']:.0f}, "
+          f"published {largest['value'] or largest['mark']}")
+
+
+# --- 3. the month in progress ----------------------------------------------------------------------
+
+SMALL_DEMO = dict(consultations=2_000, start=D(2024, 1, 1))
+
+
+@pytest.fixture(scope="module")
+def small_demos(tmp_path_factory):
+    """Small demo databases, one per (seed, as_of), built when first asked for."""
+    folder = tmp_path_factory.mktemp("small")
+    built: dict[tuple[int, dt.date, str], Path] = {}
+
+    def build(seed: int, as_of: dt.date, copy: str = "") -> Path:
+        if (seed, as_of, copy) not in built:
+            path = folder / f"seed{seed}-{as_of}{copy}.duckdb"
+            demo.generate(path, seed=seed, as_of=as_of, **SMALL_DEMO)
+            built[(seed, as_of, copy)] = path
+        return built[(seed, as_of, copy)]
+    return build
+
+
+@pytest.mark.parametrize(("as_of", "last_month"), [
+    (D(2024, 3, 15), D(2024, 2, 1)),    # March is in progress
+    (D(2024, 3, 1), D(2024, 2, 1)),     # ... from its first day
+    (D(2024, 3, 31), D(2024, 3, 1)),    # the last day of March: March is whole
+    (D(2024, 2, 29), D(2024, 2, 1)),    # the last day of a leap February
+], ids=["15 March", "1 March", "31 March", "29 February"])
+def test_the_month_in_progress_is_never_published(small_demos, tmp_path, monkeypatch, as_of, last_month):
+    db = small_demos(5, as_of)
+    following = (last_month + dt.timedelta(days=32)).replace(day=1)
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows_after = con.execute("SELECT count(*) FROM consultations WHERE consulted_on >= $following",
+                                 {"following": following}).fetchall()[0][0]
+        sets = con.execute("SELECT audience, first_month, last_month FROM published_sets ORDER BY audience").fetchall()
+        months = con.execute("SELECT audience, max(month) FROM published_cells GROUP BY ALL").fetchall()
+    assert sets == [(audience, D(2024, 1, 1), last_month) for audience in ("advocacy", "donor", "public")]
+    assert dict(months) == dict.fromkeys(("advocacy", "donor", "public"), last_month)
+    # the rows of the month in progress exist, and are not published
+    assert (rows_after > 0) == (as_of.month != last_month.month)
+
+    monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path / "audit"))
+    assert main(["publish", "--audience", "donor", "--db", str(db), "--out", str(tmp_path / "pack")]) == 0
+    cells, meta = read_pack(tmp_path / "pack")
+    assert meta["last_month"] == f"{last_month:%Y-%m}" == cells["month"].max()
+    assert meta["first_month"] == "2024-01" and meta["data_as_of"].startswith(as_of.isoformat())
+
+
+# --- 4. determinism ----------------------------------------------------------------------------------
+
+PUBLISHED_DIGEST = "SELECT count(*), md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) FROM published_cells AS t"
+
+
+def digest(db: Path) -> tuple:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(PUBLISHED_DIGEST).fetchall()[0]
+
+
+def test_the_same_seed_gives_the_same_published_cells(small_demos):
+    first = digest(small_demos(5, D(2024, 3, 31)))
+    again = digest(small_demos(5, D(2024, 3, 31), copy="-again"))
+    other = digest(small_demos(6, D(2024, 3, 31)))
+
+    assert first == again
+    assert other != first and other[0] == first[0]   # the same grid, other figures
+
+
+def test_donors_and_the_public_get_the_same_set(full_db, packs):
+    cells = {audience: published(full_db, audience) for audience in publication.AUDIENCES}
+    donor, public, advocacy = (cells[a].sort_values(["measure", "breakdown", "category", "city", "month"],
+                                                    ignore_index=True) for a in publication.AUDIENCES)
+
+    assert set(donor["k"]) == set(public["k"]) == {11} and set(advocacy["k"]) == {5}
+    pd.testing.assert_frame_equal(donor, public)
+    assert (donor["status"] != "shown").sum() > 1_000
+    assert not donor["status"].equals(advocacy["status"])   # another threshold, another set
+    assert (packs["donor"] / "cells.csv").read_bytes() == (packs["public"] / "cells.csv").read_bytes()
+
+
+# --- 5. nothing to publish, or a wrong command ------------------------------------------------------
+
+def empty_database(path: Path, *, with_metadata: bool) -> Path:
+    with store.new_database(path) as con:
+        if with_metadata:
+            con.execute("INSERT INTO metadata VALUES (1, 'empty', true, $as_of, $version, $created)",
+                        {"as_of": D(2024, 3, 31), "version": SCHEMA_VERSION, "created": dt.datetime(2024, 4, 1)})
+    return path
+
+
+@pytest.mark.parametrize("with_metadata", [False, True], ids=["schema only", "metadata but no rows"])
+@pytest.mark.parametrize("audience", ["donor", "public"])
+def test_publish_refuses_a_database_with_no_data(tmp_path, monkeypatch, capsys, with_metadata, audience):
+    monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path / "audit"))
+    db = empty_database(tmp_path / "empty.duckdb", with_metadata=with_metadata)
+
+    assert main(["publish", "--audience", audience, "--db", str(db), "--out", str(tmp_path / "pack")]) == 1
+    assert "Refused" in capsys.readouterr().err
+    assert not (tmp_path / "pack").exists()
+    assert not ledger.ledger_path().exists()   # nothing recorded either
+
+
+@pytest.mark.parametrize("argv", [
+    ["--audience", "advocacy"],       # not an audience a pack is written for
+    ["--audience", "everyone"],
+    [],                               # no audience
+    ["--audience", "donor", "--no-such-option"],
+], ids=["advocacy", "unknown audience", "no audience", "unknown option"])
+def test_publish_refuses_bad_arguments(full_db, tmp_path, argv):
+    assert main(["publish", *argv, "--db", str(full_db), "--out", str(tmp_path / "pack")]) == 2
+    assert not (tmp_path / "pack").exists()
+
+
+# --- 6. the release ledger -------------------------------------------------------------------------
+
+def test_publishing_the_same_public_pack_again_is_accepted(full_db, packs, audit_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(audit_dir))   # where the `packs` fixture recorded it
+    assert main(["publish", "--audience", "public", "--db", str(full_db), "--out", str(tmp_path / "again"),
+                 "--user", "tester"]) == 0
+    with duckdb.connect(str(ledger.ledger_path()), read_only=True) as con:
+        releases = con.execute("SELECT audience, user_name, cells FROM releases").fetchall()
+    assert releases == [("public", "tester", 57_771)] * 2   # the donor pack is not a public release
+    assert (tmp_path / "again" / "cells.csv").read_bytes() == (packs["public"] / "cells.csv").read_bytes()
+    assert json.loads((tmp_path / "again" / "metadata.json").read_text())["release_id"] != \
+        json.loads((packs["public"] / "metadata.json").read_text())["release_id"]
+
+
+def as_pack(frame: pd.DataFrame) -> pd.DataFrame:
+    """Published cells as cells.csv reads them (what `attack_pack` takes)."""
+    marks = {"shown": "", "small": "< 11", "protect": "[c]"}
+    return pd.DataFrame({
+        "measure": frame["measure"], "breakdown": frame["breakdown"], "category": frame["category"],
+        "city": frame["city"], "month": pd.to_datetime(frame["month"]).dt.strftime("%Y-%m"),
+        "value": [str(v) if s == "shown" else "" for v, s in zip(frame["value"], frame["status"])],
+        "mark": frame["status"].map(marks)})
+
+
+def described(cell: tuple) -> str:
+    """A cell as the ledger names it."""
+    measure, breakdown, category, city, month = cell
+    return f"{measure} ({breakdown} {category}), {city}, {month}: hidden in every release"
+
+
+@pytest.fixture(scope="module")
+def given_away(full_db, packs, truth):
+    """The first month of consultations in which showing one protecting cell, with its true
+    value, gives a hidden cell away; the block as published, the block with that cell shown,
+    and the cells this file's attacker narrows below five values in it."""
+    public = published(full_db, "public")
+    public = public[public["measure"] == "consultations"]
+    truth_of = dict(zip(_key_of(truth), truth["value"]))
+    _, meta = read_pack(packs["public"])
+    for month, block in public.groupby("month", sort=True):
+        for index in block.index[block["status"] == "protect"][:5]:
+            shown = block.copy()
+            cell = (*block.loc[index, ["measure", "breakdown", "category", "city"]], f"{month:%Y-%m}")
+            shown.loc[index, ["value", "status"]] = truth_of[cell], "shown"
+            attack = attack_pack(as_pack(shown), meta)
+            narrowed = sorted(c for c, (low, high) in attack.ranges.items() if high - low + 1 < MIN_VALUES)
+            if narrowed:
+                return block, shown, cell, narrowed
+    raise AssertionError("no protecting cell of the consultations gives anything away once shown")
+
+
+def record(cells: pd.DataFrame, what: str) -> ledger.Release:
+    return ledger.record(cells, what=what, user="tester", audience="public", data_as_of=AS_OF,
+                         dataset_name="test", k=11)
+
+
+def test_a_release_that_shows_a_protecting_cell_is_refused_and_names_the_cell_given_away(
+        given_away, tmp_path, monkeypatch):
+    monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path))
+    block, shown, revealed, narrowed = given_away
+    print(f"\nshowing {revealed} gives away {narrowed}")
+
+    # the ledger names the cells this file's attacker narrows, and no other (five at most)
+    found = " ".join(ledger.problems(shown, block, 11))
+    assert found.count("hidden in every release") == sum(described(cell) in found for cell in narrowed) \
+        == min(len(narrowed), 5)
+    record(block, "first")
+    with pytest.raises(ledger.ReleaseRefused) as refusal:
+        record(shown, "second")
+    assert any(described(cell) in str(refusal.value) for cell in narrowed)
+    assert len(ledger.released_before()) == len(block)   # the refused release left no trace
+    assert ledger.problems(block, block, 11) == []        # the same cells again are fine
+
+
+@pytest.mark.parametrize(("change", "accepted"), [(3, False), (-3, False), (10, False), (11, True), (50, True)])
+def test_a_revision_smaller_than_k_is_refused(given_away, tmp_path, monkeypatch, change, accepted):
+    monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path))
+    block = given_away[0]
+    total = block.index[(block["breakdown"] == "all") & (block["city"] == "*")][0]
+    before = int(block.loc[total, "value"])
+    revised = block.copy()
+    revised.loc[total, "value"] = before + change
+    record(block, "first")
+
+    if accepted:
+        record(revised, "revised")
+        assert len(ledger.released_before()) == 2 * len(block)
+    else:
+        with pytest.raises(ledger.ReleaseRefused) as refusal:
+            record(revised, "revised")
+        month = pd.Timestamp(block.loc[total, "month"])
+        assert (f"consultations (all *), *, {month:%Y-%m}: {before} released before, {before + change} now"
+                in str(refusal.value))
+        assert len(ledger.released_before()) == len(block)
+
+
+def test_a_revision_does_not_let_a_protecting_cell_through(given_away, tmp_path, monkeypatch):
+    """The release of the first ledger test, whose shown protecting cell gives a hidden one
+    away, with the block's total over cities also revised by 50 (late rows, say): the cells
+    given away are still given away, whatever else was revised."""
+    monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path))
+    block, shown, _, narrowed = given_away
+    revised = shown.copy()
+    total = revised.index[(revised["breakdown"] == "all") & (revised["city"] == "*")][0]
+    revised.loc[total, "value"] += 50
+    record(block, "first")
+
+    with pytest.raises(ledger.ReleaseRefused) as refusal:
+        record(revised, "revised")
+    assert any(described(cell) in str(refusal.value) for cell in narrowed)
+
+
+# --- 7. suppression of one block, by hand -------------------------------------------------------------
+
+PLACES = ("street", "squat", "camp")
+
+
+def outreach_block(rows: dict[str, tuple[int, int, int]]):
+    """People reached in cities A and B by place type, with every margin, in block order."""
+    keys, relations = publication.block_layout("outreach", list(rows))
+    value = {}
+    for city, counts in rows.items():
+        value.update({("place_type", place, city): n for place, n in zip(PLACES, counts)})
+        value[("all", "*", city)] = sum(counts)
+    for breakdown, category in [*(("place_type", p) for p in PLACES), ("all", "*")]:
+        value[(breakdown, category, "*")] = sum(value[(breakdown, category, city)] for city in rows)
+    return keys, relations, np.array([value[key[1:]] for key in keys])
+
+
+# Cells are named "category city". With cities A and B the table is (rows A, B, *):
+#            street  squat  camp | all
+#    A        a1     a2     a3   | a
+#    B        b1     b2     b3   | b
+#    *        ...
+SUPPRESSION_CASES = [
+    # nothing below k: nothing hidden
+    ("no small count", {"A": (12, 20, 30), "B": (40, 25, 35)}, 11, set(), set()),
+    ("11 is not small", {"A": (11, 20, 30), "B": (40, 25, 35)}, 11, set(), set()),
+    ("5 is not small at k = 5", {"A": (5, 20, 30), "B": (40, 25, 35)}, 5, set(), set()),
+    # A street = 3 needs a partner in its row (A squat or A camp), one in its column (B street or
+    # * street) and the fourth corner. The totals over cities are the cheapest partners
+    # (a tenth of their value): A squat 20 + (* street 43 + * squat 45) / 10 = 28.8, against 85
+    # through B; then A street can go 1..10 with A squat 13..22, and every margin holds.
+    ("one small cell: its row, column and diagonal", {"A": (3, 20, 30), "B": (40, 25, 35)}, 11,
+     {"street A"}, {"squat A", "street *", "squat *"}),
+    ("10 is small", {"A": (10, 20, 30), "B": (40, 25, 35)}, 11, {"street A"}, {"squat A", "street *", "squat *"}),
+    ("the same at k = 5", {"A": (3, 20, 30), "B": (40, 25, 35)}, 5, {"street A"}, {"squat A", "street *", "squat *"}),
+    # A squat 12 could only go down to 11 (one value): the partner with room to move is A camp
+    ("a partner with room to move", {"A": (3, 12, 30), "B": (40, 12, 35)}, 11,
+     {"street A"}, {"camp A", "street *", "camp *"}),
+    # zeros are never hidden: A's only possible row partner is camp; * street (3) is small itself
+    ("zeros stay shown", {"A": (3, 0, 40), "B": (0, 0, 50)}, 11, {"street A", "street *"}, {"camp A", "camp *"}),
+    # B street, B's total, * street and the grand total are all 2: they move together, 1..10
+    ("small cells that move together need no partner", {"A": (0, 0, 0), "B": (2, 0, 0)}, 11,
+     {"street B", "* B", "street *", "* *"}, set()),
+    # the whole street column is small: its row partners are the squat column
+    ("a small column", {"A": (3, 20, 30), "B": (4, 25, 35)}, 11,
+     {"street A", "street B", "street *"}, {"squat A", "squat B", "squat *"}),
+]
+
+
+@pytest.mark.parametrize(("rows", "k", "small", "protect"), [case[1:] for case in SUPPRESSION_CASES],
+                         ids=[case[0] for case in SUPPRESSION_CASES])
+def test_suppress_block_hides_the_cells_worked_out_by_hand(rows, k, small, protect):
+    keys, relations, values = outreach_block(rows)
+    status, left = publication.suppress_block(values, np.ones(len(keys), dtype=bool), keys, relations, k)
+    name = [f"{category} {city}" for _, _, category, city in keys]
+
+    assert left == 0
+    assert {name[i] for i in np.flatnonzero(status == SMALL)} == small
+    assert {name[i] for i in np.flatnonzero(status == PROTECT)} == protect
+    if k == 11:
+        assert (status[values == 0] == SHOWN).all()
+    # ... and this file's attacker agrees that each hidden cell keeps at least five values
+    hidden = np.flatnonzero(status != SHOWN)
+    if len(hidden):
+        distinct = k > 2 * MIN_VALUES
+        low = np.array([(1 if status[i] == SMALL else k) if distinct else 0 for i in hidden], dtype=float)
+        high = np.array([k - 1 if distinct and status[i] == SMALL else CAP for i in hidden], dtype=float)
+        where = {cell: j for j, cell in enumerate(hidden)}
+        rows_ = []
+        for relation in relations:
+            coefficients = np.zeros(len(hidden))
+            constant = 0.0
+            for cell, coefficient in zip(relation.cells, relation.coefficients):
+                if cell in where:
+                    coefficients[where[cell]] += coefficient
+                else:
+                    constant += coefficient * values[cell]
+            if coefficients.any():
+                rows_.append((coefficients, -constant))
+        lowest, highest, _ = _bound(low, high, rows_, [])
+        assert (highest - lowest + 1 >= MIN_VALUES).all()
+
+
+def test_suppress_block_leaves_counts_of_no_one_alone():
+    keys, relations, values = outreach_block({"A": (3, 20, 30), "B": (40, 25, 35)})
+    status, left = publication.suppress_block(values, np.zeros(len(keys), dtype=bool), keys, relations, 11)
+    assert not status.any() and left == 0
