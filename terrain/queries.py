@@ -498,19 +498,26 @@ def _published_areas(con: duckdb.DuckDBPyConnection, query: Query, params: Mappi
         lifted |= set(open_then["commune_code"][areas_then != open_then["commune_code"].to_numpy(dtype=object)])
     sum_columns, ratios = _area_measures(query)
     areas = []
-    if combined is None:   # no published month in the period (the month in progress): no area
-        sites = sites.iloc[0:0]
+    if combined is None:
+        # No city did anything in the period's published months (zeros), or the period lies
+        # after the last published month (the month in progress): nothing is published yet.
+        span = execute(con, load("published_months"), {"audience": reader})
+        last = span["last_month"].iloc[0] if len(span) else None
+        if last is None or pd.isna(last) or pd.Timestamp(params["start"]) > pd.Timestamp(last):
+            sites = sites.iloc[0:0]
+        else:
+            combined = pd.DataFrame({"city": pd.Series(dtype="str"), **{c: pd.Series(dtype="Int64") for c in query.counts}})
     for city, held in sites.groupby("city", sort=True):
         one_area = held["commune_code"].nunique() == 1 and held["commune_code"].iloc[0] not in lifted
         code = str(held["commune_code"].iloc[0]) if one_area else str(held["departement"].iloc[0])
         figures = combined[combined["city"] == city] if combined is not None else combined
         areas.append({
-            "area_code": code, "area_kind": "commune" if one_area else "departement",
+            "city": city, "area_code": code, "area_kind": "commune" if one_area else "departement",
             "departement": str(held["departement"].iloc[0]),
             "cities": (city,) if one_area else (),
             "site_count": len(held) if one_area else pd.NA,
             "site_types": ",".join(sorted(set(map(str, held["site_type"])))) if one_area else "",
-            # a city with no row in a period with published months did nothing: zeros
+            # a city with no row in a period of published months did nothing: zeros
             **{c: (figures[c].iloc[0] if figures is not None and len(figures) else 0 if combined is not None else pd.NA)
                for c in [*sum_columns, *ratios]},
         })
@@ -536,7 +543,9 @@ def _published_areas(con: duckdb.DuckDBPyConnection, query: Query, params: Mappi
     counts = list(query.counts)
     frame.attrs = {"suppression": {"k": k, "counts": counts, "published": reader,
                                    "suppressed": {c: int(frame[c].isna().sum()) for c in counts},
-                                   "partial": {c: 0 for c in counts}, "derivable": {}}}
+                                   "partial": {c: 0 for c in counts}, "derivable": {}},
+                   # which area a city's view shows, though a département names no city
+                   "areas_of_cities": {row["city"]: row["area_code"] for row in areas}}
     return frame
 
 

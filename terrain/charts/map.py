@@ -174,7 +174,10 @@ def area_tooltip(row: pd.Series, texts: Texts) -> str:
     if types and pd.notna(row["site_count"]):
         lines.append(texts.t("map.tooltip.sites", n=texts.number(row["site_count"]),
                              types=", ".join(i18n.label("site_type", t, texts.lang) for t in types)))
-    lines += _figures(row, texts, shelter=bool(set(types) & set(SHELTER_TYPES)))
+    # an area that names no kind of site shows its shelter figures where it has beds
+    shelter = bool(set(types) & set(SHELTER_TYPES)) or (
+        not types and not (pd.notna(row.get("bed_nights_available")) and row.get("bed_nights_available") == 0))
+    lines += _figures(row, texts, shelter=shelter)
     return "\n".join(lines)
 
 
