@@ -16,6 +16,8 @@ consultations = app.query("consultations_by_city_activity", start=f.start, end=f
 consultations_before = app.query("consultations_by_city_activity", start=prev_start, end=prev_end, **where)
 nights = app.query("shelter_nights_by_city", start=f.start, end=f.end, **where)
 nights_before = app.query("shelter_nights_by_city", start=prev_start, end=prev_end, **where)
+trend = app.query("consultations_by_period_city", start=f.start, end=f.end, grain=f.grain, **where)
+trend_before = app.query("consultations_by_period_city", start=prev_start, end=prev_end, grain=f.grain, **where)
 cold = app.query("cold_nights_total", start=f.start, end=f.end, **where)
 cold_before = app.query("cold_nights_total", start=prev_start, end=prev_end, **where)
 
@@ -36,8 +38,10 @@ def show_metric(column, label, value, previous, *, inverse=False, fmt=None, hidd
 
 st.subheader(app.tr("overview.consultations"))
 by_activity = st.columns(5)
+# All consultations are the trend chart's cells added up, so the headline is the chart's sum
+# (a donor's activity cells and city totals are hidden apart).
 show_metric(by_activity[0], app.tr("overview.all_consultations"),
-            indicators.total(consultations, "consultations"), indicators.total(consultations_before, "consultations"))
+            indicators.total(trend, "consultations"), indicators.total(trend_before, "consultations"))
 for column, activity in zip(by_activity[1:], flt.ACTIVITIES):
     now = consultations[consultations["activity"] == activity]
     before = consultations_before[consultations_before["activity"] == activity]
@@ -58,7 +62,6 @@ show_metric(cold_nights, app.tr("overview.cold_nights"), int(cold["cold_nights"]
             int(cold_before["cold_nights"].iloc[0]), inverse=True)
 if app.threshold_of(consultations):
     st.caption(app.tr("common.totals_exclude_hidden", k=app.threshold_of(consultations)))
-trend = app.query("consultations_by_period_city", start=f.start, end=f.end, grain=f.grain, **where)
 if not app.empty_notice(trend):
     st.plotly_chart(charts.stacked_bars(
         trend, x="period", y="consultations", colour="city", colours=charts.CITY_COLOURS,

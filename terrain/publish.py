@@ -144,6 +144,13 @@ def command(argv: list[str]) -> int:
     if facts.empty or cells.empty:
         print(f"Refused: {path} holds no published figures (no data, or no whole month yet).", file=sys.stderr)
         return 1
+    known = {(m.name, b, c) for m in publication.MEASURES for b in ("all", *m.breakdowns)
+             for c in publication.CATEGORIES[b]}
+    unknown = set(zip(cells["measure"], cells["breakdown"], cells["category"])) - known
+    if unknown:
+        print(f"Refused: {path} holds published cells this Terrain does not describe ({len(unknown)}, e.g. "
+              f"{sorted(unknown)[0]}): run `python -m terrain upgrade --db {path}`.", file=sys.stderr)
+        return 1
     k = publication.threshold(args.audience)
     meta = metadata(args.audience, k, cells, facts.iloc[0].to_dict())
     if args.audience == "public":

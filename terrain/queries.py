@@ -427,6 +427,8 @@ def _published_months(con: duckdb.DuckDBPyConnection, query: Query, params: Mapp
         rows[rate.column] = values
     for column, of_month in views.CALENDAR.items():
         if column in columns:
+            if column in views.ONLY_MONTHS:
+                rows = rows[[month.month in views.ONLY_MONTHS[column] for month in rows["period"]]].reset_index(drop=True)
             rows[column] = pd.array([of_month(month) for month in rows["period"]], dtype="Int64")
     return rows
 
@@ -455,11 +457,16 @@ def _from_published(con: duckdb.DuckDBPyConnection, query: Query, params: Mappin
     counts = [c for c in query.counts if c in rows.columns]
     order = [c for c in probe.columns if c not in (*counts, *(r.column for r in query.rates))
              and not _is_number(probe[c]) and c in rows.columns]
+    flags: dict[str, str] = {}
     if query.grain == "none":
         combined = _by_month(query, rows, k, [c for c in order if c != "period"])
         rows = probe.iloc[0:0].copy() if combined is None else combined
+        for c, partial in (rows.attrs.get("suppression") or {}).get("partial_rows", {}).items():
+            flags[c] = f"__partial_{c}"
+            rows[flags[c]] = partial   # travels with its row through the sort
     order = sorted(order, key=lambda c: c != "period")   # months in order, as for any month series
     rows = rows.sort_values(order, kind="stable").reset_index(drop=True) if len(rows) else rows
+    partial_rows = {c: [bool(v) for v in rows.pop(flags[c])] if c in flags else [False] * len(rows) for c in counts}
     frame = pd.DataFrame({c: rows[c] if c in rows.columns else probe[c] for c in probe.columns})
     for c in probe.columns:
         if c in counts:
@@ -471,7 +478,8 @@ def _from_published(con: duckdb.DuckDBPyConnection, query: Query, params: Mappin
     attrs = rows.attrs.get("suppression") or {}
     frame.attrs = {"suppression": {"k": k, "counts": counts, "published": reader,
                                    "suppressed": {c: int(frame[c].isna().sum()) for c in counts},
-                                   "partial": attrs.get("partial", {c: 0 for c in counts}), "derivable": {}}}
+                                   "partial": attrs.get("partial", {c: 0 for c in counts}),
+                                   "partial_rows": partial_rows, "derivable": {}}}
     return frame
 
 
@@ -753,6 +761,8 @@ def _combine(query: Query, parts: list[pd.DataFrame], k: int, keys: list[str] | 
     if (suppression := _suppression_of(parts)) is not None:
         suppression["suppressed"] = {c: int(result[c].isna().sum()) for c in counts}
         suppression["partial"] = {c: int((partial[c] & result[c].notna().to_numpy()).sum()) for c in counts}
+        # which shown figures leave out a hidden month (a lower bound of the true figure)
+        suppression["partial_rows"] = {c: (partial[c] & result[c].notna().to_numpy()).tolist() for c in counts}
         result.attrs["suppression"] = suppression
     return result
 

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from terrain import SCHEMA_VERSION, demo, store
+from terrain import SCHEMA_VERSION, demo, filters, queries, store
 from terrain.__main__ import main
 from terrain.disclosure import ledger, publication
 from terrain.disclosure.attack import PROTECT, SHOWN, SMALL
@@ -696,3 +696,49 @@ def test_suppress_block_leaves_counts_of_no_one_alone():
     keys, relations, values = outreach_block({"A": (3, 20, 30), "B": (40, 25, 35)})
     status, left = publication.suppress_block(values, np.zeros(len(keys), dtype=bool), keys, relations, 11)
     assert not status.any() and left == 0
+
+
+# --- 8. a donor's figure is the manager's wherever nothing is hidden ------------------------------
+
+PUBLISHED_QUERIES = [name for name in queries.names()
+                     if queries.load(name).published and not queries.load(name).exact_locations]
+LAST_PUBLISHED = D(2026, 11, 30)   # the full demo's as-of is 4 December: November is the last whole month
+
+
+@pytest.mark.parametrize("preset", [p for p in filters.PRESETS if p != "custom"])
+@pytest.mark.parametrize("name", PUBLISHED_QUERIES)
+def test_a_donors_figure_is_the_managers_wherever_no_cell_is_hidden(full_db, name, preset):
+    """Over each period preset, every figure a donor sees equals the manager's over the same
+    whole months (up to the last published one), unless it leaves out a hidden month, and is
+    then below it: a donor's figure never contradicts the manager's."""
+    query = queries.load(name)
+    start, end = filters.preset_period(preset, AS_OF)
+    values = {"start": start, "end": end, "cities": [], "grain": "month"}
+    con = store.open_readonly(full_db)
+    try:
+        donor = queries.run(con, name, {p: values[p] for p in query.params}, role="donor")
+        used = donor.attrs["provenance"]["params"]
+        whole = {**values, "start": used["start"], "end": min(used["end"], LAST_PUBLISHED)}
+        manager = queries.run(con, name, {p: whole[p] for p in query.params}, role="programme_manager")
+    finally:
+        con.close()
+    assert used["start"].day == 1 and not donor.empty
+    counts = [c for c in query.counts if c in donor.columns]
+    keys = [c for c in donor.columns if c not in counts and c not in {r.column for r in query.rates}
+            and not pd.api.types.is_float_dtype(donor[c]) and c not in dict(query.combine)]
+    expected = manager.set_index(keys)
+    partial = donor.attrs["suppression"].get("partial_rows", {})
+    compared = 0
+    for i, row in enumerate(donor.itertuples(index=False)):
+        row = row._asdict()
+        key = tuple(row[k] for k in keys) if len(keys) > 1 else row[keys[0]]
+        for column in counts:
+            if pd.isna(row[column]):
+                continue
+            true = int(expected.loc[key, column]) if key in expected.index else 0
+            if partial.get(column, [False] * len(donor))[i]:
+                assert row[column] < true, (name, preset, key, column)
+            else:
+                assert row[column] == true, (name, preset, key, column)
+                compared += 1
+    assert compared > 0

@@ -29,8 +29,11 @@ _ITEM = re.compile(
     r"(?P<measure>[a-z_]+)"
     r"(?:\s+by\s+(?P<by>[a-z_]+)|\[(?P<breakdown>[a-z_]+)=(?P<categories>[^\]]+)\])?"
     r"(?:\s+as\s+(?P<column>[a-z_]+))?")
-# Columns the door can work out from the month alone.
+# Columns the door can work out from the month alone. A winter season (1 November to 31 March)
+# is named by the year it starts; a query with a season has rows for winter months only.
+WINTER_MONTHS = (11, 12, 1, 2, 3)
 CALENDAR = {"season": lambda month: month.year if month.month >= 11 else month.year - 1}
+ONLY_MONTHS = {"season": WINTER_MONTHS}
 
 
 class SpecError(ValueError):
