@@ -8,17 +8,22 @@ role = app.page_setup("overview")
 st.title(app.tr("overview.title"))
 cities = app.query("cities")["city"].tolist()
 f = app.sidebar_filters(("period", "city", "grain"), cities=cities)
-st.caption(app.tr("overview.period_vs_previous", period=i18n.format_period(f.start, f.end, app.lang())))
-prev_start, prev_end = flt.previous_period(f.start, f.end)
 where = {"cities": list(f.cities)}
 
 consultations = app.query("consultations_by_city_activity", start=f.start, end=f.end, **where)
+# The period the figures hold: for donors whole months, up to the last published one; the
+# previous period is as long, so a whole month is never set against a part of one.
+held = consultations.attrs["provenance"]["params"]
+st.caption(app.tr("overview.period_vs_previous", period=i18n.format_period(held["start"], held["end"], app.lang())))
+if consultations.attrs.get("suppression", {}).get("published"):
+    st.caption(app.tr("common.published_months_note", last=i18n.format_month(held["end"], app.lang())))
+prev_start, prev_end = flt.previous_period(held["start"], held["end"])
 consultations_before = app.query("consultations_by_city_activity", start=prev_start, end=prev_end, **where)
-nights = app.query("shelter_nights_by_city", start=f.start, end=f.end, **where)
+nights = app.query("shelter_nights_by_city", start=held["start"], end=held["end"], **where)
 nights_before = app.query("shelter_nights_by_city", start=prev_start, end=prev_end, **where)
-trend = app.query("consultations_by_period_city", start=f.start, end=f.end, grain=f.grain, **where)
+trend = app.query("consultations_by_period_city", start=held["start"], end=held["end"], grain=f.grain, **where)
 trend_before = app.query("consultations_by_period_city", start=prev_start, end=prev_end, grain=f.grain, **where)
-cold = app.query("cold_nights_total", start=f.start, end=f.end, **where)
+cold = app.query("cold_nights_total", start=held["start"], end=held["end"], **where)
 cold_before = app.query("cold_nights_total", start=prev_start, end=prev_end, **where)
 
 

@@ -360,6 +360,7 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | N
         if not query.published:
             raise AccessDenied(f"The {reader} audience sees the published figures only, which do not answer {name}.")
         k = publication.threshold(reader)
+        effective = _within_published(con, effective, reader)
         frame = _from_published(con, query, effective, reader, k)
     else:
         months = _months(query, effective, role)
@@ -409,6 +410,21 @@ def _probe_columns(name: str) -> pd.DataFrame:
         return cursor.execute(query.sql, {p: _PROBE_PARAMS[p] for p in query.params}).df()
     finally:
         cursor.close()
+
+
+def _within_published(con: duckdb.DuckDBPyConnection, params: dict[str, Any], reader: str) -> dict[str, Any]:
+    """The period as the published set covers it: it ends with the last published month (the
+    month in progress is never published), so that captions, comparisons and downloads say
+    which whole months a figure holds."""
+    if "end" not in params:
+        return params
+    span = execute(con, load("published_months"), {"audience": reader})
+    if span.empty or pd.isna(span["last_month"].iloc[0]):
+        return params
+    last = _month_end(_as_date(span["last_month"].iloc[0], "last_month"))
+    if params.get("start") is not None and _as_date(params["start"], "start") > last:
+        return params
+    return {**params, "end": min(_as_date(params["end"], "end"), last)}
 
 
 def _published_months(con: duckdb.DuckDBPyConnection, query: Query, params: Mapping[str, Any],

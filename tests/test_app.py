@@ -86,10 +86,13 @@ def test_overview_headline_equals_the_query(role, fixture_db):
     con = duckdb.connect(str(fixture_db), read_only=True)
     frame = queries.run(con, "consultations_by_city_activity",
                         {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 1, 31), "cities": []}, role=role)
+    # All consultations are the trend chart's cells added up (the headline is the chart's sum).
+    trend = queries.run(con, "consultations_by_period_city", {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 1, 31),
+                                                              "cities": [], "grain": "month"}, role=role)
     con.close()
     shown = {m.label: m.value for m in at.metric}
     hidden = i18n.t("common.hidden_count", "fr", k=roles.threshold(role, "internal"))
-    for label, part in [(i18n.t("overview.all_consultations", "fr"), frame),
+    for label, part in [(i18n.t("overview.all_consultations", "fr"), trend),
                         *[(i18n.t(f"common.activity.{a}", "fr"), frame[frame["activity"] == a])
                           for a in ("medical", "mental_health", "social", "legal")]]:
         visible = indicators.total(part, "consultations")
