@@ -107,6 +107,7 @@ class SizeFigures:
     pages: list[PageFigures]
     pandas: dict[str, Any]
     errors: list[str] = field(default_factory=list)
+    published_s: float | None = None   # building every audience's published set, once
 
     @property
     def pandas_ratio(self) -> float | None:
@@ -125,7 +126,8 @@ def _fingerprint(*paths: Path) -> str:
 
 def database_path(consultations: int, seed: int, directory: Path = BENCH_DIR) -> Path:
     code = _fingerprint(ROOT / "terrain" / "demo.py", ROOT / "terrain" / "schema.sql",
-                        ROOT / "terrain" / "summaries.sql")
+                        ROOT / "terrain" / "summaries.sql", ROOT / "terrain" / "disclosure" / "publication.py",
+                        ROOT / "terrain" / "disclosure" / "grid_cells_from_rows.sql")
     return Path(directory) / f"terrain-{consultations}-seed{seed}-{AS_OF.isoformat()}-{code}.duckdb"
 
 
@@ -579,6 +581,8 @@ def table(size: SizeFigures) -> str:
         lines.append(f"{p.page:<14} {p.calls:>5} {_ms(p.p50_ms):>8} {_ms(p.p95_ms):>8} {_ms(p.max_ms):>8} "
                      f"{_ms(p.view_ms):>8} {_ms(p.first_after_restart_ms):>9}  {p.slowest}")
     lines.append(f"peak RSS of the query process: {size.peak_rss_mib:,.0f} MiB")
+    if size.published_s is not None:
+        lines.append(f"published sets of every audience built in {size.published_s:,.1f} s")
     pandas = size.pandas
     if "skipped" in pandas:
         lines.append(f"pandas alternative: skipped ({pandas['skipped']})")
@@ -630,6 +634,7 @@ def as_json(sizes: Sequence[SizeFigures]) -> dict:
         "consultations": size.consultations,
         "peak_rss_mib": number(size.peak_rss_mib),
         "pandas_ratio": number(size.pandas_ratio),
+        "published_sets_s": number(size.published_s),
         "pages": [{"page": p.page, "p50_ms": number(p.p50_ms), "p95_ms": number(p.p95_ms),
                    "max_ms": number(p.max_ms), "first_after_restart_ms": number(p.first_after_restart_ms)}
                   for p in size.pages],
@@ -641,6 +646,7 @@ def as_json(sizes: Sequence[SizeFigures]) -> dict:
 def bench_size(consultations: int, *, seed: int, directory: Path, pages: Sequence[str] | None,
                repeat: int, budget_s: float, pandas: bool) -> SizeFigures:
     db, build_s, built_now = database_for(consultations, seed, directory)
+    published_s = time_published_sets(db)
     print(f"Recording the queries of each page on {db.name}...", file=sys.stderr)
     views = record_views(db, pages)
     errors = [f"{v.page} ({v.role}, {v.view}) not timed: the page failed: {v.error}" for v in views if v.error]
@@ -648,7 +654,23 @@ def bench_size(consultations: int, *, seed: int, directory: Path, pages: Sequenc
     figures, peak, comparison, failed = measure(db, views, repeat=repeat, budget_s=budget_s, pandas=pandas,
                                                 consultations=consultations)
     return SizeFigures(consultations, db, db.stat().st_size / MIB, build_s, built_now, peak, figures,
-                       comparison, errors + failed)
+                       comparison, errors + failed, published_s)
+
+
+def time_published_sets(db: Path) -> float:
+    """Seconds to build every audience's published set on the benchmark database, as every
+    writer does before it swaps a new file in (rebuilt in place: the same cells again)."""
+    import duckdb
+
+    from terrain.disclosure import publication
+
+    con = duckdb.connect(str(db))
+    try:
+        started = time.perf_counter()
+        publication.build(con)
+        return time.perf_counter() - started
+    finally:
+        con.close()
 
 
 def command(argv: list[str]) -> int:

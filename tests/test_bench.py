@@ -107,9 +107,9 @@ def test_command_writes_the_issue_s_json_and_reuses_its_database(tmp_path, capsy
     figures = json.loads(out.read_text())
     assert list(figures) == ["sizes"]
     [size] = figures["sizes"]
-    assert list(size) == ["consultations", "peak_rss_mib", "pandas_ratio", "pages"]
+    assert list(size) == ["consultations", "peak_rss_mib", "pandas_ratio", "published_sets_s", "pages"]
     assert size["consultations"] == 3000
-    assert size["peak_rss_mib"] > 0 and size["pandas_ratio"] > 0
+    assert size["peak_rss_mib"] > 0 and size["pandas_ratio"] > 0 and size["published_sets_s"] > 0
     assert [list(page) for page in size["pages"]] == [
         ["page", "p50_ms", "p95_ms", "max_ms", "first_after_restart_ms"]]
     page = size["pages"][0]
@@ -118,6 +118,7 @@ def test_command_writes_the_issue_s_json_and_reuses_its_database(tmp_path, capsy
     assert page["first_after_restart_ms"] > 0
     printed = capsys.readouterr().out
     assert "3,000 consultations" in printed and "built now" in printed
+    assert "published sets of every audience built in" in printed
     assert "disagree" not in printed
 
     databases = sorted(tmp_path.glob("*.duckdb"))
