@@ -132,8 +132,9 @@ def attack_pack(cells: pd.DataFrame, meta: dict, truth: dict | None = None) -> A
     to solve."""
     result = Attack(cells=len(cells))
     kind = {mark: name for name, mark in meta["marks"].items()}
-    assert len(kind) == 2, "small and protecting cells must be marked apart where the reader is told their bounds"
     knows = meta["reader_knows"]
+    # small and protecting cells must be marked apart where the reader is told their bounds
+    assert len(kind) == 2 or knows["small"] == knows["protect"]
     low_of = {name: float(knows[name][0]) for name in ("small", "protect")}
     high_of = {name: float(CAP if knows[name][1] is None else knows[name][1]) for name in ("small", "protect")}
     family_of = {m["name"]: m["family"] for m in meta["measures"]}
@@ -742,3 +743,25 @@ def test_a_donors_figure_is_the_managers_wherever_no_cell_is_hidden(full_db, nam
                 assert row[column] == true, (name, preset, key, column)
                 compared += 1
     assert compared > 0
+
+
+def test_the_internal_advocacy_set_holds_no_cell_narrowed_below_five_values(full_db, truth, tmp_path):
+    """The internal drafts' set (k = 5), where every hidden cell reads alike ("[c]") and may
+    be a zero: the same attack, on the same pack layout, finds nothing either."""
+    con = store.open_readonly(full_db)
+    try:
+        cells = queries.execute(con, queries.load("published_cells"), {"audience": "advocacy"})
+        facts = con.execute("SELECT dataset_name, is_synthetic, data_as_of FROM metadata").df().iloc[0].to_dict()
+    finally:
+        con.close()
+    from terrain import publish
+    meta = publish.metadata("advocacy", 5, cells, facts)
+    assert meta["marks"] == {"small": "[c]", "protect": "[c]"} and meta["reader_knows"]["small"] == [0, None]
+    publish.write_pack(cells, meta, tmp_path / "advocacy")
+    pack, meta = read_pack(tmp_path / "advocacy")
+    attack = attack_pack(pack, meta, dict(zip(_key_of(truth), truth["value"])))
+    widths = [high - low + 1 for low, high in attack.ranges.values()]
+    print(f"\nadvocacy: {attack.cells:,} cells, {attack.hidden:,} hidden in {attack.blocks} blocks; smallest range "
+          f"{min(widths):.0f} values; {attack.solves:,} integer programs in {attack.seconds:.1f} s")
+    assert attack.hidden > 1_000 and attack.untrue == [] and attack.inconsistent == []
+    assert min(widths) >= MIN_VALUES
