@@ -27,13 +27,15 @@ cold = app.query("cold_nights_total", start=held["start"], end=held["end"], **wh
 cold_before = app.query("cold_nights_total", start=prev_start, end=prev_end, **where)
 
 
-def show_metric(column, label, value, previous, *, inverse=False, fmt=None, hidden=None):
+def show_metric(column, label, value, previous, *, inverse=False, fmt=None, hidden=None, lower=False):
     """A headline figure with its change; "hidden (< k)" when every cell behind it is hidden
-    (`value` None, unless `hidden` says otherwise), "—" when there is nothing to show."""
+    (`value` None, unless `hidden` says otherwise), "—" when there is nothing to show, "≥ N"
+    when it leaves hidden cells out (`lower`: no change is worked out from a lower bound)."""
     fmt = fmt or (lambda v: i18n.format_number(v, app.lang()))
     hidden = value is None if hidden is None else hidden
-    delta = indicators.change(value, previous)
-    shown = (fmt(value) if value is not None
+    delta = None if lower else indicators.change(value, previous)
+    shown = (app.tr("common.at_least", value=fmt(value)) if value is not None and lower
+             else fmt(value) if value is not None
              else app.tr("common.hidden_count", k=app.threshold_of(consultations)) if hidden else "—")
     column.metric(label, shown,
                   delta=i18n.format_percent(delta, app.lang(), signed=True) if delta is not None else None,
@@ -46,12 +48,14 @@ by_activity = st.columns(5)
 # All consultations are the trend chart's cells added up, so the headline is the chart's sum
 # (a donor's activity cells and city totals are hidden apart).
 show_metric(by_activity[0], app.tr("overview.all_consultations"),
-            indicators.total(trend, "consultations"), indicators.total(trend_before, "consultations"))
+            indicators.total(trend, "consultations"), indicators.total(trend_before, "consultations"),
+            lower=indicators.leaves_out_hidden(trend, "consultations"))
 for column, activity in zip(by_activity[1:], flt.ACTIVITIES):
     now = consultations[consultations["activity"] == activity]
     before = consultations_before[consultations_before["activity"] == activity]
     show_metric(column, app.label("activity", activity),
-                indicators.total(now, "consultations"), indicators.total(before, "consultations"))
+                indicators.total(now, "consultations"), indicators.total(before, "consultations"),
+                lower=indicators.leaves_out_hidden(now, "consultations"))
 
 st.subheader(app.tr("overview.shelters"))
 sheltered, occupancy, turned_away, cold_nights = st.columns(4)

@@ -19,7 +19,7 @@ from typing import Any, Iterable
 import pandas as pd
 import streamlit as st
 
-from terrain import auth, disclosure, exports, filters as flt, i18n, queries, roles, store
+from terrain import auth, disclosure, exports, filters as flt, i18n, indicators, queries, roles, store
 
 USER_KEY = "terrain_user"
 LANG_KEY = "terrain_lang"
@@ -376,9 +376,14 @@ def show_table(frame: pd.DataFrame, *, what: str, filters: flt.Filters, key: str
     k = threshold_of(frame)
     counts = frame.attrs.get("suppression", {}).get("counts", [])
     shown = frame.copy()
+    lower_bounds = False
     for col in counts:
         if col in shown.columns:
-            shown[col] = [count_text(frame, v) for v in shown[col]]
+            partial = indicators.partial_flags(frame, col)
+            lower_bounds |= any(partial)
+            # a figure that leaves out a hidden month is at least what it shows: "≥ N"
+            shown[col] = [tr("common.at_least", value=count_text(frame, v)) if flag and not pd.isna(v)
+                          else count_text(frame, v) for v, flag in zip(shown[col], partial)]
     shown.attrs = {}  # provenance stays with `frame` for the downloads; the grid needs none
     config = {col: st.column_config.NumberColumn(format="percent") for col in shown.columns
               if col.endswith("_rate") or col.endswith("_share")}
@@ -387,14 +392,16 @@ def show_table(frame: pd.DataFrame, *, what: str, filters: flt.Filters, key: str
         shown = shown[[c for c in columns if c in shown.columns]].rename(columns=columns)
     st.dataframe(shown, hide_index=True, width="stretch", key=f"table_{key}", column_config=config)
     if k:
-        st.caption(tr("common.suppressed_note", k=k))
+        st.caption(tr("common.suppressed_note", k=k) + ("  \n" + tr("common.at_least_note") if lower_bounds else ""))
     role = current_role()
     if not roles.can(role, "download_tables"):
         return
     data = dataset()
     provenance = frame.attrs.get("provenance", {})
+    # the period the figures hold: for donors whole months, up to the last published one
+    held = provenance.get("params") or {}
     ctx = exports.ExportContext(
-        title=what, period_start=filters.start, period_end=filters.end,
+        title=what, period_start=held.get("start", filters.start), period_end=held.get("end", filters.end),
         filters=describe_filters(filters), data_as_of=data.data_as_of,
         audience=tr(f"common.role.{role}"), is_synthetic=data.is_synthetic, lang=lang(),
         queries=[provenance.get("query", "")])

@@ -229,3 +229,19 @@ def test_a_signed_out_visitor_running_any_page_gets_only_the_sign_in_form(page):
     assert not at.exception
     assert [t.label for t in at.text_input] == [i18n.t("common.username", "fr"), i18n.t("common.password", "fr")]
     assert not at.metric and not at.dataframe and not at.get("plotly_chart") and not at.get("deck_gl_json_chart")
+
+
+def test_a_donors_total_that_leaves_out_a_hidden_month_reads_at_least():
+    # December to February: Calais's 30 medical consultations of January are hidden for
+    # donors, so the medical headline (20 in December + 15 in February) is at least 35, never
+    # a plain 35; the manager sees 73. A lower bound has no change beside it.
+    period = {"period": "custom", "from": "2023-12-01", "to": "2024-02-29"}
+    donor = {m.label: m for m in _app("pages/overview.py", "donor", period).metric}
+    medical = donor[i18n.t("common.activity.medical", "fr")]
+    assert medical.value == i18n.t("common.at_least", "fr", value="35") and not medical.delta
+    manager = {m.label: m.value for m in _app("pages/overview.py", "programme_manager", period).metric}
+    assert manager[i18n.t("common.activity.medical", "fr")] == "73"
+    # the caption names the whole months held, the month in progress never among them
+    at = _app("pages/overview.py", "donor", period)
+    assert i18n.t("common.published_months_note", "fr", last=i18n.format_month(dt.date(2024, 2, 29), "fr")) in [
+        c.value for c in at.caption]
