@@ -444,7 +444,8 @@ def _published_months(con: duckdb.DuckDBPyConnection, query: Query, params: Mapp
     for column, of_month in views.CALENDAR.items():
         if column in columns:
             if column in views.ONLY_MONTHS:
-                rows = rows[[month.month in views.ONLY_MONTHS[column] for month in rows["period"]]].reset_index(drop=True)
+                keep = np.array([month.month in views.ONLY_MONTHS[column] for month in rows["period"]], dtype=bool)
+                rows = rows.loc[keep].reset_index(drop=True)
             rows[column] = pd.array([of_month(month) for month in rows["period"]], dtype="Int64")
     return rows
 
