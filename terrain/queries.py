@@ -452,14 +452,15 @@ def _published_months(con: duckdb.DuckDBPyConnection, query: Query, params: Mapp
 
 def _by_month(query: Query, rows: pd.DataFrame, k: int, keys: list[str]) -> pd.DataFrame | None:
     """Monthly rows put together over the period (`_combine`); None when there are none."""
+    if rows.empty:
+        return None
     counts = [c for c in query.counts if c in rows.columns]
-    parts = []
-    for _, part in rows.groupby("period", sort=True):
-        part = part.drop(columns="period").reset_index(drop=True)
-        part.attrs["suppression"] = {"k": k, "counts": counts,
-                                     "suppressed": {c: int(part[c].isna().sum()) for c in counts}}
-        parts.append(part)
-    return _combine(query, parts, k, keys=keys) if parts else None
+    # _combine adds up the months of each key over all its rows at once: one part holding
+    # every month gives what one part per month gives, without a loop over the months.
+    months = rows.drop(columns="period").reset_index(drop=True)
+    months.attrs["suppression"] = {"k": k, "counts": counts,
+                                   "suppressed": {c: int(months[c].isna().sum()) for c in counts}}
+    return _combine(query, [months], k, keys=keys)
 
 
 def _from_published(con: duckdb.DuckDBPyConnection, query: Query, params: Mapping[str, Any],
@@ -516,9 +517,14 @@ def _published_areas(con: duckdb.DuckDBPyConnection, query: Query, params: Mappi
     sites = everything[((opened <= end) & (closed.isna() | (closed >= start))).to_numpy()]
     # A commune that holds a single sensitive site in any month of the period is shown as its
     # département for the whole period.
-    lifted = set()
+    lifted: set[str] = set()
+    seen: set[tuple] = set()   # the areas of a set of open sites, worked out once
     for first, last in _months_between(params["start"], params["end"]):
-        open_then = everything[((opened <= pd.Timestamp(last)) & (closed.isna() | (closed >= pd.Timestamp(first)))).to_numpy()]
+        is_open = ((opened <= pd.Timestamp(last)) & (closed.isna() | (closed >= pd.Timestamp(first)))).to_numpy()
+        if tuple(is_open) in seen:
+            continue
+        seen.add(tuple(is_open))
+        open_then = everything[is_open]
         areas_then = disclosure.area_of_sites(open_then).to_numpy(dtype=object)
         lifted |= set(open_then["commune_code"][areas_then != open_then["commune_code"].to_numpy(dtype=object)])
     sum_columns, ratios = _area_measures(query)

@@ -114,9 +114,12 @@ def month_rows(cells: pd.DataFrame, items: tuple[PublishedColumn, ...]) -> tuple
                      & cells["category"].isin(item.categories)]
         grouped = mine.groupby(keys, sort=False)
         values = grouped["value"].sum(min_count=1).astype("Int64")
-        hidden = grouped["value"].apply(lambda v: v.isna().any())
-        status = grouped["status"].agg(lambda s: s.iloc[0] if len(s) == 1 else
-                                       ("shown" if (s == "shown").all() else "protect"))
+        hidden = mine["value"].isna().groupby([mine[k] for k in keys], sort=False).any()
+        # a single cell keeps its status; a sum of cells is shown, or hidden to protect
+        shown = (mine["status"] == "shown").groupby([mine[k] for k in keys], sort=False).all()
+        single = grouped["status"].size() == 1
+        status = pd.Series(np.where(single.to_numpy(), grouped["status"].first().to_numpy(),
+                                    np.where(shown.to_numpy(), "shown", "protect")), index=values.index)
         values[hidden.reindex(values.index).to_numpy(dtype=bool)] = pd.NA
         part = pd.DataFrame({item.column: values, f"__{item.column}": status}).reset_index()
         rows = rows.merge(part, on=keys, how="left")
