@@ -245,3 +245,10 @@ def test_a_donors_total_that_leaves_out_a_hidden_month_reads_at_least():
     at = _app("pages/overview.py", "donor", period)
     assert i18n.t("common.published_months_note", "fr", last=i18n.format_month(dt.date(2024, 2, 29), "fr")) in [
         c.value for c in at.caption]
+
+
+def test_the_consultations_headline_of_a_donor_is_a_lower_bound_where_a_month_is_hidden():
+    period = {"period": "custom", "from": "2023-12-01", "to": "2024-02-29"}
+    donor = {m.label: m for m in _app("pages/consultations.py", "donor", period).metric}
+    medical = donor[i18n.t("common.activity.medical", "fr")]
+    assert medical.value == "≥ 35" and not medical.delta

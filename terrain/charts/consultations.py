@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from terrain import i18n
+from terrain import i18n, indicators
 from terrain.charts import ACTIVITY_COLOURS, CITY_COLOURS, base_layout, stacked_bars
 
 # Adopted by Parliament on 19 December 2023 (loi n° 2024-42, promulgated 26 January 2024):
@@ -212,7 +212,9 @@ def headline(now: pd.DataFrame, before: pd.DataFrame, activity: str | None = Non
     def published(frame: pd.DataFrame) -> tuple[float, int]:
         part = frame if activity is None else frame[frame["activity"] == activity]
         values = pd.to_numeric(part["consultations"], errors="coerce")
-        return float(values.sum()), int(values.isna().sum())
+        # a figure that leaves out a hidden month leaves a cell out too
+        partial = sum(indicators.partial_flags(part, "consultations"))
+        return float(values.sum()), int(values.isna().sum()) + partial
 
     (value, hidden), (previous, hidden_before) = published(now), published(before)
     return Headline(value, previous, hidden, hidden_before)
