@@ -45,6 +45,11 @@ else:
     st.caption(app.tr("winter.definitions") + several)
     if charts.people_total(season_people, "turned_away_on_cold_nights").partial:
         st.caption(app.tr("common.totals_exclude_hidden"))
+    # People are counted in published months only: nights run to the data's date, people to
+    # the last whole month, and the caption says so where the two differ.
+    people_end = months.attrs["provenance"]["params"]["end"]
+    if months.attrs.get("suppression", {}).get("published") and people_end < end:
+        st.caption(app.tr("common.published_months_note", last=i18n.format_month(people_end, lang)))
 
     if roles.allows_grain(role, "day"):
         daily = app.query("winter_nights_by_city_day", start=start, end=end, **where)

@@ -1,6 +1,7 @@
 """The app shell and the Overview page, run in Streamlit's real runtime (AppTest)."""
 
 import datetime as dt
+import os
 import threading
 import time
 
@@ -9,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from terrain import ROOT, app, i18n, indicators, queries, roles
+from terrain.disclosure import publication
 from tests import apptest
 
 JANUARY = {"period": "custom", "from": "2024-01-01", "to": "2024-01-31"}
@@ -252,3 +254,21 @@ def test_the_consultations_headline_of_a_donor_is_a_lower_bound_where_a_month_is
     donor = {m.label: m for m in _app("pages/consultations.py", "donor", period).metric}
     medical = donor[i18n.t("common.activity.medical", "fr")]
     assert medical.value == "≥ 35" and not medical.delta
+
+
+def test_a_donors_winter_season_in_progress_says_its_people_stop_at_the_last_published_month(tmp_path, monkeypatch):
+    # The fixture's data run to 31 March 2024; the same data dated 15 March leave March
+    # unpublished: the nights run to 15 March, the people to the end of February.
+    import shutil
+    path = tmp_path / "mid-march.duckdb"
+    shutil.copy(os.environ["TERRAIN_DB"], path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE metadata SET data_as_of = DATE '2024-03-15'")
+        publication.build(con)
+    monkeypatch.setenv("TERRAIN_DB", str(path))
+    at = _app("pages/winter.py", "donor", {"season": "2023"})
+    assert not at.exception
+    note = i18n.t("common.published_months_note", "fr", last=i18n.format_month(dt.date(2024, 2, 29), "fr"))
+    assert note in [c.value for c in at.caption]
+    manager = _app("pages/winter.py", "programme_manager", {"season": "2023"})
+    assert note not in [c.value for c in manager.caption]
