@@ -20,6 +20,7 @@ import os
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -135,6 +136,9 @@ def command(argv: list[str]) -> int:
         con = store.open_readonly(path)
     except (FileNotFoundError, store.OutdatedDatabase) as problem:
         print(f"Refused: {problem}", file=sys.stderr)
+        return 1
+    except duckdb.Error as problem:   # not a DuckDB file, or a damaged one: one line, no traceback
+        print(f"Refused: {path} cannot be read as a Terrain database ({type(problem).__name__}).", file=sys.stderr)
         return 1
     try:
         facts = con.execute("SELECT dataset_name, is_synthetic, data_as_of FROM metadata").df()

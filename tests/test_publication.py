@@ -765,3 +765,12 @@ def test_the_internal_advocacy_set_holds_no_cell_narrowed_below_five_values(full
           f"{min(widths):.0f} values; {attack.solves:,} integer programs in {attack.seconds:.1f} s")
     assert attack.hidden > 1_000 and attack.untrue == [] and attack.inconsistent == []
     assert min(widths) >= MIN_VALUES
+
+
+def test_publish_refuses_a_file_that_is_no_database_in_one_line(tmp_path, capsys):
+    broken = tmp_path / "broken.duckdb"
+    broken.write_bytes(b"not a database" * 100)
+    assert main(["publish", "--audience", "donor", "--db", str(broken), "--out", str(tmp_path / "pack")]) == 1
+    printed = capsys.readouterr().err.strip().splitlines()
+    assert len(printed) == 1 and printed[0].startswith("Refused:") and "Traceback" not in printed[0]
+    assert not (tmp_path / "pack").exists()
