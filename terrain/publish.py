@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import getpass
 import json
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -85,7 +86,21 @@ def metadata(audience: str, k: int, cells: pd.DataFrame, facts: dict) -> dict:
 
 
 def write_pack(cells: pd.DataFrame, meta: dict, out: Path) -> list[Path]:
+    """Write the pack into `out`. Each file is written whole beside it first and then moved
+    into place (os.replace), so a writer killed at any step leaves every file of `out` either
+    as it was or as it is now, never half written; metadata.json goes last."""
     out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".publish-", dir=out))
+    try:
+        names = _write_files(cells, meta, staging)
+        for name in names:
+            os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out / name for name in names]
+
+
+def _write_files(cells: pd.DataFrame, meta: dict, out: Path) -> list[str]:
     mark = marks(meta["threshold"])
     shown = cells.assign(month=pd.to_datetime(cells["month"]).dt.strftime("%Y-%m"),
                          mark=cells["status"].map({"shown": "", **mark}))
@@ -97,7 +112,9 @@ def write_pack(cells: pd.DataFrame, meta: dict, out: Path) -> list[Path]:
         writer.writerow(HXL_ROW)
         for row in rows.itertuples(index=False):
             writer.writerow(["" if pd.isna(v) else v for v in row])
-    written.append(out / "cells.csv")
+        handle.flush()
+        os.fsync(handle.fileno())
+    written.append("cells.csv")
     book = Workbook()
     about = book.active
     about.title = "metadata"
@@ -115,9 +132,9 @@ def write_pack(cells: pd.DataFrame, meta: dict, out: Path) -> list[Path]:
                           for v in row])
         sheet.auto_filter.ref = f"A1:G{sheet.max_row}"
     book.save(out / "cells.xlsx")
-    written.append(out / "cells.xlsx")
+    written.append("cells.xlsx")
     (out / "metadata.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-    written.append(out / "metadata.json")
+    written.append("metadata.json")
     return written
 
 

@@ -221,6 +221,15 @@ def _empty_database() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _probe(query: Query) -> pd.DataFrame:
+    """The query's rows on an empty database: its columns and their types."""
+    cursor = _empty_database().cursor()
+    try:
+        return cursor.execute(query.sql, {p: _PROBE_PARAMS[p] for p in query.params}).df()
+    finally:
+        cursor.close()
+
+
 def _is_number(column: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
@@ -238,11 +247,7 @@ def check_combinations(query: Query) -> None:
         # Rows coarsened to areas keep the counts, the rates and the rates' denominators only.
         columns, undeclared = {*query.counts, *rate_parts, *(r.column for r in query.rates)}, set()
     else:
-        cursor = _empty_database().cursor()
-        try:
-            rows = cursor.execute(query.sql, {p: _PROBE_PARAMS[p] for p in query.params}).df()
-        finally:
-            cursor.close()
+        rows = _probe(query)
         columns = set(rows.columns)
         undeclared = {c for c in rows.columns if _is_number(rows[c])} - {*query.counts, *(r.column for r in query.rates)}
     undeclared = sorted((undeclared | rate_parts) - {*query.counts, *combined})
@@ -265,11 +270,7 @@ def check_published(query: Query) -> None:
     if query.level != "city" or not {"start", "end", "cities"} <= query.params:
         raise QueryError(f"queries/{query.name}.sql: only city-level queries of a period ($start, $end, $cities) "
                          "can be answered from the published sets.")
-    cursor = _empty_database().cursor()
-    try:
-        columns = list(cursor.execute(query.sql, {p: _PROBE_PARAMS[p] for p in query.params}).df().columns)
-    finally:
-        cursor.close()
+    columns = list(_probe(query).columns)
     given = {"period", "city", *views.provided(query.published), *(r.column for r in query.rates), *views.CALENDAR}
     missing = [c for c in columns if c not in given]
     unpublished = [c for c in query.counts if c not in views.provided(query.published)]
@@ -403,13 +404,8 @@ def published_reader(role: str, audience: str) -> str | None:
 
 @functools.cache
 def _probe_columns(name: str) -> pd.DataFrame:
-    """The query's columns and their types, from a run on an empty database."""
-    query = load(name)
-    cursor = _empty_database().cursor()
-    try:
-        return cursor.execute(query.sql, {p: _PROBE_PARAMS[p] for p in query.params}).df()
-    finally:
-        cursor.close()
+    """The query's columns and their types, from a run on an empty database (kept)."""
+    return _probe(load(name))
 
 
 def _within_published(con: duckdb.DuckDBPyConnection, params: dict[str, Any], reader: str) -> dict[str, Any]:
@@ -434,7 +430,7 @@ def _published_months(con: duckdb.DuckDBPyConnection, query: Query, params: Mapp
     cells = execute(con, load("published_cells_by_city_month"), {
         "audience": reader, "measures": views.measures(query.published), "start": params["start"],
         "end": params["end"], "cities": list(params.get("cities") or [])})
-    rows, _ = views.month_rows(cells, query.published)
+    rows = views.month_rows(cells, query.published)
     for rate in query.rates:
         numerator = pd.array(rows[rate.numerator], dtype="Float64")
         denominator = pd.array(rows[rate.denominator], dtype="Float64")
@@ -593,12 +589,7 @@ def _months(query: Query, params: Mapping[str, Any], role: str) -> list[tuple[dt
     A query that counts no one (weather, nights) hides nothing, so it runs once."""
     if roles.finest_grain(role) != "month" or not {"start", "end"} <= query.params or not _hides(query):
         return []
-    months, first = [], params["start"]
-    while first <= params["end"]:
-        last = _month_end(first)
-        months.append((first, last))
-        first = last + dt.timedelta(days=1)
-    return months
+    return _months_between(params["start"], params["end"])
 
 
 def _monthly_rows(con: duckdb.DuckDBPyConnection, query: Query, params: Mapping[str, Any],

@@ -89,18 +89,17 @@ def provided(items: tuple[PublishedColumn, ...]) -> set[str]:
     return {c for item in items for c in (item.column, *item.category_columns)}
 
 
-def month_rows(cells: pd.DataFrame, items: tuple[PublishedColumn, ...]) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """The query's rows per month and city from its published cells, and each value column's
-    status per row ('shown', 'small', 'protect').
-
-    `cells` are rows of published_cells_by_city_month. Rows where every value is a shown 0
-    are left out, as a query over the rows has no row where nothing happened."""
+def month_rows(cells: pd.DataFrame, items: tuple[PublishedColumn, ...]) -> pd.DataFrame:
+    """The query's rows per month and city from its published cells (rows of
+    published_cells_by_city_month), a hidden figure <NA>. A summed item is hidden when any of
+    its cells is. Rows where every value is a shown 0 are left out, as a query over the rows
+    has no row where nothing happened."""
     cells = cells.assign(period=pd.to_datetime(cells["period"]).dt.date)
     keys = ["period", "city"]
     by = next((item for item in items if item.by), None)
     if by is not None:
         mine = cells[(cells["measure"] == by.measure) & (cells["breakdown"] == by.breakdown)]
-        rows = mine[[*keys, "category", "value", "status"]].rename(columns={"value": by.column, "status": f"__{by.column}"})
+        rows = mine[[*keys, "category", "value"]].rename(columns={"value": by.column})
         parts = [str(c).split(" ", len(by.category_columns) - 1) for c in rows["category"]]
         for i, column in enumerate(by.category_columns):
             rows[column] = [part[i] for part in parts]
@@ -112,23 +111,15 @@ def month_rows(cells: pd.DataFrame, items: tuple[PublishedColumn, ...]) -> tuple
             continue
         mine = cells[(cells["measure"] == item.measure) & (cells["breakdown"] == item.breakdown)
                      & cells["category"].isin(item.categories)]
-        grouped = mine.groupby(keys, sort=False)
-        values = grouped["value"].sum(min_count=1).astype("Int64")
-        hidden = mine["value"].isna().groupby([mine[k] for k in keys], sort=False).any()
-        # a single cell keeps its status; a sum of cells is shown, or hidden to protect
-        shown = (mine["status"] == "shown").groupby([mine[k] for k in keys], sort=False).all()
-        single = grouped["status"].size() == 1
-        status = pd.Series(np.where(single.to_numpy(), grouped["status"].first().to_numpy(),
-                                    np.where(shown.to_numpy(), "shown", "protect")), index=values.index)
+        by_key = [mine[k] for k in keys]
+        values = mine["value"].groupby(by_key, sort=False).sum(min_count=1).astype("Int64")
+        hidden = mine["value"].isna().groupby(by_key, sort=False).any()
         values[hidden.reindex(values.index).to_numpy(dtype=bool)] = pd.NA
-        part = pd.DataFrame({item.column: values, f"__{item.column}": status}).reset_index()
-        rows = rows.merge(part, on=keys, how="left")
+        rows = rows.merge(values.rename(item.column).reset_index(), on=keys, how="left")
     value_columns = [item.column for item in items]
     for column in value_columns:
         rows[column] = pd.array(rows[column], dtype="Int64")
     nothing = np.ones(len(rows), dtype=bool)
     for column in value_columns:
         nothing &= (rows[column] == 0).fillna(False).to_numpy(dtype=bool)
-    rows = rows[~nothing].reset_index(drop=True)
-    marks = {column: rows.pop(f"__{column}").fillna("shown").to_numpy(dtype=object) for column in value_columns}
-    return rows, marks
+    return rows[~nothing].reset_index(drop=True)
