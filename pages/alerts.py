@@ -86,8 +86,13 @@ if submitted:
     request = (briefs.Request.about_episode(episode, **choices) if scope == "episode"
                else briefs.Request.about_view(rule, f.start, f.end, f.cities, **choices))
     user = app.current_user()
-    with app.cursor(version) as con:
-        st.session_state["alerts_produced_brief"] = briefs.produce(con, request, config, user=user["name"], via=user["via"])
+    st.session_state.pop("alerts_produced_brief", None)
+    try:
+        with app.cursor(version) as con:
+            st.session_state["alerts_produced_brief"] = briefs.produce(con, request, config, user=user["name"],
+                                                                       via=user["via"])
+    except briefs.BriefRefused as refusal:
+        st.error(str(refusal), icon=":material/block:")
 produced = st.session_state.get("alerts_produced_brief")
 if produced:
     st.success(app.tr("alerts.brief_ready", name=produced.file_name, sha=produced.sha256[:12]))

@@ -5,4 +5,5 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # 2: the summary tables of terrain/summaries.sql, which the pages read (`python -m terrain upgrade`).
 # 3: the published sets of terrain/disclosure/publication.py, which donors and public outputs read.
-SCHEMA_VERSION = 3
+# 4: cold nights and winter-gap nights in the published sets, which public briefs read.
+SCHEMA_VERSION = 4

@@ -39,6 +39,7 @@ import duckdb
 import pandas as pd
 
 from terrain import ROOT, alerts, audit, disclosure, exports, i18n, queries, roles, store
+from terrain.disclosure import ledger, marks, publication, views
 from terrain.charts import alerts as alert_charts
 
 RECIPIENTS = ("prefecture", "ars", "defenseur_des_droits", "press")
@@ -139,6 +140,13 @@ class Brief:
     provenance: list[dict[str, Any]] = field(default_factory=list)
     data_as_of: dt.date | None = None
     dataset_name: str = ""
+    released: pd.DataFrame | None = None     # a public brief's published cells, for the release ledger
+    covers: tuple[str, dt.date, dt.date] | None = None   # a public brief's place name and whole months
+
+
+class BriefRefused(Exception):
+    """A brief that may not be produced for its audience; the message says why, in one line
+    of the brief's language."""
 
 
 # --- words -------------------------------------------------------------------------------
@@ -161,23 +169,17 @@ def _place_kind(site_type: str | None, focus: str | None) -> str:
 
 
 def place_at(place: Mapping[str, Any], lang: str) -> str:
-    """Where, as a sentence says it: "au centre d'hébergement d'urgence de Calais", or "dans
-    des campements du département Nord (59)" for a site its commune would single out."""
+    """Where, as an internal draft says it: "au centre d'hébergement d'urgence de Calais"."""
     kind = _place_kind(place.get("site_type"), place.get("population_focus"))
-    if place.get("area"):
-        return _t(f"place_at_area.{kind}", lang, area=place["area"])
     text = _t(f"place_at.{kind}", lang, city=place["city"])
     return _elide(text) if lang == "fr" else text
 
 
 def place_label(place: Mapping[str, Any], lang: str, audience: str) -> str:
-    """A place in a table or chart title: its name in internal drafts, its kind and commune
-    (or département) in anything for publication."""
+    """A place in a table or chart title: its name in internal drafts, else its kind and city."""
     if audience == "internal" and place.get("site_name"):
         return str(place["site_name"])
     kind = _place_kind(place.get("site_type"), place.get("population_focus"))
-    if place.get("area"):
-        return _t(f"place_label_area.{kind}", lang, area=place["area"])
     return _t(f"place_label.{kind}", lang, city=place["city"])
 
 
@@ -359,32 +361,22 @@ def _belongs(episode: alerts.Episode, about: Mapping[str, Any], place_columns: S
                for column in place_columns)
 
 
-def _areas(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """site_id -> "Nord (59)" for the sites a publication names by their département: a camp
-    or small shelter alone of its kind in its commune (terrain.disclosure.area_of_sites)."""
-    from terrain import maps  # geopandas: loaded only for a publication that needs it
-    sites = queries.run(con, "brief_sites", {}, role=alerts.SYSTEM_ROLE)
-    areas = disclosure.area_of_sites(sites)
-    lifted = {site: str(code) for site, code in areas.items() if len(str(code)) != 5}
-    if not lifted:
-        return {}
-    names = dict(zip(maps.departements()["code"], maps.departements()["nom"]))
-    return {site: f"{names.get(code, code)} ({code})" for site, code in lifted.items()}
-
-
-def _params_text(params: Mapping[str, Any], replace: Mapping[str, str]) -> str:
+def _params_text(params: Mapping[str, Any]) -> str:
     def show(value: Any) -> str:
         if isinstance(value, (list, tuple)):
-            return "[" + ", ".join(replace.get(str(v), str(v)) for v in value) + "]"
+            return "[" + ", ".join(str(v) for v in value) + "]"
         return value.isoformat() if isinstance(value, dt.date) else str(value)
     return ", ".join(f"{name}={show(value)}" for name, value in params.items())
 
 
 def compose(con: duckdb.DuckDBPyConnection, request: Request, config: alerts.Config, *,
             config_name: str = "config/alerts.toml", today: dt.date | None = None) -> Brief:
-    """Everything a brief says, from the data, for its audience."""
+    """Everything a brief says, for its audience: an internal draft from the rule's evidence,
+    a brief for the public from whole months of the public's published set."""
     lang, k, rule = request.lang, request.threshold, request.rule
     meta = queries.run(con, "dataset_metadata", {}, role=alerts.SYSTEM_ROLE).iloc[0]
+    if request.audience == PUBLIC:
+        return _compose_public(con, request, config, meta, config_name=config_name, today=today)
     data_as_of = pd.Timestamp(meta["data_as_of"]).date()
     end = min(request.end, data_as_of)
     start = min(request.start, end)
@@ -399,13 +391,11 @@ def compose(con: duckdb.DuckDBPyConnection, request: Request, config: alerts.Con
     evidence = _narrowed(alerts.series(con, rule, config, start, end, cities), request)
     provenance = [{"query": alerts.RULE_SPECS[rule].query, "params": dict(frame.attrs["provenance"]["params"])}
                   for frame in (history, evidence) if frame.attrs.get("provenance")]
-    places = _places(rule, evidence, episodes, config, _areas(con) if request.audience == "public" else {})
+    places = _places(rule, evidence, episodes, config)
     shown_start = evidence["period"].min() if not evidence.empty else start
     shown_end = evidence["period_end"].max() if not evidence.empty else end
     period_text = i18n.format_period(shown_start, shown_end, lang)
-    # A publication about a city whose site it names by département names the city no more.
-    hidden_city = {request.city: places[0].about["area"]} if request.city and places and places[0].about["area"] else {}
-    where = hidden_city.get(request.city) or request.city or _t("all_cities", lang)
+    where = request.city or _t("all_cities", lang)
 
     key_sentences = _key_sentences(request, places, shown_start, shown_end, config)
     if not places:
@@ -419,7 +409,7 @@ def compose(con: duckdb.DuckDBPyConnection, request: Request, config: alerts.Con
         filters.append(_t("filter.site", lang, site=place_label(places[0].about, lang, request.audience)))
     if request.subject:
         filters.append(_t("filter.subject", lang, subject=_t(f"disease.{request.subject}", lang)))
-    queries_text = "; ".join(f"{p['query']} ({_params_text(p['params'], hidden_city)})" for p in provenance)
+    queries_text = "; ".join(f"{p['query']} ({_params_text(p['params'])})" for p in provenance)
     details = [
         (_t("label.period", lang), _capitalised(period_text)),
         (_t("label.filters", lang), "; ".join(filters)),
@@ -442,13 +432,11 @@ def compose(con: duckdb.DuckDBPyConnection, request: Request, config: alerts.Con
         provenance=provenance, data_as_of=data_as_of, dataset_name=str(meta["dataset_name"]))
 
 
-def _places(rule: str, evidence: pd.DataFrame, episodes: Sequence[alerts.Episode], config: alerts.Config,
-            areas: Mapping[str, str]) -> list[_Place]:
+def _places(rule: str, evidence: pd.DataFrame, episodes: Sequence[alerts.Episode], config: alerts.Config) -> list[_Place]:
     """The places with an episode in the period, the most affected first."""
     spec, places = alerts.RULE_SPECS[rule], []
     for _, rows in (evidence.groupby(list(spec.place), sort=False) if not evidence.empty else []):
         about = _place_of(rows)
-        about["area"] = areas.get(about.get("site_id") or "")
         mine = sorted((e for e in episodes if _belongs(e, about, spec.place)), key=lambda e: e.start)
         if mine:
             places.append(_Place(about, rows, mine, alerts.summarise(rule, rows, config)))
@@ -525,6 +513,370 @@ def _episode_table(rule: str, places: Sequence[_Place], start: dt.date, end: dt.
         row += [_figure(shown.get(name), kind, lang, k) for name, kind in columns]
         table.append(row)
     return table
+
+
+# --- briefs for the public: whole months of the published set ----------------------------------
+# A brief for publication reads the public's published set (terrain/disclosure/publication.py),
+# never the rows, so that it can be set beside every other public output and differenced day
+# by day without giving anything away: it holds whole calendar months, city by city. The rule,
+# evaluated on the rows, only says which cities had an episode in those months. A city is named
+# by its commune, or by its département where its commune would point at a camp or a small
+# shelter (terrain/disclosure/places.py). What the brief shows is checked against the release
+# ledger and recorded there before the file is handed over.
+
+PUBLIC = "public"
+# The published figures of each rule, as the query headers write them (terrain/disclosure/views.py).
+PUBLISHED = {
+    "shelter_saturation": "nights_full, nights_open, turned_away, bed_nights_occupied, bed_nights_available",
+    "cold_exclusion": "cold_nights, turned_away_on_cold_nights as turned_away",
+    "winter_gap": "cold_nights, cold_nights_without_emergency_shelter as gap_nights, emergency_nights_open",
+    "minors_surge": "consultations[unaccompanied_minor=yes] as minors",
+    "outbreak_signal": "consultations[diagnosis_group={subject}] as cases",
+    "access_to_care": "consultations[health_coverage=none] as without_coverage, consultations",
+}
+# Rules whose figures are set against the same months a year earlier.
+YEAR_BEFORE = frozenset({"minors_surge", "outbreak_signal", "access_to_care"})
+# The table's columns; a rate is (numerator, denominator).
+PUBLIC_COLUMNS = {
+    "shelter_saturation": ("nights_full", "nights_open", "occupancy", "turned_away"),
+    "cold_exclusion": ("cold_nights", "turned_away"),
+    "winter_gap": ("cold_nights", "gap_nights", "emergency_nights_open"),
+    "minors_surge": ("minors", "minors_year_before"),
+    "outbreak_signal": ("cases", "cases_year_before"),
+    "access_to_care": ("without_coverage", "consultations", "share", "share_year_before"),
+}
+RATES = {"occupancy": ("bed_nights_occupied", "bed_nights_available"), "share": ("without_coverage", "consultations"),
+         "share_year_before": ("without_coverage_year_before", "consultations_year_before")}
+# The figure each place's chart draws, and its unit in sentences.
+PUBLIC_CHART = {"shelter_saturation": "turned_away", "cold_exclusion": "turned_away", "winter_gap": "gap_nights",
+                "minors_surge": "minors", "outbreak_signal": "cases", "access_to_care": "without_coverage"}
+PUBLIC_UNITS = {"turned_away": "refusal", "consultations": "consultation", "minors": "consultation", "cases": "case",
+                "without_coverage": "consultation", "cold_nights": "cold_night", "gap_nights": "cold_night",
+                "nights_full": "night", "nights_open": "night", "emergency_nights_open": "night"}
+UNITS.update({"refusal": "refusals"})
+
+
+@dataclass
+class _PublicPlace:
+    city: str
+    subject: str | None
+    name: str                                # "Calais", or "Pas-de-Calais (62)"
+    departement: bool                        # named by its département
+    months: dict[str, list[marks.Sum]]       # column -> one sum (a cell, or cells added up) a month
+    totals: dict[str, marks.Sum | None]      # column -> over the brief's months (None: not published)
+
+
+def _month_span(first: dt.date, last: dt.date, lang: str, *, opening: bool) -> str:
+    """"En janvier 2024" / "De janvier à mars 2024" / "In January 2024" / "January–March 2024"
+    (opening a sentence); "janvier 2024" / "de janvier à mars 2024" otherwise."""
+    one = (first.year, first.month) == (last.year, last.month)
+    if one:
+        text = _t("months.one", lang, month=i18n.format_month(first, lang))
+    else:
+        start = _month_name(first, lang, with_year=first.year != last.year)
+        text = _t("months.span", lang, first=start, last=i18n.format_month(last, lang))
+    text = _elide(text) if lang == "fr" else text
+    return _capitalised(text) if opening else text
+
+
+def _months_label(first: dt.date, last: dt.date, lang: str) -> str:
+    """"Janvier 2024", "Janvier – mars 2024", "Décembre 2024 – février 2025": a title's months."""
+    if (first.year, first.month) == (last.year, last.month):
+        return _capitalised(i18n.format_month(first, lang))
+    start = _month_name(first, lang, with_year=first.year != last.year)
+    return _capitalised(f"{start} – {i18n.format_month(last, lang)}")
+
+
+def _month_name(day: dt.date, lang: str, *, with_year: bool) -> str:
+    text = i18n.format_month(day, lang)
+    return text if with_year else text.rsplit(" ", 1)[0]
+
+
+def _published_span(con: duckdb.DuckDBPyConnection, request: Request) -> tuple[dt.date, dt.date, dt.date, dt.date]:
+    """The whole months a public brief holds (first, last as month starts) within the published
+    months (first_published, last_published); BriefRefused when none of them is published."""
+    lang = request.lang
+    span = queries.run(con, "published_months", {"audience": PUBLIC}, role=alerts.SYSTEM_ROLE)
+    if span.empty or pd.isna(span["first_month"].iloc[0]):
+        raise BriefRefused(_t("public.nothing_published", lang))
+    first_published = pd.Timestamp(span["first_month"].iloc[0]).date()
+    last_published = pd.Timestamp(span["last_month"].iloc[0]).date()
+    first = max(request.start.replace(day=1), first_published)
+    last = min(request.end.replace(day=1), last_published)
+    if first > last:
+        raise BriefRefused(_t("public.not_yet_published", lang, last=i18n.format_month(last_published, lang)))
+    return first, last, first_published, last_published
+
+
+def _month_end(first: dt.date) -> dt.date:
+    return (pd.Timestamp(first) + pd.offsets.MonthEnd(0)).date()
+
+
+def _months_of(first: dt.date, last: dt.date) -> list[dt.date]:
+    return list(pd.date_range(first, last, freq="MS").date)
+
+
+def _public_places(con: duckdb.DuckDBPyConnection, request: Request, config: alerts.Config, meta: pd.Series,
+                   first: dt.date, last: dt.date) -> list[tuple[str, str | None]]:
+    """(city, diagnosis group) of every place with an episode of the rule in the months: the
+    rule decides on the rows; nothing of its figures reaches the brief."""
+    cities = [request.city] if request.city else []
+    history = alerts.series(con, request.rule, config, pd.Timestamp(meta["first_day"]).date(), _month_end(last), cities)
+    episodes = [e for e in alerts.episodes_in(request.rule, history, config) if e.overlaps(first, _month_end(last))
+                and (not request.site_id or e.site_id == request.site_id)
+                and (not request.subject or e.subject == request.subject)]
+    return sorted({(e.city, e.subject) for e in episodes}, key=lambda place: (place[0], place[1] or ""))
+
+
+def _read_published(con: duckdb.DuckDBPyConnection, items: tuple[views.PublishedColumn, ...], cities: list[str],
+                    first: dt.date, last: dt.date) -> pd.DataFrame:
+    cells = queries.run(con, "published_cells_by_city_month", {
+        "audience": PUBLIC, "measures": views.measures(items), "start": first, "end": last, "cities": cities},
+        role=alerts.SYSTEM_ROLE)
+    wanted = pd.Series(False, index=cells.index)
+    for item in items:
+        wanted |= ((cells["measure"] == item.measure) & (cells["breakdown"] == item.breakdown)
+                   & cells["category"].isin(item.categories))
+    return cells[wanted].assign(period=pd.to_datetime(cells["period"]).dt.date)
+
+
+def _sums(cells: pd.DataFrame, item: views.PublishedColumn, city: str, months: list[dt.date], k: int) -> list[marks.Sum]:
+    mine = cells[(cells["measure"] == item.measure) & (cells["breakdown"] == item.breakdown)
+                 & cells["category"].isin(item.categories) & (cells["city"] == city)]
+    out = []
+    for month in months:
+        these = mine[mine["period"] == month]
+        out.append(marks.add_up(these["value"], these["status"], k))
+    return out
+
+
+def _total(sums: list[marks.Sum] | None, k: int) -> marks.Sum | None:
+    if sums is None:
+        return None
+    return marks.Sum(sum(s.shown for s in sums), sum(s.small for s in sums), sum(s.protect for s in sums), k)
+
+
+def _rate(numerator: marks.Sum | None, denominator: marks.Sum | None) -> float | None:
+    """A rate of two published figures, when both are shown whole."""
+    if numerator is None or denominator is None or numerator.exact is None or not denominator.exact:
+        return None
+    return numerator.exact / denominator.exact
+
+
+def _public_count(total: marks.Sum | None, unit: str, lang: str, *, bare: bool = False) -> str:
+    """A figure in a sentence: "37 refus", "moins de 11 refus", "au moins 35 consultations",
+    "un nombre masqué de refus"; "non publié" for months before the published set. `bare`
+    leaves the unit out where the sentence has already said it ("contre 12")."""
+    if total is None:
+        return _t("not_published", lang)
+    mark = total.mark()
+    units = _t(f"unit.{UNITS[unit]}", lang)
+    if mark == "shown":
+        return i18n.format_number(total.shown, lang) if bare else _noun(total.shown, unit, lang)
+    if mark == "small":
+        return _t("fewer_than", lang, k=total.k) + ("" if bare else f" {units}")
+    if mark == "at_least":
+        text = _t("public.at_least", lang, value=i18n.format_number(total.lower_bound, lang), units=units)
+        return text.replace(f" {units}", "") if bare else text
+    return _t("public.hidden", lang) if bare else _t("public.hidden_number", lang, units=units)
+
+
+def _public_cell(total: marks.Sum | None, lang: str) -> str:
+    """A figure in the table: "37", "< 11", "[c]", "≥ 35" (the legend of every output)."""
+    if total is None:
+        return _t("not_published", lang)
+    mark = total.mark()
+    if mark == "shown":
+        return i18n.format_number(total.shown, lang)
+    if mark == "small":
+        return f"< {total.k}"
+    if mark == "at_least":
+        return i18n.t("common.at_least", lang, value=i18n.format_number(total.lower_bound, lang))
+    return "[c]"
+
+
+def _public_figure(place: _PublicPlace, column: str, lang: str, month: int | None = None) -> str:
+    if column in RATES:
+        numerator, denominator = RATES[column]
+        pick = (lambda c: place.totals.get(c)) if month is None else (
+            lambda c: place.months[c][month] if place.months.get(c) is not None else None)
+        if pick(denominator) is not None and pick(denominator).exact == 0:
+            return "—"   # no bed, or no consultation, that month: no rate to give
+        value = _rate(pick(numerator), pick(denominator))
+        return i18n.format_percent(value, lang) if value is not None else _t("not_published", lang)
+    total = place.totals.get(column) if month is None else (
+        place.months[column][month] if place.months.get(column) is not None else None)
+    return _public_cell(total, lang)
+
+
+def _public_sentences(rule: str, place: _PublicPlace, first: dt.date, last: dt.date, lang: str) -> list[str]:
+    period = _month_span(first, last, lang, opening=True)
+    where = _t("public.at_area" if place.departement else "public.at_city", lang, place=place.name)
+    where = _elide(where) if lang == "fr" else where
+    t, count = place.totals, lambda column: _public_count(t.get(column), PUBLIC_UNITS.get(column, "consultation"), lang)
+
+    def percent(column: str) -> str:
+        value = _rate(t.get(RATES[column][0]), t.get(RATES[column][1]))
+        return i18n.format_percent(value, lang) if value is not None else _t("not_published", lang)
+
+    if rule == "cold_exclusion":
+        return [_t("public.sentence.cold_exclusion", lang, period=period, place=where, refusals=count("turned_away"),
+                   cold_nights=count("cold_nights"))]
+    if rule == "shelter_saturation":
+        return [_t("public.sentence.shelter_saturation", lang, period=period, place=where, full=count("nights_full"),
+                   open=count("nights_open"), occupancy=percent("occupancy")),
+                _capitalised(_t("public.sentence.refusals", lang, refusals=count("turned_away")))]
+    if rule == "winter_gap":
+        return [_t("public.sentence.winter_gap", lang, period=period, place=where, gap_nights=count("gap_nights"),
+                   cold_nights=count("cold_nights"))]
+    if rule == "minors_surge":
+        return [_t("public.sentence.minors_surge", lang, period=period, place=where, consultations=count("minors"),
+                   before=_public_count(t.get("minors_year_before"), "consultation", lang, bare=True))]
+    if rule == "outbreak_signal":
+        return [_t("public.sentence.outbreak_signal", lang, period=period, place=where, cases=count("cases"),
+                   disease=_t(f"disease.{place.subject}", lang),
+                   before=_public_count(t.get("cases_year_before"), "case", lang, bare=True))]
+    share, before = _rate(t.get("without_coverage"), t.get("consultations")), \
+        _rate(t.get("without_coverage_year_before"), t.get("consultations_year_before"))
+    points = (i18n.format_percent(share - before, lang, 1, signed=True, points=True)
+              if share is not None and before is not None else _t("not_published", lang))
+    if share is None:
+        return [_t("public.sentence.access_to_care_hidden", lang, period=period, place=where),
+                _t("sentence.access_to_care_counts", lang,
+                   without=_public_count(t.get("without_coverage"), "consultation", lang, bare=True),
+                   consultations=count("consultations"))]
+    return [_t("sentence.access_to_care", lang, period=period, place=where, share=percent("share"),
+               before=percent("share_year_before"), points=points),
+            _t("sentence.access_to_care_counts", lang,
+               without=_public_count(t.get("without_coverage"), "consultation", lang, bare=True),
+               consultations=count("consultations"))]
+
+
+def _compose_public(con: duckdb.DuckDBPyConnection, request: Request, config: alerts.Config, meta: pd.Series, *,
+                    config_name: str, today: dt.date | None) -> Brief:
+    lang, rule = request.lang, request.rule
+    k = publication.threshold(PUBLIC)
+    data_as_of = pd.Timestamp(meta["data_as_of"]).date()
+    first, last, first_published, _ = _published_span(con, request)
+    months = _months_of(first, last)
+    found = _public_places(con, request, config, meta, first, last)
+    names = _city_names(con, first, last, lang)
+    cities = sorted({city for city, _ in found})
+    released, places = [], []
+    for city, subject in found:
+        items = views.parse(PUBLISHED[rule].format(subject=subject))
+        cells = _read_published(con, items, [city], first, last)
+        released.append(cells)
+        place_months = {item.column: _sums(cells, item, city, months, k) for item in items}
+        if rule in YEAR_BEFORE:
+            earlier = [m.replace(year=m.year - 1) for m in months]
+            if earlier[0] >= first_published:
+                before = _read_published(con, items, [city], earlier[0], earlier[-1])
+                released.append(before)
+                for item in items:
+                    place_months[f"{item.column}_year_before"] = _sums(before, item, city, earlier, k)
+            else:
+                for item in items:
+                    place_months[f"{item.column}_year_before"] = None
+        name, by_departement = names.get(city, (city, False))
+        places.append(_PublicPlace(city, subject, name, by_departement, place_months,
+                                   {column: _total(sums, k) for column, sums in place_months.items()}))
+    order = PUBLIC_CHART[rule]
+    places.sort(key=lambda p: -(p.totals[order].lower_bound if p.totals.get(order) is not None else 0))
+
+    period_text = _months_label(first, last, lang)
+    asked = (request.start, request.end) != (first, _month_end(last))
+    where = (names.get(request.city, (request.city, False))[0] if request.city else _t("all_cities", lang))
+    key_sentences = [s for place in places for s in _public_sentences(rule, place, first, last, lang)]
+    if not places:
+        key_sentences.append(_t("public.no_episode", lang, rule=i18n.t(f"alerts.rule.{rule}", lang), where=where,
+                                period=_month_span(first, last, lang, opening=False)))
+    filters = [_t("filter.city", lang, city=where) if request.city else _t("filter.all_cities", lang)]
+    if request.subject:
+        filters.append(_t("filter.subject", lang, subject=_t(f"disease.{request.subject}", lang)))
+    period_detail = period_text
+    if asked:
+        period_detail += " " + _t("public.widened", lang, asked=i18n.format_period(request.start, request.end, lang))
+    details = [
+        (_t("label.period", lang), period_detail),
+        (_t("label.filters", lang), "; ".join(filters)),
+        (_t("label.data_as_of", lang), i18n.format_date(data_as_of, lang)),
+        (_t("label.dataset", lang), str(meta["dataset_name"])),
+        (_t("label.definition", lang), _t(f"public.definition.{rule}", lang)),
+        (_t("label.rule", lang), definition(rule, config[rule], lang)),
+        (_t("label.audience", lang), _t("public.audience", lang, k=k)),
+        (_t("label.provenance", lang), _t("public.provenance", lang, config=config_name, rule=rule)),
+        (_t("label.produced", lang), _t("produced", lang, date=i18n.format_date(today or dt.date.today(), lang))),
+    ]
+    table = _public_table(rule, places, months, lang)
+    cells = (pd.concat(released, ignore_index=True) if released else pd.DataFrame(
+        columns=["measure", "breakdown", "category", "city", "period", "value", "status"]))
+    cells = cells.rename(columns={"period": "month"}).drop_duplicates(["measure", "breakdown", "category", "city", "month"])
+    hidden_shown = any(s.hidden for place in places for sums in place.months.values() if sums for s in sums)
+    return Brief(
+        request=request, title=_t(f"title.{rule}", lang),
+        subtitle=_t("subtitle", lang, where=where, period=period_text),
+        recipient=_labelled(_t("recipient.label", lang), _t(f"recipient.{request.recipient_type}", lang), lang),
+        intro=_t("intro", lang), sentences=key_sentences,
+        charts=_public_charts(rule, places[:MAX_CHARTS], months, lang),
+        table_title=_t("public.table_title", lang), table=table,
+        table_note=i18n.t("common.marks_legend", lang, k=k) if hidden_shown else None,
+        details=details, marker=_t("synthetic", lang) if bool(meta["is_synthetic"]) else None,
+        provenance=[{"published_set": PUBLIC, "measures": sorted(set(cells["measure"])), "cities": cities,
+                     "months": [first.isoformat(), last.isoformat()]}],
+        data_as_of=data_as_of, dataset_name=str(meta["dataset_name"]), released=cells,
+        covers=(where if request.city else "all", first, _month_end(last)))
+
+
+def _city_names(con: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date, lang: str) -> dict[str, tuple[str, bool]]:
+    """city -> (how a public brief names it, whether by its département)."""
+    from terrain import maps  # geopandas: loaded only for a brief that names a département
+    sites = queries.run(con, "brief_sites", {}, role=alerts.SYSTEM_ROLE)
+    areas = disclosure.city_areas(sites, [(m, _month_end(m)) for m in _months_of(first, last)])
+    names: dict[str, tuple[str, bool]] = {}
+    departements = None
+    for city, (code, kind, departement) in areas.items():
+        if kind == "commune":
+            names[city] = (city, False)
+            continue
+        if departements is None:
+            frame = maps.departements()
+            departements = dict(zip(frame["code"], frame["nom"]))
+        names[city] = (_t("area", lang, name=departements.get(departement, departement), code=departement), True)
+    return names
+
+
+def _public_table(rule: str, places: Sequence[_PublicPlace], months: list[dt.date], lang: str) -> list[list[str]]:
+    columns = PUBLIC_COLUMNS[rule]
+    header = [_t("column.place", lang)] + ([_t("column.disease", lang)] if rule == "outbreak_signal" else []) \
+        + [_t("public.column.month", lang)] + [_t(f"public.column.{c}", lang) for c in columns]
+    table = [header]
+    for place in places:
+        lead = [place.name] + ([_t(f"disease.{place.subject}", lang)] if rule == "outbreak_signal" else [])
+        for number, month in enumerate(months):
+            table.append(lead + [_capitalised(i18n.format_month(month, lang))]
+                         + [_public_figure(place, c, lang, number) for c in columns])
+        if len(months) > 1:
+            table.append(lead + [_t("public.column.total", lang)] + [_public_figure(place, c, lang) for c in columns])
+    return table
+
+
+def _public_charts(rule: str, places: Sequence[_PublicPlace], months: list[dt.date], lang: str) -> list[bytes]:
+    column = PUBLIC_CHART[rule]
+    charts = []
+    for place in places:
+        series = [(_t(f"public.column.{column}", lang), place.months[column], alert_charts.MAIN_COLOUR)]
+        before = place.months.get(f"{column}_year_before")
+        if before is not None:
+            series.append((_t(f"public.column.{column}_year_before", lang), before, alert_charts.BEFORE_COLOUR))
+        bars = [(name, [s.shown for s in sums], ["" if s.mark() == "shown" else _public_cell(s, lang) for s in sums],
+                 colour) for name, sums, colour in series]
+        title = _t(f"public.chart_title.{rule}", lang, place=place.name)
+        if place.subject:
+            title += " — " + _t(f"disease.{place.subject}", lang)
+        charts.append(alert_charts.published_months_png(months, bars, lang=lang, title=title,
+                                                        y_title=_t(f"public.column.{column}", lang)))
+    return charts
 
 
 # --- rendering ----------------------------------------------------------------------------
@@ -679,14 +1031,30 @@ def to_docx(brief: Brief) -> bytes:
     return out.getvalue()
 
 
+def _refusal_reason(problem: ledger.Problem, lang: str) -> str:
+    month = _capitalised(i18n.format_month(problem.month, lang))
+    if problem.kind == "inconsistent":
+        return _t("public.refused_inconsistent", lang, month=month)
+    measure = i18n.t(f"common.published_measure.{problem.measure}", lang)
+    city = problem.city if problem.city != publication.ALL_CITIES else _t("all_cities", lang)
+    low, high = (i18n.format_number(n, lang) for n in problem.figures)
+    if problem.kind == "revised":
+        return _t("public.refused_revised", lang, measure=measure, city=city, month=month, before=low, now=high)
+    return _t("public.refused_narrowed", lang, measure=measure, city=city, month=month, low=low, high=high)
+
+
 def render(brief: Brief) -> bytes:
     return to_pdf(brief) if brief.request.format == "pdf" else to_docx(brief)
 
 
-def file_name(request: Request) -> str:
-    """"terrain_note_cold_exclusion_public_fr_calais_2024-01-08_2024-01-21.pdf"."""
-    return exports.export_filename(f"note_{request.rule}_{request.audience}_{request.lang}",
-                                   request.city or "all", request.start, request.end, request.format)
+def file_name(request: Request, brief: Brief | None = None) -> str:
+    """"terrain_note_cold_exclusion_internal_fr_calais_2024-01-08_2024-01-21.pdf"; a public
+    brief is named after the place and whole months it shows
+    ("terrain_note_cold_exclusion_public_fr_pas-de-calais-62_2024-01-01_2024-01-31.pdf")."""
+    where, start, end = (brief.covers if brief is not None and brief.covers is not None
+                         else (request.city or "all", request.start, request.end))
+    return exports.export_filename(f"note_{request.rule}_{request.audience}_{request.lang}", where, start, end,
+                                   request.format)
 
 
 @dataclass(frozen=True)
@@ -700,16 +1068,27 @@ class Produced:
 
 def produce(con: duckdb.DuckDBPyConnection, request: Request, config: alerts.Config, *, user: str, via: str,
             config_name: str = "config/alerts.toml") -> Produced:
-    """Compose, render and record a brief: the log entry is written before the file is
-    handed over, so no brief leaves without its trace."""
+    """Compose, render and record a brief: the log entry (and, for the public, the release
+    ledger's) is written before the file is handed over, so no brief leaves without its
+    trace. BriefRefused when a public brief would give a hidden cell away with what was
+    released before, or holds no published month."""
     brief = compose(con, request, config, config_name=config_name)
     content = render(brief)
     digest = hashlib.sha256(content).hexdigest()
-    name = file_name(request)
+    name = file_name(request, brief)
+    if brief.released is not None:
+        try:
+            ledger.record(brief.released, what=f"brief {name}", user=user, audience=PUBLIC,
+                          data_as_of=brief.data_as_of, dataset_name=brief.dataset_name,
+                          k=publication.threshold(PUBLIC))
+        except ledger.ReleaseRefused as refusal:
+            why = " ".join(_refusal_reason(problem, request.lang) for problem in refusal.problems)
+            raise BriefRefused(_t("public.refused", request.lang, why=why)) from None
     parameters = {**dataclasses.asdict(request), "recipient": request.recipient_type,
                   "thresholds": dict(config[request.rule]), "queries": brief.provenance, "config": config_name}
+    _, first, last = brief.covers or (None, request.start, request.end)
     audit.record_brief(user=user, via=via, parameters=parameters, entry={
-        "rule": request.rule, "period_start": request.start, "period_end": request.end, "city": request.city,
+        "rule": request.rule, "period_start": first, "period_end": last, "city": request.city,
         "lang": request.lang, "audience": request.audience, "threshold": request.threshold,
         "format": request.format, "recipient": request.recipient_type, "file_name": name, "sha256": digest,
         "data_as_of": brief.data_as_of, "dataset_name": brief.dataset_name})
@@ -770,6 +1149,9 @@ def command(argv: Sequence[str]) -> int:
     try:
         config_name = str(args.config) if args.config else str(alerts.CONFIG_PATH.relative_to(ROOT))
         produced = produce(con, request, config, user=_os_user(), via="cli", config_name=config_name)
+    except BriefRefused as refusal:
+        print(f"python -m terrain brief: {refusal}", file=sys.stderr)
+        return 1
     finally:
         con.close()
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -507,22 +507,10 @@ def _published_areas(con: duckdb.DuckDBPyConnection, query: Query, params: Mappi
     rows = _published_months(con, query, {**params, "cities": []}, reader, pd.Index([]))
     combined = _by_month(query, rows, k, ["city"])
     everything = execute(con, load("brief_sites"), {})
-    opened = pd.to_datetime(everything["opened"])
-    closed = pd.to_datetime(everything["closed"])
-    start, end = pd.Timestamp(params["start"]), pd.Timestamp(params["end"])
-    sites = everything[((opened <= end) & (closed.isna() | (closed >= start))).to_numpy()]
-    # A commune that holds a single sensitive site in any month of the period is shown as its
-    # département for the whole period.
-    lifted: set[str] = set()
-    seen: set[tuple] = set()   # the areas of a set of open sites, worked out once
-    for first, last in _months_between(params["start"], params["end"]):
-        is_open = ((opened <= pd.Timestamp(last)) & (closed.isna() | (closed >= pd.Timestamp(first)))).to_numpy()
-        if tuple(is_open) in seen:
-            continue
-        seen.add(tuple(is_open))
-        open_then = everything[is_open]
-        areas_then = disclosure.area_of_sites(open_then).to_numpy(dtype=object)
-        lifted |= set(open_then["commune_code"][areas_then != open_then["commune_code"].to_numpy(dtype=object)])
+    city_areas = disclosure.city_areas(everything, _months_between(params["start"], params["end"]))
+    opened, closed = pd.to_datetime(everything["opened"]), pd.to_datetime(everything["closed"])
+    sites = everything[((opened <= pd.Timestamp(params["end"]))
+                        & (closed.isna() | (closed >= pd.Timestamp(params["start"])))).to_numpy()]
     sum_columns, ratios = _area_measures(query)
     areas = []
     if combined is None:
@@ -531,16 +519,15 @@ def _published_areas(con: duckdb.DuckDBPyConnection, query: Query, params: Mappi
         span = execute(con, load("published_months"), {"audience": reader})
         last = span["last_month"].iloc[0] if len(span) else None
         if last is None or pd.isna(last) or pd.Timestamp(params["start"]) > pd.Timestamp(last):
-            sites = sites.iloc[0:0]
+            city_areas = {}
         else:
             combined = pd.DataFrame({"city": pd.Series(dtype="str"), **{c: pd.Series(dtype="Int64") for c in query.counts}})
-    for city, held in sites.groupby("city", sort=True):
-        one_area = held["commune_code"].nunique() == 1 and held["commune_code"].iloc[0] not in lifted
-        code = str(held["commune_code"].iloc[0]) if one_area else str(held["departement"].iloc[0])
+    for city, (code, kind, departement) in city_areas.items():
+        one_area = kind == "commune"
+        held = sites[sites["city"] == city]
         figures = combined[combined["city"] == city] if combined is not None else combined
         areas.append({
-            "city": city, "area_code": code, "area_kind": "commune" if one_area else "departement",
-            "departement": str(held["departement"].iloc[0]),
+            "city": city, "area_code": code, "area_kind": kind, "departement": departement,
             "cities": (city,) if one_area else (),
             "site_count": len(held) if one_area else pd.NA,
             "site_types": ",".join(sorted(set(map(str, held["site_type"])))) if one_area else "",

@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from terrain import SCHEMA_VERSION, alerts, audit, i18n, store
+from terrain.disclosure import ledger
 from tests import fixture_data
 
 D = dt.date
@@ -568,7 +569,28 @@ def test_page_prepares_a_brief_and_records_it(monkeypatch, tmp_path, fixture_db)
     log = audit.recent_briefs()
     assert log[["user_name", "via", "rule", "audience", "threshold", "format", "city"]].values.tolist() == [
         ["test-advocacy", "local", "cold_exclusion", "public", 11, "docx", "Calais"]]
-    assert (log.loc[0, "period_start"], log.loc[0, "period_end"]) == (pd.Timestamp("2024-01-08"), pd.Timestamp("2024-01-16"))
+    # A brief for the public holds the episode's whole month, as published.
+    assert (log.loc[0, "period_start"], log.loc[0, "period_end"]) == (pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-31"))
+
+
+def test_page_says_in_one_line_why_a_public_brief_is_refused(monkeypatch, tmp_path, fixture_db):
+    # An earlier public release showed 30 refusals in Calais in January; the data were corrected
+    # since to 37: releasing 37 now would give the 7 added away.
+    monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path / "audit"))
+    ledger.record(pd.DataFrame([("turned_away_on_cold_nights", "all", "*", "Calais", D(2024, 1, 1), 30, "shown")],
+                               columns=["measure", "breakdown", "category", "city", "month", "value", "status"]),
+                  what="earlier pack", user="someone", audience="public", data_as_of=D(2024, 2, 29),
+                  dataset_name="earlier", k=11)
+    at = page(monkeypatch, tmp_path, fixture_db, "advocacy", rule="cold_exclusion")
+    at.radio(key="brief_audience").set_value("public")
+    at.button(key="brief_prepare").click()
+    at.run()
+    assert not at.exception and not at.get("download_button")
+    [error] = [e.value for e in at.error]
+    assert error == ("Note refusée\u00a0: avec les publications précédentes, elle permettrait de déduire un chiffre "
+                     "masqué. Refus faute de place les nuits de froid, Calais, Janvier 2024\u00a0: 30 déjà publié, 37 "
+                     "aujourd'hui\u00a0; l'écart est un petit effectif.")
+    assert audit.recent_briefs().empty
 
 
 def test_page_prepares_a_brief_of_the_filtered_view(monkeypatch, tmp_path, fixture_db):

@@ -21,6 +21,7 @@ import pytest
 from pypdf import PdfReader
 
 from terrain import SCHEMA_VERSION, alerts, audit, briefs, i18n, store
+from terrain.disclosure import ledger
 from tests import fixture_data
 
 D = dt.date
@@ -73,17 +74,21 @@ EXPECTED = {
                          "Parmi elles, moins de 5 mineurs.", "−3,0 °C", "Destinataire : Préfecture",
                          "Abri d'urgence de Calais", "8 janv. 2024", "16 janv. 2024", "Données au", "31 mars 2024",
                          "effectifs inférieurs à 5 masqués", "alert_cold_exclusion"],
-    ("fr", "public"): ["Du 8 au 21 janvier 2024, par 9 nuits de froid, 37 personnes n'ont pas pu être mises à "
-                       "l'abri dans un centre d'hébergement d'urgence du département Pas-de-Calais (62), faute de "
-                       "place.", "Parmi elles, moins de 11 mineurs.", "Hébergement d'urgence, département "
-                       "Pas-de-Calais (62)", "effectifs inférieurs à 11 masqués", "31 mars 2024"],
+    # For the public: the whole month, from the public's published set, the city named by its
+    # département; refusals, not people (one person refused on two nights is two refusals).
+    ("fr", "public"): ["En janvier 2024, dans le département Pas-de-Calais (62), 37 refus faute de place ont été "
+                       "enregistrés lors de nuits de froid (9 nuits de froid à 0 °C ou moins sur la période).",
+                       "Pas-de-Calais (62) — Janvier 2024", "Janvier 2024 (mois entiers ; période demandée : du 8 "
+                       "au 21 janvier 2024)", "Chiffres publiés, mois par mois", "31 mars 2024",
+                       "registre des publications"],
     ("en", "internal"): ["8–21 January 2024: on 9 cold nights, 37 people could not be given a bed at the emergency "
                          "shelter in Calais for lack of room.", "Among them, fewer than 5 minors.", "−3.0 °C",
                          "Recipient: Préfecture", "8 Jan 2024", "16 Jan 2024", "Data as of", "31 March 2024",
                          "counts below 5 hidden"],
-    ("en", "public"): ["on 9 cold nights, 37 people could not be given a bed at an emergency shelter in the "
-                       "département Pas-de-Calais (62) for lack of room.", "Among them, fewer than 11 minors.",
-                       "counts below 11 hidden", "no place is located more precisely than its commune"],
+    ("en", "public"): ["In January 2024, in the département Pas-de-Calais (62): 37 refusals for lack of room on cold "
+                       "nights (9 cold nights at or below 0 °C in the period).", "counts below 11 hidden",
+                       "no place is located more precisely than its commune", "January 2024 (whole months; period "
+                       "asked for: 8–21 January 2024)"],
 }
 
 
@@ -168,18 +173,73 @@ def two_spells_db(tmp_path_factory):
     return path
 
 
-def test_a_small_episode_is_not_recoverable_from_the_total(two_spells_db):
+def test_a_public_brief_holds_whole_months_so_no_episode_can_be_subtracted(two_spells_db):
+    # Two spells in January: 30 refusals in the first, 6 in the second. An internal draft
+    # counts each episode; a brief for the public holds January whole, as published.
     produced = produce(two_spells_db, rule="cold_exclusion", start=D(2024, 1, 1), end=D(2024, 1, 31),
                        lang="fr", audience="public", format="docx")
     brief = produced.brief
-    assert brief.sentences[0].startswith("Du 1er au 31 janvier 2024, par 5 nuits de froid, 36 personnes")
-    # 6 is under 11; with 36 given above, showing 30 would give it back (36 − 30).
-    assert [row[4] for row in brief.table[1:]] == ["masqué", "masqué"]
-    assert flat(brief.table_note).startswith("« masqué » : effectif inférieur à 11")
-    assert "dans un hébergement pour mineurs de Marseille" in brief.sentences[0]
+    assert brief.sentences == ["En janvier 2024, à Marseille, 36 refus faute de place ont été enregistrés lors de "
+                               "nuits de froid (5 nuits de froid à 0\u00a0°C ou moins sur la période)."]
+    assert brief.table[1:] == [["Marseille", "Janvier 2024", "5", "36"]] and brief.table_note is None
+    assert not re.search(r"\b(30|6)\b", " ".join(pages(produced.content, "docx")))
     internal = produce(two_spells_db, rule="cold_exclusion", start=D(2024, 1, 1), end=D(2024, 1, 31),
                        lang="fr", audience="internal", format="docx").brief
     assert [row[4] for row in internal.table[1:]] == ["30", "6"] and internal.table_note is None
+
+
+def test_public_briefs_differenced_day_by_day_show_nothing(fixture_db):
+    """The issue's case: a public brief to 30 December and one to 31 December differed by the
+    one person turned away on the 31st. A public brief holds whole months, so every end day
+    of a month gives the same brief as the whole month."""
+    con = store.open_readonly(fixture_db)
+    try:
+        def figures(start, end):
+            brief = briefs.compose(con, briefs.Request(rule="shelter_saturation", start=start, end=end, city="Pantin",
+                                                       audience="public"), CONFIG, today=D(2024, 4, 1))
+            return brief.sentences, brief.table, brief.covers
+        whole = {1: figures(D(2024, 1, 1), D(2024, 1, 31)), 2: figures(D(2024, 1, 1), D(2024, 2, 29))}
+        for end in [D(2024, 1, 8) + dt.timedelta(days=n) for n in range(24 + 29)]:
+            assert figures(D(2024, 1, 8), end) == whole[end.month]
+    finally:
+        con.close()
+    assert whole[2][2] == ("Seine-Saint-Denis (93)", D(2024, 1, 1), D(2024, 2, 29))
+    assert whole[1][0] == ["En janvier 2024, dans le département Seine-Saint-Denis (93), toutes les places "
+                           "d'hébergement du programme étaient occupées pendant 31 nuits sur 31 nuits d'ouverture "
+                           "(taux d'occupation moyen\u00a0: 100\u00a0%).",
+                           "Moins de 11 refus faute de place ont été enregistrés sur la période."]
+
+
+def test_a_public_brief_of_the_month_in_progress_is_refused_in_one_line(fixture_db, tmp_path, capsys):
+    with pytest.raises(briefs.BriefRefused, match=r"dernier mois publié\u00a0: mars 2024"):
+        produce(fixture_db, rule="cold_exclusion", start=D(2024, 4, 1), end=D(2024, 4, 20), audience="public")
+    out = tmp_path / "brief.pdf"
+    status = briefs.command(["--db", str(fixture_db), "--rule", "cold_exclusion", "--from", "2024-04-01", "--to",
+                             "2024-04-20", "--audience", "public", "--lang", "en", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert status == 1 and not out.exists() and audit.recent_briefs().empty
+    assert err.count("\n") == 1 and "No whole month of this period is published yet (last month published: " \
+        "March 2024)" in err and "Traceback" not in err
+
+
+def test_the_ledger_refuses_a_brief_that_would_give_a_revision_away(fixture_db, tmp_path, capsys):
+    # A pack released before a correction showed 30 refusals on cold nights in Calais in
+    # January; the corrected data say 37. A brief showing 37 would give the 7 away.
+    ledger.record(pd.DataFrame([("turned_away_on_cold_nights", "all", "*", "Calais", D(2024, 1, 1), 30, "shown")],
+                               columns=["measure", "breakdown", "category", "city", "month", "value", "status"]),
+                  what="earlier pack", user="someone", audience="public", data_as_of=D(2024, 2, 29),
+                  dataset_name="earlier", k=11)
+    out = tmp_path / "brief.pdf"
+    status = briefs.command(["--db", str(fixture_db), "--rule", "cold_exclusion", "--from", "2024-01-08", "--to",
+                             "2024-01-21", "--audience", "public", "--lang", "en", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert status == 1 and not out.exists() and audit.recent_briefs().empty
+    assert err == ("python -m terrain brief: Brief refused: together with earlier releases it would let a hidden "
+                   "figure be worked out. Refusals for lack of room on cold nights, Calais, January 2024: 30 "
+                   "released before, 37 now; the difference is a small count.\n")
+    assert len(ledger.released_before()) == 1   # nothing more recorded
+    internal = produce(fixture_db, rule="cold_exclusion", start=D(2024, 1, 8), end=D(2024, 1, 21), audience="internal")
+    assert internal.brief.released is None     # an internal draft is no release
 
 
 # --- the briefs log ------------------------------------------------------------------------------
@@ -193,10 +253,18 @@ def test_each_brief_is_recorded_with_its_hash(fixture_db):
     assert (entry["user_name"], entry["via"], entry["rule"], entry["city"]) == ("amina", "test", "cold_exclusion", "Calais")
     assert (entry["audience"], entry["threshold"], entry["lang"], entry["format"], entry["recipient"]) == (
         "public", 11, "fr", "pdf", "prefecture")
-    assert entry["file_name"] == produced.file_name == "terrain_note_cold_exclusion_public_fr_calais_2024-01-08_2024-01-21.pdf"
+    # A public brief is named after what it shows: the département and the whole month.
+    assert entry["file_name"] == produced.file_name == \
+        "terrain_note_cold_exclusion_public_fr_pas-de-calais-62_2024-01-01_2024-01-31.pdf"
+    assert (entry["period_start"].date(), entry["period_end"].date()) == (D(2024, 1, 1), D(2024, 1, 31))
     parameters = json.loads(entry["parameters"])
     assert parameters["thresholds"]["cold_tmin_at_most"] == 0.0
-    assert [q["query"] for q in parameters["queries"]] == ["alert_cold_exclusion", "alert_cold_exclusion"]
+    assert parameters["queries"] == [{"published_set": "public", "cities": ["Calais"], "months": ["2024-01-01", "2024-01-01"],
+                                      "measures": ["cold_nights", "turned_away_on_cold_nights"]}]
+    # ... and entered in the release ledger with the cells it shows.
+    released = ledger.released_before()
+    assert sorted(zip(released["measure"], released["city"], released["value"], released["status"])) == [
+        ("cold_nights", "Calais", 9, "shown"), ("turned_away_on_cold_nights", "Calais", 37, "shown")]
     produce(fixture_db, user="amina", lang="en", audience="internal", format="docx", **COLD_SPELL)
     assert audit.recent_briefs()["format"].tolist() == ["docx", "pdf"]  # newest first
 
@@ -240,7 +308,7 @@ def test_cli_writes_and_records_a_brief(fixture_db, tmp_path, capsys):
                              "--to", "2024-01-21", "--city", "Calais", "--lang", "fr", "--audience", "public",
                              "--format", "pdf", "--out", str(out)])
     assert status == 0
-    assert "37 personnes" in flat(" ".join(pages(out.read_bytes(), "pdf")))
+    assert "37 refus faute de place" in flat(" ".join(pages(out.read_bytes(), "pdf")))
     entry = audit.recent_briefs().iloc[0]
     assert (entry["user_name"], entry["via"]) == (getpass.getuser(), "cli")
     assert entry["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
@@ -294,11 +362,25 @@ def test_every_rule_fires_on_the_demo_data_and_briefs_on_it(demo_db, demo_episod
         con = store.open_readonly(demo_db)
         try:
             produced = briefs.produce(con, request, CONFIG, user="tester", via="test")
+            published = con.execute("SELECT measure, breakdown, category, city, month, value, status FROM published_cells "
+                                    "WHERE audience = 'public'").df()
         finally:
             con.close()
+        brief = produced.brief
         text = pages(produced.content, fmt)
         assert all(MARKER_FR in page for page in (text if fmt == "pdf" else text[1:]))
-        assert produced.brief.sentences and len(produced.brief.table) == 2  # one episode, one row
-        assert small_counts(" ".join(produced.brief.sentences), 11) == []
+        # Whole months: one row a month of the episode, and a total when there are several.
+        first, last = latest.start.replace(day=1), latest.end.replace(day=1)
+        months = (last.year - first.year) * 12 + last.month - first.month + 1
+        assert brief.sentences and len(brief.table) == 1 + months + (months > 1)
+        assert small_counts(" ".join(brief.sentences), 11) == []
         if latest.site_name:
             assert latest.site_name not in " ".join(text)  # a publication names no site
+        # Every cell the brief shows is the public's published cell, as it was published.
+        key = ["measure", "breakdown", "category", "city", "month"]
+        shown = brief.released.assign(month=pd.to_datetime(brief.released["month"]))
+        merged = shown.merge(published.assign(month=pd.to_datetime(published["month"])), on=key, how="left",
+                             suffixes=("", "_published"), indicator=True)
+        assert (merged["_merge"] == "both").all()
+        assert (merged["status"] == merged["status_published"]).all()
+        assert merged["value"].fillna(-1).eq(merged["value_published"].fillna(-1)).all()

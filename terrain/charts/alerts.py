@@ -34,6 +34,7 @@ COLD_COLOUR = "#2b6cb0"
 COLD_SHADE = "#dbe8f6"
 OPEN_COLOUR = SITE_TYPE_COLOURS["emergency_shelter"]
 BEFORE_COLOUR = "#8c8c8c"
+MARK_TEXT_COLOUR = "#595959"
 _BABEL_LOCALES = {"fr": "fr_FR", "en": "en_GB"}   # as terrain.i18n formats dates
 _HALF_PERIOD = {"day": pd.Timedelta(hours=12), "week": pd.Timedelta(days=3.5), "month": pd.Timedelta(days=15)}
 
@@ -264,6 +265,47 @@ def evidence_png(rule: str, rows: pd.DataFrame, *, lang: str, title: str, k: int
     axes.legend(handles=handles, fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.2),
                 ncol=min(4, len(handles)), frameon=False)
     figure.autofmt_xdate(rotation=0, ha="center")
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+def published_months_png(months: list, bars: list[tuple[str, list, list[str], str]], *, lang: str, title: str,
+                         y_title: str, width_in: float = 7.2, height_in: float = 3.0) -> bytes:
+    """Monthly bars of published figures, for briefs to the public: `bars` holds (name,
+    values, marks, colour) per series, a mark for each month ("" where the value is shown,
+    else its reading: "< 11", "[c]"). A hidden month has no bar, only its mark written at
+    the foot of the axis, so no height can be read from it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width_in, height_in), dpi=160)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    positions = list(range(len(months)))
+    width = 0.8 / max(len(bars), 1)
+    top = 1.0
+    for number, (name, values, marks, colour) in enumerate(bars):
+        offset = (number - (len(bars) - 1) / 2) * width
+        shown = [0 if mark or value is None or pd.isna(value) else float(value) for value, mark in zip(values, marks)]
+        axes.bar([x + offset for x in positions], shown, width=width * 0.95, color=colour, label=name, zorder=2)
+        top = max([top, *shown])
+        for x, mark in zip(positions, marks):
+            if mark:
+                # dark enough to read (4.5:1 on white): the mark is the figure here
+                axes.text(x + offset, 0, mark, ha="center", va="bottom", fontsize=7.5, color=MARK_TEXT_COLOUR,
+                          rotation=90 if len(months) > 8 else 0, zorder=3)
+    axes.set_ylim(0, top * 1.18)
+    axes.set_xticks(positions, [babel.dates.format_date(m, "MMM y", locale=_BABEL_LOCALES[lang]) for m in months],
+                    fontsize=7, rotation=45 if len(months) > 6 else 0, ha="right" if len(months) > 6 else "center")
+    axes.tick_params(axis="y", labelsize=7)
+    axes.yaxis.set_major_formatter(lambda value, _: i18n.format_number(int(value), lang) if value == int(value) else "")
+    axes.set_ylabel(y_title, fontsize=8)
+    axes.set_title(title, fontsize=9.5, loc="left")
+    axes.spines[["top", "right"]].set_visible(False)
+    if len(bars) > 1:
+        axes.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=len(bars), frameon=False)
     figure.tight_layout()
     out = io.BytesIO()
     figure.savefig(out, format="png")

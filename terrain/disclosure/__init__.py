@@ -8,17 +8,19 @@ people counted.
   city × month cells with its margins and the relations between measures, suppressed as a
   whole and checked by an integer program; everything a donor or the public sees is read
   from it;
+- `marks`: how a published figure reads ("< 11", "[c]", "≥ N");
+- `ledger`: every public output, checked against those released before;
 - `attack`: the integer program that bounds every hidden cell from what an audience sees.
 """
 
 from terrain.disclosure.places import (
     ALWAYS_SENSITIVE_TYPES, SENSITIVE_TYPES, SHELTER_TYPES, SMALL_SHELTER_BEDS, area_of_sites,
-    coarsen_sites, is_sensitive_site,
+    city_areas, coarsen_sites, is_sensitive_site,
 )
 from terrain.disclosure.suppression import format_count, published_total, suppress_counts, suppress_rates
 
 __all__ = [
     "ALWAYS_SENSITIVE_TYPES", "SENSITIVE_TYPES", "SHELTER_TYPES", "SMALL_SHELTER_BEDS", "area_of_sites",
-    "coarsen_sites", "format_count", "is_sensitive_site", "published_total", "suppress_counts",
+    "city_areas", "coarsen_sites", "format_count", "is_sensitive_site", "published_total", "suppress_counts",
     "suppress_rates",
 ]

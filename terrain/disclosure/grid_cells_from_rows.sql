@@ -75,6 +75,22 @@ reached AS (
     WHERE o.visited_on >= $first_month AND o.visited_on < $last_month + INTERVAL 1 MONTH
     GROUP BY ALL
 ),
+cold AS (  -- nights at or below 0 °C, and those of a winter when the city runs an emergency shelter
+           -- with none of its emergency shelters open (the winter gap rule's nights)
+    SELECT w.city, date_trunc('month', w.day)::DATE AS month,
+           count(*)::BIGINT AS cold_nights,
+           count(*) FILTER (WHERE month(w.day) IN (11, 12, 1, 2, 3) AND EXISTS (
+               SELECT 1 FROM sites AS s
+               WHERE s.city = w.city AND s.site_type = 'emergency_shelter'
+                 AND s.opened <= make_date(year(w.day) + CASE WHEN month(w.day) >= 11 THEN 1 ELSE 0 END, 3, 31)
+                 AND (s.closed IS NULL
+                      OR s.closed >= make_date(year(w.day) - CASE WHEN month(w.day) >= 11 THEN 0 ELSE 1 END, 11, 1)))
+               AND NOT coalesce(n.emergency_open, false))::BIGINT AS cold_nights_without_emergency_shelter
+    FROM weather_daily AS w
+    LEFT JOIN city_nights AS n ON n.city = w.city AND n.night = w.day
+    WHERE w.tmin_c <= 0 AND w.day >= $first_month AND w.day < $last_month + INTERVAL 1 MONTH
+    GROUP BY ALL
+),
 doses AS (
     SELECT s.city, date_trunc('month', v.vaccinated_on)::DATE AS month, v.antigen AS category,
            sum(v.doses)::BIGINT AS n
@@ -111,3 +127,7 @@ FROM shelter
 UNPIVOT (value FOR measure IN (bed_nights_available, bed_nights_occupied, nights_open, nights_full,
                                emergency_nights_open, turned_away, turned_away_minors, turned_away_girls,
                                turned_away_on_cold_nights))
+UNION ALL
+SELECT measure, 'all', '*', city, month, value
+FROM cold
+UNPIVOT (value FOR measure IN (cold_nights, cold_nights_without_emergency_shelter))

@@ -56,8 +56,29 @@ _STATUS = {"shown": SHOWN, "small": SMALL, "protect": PROTECT}
 _ATTEMPTS, _PAUSE_S = 20, 0.1
 
 
+class Problem(str):
+    """Why a release is refused, as an English sentence (the string itself), with what an
+    output in another language needs to say it: the kind ("revised", "narrowed",
+    "inconsistent"), the measure, city and month, and the figures (before and now, or the
+    narrowed range)."""
+    kind: str
+    measure: str
+    city: str
+    month: dt.date
+    figures: tuple
+
+    def __new__(cls, text: str, kind: str, measure: str, city: str, month: dt.date, figures: tuple = ()) -> "Problem":
+        problem = super().__new__(cls, text)
+        problem.kind, problem.measure, problem.city, problem.month, problem.figures = kind, measure, city, month, figures
+        return problem
+
+
 class ReleaseRefused(Exception):
     """A public output that, with what was released before, would give a hidden cell away."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(" ".join(problems))
+        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -100,7 +121,7 @@ def released_before(path: Path | None = None) -> pd.DataFrame:
         con.close()
 
 
-def problems(cells: pd.DataFrame, earlier: pd.DataFrame, k: int) -> list[str]:
+def problems(cells: pd.DataFrame, earlier: pd.DataFrame, k: int) -> list[Problem]:
     """Why `cells` (an output's published cells) may not be released after `earlier`; [] if
     it may. Each block (a family of measures in one month) that both hold is checked as a
     reader holding both would see it: a cell is known if any release shows it."""
@@ -109,15 +130,16 @@ def problems(cells: pd.DataFrame, earlier: pd.DataFrame, k: int) -> list[str]:
     key = ["measure", "breakdown", "category", "city", "month"]
     cells = cells.assign(month=pd.to_datetime(cells["month"]).dt.date)
     earlier = earlier.assign(month=pd.to_datetime(earlier["month"]).dt.date)
-    found: list[str] = []
+    found: list[Problem] = []
     shown_before = earlier[earlier["status"] == "shown"].drop_duplicates(key, keep="last")
     both = cells[cells["status"] == "shown"].merge(shown_before[[*key, "value"]], on=key, suffixes=("", "_before"))
     revised = both[both["value"] != both["value_before"]]
     small_change = revised[(revised["value"] - revised["value_before"]).abs() < k]
     revised_keys = set(zip(revised["measure"], revised["breakdown"], revised["category"], revised["city"], revised["month"]))
     for row in small_change.head(5).itertuples():
-        found.append(f"{row.measure} ({row.breakdown} {row.category}), {row.city}, {row.month:%Y-%m}: "
-                     f"{row.value_before} released before, {row.value} now; the difference is a small count.")
+        found.append(Problem(f"{row.measure} ({row.breakdown} {row.category}), {row.city}, {row.month:%Y-%m}: "
+                             f"{row.value_before} released before, {row.value} now; the difference is a small count.",
+                             "revised", row.measure, row.city, row.month, (int(row.value_before), int(row.value))))
     cities = sorted(c for c in cells["city"].unique() if c != publication.ALL_CITIES)
     family_of = {m.name: m.family for m in publication.MEASURES}
     cells = cells.assign(family=cells["measure"].map(family_of))
@@ -161,13 +183,16 @@ def problems(cells: pd.DataFrame, earlier: pd.DataFrame, k: int) -> list[str]:
             try:
                 lowest, highest = attack.ranges(values, status, relations, k)
             except RuntimeError:
-                found.append(f"{family}, {month:%Y-%m}: figures revised since an earlier release no longer add up "
-                             "with the figures it showed, so what the two give away together cannot be checked.")
+                found.append(Problem(f"{family}, {month:%Y-%m}: figures revised since an earlier release no longer "
+                                     "add up with the figures it showed, so what the two give away together cannot "
+                                     "be checked.", "inconsistent", family, publication.ALL_CITIES, month))
                 continue
         for i in attack.exposed_marked(lowest, highest, status, k)[:5]:
             measure, breakdown, category, city = keys[i]
-            found.append(f"{measure} ({breakdown} {category}), {city}, {month:%Y-%m}: hidden in every release, "
-                         f"but with the earlier releases it can only be {lowest[i]:.0f} to {highest[i]:.0f}.")
+            found.append(Problem(f"{measure} ({breakdown} {category}), {city}, {month:%Y-%m}: hidden in every "
+                                 f"release, but with the earlier releases it can only be {lowest[i]:.0f} to "
+                                 f"{highest[i]:.0f}.", "narrowed", measure, city, month,
+                                 (int(lowest[i]), int(highest[i]))))
     return found
 
 
@@ -178,7 +203,7 @@ def record(cells: pd.DataFrame, *, what: str, user: str, audience: str, data_as_
     path = path or ledger_path()
     found = problems(cells, released_before(path), k)
     if found:
-        raise ReleaseRefused(" ".join(found))
+        raise ReleaseRefused(found)
     release_id = uuid.uuid4().hex
     con = _connect(path)
     try:

@@ -90,3 +90,31 @@ def coarsen_sites(sites: pd.DataFrame, exact: bool, sum_columns: Sequence[str] =
                                         "site_count": "int64", "site_types": "string"})
     areas.attrs = dict(sites.attrs)
     return areas[[*_AREA_COLUMNS, *sum_columns, *ratios]]
+
+
+def city_areas(sites: pd.DataFrame, months: Sequence[tuple]) -> dict[str, tuple[str, str, str]]:
+    """city -> (area_code, area_kind, departement): the area a city's figures are shown on
+    outside the programme over some months ((first_day, last_day) pairs). Its commune when all
+    its sites lie in one commune that holds more than one sensitive site in every month (the
+    sites open then); else its département, for the whole period, so that the area names no
+    commune a single camp or small shelter could be found in. `sites` is every site, with
+    opened and closed."""
+    opened, closed = pd.to_datetime(sites["opened"]), pd.to_datetime(sites["closed"])
+    start, end = pd.Timestamp(months[0][0]), pd.Timestamp(months[-1][1])
+    in_period = sites[((opened <= end) & (closed.isna() | (closed >= start))).to_numpy()]
+    lifted: set[str] = set()
+    seen: set[tuple] = set()   # the areas of a set of open sites, worked out once
+    for first, last in months:
+        is_open = ((opened <= pd.Timestamp(last)) & (closed.isna() | (closed >= pd.Timestamp(first)))).to_numpy()
+        if tuple(is_open) in seen:
+            continue
+        seen.add(tuple(is_open))
+        open_then = sites[is_open]
+        areas_then = area_of_sites(open_then).to_numpy(dtype=object)
+        lifted |= set(open_then["commune_code"][areas_then != open_then["commune_code"].to_numpy(dtype=object)])
+    found = {}
+    for city, held in in_period.groupby("city", sort=True):
+        one_area = held["commune_code"].nunique() == 1 and held["commune_code"].iloc[0] not in lifted
+        code = str(held["commune_code"].iloc[0]) if one_area else str(held["departement"].iloc[0])
+        found[str(city)] = (code, "commune" if one_area else "departement", str(held["departement"].iloc[0]))
+    return found

@@ -80,6 +80,9 @@ MEASURES = (
     Measure("nights_open", "shelter", (), False, over_cities=False, hxl="#indicator+nights_open"),
     Measure("nights_full", "shelter", (), False, over_cities=False, hxl="#indicator+nights_full"),
     Measure("emergency_nights_open", "shelter", (), False, over_cities=False, hxl="#indicator+nights_open+emergency"),
+    Measure("cold_nights", "shelter", (), False, over_cities=False, hxl="#indicator+nights+cold"),
+    Measure("cold_nights_without_emergency_shelter", "shelter", (), False, over_cities=False,
+            hxl="#indicator+nights+cold+no_emergency_shelter"),
     Measure("people_reached", "outreach", ("place_type",), True, hxl="#reached"),
     Measure("doses", "vaccination", ("antigen",), True, hxl="#indicator+doses"),
 )
