@@ -6,7 +6,7 @@ shown here is suppressed for the signed-in role (counts below 5 for advocacy off
 
 import streamlit as st
 
-from terrain import alerts, app, briefs, i18n, roles
+from terrain import alerts, app, briefs, disclosure, i18n, roles
 from terrain.charts import alerts as charts
 
 
@@ -28,7 +28,7 @@ try:
 except alerts.ConfigError as error:
     st.error(app.tr("alerts.config_error", error=str(error)))
     st.stop()
-lang, k, data, version = app.lang(), roles.threshold(role, "internal"), app.dataset(), app.data_version()
+lang, k, data, version = app.lang(), disclosure.threshold(role, "internal"), app.dataset(), app.data_version()
 asked, valid = alerts.parse_rules(st.query_params.get("rule"))  # read before sidebar_filters rewrites the URL
 if not valid:
     st.warning(app.tr("common.invalid_parameter", name="rule"))
@@ -77,7 +77,7 @@ with st.form("alerts_brief"):
     brief_lang = st.radio(app.tr("alerts.language"), i18n.LANGUAGES, index=i18n.LANGUAGES.index(lang), horizontal=True,
                           key="brief_lang", format_func=lambda code: app.tr(f"common.language_{code}"))
     audience = st.radio(app.tr("alerts.audience"), audiences, horizontal=True, key="brief_audience",
-                        format_func=lambda a: app.tr(f"alerts.audience.{a}", k=roles.threshold(briefs.BRIEF_ROLE, a)))
+                        format_func=lambda a: app.tr(f"alerts.audience.{a}", k=disclosure.threshold(briefs.BRIEF_ROLE, a)))
     fmt = st.radio(app.tr("alerts.format"), briefs.FORMATS, horizontal=True, key="brief_format",
                    format_func=lambda x: app.tr(f"alerts.format.{x}"))
     submitted = st.form_submit_button(app.tr("alerts.prepare"), key="brief_prepare")

@@ -42,8 +42,6 @@ from terrain import ROOT, disclosure, queries, store
 CONFIG_PATH = ROOT / "config" / "alerts.toml"
 RULES = ("shelter_saturation", "cold_exclusion", "winter_gap", "minors_surge", "outbreak_signal",
          "access_to_care")
-# Rules decide on every count; their output is suppressed where it is shown.
-SYSTEM_ROLE = "programme_manager"
 VIGILANCE_COLOURS = ("green", "yellow", "orange", "red")
 
 
@@ -535,8 +533,8 @@ def series(con: duckdb.DuckDBPyConnection, rule: str, config: Config, start: dt.
         return pd.DataFrame()
     first = shift(periods[0], spec.step, -spec.lookback(settings))
     everything = periods_between(first, end, spec.step)
-    raw = queries.run(con, spec.query, {"start": first, "end": period_end(everything[-1], spec.step),
-                                        "cities": list(cities)}, role=SYSTEM_ROLE)
+    raw = queries.read_rows(con, spec.query, {"start": first, "end": period_end(everything[-1], spec.step),
+                                              "cities": list(cities)})
     frame = _complete(raw, spec.place, spec.step, everything)  # the date column is named after the step
     if frame.empty:
         return frame
@@ -795,7 +793,7 @@ def _date(text: str) -> dt.date:
 
 def data_bounds(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date]:
     """The first day of the data and its "as of" date."""
-    row = queries.run(con, "dataset_metadata", {}, role=SYSTEM_ROLE).iloc[0]
+    row = queries.read_rows(con, "dataset_metadata", {}).iloc[0]
     return pd.Timestamp(row["first_day"]).date(), pd.Timestamp(row["data_as_of"]).date()
 
 

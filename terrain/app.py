@@ -97,7 +97,7 @@ class Dataset:
 def _dataset(version: str) -> Dataset:
     cursor = store.use(_connection(str(store.db_path()), version).cursor())
     try:
-        row = queries.run(cursor, "dataset_metadata", {}, role="programme_manager").iloc[0]
+        row = queries.read_rows(cursor, "dataset_metadata", {}).iloc[0]
     finally:
         cursor.close()
     return Dataset(str(row["dataset_name"]), bool(row["is_synthetic"]),

@@ -119,7 +119,7 @@ class Request:
 
     @property
     def threshold(self) -> int:
-        return roles.threshold(BRIEF_ROLE, self.audience)
+        return disclosure.threshold(BRIEF_ROLE, self.audience)
 
 
 @dataclass
@@ -374,7 +374,7 @@ def compose(con: duckdb.DuckDBPyConnection, request: Request, config: alerts.Con
     """Everything a brief says, for its audience: an internal draft from the rule's evidence,
     a brief for the public from whole months of the public's published set."""
     lang, k, rule = request.lang, request.threshold, request.rule
-    meta = queries.run(con, "dataset_metadata", {}, role=alerts.SYSTEM_ROLE).iloc[0]
+    meta = queries.read_rows(con, "dataset_metadata", {}).iloc[0]
     if request.audience == PUBLIC:
         return _compose_public(con, request, config, meta, config_name=config_name, today=today)
     data_as_of = pd.Timestamp(meta["data_as_of"]).date()
@@ -596,7 +596,7 @@ def _published_span(con: duckdb.DuckDBPyConnection, request: Request) -> tuple[d
     """The whole months a public brief holds (first, last as month starts) within the published
     months (first_published, last_published); BriefRefused when none of them is published."""
     lang = request.lang
-    span = queries.run(con, "published_months", {"audience": PUBLIC}, role=alerts.SYSTEM_ROLE)
+    span = queries.read_published(con, "published_months", {"audience": PUBLIC})
     if span.empty or pd.isna(span["first_month"].iloc[0]):
         raise BriefRefused(_t("public.nothing_published", lang))
     first_published = pd.Timestamp(span["first_month"].iloc[0]).date()
@@ -630,9 +630,8 @@ def _public_places(con: duckdb.DuckDBPyConnection, request: Request, config: ale
 
 def _read_published(con: duckdb.DuckDBPyConnection, items: tuple[views.PublishedColumn, ...], cities: list[str],
                     first: dt.date, last: dt.date) -> pd.DataFrame:
-    cells = queries.run(con, "published_cells_by_city_month", {
-        "audience": PUBLIC, "measures": views.measures(items), "start": first, "end": last, "cities": cities},
-        role=alerts.SYSTEM_ROLE)
+    cells = queries.read_published(con, "published_cells_by_city_month", {
+        "audience": PUBLIC, "measures": views.measures(items), "start": first, "end": last, "cities": cities})
     wanted = pd.Series(False, index=cells.index)
     for item in items:
         wanted |= ((cells["measure"] == item.measure) & (cells["breakdown"] == item.breakdown)
@@ -831,7 +830,7 @@ def _compose_public(con: duckdb.DuckDBPyConnection, request: Request, config: al
 def _city_names(con: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date, lang: str) -> dict[str, tuple[str, bool]]:
     """city -> (how a public brief names it, whether by its département)."""
     from terrain import maps  # geopandas: loaded only for a brief that names a département
-    sites = queries.run(con, "brief_sites", {}, role=alerts.SYSTEM_ROLE)
+    sites = queries.read_rows(con, "brief_sites", {})
     areas = disclosure.city_areas(sites, [(m, _month_end(m)) for m in _months_of(first, last)])
     names: dict[str, tuple[str, bool]] = {}
     departements = None

@@ -144,7 +144,7 @@ def _snapshot(db: Path, *, empty: bool) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def _is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(queries.run(con, "dataset_metadata", {}, role="programme_manager")["is_synthetic"].iloc[0])
+    return bool(queries.read_rows(con, "dataset_metadata", {})["is_synthetic"].iloc[0])
 
 
 def import_file(data: bytes, file_name: str, table: str, *, db: Path | None = None, replace: bool = False,
@@ -317,7 +317,7 @@ def table_rows(db: Path | None = None) -> pd.DataFrame:
     Not through the app's cached connection: right after an import that connection may
     still be the replaced file's (see the lead's note on store.open_readonly)."""
     with _snapshot(Path(db or store.db_path()), empty=False) as con:
-        return queries.run(con, "import_table_rows", {}, role="programme_manager")
+        return queries.read_rows(con, "import_table_rows", {})
 
 
 def contents_frame(lang: str, db: Path | None = None) -> pd.DataFrame:

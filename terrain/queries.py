@@ -338,6 +338,27 @@ def execute(con: duckdb.DuckDBPyConnection, query: Query, params: Mapping[str, A
     return con.execute(query.sql, dict(params)).df()
 
 
+def read_rows(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """A query's rows as they are, no count hidden: the entrance for code that must decide on
+    the rows (the alert rules, the import checks, the data's own metadata), never for a page
+    or an output. What it returns reaches a viewer only through terrain/disclosure: the alert
+    evidence of internal drafts through `alerts.for_audience`, anything that leaves the
+    programme through the published sets (`read_published`)."""
+    return run(con, name, params, role=_ROWS_READER)
+
+
+def read_published(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """A query over the published sets (terrain/disclosure/publication.py), whose cells are
+    already suppressed for their audience: what public briefs and packs read."""
+    if not name.startswith("published_"):
+        raise QueryError(f"{name!r} does not read the published sets; read_published only runs published_* queries.")
+    return run(con, name, params, role=_ROWS_READER)
+
+
+# Who reads the rows as they are (read_rows, read_published): the programme's own role.
+_ROWS_READER = "programme_manager"
+
+
 def run(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None, *,
         role: str, audience: str = "internal") -> pd.DataFrame:
     """Run the named query for a role and return what that role may see.
@@ -352,7 +373,7 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | N
     params = dict(params or {})
     check_params(query, params)
     effective = constrain(query, params, role)
-    k = roles.threshold(role, audience)
+    k = disclosure.threshold(role, audience)
     cities = None
     if k > 1 and query.level == "city" and effective.get("cities"):
         cities, effective["cities"] = list(effective["cities"]), []

@@ -42,17 +42,6 @@ _ACTIONS_BY_ROLE = {
 # anything marked for publication (a published brief, a donor report).
 AUDIENCES = ("internal", "public")
 
-# Smallest count shown, by role and audience (CASD: 11 for anything that leaves the
-# programme; 5 for internal advocacy drafts; programme managers see every count).
-_THRESHOLDS = {
-    ("programme_manager", "internal"): 0,
-    ("programme_manager", "public"): 11,
-    ("advocacy", "internal"): 5,
-    ("advocacy", "public"): 11,
-    ("donor", "internal"): 11,
-    ("donor", "public"): 11,
-}
-
 GRAINS = ("day", "week", "month")
 LEVELS = ("site", "city", "programme")
 
@@ -82,14 +71,6 @@ def can(role: str | None, action: str) -> bool:
     if action not in ACTIONS:
         raise ValueError(f"Unknown action {action!r}.")
     return action in _ACTIONS_BY_ROLE[role]
-
-
-def threshold(role: str, audience: str = "internal") -> int:
-    """Counts below this are shown as "< k". 0 means nothing is hidden."""
-    _check_role(role)
-    if audience not in AUDIENCES:
-        raise ValueError(f"Unknown audience {audience!r}; expected one of {', '.join(AUDIENCES)}.")
-    return _THRESHOLDS[(role, audience)]
 
 
 def finest_grain(role: str) -> str:

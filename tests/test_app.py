@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from terrain import ROOT, app, i18n, indicators, queries, roles
+from terrain import ROOT, app, disclosure, i18n, indicators, queries, roles
 from terrain.disclosure import publication
 from tests import apptest
 
@@ -93,7 +93,7 @@ def test_overview_headline_equals_the_query(role, fixture_db):
                                                               "cities": [], "grain": "month"}, role=role)
     con.close()
     shown = {m.label: m.value for m in at.metric}
-    hidden = i18n.t("common.hidden_count", "fr", k=roles.threshold(role, "internal"))
+    hidden = i18n.t("common.hidden_count", "fr", k=disclosure.threshold(role, "internal"))
     for label, part in [(i18n.t("overview.all_consultations", "fr"), trend),
                         *[(i18n.t(f"common.activity.{a}", "fr"), frame[frame["activity"] == a])
                           for a in ("medical", "mental_health", "social", "legal")]]:
@@ -120,7 +120,7 @@ def test_restricted_roles_see_no_small_count_and_no_false_zero(role):
     for metric in at.metric:
         if metric.label == i18n.t("overview.cold_nights", "fr"):
             continue  # nights, not people
-        assert metric.value not in {str(n) for n in range(1, roles.threshold(role))}, metric.label
+        assert metric.value not in {str(n) for n in range(1, disclosure.threshold(role))}, metric.label
         assert metric.value != "0" or manager[metric.label] == "0", metric.label  # only true zeros
 
 

@@ -24,7 +24,7 @@ from terrain import app, demo, disclosure, i18n, queries, roles
 from tests import apptest
 
 AS_OF = dt.date(2026, 2, 14)  # fixed, so that "last 4 weeks" and the winter season stay put
-K = roles.threshold("donor")
+K = disclosure.threshold("donor")
 DONOR_PAGES = ("overview", "map", "occupancy", "consultations", "winter")
 PERIODS = (
     {"period": "last_4_weeks"},
@@ -186,7 +186,7 @@ def test_the_donor_pages_ran_every_kind_of_query(donor_runs):
     assert {"consultations_by_city_activity", "shelter_nights_by_city", "occupancy_summary_by_city",
             "map_sites_activity", "consultations_by_period_city_activity", "occupancy_by_city",
             "winter_nights_by_city_month", "cold_nights_total"} <= names
-    assert all(roles.threshold("donor", audience) == K for _, _, audience in donor_runs)
+    assert all(disclosure.threshold("donor", audience) == K for _, _, audience in donor_runs)
 
 
 def test_no_donor_result_shows_a_small_count(con, donor_runs):

@@ -562,3 +562,20 @@ def test_areas_are_suppressed_like_any_table():
     result = suppress_counts(areas, ["consultations"], 100, [[]])
     assert dict(zip(result["area_code"], result["consultations"])) == {
         "13201": NA, "62193": 460, "75118": NA, "93": 225}
+
+
+# --- thresholds: the one table of them ---------------------------------------------------------
+
+@pytest.mark.parametrize("role,audience,k", [
+    ("programme_manager", "internal", 0), ("programme_manager", "public", 11),
+    ("advocacy", "internal", 5), ("advocacy", "public", 11),
+    ("donor", "internal", 11), ("donor", "public", 11),
+])
+def test_thresholds(role, audience, k):
+    assert disclosure.threshold(role, audience) == k
+
+
+@pytest.mark.parametrize("role, audience", [("admin", "internal"), ("donor", "press")])
+def test_an_unknown_viewer_is_an_error_not_a_threshold(role, audience):
+    with pytest.raises(ValueError):
+        disclosure.threshold(role, audience)

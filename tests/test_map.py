@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from terrain import ROOT, filters, i18n, maps, queries, roles
+from terrain import ROOT, disclosure, filters, i18n, maps, queries, roles
 from terrain.charts import SITE_TYPE_COLOURS, SUPPRESSED_COLOUR
 from terrain.charts import map as site_map
 from tests import fixture_data
@@ -295,7 +295,7 @@ def test_other_roles_see_area_polygons_and_no_site_coordinate(role, monkeypatch,
         for value in (lon, lat):
             assert not re.search(rf"(?<![\d.]){re.escape(repr(value))}(?!\d)", text), (site_id, value)
     assert "Camps de Calais" not in text and "Hébergement filles Pantin" not in text
-    k = roles.threshold(role)
+    k = disclosure.threshold(role)
     pantin = areas[("departement", "93")]["properties"]["tooltip"].split("\n")
     if role == "donor":   # an area shown as its département names nothing finer
         assert pantin[0] == "Seine-Saint-Denis (département)"
@@ -318,7 +318,7 @@ def test_the_area_table_shows_hidden_counts_as_less_than_k(role, monkeypatch, fi
     at = _page(monkeypatch, fixture_db, role).run()
     table = at.dataframe[0].value.set_index(FR("map.column.area"))
     assert set(table.index) == {"Pas-de-Calais", "Paris", "Seine-Saint-Denis", "Bouches-du-Rhône"}
-    assert table.loc["Seine-Saint-Denis", FR("map.column.turned_away")] == f"< {roles.threshold(role)}"
+    assert table.loc["Seine-Saint-Denis", FR("map.column.turned_away")] == f"< {disclosure.threshold(role)}"
     assert FR("map.column.name") not in at.dataframe[0].value.columns
 
 

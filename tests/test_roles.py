@@ -51,15 +51,6 @@ def test_signed_out_visitor_sees_no_page(page):
     assert roles.can_view_page(None, page) is False
 
 
-@pytest.mark.parametrize("role,audience,k", [
-    ("programme_manager", "internal", 0), ("programme_manager", "public", 11),
-    ("advocacy", "internal", 5), ("advocacy", "public", 11),
-    ("donor", "internal", 11), ("donor", "public", 11),
-])
-def test_thresholds(role, audience, k):
-    assert roles.threshold(role, audience) == k
-
-
 @pytest.mark.parametrize("role,grain,allowed", [
     ("programme_manager", "day", True), ("programme_manager", "week", True),
     ("advocacy", "day", True), ("advocacy", "week", True),
@@ -81,7 +72,6 @@ def test_levels(role, level, allowed):
     lambda: roles.can_view_page("admin", "overview"),
     lambda: roles.can_view_page("donor", "secret"),
     lambda: roles.can("donor", "delete_everything"),
-    lambda: roles.threshold("donor", "press"),
 ])
 def test_unknown_names_are_errors_not_refusals(call):
     with pytest.raises(ValueError):

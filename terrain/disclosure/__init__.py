@@ -1,6 +1,7 @@
 """Disclosure control: the one package that decides what each audience may learn about the
 people counted.
 
+- `thresholds`: the smallest count each viewer may see (the one table of them);
 - `suppression`: small counts hidden in a table, with the partners that protect them
   (primary and complementary suppression, rates);
 - `places`: exact points for programme managers only, communes or départements for others;
@@ -18,9 +19,10 @@ from terrain.disclosure.places import (
     city_areas, coarsen_sites, is_sensitive_site,
 )
 from terrain.disclosure.suppression import format_count, published_total, suppress_counts, suppress_rates
+from terrain.disclosure.thresholds import threshold
 
 __all__ = [
     "ALWAYS_SENSITIVE_TYPES", "SENSITIVE_TYPES", "SHELTER_TYPES", "SMALL_SHELTER_BEDS", "area_of_sites",
     "city_areas", "coarsen_sites", "format_count", "is_sensitive_site", "published_total", "suppress_counts",
-    "suppress_rates",
+    "suppress_rates", "threshold",
 ]

@@ -35,12 +35,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from terrain import roles
-from terrain.disclosure import attack
+from terrain.disclosure import attack, thresholds
 from terrain.disclosure.attack import PROTECT, SHOWN, SMALL, Relation
 
 AUDIENCES = ("donor", "public", "advocacy")
-# Whose rules each published set follows (terrain/roles.py holds the thresholds).
+# Whose rules each published set follows (terrain/disclosure/thresholds.py holds the thresholds).
 _RULES = {"donor": ("donor", "public"), "public": ("advocacy", "public"), "advocacy": ("advocacy", "internal")}
 ALL_CITIES = "*"
 TOTAL = ("all", "*")
@@ -54,7 +53,7 @@ TABLES = ("published_cells", "published_sets")
 def threshold(audience: str) -> int:
     if audience not in _RULES:
         raise ValueError(f"Unknown audience {audience!r}; expected one of {', '.join(AUDIENCES)}.")
-    return roles.threshold(*_RULES[audience])
+    return thresholds.threshold(*_RULES[audience])
 
 
 @dataclass(frozen=True)

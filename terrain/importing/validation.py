@@ -78,7 +78,7 @@ class _Checker:
         self.distinct = {position: Distinct.of(raw.cells[f"c{position}"]) for position in range(len(raw.headers))}
         self.personal: dict[int, np.ndarray] = {}   # by file position: cells hidden as personal data
         self.broken: dict[str, np.ndarray] = {}     # by column: values refused by a one-column rule
-        self.sites = queries.run(con, "import_sites_reference", {}, role="programme_manager").set_index("site_id")
+        self.sites = queries.read_rows(con, "import_sites_reference", {}).set_index("site_id")
 
     def problem(self, finding: Finding | None) -> None:
         if finding is not None:
@@ -330,7 +330,7 @@ class _Checker:
                 self.check_known(column, self.sites.index, "unknown_site")
                 self.check_site_dates(column)
             elif column.spec.references == "vaccination_campaigns":
-                campaigns = queries.run(self.con, "import_campaigns_reference", {}, role="programme_manager")
+                campaigns = queries.read_rows(self.con, "import_campaigns_reference", {})
                 self.check_known(column, campaigns["campaign_id"], "unknown_campaign")
         if self.table.name == "weather_daily" and "city" in self.columns:
             self.check_known(self.columns["city"], self.sites["city"], "unknown_city")
@@ -448,8 +448,7 @@ class _Checker:
             return
         weeks["site"] = site.texts[weeks["site"].to_numpy()]
         end = pd.Timestamp(first_day).date() - dt.timedelta(days=1)
-        history = queries.run(self.con, history_query, {"start": end - dt.timedelta(weeks=USUAL_WEEKS), "end": end},
-                              role="programme_manager")
+        history = queries.read_rows(self.con, history_query, {"start": end - dt.timedelta(weeks=USUAL_WEEKS), "end": end})
         usual = history.groupby(site_name)[history_count].agg(median="median", history_weeks="count")
         weeks = weeks.join(usual[usual["history_weeks"] >= MIN_USUAL_WEEKS], on="site", how="inner")
         far = (weeks["count"] > FAR_FROM_USUAL * weeks["median"]) | (weeks["count"] * FAR_FROM_USUAL < weeks["median"])
