@@ -196,8 +196,8 @@ def in_city(places: pd.DataFrame, city: str) -> pd.Series:
     """Which rows hold activity of `city`: sites by their city, areas by the cities they hold."""
     if city == FRANCE:
         return pd.Series(True, index=places.index)
-    if "areas_of_cities" in places.attrs:   # areas that name no city (published for donors)
-        return places["area_code"] == places.attrs["areas_of_cities"].get(city)
+    if "areas_of_cities" in places.attrs:   # areas, which name no city where shown as a département
+        return places["area_code"].isin(places.attrs["areas_of_cities"].get(city, ()))
     if "cities" in places.columns:
         return places["cities"].map(lambda cities: city in cities)
     return places["city"] == city

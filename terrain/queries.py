@@ -580,7 +580,7 @@ def _published_areas(con: duckdb.DuckDBPyConnection, query: Query, params: Mappi
                                    "suppressed": {c: int(frame[c].isna().sum()) for c in counts},
                                    "partial": {c: 0 for c in counts}, "derivable": {}},
                    # which area a city's view shows, though a département names no city
-                   "areas_of_cities": {row["city"]: row["area_code"] for row in areas}}
+                   "areas_of_cities": {row["city"]: (row["area_code"],) for row in areas}}
     return frame
 
 
@@ -866,4 +866,4 @@ def _combine_areas(query: Query, rows: pd.DataFrame, month: np.ndarray, k: int) 
     frame = (frame[columns].astype({"area_code": "string", "area_kind": "string", "departement": "string"})
              .sort_values("area_code").reset_index(drop=True))
     frame.attrs = attrs
-    return frame
+    return disclosure.naming_nothing_finer(frame)

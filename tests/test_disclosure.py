@@ -525,8 +525,12 @@ def test_coarsened_areas():
     calais, pantin = rows["62193"], rows["93"]
     assert (calais.area_kind, calais.departement, calais.cities, calais.site_count, calais.site_types) == \
         ("commune", "62", ("Calais",), 3, "camp,day_centre,emergency_shelter")
-    assert (pantin.area_kind, pantin.departement, pantin.cities, pantin.site_count, pantin.site_types) == \
-        ("departement", "93", ("Pantin",), 2, "day_centre,shelter")
+    # Shown as its département, Pantin's area names no city, no count and no kind of site;
+    # the city views of the map find it through attrs alone.
+    assert (pantin.area_kind, pantin.departement, pantin.cities, pantin.site_types) == ("departement", "93", (), "")
+    assert pd.isna(pantin.site_count)
+    assert areas.attrs["areas_of_cities"] == {"Calais": ("62193",), "Pantin": ("93",), "Paris": ("75118",),
+                                              "Marseille": ("13201",)}
     assert (rows["75118"].area_kind, rows["13201"].area_kind) == ("commune", "commune")
     assert (calais.consultations, pantin.consultations, rows["13201"].consultations) == (460, 225, 60)
     assert areas["consultations"].sum() == SITES["consultations"].sum()

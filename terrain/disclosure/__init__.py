@@ -16,13 +16,13 @@ people counted.
 
 from terrain.disclosure.places import (
     ALWAYS_SENSITIVE_TYPES, SENSITIVE_TYPES, SHELTER_TYPES, SMALL_SHELTER_BEDS, area_of_sites,
-    city_areas, coarsen_sites, is_sensitive_site,
+    city_areas, coarsen_sites, is_sensitive_site, naming_nothing_finer,
 )
 from terrain.disclosure.suppression import format_count, published_total, suppress_counts, suppress_rates
 from terrain.disclosure.thresholds import threshold
 
 __all__ = [
     "ALWAYS_SENSITIVE_TYPES", "SENSITIVE_TYPES", "SHELTER_TYPES", "SMALL_SHELTER_BEDS", "area_of_sites",
-    "city_areas", "coarsen_sites", "format_count", "is_sensitive_site", "published_total", "suppress_counts",
+    "city_areas", "coarsen_sites", "format_count", "is_sensitive_site", "naming_nothing_finer", "published_total", "suppress_counts",
     "suppress_rates", "threshold",
 ]

@@ -63,7 +63,9 @@ def coarsen_sites(sites: pd.DataFrame, exact: bool, sum_columns: Sequence[str] =
     (see `area_of_sites`), sorted by area_code: area_code, area_kind ("commune" or
     "departement"), departement, cities (sorted tuple of the programme cities whose sites the
     area holds: the city is the grain donors are reported by, while the commune is what
-    coarsening keeps back), site_count, site_types (sorted, comma-joined, no space), the
+    coarsening keeps back), site_count, site_types (sorted, comma-joined, no space; cities,
+    site_count and site_types are left empty for an area shown as its département, see
+    `naming_nothing_finer`), the
     `sum_columns` summed, and each ratios[name] = (numerator, denominator) recomputed from
     the area's sums (a mean of site rates would weigh a 10-bed shelter like a 200-bed one).
     Nothing else survives: no coordinates, no site id or name, no per-site attribute.
@@ -89,7 +91,27 @@ def coarsen_sites(sites: pd.DataFrame, exact: bool, sum_columns: Sequence[str] =
     areas = areas.reset_index().astype({"area_kind": "string", "departement": "string",
                                         "site_count": "int64", "site_types": "string"})
     areas.attrs = dict(sites.attrs)
-    return areas[[*_AREA_COLUMNS, *sum_columns, *ratios]]
+    return naming_nothing_finer(areas[[*_AREA_COLUMNS, *sum_columns, *ratios]])
+
+
+def naming_nothing_finer(areas: pd.DataFrame) -> pd.DataFrame:
+    """Areas as they are shown: one shown as its département names no city, no count and no
+    kind of site (a camp alone in its commune would be named by them). Which areas hold a
+    city's activity is kept aside, in attrs["areas_of_cities"] (city -> area codes), for the
+    map's city views, which never print it."""
+    held: dict[str, tuple[str, ...]] = {}
+    for code, cities in zip(areas["area_code"], areas["cities"]):
+        for city in cities:
+            held[city] = (*held.get(city, ()), str(code))
+    coarse = (areas["area_kind"] == "departement").to_numpy(dtype=bool)
+    areas = areas.copy()
+    areas["cities"] = [() if lifted else cities for cities, lifted in zip(areas["cities"], coarse)]
+    areas["site_count"] = pd.array(areas["site_count"], dtype="Int64")
+    areas.loc[coarse, "site_count"] = pd.NA
+    areas["site_types"] = pd.array(areas["site_types"], dtype="string")
+    areas.loc[coarse, "site_types"] = ""
+    areas.attrs = {**areas.attrs, "areas_of_cities": held}
+    return areas
 
 
 def city_areas(sites: pd.DataFrame, months: Sequence[tuple]) -> dict[str, tuple[str, str, str]]:
