@@ -355,9 +355,10 @@ def threshold_of(frame: pd.DataFrame) -> int:
     return int(frame.attrs.get("provenance", {}).get("threshold", 0))
 
 
-def count_text(frame: pd.DataFrame, value: Any) -> str:
-    """A count as shown: "< k" when hidden, locale-formatted otherwise."""
-    return disclosure.format_count(value, threshold_of(frame), lambda v: i18n.format_number(v, lang()))
+def count_text(frame: pd.DataFrame, value: Any, mark: str | None = None) -> str:
+    """A count as shown: "< k" when hidden ("[c]" when its mark says it protects another),
+    locale-formatted otherwise."""
+    return disclosure.format_count(value, threshold_of(frame), lambda v: i18n.format_number(v, lang()), mark)
 
 
 def empty_notice(frame: pd.DataFrame) -> bool:
@@ -383,7 +384,8 @@ def show_table(frame: pd.DataFrame, *, what: str, filters: flt.Filters, key: str
             lower_bounds |= any(partial)
             # a figure that leaves out a hidden month is at least what it shows: "≥ N"
             shown[col] = [tr("common.at_least", value=count_text(frame, v)) if flag and not pd.isna(v)
-                          else count_text(frame, v) for v, flag in zip(shown[col], partial)]
+                          else count_text(frame, v, mark) for v, flag, mark
+                          in zip(shown[col], partial, indicators.hidden_marks(frame, col))]
     shown.attrs = {}  # provenance stays with `frame` for the downloads; the grid needs none
     config = {col: st.column_config.NumberColumn(format="percent") for col in shown.columns
               if col.endswith("_rate") or col.endswith("_share")}
@@ -392,7 +394,9 @@ def show_table(frame: pd.DataFrame, *, what: str, filters: flt.Filters, key: str
         shown = shown[[c for c in columns if c in shown.columns]].rename(columns=columns)
     st.dataframe(shown, hide_index=True, width="stretch", key=f"table_{key}", column_config=config)
     if k:
-        st.caption(tr("common.suppressed_note", k=k) + ("  \n" + tr("common.at_least_note") if lower_bounds else ""))
+        # one legend wherever marks are told apart (published sets): "< k", "[c]", "≥ N"
+        st.caption(tr("common.marks_legend", k=k) if indicators.marks_told_apart(frame)
+                   else tr("common.suppressed_note", k=k) + ("  \n" + tr("common.at_least_note") if lower_bounds else ""))
     role = current_role()
     if not roles.can(role, "download_tables"):
         return

@@ -147,8 +147,9 @@ def _dates(start: dt.date, end: dt.date | None, lang: str) -> str:
     return f"{start.isoformat()} – {end.isoformat()} ({format_period(start, end, lang)})"
 
 
-def metadata_lines(ctx: ExportContext, suppression_k: int | None = None) -> list[str]:
-    """What an export says about itself, one line each; labels in French and English."""
+def metadata_lines(ctx: ExportContext, suppression_k: int | None = None, marks: bool = False) -> list[str]:
+    """What an export says about itself, one line each; labels in French and English. With
+    `marks`, the legend of "< k", "[c]" and "≥ N" (figures read from a published set)."""
     lines = []
     if ctx.is_synthetic:
         lines.append(_both("common.synthetic_banner"))
@@ -162,7 +163,8 @@ def metadata_lines(ctx: ExportContext, suppression_k: int | None = None) -> list
     if queries:
         lines.append(f"{_both('common.export.source')}: {', '.join(queries)}")
     if suppression_k:
-        lines.append(" / ".join(t("common.suppressed_note", lang, k=suppression_k) for lang in LANGUAGES))
+        legend = "common.marks_legend" if marks else "common.suppressed_note"
+        lines.append(" / ".join(t(legend, lang, k=suppression_k) for lang in LANGUAGES))
     return lines
 
 
@@ -199,6 +201,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _told_apart(frame: pd.DataFrame) -> bool:
+    """Whether the frame's hidden figures are marked "< k" or "[c]" apart (published sets)."""
+    return bool((frame.attrs.get("suppression") or {}).get("hidden_marks"))
+
+
+def _at(values: list | None, position: int):
+    return values[position] if values is not None and position < len(values) else None
+
+
 def _table(frame: pd.DataFrame, lang: str) -> tuple[list[str], list[str], list[list[Any]]]:
     """Header row, HXL row and data rows, with hidden counts as "< k" and text escaped."""
     k, counts = _suppression(frame)
@@ -206,15 +217,20 @@ def _table(frame: pd.DataFrame, lang: str) -> tuple[list[str], list[str], list[l
     columns = list(frame.columns)
     headers = [escape_cell(_header(column, lang)) for column in columns]
     tags = [escape_cell(hxl_tag(column)) for column in columns]
+    info = frame.attrs.get("suppression") or {}
+    marks, partial = info.get("hidden_marks") or {}, info.get("partial_rows") or {}
     rows = []
-    for record in frame.itertuples(index=False, name=None):
+    for position, record in enumerate(frame.itertuples(index=False, name=None)):
         row = []
         for column, value in zip(columns, record):
             value = _plain(value)
             # HXL wants numbers under #reached or #output, but a blank would be read as
-            # "no data" and a 0 as "nobody": a hidden count must say that it is hidden.
+            # "no data" and a 0 as "nobody": a hidden count must say that it is hidden,
+            # "[c]" where it is hidden to protect another (one legend: disclosure/marks.py).
             if value is None and column in counts:
-                value = hidden
+                value = "[c]" if _at(marks.get(column), position) == "protect" else hidden
+            elif column in counts and _at(partial.get(column), position):
+                value = t("common.at_least", lang, value=value)   # leaves out a hidden month
             row.append(escape_cell(value))
         rows.append(row)
     return headers, tags, rows
@@ -234,7 +250,7 @@ def to_csv_bytes(frame: pd.DataFrame, ctx: ExportContext) -> bytes:
     headers, tags, rows = _table(frame, ctx.lang)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    for line in metadata_lines(ctx, k):
+    for line in metadata_lines(ctx, k, _told_apart(frame)):
         writer.writerow([escape_cell(line)])
     writer.writerow([])
     writer.writerow(headers)
@@ -261,7 +277,7 @@ def to_xlsx_bytes(frame: pd.DataFrame, ctx: ExportContext) -> bytes:
     """
     k, _ = _suppression(frame)
     headers, tags, rows = _table(frame, ctx.lang)
-    lines = metadata_lines(ctx, k)
+    lines = metadata_lines(ctx, k, _told_apart(frame))
     workbook = Workbook()
     data = workbook.active
     data.title = "data"

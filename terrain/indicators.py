@@ -49,3 +49,19 @@ def partial_flags(frame: pd.DataFrame, column: str) -> list[bool]:
         return [False] * len(frame)
     return [bool(flags[i]) if isinstance(i, (int, np.integer)) and 0 <= i < len(flags) else False
             for i in frame.index]
+
+
+def hidden_marks(frame: pd.DataFrame, column: str) -> list[str | None]:
+    """For each row, how its hidden figure reads: "small" ("< k": one small cell), "protect"
+    ("[c]": hidden to protect another, or a sum of hidden cells that may be k or more), or
+    None (shown, or a result that does not tell them apart: every hidden cell reads "< k").
+    By row number, as `partial_flags`."""
+    marks = (frame.attrs.get("suppression") or {}).get("hidden_marks", {}).get(column)
+    if not marks:
+        return [None] * len(frame)
+    return [marks[i] if isinstance(i, (int, np.integer)) and 0 <= i < len(marks) else None for i in frame.index]
+
+
+def marks_told_apart(frame: pd.DataFrame) -> bool:
+    """Whether the result's hidden figures are marked small or neutral (published sets)."""
+    return bool((frame.attrs.get("suppression") or {}).get("hidden_marks"))

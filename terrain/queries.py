@@ -499,9 +499,13 @@ def _from_published(con: duckdb.DuckDBPyConnection, query: Query, params: Mappin
         for c, partial in (rows.attrs.get("suppression") or {}).get("partial_rows", {}).items():
             flags[c] = f"__partial_{c}"
             rows[flags[c]] = partial   # travels with its row through the sort
+        for c, marks in (rows.attrs.get("suppression") or {}).get("hidden_marks", {}).items():
+            rows[views.mark_column(c)] = marks
     order = sorted(order, key=lambda c: c != "period")   # months in order, as for any month series
     rows = rows.sort_values(order, kind="stable").reset_index(drop=True) if len(rows) else rows
     partial_rows = {c: [bool(v) for v in rows.pop(flags[c])] if c in flags else [False] * len(rows) for c in counts}
+    hidden_marks = {c: [m if isinstance(m, str) else None for m in rows[views.mark_column(c)]]
+                    if views.mark_column(c) in rows.columns else [None] * len(rows) for c in counts}
     frame = pd.DataFrame({c: rows[c] if c in rows.columns else probe[c] for c in probe.columns})
     for c in probe.columns:
         if c in counts:
@@ -514,7 +518,7 @@ def _from_published(con: duckdb.DuckDBPyConnection, query: Query, params: Mappin
     frame.attrs = {"suppression": {"k": k, "counts": counts, "published": reader,
                                    "suppressed": {c: int(frame[c].isna().sum()) for c in counts},
                                    "partial": attrs.get("partial", {c: 0 for c in counts}),
-                                   "partial_rows": partial_rows, "derivable": {}}}
+                                   "partial_rows": partial_rows, "hidden_marks": hidden_marks, "derivable": {}}}
     return frame
 
 
@@ -576,9 +580,20 @@ def _published_areas(con: duckdb.DuckDBPyConnection, query: Query, params: Mappi
         frame[name] = pd.array(np.where(frame["cities"].map(len).to_numpy() <= 1, own, values), dtype="Float64")
     frame = frame.astype({"area_code": "string", "area_kind": "string", "departement": "string", "site_types": "string"})
     counts = list(query.counts)
+    # How a hidden figure reads: a city's own mark where the area is one city's, else neutral.
+    city_marks = {}
+    if combined is not None and "city" in combined.columns:
+        for c, marks in (combined.attrs.get("suppression") or {}).get("hidden_marks", {}).items():
+            city_marks[c] = dict(zip(combined["city"], marks))
+    cities_of: dict[str, list[str]] = {}
+    for row in areas:
+        cities_of.setdefault(row["area_code"], []).append(row["city"])
+    hidden_marks = {c: [None if pd.notna(value) else (city_marks.get(c, {}).get(cities_of[code][0]) or "protect")
+                        if len(cities_of.get(code, [])) == 1 else "protect"
+                        for code, value in zip(frame["area_code"], frame[c])] for c in counts if c in frame.columns}
     frame.attrs = {"suppression": {"k": k, "counts": counts, "published": reader,
                                    "suppressed": {c: int(frame[c].isna().sum()) for c in counts},
-                                   "partial": {c: 0 for c in counts}, "derivable": {}},
+                                   "partial": {c: 0 for c in counts}, "hidden_marks": hidden_marks, "derivable": {}},
                    # which area a city's view shows, though a département names no city
                    "areas_of_cities": {row["city"]: (row["area_code"],) for row in areas}}
     return frame
@@ -741,8 +756,9 @@ def _combine(query: Query, parts: list[pd.DataFrame], k: int, keys: list[str] | 
     counts = [c for c in query.counts if c in data.columns]
     combined = {c: how for c, how in query.combine if c in data.columns}
     rates = [r for r in query.rates if r.column in data.columns]
+    marked = [c for c in data.columns if c.startswith(views.MARK_PREFIX)]
     if keys is None:
-        keys = [c for c in data.columns if c not in {*counts, *combined, *(r.column for r in rates)}]
+        keys = [c for c in data.columns if c not in {*counts, *combined, *(r.column for r in rates), *marked}]
         undeclared = [c for c in keys if _is_number(data[c])]
         if undeclared:
             raise QueryError(f"queries/{query.name}.sql: no combination declared for {undeclared}.")
@@ -758,7 +774,7 @@ def _combine(query: Query, parts: list[pd.DataFrame], k: int, keys: list[str] | 
         result.columns = keys
         for c in keys:
             result[c] = result[c].astype(data[c].dtype)
-    partial = {}
+    partial, marks = {}, {}
     for c in counts:
         hidden = grouped(data[c].isna()).any().to_numpy()
         shown = grouped(data[c].notna()).any().to_numpy()
@@ -766,6 +782,13 @@ def _combine(query: Query, parts: list[pd.DataFrame], k: int, keys: list[str] | 
         result[c] = pd.array(total, dtype="Int64")
         result.loc[~shown | (hidden & (total == 0)), c] = pd.NA
         partial[c] = hidden
+        if views.mark_column(c) in data.columns:
+            # A hidden figure reads "small" only when it is one small month and zeros.
+            n_hidden = grouped(data[c].isna()).sum().to_numpy()
+            n_small = grouped(data[views.mark_column(c)] == "small").sum().to_numpy()
+            small = (n_hidden == 1) & (n_small == 1) & (total == 0)
+            marks[c] = [None if pd.notna(v) else ("small" if is_small else "protect")
+                        for v, is_small in zip(result[c], small)]
     for c, how in combined.items():
         values = grouped(data[c])
         result[c] = (values.sum(min_count=1) if how == "sum" else getattr(values, how)()).to_numpy()
@@ -778,9 +801,11 @@ def _combine(query: Query, parts: list[pd.DataFrame], k: int, keys: list[str] | 
                | partial[rate.numerator] | partial[rate.denominator]] = pd.NA
         result[rate.column] = values
         result = disclosure.suppress_rates(result, rate.column, rate.denominator, k, numerator=rate.numerator)
-    result = result[list(data.columns)]
+    result = result[[c for c in data.columns if c not in marked]]
     result.attrs = {}
     if (suppression := _suppression_of(parts)) is not None:
+        if marks:
+            suppression["hidden_marks"] = marks
         suppression["suppressed"] = {c: int(result[c].isna().sum()) for c in counts}
         suppression["partial"] = {c: int((partial[c] & result[c].notna().to_numpy()).sum()) for c in counts}
         # which shown figures leave out a hidden month (a lower bound of the true figure)

@@ -307,21 +307,24 @@ def test_donor_sees_cities_with_small_counts_hidden(monkeypatch, fixture_db):
     # Mid-month dates and finer filters in the URL: a donor still gets all of January, per city.
     at = _page(monkeypatch, fixture_db, "donor", period="custom", minors="1", age="15-17", site="calais_camps",
                **{"from": "2024-01-10", "to": "2024-01-20"})
-    hidden = FR("common.suppressed_value", k=11)
+    small, protecting = FR("common.suppressed_value", k=11), "[c]"
     places = _table(at, "by_place")
     cells = {(c, a): v for c, a, v in zip(places[FR("common.field.city")], places[FR("common.field.activity")],
                                           places[FR("common.field.consultations")])}
-    assert cells[("Calais", "Social")] == hidden and cells[("Pantin", "Médical")] == hidden
-    assert sum(v == hidden for (city, _), v in cells.items() if city == "Calais") >= 2
-    assert sum(v == hidden for (_, activity), v in cells.items() if activity == "Médical") >= 2
+    # "< 11" for a small cell, "[c]" for one hidden to protect it (the published set's marks).
+    assert cells[("Calais", "Social")] == small and cells[("Pantin", "Médical")] == small
+    assert sum(v in (small, protecting) for (city, _), v in cells.items() if city == "Calais") >= 2
+    assert sum(v in (small, protecting) for (_, activity), v in cells.items() if activity == "Médical") >= 2
+    assert protecting in cells.values()
+    assert FR("common.marks_legend", k=11) in [c.value for c in at.caption]
     # No count from 1 to 10 anywhere: tables, metrics.
     for frame in (d.value for d in at.dataframe):
         for column in (FR("common.field.consultations"), FR("consultations.field.consultations_year_before")):
             if column in frame.columns:
-                assert all(v == hidden or int(v) == 0 or int(v) >= 11 for v in frame[column]), column
+                assert all(v in (small, protecting) or int(v) == 0 or int(v) >= 11 for v in frame[column]), column
     # A figure made only of hidden cells says so: never blank, never "—".
     for metric in at.metric:
-        assert metric.value in (hidden, FR("common.hidden_count", k=11), "0") or int(
+        assert metric.value in (small, FR("common.hidden_count", k=11), "0") or int(
             metric.value.removeprefix("≥ ")) >= 11
     # No site name, no site or age filter anywhere on the page.
     text = _all_text(at)
@@ -329,7 +332,7 @@ def test_donor_sees_cities_with_small_counts_hidden(monkeypatch, fixture_db):
     assert not {"f_site", "f_age", "f_sex", "f_minors", "f_girls"} & {w.key for w in at.sidebar if hasattr(w, "key")}
     assert FR("consultations.city_level_note") in [i.value for i in at.info]
     ages = _table(at, "age_sex")
-    assert hidden in ages[FR("common.field.consultations")].tolist()
+    assert small in ages[FR("common.field.consultations")].tolist()
 
 
 def test_advocacy_hides_counts_below_five(monkeypatch, fixture_db):

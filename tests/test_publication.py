@@ -729,14 +729,20 @@ def test_a_donors_figure_is_the_managers_wherever_no_cell_is_hidden(full_db, nam
             and not pd.api.types.is_float_dtype(donor[c]) and c not in dict(query.combine)]
     expected = manager.set_index(keys)
     partial = donor.attrs["suppression"].get("partial_rows", {})
+    marks = donor.attrs["suppression"]["hidden_marks"]
     compared = 0
     for i, row in enumerate(donor.itertuples(index=False)):
         row = row._asdict()
         key = tuple(row[k] for k in keys) if len(keys) > 1 else row[keys[0]]
         for column in counts:
-            if pd.isna(row[column]):
-                continue
             true = int(expected.loc[key, column]) if key in expected.index else 0
+            if pd.isna(row[column]):
+                # "< 11" only for a figure that is small; every hidden figure carries a mark
+                assert marks[column][i] in ("small", "protect"), (name, preset, key, column)
+                if marks[column][i] == "small":
+                    assert 1 <= true <= 10, (name, preset, key, column, true)
+                continue
+            assert marks[column][i] is None
             if partial.get(column, [False] * len(donor))[i]:
                 assert row[column] < true, (name, preset, key, column)
             else:

@@ -579,10 +579,13 @@ def published_total(df: pd.DataFrame, col: str) -> int:
     return int(pd.to_numeric(df[col]).dropna().sum())
 
 
-def format_count(value: object, k: int, fmt: Callable[[object], str] = str) -> str:
+def format_count(value: object, k: int, fmt: Callable[[object], str] = str, mark: str | None = None) -> str:
     """A count as the reader sees it: a hidden one as "< k" (never "0", never blank, which
-    would read as nobody or as no data); others through `fmt` (e.g. a French number format).
+    would read as nobody or as no data), or "[c]" where its mark says it is hidden to protect
+    another (terrain/disclosure/marks.py); others through `fmt` (e.g. a French number format).
     With k <= 1 nothing is hidden, so a missing value is shown as missing: "–"."""
     if pd.isna(value):
-        return f"< {k}" if k > 1 else "–"
+        if k <= 1:
+            return "–"
+        return "[c]" if mark == "protect" else f"< {k}"
     return fmt(value)

@@ -91,15 +91,16 @@ def provided(items: tuple[PublishedColumn, ...]) -> set[str]:
 
 def month_rows(cells: pd.DataFrame, items: tuple[PublishedColumn, ...]) -> pd.DataFrame:
     """The query's rows per month and city from its published cells (rows of
-    published_cells_by_city_month), a hidden figure <NA>. A summed item is hidden when any of
-    its cells is. Rows where every value is a shown 0 are left out, as a query over the rows
-    has no row where nothing happened."""
+    published_cells_by_city_month), a hidden figure <NA> with its mark beside it
+    (`mark_column`). A summed item is hidden when any of its cells is. Rows where every value
+    is a shown 0 are left out, as a query over the rows has no row where nothing happened."""
     cells = cells.assign(period=pd.to_datetime(cells["period"]).dt.date)
     keys = ["period", "city"]
     by = next((item for item in items if item.by), None)
     if by is not None:
         mine = cells[(cells["measure"] == by.measure) & (cells["breakdown"] == by.breakdown)]
         rows = mine[[*keys, "category", "value"]].rename(columns={"value": by.column})
+        rows[mark_column(by.column)] = [status if status in ("small", "protect") else None for status in mine["status"]]
         parts = [str(c).split(" ", len(by.category_columns) - 1) for c in rows["category"]]
         for i, column in enumerate(by.category_columns):
             rows[column] = [part[i] for part in parts]
@@ -115,7 +116,15 @@ def month_rows(cells: pd.DataFrame, items: tuple[PublishedColumn, ...]) -> pd.Da
         values = mine["value"].groupby(by_key, sort=False).sum(min_count=1).astype("Int64")
         hidden = mine["value"].isna().groupby(by_key, sort=False).any()
         values[hidden.reindex(values.index).to_numpy(dtype=bool)] = pd.NA
-        rows = rows.merge(values.rename(item.column).reset_index(), on=keys, how="left")
+        # How a hidden figure reads: "small" when it is one small cell and zeros, else a
+        # neutral mark (a sum of hidden cells may be k or more).
+        small = (mine["status"] == "small").groupby(by_key, sort=False).sum()
+        n_hidden = mine["value"].isna().groupby(by_key, sort=False).sum()
+        rest = mine["value"].fillna(0).groupby(by_key, sort=False).sum()
+        mark = pd.Series(np.where(n_hidden == 0, None, np.where((n_hidden == 1) & (small == 1) & (rest == 0),
+                                                                "small", "protect")), index=values.index, dtype=object)
+        rows = rows.merge(pd.DataFrame({item.column: values, mark_column(item.column): mark}).reset_index(),
+                          on=keys, how="left")
     value_columns = [item.column for item in items]
     for column in value_columns:
         rows[column] = pd.array(rows[column], dtype="Int64")
@@ -123,3 +132,12 @@ def month_rows(cells: pd.DataFrame, items: tuple[PublishedColumn, ...]) -> pd.Da
     for column in value_columns:
         nothing &= (rows[column] == 0).fillna(False).to_numpy(dtype=bool)
     return rows[~nothing].reset_index(drop=True)
+
+
+MARK_PREFIX = "__mark_"
+
+
+def mark_column(column: str) -> str:
+    """The companion column that says how a hidden figure of `column` reads ("small",
+    "protect"; None where it is shown). The door takes it off before anyone sees the rows."""
+    return f"{MARK_PREFIX}{column}"
