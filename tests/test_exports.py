@@ -163,6 +163,31 @@ def test_hidden_counts_take_k_from_the_query_door_when_suppression_names_no_k():
         "< 5: fewer than 5, or hidden so that another small number cannot be worked out by subtraction; hidden to protect the people counted"]
 
 
+def test_a_donor_download_marks_small_protecting_and_partial_figures_apart(fixture_db):
+    """Read from the published set: "< 11" for a small cell, "[c]" for a cell hidden to
+    protect it, "≥ N" for a figure that leaves out a hidden month, and the one legend."""
+    from terrain import queries, store
+    con = store.open_readonly(fixture_db)
+    try:
+        frame = queries.run(con, "consultations_by_city_activity",
+                            {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 3, 31), "cities": []}, role="donor")
+    finally:
+        con.close()
+    rows = _csv_rows(to_csv_bytes(frame, _context(synthetic=False)))
+    data = rows[_hxl_hashtag_row(rows) + 1:]
+    assert len(data) == len(frame)
+    shown = [row[list(frame.columns).index("consultations")] for row in data]
+    marks = frame.attrs["suppression"]["hidden_marks"]["consultations"]
+    partial = frame.attrs["suppression"]["partial_rows"]["consultations"]
+    expected = ["< 11" if mark == "small" else "[c]" if mark == "protect" else
+                f"≥ {value}" if lower else str(value)
+                for value, mark, lower in zip(frame["consultations"], marks, partial)]
+    assert shown == expected
+    assert {"< 11", "[c]"} <= set(shown)
+    legend = [row for row in rows if row and row[0].startswith("«")]
+    assert legend and "[c]" in legend[0][0] and "≥" in legend[0][0]
+
+
 def test_without_suppression_a_missing_count_is_left_empty_and_no_note_is_added():
     frame = _frame()
     frame.attrs = {"provenance": {"query": "consultations_by_period", "threshold": 0}}
