@@ -6,6 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from terrain import indicators
+
 SITE_TYPE_COLOURS = {
     "camp": "#d95f02",
     "shelter": "#1b9e77",
@@ -50,13 +52,18 @@ def stacked_bars(frame: pd.DataFrame, *, x: str, y: str, colour: str, colours: d
                  names: dict[str, str], title: str, x_title: str, y_title: str, legend_title: str,
                  hidden_text: str | None = None) -> go.Figure:
     """Bars stacked by `colour`. A hidden (suppressed) count is not drawn; its hover text
-    says "< k" instead, so the chart never shows a small number nor a false zero."""
+    says "< k" instead ("[c]" where the published set marks it as protecting another), so the
+    chart never shows a small number nor a false zero; a figure that leaves out a hidden
+    month says "≥ N"."""
     fig = go.Figure()
+    marks = pd.Series(indicators.hidden_marks(frame, y), index=frame.index, dtype=object)
+    partial = pd.Series(indicators.partial_flags(frame, y), index=frame.index, dtype=bool)
     for key in [k for k in colours if k in set(frame[colour])] + sorted(set(frame[colour]) - set(colours)):
         part = frame[frame[colour] == key]
         values = pd.to_numeric(part[y], errors="coerce")
-        hover = [hidden_text if pd.isna(v) and hidden_text else f"{v:,.0f}".replace(",", " ")
-                 for v in values]
+        hover = [("[c]" if mark == "protect" else hidden_text) if pd.isna(v) and hidden_text
+                 else ("≥ " if lower else "") + f"{v:,.0f}".replace(",", " ")
+                 for v, mark, lower in zip(values, marks[part.index], partial[part.index])]
         fig.add_bar(x=part[x], y=values.fillna(0), name=names.get(key, str(key)),
                     marker_color=colours.get(key, SUPPRESSED_COLOUR),
                     customdata=hover, hovertemplate="%{customdata}<extra>" + names.get(key, str(key)) + "</extra>")
