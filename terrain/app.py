@@ -16,10 +16,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
-from terrain import auth, disclosure, exports, filters as flt, i18n, indicators, queries, roles, store
+from terrain import auth, disclosure, exports, filters as flt, i18n, imports, indicators, queries, roles, store
 
 USER_KEY = "terrain_user"
 LANG_KEY = "terrain_lang"
@@ -194,7 +195,7 @@ def sign_in_form() -> None:
 def _data_is_synthetic() -> bool:
     try:
         return dataset().is_synthetic
-    except (FileNotFoundError, store.OutdatedDatabase):
+    except (FileNotFoundError, store.OutdatedDatabase, duckdb.Error, OSError):
         return False
 
 
@@ -203,12 +204,18 @@ def _data_is_synthetic() -> bool:
 def _chrome(role: str | None) -> None:
     """Banner, data date, language switch and user box: on every page, signed in or not."""
     try:
+        # A change a writer left half done (killed, power cut) is finished or undone first.
+        imports.recover_if_left_over(store.db_path())
         data = dataset()
     except FileNotFoundError:
         st.error(tr("common.no_database", path=str(store.db_path())))
         st.stop()
     except store.OutdatedDatabase as outdated:
         st.error(tr("common.outdated_database", path=str(outdated.path), version=outdated.version))
+        st.stop()
+    except (duckdb.Error, OSError) as error:
+        st.error(tr("common.unreadable_database", path=str(store.db_path()),
+                    reason=str(getattr(error, "strerror", None) or error).splitlines()[0]))
         st.stop()
     if data.is_synthetic:
         st.warning(tr("common.synthetic_banner"), icon="⚠️")

@@ -1,20 +1,31 @@
-"""`python -m terrain demo`: build the synthetic demo database."""
+"""`python -m terrain demo`: build the synthetic demo database.
+
+The demo never replaces real data: over a database that is not the synthetic demo (or that
+cannot be read, so that no one can say), it refuses and changes nothing. Over an earlier demo
+it keeps that one as the previous version. It takes the writers' lock and is audited like
+an import (terrain/store.py, the write protocol).
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
 import time
 from pathlib import Path
 
-from terrain import demo, store
+import duckdb
+
+from terrain import demo, imports, store
 
 
 def command(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m terrain demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m terrain demo", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
     parser.add_argument("--consultations", type=int, default=None,
                         help=f"number of consultation rows (default: about {demo.DEFAULT_CONSULTATIONS_PER_YEAR:,} a year)")
     parser.add_argument("--seed", type=int, default=42, help="random seed: the same seed gives the same data")
+    parser.add_argument("--user", default=None, help="who builds it, for the audit (default: the login name)")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
@@ -23,9 +34,28 @@ def command(argv: list[str]) -> int:
         parser.print_usage()
         print("--consultations must be zero or more.")
         return 2
-    out = args.out or store.db_path()
+    out = Path(args.out or store.db_path())
     started = time.perf_counter()
-    counts = demo.generate(out, consultations=args.consultations, seed=args.seed, progress=True)
+    try:
+        with store.writer_lock(out):
+            imports.recover(out)
+            if out.exists():
+                try:
+                    synthetic = imports.database_is_synthetic(out)
+                except (duckdb.Error, IndexError, KeyError):
+                    print(f"python -m terrain demo: {out} exists and cannot be read as a Terrain database; "
+                          "it is left as it is (move it away to build the demo there).", file=sys.stderr)
+                    return 1
+                if not synthetic:
+                    print(f"python -m terrain demo: {out} holds real data; the demo never replaces it "
+                          "(choose another --out).", file=sys.stderr)
+                    return 1
+            change = imports.whole_file_change(out, args.user or getpass.getuser(), "cli", "demo", "demo_built")
+            counts = demo.generate(out, consultations=args.consultations, seed=args.seed, progress=True,
+                                   keep_backup=out.exists(), change=change)
+    except store.WriteError as error:
+        print(f"python -m terrain demo: {error}", file=sys.stderr)
+        return 2
     summary = ", ".join(f"{table} {rows:,}" for table, rows in counts.items())
     print(f"Synthetic demo database written to {out} in {time.perf_counter() - started:.1f} s ({summary}).")
     return 0

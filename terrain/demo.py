@@ -101,11 +101,13 @@ PLAN_LEVELS = ("veille_saisonniere", "grand_froid", "tres_grand_froid", "froid_e
 
 def generate(path: str | Path, *, consultations: int | None = None, seed: int = 42,
              start: dt.date = dt.date(2016, 1, 1), as_of: dt.date | None = None,
-             progress: bool = False) -> dict[str, int]:
+             progress: bool = False, keep_backup: bool = False,
+             change: store.Change | None = None) -> dict[str, int]:
     """Write a complete synthetic Terrain database at `path`; return the row count of each table.
 
     `consultations=None` gives about DEFAULT_CONSULTATIONS_PER_YEAR per year of the period;
-    a number gives exactly that many consultation rows.
+    a number gives exactly that many consultation rows. The file is put in place by the write
+    protocol of terrain/store.py (`keep_backup`, `change`: as for `store.new_database`).
     """
     as_of = as_of or dt.date.today()
     if start > as_of:
@@ -134,7 +136,7 @@ def generate(path: str | Path, *, consultations: int | None = None, seed: int = 
     outreach = _outreach(streams["outreach"], calendar, weather, site_nights)
 
     counts: dict[str, int] = {}
-    with store.new_database(Path(path)) as con:
+    with store.new_database(Path(path), keep_backup=keep_backup, change=change) as con:
         _insert(con, counts, "metadata", {
             "id": [1], "dataset_name": [DATASET_NAME], "is_synthetic": [True],
             "data_as_of": [as_of], "schema_version": [SCHEMA_VERSION],

@@ -38,8 +38,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime as dt
-import fcntl
 import getpass
 import hashlib
 import sys
@@ -115,18 +115,6 @@ class Report:
 # --- the shared implementation -------------------------------------------------------------
 
 @contextlib.contextmanager
-def _import_lock(db: Path) -> Iterator[None]:
-    """One import (or rollback) at a time per database, across processes and threads."""
-    db.parent.mkdir(parents=True, exist_ok=True)
-    with open(db.with_name(f"{db.name}.import.lock"), "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
 def _snapshot(db: Path, *, empty: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only view of the database to check a file against (an empty schema for a new
     database). Attached to a private in-memory instance: duckdb.connect(path) would hand back
@@ -162,27 +150,52 @@ def import_file(data: bytes, file_name: str, table: str, *, db: Path | None = No
     progress = progress or (lambda fraction, stage: None)
     db = Path(db or store.db_path())
     report = Report(file_name, hashlib.sha256(data).hexdigest(), len(data), table, db)
-    lock = contextlib.nullcontext() if dry_run else _import_lock(db)
-    try:
-        with lock:
-            _check(report, data, sheet=sheet, replace=replace, start_real=start_real, today=today,
-                   progress=progress, apply=not dry_run)
-    except Exception:
-        report.outcome = "failed"
-        raise
-    finally:
-        audit.record(audit.Attempt(
-            user_name=user, via=via, database_path=str(db), outcome=report.outcome, file_name=file_name,
+
+    def attempt(outcome: str) -> audit.Attempt:
+        return audit.Attempt(
+            user_name=user, via=via, database_path=str(db), outcome=outcome, file_name=file_name,
             file_sha256=report.sha256, file_bytes=report.size, table_name=table, replace_rows=replace,
             dry_run=dry_run, row_count=report.rows, replaced_count=report.replaced,
             problem_count=report.problem_count, warning_count=report.warning_count,
             problems=findings.summary(report.problems + report.warnings), data_as_of=report.data_as_of,
-            duration_ms=round(1000 * (time.monotonic() - started))))
+            duration_ms=round(1000 * (time.monotonic() - started)))
+
+    # A load is recorded as under way before any file moves, then settled (the write protocol).
+    change = store.Change("import", {}, begin=lambda id_, note: audit.record(
+        dataclasses.replace(attempt("applying"), attempt_id=id_)), finish=_settle_audit,
+        abandon=lambda: audit.abandon(str(db)))
+    lock = contextlib.nullcontext() if dry_run else store.writer_lock(db)
+    written = False
+    try:
+        with lock:
+            if not dry_run:
+                store.recover(db, change)
+            written = _check(report, data, sheet=sheet, replace=replace, start_real=start_real, today=today,
+                             progress=progress, apply=not dry_run, change=change)
+    except Exception:
+        report.outcome = "failed"
+        raise
+    finally:
+        if not written:
+            audit.record(attempt(report.outcome))
     progress(1.0, "done")
     return report
 
 
-def _check(report: Report, data: bytes, *, sheet, replace, start_real, today, progress, apply) -> None:
+def _settle_audit(attempt_id: str, note: dict, done: bool) -> None:
+    """The outcome of a change the audit holds as under way: what it said it would be if the
+    files are in place, "failed" otherwise (terrain/store.py finishes or undoes it)."""
+    as_of = note.get("data_as_of")
+    said = [{"kind": "finished_after_interruption"}] if done and note.get("recovered") else []
+    audit.settle(attempt_id, note.get("outcome", "loaded") if done else "failed",
+                 data_as_of=dt.date.fromisoformat(as_of) if done and as_of else None,
+                 problems=said if done else [{"kind": "interrupted"}])
+
+
+def _check(report: Report, data: bytes, *, sheet, replace, start_real, today, progress, apply,
+           change: store.Change) -> bool:
+    """Read and check the file, and load it when `apply` and all is well. True once the load
+    went through the write protocol, which audited it (loaded, or failed)."""
     db = report.database
     exists = db.exists()
     progress(0.0, "reading")
@@ -191,7 +204,7 @@ def _check(report: Report, data: bytes, *, sheet, replace, start_real, today, pr
                            progress=lambda fraction: progress(0.3 * fraction, "reading"))
     except reading.Unreadable as unreadable:
         report.problems.append(Finding(unreadable.kind, params=unreadable.params))
-        return
+        return False
     report.detection, report.rows = raw.detection, len(raw)
 
     synthetic = False
@@ -212,14 +225,14 @@ def _check(report: Report, data: bytes, *, sheet, replace, start_real, today, pr
         report.problems.append(Finding("not_synthetic"))
     if report.problems:
         report.outcome = "refused"
-        return
+        return False
     if not apply:
         report.outcome = "checked"
-        return
+        return False
 
     progress(0.92, "applying")
     try:
-        with store.new_database(db, keep_backup=exists, copy_from=None if fresh else db) as con:
+        with store.new_database(db, keep_backup=exists, copy_from=None if fresh else db, change=change) as con:
             if fresh:
                 statements.run(con, "metadata", "create_real", params={
                     "today": today or tables.today(), "schema_version": SCHEMA_VERSION,
@@ -229,42 +242,71 @@ def _check(report: Report, data: bytes, *, sheet, replace, start_real, today, pr
             statements.run(con, report.table, "insert", checked.data)
             statements.run(con, "metadata", "after_import", params={"schema_version": SCHEMA_VERSION})
             report.data_as_of = statements.run(con, "metadata", "data_as_of")[0][0]
+            change.note.update({"outcome": "loaded", "data_as_of": report.data_as_of.isoformat()
+                                if report.data_as_of else None})
     except (duckdb.ConstraintException, duckdb.ConversionException) as refused:
         # A rule the checks do not know yet (the schema changed): the file is still refused whole.
         report.problems.append(Finding("database_refused", params={"reason": str(refused).splitlines()[0]}))
         report.outcome = "refused"
-        return
+        return False
     report.outcome = "loaded"
+    return True
 
 
-def _audited(db: Path, user: str, via: str, change: Callable[[], str | None]) -> str | None:
-    """Make a change to the database file under the import lock, and audit it: its outcome,
-    "failed" if it raised; nothing is recorded when it changed nothing (outcome None)."""
+def whole_file_change(db: Path, user: str, via: str, op: str, outcome: str) -> store.Change:
+    """A whole-file change (rollback, upgrade, demo) as the audit records it: under way, then
+    its outcome or "failed"."""
     started = time.monotonic()
-    outcome = "failed"
-    try:
-        with _import_lock(db):
-            outcome = change()
-        return outcome
-    finally:
-        if outcome is not None:
-            audit.record(audit.Attempt(user_name=user, via=via, database_path=str(db), outcome=outcome,
-                                       duration_ms=round(1000 * (time.monotonic() - started))))
+
+    def begin(attempt_id: str, note: dict) -> None:
+        audit.record(audit.Attempt(user_name=user, via=via, database_path=str(db), outcome="applying",
+                                   attempt_id=attempt_id))
+
+    def finish(attempt_id: str, note: dict, done: bool) -> None:
+        if note.get("recovered") or note.get("outcome") != outcome:
+            _settle_audit(attempt_id, note, done)     # a dead writer's change, settled first
+            return
+        audit.settle(attempt_id, outcome if done else "failed", duration_ms=round(1000 * (time.monotonic() - started)),
+                     problems=[] if done else [{"kind": "interrupted"}])
+    return store.Change(op, {"outcome": outcome}, begin=begin, finish=finish, abandon=lambda: audit.abandon(str(db)))
 
 
 def rollback(db: Path | None = None, *, user: str, via: str) -> Path:
     """Put the previous version of the database back; audited. FileNotFoundError if none."""
     db = Path(db or store.db_path())
-    _audited(db, user, via, lambda: store.rollback(db) and "rolled_back")
-    return db
+    try:
+        return store.rollback(db, whole_file_change(db, user, via, "rollback", "rolled_back"))
+    except FileNotFoundError:
+        audit.record(audit.Attempt(user_name=user, via=via, database_path=str(db), outcome="failed",
+                                   problems=[{"kind": "no_previous_version"}]))
+        raise
 
 
 def upgrade(db: Path | None = None, *, user: str, via: str) -> bool:
     """Rewrite a database written by an older Terrain in this version's layout (the old file
-    kept as the previous version, so rollback undoes it); audited when it changes the file or
-    fails. False when the file is already current."""
+    kept as the previous version, so rollback undoes it); audited when it changes the file.
+    False when the file is already current."""
     db = Path(db or store.db_path())
-    return _audited(db, user, via, lambda: "upgraded" if store.upgrade(db) else None) == "upgraded"
+    return store.upgrade(db, whole_file_change(db, user, via, "upgrade", "upgraded"))
+
+
+def recover_if_left_over(db: Path | None = None) -> bool | None:
+    """`recover` for the app's readers: only when a change was left half done and no writer
+    is at work."""
+    return store.recover_if_left_over(Path(db or store.db_path()), _recovery(Path(db or store.db_path())))
+
+
+def recover(db: Path | None = None) -> bool | None:
+    """Finish or undo a change a dead writer left half done, and say so in the audit; remove
+    what dead writers left behind (terrain/store.py `recover`)."""
+    return store.recover(Path(db or store.db_path()), _recovery(Path(db or store.db_path())))
+
+
+def _recovery(db: Path) -> store.Change:
+    """The audit's side of a recovery: no change of its own, only what dead writers left."""
+    def refuse(attempt_id: str, note: dict) -> None:
+        raise AssertionError("a recovery begins no change")
+    return store.Change("recover", {}, begin=refuse, finish=_settle_audit, abandon=lambda: audit.abandon(str(db)))
 
 
 def _lines(found: list[Finding], file_name: str, lang: str, limit: int | None) -> list[str]:

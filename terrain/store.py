@@ -9,10 +9,17 @@ data version (inode, size, mtime) tells it when to.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import glob
+import json
 import os
 import shutil
+import signal
+import threading
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import duckdb
 
@@ -86,86 +93,359 @@ def backup_paths(path: Path) -> list[Path]:
     return [Path(f"{path}.{i}") for i in range(1, KEPT_VERSIONS + 1)]
 
 
-def _rotate_backups(path: Path) -> None:
-    backups = backup_paths(path)
-    for older, newer in zip(reversed(backups), list(reversed(backups))[1:]):
-        if newer.exists():
-            os.replace(newer, older)
-    if path.exists():
-        # A hard link keeps the current file as version 1 without copying it, and the
-        # os.replace that follows swaps in the new file atomically.
-        with contextlib.suppress(FileNotFoundError):
-            backups[0].unlink()
-        try:
-            os.link(path, backups[0])
-        except OSError:
-            shutil.copy2(path, backups[0])
+# --- the write protocol -------------------------------------------------------------------
+#
+# Every writer (import, rollback, upgrade, demo) follows one protocol, so that a crash at any
+# instruction leaves the old version or the new one, and an audit that says which:
+#
+# 1. Under the writer lock (one writer per database, across processes and threads), finish or
+#    undo what a dead writer left (`recover`) and remove its temporary files.
+# 2. Build the new version in a temporary file beside the database; CHECKPOINT, close, fsync.
+# 3. Record the change in the audit as under way (the `begin` hook). If the audit cannot be
+#    written, nothing has moved: the temporary file is removed and the error raised.
+# 4. Write the intent, fsynced with its folder: the layout of the files before and after, by
+#    inode (the database, its previous versions .1 to .3, and the temporary file).
+# 5. Arrange the files into the new layout, one hard link and one rename at a time, each
+#    atomic and each followed by an fsync of the folder; every intermediate state holds every
+#    inode still needed under some name, so the arrangement can be finished from any of them.
+# 6. Record the outcome in the audit (the `finish` hook), then remove the intent.
+#
+# `recover` reads a left-over intent: if the new version's inode still exists it finishes the
+# arrangement (the change happened), else it puts back the old layout; then it records the
+# outcome in the audit (the hook is idempotent) and removes the intent. TERRAIN_FAULT_AT names
+# a step at which the writing process kills itself: the crash tests run real writers with it.
+
+INTENT_SUFFIX = ".intent"
+LOCK_SUFFIX = ".import.lock"
+_SWAP_SUFFIX = ".swap"
+_FAULT_VARIABLE = "TERRAIN_FAULT_AT"
+_held = threading.local()
+
+
+class WriteError(Exception):
+    """A write that could not be made; nothing changed. The message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a write is, for its audit: `note` is saved with the intent (JSON), `begin(id,
+    note)` records the change as under way and raises if the audit cannot be written,
+    `finish(id, note, done)` records whether it happened (and must be idempotent), and
+    `abandon()` says that no change is under way any more: one the audit still holds as under
+    way died before its intent was written, and changed nothing."""
+    op: str
+    note: dict
+    begin: Callable[[str, dict], None]
+    finish: Callable[[str, dict, bool], None]
+    abandon: Callable[[], None] | None = None
+
+
+def _step(name: str) -> None:
+    """A fault-injection point: the crash tests kill the writer here (never set otherwise)."""
+    if os.environ.get(_FAULT_VARIABLE) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @contextlib.contextmanager
-def new_database(target: Path, *, keep_backup: bool = False,
-                 copy_from: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def writer_lock(target: Path, *, blocking: bool = True) -> Iterator[None]:
+    """One writer at a time per database, across processes and threads; re-entrant within a
+    thread (an import holds it while it checks the file and while it writes). With
+    `blocking=False`, BlockingIOError when another writer holds it."""
+    target = Path(target)
+    held = getattr(_held, "paths", None)
+    if held is None:
+        held = _held.paths = {}
+    key = str(target.resolve())
+    if held.get(key):
+        held[key] += 1
+        try:
+            yield
+        finally:
+            held[key] -= 1
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(target.with_name(target.name + LOCK_SUFFIX), "a")
+    except OSError as error:
+        raise WriteError(f"Cannot write in {target.parent}: {error.strerror or error}.") from None
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        held[key] = 1
+        try:
+            yield
+        finally:
+            held.pop(key, None)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _fsync_path(path: Path, directory: bool = False) -> None:
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return os.stat(path, follow_symlinks=False).st_ino
+    except FileNotFoundError:
+        return None
+
+
+def _names(target: Path) -> dict[str, Path]:
+    """The files of a database's layout, by role: "" the database, ".1" to ".3" its previous
+    versions."""
+    return {"": target, **{f".{i}": backup for i, backup in enumerate(backup_paths(target), start=1)}}
+
+
+def _intent_path(target: Path) -> Path:
+    return target.with_name(target.name + INTENT_SUFFIX)
+
+
+def _write_intent(target: Path, intent: dict) -> None:
+    path = _intent_path(target)
+    draft = path.with_name(path.name + ".draft")
+    with open(draft, "w", encoding="utf-8") as handle:
+        json.dump(intent, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(draft, path)
+    _fsync_path(target.parent, directory=True)
+
+
+def _arrange(target: Path, layout: dict[str, int | None], sources: list[Path]) -> bool:
+    """Put the files in `layout` (role -> inode wanted there, None for no file), finding each
+    inode under any name of the layout or in `sources`. A name is only overwritten once the
+    inode it holds is in place wherever it is wanted, so every step can be resumed. False if
+    an inode wanted is nowhere to be found."""
+    names = _names(target)
+    candidates = [*names.values(), *sources]
+    while True:
+        where: dict[int, Path] = {}
+        for path in candidates:
+            ino = _inode(path)
+            if ino is not None:
+                where.setdefault(ino, path)
+        pending = [role for role, ino in layout.items() if _inode(names[role]) != ino]
+        if not pending:
+            return True
+        moved = False
+        for role in pending:
+            name, wanted, current = names[role], layout[role], _inode(names[role])
+            still_needed = current is not None and any(
+                ino == current and _inode(names[other]) != current for other, ino in layout.items() if other != role)
+            if still_needed:
+                continue
+            if wanted is None:
+                name.unlink(missing_ok=True)
+            else:
+                if wanted not in where:
+                    return False
+                swap = name.with_name(name.name + _SWAP_SUFFIX)
+                swap.unlink(missing_ok=True)
+                os.link(where[wanted], swap)
+                _step(f"linked{role or ':db'}")
+                os.replace(swap, name)
+            _fsync_path(target.parent, directory=True)
+            _step(f"placed{role or ':db'}")
+            moved = True
+            break
+        if not moved:   # a cycle: cannot happen with the layouts below, but never loop for ever
+            raise WriteError(f"The files of {target} cannot be put in order; nothing was removed.")
+
+
+def _settle(target: Path, intent: dict) -> bool:
+    """Finish the arrangement an intent describes (True), or put the layout before it back
+    (False) when the new version is gone."""
+    after = {role: ino for role, ino in intent["after"].items()}
+    sources = [Path(intent["new_file"])] if intent.get("new_file") else []
+    done = _arrange(target, after, sources)
+    if not done:
+        before = {role: ino for role, ino in intent["before"].items()}
+        _arrange(target, {r: i for r, i in before.items() if i is None or _located(target, i, sources)}, sources)
+    for source in sources:
+        source.unlink(missing_ok=True)
+        Path(f"{source}.wal").unlink(missing_ok=True)
+    _fsync_path(target.parent, directory=True)
+    return done
+
+
+def _located(target: Path, ino: int, sources: list[Path]) -> bool:
+    return any(_inode(path) == ino for path in [*_names(target).values(), *sources])
+
+
+def _leftovers(target: Path) -> list[Path]:
+    """Temporary files writers of `target` make: new versions, swaps, drafts of an intent."""
+    folder = target.parent
+    if not folder.exists():
+        return []
+    found = list(folder.glob(f".{glob.escape(target.name)}.*.new"))
+    found += list(folder.glob(f".{glob.escape(target.name)}.*.new.wal"))
+    found += list(folder.glob(f"{glob.escape(target.name)}*{_SWAP_SUFFIX}"))
+    found.append(_intent_path(target).with_name(_intent_path(target).name + ".draft"))
+    return [path for path in found if path.exists()]
+
+
+def recover(target: Path, hooks: Change | None = None) -> bool | None:
+    """Under the writer lock: settle a change a dead writer left half done (finish it if its
+    new version exists, else put the old layout back), record its outcome (`hooks.finish`),
+    say that nothing is under way any more (`hooks.abandon`), and remove the temporary files
+    dead writers left. Returns whether a left-over change was finished (True), undone
+    (False), or None if there was none."""
+    target = Path(target)
+    finish = hooks.finish if hooks else None
+    with writer_lock(target):
+        path, settled = _intent_path(target), None
+        if path.exists():
+            try:
+                intent = json.loads(path.read_text(encoding="utf-8"))
+            except ValueError:
+                intent = None     # torn before its rename: no file had moved yet
+            if intent is not None:
+                settled = _settle(target, intent)
+                if finish is not None:
+                    finish(intent["id"], {**intent["note"], "recovered": True}, settled)
+            path.unlink()
+            _fsync_path(target.parent, directory=True)
+        if hooks is not None and hooks.abandon is not None:
+            hooks.abandon()
+        for leftover in _leftovers(target):
+            leftover.unlink(missing_ok=True)
+        return settled
+
+
+def recover_if_left_over(target: Path, hooks: Change | None = None) -> bool | None:
+    """`recover`, for readers (the app on each run): only when a change was left half done,
+    and only if no writer is at work (a writer recovers first thing anyway)."""
+    target = Path(target)
+    if not _intent_path(target).exists():
+        return None
+    try:
+        with writer_lock(target, blocking=False):
+            return recover(target, hooks)
+    except BlockingIOError:
+        return None
+
+
+def _commit(target: Path, layout_after: dict[str, int | None], new_file: Path | None, change: Change | None) -> None:
+    """Steps 3 to 6 of the protocol, under the writer lock."""
+    names = _names(target)
+    intent = {"id": uuid.uuid4().hex, "op": change.op if change else "write", "note": change.note if change else {},
+              "new_file": str(new_file) if new_file else None,
+              "before": {role: _inode(path) for role, path in names.items()}, "after": layout_after}
+    if change is not None:
+        change.begin(intent["id"], intent["note"])
+    _step("audit_begun")
+    _write_intent(target, intent)
+    _step("intent_written")
+    done = _settle(target, intent)
+    _step("arranged")
+    if change is not None:
+        change.finish(intent["id"], intent["note"], done)
+    _step("audit_finished")
+    _intent_path(target).unlink()
+    _fsync_path(target.parent, directory=True)
+    if not done:
+        raise WriteError(f"The new version of {target} was lost before it could be put in place; the previous "
+                         "version is kept.")
+
+
+@contextlib.contextmanager
+def new_database(target: Path, *, keep_backup: bool = False, copy_from: Path | None = None,
+                 change: Change | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection to a new database file that replaces `target` on success.
 
     The file starts with the schema, or as a copy of `copy_from` (for imports that add to
     existing data). When the block ends, the summary tables are rebuilt from what it wrote
     (the pages read them), and so are the published sets of every audience
     (terrain/disclosure/publication.py: all that donors and the public see), so every file
-    that is swapped in has summaries and published sets that match its rows. If the block raises, the new file is deleted and `target` is untouched.
+    that is swapped in has summaries and published sets that match its rows. Then the file
+    is put in place by the write protocol above, the replaced one kept as `target`.1 when
+    `keep_backup`. If the block raises, the new file is deleted and `target` is untouched.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.new")
-    for leftover in (tmp, Path(f"{tmp}.wal")):
-        leftover.unlink(missing_ok=True)
-    if copy_from is not None:
-        shutil.copyfile(copy_from, tmp)
-        con = duckdb.connect(str(tmp))
-    else:
-        con = duckdb.connect(str(tmp))
-        create_schema(con)
-    try:
-        yield con
-        summaries.refresh(con)
-        publication.build(con)
-        con.execute("CHECKPOINT")
-        con.close()
-    except BaseException:
-        con.close()
-        tmp.unlink(missing_ok=True)
-        Path(f"{tmp}.wal").unlink(missing_ok=True)
-        raise
-    if keep_backup:
-        _rotate_backups(target)
-    os.replace(tmp, target)
+    with writer_lock(target):
+        recover(target, change)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.new")
+        try:
+            if copy_from is not None:
+                shutil.copyfile(copy_from, tmp)
+                con = duckdb.connect(str(tmp))
+            else:
+                con = duckdb.connect(str(tmp))
+                create_schema(con)
+        except (OSError, duckdb.IOException) as error:
+            _remove(tmp)
+            raise WriteError(_space_message(target, error)) from None
+        try:
+            yield con
+            summaries.refresh(con)
+            publication.build(con)
+            con.execute("CHECKPOINT")
+            con.close()
+            _fsync_path(tmp)
+        except BaseException as error:
+            con.close()
+            _remove(tmp)
+            if isinstance(error, (OSError, duckdb.IOException, duckdb.OutOfMemoryException)):
+                raise WriteError(_space_message(target, error)) from None
+            raise
+        _step("built")
+        names = _names(target)
+        current = {role: _inode(path) for role, path in names.items()}
+        after = {"": _inode(tmp)}
+        if keep_backup and current[""] is not None:
+            after.update({".1": current[""], ".2": current[".1"], ".3": current[".2"]})
+        else:
+            after.update({role: current[role] for role in names if role})
+        try:
+            _commit(target, after, tmp, change)
+        except BaseException:
+            _remove(tmp)
+            raise
 
 
-def upgrade(target: Path) -> bool:
+def _remove(tmp: Path) -> None:
+    for path in (tmp, Path(f"{tmp}.wal")):
+        path.unlink(missing_ok=True)
+
+
+def _space_message(target: Path, error: BaseException) -> str:
+    text = str(getattr(error, "strerror", None) or error).splitlines()[0]
+    return f"Cannot write a new version of {target}: {text}. Nothing was changed."
+
+
+def upgrade(target: Path, change: Change | None = None) -> bool:
     """Rewrite an older file in this version's layout, keeping the replaced one as a backup.
-    Schema 2 added the summary tables, schema 3 the published sets, which every new file
-    gets; False if already current."""
+    Schema 2 added the summary tables, schema 3 the published sets, schema 4 their cold
+    nights, which every new file gets; False if already current."""
     target = Path(target)
-    probe = duckdb.connect()
-    try:
-        probe.execute("ATTACH $path AS terrain (READ_ONLY)", {"path": str(target)})
-        version = recorded_version(use(probe))
-    finally:
-        probe.close()
-    if version is None or version >= SCHEMA_VERSION:
-        return False
-    with new_database(target, keep_backup=True, copy_from=target) as con:
-        con.execute("UPDATE metadata SET schema_version = $version", {"version": SCHEMA_VERSION})
+    with writer_lock(target):
+        recover(target, change)
+        probe = duckdb.connect()
+        try:
+            probe.execute("ATTACH $path AS terrain (READ_ONLY)", {"path": str(target)})
+            version = recorded_version(use(probe))
+        finally:
+            probe.close()
+        if version is None or version >= SCHEMA_VERSION:
+            return False
+        with new_database(target, keep_backup=True, copy_from=target, change=change) as con:
+            con.execute("UPDATE metadata SET schema_version = $version", {"version": SCHEMA_VERSION})
     return True
 
 
-def rollback(target: Path) -> Path:
-    """Put the previous version back in place of `target` (the current one is discarded)."""
+def rollback(target: Path, change: Change | None = None) -> Path:
+    """Put the previous version back in place of `target` (the current one is discarded),
+    by the write protocol: each version moves up one place, .1 becoming the database."""
     target = Path(target)
-    backups = backup_paths(target)
-    if not backups[0].exists():
-        raise FileNotFoundError(f"No previous version of {target} to roll back to.")
-    os.replace(backups[0], target)
-    for older, newer in zip(backups[1:], backups):
-        if older.exists():
-            os.replace(older, newer)
+    with writer_lock(target):
+        recover(target, change)
+        names = _names(target)
+        current = {role: _inode(path) for role, path in names.items()}
+        if current[".1"] is None:
+            raise FileNotFoundError(f"No previous version of {target} to roll back to.")
+        after = {"": current[".1"], ".1": current[".2"], ".2": current[".3"], ".3": None}
+        _commit(target, after, None, change)
     return target

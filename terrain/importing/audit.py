@@ -10,6 +10,7 @@ guard kept out of the database.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -23,7 +24,9 @@ import pandas as pd
 from terrain import ROOT
 
 FILE_NAME = "imports.duckdb"
-OUTCOMES = ("loaded", "refused", "checked", "failed", "rolled_back", "upgraded")
+OUTCOMES = ("loaded", "refused", "checked", "failed", "rolled_back", "upgraded", "demo_built", "applying")
+# A change to the database file is recorded as "applying" before any file moves (the intent),
+# then as what happened: its outcome, or "failed" (terrain/store.py, the write protocol).
 # Two processes cannot write one DuckDB file at once: a writer that finds it locked retries.
 LOCK_RETRY_SECONDS = 10.0
 
@@ -48,10 +51,19 @@ CREATE TABLE IF NOT EXISTS import_audit (
     data_as_of     DATE,
     duration_ms    BIGINT NOT NULL
 )"""
+# Files written before changes were recorded as under way have no attempt_id.
+MIGRATE = "ALTER TABLE import_audit ADD COLUMN IF NOT EXISTS attempt_id VARCHAR"
 INSERT = """
-INSERT INTO import_audit VALUES ($attempted_at, $user_name, $via, $file_name, $file_sha256, $file_bytes,
-    $table_name, $database_path, $replace_rows, $dry_run, $row_count, $replaced_count, $outcome,
-    $problem_count, $warning_count, $problems, $data_as_of, $duration_ms)"""
+INSERT INTO import_audit BY NAME SELECT $attempted_at AS attempted_at, $user_name AS user_name, $via AS via,
+    $file_name AS file_name, $file_sha256 AS file_sha256, $file_bytes AS file_bytes, $table_name AS table_name,
+    $database_path AS database_path, $replace_rows AS replace_rows, $dry_run AS dry_run, $row_count AS row_count,
+    $replaced_count AS replaced_count, $outcome AS outcome, $problem_count AS problem_count,
+    $warning_count AS warning_count, $problems AS problems, $data_as_of AS data_as_of,
+    $duration_ms AS duration_ms, $attempt_id AS attempt_id"""
+SETTLE = """
+UPDATE import_audit SET outcome = $outcome, data_as_of = coalesce($data_as_of, data_as_of),
+    duration_ms = $duration_ms, problems = $problems
+WHERE attempt_id = $attempt_id AND outcome = 'applying'"""
 RECENT = """
 SELECT attempted_at, user_name, via, file_name, file_sha256, table_name, row_count, replaced_count,
        outcome, problem_count, warning_count, problems, data_as_of, database_path
@@ -80,6 +92,7 @@ class Attempt:
     data_as_of: dt.date | None = None
     duration_ms: int = 0
     attempted_at: dt.datetime = field(default_factory=dt.datetime.now)
+    attempt_id: str | None = None
 
 
 def audit_dir() -> Path:
@@ -92,6 +105,8 @@ def audit_path() -> Path:
 
 def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + LOCK_RETRY_SECONDS
+    if not read_only and path.exists() and path.stat().st_size == 0:
+        path.unlink()   # created by a writer that met a full disk before DuckDB wrote its header
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
@@ -102,16 +117,50 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 def record(attempt: Attempt) -> None:
+    """Add one attempt; raises if the audit cannot be written (then nothing may change)."""
     if attempt.outcome not in OUTCOMES:
         raise ValueError(f"Unknown outcome {attempt.outcome!r}; expected one of {', '.join(OUTCOMES)}.")
-    path = audit_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
     values = asdict(attempt)
     values["problems"] = json.dumps(attempt.problems, ensure_ascii=False)
+    with _writing() as con:
+        con.execute(INSERT, values)
+
+
+def settle(attempt_id: str, outcome: str, *, data_as_of: dt.date | None = None, duration_ms: int = 0,
+           problems: list[dict] | None = None) -> None:
+    """Say what became of a change recorded as "applying" (idempotent: a settled attempt
+    stays as it was)."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"Unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}.")
+    with _writing() as con:
+        con.execute(SETTLE, {"attempt_id": attempt_id, "outcome": outcome, "data_as_of": data_as_of,
+                             "duration_ms": duration_ms, "problems": json.dumps(problems or [], ensure_ascii=False)})
+
+
+def abandon(database_path: str) -> None:
+    """Changes to `database_path` still recorded as under way while no writer is at work
+    died before any file moved: they changed nothing (terrain/store.py)."""
+    if not audit_path().exists():
+        return
+    target = Path(database_path).resolve()
+    with _writing() as con:
+        under_way = con.execute("SELECT attempt_id, database_path FROM import_audit WHERE outcome = 'applying'").fetchall()
+        for attempt_id, path in under_way:
+            if Path(path).resolve() == target:
+                con.execute("""UPDATE import_audit SET outcome = 'failed', problems = '[{"kind": "interrupted"}]'
+                               WHERE attempt_id = $id AND outcome = 'applying'""", {"id": attempt_id})
+
+
+@contextlib.contextmanager
+def _writing():
+    path = audit_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
     con = _connect(path, read_only=False)
     try:
         con.execute(CREATE)
-        con.execute(INSERT, values)
+        con.execute(MIGRATE)
+        yield con
+        con.execute("CHECKPOINT")
     finally:
         con.close()
 
