@@ -20,10 +20,17 @@ table_name = lambda t: i18n.t(f"imports.table.{t}", lang)  # noqa: E731
 
 
 def run(data, name, table, options, *, dry_run):
+    """The import's report; a fault around the file (no space, the audit, a damaged
+    database) stops the page with one line: nothing has changed."""
     bar = st.progress(0.0, text=app.tr("imports.checking" if dry_run else "imports.loading"))
-    report = imports.import_file(data, name, table, dry_run=dry_run, user=user, via="page",
-                                 progress=lambda done, stage: bar.progress(done, app.tr(f"imports.stage.{stage}")),
-                                 **options)
+    try:
+        report = imports.import_file(data, name, table, dry_run=dry_run, user=user, via="page",
+                                     progress=lambda done, stage: bar.progress(done, app.tr(f"imports.stage.{stage}")),
+                                     **options)
+    except imports.FAULTS as fault:
+        bar.empty()
+        st.error(app.tr("imports.cli.fault", reason=imports.fault_reason(fault)))
+        st.stop()
     bar.empty()
     return report
 

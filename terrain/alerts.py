@@ -827,7 +827,7 @@ def command(argv: list[str]) -> int:
     path = args.db or store.db_path()
     try:
         con = store.open_readonly(path)
-    except (FileNotFoundError, store.OutdatedDatabase, duckdb.Error) as error:
+    except (FileNotFoundError, store.OutdatedDatabase, store.NewerDatabase, duckdb.Error) as error:
         print(f"Cannot open the database: {error}", file=sys.stderr)
         return 2
     try:

@@ -195,7 +195,7 @@ def sign_in_form() -> None:
 def _data_is_synthetic() -> bool:
     try:
         return dataset().is_synthetic
-    except (FileNotFoundError, store.OutdatedDatabase, duckdb.Error, OSError):
+    except (FileNotFoundError, store.OutdatedDatabase, store.NewerDatabase, duckdb.Error, OSError):
         return False
 
 
@@ -213,7 +213,7 @@ def _chrome(role: str | None) -> None:
     except store.OutdatedDatabase as outdated:
         st.error(tr("common.outdated_database", path=str(outdated.path), version=outdated.version))
         st.stop()
-    except (duckdb.Error, OSError) as error:
+    except (duckdb.Error, OSError, store.NewerDatabase) as error:
         st.error(tr("common.unreadable_database", path=str(store.db_path()),
                     reason=str(getattr(error, "strerror", None) or error).splitlines()[0]))
         st.stop()

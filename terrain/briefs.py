@@ -1142,7 +1142,7 @@ def command(argv: Sequence[str]) -> int:
         return 2
     try:
         con = store.open_readonly(args.db or store.db_path())
-    except (FileNotFoundError, store.OutdatedDatabase, duckdb.Error) as error:
+    except (FileNotFoundError, store.OutdatedDatabase, store.NewerDatabase, duckdb.Error) as error:
         print(f"python -m terrain brief: cannot open the database: {error}", file=sys.stderr)
         return 2
     try:

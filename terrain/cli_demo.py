@@ -42,6 +42,9 @@ def command(argv: list[str]) -> int:
             if out.exists():
                 try:
                     synthetic = imports.database_is_synthetic(out)
+                except store.NewerDatabase as newer:
+                    print(f"python -m terrain demo: {newer} It is left as it is.", file=sys.stderr)
+                    return 1
                 except (duckdb.Error, IndexError, KeyError):
                     print(f"python -m terrain demo: {out} exists and cannot be read as a Terrain database; "
                           "it is left as it is (move it away to build the demo there).", file=sys.stderr)

@@ -126,6 +126,9 @@ def _snapshot(db: Path, *, empty: bool) -> Iterator[duckdb.DuckDBPyConnection]:
         else:
             con.execute("ATTACH $path AS current_data (READ_ONLY)", {"path": str(db)})
             con.execute("USE current_data")
+            version = store.recorded_version(con)
+            if version is not None and version > SCHEMA_VERSION:
+                raise store.NewerDatabase(db, version)
         yield con
     finally:
         con.close()
@@ -426,9 +429,12 @@ def command(argv: list[str]) -> int:
     if not args.path.is_file():
         _say(languages, "imports.cli.no_file", sys.stderr, path=str(args.path))
         return 2
-    report = import_file(args.path.read_bytes(), args.path.name, args.table, db=args.db, replace=args.replace,
-                         sheet=args.sheet, dry_run=args.dry_run, start_real=args.start_real,
-                         user=args.user or getpass.getuser(), via="cli")
+    try:
+        report = import_file(args.path.read_bytes(), args.path.name, args.table, db=args.db, replace=args.replace,
+                             sheet=args.sheet, dry_run=args.dry_run, start_real=args.start_real,
+                             user=args.user or getpass.getuser(), via="cli")
+    except FAULTS as fault:
+        return _fault(languages, fault)
     for index, lang in enumerate(languages):
         if report.detection:
             print(("  " if index else "") + report.detected(lang))
@@ -453,6 +459,27 @@ def command(argv: list[str]) -> int:
     return 0
 
 
+# What can go wrong around a file rather than in it: no space, a folder that cannot be
+# written, a database file that is damaged or from another Terrain, an audit that cannot be
+# written. Each is one line, in the user's language, and nothing has changed.
+FAULTS = (store.WriteError, store.NewerDatabase, store.OutdatedDatabase, audit.AuditUnavailable, duckdb.Error,
+          OSError)
+
+
+def fault_reason(fault: BaseException) -> str:
+    """A fault as one line of text (the first line of its message)."""
+    if isinstance(fault, OSError) and fault.strerror:
+        text = f"{fault.strerror}: {fault.filename}" if fault.filename else fault.strerror
+    else:
+        text = str(fault)
+    return (text.strip().splitlines() or [type(fault).__name__])[0]
+
+
+def _fault(languages: tuple[str, ...], fault: BaseException) -> int:
+    _say(languages, "imports.cli.fault", sys.stderr, reason=fault_reason(fault))
+    return 2
+
+
 def _database_parser(prog: str, description: str, who: str) -> argparse.ArgumentParser:
     """The arguments of a command that changes the database file as a whole: --db and --user."""
     parser = _parser(prog, description)
@@ -472,7 +499,10 @@ def upgrade_command(argv: list[str]) -> int:
     if not db.exists():
         _say(languages, "imports.cli.no_file", sys.stderr, path=str(db))
         return 1
-    upgraded = upgrade(db, user=args.user or getpass.getuser(), via="cli")
+    try:
+        upgraded = upgrade(db, user=args.user or getpass.getuser(), via="cli")
+    except FAULTS as fault:
+        return _fault(languages, fault)
     _say(languages, "imports.cli.upgraded" if upgraded else "imports.cli.already_current", db=str(db))
     return 0
 
@@ -490,6 +520,8 @@ def rollback_command(argv: list[str]) -> int:
     except FileNotFoundError:
         _say(languages, "imports.cli.no_backup", sys.stderr, db=str(db))
         return 1
+    except FAULTS as fault:
+        return _fault(languages, fault)
     _say(languages, "imports.cli.rolled_back", db=str(db))
     return 0
 

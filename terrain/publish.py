@@ -151,7 +151,7 @@ def command(argv: list[str]) -> int:
     path = args.db or store.db_path()
     try:
         con = store.open_readonly(path)
-    except (FileNotFoundError, store.OutdatedDatabase) as problem:
+    except (FileNotFoundError, store.OutdatedDatabase, store.NewerDatabase) as problem:
         print(f"Refused: {problem}", file=sys.stderr)
         return 1
     except duckdb.Error as problem:   # not a DuckDB file, or a damaged one: one line, no traceback

@@ -53,6 +53,23 @@ class OutdatedDatabase(Exception):
         self.path, self.version = Path(path), version
 
 
+class NewerDatabase(Exception):
+    """The file was written by a newer Terrain, whose layout this one does not know."""
+
+    def __init__(self, path: Path, version: int):
+        super().__init__(f"{path} was written by a newer Terrain (schema {version}; this one reads {SCHEMA_VERSION}): "
+                         "update Terrain to read it.")
+        self.path, self.version = Path(path), version
+
+
+def check_version(path: Path, version: int | None) -> None:
+    """OutdatedDatabase or NewerDatabase unless the file's layout is this Terrain's."""
+    if version is not None and version < SCHEMA_VERSION:
+        raise OutdatedDatabase(Path(path), version)
+    if version is not None and version > SCHEMA_VERSION:
+        raise NewerDatabase(Path(path), version)
+
+
 def open_readonly(path: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the file at `path` as it is now.
 
@@ -66,10 +83,11 @@ def open_readonly(path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("ATTACH $path AS terrain (READ_ONLY)", {"path": str(path)})
     use(con)
-    version = recorded_version(con)
-    if version is not None and version < SCHEMA_VERSION:
+    try:
+        check_version(path, recorded_version(con))
+    except (OutdatedDatabase, NewerDatabase):
         con.close()
-        raise OutdatedDatabase(Path(path), version)
+        raise
     return con
 
 
@@ -335,14 +353,21 @@ def _commit(target: Path, layout_after: dict[str, int | None], new_file: Path | 
               "new_file": str(new_file) if new_file else None,
               "before": {role: _inode(path) for role, path in names.items()}, "after": layout_after}
     if change is not None:
-        change.begin(intent["id"], intent["note"])
+        try:
+            change.begin(intent["id"], intent["note"])
+        except Exception as error:   # the audit cannot say what is about to happen: nothing moves
+            raise WriteError(f"Nothing was changed: {error}.") from None
     _step("audit_begun")
     _write_intent(target, intent)
     _step("intent_written")
     done = _settle(target, intent)
     _step("arranged")
     if change is not None:
-        change.finish(intent["id"], intent["note"], done)
+        try:
+            change.finish(intent["id"], intent["note"], done)
+        except Exception as error:   # the intent stays: the next writer or the app settles the audit
+            raise WriteError(f"The change was made, but {error}; the audit will say so once it can be "
+                             "written (next import, or the app's next start).") from None
     _step("audit_finished")
     _intent_path(target).unlink()
     _fsync_path(target.parent, directory=True)
@@ -429,7 +454,9 @@ def upgrade(target: Path, change: Change | None = None) -> bool:
             version = recorded_version(use(probe))
         finally:
             probe.close()
-        if version is None or version >= SCHEMA_VERSION:
+        if version is not None and version > SCHEMA_VERSION:
+            raise NewerDatabase(target, version)
+        if version is None or version == SCHEMA_VERSION:
             return False
         with new_database(target, keep_backup=True, copy_from=target, change=change) as con:
             con.execute("UPDATE metadata SET schema_version = $version", {"version": SCHEMA_VERSION})

@@ -72,6 +72,10 @@ ORDER BY attempted_at DESC
 LIMIT $limit"""
 
 
+class AuditUnavailable(Exception):
+    """The audit cannot be written: the change it would record is not made."""
+
+
 @dataclass
 class Attempt:
     user_name: str
@@ -154,15 +158,25 @@ def abandon(database_path: str) -> None:
 @contextlib.contextmanager
 def _writing():
     path = audit_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect(path, read_only=False)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = _connect(path, read_only=False)
+    except (OSError, duckdb.Error) as error:
+        raise AuditUnavailable(_cannot(path, error)) from None
     try:
         con.execute(CREATE)
         con.execute(MIGRATE)
         yield con
         con.execute("CHECKPOINT")
+    except duckdb.Error as error:
+        raise AuditUnavailable(_cannot(path, error)) from None
     finally:
         con.close()
+
+
+def _cannot(path: Path, error: BaseException) -> str:
+    reason = str(getattr(error, "strerror", None) or error).splitlines()[0]
+    return f"the import audit {path} cannot be written ({reason})"
 
 
 def recent(limit: int = 200) -> pd.DataFrame:
