@@ -28,7 +28,7 @@ run: $(VENV)/.installed $(DB)
 	TERRAIN_DB=$(DB) $(PY) -m streamlit run dashboard.py --server.port $(PORT) --browser.gatherUsageStats false
 
 test: $(VENV)/.installed-dev
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 bench: $(VENV)/.installed-dev
 	$(PY) -m terrain bench

@@ -171,8 +171,8 @@ def import_file(data: bytes, file_name: str, table: str, *, db: Path | None = No
     written = False
     try:
         with lock:
-            if not dry_run:
-                store.recover(db, change)
+            # (a change a dead writer left is settled by the write itself, store.new_database,
+            # before anything moves; checking a file against either version is sound)
             written = _check(report, data, sheet=sheet, replace=replace, start_real=start_real, today=today,
                              progress=progress, apply=not dry_run, change=change)
     except Exception:

@@ -9,6 +9,8 @@ uploaded the file, never stored in the audit, and never shown at all for persona
 
 from __future__ import annotations
 
+import unicodedata
+
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -81,23 +83,35 @@ def _shown(value: Any, lang: str) -> str:
     return str(value)
 
 
+def visible(text: str) -> str:
+    """Text as a report can show it on one line: control and invisible characters (a tab, a
+    vertical tab, a zero-width space) written as their code ("\\x0b", "\\u200b")."""
+    return "".join(ch if ch == " " or unicodedata.category(ch)[0] not in "CZ" else
+                   (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}") for ch in text)
+
+
 def where(finding: Finding, row: int | None, file_name: str, lang: str) -> str:
-    if row is not None and finding.column is not None:
-        return i18n.t("imports.where.row_column", lang, file=file_name, row=row, column=finding.column)
+    column = None if finding.column is None else _short(visible(str(finding.column)))
+    file_name = _short(visible(file_name))
+    if row is not None and column is not None:
+        return i18n.t("imports.where.row_column", lang, file=file_name, row=row, column=column)
     if row is not None:
         return i18n.t("imports.where.row", lang, file=file_name, row=row)
-    if finding.column is not None:
-        return i18n.t("imports.where.column", lang, file=file_name, column=finding.column)
+    if column is not None:
+        return i18n.t("imports.where.column", lang, file=file_name, column=column)
     return i18n.t("imports.where.file", lang, file=file_name)
 
 
-def _cell(value: Any, lang: str) -> str:
-    text = _shown(value, lang)
+def _short(text: str) -> str:
     return text if len(text) <= SHOWN_VALUE_LENGTH else text[:SHOWN_VALUE_LENGTH - 1] + "…"
 
 
+def _cell(value: Any, lang: str) -> str:
+    return _short(visible(_shown(value, lang)))
+
+
 def what(finding: Finding, index: int | None, lang: str) -> str:
-    params = {name: _shown(v, lang) for name, v in finding.params.items()}
+    params = {name: visible(_shown(v, lang)) for name, v in finding.params.items()}
     if index is not None:
         params.update({name: _cell(v[index], lang) for name, v in finding.values.items()})
     return i18n.t(finding.key, lang, **params)

@@ -23,8 +23,11 @@ TRUE_WORDS = {"true", "vrai", "yes", "oui", "y", "o", "1"}
 FALSE_WORDS = {"false", "faux", "no", "non", "n", "0"}
 INT32_MAX = 2**31 - 1
 # Day first, always: 03/04/2024 is 3 April, as French spreadsheets write it.
-DATE_FORMATS = {"iso": (r"\d{4}-\d{2}-\d{2}(?:[ T]00:00(?::00)?)?", "%Y-%m-%d"),
-                "dmy": (r"\d{1,2}/\d{1,2}/\d{4}", "%d/%m/%Y")}
+# [0-9], not \d: Python's \d also matches Arabic-Indic or full-width digits, which no parser
+# reads (they are named to the user instead, see NON_ASCII_DIGITS).
+DATE_FORMATS = {"iso": (r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T]00:00(?::00)?)?", "%Y-%m-%d"),
+                "dmy": (r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}", "%d/%m/%Y")}
+NON_ASCII_DIGIT = r"(?![0-9])\d"
 ARROW_TYPES = {"date": pa.date32(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
                "text": pa.string(), "category": pa.string()}
 
@@ -53,7 +56,7 @@ class Distinct:
 
 def parse_integer(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     compact = text.str.replace(SPACES, "", regex=True)
-    ok = bools(compact.str.fullmatch(r"[+-]?\d{1,10}(?:[.,]0+)?"))
+    ok = bools(compact.str.fullmatch(r"[+-]?[0-9]{1,10}(?:[.,]0+)?"))
     numbers = pd.to_numeric(compact.where(ok, "0").str.replace(",", ".", regex=False)).to_numpy(dtype=float)
     ok &= np.abs(numbers) <= INT32_MAX
     return np.where(ok, numbers, 0).astype(np.int64), ok
@@ -62,7 +65,7 @@ def parse_integer(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def parse_number(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Decimal point or decimal comma ("-2,5"): a comma is always decimal here."""
     compact = text.str.replace(SPACES, "", regex=True)
-    ok = bools(compact.str.fullmatch(r"[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)"))
+    ok = bools(compact.str.fullmatch(r"[+-]?(?:[0-9]+(?:[.,][0-9]+)?|[.,][0-9]+)"))
     numbers = pd.to_numeric(compact.where(ok, "0").str.replace(",", ".", regex=False)).to_numpy(dtype=float)
     return numbers, ok
 

@@ -18,13 +18,25 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"          # the binary Excel 97-2003 format
 SEPARATORS = (";", ",", "\t")
 ENCODINGS = ("UTF-8", "Windows-1252", "Latin-1")
-_CODECS = {"UTF-8": "utf-8", "Windows-1252": "cp1252", "Latin-1": "latin-1"}
+_CODECS = {"UTF-8": "utf-8", "Windows-1252": "cp1252", "Latin-1": "latin-1", "Mac-Roman": "mac_roman",
+           "UTF-16": "utf-16", "UTF-16LE": "utf-16-le", "UTF-16BE": "utf-16-be", "UTF-32": "utf-32"}
+# Byte-order marks of the Unicode encodings Excel and Notepad can write ("Unicode text").
+_UNICODE_MARKS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"),
+                  (b"\xfe\xff", "UTF-16"))
+# Bounds on what a file may hold, so that no file can keep the importer busy for long: the
+# templates have at most 15 columns, and no cell of them needs more than a few dozen characters.
+MAX_COLUMNS = 200
+MAX_CELL_CHARACTERS = 2_000
+# Letters French accents become when a Mac-Roman file is read as Windows-1252 ("é" -> "Ž").
+_MAC_ROMAN_AS_1252 = set("ŽˆŠ‰‹Œ‘•–˜™š›œ\x8d\x8f\x90\x9d")
+_FRENCH_LETTERS = set("éèêëàâäîïôöùûüçœÉÈÊÀÂÎÔÙÛÇ")
 
 
 class Unreadable(Exception):
@@ -88,12 +100,27 @@ def read(data: bytes, file_name: str, *, expected: Sequence[str] = (), sheet: st
 # --- CSV ---------------------------------------------------------------------------------
 
 def decode(data: bytes) -> tuple[str, str, bool]:
-    """The text, the encoding's name and whether a UTF-8 byte-order mark was there.
+    """The text, the encoding's name and whether a byte-order mark was there.
 
-    UTF-8 is tried first: a Windows-1252 file with accents is almost never valid UTF-8.
-    Windows-1252 and Latin-1 differ only on bytes 0x80-0x9F, where Latin-1 has control
-    characters nobody types, so Windows-1252 comes next and Latin-1 takes what is left
-    (the five bytes Windows-1252 leaves undefined)."""
+    A UTF-16 or UTF-32 file ("Unicode text" from Excel or Notepad) is known by its mark, or,
+    without one, by the zero bytes every other byte of it holds. Then UTF-8 is tried: a
+    Windows-1252 file with accents is almost never valid UTF-8. Windows-1252 and Latin-1 differ
+    only on bytes 0x80-0x9F, where Latin-1 has control characters nobody types, so
+    Windows-1252 comes next and Latin-1 takes what is left (the five bytes Windows-1252 leaves
+    undefined); a file whose accents read as Windows-1252 punctuation ("Ž" for "é") but as
+    French letters in Mac-Roman (old Mac Excel) is read as Mac-Roman."""
+    for mark, name in _UNICODE_MARKS:
+        if data.startswith(mark):
+            try:
+                return data.decode(_CODECS[name]), name, True
+            except UnicodeDecodeError:
+                raise Unreadable("bad_encoding", encoding=name) from None
+    wide = _utf16_without_mark(data)
+    if wide:
+        try:
+            return data.decode(_CODECS[wide]), wide, False
+        except UnicodeDecodeError:
+            raise Unreadable("bad_encoding", encoding=wide) from None
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8"), "UTF-8", True
@@ -101,17 +128,46 @@ def decode(data: bytes) -> tuple[str, str, bool]:
             data = data[3:]   # a mark but not UTF-8: read the rest like any other file
     for name in ENCODINGS:
         try:
-            return data.decode(_CODECS[name]), name, False
+            text = data.decode(_CODECS[name])
         except UnicodeDecodeError:
             continue
+        if name == "Windows-1252" and _reads_as_mac_roman(data, text):
+            return data.decode("mac_roman"), "Mac-Roman", False
+        return text, name, False
     raise AssertionError("Latin-1 decodes any bytes")
+
+
+def _utf16_without_mark(data: bytes) -> str | None:
+    """UTF-16 with no mark: ASCII text in it has a zero byte before or after each letter."""
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "UTF-16LE"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "UTF-16BE"
+    return None
+
+
+def _reads_as_mac_roman(data: bytes, as_1252: str) -> bool:
+    if not any(byte >= 0x80 for byte in data[:1 << 20]):
+        return False
+    as_mac = data.decode("mac_roman")
+    odd = sum(ch in _MAC_ROMAN_AS_1252 for ch in as_1252)
+    return odd > 0 and sum(ch in _FRENCH_LETTERS for ch in as_mac) > sum(ch in _FRENCH_LETTERS for ch in as_1252)
 
 
 HEADER_SAMPLE = 1 << 16   # characters enough to hold any header row
 
 
 def _header_cells(text: str, separator: str) -> list[str]:
-    first_record = next(csv.reader(io.StringIO(text[:HEADER_SAMPLE]), delimiter=separator), [])
+    # newline="": the csv module then knows every line end: CR LF, LF, and the CR alone of
+    # old Mac files.
+    try:
+        first_record = next(csv.reader(io.StringIO(text[:HEADER_SAMPLE], newline=""), delimiter=separator), [])
+    except csv.Error:
+        first_record = []
     return [cell.strip() for cell in first_record]
 
 
@@ -148,15 +204,39 @@ def _parse_csv(utf8: bytes, separator: str, names: list[str]) -> tuple[pa.Table,
 
 def _read_csv(data: bytes, expected: Sequence[str]) -> RawFile:
     text, encoding, bom = decode(data)
+    if not text.strip():
+        raise Unreadable("empty_file")
+    if "\x00" in text:
+        raise Unreadable("nul_bytes", row=text.count("\n", 0, text.index("\x00")) + 1)
     separator = choose_separator(text, expected)
     headers = _header_cells(text, separator)
-    utf8 = data[3:] if bom else data if encoding == "UTF-8" else text.encode("utf-8")
+    if not headers or "\n" not in text[:HEADER_SAMPLE] and "\r" not in text[:HEADER_SAMPLE] \
+            and len(text) > HEADER_SAMPLE:
+        raise Unreadable("header_too_long", limit=HEADER_SAMPLE)
+    if len(headers) > MAX_COLUMNS:
+        raise Unreadable("too_many_columns", count=len(headers), limit=MAX_COLUMNS)
+    if any(len(header) > MAX_CELL_CHARACTERS for header in headers):
+        raise Unreadable("cell_too_long", row=1, limit=MAX_CELL_CHARACTERS)
+    utf8 = data[3:] if bom and encoding == "UTF-8" else data if encoding == "UTF-8" else text.encode("utf-8")
+    if not utf8.endswith((b"\n", b"\r")):
+        utf8 += b"\n"   # a last line without its line end (or a header alone) is still a line
     names = [f"c{i}" for i in range(len(headers))]
-    table, ragged = _parse_csv(utf8, separator, names)
+    try:
+        table, ragged = _parse_csv(utf8, separator, names)
+    except (pa.ArrowInvalid, pa.ArrowException) as error:
+        raise Unreadable("not_a_table", reason=str(error).splitlines()[0][:200]) from None
     # A kept record is numbered by how many records came before it, ragged ones included.
     numbers = np.arange(2, table.num_rows + len(ragged) + 2, dtype=np.int64)
     if ragged:
         numbers = numbers[~np.isin(numbers, [r.row for r in ragged])]
+    for name in names:
+        lengths = pc.utf8_length(table.column(name))
+        if table.num_rows and pc.max(lengths).as_py() > MAX_CELL_CHARACTERS:
+            position = pc.index(pc.greater(lengths, MAX_CELL_CHARACTERS), True).as_py()
+            raise Unreadable("cell_too_long", row=int(numbers[position]), limit=MAX_CELL_CHARACTERS)
+    if any(len(r.text) > MAX_CELL_CHARACTERS for r in ragged):
+        raise Unreadable("cell_too_long", row=next(r.row for r in ragged if len(r.text) > MAX_CELL_CHARACTERS),
+                         limit=MAX_CELL_CHARACTERS)
     cells = pd.DataFrame({name: pd.arrays.ArrowStringArray(table.column(name)) for name in names})
     return _without_blank_rows(headers, cells, numbers,
                                Detection("csv", encoding=encoding, byte_order_mark=bom, separator=separator),

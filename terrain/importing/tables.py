@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 
 from terrain import store
 
@@ -52,6 +53,8 @@ _LENGTH = re.compile(r'CHECK\(\(length\("?(\w+)"?\) BETWEEN (\d+) AND (\d+)\)\)'
 _IN_LIST = re.compile(r'CHECK\(\("?(\w+)"? IN \((.*)\)\)\)')
 _QUOTED = re.compile(r"'((?:[^']|'')*)'")
 
+# The earliest day any import may hold: before it, a date is a typing error (see validation).
+EARLIEST_DAY = np.datetime64("2000-01-01", "D")
 
 @dataclass(frozen=True)
 class Column:

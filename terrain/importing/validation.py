@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from terrain import queries
-from terrain.importing import anonymity, parsing, statements, tables as tbl, templates
+from terrain.importing import anonymity, lookalikes, parsing, statements, tables as tbl, templates
 from terrain.importing.findings import WARNING, Finding, Label, at_rows
 from terrain.importing.parsing import Column, Distinct, bools
 from terrain.importing.reading import RawFile
@@ -215,7 +215,10 @@ class _Checker:
             self.problem(at_rows("missing_value", header, self.rows, column.null))
         if spec.kind in NOT_PARSED and column.unparsed.any():
             params = {"allowed": listing(spec.categories)} if spec.kind == "category" else {}
-            self.problem(at_rows(NOT_PARSED[spec.kind], header, self.rows, column.unparsed, params=params,
+            # Digits other than 0-9 (Arabic-Indic, full-width) look right and read as nothing.
+            foreign = column.unparsed & column.distinct.rows(bools(distinct.cells.str.contains(parsing.NON_ASCII_DIGIT)))
+            self.problem(at_rows("non_ascii_digits", header, self.rows, foreign, value=column.raw))
+            self.problem(at_rows(NOT_PARSED[spec.kind], header, self.rows, column.unparsed & ~foreign, params=params,
                                  value=column.raw))
         self.check_column_rules(column)
 
@@ -244,6 +247,10 @@ class _Checker:
             lengths = column.lengths()
             low, high = spec.length
             refuse("bad_length", (lengths < low) | (lengths > high), column.raw, low=low, high=high)
+        if spec.kind == "date":
+            # A day before 2000 is a typing error (0001-01-01, 1924 for 2024): the programme's
+            # data start in 2016, and such a day would stretch every period to it.
+            refuse("too_early", column.values < tbl.EARLIEST_DAY, column.values, earliest=tbl.EARLIEST_DAY)
         if spec.past_only:
             refuse("in_future", column.values > self.today, column.values, today=self.today)
         # Rules over several columns leave out a value already refused on its own.
@@ -346,7 +353,13 @@ class _Checker:
     def check_known(self, column: Column, known, kind: str) -> None:
         known_values = sorted(set(known))
         unknown = column.ok & ~column.where_in(known_values)
-        self.problem(at_rows(kind, column.header, self.rows, unknown,
+        # A letter from another alphabet that looks Latin ("а", Cyrillic, in "cаlais_camps"):
+        # the value reads as a known one and is not; name the one it looks like.
+        meant = {text: lookalikes.known_as(text, known_values) for text in set(column.raw[unknown])}
+        suggestion = np.array([meant.get(text) or "" for text in column.raw], dtype=object)
+        look_alike = unknown & (suggestion != "")
+        self.problem(at_rows("look_alike", column.header, self.rows, look_alike, value=column.raw, meant=suggestion))
+        self.problem(at_rows(kind, column.header, self.rows, unknown & ~look_alike,
                              params={"allowed": listing(known_values) or Label("imports.none_yet")},
                              value=column.raw))
 

@@ -1,0 +1,138 @@
+"""No file can crash the importer: property-based tests (Hypothesis) over raw bytes and over
+mutations of valid files (line ends, encodings, byte-order marks, separators, quotes, digits,
+dates, sizes, cut or doubled bytes), run through the command line's own entry point.
+
+For every file: the exit status is 0, 1 or 2, nothing else and no exception; a refusal (1)
+names the file on every line of its report, and every line is short; the database changes
+only when the file is loaded (0), and a refused file leaves it byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import shutil
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from terrain import imports
+from tests import fixture_data
+
+FILE = "semaine.csv"
+MAX_LINE = 1_000     # characters a line of the report may hold
+VALID = {
+    "weather_daily": ("city;day;tmin_c;tmax_c;vigilance\r\n"
+                      "Calais;2024-03-20;-1,5;6;yellow\r\nParis;2024-03-21;2,5;9;green\r\n"),
+    "shelter_nights": ("site_id;night;beds_available;beds_occupied;turned_away;turned_away_minors;"
+                       "turned_away_girls\r\nmarseille_minors_shelter;2024-04-01;20;20;3;3;0\r\n"
+                       "pantin_girls_shelter;2024-04-01;10;9;0;0;0\r\n"),
+    "consultations": ("consulted_on;site_id;activity;visit;age_band;sex;unaccompanied_minor;diagnosis_group;"
+                      "health_coverage;referred\r\n"
+                      "2024-03-29;calais_camps;medical;new;15-17;M;yes;skin_infection_scabies;none;non\r\n"
+                      "2024-03-29;calais_camps;medical;follow_up;25-34;F;no;other;AME;oui\r\n"),
+}
+ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "latin-1", "mac_roman", "utf-16", "utf-16-le", "utf-16-be", "utf-32")
+DIGITS = {"arabic": "٠١٢٣٤٥٦٧٨٩", "fullwidth": "０１２３４５６７８９", "persian": "۰۱۲۳۴۵۶۷۸۹"}
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory) -> Path:
+    return fixture_data.build(tmp_path_factory.mktemp("fuzz") / "terrain.duckdb", is_synthetic=False)
+
+
+@pytest.fixture(scope="module")
+def audit_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fuzz_audit")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TERRAIN_AUDIT_DIR", str(folder))
+        yield folder
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _attempt(folder: Path, db: Path, data: bytes, table: str) -> None:
+    """Run `python -m terrain import` (in this process) on `data` and check the contract."""
+    path = folder / FILE
+    path.write_bytes(data)
+    before = _digest(db)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = imports.command([str(path), "--table", table, "--db", str(db), "--lang", "en"])
+    assert status in (0, 1, 2), status
+    report = err.getvalue().splitlines()
+    assert all(len(line) <= MAX_LINE for line in out.getvalue().splitlines() + report)
+    if status == 1:
+        # every problem names the file; indented lines say how many more rows share one; the
+        # last line sums up
+        problems = [line for line in report[:-1] if not line.startswith(" ")]
+        assert problems and all(line.startswith(FILE) for line in problems), report[:3]
+    if status != 0:
+        assert _digest(db) == before, "a refused file changed the database"
+    assert not [p for p in db.parent.iterdir() if p.name.endswith((".new", ".swap", ".intent"))]
+
+
+@settings(max_examples=600, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.one_of(st.binary(max_size=3_000),
+                      st.binary(max_size=200).map(lambda head: VALID["weather_daily"].encode() + head)),
+       table=st.sampled_from(sorted(VALID)))
+def test_any_bytes(database, audit_dir, tmp_path_factory, data, table):
+    _attempt(tmp_path_factory.mktemp("bytes"), database, data, table)
+
+
+@st.composite
+def mutated(draw) -> tuple[str, bytes]:
+    """A valid file of a table, changed the ways real files differ from the template."""
+    table = draw(st.sampled_from(sorted(VALID)))
+    text = VALID[table]
+    if draw(st.booleans()):
+        text = text.replace("\r\n", draw(st.sampled_from(["\n", "\r", "\r\n", "\n\r"])))
+    if draw(st.booleans()):
+        text = text.replace(";", draw(st.sampled_from([",", "\t", "|", ";;", " ; "])))
+    if draw(st.booleans()):   # quotes, balanced or not
+        cells = text.split(";")
+        at = draw(st.integers(0, len(cells) - 1))
+        cells[at] = draw(st.sampled_from(['"{}"', '"{}', '{}"', '"{}""', "'{}'"])).format(cells[at])
+        text = ";".join(cells)
+    if draw(st.booleans()):   # digits from another script, or one changed digit
+        if draw(st.booleans()):
+            table_digits = DIGITS[draw(st.sampled_from(sorted(DIGITS)))]
+            text = text.translate(str.maketrans("0123456789", table_digits))
+        else:
+            text = text.replace(draw(st.sampled_from("0123456789")), draw(st.sampled_from("0123456789")), 1)
+    if draw(st.booleans()):   # a date anywhere in time, written several ways
+        day = draw(st.dates())
+        shape = draw(st.sampled_from(["%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y"]))
+        text = text.replace("2024-03-2", day.strftime(shape)[:-1], 1)
+    if draw(st.booleans()):   # look-alike or invisible characters, accents
+        text = text.replace(draw(st.sampled_from(["a", "o", "e", "c"])),
+                            draw(st.sampled_from(["а", "ο", "е", "с", "\u200b", "é", "ﬀ"])), 1)
+    if draw(st.booleans()):   # more rows, or none
+        lines = text.splitlines(keepends=True)
+        text = lines[0] + "".join(lines[1:]) * draw(st.sampled_from([0, 2, 50]))
+    if draw(st.booleans()):
+        text = unicodedata.normalize(draw(st.sampled_from(["NFC", "NFD", "NFKC"])), text)
+    encoding = draw(st.sampled_from(ENCODINGS))
+    data = text.encode(encoding, errors="replace")
+    if draw(st.booleans()):   # cut, doubled or flipped bytes
+        at = draw(st.integers(0, max(len(data) - 1, 0)))
+        data = draw(st.sampled_from([data[:at], data[:at] + data[at:] * 2, data[:at] + b"\x00" + data[at + 1:],
+                                     data[:at] + bytes([data[at] ^ 0x80]) + data[at + 1:] if data else data]))
+    return table, data
+
+
+@settings(max_examples=400, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(case=mutated())
+def test_mutations_of_valid_files(database, audit_dir, tmp_path_factory, case):
+    table, data = case
+    folder = tmp_path_factory.mktemp("mutated")
+    db = folder / "terrain.duckdb"
+    shutil.copy2(database, db)      # each case its own copy: a loaded file changes the database
+    _attempt(folder, db, data, table)
