@@ -26,7 +26,7 @@ FILE = "semaine.csv"
 MAX_LINE = 1_000     # characters a line of the report may hold
 VALID = {
     "weather_daily": ("city;day;tmin_c;tmax_c;vigilance\r\n"
-                      "Calais;2024-03-20;-1,5;6;yellow\r\nParis;2024-03-21;2,5;9;green\r\n"),
+                      "Calais;2024-04-10;-1,5;6;yellow\r\nParis;2024-04-11;2,5;9;green\r\n"),
     "shelter_nights": ("site_id;night;beds_available;beds_occupied;turned_away;turned_away_minors;"
                        "turned_away_girls\r\nmarseille_minors_shelter;2024-04-01;20;20;3;3;0\r\n"
                        "pantin_girls_shelter;2024-04-01;10;9;0;0;0\r\n"),
@@ -42,6 +42,14 @@ DIGITS = {"arabic": "٠١٢٣٤٥٦٧٨٩", "fullwidth": "０１２３４５６�
 @pytest.fixture(scope="module")
 def database(tmp_path_factory) -> Path:
     return fixture_data.build(tmp_path_factory.mktemp("fuzz") / "terrain.duckdb", is_synthetic=False)
+
+
+@pytest.fixture(scope="module")
+def loaded_into(database, tmp_path_factory) -> Path:
+    """A copy the raw-bytes cases share: the few that load change it, as real imports do."""
+    copy = tmp_path_factory.mktemp("bytes_db") / "terrain.duckdb"
+    shutil.copy2(database, copy)
+    return copy
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +90,8 @@ def _attempt(folder: Path, db: Path, data: bytes, table: str) -> None:
 @given(data=st.one_of(st.binary(max_size=3_000),
                       st.binary(max_size=200).map(lambda head: VALID["weather_daily"].encode() + head)),
        table=st.sampled_from(sorted(VALID)))
-def test_any_bytes(database, audit_dir, tmp_path_factory, data, table):
-    _attempt(tmp_path_factory.mktemp("bytes"), database, data, table)
+def test_any_bytes(loaded_into, audit_dir, tmp_path_factory, data, table):
+    _attempt(tmp_path_factory.mktemp("bytes"), loaded_into, data, table)
 
 
 @st.composite
@@ -136,3 +144,70 @@ def test_mutations_of_valid_files(database, audit_dir, tmp_path_factory, case):
     db = folder / "terrain.duckdb"
     shutil.copy2(database, db)      # each case its own copy: a loaded file changes the database
     _attempt(folder, db, data, table)
+
+
+# --- the files that crashed the importer, each with what it now says --------------------------
+
+GOOD = VALID["weather_daily"]
+
+
+def _zip_bomb() -> bytes:
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/sharedStrings.xml", "a" * (600 * 2**20))   # 600 MB that zip to 600 KB
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name, data, status, says", [
+    ("cr_only", GOOD.replace("\r\n", "\r").encode("cp1252"), 0, None),
+    ("utf16", GOOD.encode("utf-16"), 0, None),
+    ("utf16_without_mark", GOOD.encode("utf-16-le"), 0, None),
+    ("utf32", GOOD.encode("utf-32"), 0, None),
+    ("bom_only", b"\xef\xbb\xbf", 1, "the file is empty"),
+    ("header_without_newline", b"city;day;tmin_c;tmax_c;vigilance", 1, "no data row"),
+    ("nul_bytes", GOOD.encode().replace(b"Calais", b"Cal\x00ais"), 1, "zero bytes (line 2)"),
+    ("one_long_line", ("city;day;tmin_c;tmax_c;vigilance\n" + "x" * 5_000_000 + "\n").encode(), 1,
+     "row 2: a cell is longer than 2000 characters"),
+    ("no_line_end", b"x" * 200_000, 1, "the first line is longer than 65536 characters"),
+    ("fullwidth_digits", GOOD.replace("2024-04-10", "２０２４-０４-１０").encode(), 1,
+     "“２０２４-０４-１０” is written with digits other than 0 to 9"),
+    ("arabic_indic_digits", GOOD.replace("-1,5", "-١,٥").encode(), 1, "“-١,٥” is written with digits other than 0 to 9"),
+    ("year_one", GOOD.replace("2024-04-10", "0001-01-01").encode(), 1, "0001-01-01 is before 2000-01-01"),
+    ("cyrillic_a", GOOD.replace("Calais", "Cаlais").encode(), 1, "did you mean “Calais”?"),
+    ("many_columns", (";".join(f"c{i}" for i in range(3_000)) + "\n1\n").encode(), 1,
+     "3000 columns, more than 200"),
+    ("a_hundred_thousand_columns", (";".join(f"c{i}" for i in range(100_000)) + "\n1\n").encode(), 1,
+     "the first line is longer than 65536 characters"),
+    ("zip_bomb", _zip_bomb(), 1, "the workbook would unpack to 600 MB, more than 512 MB"),
+])
+def test_the_files_that_crashed_the_importer(database, audit_dir, tmp_path, name, data, status, says):
+    db = tmp_path / "terrain.duckdb"
+    shutil.copy2(database, db)
+    path = tmp_path / (f"{name}.xlsx" if data.startswith(b"PK") else f"{name}.csv")
+    path.write_bytes(data)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        got = imports.command([str(path), "--table", "weather_daily", "--db", str(db), "--lang", "en"])
+    assert got == status, err.getvalue()
+    if says:
+        assert says in err.getvalue() and err.getvalue().startswith(path.name)
+
+
+def test_a_mac_roman_file_keeps_its_accents(database, audit_dir, tmp_path):
+    db = tmp_path / "terrain.duckdb"
+    shutil.copy2(database, db)
+    path = tmp_path / "sites.csv"
+    path.write_bytes(("site_id;name;city;commune_code;departement;site_type;latitude;longitude;bed_capacity;"
+                      "population_focus;opened;closed\nmarseille_day_centre;Accueil de jour Léo-Lagrange;"
+                      "Marseille;13055;13;day_centre;43,3;5,4;;mixed;2023-05-02;\n").encode("mac_roman"))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        assert imports.command([str(path), "--table", "sites", "--db", str(db), "--lang", "en"]) == 0
+    assert "encoding Mac-Roman" in out.getvalue()
+    import duckdb
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT name FROM sites WHERE site_id = 'marseille_day_centre'").fetchall() == [
+        ("Accueil de jour Léo-Lagrange",)]
+    con.close()

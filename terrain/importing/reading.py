@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -276,8 +277,21 @@ def xlsx_text(value) -> str:
 XLSX_PROGRESS_ROWS = 5_000
 
 
+# A workbook's parts unpacked: a few MB of XML per 10,000 rows. Far past any week's export, it
+# is a sheet of millions of rows, a cell of hundreds of MB, or a zip bomb: refused before
+# openpyxl unpacks it.
+XLSX_MAX_UNPACKED = 512 * 1024 * 1024
+
+
 def _read_xlsx(data: bytes, sheet: str | None, progress: Callable[[float], None]) -> RawFile:
     from openpyxl import load_workbook
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise Unreadable("unreadable", reason=type(error).__name__) from None
+    if unpacked > XLSX_MAX_UNPACKED:
+        raise Unreadable("xlsx_too_large", size=unpacked // 2**20, limit=XLSX_MAX_UNPACKED // 2**20)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:
