@@ -235,7 +235,8 @@ def _check(report: Report, data: bytes, *, sheet, replace, start_real, today, pr
 
     progress(0.92, "applying")
     try:
-        with store.new_database(db, keep_backup=exists, copy_from=None if fresh else db, change=change) as con:
+        with store.new_database(db, keep_backup=exists, copy_from=None if fresh else db, compact=replace,
+                                change=change) as con:
             if fresh:
                 statements.run(con, "metadata", "create_real", params={
                     "today": today or tables.today(), "schema_version": SCHEMA_VERSION,

@@ -378,11 +378,13 @@ def _commit(target: Path, layout_after: dict[str, int | None], new_file: Path | 
 
 @contextlib.contextmanager
 def new_database(target: Path, *, keep_backup: bool = False, copy_from: Path | None = None,
-                 change: Change | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+                 compact: bool = False, change: Change | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection to a new database file that replaces `target` on success.
 
     The file starts with the schema, or as a copy of `copy_from` (for imports that add to
-    existing data). When the block ends, the summary tables are rebuilt from what it wrote
+    existing data; with `compact`, rewritten table by table rather than copied byte for byte,
+    so that the space rows deleted by the block leave behind is not carried on from version to
+    version: a replace asks for it). When the block ends, the summary tables are rebuilt from what it wrote
     (the pages read them), and so are the published sets of every audience
     (terrain/disclosure/publication.py: all that donors and the public see), so every file
     that is swapped in has summaries and published sets that match its rows. Then the file
@@ -394,7 +396,10 @@ def new_database(target: Path, *, keep_backup: bool = False, copy_from: Path | N
         recover(target, change)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.new")
         try:
-            if copy_from is not None:
+            if copy_from is not None and compact:
+                _copy_compacted(copy_from, tmp)
+                con = duckdb.connect(str(tmp))
+            elif copy_from is not None:
                 shutil.copyfile(copy_from, tmp)
                 con = duckdb.connect(str(tmp))
             else:
@@ -429,6 +434,19 @@ def new_database(target: Path, *, keep_backup: bool = False, copy_from: Path | N
         except BaseException:
             _remove(tmp)
             raise
+
+
+def _copy_compacted(source: Path, destination: Path) -> None:
+    """`source` rewritten into the new file `destination`: the same schema, constraints and
+    rows, without the free blocks deleted rows leave in a DuckDB file."""
+    con = duckdb.connect()
+    try:
+        con.execute("ATTACH $path AS previous (READ_ONLY)", {"path": str(source)})
+        con.execute("ATTACH $path AS fresh", {"path": str(destination)})
+        con.execute("COPY FROM DATABASE previous TO fresh")
+        con.execute("CHECKPOINT fresh")
+    finally:
+        con.close()
 
 
 def _remove(tmp: Path) -> None:

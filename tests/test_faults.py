@@ -162,3 +162,4 @@ def test_a_page_over_a_damaged_database_says_so_in_one_line(db, monkeypatch, dam
         [error] = [e.value for e in at.error]
         lead = i18n.t("common.unreadable_database", "fr", path=str(db), reason="").split("(")[0]
         assert error.startswith(lead) and "\n" not in error, error
+
