@@ -28,7 +28,10 @@ run: $(VENV)/.installed $(DB)
 	TERRAIN_DB=$(DB) $(PY) -m streamlit run dashboard.py --server.port $(PORT) --browser.gatherUsageStats false
 
 test: $(VENV)/.installed-dev
-	$(PY) -m pytest -q -n 2 --dist loadfile
+	# Two workers for everything but the real browser, which runs on its own afterwards: its
+	# timings would otherwise depend on what the other worker is busy with.
+	$(PY) -m pytest -q -n 2 --dist loadfile --ignore=tests/test_browser.py
+	$(PY) -m pytest -q tests/test_browser.py
 
 bench: $(VENV)/.installed-dev
 	$(PY) -m terrain bench
