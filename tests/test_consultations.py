@@ -20,7 +20,7 @@ import plotly.graph_objects
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from terrain import ROOT, i18n, queries, roles, summaries
+from terrain import ROOT, i18n, indicators, queries, roles, summaries
 from terrain.disclosure import publication
 from terrain.charts import consultations as charts
 from tests import fixture_data
@@ -317,6 +317,12 @@ def test_donor_sees_cities_with_small_counts_hidden(monkeypatch, fixture_db):
     assert sum(v in (small, protecting) for (_, activity), v in cells.items() if activity == "Médical") >= 2
     assert protecting in cells.values()
     assert FR("common.marks_legend", k=11) in [c.value for c in at.caption]
+    # The chart by city marks the same cells as the table.
+    [by_city] = [json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                 if json.loads(c.proto.spec)["layout"]["title"]["text"] == FR("consultations.by_city_title")]
+    medical = next(t for t in by_city["data"] if t["name"] == FR("common.activity.medical"))
+    assert sorted(medical["customdata"]) == sorted(v if isinstance(v, str) else f"{v}" for (c, a), v in cells.items()
+                                                   if a == "Médical")
     # No count from 1 to 10 anywhere: tables, metrics.
     for frame in (d.value for d in at.dataframe):
         for column in (FR("common.field.consultations"), FR("consultations.field.consultations_year_before")):
@@ -388,3 +394,24 @@ def test_the_2023_law_is_marked_on_the_coverage_chart(monkeypatch, fixture_db):
     february = {"from": "2024-02-01", "to": "2024-02-29"}
     at = _page(monkeypatch, fixture_db, "programme_manager", period="custom", **february)
     assert not _figure(at, "consultations_coverage").layout.annotations
+
+
+def test_adding_up_cities_keeps_the_door_s_marks_true():
+    """A donor's trend adds cities up (charts.consultations.combined): a sum that leaves a
+    hidden city out reads "≥ N", hidden cities alone "[c]" unless they are one small cell and
+    zeros ("< 11"), and the new rows carry their own flags, not the old rows' by position."""
+    frame = pd.DataFrame({
+        "period": ["2024-01"] * 2 + ["2024-02"] * 2 + ["2024-03"] * 2 + ["2024-04"] * 2,
+        "city": ["Calais", "Pantin"] * 4,
+        "activity": ["medical"] * 8,
+        "consultations": pd.array([20, None, None, None, None, 0, 15, 12], dtype="Int64"),
+    })
+    frame.attrs["suppression"] = {"k": 11, "counts": ["consultations"],
+                                  "hidden_marks": {"consultations": [None, "protect", "small", "protect", "small",
+                                                                     None, None, None]},
+                                  "partial_rows": {"consultations": [False] * 7 + [True]}}
+    out = charts.combined(frame, ["period", "activity"], "consultations")
+    assert out["consultations"].tolist()[0] == 20 and pd.isna(out["consultations"][1]) and pd.isna(out["consultations"][2])
+    assert out["consultations"].tolist()[3] == 27
+    assert indicators.partial_flags(out, "consultations") == [True, False, False, True]
+    assert indicators.hidden_marks(out, "consultations") == [None, "protect", "small", None]

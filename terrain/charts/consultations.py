@@ -91,8 +91,19 @@ def _hidden(lang: str, k: int) -> str:
     return i18n.t("common.suppressed_value", lang, k=k)
 
 
-def _count(value, lang: str, k: int) -> str:
-    return _hidden(lang, k) if pd.isna(value) else i18n.format_number(value, lang)
+def _count(value, lang: str, k: int, mark: str | None = None, lower: bool = False) -> str:
+    """"< k" for a hidden small figure, "[c]" for one hidden to protect another, "≥ N" for a
+    figure that leaves a hidden part out (the door's marks, terrain/disclosure/marks.py)."""
+    if pd.isna(value):
+        return "[c]" if mark == "protect" else _hidden(lang, k)
+    return ("≥ " if lower else "") + i18n.format_number(value, lang)
+
+
+def _counts(frame: pd.DataFrame, lang: str, k: int) -> list[str]:
+    """The consultations of `frame` (rows of the door's result) as the chart labels them."""
+    return [_count(v, lang, k, mark, lower) for v, mark, lower in
+            zip(frame["consultations"], indicators.hidden_marks(frame, "consultations"),
+                indicators.partial_flags(frame, "consultations"))]
 
 
 # --- shaping -------------------------------------------------------------------------------
@@ -111,9 +122,27 @@ def combined(frame: pd.DataFrame, by: list[str], column: str) -> pd.DataFrame:
     if frame.empty:
         return frame[by + [column]]
     values = pd.to_numeric(frame[column], errors="coerce")
-    grouped = values.groupby([frame[c] for c in by], sort=False)
+    keys = [frame[c] for c in by]
+    grouped = values.groupby(keys, sort=False)
     out = grouped.sum(min_count=1).rename(column).reset_index()
-    out.attrs = dict(frame.attrs)
+    # The door's per-row flags, for the new rows: a sum that leaves a hidden or partial part
+    # out is a lower bound ("≥ N"); a sum of hidden parts only reads "< k" when it is one
+    # small cell, else "[c]".
+    parts = pd.DataFrame({"hidden": values.isna().to_numpy(),
+                          "partial": indicators.partial_flags(frame, column),
+                          "small": [m == "small" for m in indicators.hidden_marks(frame, column)]}, index=frame.index)
+    flags = parts.groupby(keys, sort=False).agg(hidden=("hidden", "sum"), partial=("partial", "any"),
+                                                 small=("small", "sum"), rows=("hidden", "size")).reset_index(drop=True)
+    # visible parts adding up to 0 beside a hidden one would read as a false 0: hidden
+    out.loc[(out[column] == 0).fillna(False).to_numpy() & (flags["hidden"] > 0).to_numpy(), column] = pd.NA
+    shown = out[column].notna().to_numpy()
+    suppression = dict(frame.attrs.get("suppression") or {})
+    suppression["partial_rows"] = {column: list(shown & ((flags["hidden"] > 0) | flags["partial"]).to_numpy())}
+    if indicators.marks_told_apart(frame):
+        suppression["hidden_marks"] = {column: [
+            None if is_shown else "small" if (n == 1 and small == 1) else "protect"
+            for is_shown, n, small, rows in zip(shown, flags["hidden"], flags["small"], flags["rows"])]}
+    out.attrs = {**frame.attrs, "suppression": suppression}
     return out
 
 
@@ -252,6 +281,7 @@ def by_place(frame: pd.DataFrame, *, lang: str, k: int) -> go.Figure:
     """Consultations per site (per city for a donor), stacked by activity, largest first."""
     place = "site_name" if "site_name" in frame.columns else "city"
     data = combined(frame, [place, "activity"], "consultations")
+    data["label"] = _counts(data, lang, k)   # before the rows are reshaped below
     order = data.groupby(place)["consultations"].sum().sort_values().index.tolist()
     fig = go.Figure()
     for activity in [a for a in ACTIVITY_COLOURS if a in set(data["activity"])]:
@@ -260,7 +290,7 @@ def by_place(frame: pd.DataFrame, *, lang: str, k: int) -> go.Figure:
         name = i18n.label("activity", activity, lang)
         fig.add_bar(y=part[place], x=values.fillna(0), orientation="h", name=name,
                     marker_color=ACTIVITY_COLOURS[activity],
-                    customdata=[_count(v, lang, k) for v in values],
+                    customdata=part["label"].tolist(),
                     hovertemplate="%{y}: %{customdata}<extra>" + name + "</extra>")
     fig.update_layout(barmode="stack", height=max(300, 60 + 40 * len(order)), hovermode="closest")
     fig.update_yaxes(categoryorder="array", categoryarray=order)
@@ -293,7 +323,7 @@ def breakdown(frame: pd.DataFrame, category: str, *, lang: str, k: int, colour: 
             legend = i18n.label(LABEL_CATEGORIES[colour], group, lang) if group else _t("consultations", lang)
             bar = dict(name=legend, legendgroup=legend, showlegend=index == 0 and group is not None,
                        marker_color=BREAKDOWN_COLOURS[colour][group] if group else BAR_COLOUR,
-                       text=[_count(v, lang, k) for v in values], textposition="outside", cliponaxis=False,
+                       text=_counts(cells, lang, k), textposition="outside", cliponaxis=False,
                        hovertemplate="%{text}<extra>" + legend + "</extra>",
                        row=index // columns + 1, col=index % columns + 1)
             if horizontal:
