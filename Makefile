@@ -27,9 +27,9 @@ run: $(VENV)/.installed $(DB)
 	$(PY) -m terrain upgrade --db $(DB)
 	TERRAIN_DB=$(DB) $(PY) -m streamlit run dashboard.py --server.port $(PORT) --browser.gatherUsageStats false
 
+# Two workers for everything but the real browser, which runs on its own afterwards: its
+# timings would otherwise depend on what the other worker is busy with.
 test: $(VENV)/.installed-dev
-	# Two workers for everything but the real browser, which runs on its own afterwards: its
-	# timings would otherwise depend on what the other worker is busy with.
 	$(PY) -m pytest -q -n 2 --dist loadfile --ignore=tests/test_browser.py
 	$(PY) -m pytest -q tests/test_browser.py
 
