@@ -214,6 +214,28 @@ def test_a_season_with_a_hidden_month_is_partial_and_a_false_zero_is_hidden():
     assert charts.cold_related_share(people.reset_index()) == pytest.approx((35 + 0) / (70 + 31))
 
 
+def test_a_hidden_season_says_less_than_11_only_when_it_is_one_small_month():
+    """With the published set's marks: one small month and zeros reads "< 11"; two hidden
+    months may hold 11 or more and read "masqué"; a season leaving a hidden month out "≥ N"."""
+    nights = pd.DataFrame({"season": [2023] * 3, "city": ["A", "B", "C"], "nights": [152] * 3})
+    months = pd.DataFrame({
+        "season": [2023] * 6, "city": ["A", "A", "B", "B", "C", "C"],
+        "turned_away_on_cold_nights": pd.array([pd.NA, 0, pd.NA, pd.NA, 20, pd.NA], dtype="Int64"),
+        "consultations": pd.array([40] * 6, dtype="Int64"),
+        "cold_related_consultations": pd.array([0] * 6, dtype="Int64"),
+    })
+    months.attrs["suppression"] = {"k": 11, "counts": list(charts.PEOPLE_COUNTS), "hidden_marks": {
+        "turned_away_on_cold_nights": ["small", None, "small", "protect", None, "protect"],
+        "consultations": [None] * 6, "cold_related_consultations": [None] * 6}}
+    people = charts.season_people(nights, months)
+    texts = {city: charts.people_total(people[people["city"] == city], "turned_away_on_cold_nights").text("fr", "< 11")
+             for city in "ABC"}
+    assert texts == {"A": "< 11", "B": "masqué", "C": "≥ 20"}
+    # the season rows carry their own marks for the tables and downloads
+    assert people.attrs["suppression"]["hidden_marks"]["turned_away_on_cold_nights"] == ["small", "protect", None]
+    assert people.attrs["suppression"]["partial_rows"]["turned_away_on_cold_nights"] == [False, False, True]
+
+
 @pytest.fixture
 def changed_db(tmp_path):
     """The fixture with a winter gap, a cold night where there is no emergency shelter, a

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from terrain import i18n
+from terrain import i18n, indicators
 from terrain.charts import CITY_COLOURS, SUPPRESSED_COLOUR, base_layout
 from terrain.filters import season_bounds, season_of
 
@@ -79,6 +79,16 @@ class People:
     value: int | None
     hidden: bool = False
     partial: bool = False     # a total that leaves out hidden cells
+    small: bool | None = None  # hidden and one small cell ("< k"); None: the marks are not known
+
+    def text(self, lang: str, hidden_text: str) -> str:
+        """"37"; "≥ 35" for a total that leaves hidden cells out; `hidden_text` ("< 11") for
+        a hidden figure that is one small cell, "masqué" for a sum of hidden cells that may
+        be 11 or more (terrain/disclosure/marks.py)."""
+        if self.hidden:
+            return i18n.t("common.hidden_figure", lang) if self.small is False else hidden_text
+        number = i18n.format_number(self.value, lang)
+        return i18n.t("common.at_least", lang, value=number) if self.partial else number
 
 
 PEOPLE_COUNTS = ("turned_away_on_cold_nights", "consultations", "cold_related_consultations")
@@ -96,14 +106,22 @@ def season_people(nights: pd.DataFrame, months: pd.DataFrame) -> pd.DataFrame:
     """
     keys = ["season", "city"]
     counts = months[[*keys, *PEOPLE_COUNTS]].astype({c: "Int64" for c in PEOPLE_COUNTS})
+    by = [counts[k] for k in keys]
     grouped = counts.groupby(keys, sort=False)
     sums = grouped[list(PEOPLE_COUNTS)].sum(min_count=1)
-    hidden = counts[list(PEOPLE_COUNTS)].isna().groupby([counts[k] for k in keys], sort=False).any()
+    hidden = counts[list(PEOPLE_COUNTS)].isna().groupby(by, sort=False).any()
+    hidden_months = counts[list(PEOPLE_COUNTS)].isna().groupby(by, sort=False).sum()
+    marked = indicators.marks_told_apart(months)
+    small_months = pd.DataFrame({c: [m == "small" for m in indicators.hidden_marks(months, c)]
+                                 for c in PEOPLE_COUNTS}, index=counts.index).groupby(by, sort=False).sum()
     people = pd.DataFrame(index=sums.index)
     for c in PEOPLE_COUNTS:
         value = sums[c].astype("Int64")
         people[c] = value.mask(hidden[c] & (value == 0).fillna(False))
         people[f"{c}_partial"] = hidden[c] & people[c].notna()
+        # hidden and one small month (and zeros): "< k" is true of it; None where unknown
+        small = people[c].isna() & (hidden_months[c] == 1) & (small_months[c] == 1)
+        people[f"{c}_small"] = small if marked else pd.NA
     people = people.reset_index()
     frame = nights.merge(people, on=keys, how="left", indicator=True)
     no_people = (frame.pop("_merge") == "left_only").to_numpy()
@@ -117,6 +135,17 @@ def season_people(nights: pd.DataFrame, months: pd.DataFrame) -> pd.DataFrame:
     # What was hidden, and for whom, as the door recorded it on the months: tables and
     # downloads read hidden counts as "< k" from these.
     frame.attrs = {key: months.attrs[key] for key in ("provenance", "suppression") if key in months.attrs}
+    if "suppression" in frame.attrs:
+        # the months' per-row flags do not fit these rows: each season and city has its own
+        suppression = dict(frame.attrs["suppression"])
+        suppression["partial_rows"] = {c: frame[f"{c}_partial"].tolist() for c in PEOPLE_COUNTS}
+        if marked:
+            suppression["hidden_marks"] = {c: [None if pd.notna(v) else "small" if pd.notna(small) and bool(small)
+                                               else "protect" for v, small in zip(frame[c], frame[f"{c}_small"])]
+                                           for c in PEOPLE_COUNTS}
+        else:
+            suppression.pop("hidden_marks", None)
+        frame.attrs["suppression"] = suppression
     return frame
 
 
@@ -128,7 +157,9 @@ def people_total(frame: pd.DataFrame, column: str) -> People:
         return People(0)
     values = pd.to_numeric(frame[column], errors="coerce")
     if values.isna().all():
-        return People(None, hidden=True)
+        marks = frame.get(f"{column}_small")
+        small = None if marks is None or marks.isna().any() else bool(len(frame) == 1 and marks.iloc[0])
+        return People(None, hidden=True, small=small)
     partial = bool(values.isna().any()) or bool(frame.get(f"{column}_partial", pd.Series(False)).any())
     return People(int(values.sum(skipna=True)), partial=partial)
 
@@ -174,8 +205,7 @@ def headline(nights: pd.Series, people: pd.DataFrame, *, tr: Translate, label: T
             nights_figure("emergency_shelter_open_nights", tr("winter.figure.emergency_shelter_open_nights")),
             nights_figure("cold_nights_without_emergency_shelter", gap_label) if nights["has_emergency_shelter"]
             else Figure(gap_label, "—", tr("winter.figure.no_emergency_shelter")),
-            Figure(tr("winter.figure.turned_away_on_cold_nights"),
-                   hidden_text if turned.hidden else i18n.format_number(turned.value, lang)),
+            Figure(tr("winter.figure.turned_away_on_cold_nights"), turned.text(lang, hidden_text)),
         ]),
         ("", [
             Figure(tr("winter.figure.cold_related_share"),
@@ -357,7 +387,7 @@ def season_comparison(nights: pd.DataFrame, people: pd.DataFrame, *, tr: Transla
     totals = [people_total(people[people["season"] == s], "turned_away_on_cold_nights") for s in seasons]
     fig.add_bar(x=labels, y=[t.value or 0 for t in totals], name=tr("winter.figure.turned_away_on_cold_nights"),
                 marker_color=[SUPPRESSED_COLOUR if t.hidden else "#636363" for t in totals],
-                customdata=[hidden_text if t.hidden else i18n.format_number(t.value, lang) for t in totals],
+                customdata=[t.text(lang, hidden_text) for t in totals],
                 hovertemplate="%{customdata}<extra>" + tr("winter.figure.turned_away_on_cold_nights") + "</extra>",
                 row=2, col=1)
     base_layout(fig, title=tr("winter.comparison.title"), x_title="", y_title="")
