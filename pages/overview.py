@@ -28,7 +28,8 @@ cold_before = app.query("cold_nights_total", start=prev_start, end=prev_end, **w
 
 
 def show_metric(column, label, value, previous, *, inverse=False, fmt=None, hidden=None, lower=False):
-    """A headline figure with its change; "hidden (< k)" when every cell behind it is hidden
+    """A headline figure with its change; "masqué" when every cell behind it is hidden (their
+    sum may be k or more, so it says no "< k")
     (`value` None, unless `hidden` says otherwise), "—" when there is nothing to show, "≥ N"
     when it leaves hidden cells out (`lower`: no change is worked out from a lower bound)."""
     fmt = fmt or (lambda v: i18n.format_number(v, app.lang()))
@@ -36,7 +37,7 @@ def show_metric(column, label, value, previous, *, inverse=False, fmt=None, hidd
     delta = None if lower else indicators.change(value, previous)
     shown = (app.tr("common.at_least", value=fmt(value)) if value is not None and lower
              else fmt(value) if value is not None
-             else app.tr("common.hidden_count", k=app.threshold_of(consultations)) if hidden else "—")
+             else app.tr("common.hidden_figure") if hidden else "—")
     column.metric(label, shown,
                   delta=i18n.format_percent(delta, app.lang(), signed=True) if delta is not None else None,
                   delta_color="inverse" if inverse else "normal",
@@ -77,7 +78,7 @@ if not app.empty_notice(trend):
         names={c: c for c in cities}, title=app.tr("overview.trend_title"),
         x_title=app.tr(f"common.grain_{f.grain}"), y_title=app.tr("overview.trend_y"),
         legend_title=app.tr("common.city"),
-        hidden_text=app.tr("common.hidden_count", k=app.threshold_of(trend))), key="overview_trend")
+        hidden_text=app.tr("common.suppressed_value", k=app.threshold_of(trend))), key="overview_trend")
 app.show_table(consultations, what=app.tr("overview.consultations"), filters=f, key="overview_consultations",
                columns={"city": app.tr("common.city"), "activity": app.tr("common.activity_label"),
                         "consultations": app.tr("overview.consultations")})

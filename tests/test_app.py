@@ -93,7 +93,7 @@ def test_overview_headline_equals_the_query(role, fixture_db):
                                                               "cities": [], "grain": "month"}, role=role)
     con.close()
     shown = {m.label: m.value for m in at.metric}
-    hidden = i18n.t("common.hidden_count", "fr", k=disclosure.threshold(role, "internal"))
+    hidden = i18n.t("common.hidden_figure", "fr")
     for label, part in [(i18n.t("overview.all_consultations", "fr"), trend),
                         *[(i18n.t(f"common.activity.{a}", "fr"), frame[frame["activity"] == a])
                           for a in ("medical", "mental_health", "social", "legal")]]:

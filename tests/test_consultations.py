@@ -330,7 +330,7 @@ def test_donor_sees_cities_with_small_counts_hidden(monkeypatch, fixture_db):
                 assert all(v in (small, protecting) or int(v) == 0 or int(v) >= 11 for v in frame[column]), column
     # A figure made only of hidden cells says so: never blank, never "—".
     for metric in at.metric:
-        assert metric.value in (small, FR("common.hidden_count", k=11), "0") or int(
+        assert metric.value in (small, FR("common.hidden_figure"), "0") or int(
             metric.value.removeprefix("≥ ")) >= 11
     # No site name, no site or age filter anywhere on the page.
     text = _all_text(at)
@@ -415,3 +415,17 @@ def test_adding_up_cities_keeps_the_door_s_marks_true():
     assert out["consultations"].tolist()[3] == 27
     assert indicators.partial_flags(out, "consultations") == [True, False, False, True]
     assert indicators.hidden_marks(out, "consultations") == [None, "protect", "small", None]
+
+
+@pytest.mark.parametrize("marks, expected", [
+    (["small"], "< 11"),          # one small cell: "< 11" is true of the headline
+    (["protect"], "masqué"),      # one cell hidden to protect another may be 11 or more
+    (["small", "protect"], "masqué"),
+])
+def test_a_headline_made_of_hidden_cells_says_less_than_11_only_when_it_is_one_small_cell(marks, expected):
+    frame = pd.DataFrame({"period": ["2024-01"] * len(marks), "city": ["A", "B"][:len(marks)],
+                          "activity": ["medical"] * len(marks),
+                          "consultations": pd.array([None] * len(marks), dtype="Int64")})
+    frame.attrs["suppression"] = {"k": 11, "counts": ["consultations"], "hidden_marks": {"consultations": marks},
+                                  "partial_rows": {"consultations": [False] * len(marks)}}
+    assert charts.headline(frame, frame.iloc[0:0]).text("fr", 11) == expected

@@ -218,6 +218,7 @@ class Headline:
     previous: float
     hidden: int
     hidden_before: int
+    lone_small: bool | None = None   # the one hidden cell is marked small (None: marks not known)
 
     @property
     def change(self) -> float | None:
@@ -227,26 +228,30 @@ class Headline:
         return (self.value - self.previous) / self.previous
 
     def text(self, lang: str, k: int) -> str:
-        """The figure as shown: "< k" for a single hidden cell, "hidden (< k)" for several
-        (each is below k, or hidden with one that is; their sum may not be), "≥ n" when
+        """The figure as shown: "< k" for a single hidden cell (unless it is marked as
+        protecting another), "masqué" for several (their sum may be k or more), "≥ n" when
         cells are left out."""
         if self.hidden and not self.value:
-            return _hidden(lang, k) if self.hidden == 1 else i18n.t("common.hidden_count", lang, k=k)
+            if self.hidden == 1 and self.lone_small is not False:
+                return _hidden(lang, k)
+            return i18n.t("common.hidden_figure", lang)
         shown = i18n.format_number(self.value, lang)
         return f"≥ {shown}" if self.hidden else shown
 
 
 def headline(now: pd.DataFrame, before: pd.DataFrame, activity: str | None = None) -> Headline:
     """All consultations (or one activity's) in a period and a year earlier, over cities."""
-    def published(frame: pd.DataFrame) -> tuple[float, int]:
+    def published(frame: pd.DataFrame) -> tuple[float, int, bool | None]:
         part = frame if activity is None else frame[frame["activity"] == activity]
         values = pd.to_numeric(part["consultations"], errors="coerce")
         # a figure that leaves out a hidden month leaves a cell out too
         partial = sum(indicators.partial_flags(part, "consultations"))
-        return float(values.sum()), int(values.isna().sum()) + partial
+        marks = [m for m in indicators.hidden_marks(part, "consultations") if m]
+        lone_small = (marks == ["small"]) if indicators.marks_told_apart(part) else None
+        return float(values.sum()), int(values.isna().sum()) + partial, lone_small
 
-    (value, hidden), (previous, hidden_before) = published(now), published(before)
-    return Headline(value, previous, hidden, hidden_before)
+    (value, hidden, lone_small), (previous, hidden_before, _) = published(now), published(before)
+    return Headline(value, previous, hidden, hidden_before, lone_small)
 
 
 # --- charts --------------------------------------------------------------------------------

@@ -36,11 +36,11 @@ def _hidden(lang: str, k: int) -> str:
 
 def total_text(values: pd.Series, lang: str, k: int) -> str:
     """A published total: hidden counts are left out, and it says so ("≥ n"); a lone hidden
-    count reads "< k", several "hidden (< k)"."""
+    count reads "< k", several "masqué" (their sum may be k or more)."""
     numbers = pd.to_numeric(values, errors="coerce")
     hidden, visible = int(numbers.isna().sum()), numbers.sum()
     if hidden and not visible:
-        return _hidden(lang, k) if hidden == 1 else i18n.t("common.hidden_count", lang, k=k)
+        return _hidden(lang, k) if hidden == 1 else i18n.t("common.hidden_figure", lang)
     return ("≥ " if hidden else "") + i18n.format_number(visible, lang)
 
 
