@@ -30,8 +30,10 @@ beds_grain = "day" if nightly else f.grain
 city_beds = app.query("occupancy_nights_by_city", **where) if nightly else by_city
 
 
-def panel(row, beds, *, unit: str, key: str, city_level: bool) -> None:
-    figures = charts.headlines(row, tr=app.tr, lang=lang, threshold=k, city_level=city_level)
+def panel(row, beds, *, unit: str, key: str, city_level: bool, summary) -> None:
+    marks, partial = charts.row_flags(summary, row.name)
+    figures = charts.headlines(row, tr=app.tr, lang=lang, threshold=k, city_level=city_level, marks=marks,
+                               partial=partial)
     for column, figure in zip([*st.columns(3), *st.columns(3)], figures):  # beds, then people
         column.metric(figure.label, figure.value, help=figure.help)
     st.plotly_chart(charts.beds_chart(beds, grain=beds_grain, unit=unit, tr=app.tr, lang=lang, threshold=k,
@@ -44,7 +46,7 @@ for tab, (_, row) in zip(st.tabs(cities["city"].tolist()), cities.iterrows()):
         if row["emergency_nights_open"]:
             st.caption(app.tr("occupancy.emergency_caption", nights=i18n.format_number(row["emergency_nights_open"], lang)))
         panel(row, city_beds[city_beds["city"] == row["city"]], unit=row["city"], key=f"beds_city_{row['city']}",
-              city_level=True)
+              city_level=True, summary=cities)
 
 tables = {"summary_by_city": cities, "by_city": by_city}
 if detail:
@@ -56,7 +58,7 @@ if detail:
         for tab, (_, row) in zip(st.tabs(sites["site_name"].tolist()), sites.iterrows()):
             with tab:
                 panel(row, site_beds[site_beds["site_id"] == row["site_id"]], unit=row["site_name"],
-                      key=f"beds_site_{row['site_id']}", city_level=False)
+                      key=f"beds_site_{row['site_id']}", city_level=False, summary=sites)
     tables |= {"summary_by_site": sites, "by_site": by_site} | ({"nights_by_site": site_beds} if nightly else {})
 
 compare, facet = (by_site, "site_id") if detail else (by_city, "city")

@@ -287,3 +287,21 @@ def test_english(monkeypatch, fixture_db):
     at = _page(monkeypatch, fixture_db, "programme_manager", lang="en", **SPELL_URL)
     shown = _metrics(_tab(at, "Calais"))
     assert (shown["Occupancy rate"], shown["People turned away"]) == ("92.9%", "37")
+
+
+def test_headlines_mark_hidden_and_partial_figures_as_the_door_does():
+    frame = pd.DataFrame({"city": ["Pantin"], "occupancy_rate": [0.97], "bed_nights_occupied": pd.array([600], "Int64"),
+                          "bed_nights_available": [620], "nights_full": [12], "nights_open": [31],
+                          "turned_away": pd.array([None], "Int64"), "turned_away_minors": pd.array([20], "Int64"),
+                          "turned_away_girls": pd.array([None], "Int64")})
+    frame.attrs["suppression"] = {"k": 11, "counts": ["turned_away", "turned_away_minors", "turned_away_girls"],
+                                  "hidden_marks": {"turned_away": ["protect"], "turned_away_minors": [None],
+                                                   "turned_away_girls": ["small"]},
+                                  "partial_rows": {"turned_away": [False], "turned_away_minors": [True],
+                                                   "turned_away_girls": [False]}}
+    marks, partial = charts.row_flags(frame, 0)
+    figures = charts.headlines(frame.iloc[0], tr=lambda key, **v: key, lang="fr", threshold=11, city_level=True,
+                               marks=marks, partial=partial)
+    values = {figure.label: figure.value for figure in figures}
+    assert (values["occupancy.metric.turned_away"], values["occupancy.metric.turned_away_minors"],
+            values["occupancy.metric.turned_away_girls"]) == ("[c]", "≥ 20", "< 11")

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from terrain import i18n
+from terrain import i18n, indicators
 from terrain.charts import CITY_COLOURS, SITE_TYPE_COLOURS, SUPPRESSED_COLOUR, base_layout
 
 Translate = Callable[..., str]
@@ -49,19 +49,28 @@ class Headline:
     help: str | None = None
 
 
-def _count(value, lang: str, threshold: int) -> str:
+def _count(value, lang: str, threshold: int, mark: str | None = None, lower: bool = False) -> str:
+    """"< k" for a hidden small figure, "[c]" for one hidden to protect another, "≥ N" for
+    one that leaves a hidden month out (the door's marks, terrain/disclosure/marks.py)."""
     if pd.isna(value):
-        return i18n.t("common.suppressed_value", lang, k=threshold)
-    return i18n.format_number(value, lang)
+        return "[c]" if mark == "protect" else i18n.t("common.suppressed_value", lang, k=threshold)
+    number = i18n.format_number(value, lang)
+    return i18n.t("common.at_least", lang, value=number) if lower else number
 
 
 def _rate(value, lang: str, tr: Translate) -> str:
     return tr("occupancy.rate_hidden") if pd.isna(value) else i18n.format_percent(value, lang, digits=1)
 
 
-def headlines(row: pd.Series, *, tr: Translate, lang: str, threshold: int, city_level: bool) -> list[Headline]:
+def headlines(row: pd.Series, *, tr: Translate, lang: str, threshold: int, city_level: bool,
+              marks: dict | None = None, partial: dict | None = None) -> list[Headline]:
     """The headline figures of one shelter or city over the period, from a row of
-    occupancy_summary_by_site or occupancy_summary_by_city."""
+    occupancy_summary_by_site or occupancy_summary_by_city; `marks` and `partial` (column ->
+    the row's mark, whether it leaves a hidden month out) as `row_flags` reads them."""
+    marks, partial = marks or {}, partial or {}
+
+    def count(column: str) -> str:
+        return _count(row[column], lang, threshold, marks.get(column), bool(partial.get(column)))
     rate_help = None
     if pd.notna(row["occupancy_rate"]) and pd.notna(row["bed_nights_occupied"]):
         rate_help = tr("occupancy.metric.rate_help", occupied=i18n.format_number(row["bed_nights_occupied"], lang),
@@ -71,11 +80,19 @@ def headlines(row: pd.Series, *, tr: Translate, lang: str, threshold: int, city_
         Headline(tr("occupancy.metric.nights_full"), i18n.format_number(row["nights_full"], lang),
                tr("occupancy.metric.city_nights_full_help" if city_level else "occupancy.metric.nights_full_help")),
         Headline(tr("occupancy.metric.nights_open"), i18n.format_number(row["nights_open"], lang)),
-        Headline(tr("occupancy.metric.turned_away"), _count(row["turned_away"], lang, threshold),
+        Headline(tr("occupancy.metric.turned_away"), count("turned_away"),
                tr("occupancy.metric.turned_away_help")),
-        Headline(tr("occupancy.metric.turned_away_minors"), _count(row["turned_away_minors"], lang, threshold)),
-        Headline(tr("occupancy.metric.turned_away_girls"), _count(row["turned_away_girls"], lang, threshold)),
+        Headline(tr("occupancy.metric.turned_away_minors"), count("turned_away_minors")),
+        Headline(tr("occupancy.metric.turned_away_girls"), count("turned_away_girls")),
     ]
+
+
+def row_flags(frame: pd.DataFrame, label) -> tuple[dict, dict]:
+    """The marks and partial flags of one row (by its index label) of a door's result."""
+    part = frame.loc[[label]]
+    counts = (frame.attrs.get("suppression") or {}).get("counts", [])
+    return ({c: indicators.hidden_marks(part, c)[0] for c in counts},
+            {c: indicators.partial_flags(part, c)[0] for c in counts})
 
 
 # --- context: emergency shelter spells, winter-plan levels -----------------------------------
