@@ -305,3 +305,25 @@ def test_headlines_mark_hidden_and_partial_figures_as_the_door_does():
     values = {figure.label: figure.value for figure in figures}
     assert (values["occupancy.metric.turned_away"], values["occupancy.metric.turned_away_minors"],
             values["occupancy.metric.turned_away_girls"]) == ("[c]", "≥ 20", "< 11")
+
+
+def test_the_beds_chart_marks_people_turned_away_as_the_door_does():
+    """A donor's months: the hover of the people turned away says "[c]", "≥ N" or "< 11" as
+    the tables do, row by row, whatever the order the chart sorts the rows in."""
+    frame = pd.DataFrame({
+        "city": ["Pantin"] * 3, "period": pd.to_datetime(["2024-03-01", "2024-01-01", "2024-02-01"]),
+        "bed_nights_occupied": [600, 590, 580], "bed_nights_available": [620, 620, 580], "nights_open": [31, 31, 29],
+        "turned_away": pd.array([None, 25, None], "Int64"), "turned_away_minors": pd.array([None, 12, None], "Int64"),
+        "turned_away_girls": pd.array([0, None, 0], "Int64")})
+    frame.attrs["suppression"] = {"k": 11, "counts": ["turned_away", "turned_away_minors", "turned_away_girls"],
+                                  "hidden_marks": {"turned_away": ["protect", None, "small"],
+                                                   "turned_away_minors": ["small", None, "protect"],
+                                                   "turned_away_girls": [None, "small", None]},
+                                  "partial_rows": {"turned_away": [False, True, False],
+                                                   "turned_away_minors": [False] * 3, "turned_away_girls": [False] * 3}}
+    fig = charts.beds_chart(frame, grain="month", unit="Pantin", tr=lambda key, **v: key.split(".")[-1], lang="fr",
+                            threshold=11, city="Pantin")
+    bars = next(trace for trace in fig.data if trace.type == "bar")
+    assert list(bars.customdata) == ["≥ 25 (turned_away_minors 12, turned_away_girls < 11)",   # January
+                                     "< 11 (turned_away_minors [c], turned_away_girls 0)",     # February
+                                     "[c] (turned_away_minors < 11, turned_away_girls 0)"]     # March

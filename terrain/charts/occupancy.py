@@ -220,7 +220,7 @@ def beds_chart(frame: pd.DataFrame, *, grain: str, unit: str, tr: Translate, lan
                     hovertemplate="%{customdata}<extra>" + tr("occupancy.chart.occupied") + "</extra>", **along)
     fig.add_bar(x=_dates(x), y=[0.0 if v is None else v for v in _values(frame["turned_away"])],
                 name=tr("occupancy.chart.turned_away"), marker_color=TURNED_AWAY_COLOUR, opacity=0.75,
-                customdata=[_turned_away_text(r, tr, lang, threshold) for r in frame.itertuples()],
+                customdata=_turned_away_texts(frame, tr, lang, threshold),
                 hovertemplate="%{customdata}<extra>" + tr("occupancy.chart.turned_away") + "</extra>",
                 secondary_y=not nightly, **along)
     _shade(fig, spells, levels, city=city, tr=tr)
@@ -240,10 +240,18 @@ def beds_chart(frame: pd.DataFrame, *, grain: str, unit: str, tr: Translate, lan
     return fig
 
 
-def _turned_away_text(row, tr: Translate, lang: str, threshold: int) -> str:
-    return (f"{_count(row.turned_away, lang, threshold)} "
-            f"({tr('occupancy.metric.turned_away_minors')} {_count(row.turned_away_minors, lang, threshold)}, "
-            f"{tr('occupancy.metric.turned_away_girls')} {_count(row.turned_away_girls, lang, threshold)})")
+def _turned_away_texts(frame: pd.DataFrame, tr: Translate, lang: str, threshold: int) -> list[str]:
+    """Each row's people turned away, with minors and girls among them, marked as the door
+    marked them ("< k", "[c]", "≥ N")."""
+    columns = ("turned_away", "turned_away_minors", "turned_away_girls")
+    marks = {c: indicators.hidden_marks(frame, c) for c in columns}
+    partial = {c: indicators.partial_flags(frame, c) for c in columns}
+    texts = []
+    for i, (value, minors, girls) in enumerate(zip(*(frame[c] for c in columns))):
+        shown = [_count(v, lang, threshold, marks[c][i], partial[c][i]) for c, v in zip(columns, (value, minors, girls))]
+        texts.append(f"{shown[0]} ({tr('occupancy.metric.turned_away_minors')} {shown[1]}, "
+                     f"{tr('occupancy.metric.turned_away_girls')} {shown[2]})")
+    return texts
 
 
 def rate_small_multiples(frame: pd.DataFrame, *, facet: str, names: dict[str, str], colours: dict[str, str],
