@@ -40,26 +40,22 @@ BEFORE_INTENT = {"built", "audit_begun"}
 WEATHER = "city;day;tmin_c;tmax_c;vigilance\nCalais;{day};-2,5;4;yellow\n"
 
 
-def _weather_rows(path: Path) -> int | None:
-    if not path.exists():
-        return None
-    con = duckdb.connect()
-    try:
-        con.execute("ATTACH $p AS db (READ_ONLY)", {"p": str(path)})
-        return con.execute("SELECT count(*) FROM db.weather_daily").fetchone()[0]
-    finally:
-        con.close()
+def _reader(sql: str):
+    """A function reading one figure of a database file, None where there is no file."""
+    def read(path: Path) -> int | None:
+        if not path.exists():
+            return None
+        con = duckdb.connect()
+        try:
+            con.execute("ATTACH $p AS db (READ_ONLY)", {"p": str(path)})
+            return con.execute(sql).fetchone()[0]
+        finally:
+            con.close()
+    return read
 
 
-def _schema(path: Path) -> int | None:
-    if not path.exists():
-        return None
-    con = duckdb.connect()
-    try:
-        con.execute("ATTACH $p AS db (READ_ONLY)", {"p": str(path)})
-        return con.execute("SELECT schema_version FROM db.metadata").fetchone()[0]
-    finally:
-        con.close()
+_weather_rows = _reader("SELECT count(*) FROM db.weather_daily")
+_schema = _reader("SELECT schema_version FROM db.metadata")
 
 
 def _layout(db: Path, read) -> tuple:

@@ -65,6 +65,18 @@ def _only_the_database(folder: Path, db: Path) -> None:
     assert left == [], left
 
 
+def _damage(db: Path, damage: str) -> None:
+    """Cut the file short, fill it with random bytes, or mark it as a newer Terrain's."""
+    if damage == "truncated":
+        db.write_bytes(db.read_bytes()[:100_000])
+    elif damage == "random":
+        db.write_bytes(os.urandom(300_000))
+    else:
+        con = duckdb.connect(str(db))
+        con.execute("UPDATE metadata SET schema_version = $v", {"v": SCHEMA_VERSION + 1})
+        con.close()
+
+
 def _weather_file(tmp_path: Path) -> Path:
     path = tmp_path / "weather.csv"
     path.write_text(WEATHER, encoding="utf-8")
@@ -109,14 +121,7 @@ def test_an_audit_file_left_empty_by_a_full_disk_is_started_again(db, tmp_path):
 @pytest.mark.parametrize("damage", ["truncated", "random", "newer"])
 @pytest.mark.parametrize("command", ["import", "upgrade", "rollback", "demo"])
 def test_a_damaged_or_foreign_database_gives_one_line_and_stays_as_it_is(db, tmp_path, damage, command):
-    if damage == "truncated":
-        db.write_bytes(db.read_bytes()[:100_000])
-    elif damage == "random":
-        db.write_bytes(os.urandom(300_000))
-    else:
-        con = duckdb.connect(str(db))
-        con.execute("UPDATE metadata SET schema_version = $v", {"v": SCHEMA_VERSION + 1})
-        con.close()
+    _damage(db, damage)
     before = _digest(db)
     args = {"import": ["import", str(_weather_file(tmp_path)), "--table", "weather_daily", "--db", str(db)],
             "upgrade": ["upgrade", "--db", str(db)], "rollback": ["rollback", "--db", str(db)],
@@ -147,12 +152,7 @@ def test_a_folder_that_cannot_hold_the_database_gives_one_line(tmp_path):
 
 @pytest.mark.parametrize("damage", ["random", "newer"])
 def test_a_page_over_a_damaged_database_says_so_in_one_line(db, monkeypatch, damage):
-    if damage == "random":
-        db.write_bytes(os.urandom(300_000))
-    else:
-        con = duckdb.connect(str(db))
-        con.execute("UPDATE metadata SET schema_version = $v", {"v": SCHEMA_VERSION + 1})
-        con.close()
+    _damage(db, damage)
     monkeypatch.setenv("TERRAIN_DB", str(db))
     for page in ("overview", "imports"):
         at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=60)
