@@ -673,6 +673,23 @@ def time_published_sets(db: Path) -> float:
         con.close()
 
 
+def _bench_imports(args: argparse.Namespace) -> int:
+    from terrain import bench_imports
+
+    csv_sizes = bench_imports.CSV_SIZES if args.import_csv is None else args.import_csv
+    xlsx_sizes = bench_imports.XLSX_SIZES if args.import_xlsx is None else args.import_xlsx
+    figures = bench_imports.bench(csv_sizes, xlsx_sizes, args.data_dir / "imports")
+    print()
+    print(bench_imports.table(figures))
+    print("\n".join(bench_imports.check_targets(figures)))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"imports": [f.as_dict() for f in figures]}, indent=2) + "\n",
+                             encoding="utf-8")
+        print(f"\nFigures written to {args.json}")
+    return 0 if all(f.outcome == "loaded" for f in figures) else 1
+
+
 def command(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m terrain bench", description=__doc__.split("\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -686,6 +703,13 @@ def command(argv: list[str]) -> int:
     parser.add_argument("--pages", nargs="+", default=None, help="only these pages (default: every page)")
     parser.add_argument("--data-dir", type=Path, default=BENCH_DIR, help="where the databases are kept")
     parser.add_argument("--no-pandas", action="store_true", help="skip the pandas alternative")
+    parser.add_argument("--imports", action="store_true",
+                        help="time imports instead (terrain/bench_imports.py): CSV files of --import-csv rows and "
+                             "XLSX files of --import-xlsx rows")
+    parser.add_argument("--import-csv", type=int, nargs="*", default=None, metavar="N",
+                        help="CSV sizes for --imports (default: 1000000 5000000 20000000)")
+    parser.add_argument("--import-xlsx", type=int, nargs="*", default=None, metavar="N",
+                        help="XLSX sizes for --imports (default: 1000000)")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
@@ -699,6 +723,8 @@ def command(argv: list[str]) -> int:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"Machine: {os.cpu_count()} cores, load average {load:.1f} at start "
           f"(timings on a busy machine are slower than on an idle one).")
+    if args.imports:
+        return _bench_imports(args)
     sizes = []
     for consultations in args.consultations:
         size = bench_size(consultations, seed=args.seed, directory=args.data_dir, pages=pages,

@@ -6,8 +6,9 @@
     python -m terrain templates [--out DIR]
 
 An import reads the file (terrain/importing/reading.py), checks all of it
-(terrain/importing/validation.py) against a read-only snapshot of the database, and loads
-it only if nothing is wrong: into a NEW database file, a copy of the current one, swapped
+(terrain/importing/validation.py) against a read-only snapshot of the database, a part at
+a time with its typed rows staged on disk (terrain/importing/staging.py: a file of any
+length costs a few hundred MB of memory), and loads it only if nothing is wrong: into a NEW database file, a copy of the current one, swapped
 in atomically (terrain/store.py), the previous versions kept for `rollback`. Readers of the
 running app see the old file or the new one, never a half-applied import. Every attempt is
 audited (terrain/importing/audit.py). Imports into one database run one at a time (a lock
@@ -41,7 +42,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import getpass
-import hashlib
 import sys
 import time
 from dataclasses import dataclass, field
@@ -52,7 +52,7 @@ import duckdb
 import pandas as pd
 
 from terrain import ROOT, SCHEMA_VERSION, i18n, queries, store
-from terrain.importing import audit, findings, reading, statements, tables, templates, validation
+from terrain.importing import audit, findings, reading, staging, statements, tables, templates, validation
 from terrain.importing.findings import Finding
 
 Progress = Callable[[float, str], None]
@@ -138,21 +138,22 @@ def _is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(queries.read_rows(con, "dataset_metadata", {})["is_synthetic"].iloc[0])
 
 
-def import_file(data: bytes, file_name: str, table: str, *, db: Path | None = None, replace: bool = False,
+def import_file(data: bytes | Path, file_name: str, table: str, *, db: Path | None = None, replace: bool = False,
                 sheet: str | None = None, dry_run: bool = False, start_real: bool = False,
                 user: str, via: str, progress: Progress | None = None,
-                today: dt.date | None = None) -> Report:
+                today: dt.date | None = None, chunk_rows: int = reading.CHUNK_ROWS) -> Report:
     """Check a file and, unless dry_run or anything is wrong, load it; audit the attempt.
 
-    `data` is the file's bytes (the page's upload or the CLI's file), `file_name` its name
-    as the user knows it. Returns the report; the database changes only if
-    report.outcome == "loaded"."""
+    `data` is the file's bytes (the page's upload) or its path (the command line: read a
+    part at a time, never whole), `file_name` its name as the user knows it. Returns the
+    report; the database changes only if report.outcome == "loaded"."""
     if table not in tables.IMPORTABLE:
         raise ValueError(f"Unknown table {table!r}; importable: {', '.join(tables.IMPORTABLE)}.")
     started = time.monotonic()
     progress = progress or (lambda fraction, stage: None)
     db = Path(db or store.db_path())
-    report = Report(file_name, hashlib.sha256(data).hexdigest(), len(data), table, db)
+    source = reading.Source(file_name, path=data) if isinstance(data, Path) else reading.Source(file_name, data=data)
+    report = Report(file_name, source.sha256(), source.size, table, db)
 
     def attempt(outcome: str) -> audit.Attempt:
         return audit.Attempt(
@@ -173,8 +174,8 @@ def import_file(data: bytes, file_name: str, table: str, *, db: Path | None = No
         with lock:
             # (a change a dead writer left is settled by the write itself, store.new_database,
             # before anything moves; checking a file against either version is sound)
-            written = _check(report, data, sheet=sheet, replace=replace, start_real=start_real, today=today,
-                             progress=progress, apply=not dry_run, change=change)
+            written = _check(report, source, sheet=sheet, replace=replace, start_real=start_real, today=today,
+                             progress=progress, apply=not dry_run, change=change, chunk_rows=chunk_rows)
     except Exception:
         report.outcome = "failed"
         raise
@@ -195,64 +196,77 @@ def _settle_audit(attempt_id: str, note: dict, done: bool) -> None:
                  problems=said if done else [{"kind": "interrupted"}])
 
 
-def _check(report: Report, data: bytes, *, sheet, replace, start_real, today, progress, apply,
-           change: store.Change) -> bool:
+def _check(report: Report, source: reading.Source, *, sheet, replace, start_real, today, progress, apply,
+           change: store.Change, chunk_rows: int) -> bool:
     """Read and check the file, and load it when `apply` and all is well. True once the load
     went through the write protocol, which audited it (loaded, or failed)."""
     db = report.database
     exists = db.exists()
     progress(0.0, "reading")
-    try:
-        raw = reading.read(data, report.file_name, expected=tables.tables()[report.table].names, sheet=sheet,
-                           progress=lambda fraction: progress(0.3 * fraction, "reading"))
-    except reading.Unreadable as unreadable:
-        report.problems.append(Finding(unreadable.kind, params=unreadable.params))
-        return False
-    report.detection, report.rows = raw.detection, len(raw)
-
     synthetic = False
     if exists:
         with _snapshot(db, empty=False) as con:
             synthetic = _is_synthetic(con)
     fresh = not exists or (start_real and synthetic)
-    with _snapshot(db, empty=fresh) as con:
-        checked = validation.check(raw, report.table, con, replace=replace, today=today,
-                                   progress=lambda f, stage: progress(0.3 + 0.6 * f, stage))
-    report.problems += checked.problems
-    report.warnings += checked.warnings
-    report.replaced = checked.replaced
-    report.decimal_comma, report.date_formats = checked.decimal_comma, checked.date_formats
-    if synthetic and not start_real:
-        report.problems.append(Finding("synthetic_database"))
-    if start_real and exists and not synthetic:
-        report.problems.append(Finding("not_synthetic"))
-    if report.problems:
-        report.outcome = "refused"
-        return False
-    if not apply:
-        report.outcome = "checked"
-        return False
+    with staging.folder() as folder:
+        with _snapshot(db, empty=fresh) as con:
+            read = [0.0]      # how much of the file is read
 
-    progress(0.92, "applying")
-    try:
-        with store.new_database(db, keep_backup=exists, copy_from=None if fresh else db, compact=replace,
-                                change=change) as con:
-            if fresh:
-                statements.run(con, "metadata", "create_real", params={
-                    "today": today or tables.today(), "schema_version": SCHEMA_VERSION,
-                    "now": dt.datetime.now().replace(microsecond=0)})
-            if replace:
-                statements.run(con, report.table, "replace_existing", checked.data)
-            statements.run(con, report.table, "insert", checked.data)
-            statements.run(con, "metadata", "after_import", params={"schema_version": SCHEMA_VERSION})
-            report.data_as_of = statements.run(con, "metadata", "data_as_of")[0][0]
-            change.note.update({"outcome": "loaded", "data_as_of": report.data_as_of.isoformat()
-                                if report.data_as_of else None})
-    except (duckdb.ConstraintException, duckdb.ConversionException) as refused:
-        # A rule the checks do not know yet (the schema changed): the file is still refused whole.
-        report.problems.append(Finding("database_refused", params={"reason": str(refused).splitlines()[0]}))
-        report.outcome = "refused"
-        return False
+            def reading_progress(fraction: float) -> None:
+                read[0] = fraction
+                progress(0.88 * fraction, "reading")
+
+            try:
+                opened = reading.read(source, expected=tables.tables()[report.table].names, sheet=sheet,
+                                      progress=reading_progress, chunk_rows=chunk_rows)
+                report.detection = opened.detection
+                staged = staging.Staging(con, folder)
+                check = validation.FileCheck(opened.headers, report.table, con, staged, replace=replace, today=today,
+                                             progress=progress)
+                for part in opened.chunks:
+                    check.add(part, read[0])
+                checked = check.finish()
+                staged.close()
+            except reading.Unreadable as unreadable:
+                report.problems.append(Finding(unreadable.kind, params=unreadable.params))
+                return False
+        report.rows = checked.rows
+        report.problems += checked.problems
+        report.warnings += checked.warnings
+        report.replaced = checked.replaced
+        report.decimal_comma, report.date_formats = checked.decimal_comma, checked.date_formats
+        if synthetic and not start_real:
+            report.problems.append(Finding("synthetic_database"))
+        if start_real and exists and not synthetic:
+            report.problems.append(Finding("not_synthetic"))
+        if report.problems:
+            report.outcome = "refused"
+            return False
+        if not apply:
+            report.outcome = "checked"
+            return False
+
+        progress(0.92, "applying")
+        try:
+            with store.new_database(db, keep_backup=exists, copy_from=None if fresh else db, compact=replace,
+                                    change=change) as con:
+                if fresh:
+                    statements.run(con, "metadata", "create_real", params={
+                        "today": today or tables.today(), "schema_version": SCHEMA_VERSION,
+                        "now": dt.datetime.now().replace(microsecond=0)})
+                with staging.loaded_from(con, folder):
+                    if replace:
+                        statements.run(con, report.table, "replace_existing")
+                    statements.run(con, report.table, "insert")
+                statements.run(con, "metadata", "after_import", params={"schema_version": SCHEMA_VERSION})
+                report.data_as_of = statements.run(con, "metadata", "data_as_of")[0][0]
+                change.note.update({"outcome": "loaded", "data_as_of": report.data_as_of.isoformat()
+                                    if report.data_as_of else None})
+        except (duckdb.ConstraintException, duckdb.ConversionException) as refused:
+            # A rule the checks do not know yet (the schema changed): the file is still refused whole.
+            report.problems.append(Finding("database_refused", params={"reason": str(refused).splitlines()[0]}))
+            report.outcome = "refused"
+            return False
     report.outcome = "loaded"
     return True
 
@@ -431,7 +445,7 @@ def command(argv: list[str]) -> int:
         _say(languages, "imports.cli.no_file", sys.stderr, path=str(args.path))
         return 2
     try:
-        report = import_file(args.path.read_bytes(), args.path.name, args.table, db=args.db, replace=args.replace,
+        report = import_file(args.path, args.path.name, args.table, db=args.db, replace=args.replace,
                              sheet=args.sheet, dry_run=args.dry_run, start_real=args.start_real,
                              user=args.user or getpass.getuser(), via="cli")
     except FAULTS as fault:

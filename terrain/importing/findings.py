@@ -1,7 +1,8 @@
 """What the checks found, and how it reads in French and English.
 
-A Finding is one kind of problem in one column, with every row where it occurs (arrays, so
-that a million bad cells cost no more than one). Its text is the catalogue entry
+A Finding is one kind of problem in one column, with the rows where it occurs (arrays, so
+that a million bad cells cost no more than one; past MAX_KEPT_ROWS only their number is
+kept, so that a file of any length is reported in bounded memory). Its text is the catalogue entry
 imports.problem.<kind> (or imports.warning.<kind>), filled with the finding's constant
 `params` and, row by row, its per-row `values`. Cell values are shown back to the person who
 uploaded the file, never stored in the audit, and never shown at all for personal data.
@@ -21,6 +22,7 @@ from terrain import i18n
 
 ERROR, WARNING = "problem", "warning"
 SHOWN_VALUE_LENGTH = 60
+MAX_KEPT_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -38,10 +40,27 @@ class Finding:
     values: Mapping[str, np.ndarray] = field(default_factory=dict)  # per-row placeholders
     params: Mapping[str, Any] = field(default_factory=dict)         # placeholders shared by all rows
     severity: str = ERROR
+    more: int = 0                             # rows found past those kept
 
     @property
     def count(self) -> int:
-        return max(len(self.rows), 1)
+        return max(len(self.rows) + self.more, 1)
+
+    @property
+    def same(self) -> tuple:
+        """What two findings of different parts of a file share when they are one finding."""
+        return (self.severity, self.kind, self.column,
+                tuple(sorted((name, repr(value)) for name, value in self.params.items())))
+
+    def extend(self, later: "Finding") -> None:
+        """Add the rows of the same finding in a later part of the file (rows in order)."""
+        room = max(MAX_KEPT_ROWS - len(self.rows), 0)
+        taken = min(room, len(later.rows))
+        self.more += later.more + len(later.rows) - taken
+        if taken:
+            self.rows = np.concatenate([self.rows, later.rows[:taken]])
+            self.values = {name: np.concatenate([values, later.values[name][:taken]])
+                           for name, values in self.values.items()}
 
     @property
     def key(self) -> str:
@@ -60,8 +79,39 @@ def at_rows(kind: str, column: str | None, rows: np.ndarray, mask: np.ndarray | 
         values = {name: np.asarray(v)[mask] for name, v in values.items()}
     elif len(rows) == 0:
         return None
-    return Finding(kind, column, np.asarray(rows), {k: np.asarray(v) for k, v in values.items()},
-                   dict(params or {}), severity)
+    return kept(Finding(kind, column, np.asarray(rows), {k: np.asarray(v) for k, v in values.items()},
+                        dict(params or {}), severity))
+
+
+def kept(finding: Finding) -> Finding:
+    """`finding` with at most MAX_KEPT_ROWS rows, the others counted."""
+    if len(finding.rows) > MAX_KEPT_ROWS:
+        finding.more += len(finding.rows) - MAX_KEPT_ROWS
+        finding.rows = finding.rows[:MAX_KEPT_ROWS]
+        finding.values = {name: values[:MAX_KEPT_ROWS] for name, values in finding.values.items()}
+    return finding
+
+
+class Merged:
+    """The findings of a file checked a part at a time: one finding per kind, column and
+    parameters, whatever part of the file its rows are in, in the order first found."""
+
+    def __init__(self):
+        self._found: dict[tuple, Finding] = {}
+
+    def add(self, finding: Finding) -> None:
+        finding = kept(finding)
+        earlier = self._found.get(finding.same)
+        if earlier is None:
+            self._found[finding.same] = finding
+        else:
+            earlier.extend(finding)
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self._found.values())
+
+    def __len__(self) -> int:
+        return len(self._found)
 
 
 def total(findings: Iterable[Finding]) -> int:
@@ -141,6 +191,9 @@ def frame(findings: Iterable[Finding], lang: str, limit: int | None = 10_000) ->
         if len(rows) == 0:
             lines.append((None, finding.column, what(finding, None, lang)))
         lines += [(int(row), finding.column, what(finding, index, lang)) for index, row in enumerate(rows)]
+        if finding.more and limit is None:
+            lines.append((None, finding.column, i18n.t("imports.more_rows", lang, count=finding.more,
+                                                       listed=len(rows), last=int(rows[-1]))))
     table = pd.DataFrame(lines, columns=["row", "column", "problem"])
     table["row"] = table["row"].astype("Int64")
     table = table.sort_values("row", kind="stable", na_position="first")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 
 SQL_DIR = Path(__file__).with_name("sql")
@@ -39,3 +40,16 @@ def run(con: duckdb.DuckDBPyConnection, file: str, name: str, incoming: pa.Table
     finally:
         if incoming is not None:
             con.unregister("incoming")
+
+
+def first_rows(con: duckdb.DuckDBPyConnection, file: str, name: str, keep: int) -> tuple[pd.DataFrame, int]:
+    """The first `keep` rows of a statement over the view `incoming`, and how many more it
+    returned (read in batches: a statement may return a row for each of millions)."""
+    reader = con.sql(statements(file)[name]).to_arrow_reader(1 << 16)
+    kept, count = [], 0
+    for batch in reader:
+        if count < keep:
+            kept.append(batch.slice(0, keep - count))
+        count += batch.num_rows
+    table = pa.Table.from_batches(kept, schema=reader.schema)
+    return table.to_pandas(), max(count - keep, 0)

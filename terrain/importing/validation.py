@@ -5,6 +5,12 @@ type, the schema's rules, references to sites and campaigns, duplicates in the f
 the database are all checked, so a programme manager fixes the file once. Warnings (an
 overflow night, an unusual week) are reported without blocking. Every check works on whole
 columns (terrain/importing/parsing.py), never row by row.
+
+A file is checked a part at a time (terrain/importing/reading.py hands over its rows in
+chunks), so that its length costs disk, not memory: what holds within a row is checked on
+each part, the rows are typed and staged in a DuckDB file of their own
+(terrain/importing/staging.py), and what spans parts (a key written twice, a key already in
+the database, a week far from usual) is checked on the staged rows once all are read.
 """
 
 from __future__ import annotations
@@ -20,9 +26,10 @@ import pyarrow as pa
 
 from terrain import queries
 from terrain.importing import anonymity, lookalikes, parsing, statements, tables as tbl, templates
-from terrain.importing.findings import WARNING, Finding, Label, at_rows
+from terrain.importing.findings import WARNING, Finding, Label, Merged, at_rows, kept
 from terrain.importing.parsing import Column, Distinct, bools
 from terrain.importing.reading import RawFile
+from terrain.importing.staging import Staging
 
 # A week counts as unusual when it is this many times above or below the site's median week.
 FAR_FROM_USUAL = 3
@@ -38,10 +45,9 @@ Progress = Callable[[float, str], None]
 @dataclass
 class Checked:
     table: tbl.Table
-    rows: np.ndarray
+    rows: int = 0                     # data rows read (blank rows left out)
     problems: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
-    data: pa.Table | None = None      # the rows to load (table's columns + row_number), when no problem
     replaced: int = 0                 # rows of the database the file replaces
     decimal_comma: bool = False
     date_formats: tuple[str, ...] = ()
@@ -66,61 +72,62 @@ def excel_column(position: int) -> str:
     return letters
 
 
-class _Checker:
-    def __init__(self, raw: RawFile, table: tbl.Table, con: duckdb.DuckDBPyConnection, *,
-                 replace: bool, today: dt.date, progress: Progress | None):
-        self.raw, self.table, self.con = raw, table, con
-        self.replace, self.today = replace, np.datetime64(today, "D")
-        self.rows = raw.rows
+class FileCheck:
+    """The checks of one file against `table_name` and the database behind `con` (read-only
+    is enough), fed the file a part at a time: `add` each part, then `finish`."""
+
+    def __init__(self, headers: list[str], table_name: str, con: duckdb.DuckDBPyConnection, staging: Staging, *,
+                 replace: bool = False, today: dt.date | None = None, progress: Progress | None = None):
+        self.headers, self.table, self.con, self.staging = headers, tbl.tables()[table_name], con, staging
+        self.replace, self.today = replace, np.datetime64(today or tbl.today(), "D")
         self.progress = progress or (lambda fraction, stage: None)
-        self.result = Checked(table, raw.rows)
-        self.columns: dict[str, Column] = {}
-        self.distinct = {position: Distinct.of(raw.cells[f"c{position}"]) for position in range(len(raw.headers))}
-        self.personal: dict[int, np.ndarray] = {}   # by file position: cells hidden as personal data
-        self.broken: dict[str, np.ndarray] = {}     # by column: values refused by a one-column rule
+        self.result = Checked(self.table)
+        self.problems, self.warnings = Merged(), Merged()
         self.sites = queries.read_rows(con, "import_sites_reference", {}).set_index("site_id")
+        self._campaigns: pd.DataFrame | None = None
+        self.unnamed_filled: set[int] = set()       # file positions of unnamed columns holding values
+        self.weeks: list[pd.DataFrame] = []         # per part: counts by site and week, for the warnings
+        self.days: list[np.datetime64] = []         # first and last day of each part
+        self.positions = self.check_header()
 
     def problem(self, finding: Finding | None) -> None:
         if finding is not None:
-            self.result.problems.append(finding)
+            self.problems.add(finding)
 
     def warning(self, finding: Finding | None) -> None:
         if finding is not None:
             finding.severity = WARNING
-            self.result.warnings.append(finding)
+            self.warnings.add(finding)
 
     def header_problem(self, kind: str, column: str | None, **params) -> None:
         self.problem(Finding(kind, column, np.array([1], dtype=np.int64), params=params))
 
-    def valid(self, *names: str) -> np.ndarray:
-        """Rows where every named column is present, parsed, not empty and within its own rules."""
-        mask = np.ones(len(self.rows), dtype=bool)
-        for name in names:
-            if name not in self.columns:
-                return np.zeros(len(self.rows), dtype=bool)
-            mask &= self.columns[name].ok & ~self.broken.get(name, False)
-        return mask
+    @property
+    def campaigns(self) -> pd.DataFrame:
+        if self._campaigns is None:
+            self._campaigns = queries.read_rows(self.con, "import_campaigns_reference", {})
+        return self._campaigns
 
-    def run(self) -> Checked:
-        positions = self.check_header()
-        self.check_ragged_rows()
-        self.progress(0.1, "anonymity")
-        self.check_personal_data()
-        for done, (name, position) in enumerate(positions.items()):
-            self.progress(0.2 + 0.5 * done / len(positions), "columns")
-            self.parse_column(self.table.column(name), position)
-        self.progress(0.7, "rules")
-        if len(self.rows) == 0 and not self.result.problems:
+    def add(self, raw: RawFile, fraction: float = 0.0) -> None:
+        """Check one part of the file (its rows in order after the parts before) and stage it."""
+        self.result.rows += len(raw)
+        part = _Checker(self, raw, fraction)
+        part.run()
+        self.staging.add(part.typed_rows())
+
+    def finish(self) -> Checked:
+        """The checks that span the parts, once every part is added; the whole result."""
+        self.progress(0.88, "rules")
+        for position in sorted(self.unnamed_filled):
+            self.header_problem("unnamed_column", excel_column(position))
+        if self.result.rows == 0 and not len(self.problems):
             self.problem(Finding("no_rows"))
-        self.check_cross_columns()
-        self.check_references()
         self.check_duplicates_in_file()
-        self.check_example_row()
-        self.check_warnings()
-        self.progress(0.85, "database")
+        self.warn_unusual_weeks()
+        self.progress(0.9, "database")
         self.check_database()
-        if self.result.ok:
-            self.result.data = self.typed_rows()
+        self.result.problems = list(self.problems)
+        self.result.warnings = list(self.warnings)
         return self.result
 
     # --- the header, row 1 ---
@@ -129,11 +136,9 @@ class _Checker:
         """Map the table's columns to file positions, reporting every header problem."""
         expected = {c.name.casefold(): c.name for c in self.table.columns}
         positions: dict[str, int] = {}
-        for position, header in enumerate(self.raw.headers):
+        for position, header in enumerate(self.headers):
             if not header:
-                if bools(self.distinct[position].cells != "").any():
-                    self.header_problem("unnamed_column", excel_column(position))
-                continue
+                continue          # refused if any part has a value in it (unnamed_filled)
             name = expected.get(header.casefold())
             if name is None:
                 reason = anonymity.personal_column(header)
@@ -148,19 +153,129 @@ class _Checker:
         for column in self.table.columns:
             if column.name not in positions and column.required:
                 self.header_problem("missing_column", column.name)
-        if any(f.kind in ("missing_column", "unknown_column") for f in self.result.problems):
+        if any(f.kind in ("missing_column", "unknown_column") for f in self.problems):
             self.suggest_another_table()
         return positions
 
     def suggest_another_table(self) -> None:
         """The header is wrong for this table: say so if it is exactly another table's."""
-        headers = {h.casefold() for h in self.raw.headers if h}
+        headers = {h.casefold() for h in self.headers if h}
         for other in tbl.tables().values():
             names = {c.name.casefold() for c in other.columns}
             required = {c.name.casefold() for c in other.columns if c.required}
             if other is not self.table and required <= headers <= names:
                 self.problem(Finding("other_table", None, np.array([1], dtype=np.int64),
                                      params={"table": Label(f"imports.table.{other.name}"), "name": other.name}))
+
+    # --- what spans the parts, on the staged rows ---
+
+    def header_of(self, name: str) -> str:
+        return self.headers[self.positions[name]]
+
+    def check_duplicates_in_file(self) -> None:
+        if not self.table.key_is_unique or not self.staging.has_rows:
+            return
+        rows, more = self.staging.first_rows(self.table.name, "duplicates_in_file", MAX_KEPT)
+        if len(rows):
+            found = Finding("duplicate_in_file", None, rows["row_number"].to_numpy(np.int64),
+                            {"first": rows["first_row"].to_numpy(np.int64)},
+                            {"columns": ", ".join(self.header_of(k) for k in self.table.key)})
+            found.more = more
+            self.problem(found)
+
+    def check_database(self) -> None:
+        if not self.staging.has_rows:
+            return
+        if self.replace:
+            self.result.replaced = int(self.staging.run(self.table.name, "replaced_rows")[0][0])
+            return
+        rows, more = self.staging.first_rows(self.table.name, "already_present", MAX_KEPT)
+        if len(rows):
+            found = Finding("already_in_database", None, rows["row_number"].to_numpy(np.int64),
+                            params={"columns": ", ".join(self.header_of(k) for k in self.table.key)})
+            found.more = more
+            self.problem(found)
+
+    def warn_unusual_weeks(self) -> None:
+        spec = UNUSUAL_WEEKS.get(self.table.name)
+        if spec is None or not self.weeks:
+            return
+        site_name, _, _, history_query, history_count, kind = spec
+        first_day, last_day = min(self.days), max(self.days)
+        weeks = pd.concat(self.weeks).groupby(["site", "week"], as_index=False).agg(count=("count", "sum"),
+                                                                                    row=("row", "min"))
+        weeks = weeks[((weeks["week"] >= first_day) & (weeks["week"] + pd.Timedelta(days=6) <= last_day)).to_numpy()]
+        if weeks.empty:
+            return
+        end = pd.Timestamp(first_day).date() - dt.timedelta(days=1)
+        history = queries.read_rows(self.con, history_query, {"start": end - dt.timedelta(weeks=USUAL_WEEKS), "end": end})
+        usual = history.groupby(site_name)[history_count].agg(median="median", history_weeks="count")
+        weeks = weeks.join(usual[usual["history_weeks"] >= MIN_USUAL_WEEKS], on="site", how="inner")
+        far = (weeks["count"] > FAR_FROM_USUAL * weeks["median"]) | (weeks["count"] * FAR_FROM_USUAL < weeks["median"])
+        weeks = weeks[far.to_numpy()].sort_values("row")
+        self.warning(at_rows(kind, self.header_of(site_name), weeks["row"].to_numpy(), None,
+                             value=weeks["count"].to_numpy(), site=weeks["site"].to_numpy(),
+                             week=weeks["week"].to_numpy(dtype="datetime64[D]"), median=weeks["median"].to_numpy(),
+                             weeks=weeks["history_weeks"].to_numpy()))
+
+
+MAX_KEPT = 100_000        # rows of a finding kept (terrain/importing/findings.py)
+# Tables whose weeks are compared with the site's usual week: site column, date column,
+# counted column (None: rows are counted), the history query, its count, the warning.
+UNUSUAL_WEEKS = {
+    "consultations": ("site_id", "consulted_on", None, "import_consultations_by_site_week", "consultations",
+                      "unusual_week_consultations"),
+    "outreach": ("team_id", "visited_on", "people_reached", "import_outreach_by_team_week", "people_reached",
+                 "unusual_week_outreach"),
+}
+
+
+class _Checker:
+    """The checks of one part of a file: everything that holds within a row."""
+
+    def __init__(self, file: FileCheck, raw: RawFile, fraction: float):
+        self.file, self.raw, self.table, self.con = file, raw, file.table, file.con
+        self.today, self.sites = file.today, file.sites
+        self.rows = raw.rows
+        self.fraction = fraction
+        self.result = file.result
+        self.columns: dict[str, Column] = {}
+        self.distinct = {position: Distinct.of(raw.cells[f"c{position}"]) for position in range(len(raw.headers))}
+        self.personal: dict[int, np.ndarray] = {}   # by file position: cells hidden as personal data
+        self.broken: dict[str, np.ndarray] = {}     # by column: values refused by a one-column rule
+        self.problem, self.warning = file.problem, file.warning
+
+    def progress(self, within: float, stage: str) -> None:
+        # A part is checked as soon as it is read: the import is as far as the file is read.
+        self.file.progress(0.88 * self.fraction, stage)
+
+    def valid(self, *names: str) -> np.ndarray:
+        """Rows where every named column is present, parsed, not empty and within its own rules."""
+        mask = np.ones(len(self.rows), dtype=bool)
+        for name in names:
+            if name not in self.columns:
+                return np.zeros(len(self.rows), dtype=bool)
+            mask &= self.columns[name].ok & ~self.broken.get(name, False)
+        return mask
+
+    def run(self) -> None:
+        self.check_unnamed_columns()
+        self.check_ragged_rows()
+        self.progress(0.1, "anonymity")
+        self.check_personal_data()
+        for done, (name, position) in enumerate(self.file.positions.items()):
+            self.progress(0.2 + 0.5 * done / len(self.file.positions), "columns")
+            self.parse_column(self.table.column(name), position)
+        self.progress(0.7, "rules")
+        self.check_cross_columns()
+        self.check_references()
+        self.check_example_row()
+        self.check_warnings()
+
+    def check_unnamed_columns(self) -> None:
+        for position, header in enumerate(self.raw.headers):
+            if not header and bools(self.distinct[position].cells != "").any():
+                self.file.unnamed_filled.add(position)
 
     def check_ragged_rows(self) -> None:
         ragged = self.raw.ragged_rows
@@ -179,7 +294,7 @@ class _Checker:
     def check_personal_data(self) -> None:
         """Cells that look like personal data, in every column but those already refused by
         their name. They are remembered, so that no other message repeats their value."""
-        by_name = {f.column for f in self.result.problems if f.kind == "personal_column"}
+        by_name = {f.column for f in self.file.problems if f.kind == "personal_column"}
         expected = {c.name.casefold(): c for c in self.table.columns}
         for position, header in enumerate(self.raw.headers):
             personal = np.zeros(len(self.rows), dtype=bool)
@@ -337,8 +452,7 @@ class _Checker:
                 self.check_known(column, self.sites.index, "unknown_site")
                 self.check_site_dates(column)
             elif column.spec.references == "vaccination_campaigns":
-                campaigns = queries.read_rows(self.con, "import_campaigns_reference", {})
-                self.check_known(column, campaigns["campaign_id"], "unknown_campaign")
+                self.check_known(column, self.file.campaigns["campaign_id"], "unknown_campaign")
         if self.table.name == "weather_daily" and "city" in self.columns:
             self.check_known(self.columns["city"], self.sites["city"], "unknown_city")
         if self.table.name == "winter_plan" and self.valid("area", "area_kind").any():
@@ -376,35 +490,6 @@ class _Checker:
         self.problem(at_rows("after_closed", day.header, self.rows, both & ~np.isnat(closed) & (day.values > closed),
                              value=day.values, site=site.raw, closed=closed))
 
-    # --- duplicates, in the file and in the database ---
-
-    def check_duplicates_in_file(self) -> None:
-        valid = self.valid(*self.table.key)
-        if not self.table.key_is_unique or not valid.any():
-            return
-        keys = pd.DataFrame({name: self.columns[name].codes[valid] if self.columns[name].spec.kind in ("text", "category")
-                             else self.columns[name].values[valid] for name in self.table.key})
-        rows = self.rows[valid]
-        first = pd.Series(rows).groupby([keys[k] for k in self.table.key], sort=False).transform("min").to_numpy()
-        self.problem(at_rows("duplicate_in_file", None, rows, first != rows,
-                             params={"columns": ", ".join(self.columns[k].header for k in self.table.key)},
-                             first=first))
-
-    def check_database(self) -> None:
-        valid = self.valid(*self.table.key)
-        if not valid.any():
-            return
-        keep = pa.array(valid)
-        incoming = pa.Table.from_pydict({name: self.columns[name].arrow().filter(keep) for name in self.table.key}
-                                        | {"row_number": pa.array(self.rows[valid], pa.int64())})
-        if self.replace:
-            self.result.replaced = int(statements.run(self.con, self.table.name, "replaced_rows", incoming)[0][0])
-            return
-        present = np.asarray([row for (row,) in statements.run(self.con, self.table.name, "already_present", incoming)],
-                             dtype=np.int64)
-        self.problem(at_rows("already_in_database", None, present,
-                             params={"columns": ", ".join(self.columns[k].header for k in self.table.key)}))
-
     def check_example_row(self) -> None:
         """Refuse the template's example row, left in by mistake."""
         same = np.ones(len(self.rows), dtype=bool)
@@ -423,12 +508,8 @@ class _Checker:
     def check_warnings(self) -> None:
         if self.table.name == "shelter_nights":
             self.warn_overflow_nights()
-        elif self.table.name == "consultations":
-            self.warn_unusual_weeks("site_id", "consulted_on", None, "import_consultations_by_site_week",
-                                    "consultations", "unusual_week_consultations")
-        elif self.table.name == "outreach":
-            self.warn_unusual_weeks("team_id", "visited_on", "people_reached", "import_outreach_by_team_week",
-                                    "people_reached", "unusual_week_outreach")
+        elif self.table.name in UNUSUAL_WEEKS:
+            self.count_weeks(*UNUSUAL_WEEKS[self.table.name][:3])
 
     def warn_overflow_nights(self) -> None:
         both = self.valid("beds_occupied", "beds_available")
@@ -444,45 +525,28 @@ class _Checker:
                                  available.ok & ~np.isnan(capacity) & (available.values > capacity),
                                  value=available.values, capacity=capacity))
 
-    def warn_unusual_weeks(self, site_name: str, date_name: str, count_name: str | None,
-                           history_query: str, history_count: str, kind: str) -> None:
+    def count_weeks(self, site_name: str, date_name: str, count_name: str | None) -> None:
+        """This part's counts by site and week (weeks start on Monday), for FileCheck."""
         valid = self.valid(site_name, date_name, *((count_name,) if count_name else ()))
         if not valid.any():
             return
         site, days = self.columns[site_name], self.columns[date_name].values[valid]
-        weekday = (days.astype(np.int64) + 3) % 7          # weeks start on Monday; 1970-01-01 was a Thursday
+        weekday = (days.astype(np.int64) + 3) % 7          # 1970-01-01 was a Thursday
         frame = pd.DataFrame({"site": site.codes[valid], "week": days - weekday.astype("timedelta64[D]"),
                               "count": self.columns[count_name].values[valid] if count_name else 1,
                               "row": self.rows[valid]})
-        first_day, last_day = days.min(), days.max()
         weeks = frame.groupby(["site", "week"], as_index=False).agg(count=("count", "sum"), row=("row", "min"))
-        weeks = weeks[((weeks["week"] >= first_day) & (weeks["week"] + pd.Timedelta(days=6) <= last_day)).to_numpy()]
-        if weeks.empty:
-            return
         weeks["site"] = site.texts[weeks["site"].to_numpy()]
-        end = pd.Timestamp(first_day).date() - dt.timedelta(days=1)
-        history = queries.read_rows(self.con, history_query, {"start": end - dt.timedelta(weeks=USUAL_WEEKS), "end": end})
-        usual = history.groupby(site_name)[history_count].agg(median="median", history_weeks="count")
-        weeks = weeks.join(usual[usual["history_weeks"] >= MIN_USUAL_WEEKS], on="site", how="inner")
-        far = (weeks["count"] > FAR_FROM_USUAL * weeks["median"]) | (weeks["count"] * FAR_FROM_USUAL < weeks["median"])
-        weeks = weeks[far.to_numpy()]
-        self.warning(at_rows(kind, site.header, weeks["row"].to_numpy(), None, value=weeks["count"].to_numpy(),
-                             site=weeks["site"].to_numpy(), week=weeks["week"].to_numpy(dtype="datetime64[D]"),
-                             median=weeks["median"].to_numpy(), weeks=weeks["history_weeks"].to_numpy()))
+        self.file.weeks.append(weeks)
+        self.file.days += [days.min(), days.max()]
 
     # --- the rows to load ---
 
     def typed_rows(self) -> pa.Table:
-        """The table's columns in order (optional ones absent from the file left empty)."""
+        """The table's columns in order (optional ones absent from the file left empty), the
+        row's number, and whether its key is whole (only those rows are matched by key)."""
         arrays = {spec.name: self.columns[spec.name].arrow() if spec.name in self.columns
                   else parsing.empty_arrow(spec, len(self.rows)) for spec in self.table.columns}
         arrays["row_number"] = pa.array(self.rows, pa.int64())
+        arrays["key_ok"] = pa.array(self.valid(*self.table.key))
         return pa.Table.from_pydict(arrays)
-
-
-def check(raw: RawFile, table_name: str, con: duckdb.DuckDBPyConnection, *, replace: bool = False,
-          today: dt.date | None = None, progress: Progress | None = None) -> Checked:
-    """Check a file read by terrain.importing.reading against `table_name` and the database
-    behind `con` (read-only is enough)."""
-    table = tbl.tables()[table_name]
-    return _Checker(raw, table, con, replace=replace, today=today or tbl.today(), progress=progress).run()
