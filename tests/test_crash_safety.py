@@ -63,7 +63,10 @@ def _layout(db: Path, read) -> tuple:
 
 
 def _env(folder: Path, step: str | None = None) -> dict:
-    env = {**os.environ, "TERRAIN_AUDIT_DIR": str(folder / "audit"), "PYTHONPATH": str(ROOT)}
+    # Each folder its own temporary folder: what an import stages there is seen apart.
+    (folder / "tmp").mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "TERRAIN_AUDIT_DIR": str(folder / "audit"), "PYTHONPATH": str(ROOT),
+           "TMPDIR": str(folder / "tmp")}
     env.pop("TERRAIN_FAULT_AT", None)
     if step:
         env["TERRAIN_FAULT_AT"] = step
@@ -171,7 +174,7 @@ def test_a_writer_killed_at_any_step_leaves_the_old_or_the_new_version(killed, k
         store.open_readonly(db).close()
     leftovers = sorted(p.name for p in db.parent.iterdir()
                        if p.name not in {db.name, *(b.name for b in store.backup_paths(db)), f"{db.name}.import.lock",
-                                         "audit"} and not p.name.endswith(".csv"))
+                                         "audit", "tmp"} and not p.name.endswith(".csv"))
     assert leftovers == []
     outcomes = audit.recent()
     assert "applying" not in set(outcomes["outcome"])
@@ -184,9 +187,12 @@ def test_a_writer_killed_at_any_step_leaves_the_old_or_the_new_version(killed, k
         if step not in BEFORE_INTENT and step != "audit_finished":
             assert "finished_after_interruption" in latest["problems"]
 
-    # The next write and a rollback work.
+    # The next write and a rollback work; the next import removes the rows a killed one staged.
+    staged = sorted(p.name for p in (db.parent / "tmp").iterdir())
+    assert all(name.startswith("terrain-import-") for name in staged) and (kind == "import") == bool(staged), staged
     if kind != "demo":
         assert _import_day(db.parent, db, "2024-04-05").returncode == 0
+        assert list((db.parent / "tmp").iterdir()) == []
         assert imports.rollback(db, user="tester", via="test") == db
         assert _layout(db, read)[0] == expected[0]
 

@@ -184,20 +184,24 @@ def _colon(lang: str) -> str:
 
 def frame(findings: Iterable[Finding], lang: str, limit: int | None = 10_000) -> pd.DataFrame:
     """One line per problem: row, column, what is wrong; in row order, at most `limit`
-    lines (None: all), the first rows of each finding."""
-    lines = []
+    lines (None: all the rows kept, then a line per finding saying how many more it has)."""
+    lines, more = [], []
     for finding in findings:
         rows = finding.rows if limit is None else finding.rows[:limit]
         if len(rows) == 0:
             lines.append((None, finding.column, what(finding, None, lang)))
         lines += [(int(row), finding.column, what(finding, index, lang)) for index, row in enumerate(rows)]
         if finding.more and limit is None:
-            lines.append((None, finding.column, i18n.t("imports.more_rows", lang, count=finding.more,
-                                                       listed=len(rows), last=int(rows[-1]))))
+            more.append((None, finding.column, i18n.t("imports.more_rows", lang, count=finding.more,
+                                                      listed=len(rows), last=int(rows[-1]))))
     table = pd.DataFrame(lines, columns=["row", "column", "problem"])
     table["row"] = table["row"].astype("Int64")
     table = table.sort_values("row", kind="stable", na_position="first")
-    return (table if limit is None else table.head(limit)).reset_index(drop=True)
+    table = table if limit is None else table.head(limit)
+    if more:
+        tail = pd.DataFrame(more, columns=["row", "column", "problem"]).astype({"row": "Int64"})
+        table = pd.concat([table, tail])
+    return table.reset_index(drop=True)
 
 
 def summary(findings: Iterable[Finding], first_rows: int = 20) -> list[dict]:

@@ -525,7 +525,8 @@ def _read_xlsx(source: Source, sheet: str | None, progress: Callable[[float], No
             raise Unreadable("unreadable", reason=type(error).__name__) from None
     finally:
         workbook.close()
-    # The sheet's cells start at its first filled one: rows and columns before it are empty.
+    # calamine hands over every row from the first, but only the columns from the first one
+    # that holds a cell: those before it are empty, put back so that positions are the sheet's.
     first_row, first_column = worksheet.start or (0, 0)
     rows = worksheet.iter_rows()
     header = [xlsx_text(v) for v in next(rows, [])]
@@ -533,11 +534,11 @@ def _read_xlsx(source: Source, sheet: str | None, progress: Callable[[float], No
     if width > MAX_COLUMNS:
         raise Unreadable("too_many_columns", count=width, limit=MAX_COLUMNS)
     if any(len(cell) > MAX_CELL_CHARACTERS for cell in header):
-        raise Unreadable("cell_too_long", row=first_row + 1, limit=MAX_CELL_CHARACTERS)
+        raise Unreadable("cell_too_long", row=1, limit=MAX_CELL_CHARACTERS)
     headers = [cell.strip() for cell in [""] * first_column + header]
     detection = Detection("xlsx", sheet=title)
-    total = max(worksheet.height - 1, 1)
-    return Reading(headers, detection, _xlsx_chunks(rows, width, first_column, first_row + 2, headers, detection,
+    total = max(first_row + worksheet.height - 1, 1)
+    return Reading(headers, detection, _xlsx_chunks(rows, width, first_column, 2, headers, detection,
                                                     chunk_rows, lambda done: progress(min(done / total, 1.0))))
 
 
