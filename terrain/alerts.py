@@ -68,8 +68,10 @@ SETTINGS: dict[str, dict[str, Setting]] = {
     "winter_gap": {**_COLD, "clear_after": _CLEAR_AFTER},
     "minors_surge": {"weeks": Setting("int", 1, 26), "ratio_at_least": Setting("float", 1.0, 10.0),
                      "count_at_least": Setting("int", 1, 100_000), "clear_after": _CLEAR_AFTER},
-    "outbreak_signal": {"baseline_weeks": Setting("int", 4, 104), "sd_above_mean": Setting("float", 0.0, 10.0),
-                        "cases_at_least": Setting("int", 1, 10_000), "clear_after": _CLEAR_AFTER},
+    "outbreak_signal": {"baseline_weeks": Setting("int", 4, 104), "baseline_weeks_at_least": Setting("int", 2, 104),
+                        "guard_weeks": Setting("int", 0, 8), "sd_above_mean": Setting("float", 0.0, 10.0),
+                        "cases_at_least": Setting("int", 1, 10_000), "measles_cases_at_least": Setting("int", 1, 1000),
+                        "clear_after": _CLEAR_AFTER},
     "access_to_care": {"months": Setting("int", 1, 12), "points_above_year_before": Setting("float", 0.5, 100.0),
                        "consultations_at_least": Setting("int", 1, 1_000_000), "clear_after": _CLEAR_AFTER},
 }
@@ -115,6 +117,10 @@ def parse_config(table: Mapping[str, Any], source: str = "alerts configuration")
             raise ConfigError(f"{source}: {rule}.{missing[0]} is missing.")
         config[rule] = {key: _checked(f"{rule}.{key}", section[key], setting, source)
                         for key, setting in settings.items()}
+    outbreak = config["outbreak_signal"]
+    if outbreak["baseline_weeks_at_least"] > outbreak["baseline_weeks"]:
+        raise ConfigError(f"{source}: outbreak_signal.baseline_weeks_at_least ({outbreak['baseline_weeks_at_least']}) "
+                          f"cannot exceed outbreak_signal.baseline_weeks ({outbreak['baseline_weeks']}).")
     saturation = config["shelter_saturation"]
     if saturation["saturated_nights"] > saturation["window_nights"]:
         raise ConfigError(f"{source}: shelter_saturation.saturated_nights ({saturation['saturated_nights']}) "
@@ -429,29 +435,87 @@ def _minors_summary(rows: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str
     }
 
 
-# Outbreak signal: a week's cases above the mean + k standard deviations of the weeks before.
+# Outbreak signal: the CDC's EARS C2 method (Hutwagner et al. 2003; Fricker et al. 2008),
+# on weeks. A week's share of consultations in the group is compared with the shares of the
+# `baseline_weeks` weeks that end `guard_weeks` before it (the guard band keeps an outbreak's
+# first rise out of its own baseline); weeks that signalled are left out of later baselines,
+# so that an outbreak does not raise the bar for the next. The statistic is the excess over
+# the baseline mean in standard deviations, the deviation being at least the binomial one of
+# the week's own share (a steady baseline has an SD of 0: one more case would then signal).
+# Shares, not counts: a site's activity grows and shrinks with its teams and the camps, and
+# the share of a diagnosis does not. Suspected measles signals on its cases alone: one
+# suspected case is investigated (WHO), and the data hold no baseline before January 2016.
+
+_MEASLES = "suspected_measles"
+
 
 def _outbreak_conditions(frame: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
-    n = settings["baseline_weeks"]
     frame["cases"] = _number(frame, "cases")
-    grouped = _by_place(frame, ("site_id", "diagnosis_group"))["cases"]
-    frame["baseline_mean"] = grouped.transform(lambda s: s.shift(1).rolling(n, min_periods=n).mean())
-    frame["baseline_sd"] = grouped.transform(lambda s: s.shift(1).rolling(n, min_periods=n).std(ddof=1))
-    frame["threshold"] = frame["baseline_mean"] + settings["sd_above_mean"] * frame["baseline_sd"]
-    frame["holds"] = ((frame["cases"] > frame["threshold"])
-                      & (frame["cases"] >= settings["cases_at_least"])).fillna(False).astype(bool)
+    frame["consultations"] = _number(frame, "consultations")
+    frame["share"] = frame["cases"] / frame["consultations"].where(frame["consultations"] > 0)
+    for column in ("baseline_share", "threshold_share", "baseline_mean", "threshold", "statistic"):
+        frame[column] = np.nan
+    frame["holds"] = False
+    for _, rows in _by_place(frame, ("site_id", "diagnosis_group")):
+        _ears_c2(frame, rows.sort_values("period").index, settings)
+    frame["holds"] = frame["holds"].astype(bool)
     frame["marked"] = frame["holds"]
     return frame
+
+
+def _ears_c2(frame: pd.DataFrame, index: pd.Index, settings: Mapping[str, Any]) -> None:
+    """The C2 statistic of one site's weekly shares of one group, week by week (a week that
+    signals is left out of the baselines after it)."""
+    n, guard, k = settings["baseline_weeks"], settings["guard_weeks"], settings["sd_above_mean"]
+    measles = frame.at[index[0], "diagnosis_group"] == _MEASLES
+    share = frame.loc[index, "share"].to_numpy(dtype=float)
+    cases = frame.loc[index, "cases"].to_numpy(dtype=float)
+    seen = frame.loc[index, "consultations"].to_numpy(dtype=float)
+    usable = ~np.isnan(share)                     # observed, and not a signal
+    holds = np.zeros(len(index), dtype=bool)
+    mean, sd, threshold, statistic = (np.full(len(index), np.nan) for _ in range(4))
+    for t in range(len(index)):
+        if np.isnan(share[t]):
+            continue
+        if measles:
+            holds[t] = cases[t] >= settings["measles_cases_at_least"]
+        else:
+            # The last n usable weeks before the guard band (C2); where the history is too
+            # short for a guard band, the weeks just before (C1), as EARS does.
+            before = np.flatnonzero(usable[:max(0, t - guard)])[-n:]
+            if len(before) < settings["baseline_weeks_at_least"]:
+                before = np.flatnonzero(usable[:t])[-n:]
+            baseline = share[before]
+            if len(baseline) >= settings["baseline_weeks_at_least"]:
+                mean[t], sd[t] = baseline.mean(), baseline.std(ddof=1)
+                spread = max(sd[t], math.sqrt(max(mean[t] * (1 - mean[t]), 0) / seen[t]))
+                threshold[t] = mean[t] + k * spread
+                statistic[t] = (share[t] - mean[t]) / spread if spread > 0 else math.inf
+                holds[t] = bool(share[t] > threshold[t] and cases[t] >= settings["cases_at_least"])
+        if holds[t]:
+            usable[t] = False
+    # The chart, the briefs and the disclosure rules read cases: the baseline and threshold
+    # as cases at the week's own number of consultations.
+    frame.loc[index, "holds"] = holds
+    frame.loc[index, "baseline_share"] = mean
+    frame.loc[index, "threshold_share"] = threshold
+    frame.loc[index, "baseline_mean"] = mean * seen
+    frame.loc[index, "threshold"] = threshold * seen
+    frame.loc[index, "statistic"] = statistic
 
 
 def _outbreak_summary(rows: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str, Any]:
     signal = rows["holds"].astype(bool)
     first = rows[signal].iloc[0] if signal.any() else None
+
+    def figure(column: str, digits: int) -> float | None:
+        return None if first is None or pd.isna(first[column]) else round(float(first[column]), digits)
     return {
         "weeks": len(rows), "signal_weeks": int(signal.sum()),
-        "cases": _count(rows, "cases"),
-        "baseline_mean": float(first["baseline_mean"]) if first is not None else None,
-        "threshold": float(first["threshold"]) if first is not None else None,
+        "cases": _count(rows, "cases"), "consultations": _count(rows, "consultations"),
+        # in the first signal week: cases expected at the baseline's share, and the threshold
+        "baseline_mean": figure("baseline_mean", 2), "threshold": figure("threshold", 2),
+        "baseline_share": figure("baseline_share", 4), "threshold_share": figure("threshold_share", 4),
     }
 
 
@@ -510,7 +574,7 @@ RULE_SPECS: dict[str, Rule] = {rule.name: rule for rule in (
          _minors_conditions, _minors_summary, lookback=lambda s: s["weeks"] - 1 + _YEAR_IN_WEEKS,
          span_back=lambda s: s["weeks"] - 1, counted=_minors_counted),
     Rule("outbreak_signal", "alert_outbreak_cases_by_week", "week", ("site_id", "diagnosis_group"), "cases", False,
-         _outbreak_conditions, _outbreak_summary, lookback=lambda s: s["baseline_weeks"]),
+         _outbreak_conditions, _outbreak_summary, lookback=lambda s: s["baseline_weeks"] + s["guard_weeks"]),
     Rule("access_to_care", "alert_coverage_by_month", "month", ("city",), "change_points", False,
          _access_conditions, _access_summary, lookback=lambda s: s["months"] - 1 + _YEAR_IN_MONTHS,
          span_back=lambda s: s["months"] - 1, counted=_access_counted),
@@ -808,6 +872,9 @@ def _line(episode: Episode) -> str:
 
 
 def command(argv: list[str]) -> int:
+    if argv[:1] == ["evaluate"]:
+        from terrain import alerts_evaluation
+        return alerts_evaluation.command(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m terrain alerts",
                                      description="List the advocacy alert episodes active on a date, or started since a date.")
     parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")

@@ -318,7 +318,9 @@ def definition(rule: str, settings: Mapping[str, Any], lang: str) -> str:
                       count=per("consultation", settings["count_at_least"]))
     elif rule == "outbreak_signal":
         values = dict(sd=i18n.format_decimal(settings["sd_above_mean"], lang, 1),
-                      baseline=per("week", settings["baseline_weeks"]), cases=per("case", settings["cases_at_least"]))
+                      baseline=per("week", settings["baseline_weeks"]), cases=per("case", settings["cases_at_least"]),
+                      guard=per("week", settings["guard_weeks"]),
+                      measles=per("case", settings["measles_cases_at_least"]))
     else:
         values = dict(months=per("month", settings["months"]),
                       points=i18n.format_percent(settings["points_above_year_before"] / 100, lang, 1, points=True),

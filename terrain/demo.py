@@ -154,8 +154,10 @@ def generate(path: str | Path, *, consultations: int | None = None, seed: int = 
         _insert(con, counts, "vaccinations", vaccinations)
 
         visit_days = {team: days.any(axis=1) for team, days in outreach.items()}
-        model = _ConsultationModel(calendar, weather, sites, site_nights, visit_days,
-                                   _outbreaks(streams["outbreaks"], calendar, sites, site_nights))
+        outbreaks = _outbreaks(streams["outbreaks"], calendar, sites, site_nights)
+        con.execute(PLANTED_EVENTS_TABLE)
+        _insert(con, counts, "demo_planted_events", _planted_columns(calendar, outbreaks))
+        model = _ConsultationModel(calendar, weather, sites, site_nights, visit_days, outbreaks)
         bar = _ProgressBar("consultations", consultations) if progress else None
         counts["consultations"] = 0
         for chunk in _prefetched(model.chunks(streams["consultations"], consultations)):
@@ -850,6 +852,30 @@ def _outbreaks(rng: np.random.Generator, calendar: _Calendar, sites: tuple[Site,
             outbreaks.append(_Outbreak(site_id, "suspected_measles", calendar.index(first),
                                        (last - first).days + 1, 0.05))
     return outbreaks
+
+
+# What the generator planted, so that the alerts can be scored against it (`python -m terrain
+# alerts evaluate`). Only a demo database has this table: real data have no ground truth.
+PLANTED_EVENTS_TABLE = """
+CREATE TABLE demo_planted_events (
+    event VARCHAR NOT NULL,          -- 'outbreak'
+    site_id VARCHAR NOT NULL,
+    subject VARCHAR NOT NULL,        -- the diagnosis group
+    starts DATE NOT NULL,
+    ends DATE NOT NULL
+)"""
+
+
+def _planted_columns(calendar: _Calendar, outbreaks: list[_Outbreak]) -> dict[str, list]:
+    last = len(calendar.days) - 1
+    # (an outbreak of the programme's history, such as the 2016 measles, may fall before the
+    # period generated, or begin before it)
+    events = sorted((o for o in outbreaks if o.first <= last and o.first + o.length > 0),
+                    key=lambda o: (o.first, o.site_id, o.diagnosis))
+    return {"event": ["outbreak"] * len(events), "site_id": [o.site_id for o in events],
+            "subject": [o.diagnosis for o in events],
+            "starts": [calendar.days[max(o.first, 0)].astype(dt.date) for o in events],
+            "ends": [calendar.days[min(o.first + o.length - 1, last)].astype(dt.date) for o in events]}
 
 
 class _Categorical:

@@ -313,27 +313,48 @@ def outbreak_db(tmp_path_factory):
                  sites=[site("gs_camps", "Grande-Synthe", "camp")])
 
 
-def test_outbreak_signal_mean_plus_two_sd(outbreak_db):
-    # Week of 4 March: the 8 weeks before are all 3 (mean 3, SD 0), 12 > 3. Week of 11
-    # March: 3 is not above. Week of 18 March: the 8 weeks before are seven 3s and a 12
-    # (mean 4.125, SD 3.18, threshold 10.49): 15 is above. Two quiet weeks are needed to
-    # clear, so it is one episode; the 9 of 3 June is under the 10 cases needed.
+def test_outbreak_signal_is_ears_c2_on_weekly_shares(outbreak_db):
+    # Scabies is 3 of 23 consultations a week (share 0.1304). Week of 4 March: the baseline is
+    # the 7 weeks before the 2-week guard band, all 0.1304 (SD 0), so the spread is the
+    # binomial one of the week, sqrt(0.1304 × 0.8696 / 32) = 0.0595, and the threshold
+    # 0.1304 + 2.5 × 0.0595 = 0.2793: 12 of 32 (0.375) is above. Week of 11 March: 0.1304 is
+    # not. Week of 18 March: the baseline leaves the signal week out (still all 0.1304),
+    # threshold 0.2728; 15 of 35 (0.4286) is above. Two quiet weeks are needed to clear, so it
+    # is one episode. Week of 3 June: 9 of 29 (0.3103) is above its threshold (0.2868) with
+    # 9 cases, which the 8 cases needed allow.
     episodes = evaluate(outbreak_db, CONFIG, D(2024, 1, 1), D(2024, 6, 30), ["outbreak_signal"])
     assert [(e.subject, e.start, e.end) for e in episodes] == [
-        ("skin_infection_scabies", D(2024, 3, 4), D(2024, 3, 24))]
+        ("skin_infection_scabies", D(2024, 3, 4), D(2024, 3, 24)), ("skin_infection_scabies", D(2024, 6, 3), D(2024, 6, 9))]
     episode = episodes[0]
     assert (episode.peak, episode.peak_on) == (15, D(2024, 3, 18))
-    assert episode.figures == {"weeks": 3, "signal_weeks": 2, "cases": 30, "baseline_mean": 3.0, "threshold": 3.0}
+    # As cases at the week's 32 consultations: 4.17 expected, a threshold of 8.94.
+    assert episode.figures == {"weeks": 3, "signal_weeks": 2, "cases": 30, "consultations": 90,
+                               "baseline_mean": 4.17, "threshold": 8.94,
+                               "baseline_share": 0.1304, "threshold_share": 0.2793}
+    assert episodes[1].figures["threshold_share"] == 0.2868
 
 
 def test_outbreak_signal_resets_and_minimum_cases(outbreak_db):
     strict = evaluate(outbreak_db, settings("outbreak_signal", clear_after=1), D(2024, 1, 1), D(2024, 6, 30),
                       ["outbreak_signal"])
     assert [(e.start, e.end, e.peak) for e in strict] == [
-        (D(2024, 3, 4), D(2024, 3, 10), 12), (D(2024, 3, 18), D(2024, 3, 24), 15)]
-    fewer = evaluate(outbreak_db, settings("outbreak_signal", cases_at_least=9), D(2024, 1, 1), D(2024, 6, 30),
+        (D(2024, 3, 4), D(2024, 3, 10), 12), (D(2024, 3, 18), D(2024, 3, 24), 15), (D(2024, 6, 3), D(2024, 6, 9), 9)]
+    fewer = evaluate(outbreak_db, settings("outbreak_signal", cases_at_least=10), D(2024, 1, 1), D(2024, 6, 30),
                      ["outbreak_signal"])
-    assert [e.start for e in fewer] == [D(2024, 3, 4), D(2024, 6, 3)]
+    assert [e.start for e in fewer] == [D(2024, 3, 4)]
+
+
+def test_outbreak_signal_needs_a_baseline_except_for_measles(tmp_path):
+    # A site opened on 1 January 2024: 30 scabies cases in its second week cannot signal (one
+    # week of history, 4 needed), while 3 suspected measles cases do at once.
+    rows = [consultation(D(2024, 1, 1), "new_camp")] * 20
+    rows += [consultation(D(2024, 1, 8), "new_camp", diagnosis="skin_infection_scabies")] * 30
+    rows += [consultation(D(2024, 1, 8), "new_camp", diagnosis="suspected_measles")] * 3
+    rows += [consultation(D(2024, 1, 8), "new_camp")] * 20
+    db = build(tmp_path / "db.duckdb", as_of=D(2024, 1, 31), consultations=rows,
+               sites=[site("new_camp", "Calais", "camp")])
+    episodes = evaluate(db, CONFIG, D(2024, 1, 1), D(2024, 1, 31), ["outbreak_signal"])
+    assert [(e.subject, e.start) for e in episodes] == [("suspected_measles", D(2024, 1, 8))]
 
 
 # --- access to care --------------------------------------------------------------------------------------
@@ -423,7 +444,7 @@ def config_table():
 def test_the_shipped_configuration_is_valid():
     assert alerts.load_config() == CONFIG
     assert CONFIG["shelter_saturation"]["saturated_nights"] == 3 and CONFIG["shelter_saturation"]["window_nights"] == 7
-    assert CONFIG["outbreak_signal"]["sd_above_mean"] == 2.0
+    assert CONFIG["outbreak_signal"]["sd_above_mean"] == 2.5
 
 
 @pytest.mark.parametrize("change, message", [

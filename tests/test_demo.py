@@ -30,6 +30,8 @@ TABLE_DIGESTS = {
         "SELECT count(*), md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) FROM vaccination_campaigns AS t",
     "vaccinations":
         "SELECT count(*), md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) FROM vaccinations AS t",
+    "demo_planted_events":
+        "SELECT count(*), md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) FROM demo_planted_events AS t",
     "weather_daily":
         "SELECT count(*), md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) FROM weather_daily AS t",
     "winter_plan": "SELECT count(*), md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) FROM winter_plan AS t",

@@ -4,7 +4,8 @@ Real files come from French Excel (Windows-1252, `;`, decimal commas), from "CSV
 exports (with a byte-order mark), from other tools (UTF-8, `,`) and as XLSX workbooks. The reader
 finds out which, keeps every cell as text (the checks parse them, so that a bad cell is
 reported rather than guessed), and numbers rows as a spreadsheet shows them: the header is
-row 1, the first data row is row 2.
+row 1, the first data row is row 2. It hands the rows over a part at a time, so that a file
+far larger than memory can be read (docs/durability.md).
 """
 
 from __future__ import annotations

@@ -1,0 +1,91 @@
+"""Scoring the outbreak rule against what the demo generator planted (terrain/alerts_evaluation.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from terrain import ROOT, alerts, alerts_evaluation as evaluation, demo, store
+from tests import fixture_data
+
+D = dt.date
+
+
+def _week(site_id: str, subject: str, monday: dt.date, holds: bool) -> dict:
+    return {"site_id": site_id, "diagnosis_group": subject, "period": monday,
+            "period_end": monday + dt.timedelta(days=6), "holds": holds, "observed": True}
+
+
+def _episode(site_id: str, subject: str, start: dt.date, end: dt.date) -> alerts.Episode:
+    return alerts.Episode(rule="outbreak_signal", city="Calais", start=start, end=end, active=False, peak=None,
+                          peak_on=start, figures={}, site_id=site_id, subject=subject)
+
+
+def test_an_outbreak_is_detected_when_a_signal_week_meets_it_and_late_after_fourteen_days():
+    scabies, diarrhoea = "skin_infection_scabies", "acute_diarrhoea"
+    mondays = [D(2024, 3, 4) + dt.timedelta(weeks=w) for w in range(10)]
+    frame = pd.DataFrame(
+        [_week("camp", scabies, m, m in (D(2024, 3, 11), D(2024, 3, 18))) for m in mondays]
+        + [_week("camp", diarrhoea, m, m in (D(2024, 4, 1), D(2024, 5, 6))) for m in mondays]
+        + [_week("squat", scabies, m, False) for m in mondays])
+    planted = pd.DataFrame([
+        # Signal week 11–17 March: detected on the 17th, 10 days after the 7th.
+        ("outbreak", "camp", scabies, D(2024, 3, 7), D(2024, 4, 10)),
+        # Signal week 1–7 April: known on the 7th, 16 days after the 22 March start: late.
+        ("outbreak", "camp", diarrhoea, D(2024, 3, 22), D(2024, 4, 5)),
+        # Never signalled.
+        ("outbreak", "squat", scabies, D(2024, 3, 10), D(2024, 3, 30)),
+        # Outside the period scored.
+        ("outbreak", "camp", scabies, D(2023, 3, 1), D(2023, 3, 30)),
+    ], columns=["event", "site_id", "subject", "starts", "ends"])
+    episodes = [_episode("camp", scabies, D(2024, 3, 11), D(2024, 3, 31)),
+                _episode("camp", diarrhoea, D(2024, 4, 1), D(2024, 4, 21)),
+                # Its only signal week, 6–12 May, is 31 days past the outbreak's end: a false alarm.
+                _episode("camp", diarrhoea, D(2024, 5, 6), D(2024, 5, 26))]
+    score = evaluation.score_outbreaks(frame, episodes, planted, D(2024, 3, 4), D(2024, 5, 12))
+    assert (score.planted, score.detected) == (3, 1)
+    assert score.sensitivity == pytest.approx(1 / 3)
+    assert score.median_days_to_detection == 13.0          # of 10 and 16
+    assert score.false_alarms == 1
+    assert score.site_years == pytest.approx(20 / (365.25 / 7))   # two sites, ten weeks each
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("evaluate") / "demo.duckdb"
+    demo.generate(path, as_of=D(2026, 11, 30))
+    return path
+
+
+def test_on_the_demo_the_outbreak_rule_meets_its_targets(demo_db, tmp_path):
+    out = tmp_path / "scores.json"
+    done = subprocess.run([sys.executable, "-m", "terrain", "alerts", "evaluate", "--db", str(demo_db),
+                           "--json", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rules = {r["rule"]: r for r in json.loads(out.read_text())["rules"]}
+    assert list(rules) == list(alerts.RULES)
+    outbreak = rules["outbreak_signal"]
+    assert outbreak["planted"] >= 25 and outbreak["sensitivity"] >= 0.9
+    assert outbreak["median_days_to_detection"] <= 14 and outbreak["false_alarms_per_site_year"] <= 1.0
+    # The measles outbreak of January 2016, in the first weeks of the data, is among those found.
+    con = store.open_readonly(demo_db)
+    try:
+        frame = alerts.series(con, "outbreak_signal", alerts.load_config(), D(2016, 1, 1), D(2016, 2, 28))
+    finally:
+        con.close()
+    measles = frame[frame["holds"] & (frame["diagnosis_group"] == "suspected_measles")]
+    assert set(measles["site_id"]) == {"calais_jungle", "grande_synthe_basroch"}
+    assert min(measles["period"]) == D(2016, 1, 4)
+
+
+def test_a_database_with_nothing_planted_is_refused_in_one_line(tmp_path):
+    db = fixture_data.build(tmp_path / "real.duckdb", is_synthetic=False)
+    done = subprocess.run([sys.executable, "-m", "terrain", "alerts", "evaluate", "--db", str(db)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().count("\n") == 0 and "holds no planted events" in done.stderr
