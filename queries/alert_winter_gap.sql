@@ -1,10 +1,11 @@
 -- name: alert_winter_gap
 -- Evidence of the winter gap alert (terrain/alerts.py, thresholds in config/alerts.toml):
 -- each night of the winter season (1 November – 31 March) in each city where the programme
--- runs an emergency shelter at some point of that season, with the minimum temperature, the
--- cold vigilance colour, and whether an emergency shelter of the city was open that night
--- (a shelter row with beds). A cold night with none open is a gap: the shelter existed that
--- winter but was not open when it was needed.
+-- runs an emergency shelter that night (opened by then, not closed for good), with the
+-- minimum temperature, the cold vigilance colour, and whether an emergency shelter of the
+-- city was open that night (a shelter row with beds). A cold night with none open is a gap:
+-- the shelter existed but was not open when it was needed. Nights before the programme had
+-- one are not gaps of the programme (Calais's shelter opened in January 2023).
 -- params: start, end, cities
 -- level: city
 -- grain: day
@@ -27,8 +28,8 @@ in_scope AS (
         SELECT 1 FROM sites AS s
         WHERE s.city = n.city
           AND s.site_type = 'emergency_shelter'
-          AND s.opened <= make_date(year(n.season_start) + 1, 3, 31)
-          AND (s.closed IS NULL OR s.closed >= n.season_start))
+          AND s.opened <= n.day
+          AND (s.closed IS NULL OR s.closed >= n.day))
 ),
 open_beds AS (
     SELECT s.city, sn.night, sum(sn.beds_available) AS emergency_beds

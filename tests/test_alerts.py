@@ -224,7 +224,7 @@ def test_cold_exclusion_thresholds(cold_db):
 @pytest.fixture(scope="module")
 def gap_db(tmp_path_factory):
     # Calais's emergency shelter opens on 10 December 2023 and is open 10–15 and 18–31
-    # December. Cold nights: 5, 6 December (before it opens, but in a season when it runs),
+    # December. Cold nights: 5, 6 December (before the programme had a shelter: not its gap),
     # 12 (open), 16 (closed), 20 (open); 10 April 2024 (out of season). Marseille has cold
     # nights and no emergency shelter: never a gap.
     cold = {D(2023, 12, d): -3.0 for d in (5, 6, 12, 16, 20)} | {D(2023, 12, 6): -4.5, D(2024, 4, 10): -1.0}
@@ -239,9 +239,22 @@ def gap_db(tmp_path_factory):
 
 def test_winter_gap_episodes(gap_db):
     episodes = evaluate(gap_db, CONFIG, D(2023, 11, 1), D(2024, 4, 30), ["winter_gap"])
-    assert [(e.city, e.start, e.end, e.peak) for e in episodes] == [
-        ("Calais", D(2023, 12, 5), D(2023, 12, 6), -4.5), ("Calais", D(2023, 12, 16), D(2023, 12, 16), -3.0)]
-    assert episodes[0].figures["gap_nights"] == 2 and episodes[0].peak_on == D(2023, 12, 6)
+    assert [(e.city, e.start, e.end, e.peak) for e in episodes] == [("Calais", D(2023, 12, 16), D(2023, 12, 16), -3.0)]
+    assert episodes[0].figures["gap_nights"] == 1 and episodes[0].peak_on == D(2023, 12, 16)
+
+
+def test_a_winter_gap_counts_nights_before_the_season_s_opening_once_the_shelter_exists(tmp_path):
+    # The same shelter, opened as a site in January 2023 (the winter before): on 5 and 6
+    # December 2023 it exists but is not open yet this season, so those cold nights are gaps.
+    cold = {D(2023, 12, 5): -3.0, D(2023, 12, 6): -4.5}
+    open_nights = days(D(2023, 12, 10), D(2023, 12, 31))
+    span = days(D(2023, 11, 1), D(2024, 3, 31))
+    db = build(tmp_path / "db.duckdb", as_of=D(2024, 3, 31),
+               sites=[site("calais_es", "Calais", "emergency_shelter", beds=50, opened=D(2023, 1, 9))],
+               nights=[("calais_es", n, 50, 30, 0, 0, 0) for n in open_nights],
+               weather=[("Calais", n, cold.get(n, 3.0), "green") for n in span])
+    episodes = evaluate(db, CONFIG, D(2023, 11, 1), D(2024, 3, 31), ["winter_gap"])
+    assert [(e.start, e.end, e.peak) for e in episodes] == [(D(2023, 12, 5), D(2023, 12, 6), -4.5)]
 
 
 def test_no_winter_gap_on_the_shared_fixture(fixture_db):
