@@ -871,6 +871,22 @@ def _line(episode: Episode) -> str:
             f"peak {_plain(episode.peak)} on {episode.peak_on}; {figures}")
 
 
+def open_for_command(config_path: Path | None, db: Path | None) -> tuple[Config, duckdb.DuckDBPyConnection, Path] | int:
+    """The thresholds and a read-only connection an alerts command works on, or, after one
+    line on stderr, its exit status (2) when either cannot be had."""
+    try:
+        config = load_config(config_path)
+    except ConfigError as error:
+        print(f"Bad alerts configuration: {error}", file=sys.stderr)
+        return 2
+    path = db or store.db_path()
+    try:
+        return config, store.open_readonly(path), path
+    except (FileNotFoundError, store.OutdatedDatabase, store.NewerDatabase, duckdb.Error) as error:
+        print(f"Cannot open the database: {error}", file=sys.stderr)
+        return 2
+
+
 def command(argv: list[str]) -> int:
     if argv[:1] == ["evaluate"]:
         from terrain import alerts_evaluation
@@ -886,17 +902,10 @@ def command(argv: list[str]) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    try:
-        config = load_config(args.config)
-    except ConfigError as error:
-        print(f"Bad alerts configuration: {error}", file=sys.stderr)
-        return 2
-    path = args.db or store.db_path()
-    try:
-        con = store.open_readonly(path)
-    except (FileNotFoundError, store.OutdatedDatabase, store.NewerDatabase, duckdb.Error) as error:
-        print(f"Cannot open the database: {error}", file=sys.stderr)
-        return 2
+    opened = open_for_command(args.config, args.db)
+    if isinstance(opened, int):
+        return opened
+    config, con, _ = opened
     try:
         first_day, data_as_of = data_bounds(con)
         # Nights after the data's date hold no figure, which would end every episode.

@@ -29,7 +29,7 @@ from typing import Any, Sequence
 import duckdb
 import pandas as pd
 
-from terrain import alerts, store
+from terrain import alerts
 
 WITHIN_DAYS = 14
 WEEKS_PER_YEAR = 365.25 / 7
@@ -145,17 +145,10 @@ def command(argv: list[str]) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    try:
-        config = alerts.load_config(args.config)
-    except alerts.ConfigError as error:
-        print(f"Bad alerts configuration: {error}", file=sys.stderr)
-        return 2
-    path = args.db or store.db_path()
-    try:
-        con = store.open_readonly(path)
-    except (FileNotFoundError, store.OutdatedDatabase, store.NewerDatabase, duckdb.Error) as error:
-        print(f"Cannot open the database: {error}", file=sys.stderr)
-        return 2
+    opened = alerts.open_for_command(args.config, args.db)
+    if isinstance(opened, int):
+        return opened
+    config, con, path = opened
     try:
         scores = evaluate(con, config)
     except NoPlantedEvents:

@@ -25,8 +25,8 @@ import pandas as pd
 import pyarrow as pa
 
 from terrain import queries
-from terrain.importing import anonymity, lookalikes, parsing, statements, tables as tbl, templates
-from terrain.importing.findings import WARNING, Finding, Label, Merged, at_rows, kept
+from terrain.importing import anonymity, lookalikes, parsing, tables as tbl, templates
+from terrain.importing.findings import MAX_KEPT_ROWS, WARNING, Finding, Label, Merged, at_rows
 from terrain.importing.parsing import Column, Distinct, bools
 from terrain.importing.reading import RawFile
 from terrain.importing.staging import Staging
@@ -175,7 +175,7 @@ class FileCheck:
     def check_duplicates_in_file(self) -> None:
         if not self.table.key_is_unique or not self.staging.has_rows:
             return
-        rows, more = self.staging.first_rows(self.table.name, "duplicates_in_file", MAX_KEPT)
+        rows, more = self.staging.first_rows(self.table.name, "duplicates_in_file", MAX_KEPT_ROWS)
         if len(rows):
             found = Finding("duplicate_in_file", None, rows["row_number"].to_numpy(np.int64),
                             {"first": rows["first_row"].to_numpy(np.int64)},
@@ -189,7 +189,7 @@ class FileCheck:
         if self.replace:
             self.result.replaced = int(self.staging.run(self.table.name, "replaced_rows")[0][0])
             return
-        rows, more = self.staging.first_rows(self.table.name, "already_present", MAX_KEPT)
+        rows, more = self.staging.first_rows(self.table.name, "already_present", MAX_KEPT_ROWS)
         if len(rows):
             found = Finding("already_in_database", None, rows["row_number"].to_numpy(np.int64),
                             params={"columns": ", ".join(self.header_of(k) for k in self.table.key)})
@@ -219,7 +219,6 @@ class FileCheck:
                              weeks=weeks["history_weeks"].to_numpy()))
 
 
-MAX_KEPT = 100_000        # rows of a finding kept (terrain/importing/findings.py)
 # Tables whose weeks are compared with the site's usual week: site column, date column,
 # counted column (None: rows are counted), the history query, its count, the warning.
 UNUSUAL_WEEKS = {
@@ -245,7 +244,7 @@ class _Checker:
         self.broken: dict[str, np.ndarray] = {}     # by column: values refused by a one-column rule
         self.problem, self.warning = file.problem, file.warning
 
-    def progress(self, within: float, stage: str) -> None:
+    def progress(self, stage: str) -> None:
         # A part is checked as soon as it is read: the import is as far as the file is read.
         self.file.progress(0.88 * self.fraction, stage)
 
@@ -261,12 +260,12 @@ class _Checker:
     def run(self) -> None:
         self.check_unnamed_columns()
         self.check_ragged_rows()
-        self.progress(0.1, "anonymity")
+        self.progress("anonymity")
         self.check_personal_data()
-        for done, (name, position) in enumerate(self.file.positions.items()):
-            self.progress(0.2 + 0.5 * done / len(self.file.positions), "columns")
+        self.progress("columns")
+        for name, position in self.file.positions.items():
             self.parse_column(self.table.column(name), position)
-        self.progress(0.7, "rules")
+        self.progress("rules")
         self.check_cross_columns()
         self.check_references()
         self.check_example_row()
