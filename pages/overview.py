@@ -68,8 +68,9 @@ show_metric(occupancy, app.tr("overview.occupancy"), indicators.ratio(occupied, 
             hidden=occupied is None)
 show_metric(turned_away, app.tr("overview.turned_away"), indicators.total(nights, "turned_away"),
             indicators.total(nights_before, "turned_away"), inverse=True)
-show_metric(cold_nights, app.tr("overview.cold_nights"), int(cold["cold_nights"].iloc[0]),
-            int(cold_before["cold_nights"].iloc[0]), inverse=True)
+# A night counts once however many of the cities were cold that night (as on the Winter page).
+show_metric(cold_nights, app.tr("overview.cold_nights" if len(f.cities) == 1 else "overview.cold_nights_several"),
+            int(cold["cold_nights"].iloc[0]), int(cold_before["cold_nights"].iloc[0]), inverse=True)
 if app.threshold_of(consultations):
     st.caption(app.tr("common.totals_exclude_hidden", k=app.threshold_of(consultations)))
 if not app.empty_notice(trend):

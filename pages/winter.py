@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from terrain import app, i18n, roles
+from terrain import app, glossary, i18n, roles
 from terrain.charts import winter as charts
 
 role = app.page_setup("winter")
@@ -42,7 +42,9 @@ else:
         for column, figure in zip(st.columns(4), figures):
             column.metric(figure.label, figure.value, help=figure.help)
     several = " " + app.tr("winter.several_cities") if len(f.cities) != 1 else ""
-    st.caption(app.tr("winter.definitions") + several)
+    st.caption(app.tr("winter.definitions", cold_night=glossary.cold_night_text(lang),
+                      season_first=glossary.season_first_text(lang), season_last=glossary.season_last_text(lang))
+               + several)
     if charts.people_total(season_people, "turned_away_on_cold_nights").partial:
         st.caption(app.tr("common.totals_exclude_hidden"))
     # People are counted in published months only: nights run to the data's date, people to

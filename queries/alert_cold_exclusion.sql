@@ -1,7 +1,7 @@
 -- name: alert_cold_exclusion
 -- Evidence of the cold exclusion alert (terrain/alerts.py, thresholds in config/alerts.toml):
--- every night of every shelter in service, with the city's minimum temperature and cold
--- vigilance colour, the beds available and occupied and the people turned away for lack of
+-- every night of every shelter in service, with the city's minimum temperature, cold
+-- vigilance colour and whether it was a cold night (terrain/definitions.sql), the beds available and occupied and the people turned away for lack of
 -- a place (minors and girls among them). A night with no shelter row has NULL beds available
 -- and counts of 0: the shelter was closed (the winter gap alert watches those nights).
 -- params: start, end, cities
@@ -26,6 +26,7 @@ SELECT
     sn.night AS day,
     w.tmin_c,
     w.vigilance::VARCHAR AS vigilance,
+    cold_night(w.tmin_c, w.vigilance) AS cold_night,
     n.beds_available,
     coalesce(n.beds_occupied, 0) AS beds_occupied,
     coalesce(n.turned_away, 0) AS turned_away,

@@ -17,7 +17,7 @@ SELECT
     s.bed_capacity,
     s.population_focus::VARCHAR AS population_focus,
     date_trunc('week', c.consulted_on)::DATE AS week,
-    coalesce(sum(c.consultations) FILTER (WHERE c.unaccompanied_minor = 'yes'), 0)::BIGINT AS minors_consultations,
+    coalesce(sum(c.consultations) FILTER (WHERE is_unaccompanied_minor(c.unaccompanied_minor)), 0)::BIGINT AS minors_consultations,
     sum(c.consultations)::BIGINT AS consultations
 FROM consultations_daily AS c
 JOIN sites AS s USING (site_id)

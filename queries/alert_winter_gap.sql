@@ -2,8 +2,8 @@
 -- Evidence of the winter gap alert (terrain/alerts.py, thresholds in config/alerts.toml):
 -- each night of the winter season (1 November – 31 March) in each city where the programme
 -- runs an emergency shelter that night (opened by then, not closed for good), with the
--- minimum temperature, the cold vigilance colour, and whether an emergency shelter of the
--- city was open that night (a shelter row with beds). A cold night with none open is a gap:
+-- minimum temperature, the cold vigilance colour, whether it was a cold night
+-- (terrain/definitions.sql), and whether an emergency shelter of the city was open that night (a shelter row with beds). A cold night with none open is a gap:
 -- the shelter existed but was not open when it was needed. Nights before the programme had
 -- one are not gaps of the programme (Calais's shelter opened in January 2023).
 -- params: start, end, cities
@@ -15,10 +15,11 @@ WITH season_nights AS (
         w.day,
         w.tmin_c,
         w.vigilance::VARCHAR AS vigilance,
-        make_date(year(w.day) - CASE WHEN month(w.day) >= 11 THEN 0 ELSE 1 END, 11, 1) AS season_start
+        cold_night(w.tmin_c, w.vigilance) AS cold_night,
+        season_first_day(winter_season(w.day)) AS season_start
     FROM weather_daily AS w
     WHERE w.day BETWEEN $start AND $end
-      AND month(w.day) IN (11, 12, 1, 2, 3)
+      AND winter_season(w.day) IS NOT NULL
       AND (len($cities) = 0 OR w.city IN $cities)
 ),
 in_scope AS (
@@ -28,8 +29,7 @@ in_scope AS (
         SELECT 1 FROM sites AS s
         WHERE s.city = n.city
           AND s.site_type = 'emergency_shelter'
-          AND s.opened <= n.day
-          AND (s.closed IS NULL OR s.closed >= n.day))
+          AND in_service(s.opened, s.closed, n.day))
 ),
 open_beds AS (
     SELECT s.city, sn.night, sum(sn.beds_available) AS emergency_beds
@@ -46,6 +46,7 @@ SELECT
     n.season_start,
     n.tmin_c,
     n.vigilance,
+    n.cold_night,
     coalesce(b.emergency_beds, 0)::BIGINT AS emergency_beds,
     b.night IS NOT NULL AS shelter_open
 FROM in_scope AS n

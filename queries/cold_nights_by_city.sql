@@ -6,7 +6,7 @@
 -- grain: none
 SELECT
     w.city,
-    count(*) FILTER (WHERE w.tmin_c <= 0) AS cold_nights,
+    count(*) FILTER (WHERE cold_night(w.tmin_c, w.vigilance)) AS cold_nights,
     count(*) AS nights,
     min(w.tmin_c) AS coldest_c
 FROM weather_daily AS w

@@ -6,5 +6,5 @@
 SELECT count(DISTINCT w.day) AS cold_nights
 FROM weather_daily AS w
 WHERE w.day BETWEEN $start AND $end
-  AND w.tmin_c <= 0
+  AND cold_night(w.tmin_c, w.vigilance)
   AND (len($cities) = 0 OR w.city IN $cities)

@@ -19,7 +19,7 @@ WHERE c.consulted_on BETWEEN $start AND $end
   AND (len($age_bands) = 0 OR c.age_band::VARCHAR IN $age_bands)
   AND (len($sexes) = 0 OR c.sex::VARCHAR IN $sexes)
   -- Minors: under 18, or recorded as an unaccompanied minor (whose age may be contested).
-  AND (NOT $minors_only OR c.age_band IN ('0-14', '15-17') OR c.unaccompanied_minor = 'yes')
-  AND (NOT $girls_only OR (c.sex = 'F' AND (c.age_band IN ('0-14', '15-17') OR c.unaccompanied_minor = 'yes')))
+  AND (NOT $minors_only OR is_minor(c.age_band, c.unaccompanied_minor))
+  AND (NOT $girls_only OR is_girl(c.sex, c.age_band, c.unaccompanied_minor))
 GROUP BY c.age_band, c.sex
 ORDER BY c.age_band, c.sex

@@ -30,7 +30,7 @@ SELECT
     sum(beds_available)::BIGINT AS bed_nights_available,
     sum(beds_occupied)::BIGINT AS bed_nights_occupied,
     sum(beds_occupied) / nullif(sum(beds_available), 0) AS occupancy_rate,
-    count(*) FILTER (WHERE beds_available > 0 AND beds_occupied >= beds_available) AS nights_full,
+    count(*) FILTER (WHERE at_capacity(beds_occupied, beds_available)) AS nights_full,
     sum(turned_away)::BIGINT AS turned_away,
     sum(turned_away_minors)::BIGINT AS turned_away_minors,
     sum(turned_away_girls)::BIGINT AS turned_away_girls,

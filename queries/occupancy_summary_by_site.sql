@@ -16,7 +16,7 @@ SELECT
     sum(n.beds_available)::BIGINT AS bed_nights_available,
     sum(n.beds_occupied)::BIGINT AS bed_nights_occupied,
     sum(n.beds_occupied) / nullif(sum(n.beds_available), 0) AS occupancy_rate,
-    count(*) FILTER (WHERE n.beds_available > 0 AND n.beds_occupied >= n.beds_available) AS nights_full,
+    count(*) FILTER (WHERE at_capacity(n.beds_occupied, n.beds_available)) AS nights_full,
     sum(n.turned_away)::BIGINT AS turned_away,
     sum(n.turned_away_minors)::BIGINT AS turned_away_minors,
     sum(n.turned_away_girls)::BIGINT AS turned_away_girls

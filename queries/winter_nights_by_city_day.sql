@@ -19,10 +19,8 @@ WITH places AS (
     SELECT DISTINCT city, departement FROM sites
     WHERE len($cities) = 0 OR city IN $cities
 ),
-city_nights AS (  -- season: the winter (1 November – 31 March) a night belongs to, by its start
-    SELECT c.city, CAST(t.night AS DATE) AS night,
-           CASE WHEN month(t.night) >= 11 THEN year(t.night)
-                WHEN month(t.night) <= 3 THEN year(t.night) - 1 END AS season
+city_nights AS (  -- season: the winter season a night belongs to (terrain/definitions.sql)
+    SELECT c.city, CAST(t.night AS DATE) AS night, winter_season(CAST(t.night AS DATE)) AS season
     FROM (SELECT DISTINCT city FROM places) AS c,
          generate_series($start::DATE, least($end::DATE, (SELECT data_as_of FROM metadata)), INTERVAL 1 DAY) AS t(night)
 ),
@@ -35,17 +33,16 @@ declared AS (
      AND cn.night BETWEEN p.starts AND p.ends
     GROUP BY cn.city, cn.night
 ),
-emergency_nights AS (  -- winter nights of a season when the city had an emergency shelter
+emergency_nights AS (  -- nights of the season when the city's emergency shelter was in service
     SELECT DISTINCT cn.city, cn.night
     FROM city_nights AS cn
     JOIN sites AS s ON s.city = cn.city AND s.site_type = 'emergency_shelter'
-     AND s.opened <= make_date(cn.season + 1, 3, 31)
-     AND (s.closed IS NULL OR s.closed >= make_date(cn.season, 11, 1))
+     AND cn.season IS NOT NULL AND in_service(s.opened, s.closed, cn.night)
 ),
 sheltering AS (
     SELECT s.city, n.night,
            bool_or(s.site_type = 'emergency_shelter' AND n.beds_available > 0) AS emergency_open,
-           count(*) FILTER (WHERE n.beds_available > 0 AND n.beds_occupied >= n.beds_available) AS shelters_full,
+           count(*) FILTER (WHERE at_capacity(n.beds_occupied, n.beds_available)) AS shelters_full,
            sum(n.beds_available)::BIGINT AS beds_available,
            sum(n.beds_occupied)::BIGINT AS sheltered,
            sum(n.turned_away)::BIGINT AS turned_away
@@ -60,7 +57,7 @@ SELECT
     date_trunc('month', cn.night)::DATE AS month,
     w.tmin_c,
     w.tmax_c,
-    coalesce(w.tmin_c <= 0, false) AS cold_night,
+    cold_night(w.tmin_c, w.vigilance) AS cold_night,
     w.vigilance::VARCHAR AS vigilance,
     d.level::VARCHAR AS plan_level,
     e.night IS NOT NULL AS emergency_shelter_this_season,

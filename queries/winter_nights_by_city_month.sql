@@ -12,10 +12,8 @@ WITH places AS (
     SELECT DISTINCT city, departement FROM sites
     WHERE len($cities) = 0 OR city IN $cities
 ),
-city_nights AS (  -- season: the winter (1 November – 31 March) a night belongs to, by its start
-    SELECT c.city, CAST(t.night AS DATE) AS night,
-           CASE WHEN month(t.night) >= 11 THEN year(t.night)
-                WHEN month(t.night) <= 3 THEN year(t.night) - 1 END AS season
+city_nights AS (  -- season: the winter season a night belongs to (terrain/definitions.sql)
+    SELECT c.city, CAST(t.night AS DATE) AS night, winter_season(CAST(t.night AS DATE)) AS season
     FROM (SELECT DISTINCT city FROM places) AS c,
          generate_series($start::DATE, least($end::DATE, (SELECT data_as_of FROM metadata)), INTERVAL 1 DAY) AS t(night)
 ),
@@ -28,12 +26,11 @@ declared AS (
      AND cn.night BETWEEN p.starts AND p.ends
     GROUP BY cn.city, cn.night
 ),
-emergency_nights AS (  -- winter nights of a season when the city had an emergency shelter
+emergency_nights AS (  -- nights of the season when the city's emergency shelter was in service
     SELECT DISTINCT cn.city, cn.night
     FROM city_nights AS cn
     JOIN sites AS s ON s.city = cn.city AND s.site_type = 'emergency_shelter'
-     AND s.opened <= make_date(cn.season + 1, 3, 31)
-     AND (s.closed IS NULL OR s.closed >= make_date(cn.season, 11, 1))
+     AND cn.season IS NOT NULL AND in_service(s.opened, s.closed, cn.night)
 ),
 emergency_open AS (
     SELECT DISTINCT s.city, n.night
@@ -46,13 +43,13 @@ SELECT
     date_trunc('month', cn.night)::DATE AS period,
     cn.city,
     count(w.day) AS nights_with_temperature,
-    count(*) FILTER (WHERE w.tmin_c <= 0) AS cold_nights,
+    count(*) FILTER (WHERE cold_night(w.tmin_c, w.vigilance)) AS cold_nights,
     min(w.tmin_c) AS coldest_c,
     count(*) FILTER (WHERE w.vigilance IN ('orange', 'red')) AS vigilance_orange_red_nights,
     count(*) FILTER (WHERE d.level IN ('grand_froid', 'tres_grand_froid', 'froid_extreme')) AS plan_above_watch_nights,
     count(*) FILTER (WHERE o.night IS NOT NULL) AS emergency_shelter_open_nights,
     count(e.night) > 0 AS has_emergency_shelter,
-    count(*) FILTER (WHERE w.tmin_c <= 0 AND e.night IS NOT NULL AND o.night IS NULL)
+    count(*) FILTER (WHERE winter_gap(cn.night, w.tmin_c, w.vigilance, e.night IS NOT NULL, o.night IS NOT NULL))
         AS cold_nights_without_emergency_shelter
 FROM city_nights AS cn
 LEFT JOIN weather_daily AS w ON w.city = cn.city AND w.day = cn.night

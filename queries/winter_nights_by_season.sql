@@ -27,17 +27,17 @@ dated AS (
     JOIN sites AS s USING (site_id)
 ),
 city_seasons AS (
-    SELECT DISTINCT d.city, CASE WHEN month(d.day) >= 11 THEN year(d.day) ELSE year(d.day) - 1 END AS season
+    SELECT DISTINCT d.city, winter_season(d.day) AS season
     FROM dated AS d
-    WHERE month(d.day) IN (11, 12, 1, 2, 3)
+    WHERE winter_season(d.day) IS NOT NULL
       AND d.day <= (SELECT day FROM as_of)
       AND d.city IN (SELECT city FROM places)
 ),
 city_nights AS (
     SELECT cs.city, cs.season, CAST(t.night AS DATE) AS night
     FROM city_seasons AS cs,
-         generate_series(make_date(cs.season, 11, 1),
-                         least(make_date(cs.season + 1, 3, 31), (SELECT day FROM as_of)),
+         generate_series(season_first_day(cs.season),
+                         least(season_last_day(cs.season), (SELECT day FROM as_of)),
                          INTERVAL 1 DAY) AS t(night)
 ),
 declared AS (
@@ -49,12 +49,11 @@ declared AS (
      AND cn.night BETWEEN p.starts AND p.ends
     GROUP BY cn.city, cn.night
 ),
-emergency_seasons AS (  -- the seasons a city had an emergency shelter of the programme
-    SELECT DISTINCT cs.city, cs.season
-    FROM city_seasons AS cs
-    JOIN sites AS s ON s.city = cs.city AND s.site_type = 'emergency_shelter'
-     AND s.opened <= make_date(cs.season + 1, 3, 31)
-     AND (s.closed IS NULL OR s.closed >= make_date(cs.season, 11, 1))
+emergency_nights AS (  -- nights when the city's emergency shelter was in service
+    SELECT DISTINCT cn.city, cn.night
+    FROM city_nights AS cn
+    JOIN sites AS s ON s.city = cn.city AND s.site_type = 'emergency_shelter'
+     AND in_service(s.opened, s.closed, cn.night)
 ),
 emergency_open AS (
     SELECT DISTINCT s.city, n.night
@@ -65,16 +64,16 @@ emergency_open AS (
 nights AS (
     SELECT cn.season, cn.night,
            count(w.day) > 0 AS has_temperature,
-           coalesce(bool_or(w.tmin_c <= 0), false) AS cold,
+           coalesce(bool_or(cold_night(w.tmin_c, w.vigilance)), false) AS cold,
            max(w.vigilance) AS vigilance,
            max(d.level) AS level,
-           count(e.season) > 0 AS emergency_this_season,
+           count(e.night) > 0 AS emergency_this_season,
            count(o.night) > 0 AS emergency_open,
-           coalesce(bool_or(w.tmin_c <= 0 AND e.season IS NOT NULL AND o.night IS NULL), false) AS winter_gap
+           coalesce(bool_or(winter_gap(cn.night, w.tmin_c, w.vigilance, e.night IS NOT NULL, o.night IS NOT NULL)), false) AS winter_gap
     FROM city_nights AS cn
     LEFT JOIN weather_daily AS w ON w.city = cn.city AND w.day = cn.night
     LEFT JOIN declared AS d ON d.city = cn.city AND d.night = cn.night
-    LEFT JOIN emergency_seasons AS e ON e.city = cn.city AND e.season = cn.season
+    LEFT JOIN emergency_nights AS e ON e.city = cn.city AND e.night = cn.night
     LEFT JOIN emergency_open AS o ON o.city = cn.city AND o.night = cn.night
     GROUP BY cn.season, cn.night
 )

@@ -29,17 +29,17 @@ dated AS (
     JOIN sites AS s USING (site_id)
 ),
 city_seasons AS (
-    SELECT DISTINCT d.city, CASE WHEN month(d.day) >= 11 THEN year(d.day) ELSE year(d.day) - 1 END AS season
+    SELECT DISTINCT d.city, winter_season(d.day) AS season
     FROM dated AS d
-    WHERE month(d.day) IN (11, 12, 1, 2, 3)
+    WHERE winter_season(d.day) IS NOT NULL
       AND d.day <= (SELECT day FROM as_of)
       AND d.city IN (SELECT city FROM places)
 ),
 city_nights AS (
     SELECT cs.city, cs.season, CAST(t.night AS DATE) AS night
     FROM city_seasons AS cs,
-         generate_series(make_date(cs.season, 11, 1),
-                         least(make_date(cs.season + 1, 3, 31), (SELECT day FROM as_of)),
+         generate_series(season_first_day(cs.season),
+                         least(season_last_day(cs.season), (SELECT day FROM as_of)),
                          INTERVAL 1 DAY) AS t(night)
 ),
 declared AS (
@@ -51,12 +51,11 @@ declared AS (
      AND cn.night BETWEEN p.starts AND p.ends
     GROUP BY cn.city, cn.night
 ),
-emergency_seasons AS (  -- the seasons a city had an emergency shelter of the programme
-    SELECT DISTINCT cs.city, cs.season
-    FROM city_seasons AS cs
-    JOIN sites AS s ON s.city = cs.city AND s.site_type = 'emergency_shelter'
-     AND s.opened <= make_date(cs.season + 1, 3, 31)
-     AND (s.closed IS NULL OR s.closed >= make_date(cs.season, 11, 1))
+emergency_nights AS (  -- nights when the city's emergency shelter was in service
+    SELECT DISTINCT cn.city, cn.night
+    FROM city_nights AS cn
+    JOIN sites AS s ON s.city = cn.city AND s.site_type = 'emergency_shelter'
+     AND in_service(s.opened, s.closed, cn.night)
 ),
 sheltering AS (
     SELECT s.city, n.night,
@@ -68,7 +67,7 @@ sheltering AS (
 SELECT cn.season, cn.city,
        count(*) AS nights,
        count(w.day) AS nights_with_temperature,
-       count(*) FILTER (WHERE w.tmin_c <= 0) AS cold_nights,
+       count(*) FILTER (WHERE cold_night(w.tmin_c, w.vigilance)) AS cold_nights,
        min(w.tmin_c) AS coldest_c,
        count(*) FILTER (WHERE w.vigilance = 'green') AS vigilance_green_nights,
        count(*) FILTER (WHERE w.vigilance = 'yellow') AS vigilance_yellow_nights,
@@ -78,14 +77,14 @@ SELECT cn.season, cn.city,
        count(*) FILTER (WHERE d.level = 'grand_froid') AS plan_grand_froid_nights,
        count(*) FILTER (WHERE d.level = 'tres_grand_froid') AS plan_tres_grand_froid_nights,
        count(*) FILTER (WHERE d.level = 'froid_extreme') AS plan_froid_extreme_nights,
-       count(e.season) > 0 AS has_emergency_shelter,
+       count(e.night) > 0 AS has_emergency_shelter,
        count(*) FILTER (WHERE sh.emergency_open) AS emergency_shelter_open_nights,
-       count(*) FILTER (WHERE w.tmin_c <= 0 AND e.season IS NOT NULL AND NOT coalesce(sh.emergency_open, false))
+       count(*) FILTER (WHERE winter_gap(cn.night, w.tmin_c, w.vigilance, e.night IS NOT NULL, sh.emergency_open))
            AS cold_nights_without_emergency_shelter
 FROM city_nights AS cn
 LEFT JOIN weather_daily AS w ON w.city = cn.city AND w.day = cn.night
 LEFT JOIN declared AS d ON d.city = cn.city AND d.night = cn.night
-LEFT JOIN emergency_seasons AS e ON e.city = cn.city AND e.season = cn.season
+LEFT JOIN emergency_nights AS e ON e.city = cn.city AND e.night = cn.night
 LEFT JOIN sheltering AS sh ON sh.city = cn.city AND sh.night = cn.night
 GROUP BY cn.season, cn.city
 ORDER BY cn.season, cn.city

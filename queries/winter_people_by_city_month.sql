@@ -32,7 +32,7 @@ sheltering AS (
 ),
 turned_away AS (
     SELECT sh.city, date_trunc('month', sh.night)::DATE AS period,
-           sum(sh.turned_away) FILTER (WHERE w.tmin_c <= 0)::BIGINT AS turned_away_on_cold_nights
+           sum(sh.turned_away) FILTER (WHERE cold_night(w.tmin_c, w.vigilance))::BIGINT AS turned_away_on_cold_nights
     FROM sheltering AS sh
     LEFT JOIN weather_daily AS w ON w.city = sh.city AND w.day = sh.night
     GROUP BY ALL
@@ -59,7 +59,7 @@ city_months AS (
 )
 SELECT
     m.period,
-    CASE WHEN month(m.period) >= 11 THEN year(m.period) ELSE year(m.period) - 1 END AS season,
+    winter_season(m.period) AS season,
     m.city,
     coalesce(t.turned_away_on_cold_nights, 0)::BIGINT AS turned_away_on_cold_nights,
     coalesce(c.consultations, 0)::BIGINT AS consultations,
@@ -68,7 +68,7 @@ SELECT
 FROM city_months AS m
 LEFT JOIN turned_away AS t USING (city, period)
 LEFT JOIN care AS c USING (city, period)
-WHERE month(m.period) IN (11, 12, 1, 2, 3)
+WHERE winter_season(m.period) IS NOT NULL
   AND m.period <= (SELECT day FROM as_of)
   AND m.city IN (SELECT city FROM places)
 ORDER BY m.period, m.city

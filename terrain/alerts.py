@@ -42,7 +42,6 @@ from terrain import ROOT, disclosure, queries, store
 CONFIG_PATH = ROOT / "config" / "alerts.toml"
 RULES = ("shelter_saturation", "cold_exclusion", "winter_gap", "minors_surge", "outbreak_signal",
          "access_to_care")
-VIGILANCE_COLOURS = ("green", "yellow", "orange", "red")
 
 
 # --- configuration ----------------------------------------------------------------------
@@ -53,19 +52,18 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Setting:
-    kind: str            # "int", "float" or "colours"
+    kind: str            # "int" or "float"
     low: float = 0
     high: float = 0
 
 
 _CLEAR_AFTER = Setting("int", 1, 31)
-_COLD = {"cold_tmin_at_most": Setting("float", -40, 15), "cold_vigilance": Setting("colours")}
 SETTINGS: dict[str, dict[str, Setting]] = {
     "shelter_saturation": {"occupancy_at_least": Setting("float", 0.5, 2.0),
                            "saturated_nights": Setting("int", 1, 31),
                            "window_nights": Setting("int", 1, 31), "clear_after": _CLEAR_AFTER},
-    "cold_exclusion": {**_COLD, "turned_away_at_least": Setting("int", 1, 1000), "clear_after": _CLEAR_AFTER},
-    "winter_gap": {**_COLD, "clear_after": _CLEAR_AFTER},
+    "cold_exclusion": {"turned_away_at_least": Setting("int", 1, 1000), "clear_after": _CLEAR_AFTER},
+    "winter_gap": {"clear_after": _CLEAR_AFTER},
     "minors_surge": {"weeks": Setting("int", 1, 26), "ratio_at_least": Setting("float", 1.0, 10.0),
                      "count_at_least": Setting("int", 1, 100_000), "clear_after": _CLEAR_AFTER},
     "outbreak_signal": {"baseline_weeks": Setting("int", 4, 104), "baseline_weeks_at_least": Setting("int", 2, 104),
@@ -77,17 +75,12 @@ SETTINGS: dict[str, dict[str, Setting]] = {
 }
 
 Config = Mapping[str, Mapping[str, Any]]
+# Keys of earlier thresholds files that are now definitions shared by every page.
+_MOVED_TO_DEFINITIONS = {"cold_tmin_at_most": "tmin_at_most", "cold_vigilance": "vigilance"}
 
 
 def _checked(key: str, value: Any, setting: Setting, source: str) -> Any:
     where = f"{source}: {key}"
-    if setting.kind == "colours":
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{where} must be a list of vigilance colours, like [\"orange\", \"red\"]; got {value!r}.")
-        unknown = [v for v in value if v not in VIGILANCE_COLOURS]
-        if unknown:
-            raise ConfigError(f"{where}: unknown colour(s) {unknown}; expected among {list(VIGILANCE_COLOURS)}.")
-        return tuple(value)
     # TOML booleans are not numbers here, even though Python counts True as 1.
     numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
     if setting.kind == "int" and not (numeric and isinstance(value, int)):
@@ -110,6 +103,10 @@ def parse_config(table: Mapping[str, Any], source: str = "alerts configuration")
         if not isinstance(section, Mapping):
             raise ConfigError(f"{source}: the section [{rule}] is missing.")
         extra = sorted(set(section) - set(settings))
+        if extra and extra[0] in _MOVED_TO_DEFINITIONS:
+            raise ConfigError(f"{source}: {rule}.{extra[0]} is no longer set per rule: a cold night is defined once, "
+                              f"for pages, alerts and briefs alike, in config/definitions.toml ([cold_night] "
+                              f"{_MOVED_TO_DEFINITIONS[extra[0]]}). Remove it here.")
         if extra:
             raise ConfigError(f"{source}: unknown key {rule}.{extra[0]}; [{rule}] takes {', '.join(settings)}.")
         missing = [key for key in settings if key not in section]
@@ -293,10 +290,9 @@ def _number(frame: pd.DataFrame, column: str) -> pd.Series:
     return pd.to_numeric(frame[column], errors="coerce").astype("float64")
 
 
-def _cold(frame: pd.DataFrame, settings: Mapping[str, Any]) -> pd.Series:
-    colder = _number(frame, "tmin_c") <= settings["cold_tmin_at_most"]
-    vigilant = frame["vigilance"].astype("string").isin(list(settings["cold_vigilance"])).fillna(False)
-    return (colder.fillna(False) | vigilant).astype(bool)
+def _cold(frame: pd.DataFrame) -> pd.Series:
+    """Cold nights as the query's `cold_night` column says (terrain/definitions.sql)."""
+    return frame["cold_night"].astype("boolean").fillna(False).astype(bool)
 
 
 def _count(rows: pd.DataFrame, column: str, where: pd.Series | None = None) -> int:
@@ -351,7 +347,7 @@ def _saturation_summary(rows: pd.DataFrame, settings: Mapping[str, Any]) -> dict
 
 def _cold_conditions(frame: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
     frame = _closed_nights_unknown(frame)
-    frame["cold"] = _cold(frame, settings)
+    frame["cold"] = _cold(frame)
     frame["holds"] = frame["cold"] & (_number(frame, "turned_away") >= settings["turned_away_at_least"]).fillna(False)
     frame["marked"] = frame["holds"]
     return frame
@@ -377,7 +373,7 @@ def _cold_summary(rows: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str, 
 # Winter gap: a cold night of the season and no emergency shelter open.
 
 def _gap_conditions(frame: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
-    frame["cold"] = _cold(frame, settings) & frame["observed"]
+    frame["cold"] = _cold(frame) & frame["observed"]
     is_open = frame["shelter_open"].astype("boolean").fillna(False).astype(bool)
     frame["holds"] = frame["cold"] & ~is_open
     frame["marked"] = frame["holds"]

@@ -38,7 +38,7 @@ from typing import Any, Mapping, Sequence
 import duckdb
 import pandas as pd
 
-from terrain import ROOT, alerts, audit, disclosure, exports, i18n, queries, roles, store
+from terrain import ROOT, alerts, audit, definitions, disclosure, exports, glossary, i18n, queries, roles, store
 from terrain.disclosure import ledger, marks, publication, views
 from terrain.charts import alerts as alert_charts
 
@@ -295,22 +295,26 @@ def sentences(rule: str, place: Mapping[str, Any], figures: Mapping[str, Any], s
     return out
 
 
+def _definitions_used() -> dict[str, Any]:
+    """The definitions a brief counted with, for its audit entry."""
+    cold = definitions.load().cold_night
+    return {"cold_night": {"tmin_at_most": cold.tmin_at_most, "vigilance": list(cold.vigilance)},
+            "season": {"first_day": list(definitions.SEASON_FIRST_DAY), "last_day": list(definitions.SEASON_LAST_DAY)},
+            "minor_age_bands": list(definitions.MINOR_AGE_BANDS)}
+
+
 def definition(rule: str, settings: Mapping[str, Any], lang: str) -> str:
-    """The rule in words, with its thresholds from config/alerts.toml."""
+    """The rule in words, with its thresholds from config/alerts.toml and the definitions it
+    counts with (config/definitions.toml, terrain/definitions.py)."""
     def per(unit: str, value: Any) -> str:
         return _noun(value, unit, lang)
 
-    vigilance = ""
-    if settings.get("cold_vigilance"):
-        colours = _t("definition.or", lang).join(i18n.label("vigilance_colour", c, lang).lower()
-                                                 for c in settings["cold_vigilance"])
-        vigilance = _t("definition.vigilance", lang, colours=colours)
     step_unit = {"day": "night", "week": "week", "month": "month"}[alerts.RULE_SPECS[rule].step]
     if rule == "shelter_saturation":
         values = dict(occupancy=i18n.format_percent(settings["occupancy_at_least"], lang),
                       saturated=settings["saturated_nights"], window=settings["window_nights"])
     elif rule in ("cold_exclusion", "winter_gap"):
-        values = dict(tmin=_celsius(settings["cold_tmin_at_most"], lang, digits=None), vigilance=vigilance)
+        values = dict(cold_night=glossary.cold_night_text(lang), season=glossary.season_text(lang))
         if rule == "cold_exclusion":
             values["people"] = per("person", settings["turned_away_at_least"])
     elif rule == "minors_surge":
@@ -803,7 +807,8 @@ def _compose_public(con: duckdb.DuckDBPyConnection, request: Request, config: al
         (_t("label.filters", lang), "; ".join(filters)),
         (_t("label.data_as_of", lang), i18n.format_date(data_as_of, lang)),
         (_t("label.dataset", lang), str(meta["dataset_name"])),
-        (_t("label.definition", lang), _t(f"public.definition.{rule}", lang)),
+        (_t("label.definition", lang), _t(f"public.definition.{rule}", lang, cold_night=glossary.cold_night_text(lang),
+                                          season=glossary.season_text(lang))),
         (_t("label.rule", lang), definition(rule, config[rule], lang)),
         (_t("label.audience", lang), _t("public.audience", lang, k=k)),
         (_t("label.provenance", lang), _t("public.provenance", lang, config=config_name, rule=rule)),
@@ -1086,7 +1091,8 @@ def produce(con: duckdb.DuckDBPyConnection, request: Request, config: alerts.Con
             why = " ".join(_refusal_reason(problem, request.lang) for problem in refusal.problems)
             raise BriefRefused(_t("public.refused", request.lang, why=why)) from None
     parameters = {**dataclasses.asdict(request), "recipient": request.recipient_type,
-                  "thresholds": dict(config[request.rule]), "queries": brief.provenance, "config": config_name}
+                  "thresholds": dict(config[request.rule]), "definitions": _definitions_used(),
+                  "queries": brief.provenance, "config": config_name}
     _, first, last = brief.covers or (None, request.start, request.end)
     audit.record_brief(user=user, via=via, parameters=parameters, entry={
         "rule": request.rule, "period_start": first, "period_end": last, "city": request.city,

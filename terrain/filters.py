@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
+from terrain import definitions
+
 PRESETS = ("last_4_weeks", "last_3_months", "winter_season", "year", "custom")
 DEFAULT_PRESET = "last_3_months"
 ACTIVITIES = ("medical", "mental_health", "social", "legal")
@@ -47,15 +49,9 @@ class Filters:
         return {name: values[name] for name in names}
 
 
-def season_of(day: dt.date) -> int:
-    """The winter season a day belongs to, by the year it starts (1 Nov – 31 Mar).
-
-    Between April and October, the season just ended."""
-    return day.year if day.month >= 11 else day.year - 1
-
-
-def season_bounds(season: int) -> tuple[dt.date, dt.date]:
-    return dt.date(season, 11, 1), dt.date(season + 1, 3, 31)
+# The winter season is defined once, in terrain/definitions.py.
+season_of = definitions.season_of
+season_bounds = definitions.season_bounds
 
 
 def _months_back(day: dt.date, months: int) -> dt.date:

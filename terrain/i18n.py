@@ -203,6 +203,11 @@ def _day_and_month(day: dt.date, lang: str, *, year: bool) -> str:
     return babel.dates.format_date(day, pattern, locale=_babel_locale(lang))
 
 
+def format_day_month(day: dt.date, lang: str) -> str:
+    """"1er novembre" / "1 November": a day of any year."""
+    return _day_and_month(day, lang, year=False)
+
+
 def _day(day: dt.date, lang: str) -> str:
     return babel.dates.format_date(day, _day_pattern(day, lang), locale=_babel_locale(lang))
 

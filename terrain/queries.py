@@ -45,7 +45,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from terrain import ROOT, disclosure, roles, store, summaries
+from terrain import ROOT, definitions, disclosure, roles, store, summaries
 from terrain.disclosure import publication, views
 
 QUERIES_DIR = ROOT / "queries"
@@ -223,7 +223,7 @@ def _empty_database() -> duckdb.DuckDBPyConnection:
 
 def _probe(query: Query) -> pd.DataFrame:
     """The query's rows on an empty database: its columns and their types."""
-    cursor = _empty_database().cursor()
+    cursor = definitions.install(_empty_database().cursor())
     try:
         return cursor.execute(query.sql, {p: _PROBE_PARAMS[p] for p in query.params}).df()
     finally:
@@ -335,6 +335,7 @@ def constrain(query: Query, params: Mapping[str, Any], role: str) -> dict[str, A
 
 def execute(con: duckdb.DuckDBPyConnection, query: Query, params: Mapping[str, Any]) -> pd.DataFrame:
     """Run a query as written, fetching the whole (aggregated) result."""
+    definitions.ensure(con)
     return con.execute(query.sql, dict(params)).df()
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 ROLES = ("programme_manager", "advocacy", "donor")
 
-# Pages, in menu order. "imports" loads data; "alerts" drafts alerts and briefs.
-PAGES = ("overview", "map", "occupancy", "consultations", "outreach", "winter", "alerts", "imports")
+# Pages, in menu order. "imports" loads data; "alerts" drafts alerts and briefs; "glossary"
+# gives every definition, to everyone who reads a figure.
+PAGES = ("overview", "map", "occupancy", "consultations", "outreach", "winter", "alerts", "imports", "glossary")
 
 _PAGES_BY_ROLE = {
     "programme_manager": frozenset(PAGES),
     "advocacy": frozenset(PAGES) - {"imports"},
-    "donor": frozenset({"overview", "map", "occupancy", "consultations", "winter"}),
+    "donor": frozenset({"overview", "map", "occupancy", "consultations", "winter", "glossary"}),
 }
 
 ACTIONS = (

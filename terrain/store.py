@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 
 import duckdb
 
-from terrain import ROOT, SCHEMA_VERSION, summaries
+from terrain import ROOT, SCHEMA_VERSION, definitions, summaries
 from terrain.disclosure import publication
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
@@ -98,8 +98,10 @@ def recorded_version(con: duckdb.DuckDBPyConnection) -> int | None:
 
 
 def use(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Make the attached file the connection's default and put the programme's definitions
+    on it (terrain/definitions.sql): every query may call them."""
     con.execute("USE terrain")
-    return con
+    return definitions.install(con)
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -405,6 +407,7 @@ def new_database(target: Path, *, keep_backup: bool = False, copy_from: Path | N
             else:
                 con = duckdb.connect(str(tmp))
                 create_schema(con)
+            definitions.install(con)
         except (OSError, duckdb.IOException) as error:
             _remove(tmp)
             raise WriteError(_space_message(target, error)) from None

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from terrain import SCHEMA_VERSION, alerts, audit, i18n, store
+from terrain import SCHEMA_VERSION, alerts, audit, definitions, i18n, store
 from terrain.disclosure import ledger
 from tests import fixture_data
 
@@ -211,8 +211,14 @@ def test_cold_exclusion_fires_once_per_spell_and_resets(cold_db):
 
 
 def test_cold_exclusion_thresholds(cold_db):
-    temperature_only = evaluate(cold_db, settings("cold_exclusion", cold_vigilance=()), D(2024, 1, 1),
-                                D(2024, 1, 14), ["cold_exclusion"])
+    # The cold night's definition is the one the connection holds (config/definitions.toml by
+    # default): temperature only, here.
+    con = store.open_readonly(cold_db)
+    try:
+        definitions.install(con, definitions.Definitions(definitions.ColdNight(0.0, ()), source="test"))
+        temperature_only = alerts.evaluate(con, CONFIG, D(2024, 1, 1), D(2024, 1, 14), rules=["cold_exclusion"])
+    finally:
+        con.close()
     assert [(e.start, e.end) for e in temperature_only] == [(D(2024, 1, 2), D(2024, 1, 5))]
     four_or_more = evaluate(cold_db, settings("cold_exclusion", turned_away_at_least=4), D(2024, 1, 1),
                             D(2024, 1, 14), ["cold_exclusion"])
@@ -463,15 +469,17 @@ def test_the_shipped_configuration_is_valid():
 @pytest.mark.parametrize("change, message", [
     (lambda t: t.__setitem__("typo_rule", {}), r"unknown rule \[typo_rule\]"),
     (lambda t: t.pop("winter_gap"), r"section \[winter_gap\] is missing"),
-    (lambda t: t["cold_exclusion"].__setitem__("cold_tmin_atmost", 0), r"unknown key cold_exclusion.cold_tmin_atmost"),
+    (lambda t: t["cold_exclusion"].__setitem__("turned_away_atleast", 0), r"unknown key cold_exclusion.turned_away_atleast"),
+    # A cold night is a shared definition now: an old file that still sets it per rule is told where it went.
+    (lambda t: t["cold_exclusion"].__setitem__("cold_tmin_at_most", 0.0),
+     r"cold_exclusion.cold_tmin_at_most is no longer set per rule.*config/definitions.toml \(\[cold_night\] tmin_at_most\)"),
     (lambda t: t["minors_surge"].pop("weeks"), r"minors_surge.weeks is missing"),
     (lambda t: t["minors_surge"].__setitem__("weeks", 2.5), r"minors_surge.weeks must be a whole number"),
     (lambda t: t["minors_surge"].__setitem__("weeks", True), r"minors_surge.weeks must be a whole number"),
     (lambda t: t["outbreak_signal"].__setitem__("sd_above_mean", "2"), r"outbreak_signal.sd_above_mean must be a number"),
     (lambda t: t["outbreak_signal"].__setitem__("baseline_weeks", 2), r"outbreak_signal.baseline_weeks must be from 4 to 104"),
     (lambda t: t["access_to_care"].__setitem__("clear_after", 0), r"access_to_care.clear_after must be from 1 to 31"),
-    (lambda t: t["winter_gap"].__setitem__("cold_vigilance", ["purple"]), r"winter_gap.cold_vigilance: unknown colour"),
-    (lambda t: t["winter_gap"].__setitem__("cold_vigilance", "orange"), r"winter_gap.cold_vigilance must be a list"),
+    (lambda t: t["winter_gap"].__setitem__("cold_vigilance", ["orange"]), r"winter_gap.cold_vigilance is no longer set per rule"),
     (lambda t: t["shelter_saturation"].__setitem__("saturated_nights", 8), r"saturated_nights \(8\) cannot exceed"),
 ])
 def test_bad_configuration_is_refused_naming_the_key(change, message):

@@ -100,7 +100,7 @@ def test_overview_headline_equals_the_query(role, fixture_db):
         visible = indicators.total(part, "consultations")
         # A figure whose every cell is hidden says so, never blank.
         assert shown[label] == (i18n.format_number(visible, "fr") if visible is not None else hidden), label
-    assert shown[i18n.t("overview.cold_nights", "fr")] == "9"
+    assert shown[i18n.t("overview.cold_nights_several", "fr")] == "9"
 
 
 def test_overview_figures_by_hand_for_a_manager():
@@ -118,7 +118,7 @@ def test_restricted_roles_see_no_small_count_and_no_false_zero(role):
     at = _app("pages/overview.py", role, JANUARY)
     manager = {m.label: m.value for m in _app("pages/overview.py", "programme_manager", JANUARY).metric}
     for metric in at.metric:
-        if metric.label == i18n.t("overview.cold_nights", "fr"):
+        if metric.label == i18n.t("overview.cold_nights_several", "fr"):
             continue  # nights, not people
         assert metric.value not in {str(n) for n in range(1, disclosure.threshold(role))}, metric.label
         assert metric.value != "0" or manager[metric.label] == "0", metric.label  # only true zeros
@@ -129,7 +129,7 @@ def test_overview_in_english():
     assert not at.exception
     assert at.title[0].value == "Overview"
     assert i18n.t("common.synthetic_banner", "en") in _texts(at)
-    assert {m.label for m in at.metric} >= {"All consultations", "Nights below 0 °C"}
+    assert {m.label for m in at.metric} >= {"All consultations", "Cold nights (in at least one city)"}
 
 
 def test_switching_language_changes_the_interface():

@@ -248,7 +248,7 @@ def changed_db(tmp_path):
     con.execute("UPDATE weather_daily SET tmin_c = -1 WHERE city = 'Pantin' AND day = '2024-02-10'")
     con.execute("INSERT INTO winter_plan VALUES ('Pantin', 'city', '2024-02-01', '2024-02-03', 'tres_grand_froid')")
     # 2022–23: the emergency shelter opened on 9 January 2023, so a cold 1 December 2022 is
-    # a gap, as the winter gap alert counts it.
+    # not a gap of the programme (it had no shelter yet), as the winter gap alert counts it.
     con.execute("INSERT INTO weather_daily VALUES ('Calais', '2022-12-01', -2, 3, 'yellow')")
     con.close()
     return path
@@ -268,11 +268,11 @@ def test_winter_gaps_only_where_an_emergency_shelter_runs(changed_db):
     # On 1–3 February Pantin's very severe cold is the highest level of all cities.
     assert (season["plan_tres_grand_froid_nights"], season["plan_veille_saisonniere_nights"]) == (3, 142)
     before = _row(by_city, season=2022, city="Calais")
-    assert (before["nights"], before["cold_nights"], before["cold_nights_without_emergency_shelter"]) == (151, 1, 1)
+    assert (before["nights"], before["cold_nights"], before["cold_nights_without_emergency_shelter"]) == (151, 1, 0)
     # The monthly and nightly views count the same gaps.
     months = queries.run(con, "winter_nights_by_city_month", {"start": D(2022, 11, 1), "end": D(2024, 3, 31),
                                                               "cities": ["Calais"]}, role="donor")
-    assert _row(months, period=pd.Timestamp(2022, 12, 1))["cold_nights_without_emergency_shelter"] == 1
+    assert _row(months, period=pd.Timestamp(2022, 12, 1))["cold_nights_without_emergency_shelter"] == 0
     assert _row(months, period=pd.Timestamp(2024, 1, 1))["cold_nights_without_emergency_shelter"] == 2
     nights = queries.run(con, "winter_nights_by_city_day", {**SEASON_2023, "cities": ["Calais"]},
                          role="programme_manager")

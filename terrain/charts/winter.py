@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from terrain import i18n, indicators
+from terrain import definitions, i18n, indicators
 from terrain.charts import CITY_COLOURS, SUPPRESSED_COLOUR, base_layout
 from terrain.filters import season_bounds, season_of
 
@@ -31,7 +31,7 @@ CLOSED_COLOUR = "#636363"
 NO_SHELTER_COLOUR = "#9ecae1"
 FULL_COLOUR = "#111111"
 GAP_COLOUR = "#b30000"
-SEASON_MONTHS = (11, 12, 1, 2, 3)
+SEASON_MONTHS = definitions.season_months()
 # One fixed scale for every city and season, so that a colour always means the same
 # temperature: blues below 0 °C, white at 0 °C, warm colours above; beyond the range the
 # colour saturates (the hover gives the exact value).
@@ -51,7 +51,7 @@ def seasons_between(first_day: dt.date, as_of: dt.date) -> list[int]:
     """The seasons a user may choose, newest first: from the first one that ends on or
     after the first day of data to the one `as_of` belongs to (or has just ended); at least
     that last one, even when all the data fall between two winters."""
-    first = first_day.year if first_day.month >= 4 else first_day.year - 1
+    first = first_day.year if first_day > season_bounds(first_day.year - 1)[1] else first_day.year - 1
     last = season_of(as_of)
     return list(range(last, min(first, last) - 1, -1))
 
@@ -284,7 +284,7 @@ def calendar_heatmap(nights: pd.DataFrame, *, city: str, season: int, tr: Transl
     the declared plan levels above the seasonal watch, the nights a shelter was full and the
     cold nights with no emergency shelter open marked on their cells."""
     nights = nights.assign(night=pd.to_datetime(nights["night"]).dt.date)
-    months = [(season + (m < 11), m) for m in SEASON_MONTHS]
+    months = [(season + (m < SEASON_MONTHS[0]), m) for m in SEASON_MONTHS]
     z = np.full((len(months), 31), np.nan)
     text = np.full((len(months), 31), "", dtype=object)
     position = {ym: i for i, ym in enumerate(months)}

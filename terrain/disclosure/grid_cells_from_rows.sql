@@ -24,12 +24,12 @@ shelter AS (
            sum(n.beds_available)::BIGINT AS bed_nights_available,
            sum(n.beds_occupied)::BIGINT AS bed_nights_occupied,
            count(*) FILTER (WHERE n.beds_available > 0)::BIGINT AS nights_open,
-           count(*) FILTER (WHERE n.beds_available > 0 AND n.beds_occupied >= n.beds_available)::BIGINT AS nights_full,
+           count(*) FILTER (WHERE at_capacity(n.beds_occupied, n.beds_available))::BIGINT AS nights_full,
            count(*) FILTER (WHERE n.emergency_open)::BIGINT AS emergency_nights_open,
            sum(n.turned_away)::BIGINT AS turned_away,
            sum(n.turned_away_minors)::BIGINT AS turned_away_minors,
            sum(n.turned_away_girls)::BIGINT AS turned_away_girls,
-           coalesce(sum(n.turned_away) FILTER (WHERE w.tmin_c <= 0), 0)::BIGINT AS turned_away_on_cold_nights
+           coalesce(sum(n.turned_away) FILTER (WHERE cold_night(w.tmin_c, w.vigilance)), 0)::BIGINT AS turned_away_on_cold_nights
     FROM city_nights AS n
     LEFT JOIN weather_daily AS w ON w.city = n.city AND w.day = n.night
     GROUP BY ALL
@@ -75,20 +75,17 @@ reached AS (
     WHERE o.visited_on >= $first_month AND o.visited_on < $last_month + INTERVAL 1 MONTH
     GROUP BY ALL
 ),
-cold AS (  -- nights at or below 0 °C, and those of a winter when the city runs an emergency shelter
-           -- with none of its emergency shelters open (the winter gap rule's nights)
+cold AS (  -- cold nights, and the winter gap nights among them (terrain/definitions.sql)
     SELECT w.city, date_trunc('month', w.day)::DATE AS month,
            count(*)::BIGINT AS cold_nights,
-           count(*) FILTER (WHERE month(w.day) IN (11, 12, 1, 2, 3) AND EXISTS (
+           count(*) FILTER (WHERE winter_gap(w.day, w.tmin_c, w.vigilance, EXISTS (
                SELECT 1 FROM sites AS s
                WHERE s.city = w.city AND s.site_type = 'emergency_shelter'
-                 AND s.opened <= make_date(year(w.day) + CASE WHEN month(w.day) >= 11 THEN 1 ELSE 0 END, 3, 31)
-                 AND (s.closed IS NULL
-                      OR s.closed >= make_date(year(w.day) - CASE WHEN month(w.day) >= 11 THEN 0 ELSE 1 END, 11, 1)))
-               AND NOT coalesce(n.emergency_open, false))::BIGINT AS cold_nights_without_emergency_shelter
+                 AND in_service(s.opened, s.closed, w.day)), n.emergency_open))::BIGINT
+               AS cold_nights_without_emergency_shelter
     FROM weather_daily AS w
     LEFT JOIN city_nights AS n ON n.city = w.city AND n.night = w.day
-    WHERE w.tmin_c <= 0 AND w.day >= $first_month AND w.day < $last_month + INTERVAL 1 MONTH
+    WHERE cold_night(w.tmin_c, w.vigilance) AND w.day >= $first_month AND w.day < $last_month + INTERVAL 1 MONTH
     GROUP BY ALL
 ),
 doses AS (

@@ -35,6 +35,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from terrain import definitions
 from terrain.disclosure import attack, thresholds
 from terrain.disclosure.attack import PROTECT, SHOWN, SMALL, Relation
 
@@ -344,6 +345,7 @@ def true_grid(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     if span is None:
         return pd.DataFrame(columns=columns)
     first, last = span
+    definitions.ensure(con)
     found = con.execute(GRID_SQL.read_text(encoding="utf-8"), {"first_month": first, "last_month": last}).df()
     cities = [row[0] for row in con.execute("SELECT DISTINCT city FROM sites ORDER BY city").fetchall()]
     months = pd.date_range(first, last, freq="MS").date
