@@ -421,13 +421,24 @@ def _minors_counted(rows: pd.DataFrame) -> pd.Series:
     return rows["minors_consultations"].notna() & rows["year_before"].notna()
 
 
+def _at_peak(rows: pd.DataFrame, column: str) -> pd.Series | None:
+    """The row where the rule held most strongly (its own rolling figure at its highest):
+    the figures a reader compares with the rule's threshold. Over a whole episode, weeks or
+    months on either side of the peak water a rate down below the threshold that fired it."""
+    holding = rows[rows["holds"].astype(bool)]
+    values = _number(holding, column)
+    return None if values.notna().sum() == 0 else holding.loc[values.idxmax()]
+
+
 def _minors_summary(rows: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str, Any]:
     both = _minors_counted(rows)
     now, before = _count(rows, "minors_consultations", both), _count(rows, "year_before", both)
+    peak = _at_peak(rows, "ratio")
     return {
         "weeks": len(rows), "surge_weeks": int(rows["holds"].astype(bool).sum()),
         "consultations": now, "consultations_year_before": before,
-        "ratio": now / before if before else None,
+        # the rule's own window at its peak: `weeks` weeks against the same weeks a year earlier
+        "ratio": None if peak is None else float(peak["ratio"]), "window_weeks": settings["weeks"],
     }
 
 
@@ -550,12 +561,18 @@ def _access_summary(rows: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str
     without_before = _count(rows, "without_coverage_year_before", both)
     share = without / total if total else None
     share_before = without_before / total_before if total_before else None
+    peak = _at_peak(rows, "change_points")
+    if peak is not None:
+        # the shares and the rise the rule measured (its `months` months against the same
+        # months a year earlier) at their peak; over the rows as a whole when it never held
+        share, share_before = float(peak["share"]), float(peak["share_year_before"])
     return {
         "months": len(rows), "alert_months": int(rows["holds"].astype(bool).sum()),
         "consultations": total, "without_coverage": without, "share": share,
         "consultations_year_before": total_before, "without_coverage_year_before": without_before,
         "share_year_before": share_before,
         "change_points": 100 * (share - share_before) if share is not None and share_before is not None else None,
+        "window_months": settings["months"] if peak is not None else None,
     }
 
 

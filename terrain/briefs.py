@@ -276,7 +276,8 @@ def sentences(rule: str, place: Mapping[str, Any], figures: Mapping[str, Any], s
                       consultations=_noun(shown["consultations"], "consultation", lang, k),
                       before=_count(shown["consultations_year_before"], k, lang)))
         if shown["ratio"] is not None:
-            out.append(_t("sentence.minors_surge_ratio", lang, ratio=i18n.format_decimal(shown["ratio"], lang, 1)))
+            out.append(_t("sentence.minors_surge_ratio", lang, ratio=i18n.format_decimal(shown["ratio"], lang, 1),
+                          weeks=_noun(figures["window_weeks"], "week", lang)))
     elif rule == "outbreak_signal":
         out.append(_t("sentence.outbreak_signal", lang, period=period, place=where,
                       cases=_noun(shown["cases"], "case", lang, k), disease=_t(f"disease.{place['diagnosis_group']}", lang),
@@ -286,6 +287,7 @@ def sentences(rule: str, place: Mapping[str, Any], figures: Mapping[str, Any], s
                           mean=_mean(shown["baseline_mean"], k, lang)))
     elif rule == "access_to_care":
         out.append(_t("sentence.access_to_care", lang, period=period, place=where,
+                      months=_noun(figures["window_months"] or 1, "month", lang),
                       share=_figure(shown["share"], "percent", lang, k),
                       before=_figure(shown["share_year_before"], "percent", lang, k),
                       points=_figure(shown["change_points"], "points", lang, k)))

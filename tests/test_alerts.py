@@ -294,13 +294,15 @@ def minors_db(tmp_path_factory):
 def test_minors_surge_episode(minors_db):
     # Four-week sums against the same weeks 52 weeks earlier (40): 60, 80, 80, 80, 60 for the
     # weeks of 4 March to 1 April. The evidence is the weeks of those windows: 12 February
-    # to 7 April, 120 consultations against 80.
+    # to 7 April, 120 consultations against 80. The ratio reported is the rule's own, at its
+    # peak (80 against 40 in the four weeks to 17 March): what fired the alert, never the
+    # weeks around it watered down.
     episodes = evaluate(minors_db, CONFIG, D(2024, 1, 1), D(2024, 6, 30), ["minors_surge"])
     assert spans(episodes) == [("Calais Day Centre", D(2024, 2, 12), D(2024, 4, 7))]
     episode = episodes[0]
     assert (episode.peak, episode.peak_on) == (2.0, D(2024, 3, 11))
     assert episode.figures == {"weeks": 8, "surge_weeks": 5, "consultations": 120,
-                               "consultations_year_before": 80, "ratio": 1.5}
+                               "consultations_year_before": 80, "ratio": 2.0, "window_weeks": 4}
     assert not episode.active
 
 
@@ -403,7 +405,10 @@ def test_access_to_care_episode(access_db):
     assert episode.active
     figures = episode.figures
     assert (figures["consultations"], figures["without_coverage"], figures["without_coverage_year_before"]) == (700, 340, 280)
-    assert figures["change_points"] == pytest.approx(100 * (340 - 280) / 700)
+    # The shares and the rise are the rule's own three months at their peak (March: 50 %
+    # against 40 %), not the evidence's months together (340 / 700 against 280 / 700: +8.6).
+    assert (figures["share"], figures["share_year_before"]) == (pytest.approx(0.5), pytest.approx(0.4))
+    assert figures["change_points"] == pytest.approx(10.0) and figures["window_months"] == 3
 
 
 def test_access_to_care_threshold(access_db):

@@ -89,3 +89,46 @@ def test_a_database_with_nothing_planted_is_refused_in_one_line(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.strip().count("\n") == 0 and "holds no planted events" in done.stderr
+
+
+def _meets_its_thresholds(episode: alerts.Episode, config) -> list[str]:
+    """What an episode's reported figures say against its rule's own thresholds (empty: all met)."""
+    f, s, rule = episode.figures, config[episode.rule], episode.rule
+    if rule == "shelter_saturation":
+        checks = [("saturated nights", f["saturated_nights"] >= s["saturated_nights"]),
+                  ("peak occupancy", episode.peak is not None and episode.peak >= s["occupancy_at_least"])]
+    elif rule == "cold_exclusion":
+        checks = [("cold nights", f["cold_nights"] >= 1), ("nights with refusals", f["exclusion_nights"] >= 1),
+                  ("refusals on cold nights", f["turned_away"] >= s["turned_away_at_least"])]
+    elif rule == "winter_gap":
+        checks = [("gap nights", f["gap_nights"] >= 1), ("cold nights", f["cold_nights"] >= f["gap_nights"])]
+    elif rule == "minors_surge":
+        checks = [("ratio", f["ratio"] is not None and f["ratio"] >= s["ratio_at_least"]),
+                  ("surge weeks", f["surge_weeks"] >= 1)]
+    elif rule == "outbreak_signal":
+        least = s["measles_cases_at_least"] if episode.subject == "suspected_measles" else s["cases_at_least"]
+        checks = [("signal weeks", f["signal_weeks"] >= 1), ("cases", f["cases"] >= least)]
+    else:
+        checks = [("rise in points", f["change_points"] is not None
+                   and f["change_points"] >= s["points_above_year_before"] - 1e-9),
+                  ("alert months", f["alert_months"] >= 1)]
+    return [what for what, ok in checks if not ok]
+
+
+def test_every_episode_of_the_demo_reports_figures_that_meet_its_rule(demo_db):
+    config = alerts.load_config()
+    con = store.open_readonly(demo_db)
+    try:
+        first, last = alerts.data_bounds(con)
+        episodes = alerts.evaluate(con, config, first, last)
+        sites = {row[0]: row[1:] for row in con.execute("SELECT site_id, opened, closed FROM sites").fetchall()}
+    finally:
+        con.close()
+    assert {e.rule for e in episodes} >= {"shelter_saturation", "cold_exclusion", "outbreak_signal", "minors_surge"}
+    wrong = [(e.rule, e.place, e.start, _meets_its_thresholds(e, config)) for e in episodes if _meets_its_thresholds(e, config)]
+    assert wrong == []
+    # and each fires only while its place exists: a site's episode lies within its opening
+    for e in episodes:
+        if e.site_id is not None:
+            opened, closed = sites[e.site_id]
+            assert opened <= e.start and (closed is None or e.end <= closed + dt.timedelta(days=6)), (e.rule, e.site_id)
