@@ -1,18 +1,21 @@
 """`python -m terrain alerts evaluate`: how well the alerts find what the demo generator planted.
 
-The demo generator records the outbreaks it plants (table `demo_planted_events`: site,
-diagnosis group, first and last day). Each is scored against the outbreak rule's signal
-weeks at that site for that group, a week's figures being known at its end (Sunday):
+The demo generator records what it plants (table `demo_planted_events`: event, city, site
+or none, subject, first and last day): outbreaks at a site, periods of pressure on a
+shelter's beds, cold spells in a city, waves of unaccompanied minors at a site, and the
+loss of health coverage in a city after the 2023 law. Each rule is scored against the events
+it is meant to find (`PLANTED`), at the places it watches (a site, or a city), on the
+periods where its condition held, a period's figures being known at its end:
 
-- detected: a signal week ends on or after the outbreak's first day and starts on or before
-  its last; days to detection: from the first day to the end of the first such week;
-- sensitivity: the share of planted outbreaks detected within `WITHIN_DAYS` days;
-- false alarms: episodes none of whose signal weeks meets a planted outbreak of their site
-  and group (or the `WITHIN_DAYS` days after it, while cases come down), per site-year of
-  observed weeks (every site with consultations, every group).
+- detected: a period where the rule held at the event's place ends on or after the event's
+  first day and starts on or before its last; days to detection: from the first day to the
+  end of the first such period;
+- sensitivity: the share of planted events detected within `WITHIN_DAYS` days;
+- false alarms: episodes none of whose holding periods meets a planted event of their place
+  (or the `WITHIN_DAYS` days after it, while things come back to normal), per place-year of
+  observed periods (site-years, or city-years for the rules that watch cities).
 
-The other rules are definitions rather than detections (a night is at capacity or is not):
-the generator plants no event for them, and the table says so instead of a score.
+A rule with no event of its kind in the period says so instead of a score.
 """
 
 from __future__ import annotations
@@ -32,12 +35,28 @@ import pandas as pd
 from terrain import alerts
 
 WITHIN_DAYS = 14
-WEEKS_PER_YEAR = 365.25 / 7
 TARGET_SENSITIVITY = 0.9
 TARGET_FALSE_ALARMS = 1.0
-PLANTED = {"outbreak_signal": "outbreak"}
 
 
+@dataclass(frozen=True)
+class Target:
+    """What a rule is scored against: the planted events of a kind, and how an event's place
+    is matched with the rule's (its evidence columns against the event's)."""
+
+    event: str
+    match: tuple[tuple[str, str], ...]     # (evidence column, planted column)
+    place_kind: str                        # "site" or "city": the unit of the false alarms' years
+
+
+PLANTED: dict[str, Target] = {
+    "shelter_saturation": Target("shelter_pressure", (("site_id", "site_id"),), "site"),
+    "cold_exclusion": Target("cold_spell", (("city", "city"),), "city"),
+    "winter_gap": Target("cold_spell", (("city", "city"),), "city"),
+    "minors_surge": Target("minors_wave", (("site_id", "site_id"),), "site"),
+    "outbreak_signal": Target("outbreak", (("site_id", "site_id"), ("diagnosis_group", "subject")), "site"),
+    "access_to_care": Target("coverage_loss", (("city", "city"),), "city"),
+}
 @dataclass(frozen=True)
 class Score:
     rule: str
@@ -57,13 +76,16 @@ class Score:
                 "false_alarms": self.false_alarms,
                 "site_years": None if self.site_years is None else round(self.site_years, 1),
                 "false_alarms_per_site_year": None if self.false_alarms_per_site_year is None
-                else round(self.false_alarms_per_site_year, 3), "note": self.note}
+                else round(self.false_alarms_per_site_year, 3),
+                "places": {"site": "sites", "city": "cities"}[PLANTED[self.rule].place_kind], "note": self.note}
 
     @property
     def meets_targets(self) -> bool | None:
+        """None when there is nothing to score; with no planted event, the false alarms alone."""
+        quiet = self.false_alarms_per_site_year is None or self.false_alarms_per_site_year <= TARGET_FALSE_ALARMS
         if self.sensitivity is None:
-            return None
-        return self.sensitivity >= TARGET_SENSITIVITY and self.false_alarms_per_site_year <= TARGET_FALSE_ALARMS
+            return None if self.false_alarms_per_site_year is None else quiet
+        return self.sensitivity >= TARGET_SENSITIVITY and quiet
 
 
 class NoPlantedEvents(Exception):
@@ -72,39 +94,72 @@ class NoPlantedEvents(Exception):
 
 def planted_events(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     try:
-        rows = con.execute("SELECT event, site_id, subject, starts, ends FROM demo_planted_events "
-                           "ORDER BY starts, site_id, subject").fetchall()
-    except duckdb.CatalogException:
+        rows = con.execute("SELECT event, city, site_id, subject, starts, ends FROM demo_planted_events "
+                           "ORDER BY starts, city, site_id, subject").fetchall()
+    except (duckdb.CatalogException, duckdb.BinderException):  # not a demo, or one of an earlier version
         raise NoPlantedEvents() from None
-    return pd.DataFrame(rows, columns=["event", "site_id", "subject", "starts", "ends"])
+    return pd.DataFrame(rows, columns=["event", "city", "site_id", "subject", "starts", "ends"])
 
 
-def score_outbreaks(frame: pd.DataFrame, episodes: Sequence[alerts.Episode], planted: pd.DataFrame,
-                    first_day: dt.date, last_day: dt.date) -> Score:
-    """Score the outbreak rule's evidence (`alerts.series`) and episodes against what was planted."""
-    planted = planted[(planted["event"] == "outbreak") & (planted["ends"] >= first_day)
-                      & (planted["starts"] <= last_day)]
-    signals = frame[frame["holds"].astype(bool)][["site_id", "diagnosis_group", "period", "period_end"]]
-    delays = []
-    for event in planted.itertuples():
-        hits = signals[(signals["site_id"] == event.site_id) & (signals["diagnosis_group"] == event.subject)
-                       & (signals["period_end"] >= event.starts) & (signals["period"] <= event.ends)]
+def _at(rows: pd.DataFrame, columns: Sequence[str], values: Sequence[Any]) -> pd.Series:
+    mask = pd.Series(True, index=rows.index)
+    for column, value in zip(columns, values):
+        mask &= rows[column] == value
+    return mask
+
+
+# Where a planted event could make a rule hold at all: its place observed during the event,
+# and for the winter gap a night when no emergency shelter was open (most cold spells fall
+# when it is open), for cold exclusion a night when a shelter was.
+_APPLIES: dict[str, Any] = {
+    "winter_gap": lambda rows: ~rows["shelter_open"].astype("boolean").fillna(False).astype(bool),
+    "cold_exclusion": lambda rows: rows["beds_available"].notna(),
+}
+
+
+def score(rule: str, frame: pd.DataFrame, episodes: Sequence[alerts.Episode], planted: pd.DataFrame,
+          first_day: dt.date, last_day: dt.date) -> Score:
+    """Score one rule's evidence (`alerts.series`) and episodes against what was planted."""
+    target = PLANTED[rule]
+    columns = [c for c, _ in target.match]
+    events = planted[(planted["event"] == target.event) & (planted["ends"] >= first_day)
+                     & (planted["starts"] <= last_day)]
+    if frame.empty:
+        return Score(rule, 0, 0, None, None, 0, 0.0, None, "nothing observed")
+    observed = frame[frame["observed"].astype(bool)]
+    holding = frame[frame["holds"].astype(bool)]
+    applies = _APPLIES.get(rule, lambda rows: pd.Series(True, index=rows.index))
+    relevant, delays = [], []
+    for event in events.itertuples():
+        values = [getattr(event, p) for _, p in target.match]
+        during = observed[_at(observed, columns, values) & (observed["period_end"] >= event.starts)
+                          & (observed["period"] <= event.ends)]
+        if during.empty or not applies(during).any():
+            continue
+        relevant.append(event)
+        hits = holding[_at(holding, columns, values) & (holding["period_end"] >= event.starts)
+                       & (holding["period"] <= event.ends)]
         if len(hits):
             delays.append((min(hits["period_end"]) - event.starts).days)
     in_time = [d for d in delays if d <= WITHIN_DAYS]
 
     def explained(episode: alerts.Episode) -> bool:
-        weeks = signals[(signals["site_id"] == episode.site_id) & (signals["diagnosis_group"] == episode.subject)
-                        & (signals["period"] >= episode.start) & (signals["period_end"] <= episode.end)]
-        mine = planted[(planted["site_id"] == episode.site_id) & (planted["subject"] == episode.subject)]
-        return any(((weeks["period_end"] >= e.starts) & (weeks["period"] <= e.ends + dt.timedelta(days=WITHIN_DAYS))).any()
+        values = [{"site_id": episode.site_id, "city": episode.city, "diagnosis_group": episode.subject}[c]
+                  for c in columns]
+        periods = holding[_at(holding, columns, values) & (holding["period"] >= episode.start)
+                          & (holding["period_end"] <= episode.end)]
+        mine = events[_at(events, [p for _, p in target.match], values)]
+        return any(((periods["period_end"] >= e.starts)
+                    & (periods["period"] <= e.ends + dt.timedelta(days=WITHIN_DAYS))).any()
                    for e in mine.itertuples())
     false_alarms = sum(not explained(e) for e in episodes)
-    observed = frame[frame["observed"].astype(bool)].drop_duplicates(["site_id", "period"])
-    site_years = len(observed) / WEEKS_PER_YEAR
-    return Score("outbreak_signal", len(planted), len(in_time), len(in_time) / len(planted) if len(planted) else None,
-                 float(statistics.median(delays)) if delays else None, false_alarms, site_years,
-                 false_alarms / site_years if site_years else None)
+    place = ["site_id"] if target.place_kind == "site" else ["city"]
+    spans = observed.drop_duplicates([*place, "period"])
+    place_years = float(sum((spans["period_end"] - spans["period"]).map(lambda d: d.days + 1))) / 365.25
+    note = "" if relevant else f"no planted {target.event.replace('_', ' ')} where the rule could hold"
+    return Score(rule, len(relevant), len(in_time), len(in_time) / len(relevant) if relevant else None,
+                 float(statistics.median(delays)) if delays else None, false_alarms, place_years,
+                 false_alarms / place_years if place_years else None, note)
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, config: alerts.Config) -> list[Score]:
@@ -112,26 +167,23 @@ def evaluate(con: duckdb.DuckDBPyConnection, config: alerts.Config) -> list[Scor
     first_day, last_day = alerts.data_bounds(con)
     scores = []
     for rule in alerts.RULES:
-        if rule == "outbreak_signal":
-            frame = alerts.series(con, rule, config, first_day, last_day)
-            episodes = alerts.episodes_in(rule, frame, config)
-            scores.append(score_outbreaks(frame, episodes, planted, first_day, last_day))
-        else:
-            scores.append(Score(rule, None, None, None, None, None, None, None,
-                                "a definition, not a detection: the generator plants no event for it"))
+        frame = alerts.series(con, rule, config, first_day, last_day)
+        episodes = alerts.episodes_in(rule, frame, config)
+        scores.append(score(rule, frame, episodes, planted, first_day, last_day))
     return scores
 
 
 def table(scores: Sequence[Score]) -> str:
     lines = [f"{'rule':<20}{'planted':>8}{'detected':>9}{'sensitivity':>12}{'median days':>12}"
-             f"{'false alarms':>13}{'site-years':>11}{'per site-year':>14}"]
+             f"{'false alarms':>13}{'place-years':>12}{'per place-year':>15}"]
     for s in scores:
-        if s.planted is None:
-            lines.append(f"{s.rule:<20}  {s.note}")
+        if s.sensitivity is None:
+            lines.append(f"{s.rule:<20}{s.planted or 0:>8}  {s.note}; false alarms {s.false_alarms} "
+                         f"in {s.site_years or 0:.1f} {PLANTED[s.rule].place_kind}-years")
             continue
         lines.append(f"{s.rule:<20}{s.planted:>8}{s.detected:>9}{s.sensitivity:>12.0%}"
                      f"{s.median_days_to_detection if s.median_days_to_detection is not None else '-':>12}"
-                     f"{s.false_alarms:>13}{s.site_years:>11.1f}{s.false_alarms_per_site_year:>14.2f}")
+                     f"{s.false_alarms:>13}{s.site_years:>12.1f}{s.false_alarms_per_site_year:>15.2f}")
     return "\n".join(lines)
 
 

@@ -17,7 +17,7 @@ D = dt.date
 
 
 def _week(site_id: str, subject: str, monday: dt.date, holds: bool) -> dict:
-    return {"site_id": site_id, "diagnosis_group": subject, "period": monday,
+    return {"city": "Calais", "site_id": site_id, "diagnosis_group": subject, "period": monday,
             "period_end": monday + dt.timedelta(days=6), "holds": holds, "observed": True}
 
 
@@ -35,24 +35,54 @@ def test_an_outbreak_is_detected_when_a_signal_week_meets_it_and_late_after_four
         + [_week("squat", scabies, m, False) for m in mondays])
     planted = pd.DataFrame([
         # Signal week 11–17 March: detected on the 17th, 10 days after the 7th.
-        ("outbreak", "camp", scabies, D(2024, 3, 7), D(2024, 4, 10)),
+        ("outbreak", "Calais", "camp", scabies, D(2024, 3, 7), D(2024, 4, 10)),
         # Signal week 1–7 April: known on the 7th, 16 days after the 22 March start: late.
-        ("outbreak", "camp", diarrhoea, D(2024, 3, 22), D(2024, 4, 5)),
+        ("outbreak", "Calais", "camp", diarrhoea, D(2024, 3, 22), D(2024, 4, 5)),
         # Never signalled.
-        ("outbreak", "squat", scabies, D(2024, 3, 10), D(2024, 3, 30)),
+        ("outbreak", "Calais", "squat", scabies, D(2024, 3, 10), D(2024, 3, 30)),
         # Outside the period scored.
-        ("outbreak", "camp", scabies, D(2023, 3, 1), D(2023, 3, 30)),
-    ], columns=["event", "site_id", "subject", "starts", "ends"])
+        ("outbreak", "Calais", "camp", scabies, D(2023, 3, 1), D(2023, 3, 30)),
+        # Another rule's event.
+        ("cold_spell", "Calais", None, "cold", D(2024, 3, 10), D(2024, 3, 14)),
+    ], columns=["event", "city", "site_id", "subject", "starts", "ends"])
     episodes = [_episode("camp", scabies, D(2024, 3, 11), D(2024, 3, 31)),
                 _episode("camp", diarrhoea, D(2024, 4, 1), D(2024, 4, 21)),
                 # Its only signal week, 6–12 May, is 31 days past the outbreak's end: a false alarm.
                 _episode("camp", diarrhoea, D(2024, 5, 6), D(2024, 5, 26))]
-    score = evaluation.score_outbreaks(frame, episodes, planted, D(2024, 3, 4), D(2024, 5, 12))
+    score = evaluation.score("outbreak_signal", frame, episodes, planted, D(2024, 3, 4), D(2024, 5, 12))
     assert (score.planted, score.detected) == (3, 1)
     assert score.sensitivity == pytest.approx(1 / 3)
     assert score.median_days_to_detection == 13.0          # of 10 and 16
     assert score.false_alarms == 1
-    assert score.site_years == pytest.approx(20 / (365.25 / 7))   # two sites, ten weeks each
+    assert score.site_years == pytest.approx(20 * 7 / 365.25)   # two sites, ten weeks each
+
+
+def _night(site_id: str, night: dt.date, holds: bool, beds: int | None) -> dict:
+    return {"city": "Calais", "site_id": site_id, "period": night, "period_end": night, "holds": holds,
+            "observed": True, "beds_available": beds}
+
+
+def test_a_cold_spell_counts_where_a_shelter_was_open_and_an_episode_elsewhere_is_a_false_alarm():
+    nights = [D(2024, 1, 1) + dt.timedelta(days=n) for n in range(60)]
+    frame = pd.DataFrame(
+        # the shelter turns people away on 10–11 January, and on 20 February (no spell then)
+        [_night("shelter", n, n in (D(2024, 1, 10), D(2024, 1, 11), D(2024, 2, 20)), 20) for n in nights]
+        # a second shelter, closed throughout: a spell there alone could not make the rule hold
+        + [_night("closed_shelter", n, False, None) for n in nights])
+    planted = pd.DataFrame([
+        ("cold_spell", "Calais", None, "cold", D(2024, 1, 8), D(2024, 1, 12)),    # found on the 10th: 2 days
+        ("cold_spell", "Calais", None, "cold", D(2024, 1, 25), D(2024, 1, 28)),   # nobody turned away: missed
+        ("cold_spell", "Paris", None, "cold", D(2024, 1, 25), D(2024, 1, 28)),    # no shelter watched there
+    ], columns=["event", "city", "site_id", "subject", "starts", "ends"])
+    episodes = [alerts.Episode(rule="cold_exclusion", city="Calais", start=D(2024, 1, 10), end=D(2024, 1, 11),
+                               active=False, peak=3, peak_on=D(2024, 1, 10), site_id="shelter"),
+                alerts.Episode(rule="cold_exclusion", city="Calais", start=D(2024, 2, 20), end=D(2024, 2, 20),
+                               active=False, peak=1, peak_on=D(2024, 2, 20), site_id="shelter")]
+    score = evaluation.score("cold_exclusion", frame, episodes, planted, D(2024, 1, 1), D(2024, 2, 29))
+    assert (score.planted, score.detected, score.median_days_to_detection) == (2, 1, 2.0)
+    assert score.false_alarms == 1
+    assert score.site_years == pytest.approx(60 / 365.25)   # one city, sixty nights
+    assert score.as_dict()["places"] == "cities"
 
 
 @pytest.fixture(scope="module")
