@@ -69,6 +69,8 @@ SETTINGS: dict[str, dict[str, Setting]] = {
     "outbreak_signal": {"baseline_weeks": Setting("int", 4, 104), "baseline_weeks_at_least": Setting("int", 2, 104),
                         "guard_weeks": Setting("int", 0, 8), "sd_above_mean": Setting("float", 0.0, 10.0),
                         "cases_at_least": Setting("int", 1, 10_000), "measles_cases_at_least": Setting("int", 1, 1000),
+                        "history_years": Setting("int", 1, 10), "history_years_at_least": Setting("int", 1, 10),
+                        "history_half_window_weeks": Setting("int", 0, 8),
                         "clear_after": _CLEAR_AFTER},
     "access_to_care": {"months": Setting("int", 1, 12), "points_above_year_before": Setting("float", 0.5, 100.0),
                        "consultations_at_least": Setting("int", 1, 1_000_000), "clear_after": _CLEAR_AFTER},
@@ -118,6 +120,9 @@ def parse_config(table: Mapping[str, Any], source: str = "alerts configuration")
     if outbreak["baseline_weeks_at_least"] > outbreak["baseline_weeks"]:
         raise ConfigError(f"{source}: outbreak_signal.baseline_weeks_at_least ({outbreak['baseline_weeks_at_least']}) "
                           f"cannot exceed outbreak_signal.baseline_weeks ({outbreak['baseline_weeks']}).")
+    if outbreak["history_years_at_least"] > outbreak["history_years"]:
+        raise ConfigError(f"{source}: outbreak_signal.history_years_at_least ({outbreak['history_years_at_least']}) "
+                          f"cannot exceed outbreak_signal.history_years ({outbreak['history_years']}).")
     saturation = config["shelter_saturation"]
     if saturation["saturated_nights"] > saturation["window_nights"]:
         raise ConfigError(f"{source}: shelter_saturation.saturated_nights ({saturation['saturated_nights']}) "
@@ -462,6 +467,7 @@ def _outbreak_conditions(frame: pd.DataFrame, settings: Mapping[str, Any]) -> pd
     frame["share"] = frame["cases"] / frame["consultations"].where(frame["consultations"] > 0)
     for column in ("baseline_share", "threshold_share", "baseline_mean", "threshold", "statistic"):
         frame[column] = np.nan
+    frame["method"] = ""
     frame["holds"] = False
     for _, rows in _by_place(frame, ("site_id", "diagnosis_group")):
         _ears_c2(frame, rows.sort_values("period").index, settings)
@@ -481,17 +487,27 @@ def _ears_c2(frame: pd.DataFrame, index: pd.Index, settings: Mapping[str, Any]) 
     usable = ~np.isnan(share)                     # observed, and not a signal
     holds = np.zeros(len(index), dtype=bool)
     mean, sd, threshold, statistic = (np.full(len(index), np.nan) for _ in range(4))
+    years, half = settings["history_years"], settings["history_half_window_weeks"]
+    method = np.full(len(index), "", dtype=object)
     for t in range(len(index)):
         if np.isnan(share[t]):
             continue
         if measles:
             holds[t] = cases[t] >= settings["measles_cases_at_least"]
+            method[t] = "cases"
         else:
-            # The last n usable weeks before the guard band (C2); where the history is too
-            # short for a guard band, the weeks just before (C1), as EARS does.
-            before = np.flatnonzero(usable[:max(0, t - guard)])[-n:]
-            if len(before) < settings["baseline_weeks_at_least"]:
-                before = np.flatnonzero(usable[:t])[-n:]
+            # With enough earlier years, the same weeks of those years (historical limits):
+            # a season's usual level is not an outbreak. Otherwise the last n usable weeks
+            # before the guard band (C2); where the history is too short for a guard band,
+            # the weeks just before (C1), as EARS does.
+            before, seen_years = _same_weeks_before(~np.isnan(share), holds, t, years, half)
+            method[t] = "historical_limits"
+            if seen_years < settings["history_years_at_least"]:
+                before = np.flatnonzero(usable[:max(0, t - guard)])[-n:]
+                method[t] = "ears_c2"
+                if len(before) < settings["baseline_weeks_at_least"]:
+                    before = np.flatnonzero(usable[:t])[-n:]
+                    method[t] = "ears_c1"
             baseline = share[before]
             if len(baseline) >= settings["baseline_weeks_at_least"]:
                 mean[t], sd[t] = baseline.mean(), baseline.std(ddof=1)
@@ -509,6 +525,28 @@ def _ears_c2(frame: pd.DataFrame, index: pd.Index, settings: Mapping[str, Any]) 
     frame.loc[index, "baseline_mean"] = mean * seen
     frame.loc[index, "threshold"] = threshold * seen
     frame.loc[index, "statistic"] = statistic
+    frame.loc[index, "method"] = method
+
+
+def _same_weeks_before(observed: np.ndarray, signalled: np.ndarray, t: int, years: int,
+                       half: int) -> tuple[np.ndarray, int]:
+    """Positions of the baseline weeks of week t in the historical limits: the observed weeks
+    within `half` weeks of it in each of the `years` years before (52 weeks apart), and how
+    many of those years have one. Weeks that signalled are left out, as outbreaks are, unless
+    the same weeks signalled in two years or more and in most years: a rise that comes back
+    every year at the same time is the season, which the baseline must hold."""
+    windows = []
+    for year in range(1, years + 1):
+        centre = t - _YEAR_IN_WEEKS * year
+        windows.append([p for p in range(centre - half, centre + half + 1) if 0 <= p < t and observed[p]])
+    observed_years = sum(bool(window) for window in windows)
+    signal_years = sum(any(signalled[p] for p in window) for window in windows)
+    # A season: signals at these weeks in two years or more, and in most of the years seen
+    # (outbreaks that fall near the same weeks by chance rarely do both).
+    seasonal = signal_years >= 2 and 2 * signal_years > observed_years
+    found = [p for window in windows for p in window if seasonal or not signalled[p]]
+    seen = sum(any(seasonal or not signalled[p] for p in window) for window in windows)
+    return np.array(found, dtype=int), seen
 
 
 def _outbreak_summary(rows: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -587,7 +625,9 @@ RULE_SPECS: dict[str, Rule] = {rule.name: rule for rule in (
          _minors_conditions, _minors_summary, lookback=lambda s: s["weeks"] - 1 + _YEAR_IN_WEEKS,
          span_back=lambda s: s["weeks"] - 1, counted=_minors_counted),
     Rule("outbreak_signal", "alert_outbreak_cases_by_week", "week", ("site_id", "diagnosis_group"), "cases", False,
-         _outbreak_conditions, _outbreak_summary, lookback=lambda s: s["baseline_weeks"] + s["guard_weeks"]),
+         _outbreak_conditions, _outbreak_summary,
+         lookback=lambda s: max(s["baseline_weeks"] + s["guard_weeks"],
+                                s["history_years"] * _YEAR_IN_WEEKS + s["history_half_window_weeks"])),
     Rule("access_to_care", "alert_coverage_by_month", "month", ("city",), "change_points", False,
          _access_conditions, _access_summary, lookback=lambda s: s["months"] - 1 + _YEAR_IN_MONTHS,
          span_back=lambda s: s["months"] - 1, counted=_access_counted),

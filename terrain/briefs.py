@@ -72,7 +72,7 @@ PER_EPISODE = frozenset({"minors_surge", "access_to_care"})
 MAIN_FIGURE = {"shelter_saturation": "saturated_nights", "cold_exclusion": "turned_away", "winter_gap": "gap_nights",
                "minors_surge": "consultations", "outbreak_signal": "cases", "access_to_care": "change_points"}
 UNITS = {"person": "people", "cold_night": "cold_nights", "night": "nights", "week": "weeks", "month": "months",
-         "minor": "minors", "girl": "girls", "consultation": "consultations", "case": "cases"}
+         "minor": "minors", "girl": "girls", "consultation": "consultations", "case": "cases", "year": "years"}
 
 
 @dataclass(frozen=True)
@@ -326,6 +326,9 @@ def definition(rule: str, settings: Mapping[str, Any], lang: str) -> str:
         values = dict(sd=i18n.format_decimal(settings["sd_above_mean"], lang, 1),
                       baseline=per("week", settings["baseline_weeks"]), cases=per("case", settings["cases_at_least"]),
                       guard=per("week", settings["guard_weeks"]),
+                      history=per("year", settings["history_years_at_least"]),
+                      years=per("year", settings["history_years"]),
+                      half=per("week", settings["history_half_window_weeks"]),
                       measles=per("case", settings["measles_cases_at_least"]))
     else:
         values = dict(months=per("month", settings["months"]),

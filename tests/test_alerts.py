@@ -365,6 +365,41 @@ def test_outbreak_signal_resets_and_minimum_cases(outbreak_db):
     assert [e.start for e in fewer] == [D(2024, 3, 4)]
 
 
+@pytest.fixture(scope="module")
+def seasonal_db(tmp_path_factory):
+    # A camp from January 2021 to August 2024: acute diarrhoea is 2 of 40 consultations a
+    # week, except every July (the weeks starting in July), when it is 10 of 40 (a summer
+    # season, every year), and in May 2024, an outbreak out of season at 10 of 40.
+    rows = []
+    for week in pd.date_range("2021-01-04", "2024-08-26", freq="7D").date:
+        cases = 10 if week.month == 7 or (week.year, week.month) == (2024, 5) else 2
+        rows += [consultation(week, "camp", diagnosis="acute_diarrhoea")] * cases
+        rows += [consultation(week, "camp")] * (40 - cases)
+    return build(tmp_path_factory.mktemp("seasonal") / "db.duckdb", as_of=D(2024, 8, 31), consultations=rows,
+                 sites=[site("camp", "Calais", "camp")])
+
+
+def test_outbreak_signal_compares_a_week_with_the_same_weeks_of_earlier_years(seasonal_db):
+    # July 2021 has no earlier July: C2 on the weeks before, and the season's first week
+    # signals. From July 2023 (two earlier Julys) the historical limits know the season:
+    # July is usual, and only the outbreak of May 2024, out of season, signals.
+    episodes = evaluate(seasonal_db, CONFIG, D(2021, 1, 1), D(2024, 8, 31), ["outbreak_signal"])
+    starts = [e.start for e in episodes]
+    assert D(2021, 7, 5) in starts
+    assert [s for s in starts if s >= D(2023, 1, 1)] == [D(2024, 5, 6)]
+    con = store.open_readonly(seasonal_db)
+    try:
+        frame = alerts.series(con, "outbreak_signal", CONFIG, D(2021, 1, 1), D(2024, 8, 31))
+    finally:
+        con.close()
+    frame = frame[frame["diagnosis_group"] == "acute_diarrhoea"]
+    method = dict(zip(frame["period"], frame["method"]))
+    assert method[D(2021, 7, 5)] == "ears_c2" and method[D(2023, 7, 3)] == "historical_limits"
+    # July 2024's baseline is the Julys before (10 of 40) and the weeks around them, with no
+    # week that signalled: 2021's first summer weeks did, and are left out.
+    assert method[D(2024, 7, 1)] == "historical_limits" and not frame.loc[frame["period"] == D(2024, 7, 1), "holds"].any()
+
+
 def test_outbreak_signal_needs_a_baseline_except_for_measles(tmp_path):
     # A site opened on 1 January 2024: 30 scabies cases in its second week cannot signal (one
     # week of history, 4 needed), while 3 suspected measles cases do at once.
