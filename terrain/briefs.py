@@ -2,8 +2,9 @@
 document or a PDF, in French (by default) or English, safe for its audience.
 
 A brief holds a title and its recipient type; the key figures as sentences ("Du 8 au 21
-janvier 2024, par 9 nuits de froid, 37 personnes n'ont pas pu être mises à l'abri au centre
-d'hébergement d'urgence de Calais, faute de place."); the evidence chart of each place (up
+janvier 2024, par 9 nuits de froid, on compte 37 refus de mise à l'abri faute de place au
+centre d'hébergement d'urgence de Calais." People turned away are counted night by night, so
+their sum over nights is a number of refusals, never of people); the evidence chart of each place (up
 to three) as an image; a table of the period's episodes; and how the figures were obtained:
 period and filters, data-as-of date, the rule's definition with its thresholds, the queries
 and their parameters, the audience and its suppression threshold. When the data are
@@ -72,7 +73,7 @@ PER_EPISODE = frozenset({"minors_surge", "access_to_care"})
 MAIN_FIGURE = {"shelter_saturation": "saturated_nights", "cold_exclusion": "turned_away", "winter_gap": "gap_nights",
                "minors_surge": "consultations", "outbreak_signal": "cases", "access_to_care": "change_points"}
 UNITS = {"person": "people", "cold_night": "cold_nights", "night": "nights", "week": "weeks", "month": "months",
-         "minor": "minors", "girl": "girls", "consultation": "consultations", "case": "cases"}
+         "minor": "minors", "girl": "girls", "consultation": "consultations", "case": "cases", "refusal": "refusals"}
 
 
 @dataclass(frozen=True)
@@ -250,10 +251,10 @@ def sentences(rule: str, place: Mapping[str, Any], figures: Mapping[str, Any], s
     if rule == "cold_exclusion":
         out.append(_t("sentence.cold_exclusion", lang, period=period, place=where,
                       cold_nights=_noun(figures["cold_nights"], "cold_night", lang),
-                      turned_away=_noun(shown["turned_away"], "person", lang, k)))
+                      turned_away=_noun(shown["turned_away"], "refusal", lang, k)))
         if figures["turned_away_minors"]:
             out.append(_t("sentence.cold_exclusion_minors", lang,
-                          minors=_noun(shown["turned_away_minors"], "minor", lang, k)))
+                          minors=_noun(shown["turned_away_minors"], "refusal", lang, k)))
         if figures["coldest_c"] is not None:
             out.append(_t("sentence.cold_exclusion_coldest", lang, coldest=_celsius(figures["coldest_c"], lang)))
     elif rule == "shelter_saturation":
@@ -261,8 +262,8 @@ def sentences(rule: str, place: Mapping[str, Any], figures: Mapping[str, Any], s
                       saturated=_noun(figures["saturated_nights"], "night", lang),
                       nights=i18n.format_number(figures["nights"], lang)))
         if figures["turned_away"]:
-            out.append(_capitalised(_t("sentence.shelter_saturation_turned_away", lang,
-                                       turned_away=_noun(shown["turned_away"], "person", lang, k))))
+            out.append(_t("sentence.shelter_saturation_turned_away", lang,
+                          turned_away=_count(shown["turned_away"], k, lang)))
         if shown["max_occupancy"] is not None and shown["beds"] is not None and figures["max_occupancy"] > 1:
             out.append(_t("sentence.shelter_saturation_peak", lang, beds=i18n.format_number(shown["beds"], lang),
                           occupancy=i18n.format_percent(shown["max_occupancy"], lang)))
@@ -555,7 +556,6 @@ PUBLIC_CHART = {"shelter_saturation": "turned_away", "cold_exclusion": "turned_a
 PUBLIC_UNITS = {"turned_away": "refusal", "consultations": "consultation", "minors": "consultation", "cases": "case",
                 "without_coverage": "consultation", "cold_nights": "cold_night", "gap_nights": "cold_night",
                 "nights_full": "night", "nights_open": "night", "emergency_nights_open": "night"}
-UNITS.update({"refusal": "refusals"})
 
 
 @dataclass

@@ -568,16 +568,18 @@ def episodes_shown(at):
 FR = lambda key, **values: i18n.t(key, "fr", **values)  # noqa: E731
 
 
-@pytest.mark.parametrize("role, pantin_turned_away", [("advocacy", "< 5 personnes"), ("programme_manager", "3 personnes")])
+# Refusals summed over an episode's nights are refusals ("37 refus"), not people.
+@pytest.mark.parametrize("role, pantin_turned_away", [("advocacy", "< 5 refus"), ("programme_manager", "3 refus")])
 def test_page_lists_the_episodes_of_the_period(monkeypatch, tmp_path, fixture_db, role, pantin_turned_away):
     at = page(monkeypatch, tmp_path, fixture_db, role)
     assert not at.exception
     shown = episodes_shown(at)
     assert len(shown) == 3
     pantin = shown[shown[FR("alerts.column.city")] == "Pantin"].iloc[0]
-    assert pantin[FR("alerts.column.figures")] == f"complet 31 nuits sur 31\u00a0; {pantin_turned_away} sans place"
+    assert pantin[FR("alerts.column.figures")] == f"complet 31 nuits sur 31\u00a0; {pantin_turned_away} faute de place"
     cold = shown[shown[FR("alerts.column.rule")] == FR("alerts.rule.cold_exclusion")].iloc[0]
-    assert cold[FR("alerts.column.figures")] == "9 nuits de froid\u00a0; 37 personnes sans place"
+    assert cold[FR("alerts.column.figures")] == "9 nuits de froid\u00a0; 37 refus faute de place"
+    assert cold[FR("alerts.column.rule")] == "Refus de mise à l'abri par grand froid"
     assert cold[FR("alerts.column.start")] == D(2024, 1, 8)
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert chart["layout"]["title"]["text"].startswith("Abri d'urgence de Calais")
