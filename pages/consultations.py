@@ -66,10 +66,18 @@ for tab, (part, (category, colour)) in zip(tabs, charts.BREAKDOWNS.items()):
             table(frame, part)
 
 st.header(app.tr("consultations.coverage_header"))
-st.caption(app.tr("consultations.law_note"))
-coverage = query("coverage_by_period", grain=f.grain)
+st.caption(app.tr("consultations.law_note") + "  \n" + app.tr("consultations.coverage_definition"))
+coverage, by_coverage = query("coverage_by_period", grain=f.grain), query("by_coverage")
+period = charts.coverage_summary(by_coverage)
+if period["share"] is not None and period["unknown_share"] is not None:
+    st.caption(app.tr("consultations.coverage_period", share=i18n.format_percent(period["share"], lang),
+                      without=i18n.format_number(period["without_coverage"], lang),
+                      known=i18n.format_number(period["with_known_coverage"], lang),
+                      unknown_share=i18n.format_percent(period["unknown_share"], lang),
+                      unknown=i18n.format_number(period["unknown_coverage"], lang),
+                      total=i18n.format_number(period["consultations"], lang)))
 st.plotly_chart(charts.share_without_coverage(coverage, lang=lang, grain=f.grain), key="consultations_coverage")
-table(query("by_coverage"), "by_coverage")
+table(by_coverage, "by_coverage")
 
 st.header(app.tr("consultations.year_on_year_header"))
 table(charts.year_on_year(now, before, lang), "year_on_year")

@@ -37,7 +37,6 @@ if not app.empty_notice(reached):
     table(by_team, "by_team")
 
 st.header(app.tr("outreach.vaccination_header"))
-st.info(app.tr("outreach.sphere_note"))
 doses = app.query("vaccinations_by_period_antigen", **f.params("start", "end", "grain", "cities"))
 if not app.empty_notice(doses):
     st.metric(app.tr("outreach.doses"), charts.total_text(doses["doses"], lang, app.threshold_of(doses)))
@@ -47,5 +46,7 @@ st.subheader(app.tr("outreach.campaigns_header"))
 campaigns = app.query("vaccinations_by_campaign", **f.params("start", "end", "cities"))
 if not app.empty_notice(campaigns):
     st.caption(app.tr("outreach.coverage_note"))
+    if charts.has_sphere_antigen(campaigns):   # Sphere's 90 % concerns measles (and MMR) only
+        st.info(app.tr("outreach.sphere_note"))
     st.plotly_chart(charts.coverage_ranges(campaigns, lang=lang), key="outreach_coverage")
     table(campaigns, "campaigns", charts.campaigns_table(campaigns, lang))

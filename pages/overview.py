@@ -27,7 +27,7 @@ cold = app.query("cold_nights_total", start=held["start"], end=held["end"], **wh
 cold_before = app.query("cold_nights_total", start=prev_start, end=prev_end, **where)
 
 
-def show_metric(column, label, value, previous, *, inverse=False, fmt=None, hidden=None, lower=False):
+def show_metric(column, label, value, previous, *, inverse=False, fmt=None, hidden=None, lower=False, help=None):
     """A headline figure with its change; "masqué" when every cell behind it is hidden (their
     sum may be k or more, so it says no "< k")
     (`value` None, unless `hidden` says otherwise), "—" when there is nothing to show, "≥ N"
@@ -41,7 +41,7 @@ def show_metric(column, label, value, previous, *, inverse=False, fmt=None, hidd
     column.metric(label, shown,
                   delta=i18n.format_percent(delta, app.lang(), signed=True) if delta is not None else None,
                   delta_color="inverse" if inverse else "normal",
-                  help=app.tr("overview.hidden_help") if hidden else None)
+                  help=app.tr("overview.hidden_help") if hidden else help)
 
 
 st.subheader(app.tr("overview.consultations"))
@@ -67,7 +67,7 @@ show_metric(occupancy, app.tr("overview.occupancy"), indicators.ratio(occupied, 
             indicators.ratio(occupied_before, available_before), fmt=lambda r: i18n.format_percent(r, app.lang()),
             hidden=occupied is None)
 show_metric(turned_away, app.tr("overview.turned_away"), indicators.total(nights, "turned_away"),
-            indicators.total(nights_before, "turned_away"), inverse=True)
+            indicators.total(nights_before, "turned_away"), inverse=True, help=app.tr("overview.turned_away_help"))
 # A night counts once however many of the cities were cold that night (as on the Winter page).
 show_metric(cold_nights, app.tr("overview.cold_nights" if len(f.cities) == 1 else "overview.cold_nights_several"),
             int(cold["cold_nights"].iloc[0]), int(cold_before["cold_nights"].iloc[0]), inverse=True)

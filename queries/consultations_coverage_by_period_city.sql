@@ -1,22 +1,27 @@
 -- name: consultations_coverage_by_period_city
--- Per period (week or month) and city: consultations, those of people with no health
--- coverage, and their share (watched since the immigration law of December 2023).
+-- Per period (week or month) and city: consultations whose health coverage is known (none,
+-- AME or PUMa/CSS), those of people with no health coverage, their share, and the
+-- consultations whose coverage is unknown (watched since the immigration law of December
+-- 2023). The share is of the consultations with a known coverage; the unknown ones are left
+-- out of it and counted beside it (see consultations_coverage_by_period).
 -- City level, the donors' view: no site, age, sex or activity filter, since the difference
 -- of two filtered results could uncover a hidden count.
 -- Counts from the summary consultations_daily_coverage (terrain/summaries.sql), not the consultations rows.
 -- params: start, end, grain, cities
 -- level: city
 -- grain: $grain
--- published: consultations, consultations[health_coverage=none] as without_coverage
--- counts: consultations, without_coverage
+-- published: consultations[health_coverage=none+AME+PUMa_CSS] as with_known_coverage, consultations[health_coverage=unknown] as unknown_coverage, consultations[health_coverage=none] as without_coverage
+-- counts: with_known_coverage, unknown_coverage, without_coverage
 -- lines: city
--- rates: share_without_coverage = without_coverage / consultations
+-- rates: share_without_coverage = without_coverage / with_known_coverage
 SELECT
     date_trunc($grain, c.consulted_on)::DATE AS period,
     s.city,
-    sum(c.consultations)::BIGINT AS consultations,
+    coalesce(sum(c.consultations) FILTER (WHERE c.health_coverage <> 'unknown'), 0)::BIGINT AS with_known_coverage,
+    coalesce(sum(c.consultations) FILTER (WHERE c.health_coverage = 'unknown'), 0)::BIGINT AS unknown_coverage,
     coalesce(sum(c.consultations) FILTER (WHERE c.health_coverage = 'none'), 0)::BIGINT AS without_coverage,
-    coalesce(sum(c.consultations) FILTER (WHERE c.health_coverage = 'none'), 0)::BIGINT / sum(c.consultations)::BIGINT AS share_without_coverage
+    coalesce(sum(c.consultations) FILTER (WHERE c.health_coverage = 'none'), 0)::BIGINT
+        / nullif(sum(c.consultations) FILTER (WHERE c.health_coverage <> 'unknown'), 0)::BIGINT AS share_without_coverage
 FROM consultations_daily_coverage AS c
 JOIN sites AS s USING (site_id)
 WHERE c.consulted_on BETWEEN $start AND $end

@@ -1,21 +1,24 @@
 -- name: winter_people_by_city_month
 -- The people of the winter months (November to March, up to the data's as-of date), per city
--- and month: people turned away for lack of a place on cold nights (minimum at or below
--- 0 °C), consultations, and consultations for cold-related conditions (hypothermia or
--- frostbite, respiratory infection). `season` is the winter the month belongs to, named by
--- the year it starts. The Winter page adds the months up to seasons: every role then sees a
+-- and month: people turned away for lack of a place on cold nights (terrain/definitions.sql),
+-- counted night by night, consultations, medical consultations, and consultations for cold-related conditions
+-- (hypothermia or frostbite, respiratory infection). The cold-related share is of the medical
+-- consultations, where these conditions are treated: social, legal and mental health
+-- consultations stay out of its denominator. `season` is the winter the month belongs to,
+-- named by the year it starts. The Winter page adds the months up to seasons: every role then sees a
 -- season as the sum of its visible months (queries/winter_nights_by_season_city has the nights).
 -- A city has a row for a month when it has weather, shelter nights or consultations in it.
--- Counts from the summary site_diagnoses_daily (terrain/summaries.sql), not the consultations rows.
+-- Counts from the summaries site_diagnoses_daily and consultations_daily (the activity) of
+-- terrain/summaries.sql, not the consultations rows.
 -- params: start, end, cities
 -- level: city
 -- grain: month
--- published: turned_away_on_cold_nights, consultations, consultations[diagnosis_group=hypothermia_frostbite+respiratory_infection] as cold_related_consultations
+-- published: turned_away_on_cold_nights, consultations, consultations[activity=medical] as medical_consultations, consultations[diagnosis_group=hypothermia_frostbite+respiratory_infection] as cold_related_consultations
 -- The month's line ("period") is consultations_by_period_city's: a city's consultations in a
 -- month are hidden here as on the Overview and Consultations pages.
--- counts: turned_away_on_cold_nights, consultations, cold_related_consultations
+-- counts: turned_away_on_cold_nights, consultations, medical_consultations, cold_related_consultations
 -- lines: period; season, city; season
--- rates: cold_related_share = cold_related_consultations / consultations
+-- rates: cold_related_share = cold_related_consultations / medical_consultations
 WITH as_of AS (
     SELECT data_as_of AS day FROM metadata
 ),
@@ -47,6 +50,14 @@ care AS (
     WHERE c.consulted_on BETWEEN $start AND $end
     GROUP BY ALL
 ),
+medical AS (  -- the cold-related share's denominator
+    SELECT s.city, date_trunc('month', c.consulted_on)::DATE AS period,
+           coalesce(sum(c.consultations) FILTER (WHERE c.activity = 'medical'), 0)::BIGINT AS medical_consultations
+    FROM consultations_daily AS c
+    JOIN sites AS s USING (site_id)
+    WHERE c.consulted_on BETWEEN $start AND $end
+    GROUP BY ALL
+),
 weather AS (
     SELECT DISTINCT w.city, date_trunc('month', w.day)::DATE AS period
     FROM weather_daily AS w
@@ -63,11 +74,13 @@ SELECT
     m.city,
     coalesce(t.turned_away_on_cold_nights, 0)::BIGINT AS turned_away_on_cold_nights,
     coalesce(c.consultations, 0)::BIGINT AS consultations,
+    coalesce(d.medical_consultations, 0)::BIGINT AS medical_consultations,
     coalesce(c.cold_related_consultations, 0)::BIGINT AS cold_related_consultations,
-    c.cold_related_consultations / nullif(c.consultations, 0) AS cold_related_share
+    c.cold_related_consultations / nullif(d.medical_consultations, 0) AS cold_related_share
 FROM city_months AS m
 LEFT JOIN turned_away AS t USING (city, period)
 LEFT JOIN care AS c USING (city, period)
+LEFT JOIN medical AS d USING (city, period)
 WHERE winter_season(m.period) IS NOT NULL
   AND m.period <= (SELECT day FROM as_of)
   AND m.city IN (SELECT city FROM places)

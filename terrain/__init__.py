@@ -6,4 +6,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # 2: the summary tables of terrain/summaries.sql, which the pages read (`python -m terrain upgrade`).
 # 3: the published sets of terrain/disclosure/publication.py, which donors and public outputs read.
 # 4: cold nights and winter-gap nights in the published sets, which public briefs read.
-SCHEMA_VERSION = 4
+# 5: vaccination campaigns' target ages as age bands (target_age_bands), which coverage counts;
+#    an older file is rebuilt into this schema, the bands read from its campaigns' words
+#    (terrain/upgrades.py).
+SCHEMA_VERSION = 5

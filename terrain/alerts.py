@@ -565,23 +565,26 @@ def _outbreak_summary(rows: pd.DataFrame, settings: Mapping[str, Any]) -> dict[s
 
 
 # Access to care: the share with no health coverage against the same months a year earlier.
+# The share is of the consultations whose coverage is known (none, AME or PUMa/CSS): an
+# unknown coverage is neither, so it stays out of the denominator and its share is told beside.
 
 _YEAR_IN_MONTHS = 12
 
 
 def _access_conditions(frame: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
     months = settings["months"]
-    for column in ("consultations", "without_coverage"):
+    for column in ("consultations", "with_known_coverage", "without_coverage"):
         frame[column] = _number(frame, column)
         frame[f"{column}_year_before"] = _by_place(frame, ("city",))[column].shift(_YEAR_IN_MONTHS)
         frame[f"{column}_window"] = _by_place(frame, ("city",))[column].transform(
             lambda s: s.rolling(months, min_periods=months).sum())
         frame[f"{column}_window_year_before"] = _by_place(frame, ("city",))[f"{column}_window"].shift(_YEAR_IN_MONTHS)
-    frame["share"] = frame["without_coverage_window"] / frame["consultations_window"]
-    frame["share_year_before"] = frame["without_coverage_window_year_before"] / frame["consultations_window_year_before"]
+    frame["share"] = frame["without_coverage_window"] / frame["with_known_coverage_window"]
+    frame["share_year_before"] = (frame["without_coverage_window_year_before"]
+                                  / frame["with_known_coverage_window_year_before"])
     frame["change_points"] = 100 * (frame["share"] - frame["share_year_before"])
-    enough = ((frame["consultations_window"] >= settings["consultations_at_least"])
-              & (frame["consultations_window_year_before"] >= settings["consultations_at_least"]))
+    enough = ((frame["with_known_coverage_window"] >= settings["consultations_at_least"])
+              & (frame["with_known_coverage_window_year_before"] >= settings["consultations_at_least"]))
     frame["holds"] = (enough & (frame["change_points"] >= settings["points_above_year_before"])).fillna(False).astype(bool)
     frame["marked"] = _in_window_of_holding(frame, ("city",), months)
     return frame
@@ -595,10 +598,11 @@ def _access_counted(rows: pd.DataFrame) -> pd.Series:
 def _access_summary(rows: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str, Any]:
     both = _access_counted(rows)
     total, without = _count(rows, "consultations", both), _count(rows, "without_coverage", both)
+    known, known_before = _count(rows, "with_known_coverage", both), _count(rows, "with_known_coverage_year_before", both)
     total_before = _count(rows, "consultations_year_before", both)
     without_before = _count(rows, "without_coverage_year_before", both)
-    share = without / total if total else None
-    share_before = without_before / total_before if total_before else None
+    share = without / known if known else None
+    share_before = without_before / known_before if known_before else None
     peak = _at_peak(rows, "change_points")
     if peak is not None:
         # the shares and the rise the rule measured (its `months` months against the same
@@ -606,9 +610,10 @@ def _access_summary(rows: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str
         share, share_before = float(peak["share"]), float(peak["share_year_before"])
     return {
         "months": len(rows), "alert_months": int(rows["holds"].astype(bool).sum()),
-        "consultations": total, "without_coverage": without, "share": share,
-        "consultations_year_before": total_before, "without_coverage_year_before": without_before,
-        "share_year_before": share_before,
+        "consultations": total, "with_known_coverage": known, "without_coverage": without, "share": share,
+        "unknown_share": (total - known) / total if total else None,
+        "consultations_year_before": total_before, "with_known_coverage_year_before": known_before,
+        "without_coverage_year_before": without_before, "share_year_before": share_before,
         "change_points": 100 * (share - share_before) if share is not None and share_before is not None else None,
         "window_months": settings["months"] if peak is not None else None,
     }
@@ -790,8 +795,8 @@ ADDITIVE_COUNTS = {
     "winter_gap": (),
     "minors_surge": ("minors_consultations", "year_before"),
     "outbreak_signal": ("cases",),
-    "access_to_care": ("consultations", "without_coverage", "consultations_year_before",
-                       "without_coverage_year_before"),
+    "access_to_care": ("consultations", "with_known_coverage", "without_coverage", "consultations_year_before",
+                       "with_known_coverage_year_before", "without_coverage_year_before"),
 }
 # Sums over rolling windows and means of counts: no total is published from them, so only
 # the small ones are hidden. A small shelter's beds go too: with its full nights marked,
@@ -801,35 +806,40 @@ SMALL_ONLY = {
     "cold_exclusion": ("beds_available",),
     "minors_surge": ("recent", "recent_year_before"),
     "outbreak_signal": ("baseline_mean", "threshold"),
-    "access_to_care": ("consultations_window", "without_coverage_window", "consultations_window_year_before",
+    "access_to_care": ("consultations_window", "with_known_coverage_window", "without_coverage_window",
+                       "consultations_window_year_before", "with_known_coverage_window_year_before",
                        "without_coverage_window_year_before"),
 }
 EVIDENCE_RATES = {
     "occupancy_rate": ("beds_occupied", "beds_available"),
     "ratio": ("recent", "recent_year_before"),
-    "share": ("consultations_window", "without_coverage_window"),
-    "share_year_before": ("consultations_window_year_before", "without_coverage_window_year_before"),
-    "change_points": ("consultations_window", "without_coverage_window", "consultations_window_year_before",
+    "share": ("with_known_coverage_window", "without_coverage_window"),
+    "share_year_before": ("with_known_coverage_window_year_before", "without_coverage_window_year_before"),
+    "change_points": ("with_known_coverage_window", "without_coverage_window", "with_known_coverage_window_year_before",
                       "without_coverage_window_year_before"),
 }
 FIGURE_COUNTS = frozenset({
     "turned_away", "turned_away_minors", "turned_away_girls", "consultations", "consultations_year_before",
     "cases", "baseline_mean", "threshold", "without_coverage", "without_coverage_year_before",
+    "with_known_coverage", "with_known_coverage_year_before",
     # A small shelter's capacity tells how many people a full night held.
     "beds",
 })
 FIGURE_RATES = {
     "max_occupancy": ("beds",),
     "ratio": ("consultations", "consultations_year_before"),
-    "share": ("consultations", "without_coverage"),
-    "share_year_before": ("consultations_year_before", "without_coverage_year_before"),
-    "change_points": ("consultations", "without_coverage", "consultations_year_before", "without_coverage_year_before"),
+    "share": ("with_known_coverage", "without_coverage"),
+    "share_year_before": ("with_known_coverage_year_before", "without_coverage_year_before"),
+    "change_points": ("with_known_coverage", "without_coverage", "with_known_coverage_year_before",
+                      "without_coverage_year_before"),
+    "unknown_share": ("consultations", "with_known_coverage"),
 }
 # What an episode's peak is made of: itself a count, or a rate of some figures.
 PEAK_DEPENDS_ON = {
     "shelter_saturation": ("beds",), "cold_exclusion": ("peak",), "winter_gap": (),
     "minors_surge": ("consultations", "consultations_year_before"), "outbreak_signal": ("peak",),
-    "access_to_care": ("consultations", "without_coverage", "consultations_year_before", "without_coverage_year_before"),
+    "access_to_care": ("with_known_coverage", "without_coverage", "with_known_coverage_year_before",
+                       "without_coverage_year_before"),
 }
 
 

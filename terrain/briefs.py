@@ -2,8 +2,9 @@
 document or a PDF, in French (by default) or English, safe for its audience.
 
 A brief holds a title and its recipient type; the key figures as sentences ("Du 8 au 21
-janvier 2024, par 9 nuits de froid, 37 personnes n'ont pas pu être mises à l'abri au centre
-d'hébergement d'urgence de Calais, faute de place."); the evidence chart of each place (up
+janvier 2024, par 9 nuits de froid, on compte 37 refus de mise à l'abri faute de place au
+centre d'hébergement d'urgence de Calais." People turned away are counted night by night, so
+their sum over nights is a number of refusals, never of people); the evidence chart of each place (up
 to three) as an image; a table of the period's episodes; and how the figures were obtained:
 period and filters, data-as-of date, the rule's definition with its thresholds, the queries
 and their parameters, the audience and its suppression threshold. When the data are
@@ -63,7 +64,7 @@ TABLE_COLUMNS = {
     "minors_surge": (("consultations", "count"), ("consultations_year_before", "count"), ("ratio", "ratio")),
     "outbreak_signal": (("signal_weeks", "number"), ("cases", "count")),
     "access_to_care": (("share", "percent"), ("share_year_before", "percent"), ("change_points", "points"),
-                       ("consultations", "count")),
+                       ("with_known_coverage", "count"), ("unknown_share", "percent")),
 }
 # Rules whose sentences tell each episode (a rise is diluted over a longer period); the
 # others tell the whole period, place by place.
@@ -72,7 +73,8 @@ PER_EPISODE = frozenset({"minors_surge", "access_to_care"})
 MAIN_FIGURE = {"shelter_saturation": "saturated_nights", "cold_exclusion": "turned_away", "winter_gap": "gap_nights",
                "minors_surge": "consultations", "outbreak_signal": "cases", "access_to_care": "change_points"}
 UNITS = {"person": "people", "cold_night": "cold_nights", "night": "nights", "week": "weeks", "month": "months",
-         "minor": "minors", "girl": "girls", "consultation": "consultations", "case": "cases", "year": "years"}
+         "minor": "minors", "girl": "girls", "consultation": "consultations", "case": "cases", "year": "years",
+         "refusal": "refusals"}
 
 
 @dataclass(frozen=True)
@@ -250,10 +252,10 @@ def sentences(rule: str, place: Mapping[str, Any], figures: Mapping[str, Any], s
     if rule == "cold_exclusion":
         out.append(_t("sentence.cold_exclusion", lang, period=period, place=where,
                       cold_nights=_noun(figures["cold_nights"], "cold_night", lang),
-                      turned_away=_noun(shown["turned_away"], "person", lang, k)))
+                      turned_away=_noun(shown["turned_away"], "refusal", lang, k)))
         if figures["turned_away_minors"]:
             out.append(_t("sentence.cold_exclusion_minors", lang,
-                          minors=_noun(shown["turned_away_minors"], "minor", lang, k)))
+                          minors=_noun(shown["turned_away_minors"], "refusal", lang, k)))
         if figures["coldest_c"] is not None:
             out.append(_t("sentence.cold_exclusion_coldest", lang, coldest=_celsius(figures["coldest_c"], lang)))
     elif rule == "shelter_saturation":
@@ -261,8 +263,8 @@ def sentences(rule: str, place: Mapping[str, Any], figures: Mapping[str, Any], s
                       saturated=_noun(figures["saturated_nights"], "night", lang),
                       nights=i18n.format_number(figures["nights"], lang)))
         if figures["turned_away"]:
-            out.append(_capitalised(_t("sentence.shelter_saturation_turned_away", lang,
-                                       turned_away=_noun(shown["turned_away"], "person", lang, k))))
+            out.append(_t("sentence.shelter_saturation_turned_away", lang,
+                          turned_away=_count(shown["turned_away"], k, lang)))
         if shown["max_occupancy"] is not None and shown["beds"] is not None and figures["max_occupancy"] > 1:
             out.append(_t("sentence.shelter_saturation_peak", lang, beds=i18n.format_number(shown["beds"], lang),
                           occupancy=i18n.format_percent(shown["max_occupancy"], lang)))
@@ -293,7 +295,10 @@ def sentences(rule: str, place: Mapping[str, Any], figures: Mapping[str, Any], s
                       points=_figure(shown["change_points"], "points", lang, k)))
         out.append(_t("sentence.access_to_care_counts", lang,
                       without=_count(shown["without_coverage"], k, lang),
-                      consultations=_noun(shown["consultations"], "consultation", lang, k)))
+                      consultations=_noun(shown["with_known_coverage"], "consultation", lang, k)))
+        if shown.get("unknown_share") is not None:
+            out.append(_t("sentence.access_to_care_unknown", lang,
+                          unknown=i18n.format_percent(shown["unknown_share"], lang)))
     return out
 
 
@@ -543,7 +548,9 @@ PUBLISHED = {
     "winter_gap": "cold_nights, cold_nights_without_emergency_shelter as gap_nights, emergency_nights_open",
     "minors_surge": "consultations[unaccompanied_minor=yes] as minors",
     "outbreak_signal": "consultations[diagnosis_group={subject}] as cases",
-    "access_to_care": "consultations[health_coverage=none] as without_coverage, consultations",
+    "access_to_care": "consultations[health_coverage=none] as without_coverage, "
+                      "consultations[health_coverage=none+AME+PUMa_CSS] as with_known_coverage, "
+                      "consultations[health_coverage=unknown] as unknown_coverage, consultations",
 }
 # Rules whose figures are set against the same months a year earlier.
 YEAR_BEFORE = frozenset({"minors_surge", "outbreak_signal", "access_to_care"})
@@ -554,17 +561,20 @@ PUBLIC_COLUMNS = {
     "winter_gap": ("cold_nights", "gap_nights", "emergency_nights_open"),
     "minors_surge": ("minors", "minors_year_before"),
     "outbreak_signal": ("cases", "cases_year_before"),
-    "access_to_care": ("without_coverage", "consultations", "share", "share_year_before"),
+    "access_to_care": ("without_coverage", "with_known_coverage", "share", "share_year_before", "unknown_share"),
 }
-RATES = {"occupancy": ("bed_nights_occupied", "bed_nights_available"), "share": ("without_coverage", "consultations"),
-         "share_year_before": ("without_coverage_year_before", "consultations_year_before")}
+# The share with no coverage is of the consultations whose coverage is known; the unknown
+# coverage is told beside it, as a share of all consultations.
+RATES = {"occupancy": ("bed_nights_occupied", "bed_nights_available"),
+         "share": ("without_coverage", "with_known_coverage"),
+         "share_year_before": ("without_coverage_year_before", "with_known_coverage_year_before"),
+         "unknown_share": ("unknown_coverage", "consultations")}
 # The figure each place's chart draws, and its unit in sentences.
 PUBLIC_CHART = {"shelter_saturation": "turned_away", "cold_exclusion": "turned_away", "winter_gap": "gap_nights",
                 "minors_surge": "minors", "outbreak_signal": "cases", "access_to_care": "without_coverage"}
 PUBLIC_UNITS = {"turned_away": "refusal", "consultations": "consultation", "minors": "consultation", "cases": "case",
-                "without_coverage": "consultation", "cold_nights": "cold_night", "gap_nights": "cold_night",
+                "without_coverage": "consultation", "with_known_coverage": "consultation", "cold_nights": "cold_night", "gap_nights": "cold_night",
                 "nights_full": "night", "nights_open": "night", "emergency_nights_open": "night"}
-UNITS.update({"refusal": "refusals"})
 
 
 @dataclass
@@ -746,20 +756,19 @@ def _public_sentences(rule: str, place: _PublicPlace, first: dt.date, last: dt.d
         return [_t("public.sentence.outbreak_signal", lang, period=period, place=where, cases=count("cases"),
                    disease=_t(f"disease.{place.subject}", lang),
                    before=_public_count(t.get("cases_year_before"), "case", lang, bare=True))]
-    share, before = _rate(t.get("without_coverage"), t.get("consultations")), \
-        _rate(t.get("without_coverage_year_before"), t.get("consultations_year_before"))
+    share, before = _rate(t.get("without_coverage"), t.get("with_known_coverage")), \
+        _rate(t.get("without_coverage_year_before"), t.get("with_known_coverage_year_before"))
     points = (i18n.format_percent(share - before, lang, 1, signed=True, points=True)
               if share is not None and before is not None else _t("not_published", lang))
+    counts = _t("sentence.access_to_care_counts", lang,
+                without=_public_count(t.get("without_coverage"), "consultation", lang, bare=True),
+                consultations=count("with_known_coverage"))
+    unknown = _rate(t.get("unknown_coverage"), t.get("consultations"))
+    told = [_t("sentence.access_to_care_unknown", lang, unknown=percent("unknown_share"))] if unknown is not None else []
     if share is None:
-        return [_t("public.sentence.access_to_care_hidden", lang, period=period, place=where),
-                _t("sentence.access_to_care_counts", lang,
-                   without=_public_count(t.get("without_coverage"), "consultation", lang, bare=True),
-                   consultations=count("consultations"))]
+        return [_t("public.sentence.access_to_care_hidden", lang, period=period, place=where), counts, *told]
     return [_t("sentence.access_to_care", lang, period=period, place=where, share=percent("share"),
-               before=percent("share_year_before"), points=points),
-            _t("sentence.access_to_care_counts", lang,
-               without=_public_count(t.get("without_coverage"), "consultation", lang, bare=True),
-               consultations=count("consultations"))]
+               before=percent("share_year_before"), points=points), counts, *told]
 
 
 def _compose_public(con: duckdb.DuckDBPyConnection, request: Request, config: alerts.Config, meta: pd.Series, *,

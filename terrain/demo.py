@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from terrain import SCHEMA_VERSION, store
+from terrain.campaigns import bands_in_words
 
 DEFAULT_CONSULTATIONS_PER_YEAR = 50_000
 DATASET_NAME = "Terrain demo (synthetic)"
@@ -612,6 +613,7 @@ class _Campaign:
     target_ages: str
     population: tuple[int, int]           # plausible range of the target population
     daily_doses: dict[str, dict[str, float]]  # site -> age band -> mean doses per working day
+    target_age_bands: tuple[str, ...] | None = None  # None: read from target_ages (terrain/campaigns.py)
 
 
 _CAMPAIGNS = (
@@ -643,7 +645,7 @@ _ROUTINE_DOSES = {"dtp": 2.0, "hepatitis_b": 1.5}
 def _vaccinations(rng: np.random.Generator, calendar: _Calendar,
                   site_nights: dict[str, np.ndarray]) -> tuple[dict[str, list], dict[str, list]]:
     campaigns: dict[str, list] = {name: [] for name in (
-        "campaign_id", "antigen", "starts", "ends", "target_ages", "population_low",
+        "campaign_id", "antigen", "starts", "ends", "target_ages", "target_age_bands", "population_low",
         "population_high")}
     doses: dict[str, list] = {name: [] for name in (
         "vaccinated_on", "site_id", "campaign_id", "antigen", "age_band", "doses")}
@@ -667,6 +669,8 @@ def _vaccinations(rng: np.random.Generator, calendar: _Calendar,
         for name, value in (("campaign_id", campaign.campaign_id), ("antigen", campaign.antigen),
                             ("starts", campaign.starts), ("ends", campaign.ends),
                             ("target_ages", campaign.target_ages),
+                            ("target_age_bands",
+                             list(campaign.target_age_bands or bands_in_words(campaign.target_ages))),
                             ("population_low", campaign.population[0]),
                             ("population_high", campaign.population[1])):
             campaigns[name].append(value)

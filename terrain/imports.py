@@ -51,7 +51,7 @@ from typing import Callable, Iterator
 import duckdb
 import pandas as pd
 
-from terrain import ROOT, SCHEMA_VERSION, i18n, queries, store
+from terrain import ROOT, SCHEMA_VERSION, i18n, queries, store, upgrades
 from terrain.importing import audit, findings, reading, staging, statements, tables, templates, validation
 from terrain.importing.findings import Finding
 
@@ -300,10 +300,10 @@ def rollback(db: Path | None = None, *, user: str, via: str) -> Path:
         raise
 
 
-def upgrade(db: Path | None = None, *, user: str, via: str) -> bool:
+def upgrade(db: Path | None = None, *, user: str, via: str) -> upgrades.Upgrade | None:
     """Rewrite a database written by an older Terrain in this version's layout (the old file
     kept as the previous version, so rollback undoes it); audited when it changes the file.
-    False when the file is already current."""
+    None when the file is already current; else what the upgrade filled in."""
     db = Path(db or store.db_path())
     return store.upgrade(db, whole_file_change(db, user, via, "upgrade", "upgraded"))
 
@@ -518,7 +518,12 @@ def upgrade_command(argv: list[str]) -> int:
         upgraded = upgrade(db, user=args.user or getpass.getuser(), via="cli")
     except FAULTS as fault:
         return _fault(languages, fault)
-    _say(languages, "imports.cli.upgraded" if upgraded else "imports.cli.already_current", db=str(db))
+    _say(languages, "imports.cli.upgraded" if upgraded is not None else "imports.cli.already_current", db=str(db))
+    for campaign in upgraded.campaigns if upgraded is not None else ():
+        _say(languages, f"imports.cli.campaign_bands_{campaign.source}", campaign=campaign.campaign_id,
+             words=campaign.target_ages, bands=", ".join(campaign.bands))
+    if upgraded is not None and any(c.source != "words" for c in upgraded.campaigns):
+        _say(languages, "imports.cli.campaign_bands_check")
     return 0
 
 

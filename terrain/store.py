@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 
 import duckdb
 
-from terrain import ROOT, SCHEMA_VERSION, definitions, summaries
+from terrain import ROOT, SCHEMA_VERSION, definitions, summaries, upgrades
 from terrain.disclosure import publication
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
@@ -462,10 +462,11 @@ def _space_message(target: Path, error: BaseException) -> str:
     return f"Cannot write a new version of {target}: {text}. Nothing was changed."
 
 
-def upgrade(target: Path, change: Change | None = None) -> bool:
+def upgrade(target: Path, change: Change | None = None) -> upgrades.Upgrade | None:
     """Rewrite an older file in this version's layout, keeping the replaced one as a backup.
     Schema 2 added the summary tables, schema 3 the published sets, schema 4 their cold
-    nights, which every new file gets; False if already current."""
+    nights, which every new file gets; schema 5 the campaigns' target age bands, for which an
+    older file is rebuilt into the schema (terrain/upgrades.py). None if already current."""
     target = Path(target)
     with writer_lock(target):
         recover(target, change)
@@ -478,10 +479,14 @@ def upgrade(target: Path, change: Change | None = None) -> bool:
         if version is not None and version > SCHEMA_VERSION:
             raise NewerDatabase(target, version)
         if version is None or version == SCHEMA_VERSION:
-            return False
-        with new_database(target, keep_backup=True, copy_from=target, change=change) as con:
+            return None
+        rebuild = version < upgrades.REBUILT_BEFORE
+        filled: tuple = ()
+        with new_database(target, keep_backup=True, copy_from=None if rebuild else target, change=change) as con:
+            if rebuild:
+                filled = upgrades.rows_into_schema(con, target)
             con.execute("UPDATE metadata SET schema_version = $version", {"version": SCHEMA_VERSION})
-    return True
+    return upgrades.Upgrade(version, filled)
 
 
 def rollback(target: Path, change: Change | None = None) -> Path:

@@ -83,7 +83,7 @@ OUTREACH = [
     (D(2024, 1, 10), "paris_la_chapelle_mobile", "street", 25),
     (D(2024, 1, 10), "paris_la_chapelle_mobile", "squat", 12),
 ]
-CAMPAIGNS = [("mmr-2024-pantin", "mmr", D(2024, 1, 15), D(2024, 1, 31), "15-17", 20, 40)]
+CAMPAIGNS = [("mmr-2024-pantin", "mmr", D(2024, 1, 15), D(2024, 1, 31), "15-17", ["15-17"], 20, 40)]
 VACCINATIONS = [(D(2024, 1, 20), "pantin_girls_shelter", "mmr-2024-pantin", "mmr", "15-17", 14)]
 
 # Example values for every parameter name a query in queries/ may declare, so that the
@@ -96,7 +96,8 @@ SAMPLE_PARAMS = {
 }
 
 
-def build(path: Path, *, is_synthetic: bool = True) -> Path:
+def build(path: Path, *, is_synthetic: bool = True, campaigns=CAMPAIGNS, vaccinations=VACCINATIONS) -> Path:
+    """The fixture database at `path`; a test may give other campaigns and doses."""
     with store.new_database(Path(path)) as con:
         con.execute("INSERT INTO metadata VALUES (1, 'Terrain test fixture', $synthetic, $as_of, $version, $created)",
                     {"synthetic": is_synthetic, "as_of": AS_OF, "version": SCHEMA_VERSION,
@@ -113,6 +114,6 @@ def build(path: Path, *, is_synthetic: bool = True) -> Path:
         con.unregister("new_rows")
         con.executemany("INSERT INTO winter_plan VALUES (?, ?, ?, ?, ?)", WINTER_PLAN)
         con.executemany("INSERT INTO outreach VALUES (?, ?, ?, ?)", OUTREACH)
-        con.executemany("INSERT INTO vaccination_campaigns VALUES (?, ?, ?, ?, ?, ?, ?)", CAMPAIGNS)
-        con.executemany("INSERT INTO vaccinations VALUES (?, ?, ?, ?, ?, ?)", VACCINATIONS)
+        con.executemany("INSERT INTO vaccination_campaigns VALUES (?, ?, ?, ?, ?, ?, ?, ?)", list(campaigns))
+        con.executemany("INSERT INTO vaccinations VALUES (?, ?, ?, ?, ?, ?)", list(vaccinations))
     return Path(path)

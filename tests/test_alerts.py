@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from terrain import SCHEMA_VERSION, alerts, audit, definitions, i18n, store
+from terrain import SCHEMA_VERSION, alerts, audit, briefs, definitions, i18n, store
 from terrain.disclosure import ledger
 from tests import fixture_data
 
@@ -446,6 +446,53 @@ def test_access_to_care_episode(access_db):
     assert figures["change_points"] == pytest.approx(10.0) and figures["window_months"] == 3
 
 
+@pytest.fixture(scope="module")
+def unknown_coverage_db(tmp_path_factory):
+    # Marseille, January 2022 to June 2024: 100 consultations on the 15th of each month. In
+    # 2022 and 2023, 40 with no coverage, 40 with AME, 20 of unknown coverage; from January
+    # 2024, 40 with none, 30 with AME and 30 unknown. Of all consultations, 40 % have no
+    # coverage throughout; of those whose coverage is known, 40 / 80 = 50 %, then 40 / 70.
+    rows = []
+    for month in pd.date_range("2022-01-01", "2024-06-01", freq="MS").date:
+        day = month.replace(day=15)
+        ame, unknown = (30, 30) if day.year == 2024 else (40, 20)
+        rows += [consultation(day, "marseille_centre", coverage="none")] * 40
+        rows += [consultation(day, "marseille_centre", coverage="AME")] * ame
+        rows += [consultation(day, "marseille_centre", coverage="unknown")] * unknown
+    return build(tmp_path_factory.mktemp("unknown") / "db.duckdb", as_of=D(2024, 6, 30), consultations=rows,
+                 sites=[site("marseille_centre", "Marseille", "day_centre")])
+
+
+def test_access_to_care_leaves_unknown_coverage_out_of_the_share(unknown_coverage_db):
+    # Three months of known coverage: January 2024 (Nov–Jan) 120 / 230 = 52.2 % (+2.2 points),
+    # February 120 / 220 = 54.5 % (+4.5), March to June 120 / 210 = 57.1 % (+7.1), against
+    # 120 / 240 = 50 % a year earlier. Counting the unknown in the denominator, the share
+    # would stay at 40 % and nothing would fire.
+    episodes = evaluate(unknown_coverage_db, CONFIG, D(2023, 1, 1), D(2024, 6, 30), ["access_to_care"])
+    assert [(e.city, e.start, e.end) for e in episodes] == [("Marseille", D(2024, 1, 1), D(2024, 6, 30))]
+    episode = episodes[0]
+    assert episode.peak == pytest.approx(100 * (120 / 210 - 0.5)) and episode.peak_on == D(2024, 3, 1)
+    figures = episode.figures
+    # January to June 2024: 600 consultations, 420 of known coverage, 240 with none.
+    assert (figures["consultations"], figures["with_known_coverage"], figures["without_coverage"]) == (600, 420, 240)
+    assert (figures["with_known_coverage_year_before"], figures["without_coverage_year_before"]) == (480, 240)
+    assert figures["share"] == pytest.approx(240 / 420) and figures["share_year_before"] == pytest.approx(0.5)
+    assert figures["unknown_share"] == pytest.approx(180 / 600)
+    con = store.open_readonly(unknown_coverage_db)
+    try:
+        brief = briefs.compose(con, briefs.Request(rule="access_to_care", start=D(2024, 1, 1), end=D(2024, 6, 30),
+                                                   lang="fr"), CONFIG, today=D(2024, 7, 1))
+    finally:
+        con.close()
+    assert brief.sentences == [
+        "Du 1er janvier au 30 juin 2024, à Marseille, au plus fort, sur 3 mois glissants, parmi les consultations "
+        "dont la couverture maladie est connue, "
+        "57\u00a0% ont concerné des personnes sans aucune couverture maladie, contre 50\u00a0% aux mêmes mois un an "
+        "plus tôt (+7,1\u00a0pts).",
+        "Soit 240 sur 420 consultations dont la couverture est connue.",
+        "La couverture n'est pas connue pour 30\u00a0% des consultations, laissées hors de cette part."]
+
+
 def test_access_to_care_threshold(access_db):
     assert evaluate(access_db, settings("access_to_care", points_above_year_before=10.5), D(2023, 1, 1),
                     D(2024, 6, 30), ["access_to_care"]) == []
@@ -616,16 +663,18 @@ def episodes_shown(at):
 FR = lambda key, **values: i18n.t(key, "fr", **values)  # noqa: E731
 
 
-@pytest.mark.parametrize("role, pantin_turned_away", [("advocacy", "< 5 personnes"), ("programme_manager", "3 personnes")])
+# Refusals summed over an episode's nights are refusals ("37 refus"), not people.
+@pytest.mark.parametrize("role, pantin_turned_away", [("advocacy", "< 5 refus"), ("programme_manager", "3 refus")])
 def test_page_lists_the_episodes_of_the_period(monkeypatch, tmp_path, fixture_db, role, pantin_turned_away):
     at = page(monkeypatch, tmp_path, fixture_db, role)
     assert not at.exception
     shown = episodes_shown(at)
     assert len(shown) == 3
     pantin = shown[shown[FR("alerts.column.city")] == "Pantin"].iloc[0]
-    assert pantin[FR("alerts.column.figures")] == f"complet 31 nuits sur 31\u00a0; {pantin_turned_away} sans place"
+    assert pantin[FR("alerts.column.figures")] == f"complet 31 nuits sur 31\u00a0; {pantin_turned_away} faute de place"
     cold = shown[shown[FR("alerts.column.rule")] == FR("alerts.rule.cold_exclusion")].iloc[0]
-    assert cold[FR("alerts.column.figures")] == "9 nuits de froid\u00a0; 37 personnes sans place"
+    assert cold[FR("alerts.column.figures")] == "9 nuits de froid\u00a0; 37 refus faute de place"
+    assert cold[FR("alerts.column.rule")] == "Refus de mise à l'abri par grand froid"
     assert cold[FR("alerts.column.start")] == D(2024, 1, 8)
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert chart["layout"]["title"]["text"].startswith("Abri d'urgence de Calais")

@@ -105,10 +105,11 @@ def test_overview_headline_equals_the_query(role, fixture_db):
 
 def test_overview_figures_by_hand_for_a_manager():
     shown = {m.label: m.value for m in _app("pages/overview.py", "programme_manager", JANUARY).metric}
-    # 30 + 12 + 3 in Calais and 8 in Pantin; 37 + 3 people turned away; 650 + 310 bed-nights.
+    # 30 + 12 + 3 in Calais and 8 in Pantin; 37 + 3 refusals for lack of room; 650 + 310 bed-nights.
     assert shown[i18n.t("overview.all_consultations", "fr")] == "53"
     assert shown[i18n.t("common.activity.medical", "fr")] == "38"
     assert shown[i18n.t("overview.turned_away", "fr")] == "40"
+    assert i18n.t("overview.turned_away", "fr") == "Refus faute de place"   # 37 + 3 refusals, not 40 people
     assert shown[i18n.t("overview.bed_nights", "fr")] == "960"
     assert shown[i18n.t("overview.occupancy", "fr")] == i18n.format_percent(960 / 1010, "fr")
 

@@ -3,7 +3,8 @@ key figures and dates, the synthetic marking on every page, the audience's thres
 small count, no site named in a publication, and the briefs log.
 
 On tests/fixture_data.py, 8–21 January 2024 in Calais: nine cold nights (8–16 January, −3 °C)
-on which the emergency shelter turned away 37 people, 3 of them minors. Calais's only camp
+on which the emergency shelter turned people away 37 times (37 refusals, night by night: the
+fixture cannot tell how many people they were), 3 of them refusals of minors. Calais's only camp
 is its only site a publication may not point at, so a publication names the département
 (Pas-de-Calais, 62) instead of the commune, as the donors' map does.
 """
@@ -62,16 +63,19 @@ def produce(db, *, user="tester", **request):
 
 
 def small_counts(text: str, k: int) -> list[str]:
-    """Counts of people, consultations or cases shown below k (none may be)."""
+    """Counts of people, refusals, consultations or cases shown below k (none may be)."""
     found = re.findall(r"(?<![\d,.−-])(\d+) (?:personnes?|people|person|mineurs?|minors?|filles?|girls?|"
-                       r"consultations?|cas|cases?)\b(?!\()", text)
+                       r"refus|refusals?|consultations?|cas|cases?)\b(?!\()", text)
     return [n for n in found if 0 < int(n) < k]
 
 
 EXPECTED = {
-    ("fr", "internal"): ["Du 8 au 21 janvier 2024, par 9 nuits de froid, 37 personnes n'ont pas pu être mises à "
-                         "l'abri au centre d'hébergement d'urgence de Calais, faute de place.",
-                         "Parmi elles, moins de 5 mineurs.", "−3,0 °C", "Destinataire : Préfecture",
+    # Refusals summed over nights are refusals, never people: the same person refused on three
+    # nights counts three.
+    ("fr", "internal"): ["Du 8 au 21 janvier 2024, par 9 nuits de froid, on compte 37 refus de mise à l'abri faute "
+                         "de place au centre d'hébergement d'urgence de Calais.",
+                         "Dont moins de 5 refus concernant des mineurs.",
+                         "une personne refusée trois nuits compte trois refus", "−3,0 °C", "Destinataire : Préfecture",
                          "Abri d'urgence de Calais", "8 janv. 2024", "16 janv. 2024", "Données au", "31 mars 2024",
                          "effectifs inférieurs à 5 masqués", "alert_cold_exclusion"],
     # For the public: the whole month, from the public's published set, the city named by its
@@ -81,8 +85,9 @@ EXPECTED = {
                        "Pas-de-Calais (62) — Janvier 2024", "Janvier 2024 (mois entiers ; période demandée : du 8 "
                        "au 21 janvier 2024)", "Chiffres publiés, mois par mois", "31 mars 2024",
                        "registre des publications"],
-    ("en", "internal"): ["8–21 January 2024: on 9 cold nights, 37 people could not be given a bed at the emergency "
-                         "shelter in Calais for lack of room.", "Among them, fewer than 5 minors.", "−3.0 °C",
+    ("en", "internal"): ["8–21 January 2024: 37 refusals of shelter for lack of room at the emergency shelter in "
+                         "Calais, on 9 cold nights.", "Of these, fewer than 5 refusals concerned minors.",
+                         "a person turned away on three nights counts three refusals", "−3.0 °C",
                          "Recipient: Préfecture", "8 Jan 2024", "16 Jan 2024", "Data as of", "31 March 2024",
                          "counts below 5 hidden"],
     ("en", "public"): ["In January 2024, in the département Pas-de-Calais (62): 37 refusals for lack of room on cold "
@@ -100,6 +105,10 @@ def test_cold_exclusion_brief_reads_back(fixture_db, lang, audience, fmt):
     everything = " ".join(text)
     for expected in EXPECTED[(lang, audience)]:
         assert flat(expected) in everything
+    # Never the people-words of one night for a sum over nights.
+    for wrong in ("personnes n'ont pas pu", "mises à l'abri", "37 personnes", "37 people", "could not be given a bed",
+                  "Personnes refusées", "People turned away"):
+        assert wrong not in everything
     # The synthetic marking on every page (PDF), in the header and footer (Word).
     marked = text if fmt == "pdf" else text[1:]
     assert marked and all(MARKER_FR in page for page in marked)
@@ -129,7 +138,8 @@ def test_docx_has_the_chart_and_an_editable_table(fixture_db):
     document = docx.Document(io.BytesIO(produced.content))
     assert len(document.inline_shapes) == 1
     header, *rows = [[cell.text for cell in row.cells] for row in document.tables[0].rows]
-    assert header == ["Place", "From", "To", "Cold nights", "People turned away", "of whom minors", "Lowest (°C)"]
+    assert header == ["Place", "From", "To", "Cold nights", "Refusals for lack of room", "of which minors",
+                      "Lowest (°C)"]
     assert rows == [["Abri d'urgence de Calais", "8 Jan 2024", "16 Jan 2024", "9", "37", "hidden", "−3.0\u00a0°C"]]
 
 
@@ -139,7 +149,7 @@ def test_real_data_carries_no_synthetic_marking(tmp_path):
         produced = produce(real, lang="en", audience="internal", format=fmt, **COLD_SPELL)
         everything = " ".join(pages(produced.content, fmt))
         assert "SYNTHETIC" not in everything and "SYNTHÉTIQUES" not in everything
-        assert "37 people" in everything
+        assert "37 refusals" in everything
 
 
 def test_a_period_with_no_episode_says_so(fixture_db):
@@ -186,6 +196,20 @@ def test_a_public_brief_holds_whole_months_so_no_episode_can_be_subtracted(two_s
     internal = produce(two_spells_db, rule="cold_exclusion", start=D(2024, 1, 1), end=D(2024, 1, 31),
                        lang="fr", audience="internal", format="docx").brief
     assert [row[4] for row in internal.table[1:]] == ["30", "6"] and internal.table_note is None
+
+
+def test_an_internal_saturation_brief_counts_refusals_not_people(two_spells_db):
+    # The Marseille shelter was full all January and turned people away 36 times over its
+    # nights: 36 refusals, which may be far fewer people.
+    for lang, expected in (("fr", "Refus faute de place sur la période\u00a0: 36."),
+                           ("en", "Refusals for lack of room in the period: 36.")):
+        brief = produce(two_spells_db, rule="shelter_saturation", start=D(2024, 1, 1), end=D(2024, 1, 31),
+                        lang=lang, audience="internal", format="docx").brief
+        assert expected in brief.sentences
+        assert not [s for s in brief.sentences if re.search(r"36 (personnes|people)|refusées|turned away", s)]
+        header = brief.table[0]
+        assert header[-1] == i18n.t("briefs.column.turned_away", lang) == {"fr": "Refus faute de place",
+                                                                           "en": "Refusals for lack of room"}[lang]
 
 
 def test_public_briefs_differenced_day_by_day_show_nothing(fixture_db):

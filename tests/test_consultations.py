@@ -88,9 +88,75 @@ def test_january_breakdowns_for_a_manager(fixture_con):
 def test_share_without_coverage_per_month(fixture_con):
     frame = _run(fixture_con, "consultations_coverage_by_period", start=dt.date(2023, 12, 1),
                  end=dt.date(2024, 2, 29))
-    assert frame["consultations"].tolist() == [20, 53, 15]
+    assert frame["with_known_coverage"].tolist() == [20, 53, 15]
+    assert frame["unknown_coverage"].tolist() == [0, 0, 0]
     assert frame["without_coverage"].tolist() == [20, 41, 0]
     assert frame["share_without_coverage"].tolist() == pytest.approx([1.0, 41 / 53, 0.0])
+
+
+# A copy of the fixture with consultations whose health coverage is unknown: 5 in Calais on
+# 5 December 2023, 12 on 10 January 2024 (medical, 18-24 M).
+UNKNOWN_COVERAGE = [
+    (dt.date(2023, 12, 5), "calais_camps", "medical", "new", "18-24", "M", "no", "respiratory_infection", "unknown",
+     False, 5),
+    (dt.date(2024, 1, 10), "calais_camps", "medical", "new", "18-24", "M", "no", "respiratory_infection", "unknown",
+     False, 12),
+]
+
+
+@pytest.fixture(scope="module")
+def unknown_coverage_db(tmp_path_factory):
+    path = fixture_data.build(tmp_path_factory.mktemp("unknown") / "unknown.duckdb")
+    con = duckdb.connect(str(path))
+    rows = [group[:-1] for group in UNKNOWN_COVERAGE for _ in range(group[-1])]
+    con.executemany("INSERT INTO consultations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    summaries.refresh(con)
+    publication.build(con)
+    con.close()
+    return path
+
+
+def test_the_share_without_coverage_leaves_unknown_coverage_out(unknown_coverage_db):
+    # December 2023: 20 of known coverage, all with none, and 5 unknown: 20 / 20 = 100 %, not
+    # 20 / 25 = 80 %. January 2024: 41 with none of 53 known (12 unknown): 41 / 53, not 41 / 65.
+    con = duckdb.connect(str(unknown_coverage_db), read_only=True)
+    try:
+        frame = _run(con, "consultations_coverage_by_period", start=dt.date(2023, 12, 1), end=dt.date(2024, 2, 29))
+        assert frame["with_known_coverage"].tolist() == [20, 53, 15]
+        assert frame["unknown_coverage"].tolist() == [5, 12, 0]
+        assert frame["share_without_coverage"].tolist() == pytest.approx([1.0, 41 / 53, 0.0])
+        assert charts.unknown_coverage_share(frame).tolist() == pytest.approx([5 / 25, 12 / 65, 0.0])
+        period = charts.coverage_summary(_run(con, "consultations_by_coverage"))
+        assert period == {"without_coverage": 41, "with_known_coverage": 53, "unknown_coverage": 12,
+                          "consultations": 65, "share": pytest.approx(41 / 53), "unknown_share": pytest.approx(12 / 65)}
+        # A donor reads the published set: the share is the published none over the published
+        # none + AME + PUMa/CSS wherever both are shown.
+        donors = _run(con, "consultations_coverage_by_period_city", role="donor", start=dt.date(2023, 12, 1),
+                      end=dt.date(2024, 2, 29))
+        shown = donors.dropna(subset=["share_without_coverage"])
+        assert len(shown) and (shown["share_without_coverage"].astype(float)
+                               == shown["without_coverage"].astype(float) / shown["with_known_coverage"].astype(float)).all()
+        assert donors.loc[donors["city"] == "Calais", "unknown_coverage"].tolist()[1] == 12
+        query = queries.load("consultations_coverage_by_period_city")
+        assert [r for r in query.rates if r.column == "share_without_coverage"][0].denominator == "with_known_coverage"
+        [known] = [item for item in query.published if item.column == "with_known_coverage"]
+        assert (known.breakdown, known.categories) == ("health_coverage", ("none", "AME", "PUMa_CSS"))
+    finally:
+        con.close()
+
+
+def test_the_page_says_what_the_share_without_coverage_is_of(monkeypatch, unknown_coverage_db):
+    at = _page(monkeypatch, unknown_coverage_db, "programme_manager", period="custom",
+               **{"from": "2023-11-01", "to": "2024-02-29"})
+    figure = _figure(at, "consultations_coverage")
+    assert figure.data[0].y == pytest.approx([1.0, 41 / 53, 0.0])
+    assert figure.data[1].y == pytest.approx([5 / 25, 12 / 65, 0.0]) and figure.data[1].line.dash == "dot"
+    assert figure.layout.title.text == FR("consultations.coverage_title")
+    captions = " ".join(c.value for c in at.caption)
+    assert "parmi les consultations dont la couverture est connue" in captions
+    # 2023-11-01 to 2024-02-29: 61 with none of 88 known (20 + 53 + 15), 17 unknown of 105.
+    assert FR("consultations.coverage_period", share="69\u00a0%", without="61", known="88",
+              unknown_share="16\u00a0%", unknown="17", total="105") in captions
 
 
 @pytest.mark.parametrize("filters,expected", [

@@ -107,7 +107,7 @@ SITES = ("site_id;name;city;commune_code;departement;site_type;latitude;longitud
 SITE = "lille_shelter;Hébergement Lille-Sud;Lille;59350;59;shelter;50,6292;3,0573;25;mixed;01/02/2024;"
 WEATHER = "city;day;tmin_c;tmax_c;vigilance"
 PLAN = "area;area_kind;starts;ends;level"
-CAMPAIGNS = "campaign_id;antigen;starts;ends;target_ages;population_low;population_high"
+CAMPAIGNS = "campaign_id;antigen;starts;ends;target_ages;target_age_bands;population_low;population_high"
 VACCINES = "vaccinated_on;site_id;campaign_id;antigen;age_band;doses"
 
 # (table, file lines, kind, row, column): each file has exactly one problem, at that row
@@ -166,11 +166,23 @@ DEFECTS = {
                                         "commune_outside_departement", 2, "commune_code"),
     "shelter without beds": ("sites", [SITES, SITE.replace(";25;", ";;")], "shelter_without_beds", 2, "bed_capacity"),
     "population not above zero": ("vaccination_campaigns",
-                                  [CAMPAIGNS, "measles-2024-marseille;measles;01/03/2024;31/03/2024;6-15;0;200"],
+                                  [CAMPAIGNS, "measles-2024-marseille;measles;01/03/2024;31/03/2024;6-15;0-14;0;200"],
                                   "not_above", 2, "population_low"),
     "high estimate below the low one": ("vaccination_campaigns",
-                                        [CAMPAIGNS, "measles-2024-marseille;measles;01/03/2024;31/03/2024;6-15;300;200"],
+                                        [CAMPAIGNS, "measles-2024-marseille;measles;01/03/2024;31/03/2024;6-15;0-14;300;200"],
                                         "less_than_other", 2, "population_high"),
+    # A campaign's target age bands: known ages only ("unknown" is no age), one or more.
+    "an unknown age as a target band": ("vaccination_campaigns",
+                                        [CAMPAIGNS, "measles-2024-marseille;measles;01/03/2024;31/03/2024;6-15;"
+                                                    "\"0-14, unknown\";100;200"],
+                                        "not_categories", 2, "target_age_bands"),
+    "a target band that is no age band": ("vaccination_campaigns",
+                                          [CAMPAIGNS, "measles-2024-marseille;measles;01/03/2024;31/03/2024;6-15;"
+                                                      "0-15;100;200"],
+                                          "not_categories", 2, "target_age_bands"),
+    "no target band": ("vaccination_campaigns",
+                       [CAMPAIGNS, "measles-2024-marseille;measles;01/03/2024;31/03/2024;6-15;;100;200"],
+                       "missing_value", 2, "target_age_bands"),
     "unknown campaign": ("vaccinations", [VACCINES, "12/03/2024;pantin_girls_shelter;rougeole-2099;dtp;15-17;3"],
                          "unknown_campaign", 2, "campaign_id"),
     "the template's example row": ("outreach", ["visited_on;team_id;place_type;people_reached",
@@ -188,7 +200,7 @@ DEFECTS = {
                                           [CONSULTS, CONSULT.replace(";respiratory_infection;", ";+33 6 12 34 56 78;")],
                                           "personal_value", 2, "diagnosis_group"),
     "a date of birth in a text column": ("vaccination_campaigns",
-                                         [CAMPAIGNS, "measles-2024-marseille;measles;01/03/2024;31/03/2024;14/03/2007;100;200"],
+                                         [CAMPAIGNS, "measles-2024-marseille;measles;01/03/2024;31/03/2024;14/03/2007;0-14;100;200"],
                                          "personal_value", 2, "target_ages"),
     "no data row": ("shelter_nights", [NIGHTS], "no_rows", None, None),
 }
@@ -530,6 +542,34 @@ def test_every_check_of_the_schema_is_a_rule_of_the_import():
         assert set(table.cross_checks) <= set(validation._Checker.CROSS_CHECKS), table.name
 
 
+def test_a_campaign_loads_its_target_age_bands_as_listed_or_named(db):
+    lines = [CAMPAIGNS, "measles-2024-marseille;measles;01/03/2024;31/03/2024;6 mois - 15 ans;\"15-17 ans; 0-14\";100;200",
+             "flu-2024-calais;influenza;01/03/2024;31/03/2024;15 ans et plus;15-17|18-24, 25-34 , 35+;300;400"]
+    report = load(csv(*lines), "vaccination_campaigns", db)
+    assert report.outcome == "loaded", [(f.kind, f.column) for f in report.problems]
+    assert rows_of(db, "SELECT campaign_id, target_age_bands::VARCHAR[] FROM vaccination_campaigns "
+                       "WHERE campaign_id <> 'mmr-2024-pantin' ORDER BY campaign_id") == [
+        ("flu-2024-calais", ["15-17", "18-24", "25-34", "35+"]), ("measles-2024-marseille", ["0-14", "15-17"])]
+    # --replace updates a campaign the doses refer to, its bands with it.
+    lines = [CAMPAIGNS, "mmr-2024-pantin;mmr;15/01/2024;31/01/2024;15-17 ans et 18-24 ans;15-17, 18-24;20;40"]
+    assert load(csv(*lines), "vaccination_campaigns", db, replace=True).outcome == "loaded"
+    assert rows_of(db, "SELECT target_age_bands::VARCHAR[] FROM vaccination_campaigns WHERE campaign_id = "
+                       "'mmr-2024-pantin'") == [(["15-17", "18-24"],)]
+
+
+def test_a_dose_outside_its_campaigns_target_ages_is_loaded_with_a_warning(db):
+    lines = [VACCINES, "22/01/2024;pantin_girls_shelter;mmr-2024-pantin;mmr;18-24;3",
+             "22/01/2024;pantin_girls_shelter;mmr-2024-pantin;mmr;unknown;2",
+             "22/01/2024;pantin_girls_shelter;mmr-2024-pantin;mmr;15-17;4",
+             "22/01/2024;pantin_girls_shelter;;dtp;25-34;1"]
+    report = load(csv(*lines), "vaccinations", db)
+    assert report.outcome == "loaded" and not report.problems
+    (warning,) = report.warnings
+    assert (warning.kind, warning.column, warning.rows.tolist()) == ("dose_outside_target_ages", "age_band", [2])
+    assert imports.i18n.t("imports.warning.dose_outside_target_ages", "fr", value="18-24", campaign="mmr-2024-pantin",
+                          bands="15-17").startswith("dose à 18-24, hors des tranches d'âge ciblées")
+
+
 def test_columns_types_keys_and_categories_come_from_the_schema():
     nights, consultations, vaccinations = (tables.tables()[t] for t in ("shelter_nights", "consultations", "vaccinations"))
     assert nights.key == ("site_id", "night") and nights.key_is_unique
@@ -539,6 +579,8 @@ def test_columns_types_keys_and_categories_come_from_the_schema():
     assert consultations.column("site_id").references == "sites"
     assert vaccinations.column("antigen").categories == ("measles", "mmr", "dtp", "hepatitis_b", "influenza", "covid19")
     assert vaccinations.column("campaign_id").required is False
+    bands = tables.tables()["vaccination_campaigns"].column("target_age_bands")
+    assert (bands.kind, bands.required, bands.categories) == ("categories", True, ("0-14", "15-17", "18-24", "25-34", "35+"))
     assert tables.tables()["sites"].column("site_id").pattern == "[a-z][a-z0-9_]{1,62}"
 
 

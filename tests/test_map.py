@@ -241,7 +241,7 @@ def test_a_manager_sees_one_point_layer_per_site_type(monkeypatch, fixture_db):
     assert pantin["fill"][:3] == [8, 48, 107]  # full: the darkest class
     assert pantin["radius"] == round(5 + 17 * math.sqrt(310 / 650), 1)
     assert "Nuitées occupées\u00a0: 310 sur 310 disponibles" in pantin["tooltip"]
-    assert "Personnes sans place\u00a0: 3" in pantin["tooltip"]
+    assert "Refus faute de place\u00a0: 3" in pantin["tooltip"]
     marseille = shelters["Hébergement mineurs Marseille"]
     assert marseille["fill"][:3] == site_map.rgba(SUPPRESSED_COLOUR)[:3]  # no night in January
     emergency = layers["sites-emergency_shelter"]["data"][0]
@@ -301,13 +301,13 @@ def test_other_roles_see_area_polygons_and_no_site_coordinate(role, monkeypatch,
     assert pantin[0] == "Seine-Saint-Denis (département)"
     assert not any("Pantin" in line or line.startswith("Sites") for line in pantin)
     assert ("Consultations\u00a0: " + ("8" if k == 5 else "< 11")) in pantin
-    assert f"Personnes sans place\u00a0: < {k}" in pantin
+    assert f"Refus faute de place\u00a0: < {k}" in pantin
     calais = areas[("departement", "62")]["properties"]["tooltip"].split("\n")
     assert ("Consultations\u00a0: " + ("45" if k == 5 else "< 11")) in calais
     # no count or kind of site in an area shown as its département
     assert not any(line.startswith("Sites") or line == "Calais" for line in calais)
     if role == "donor":
-        assert "Personnes sans place\u00a0: 37" in calais
+        assert "Refus faute de place\u00a0: 37" in calais
 
 
 @pytest.mark.parametrize("role", RESTRICTED)

@@ -194,12 +194,17 @@ def test_manager_sees_the_emergency_shelter_night_by_night(monkeypatch, fixture_
     at = _page(monkeypatch, fixture_db, "programme_manager", **SPELL_URL)
     assert _metrics(_tab(at, "Abri d'urgence de Calais")) == {
         "Taux d'occupation": "92,9\u00a0%", "Nuits à 100\u00a0% ou plus": "9", "Nuits d'ouverture": "14",
-        "Personnes sans place": "37", "dont mineurs": "3", "dont filles": "0"}
+        "Refus faute de place": "37", "dont mineurs": "3", "dont filles": "0"}
     spec = _chart(at, "beds_site_calais_emergency_shelter")
     occupied = _trace(spec, FR("occupancy.chart.occupied"))["y"]
     assert (len(occupied), sum(occupied)) == (14, 650)
     assert sum(_trace(spec, FR("occupancy.chart.available"))["y"]) == 700
-    assert _trace(spec, FR("occupancy.chart.turned_away"))["y"] == [5, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 0, 0, 0]
+    # Night by night a bar is people turned away that night; the headline adds the nights up:
+    # 37 refusals, not 37 people.
+    nightly = _trace(spec, "Personnes refusées faute de place (chaque nuit)")
+    assert nightly["y"] == [5, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 0, 0, 0]
+    [refusals] = [m for m in _tab(at, "Abri d'urgence de Calais").metric if m.label == "Refus faute de place"]
+    assert "une personne refusée trois nuits compte trois refus" in refusals.help
     [shaded] = [s for s in spec["layout"]["shapes"] if s.get("fillcolor") == charts.OPEN_COLOUR]
     assert (shaded["x0"][:10], shaded["x1"][:10]) == ("2024-01-08", "2024-01-22")
     assert "abri d'urgence ouvert" in [a["text"] for a in spec["layout"]["annotations"]]
@@ -210,8 +215,8 @@ def test_manager_sees_the_emergency_shelter_night_by_night(monkeypatch, fixture_
 def test_manager_sees_pantin_girls_turned_away(monkeypatch, fixture_db):
     at = _page(monkeypatch, fixture_db, "programme_manager", **JANUARY_URL)
     shown = _metrics(_tab(at, "Hébergement filles Pantin"))
-    assert (shown["Nuits à 100\u00a0% ou plus"], shown["Personnes sans place"], shown["dont filles"]) == ("31", "3", "3")
-    assert _metrics(_tab(at, "Pantin"))["Personnes sans place"] == "3"
+    assert (shown["Nuits à 100\u00a0% ou plus"], shown["Refus faute de place"], shown["dont filles"]) == ("31", "3", "3")
+    assert _metrics(_tab(at, "Pantin"))["Refus faute de place"] == "3"
 
 
 def test_small_multiples_compare_every_shelter_per_week(monkeypatch, fixture_db):
@@ -229,8 +234,8 @@ def test_small_multiples_compare_every_shelter_per_week(monkeypatch, fixture_db)
 def test_donor_sees_cities_months_and_no_small_count(monkeypatch, fixture_db):
     at = _page(monkeypatch, fixture_db, "donor", **SPELL_URL)
     pantin = _metrics(_tab(at, "Pantin"))
-    assert (pantin["Personnes sans place"], pantin["dont filles"], pantin["dont mineurs"]) == ("< 11", "< 11", "< 11")
-    assert _metrics(_tab(at, "Calais"))["Personnes sans place"] == "37"
+    assert (pantin["Refus faute de place"], pantin["dont filles"], pantin["dont mineurs"]) == ("< 11", "< 11", "< 11")
+    assert _metrics(_tab(at, "Calais"))["Refus faute de place"] == "37"
     assert all(m.value not in {str(n) for n in range(1, 11)} for m in at.metric if "place" in m.label
                or m.label.startswith("dont"))
     bars = _trace(_chart(at, "beds_city_Pantin"), FR("occupancy.chart.turned_away"))
@@ -244,9 +249,9 @@ def test_donor_sees_cities_months_and_no_small_count(monkeypatch, fixture_db):
 
 def test_advocacy_threshold_is_five(monkeypatch, fixture_db):
     at = _page(monkeypatch, fixture_db, "advocacy", **JANUARY_URL)
-    assert _metrics(_tab(at, "Hébergement filles Pantin"))["Personnes sans place"] == "< 5"
+    assert _metrics(_tab(at, "Hébergement filles Pantin"))["Refus faute de place"] == "< 5"
     calais = _metrics(_tab(at, "Abri d'urgence de Calais"))
-    assert (calais["Personnes sans place"], calais["dont mineurs"]) == ("37", "< 5")
+    assert (calais["Refus faute de place"], calais["dont mineurs"]) == ("37", "< 5")
 
 
 @pytest.mark.parametrize("role", roles.ROLES)
@@ -258,7 +263,7 @@ def test_every_preset_runs_for_every_role(role, preset, monkeypatch, fixture_db)
         assert [i.value for i in at.info] == [FR("common.no_data")]
         assert not at.get("plotly_chart")
     else:
-        assert _metrics(_tab(at, "Calais"))["Personnes sans place"] == "37"
+        assert _metrics(_tab(at, "Calais"))["Refus faute de place"] == "37"
 
 
 def test_an_empty_period_says_so_in_words(monkeypatch, fixture_db):
@@ -273,7 +278,7 @@ def test_invalid_url_parameters_fall_back_with_a_notice(monkeypatch, fixture_db)
     notices = [w.value for w in at.warning]
     assert all(FR("common.invalid_parameter", name=name) in notices for name in ("period", "grain", "site"))
     # The default period (last 3 months: 1 January – 31 March 2024) is shown.
-    assert _metrics(_tab(at, "Calais"))["Personnes sans place"] == "37"
+    assert _metrics(_tab(at, "Calais"))["Refus faute de place"] == "37"
 
 
 def test_donor_asking_for_weeks_gets_months_with_a_notice(monkeypatch, fixture_db):
@@ -286,7 +291,7 @@ def test_donor_asking_for_weeks_gets_months_with_a_notice(monkeypatch, fixture_d
 def test_english(monkeypatch, fixture_db):
     at = _page(monkeypatch, fixture_db, "programme_manager", lang="en", **SPELL_URL)
     shown = _metrics(_tab(at, "Calais"))
-    assert (shown["Occupancy rate"], shown["People turned away"]) == ("92.9%", "37")
+    assert (shown["Occupancy rate"], shown["Refusals for lack of room"]) == ("92.9%", "37")
 
 
 def test_headlines_mark_hidden_and_partial_figures_as_the_door_does():

@@ -5,13 +5,16 @@ figures computed by hand from tests/fixture_data.py:
   street and 12 in a squat: 37 people, all in the week of Monday 8 January;
 - vaccination: the MMR campaign "mmr-2024-pantin" (15–31 January 2024, ages 15–17, target
   population 20 to 40) gave 14 doses on 20 January 2024 at the Pantin girls' shelter, so
-  its coverage is 14 / 40 = 35 % to 14 / 20 = 70 %.
+  its coverage is 14 / 40 = 35 % to 14 / 20 = 70 %. A campaign gives one dose per person:
+  its doses in its target age bands are the people of the target ages it vaccinated.
 """
 
 import base64
 import datetime as dt
 import json
+import re
 
+import duckdb
 import numpy as np
 import pandas as pd
 import plotly.graph_objects
@@ -20,6 +23,7 @@ from streamlit.testing.v1 import AppTest
 
 from terrain import ROOT, i18n, queries, roles
 from terrain.charts import outreach as charts
+from tests import fixture_data
 
 JANUARY = {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 1, 31), "cities": []}
 JANUARY_URL = {"period": "custom", "from": "2024-01-01", "to": "2024-01-31"}
@@ -50,10 +54,95 @@ def test_people_reached_by_team(fixture_con):
 def test_campaign_coverage_is_a_range(fixture_con):
     frame = queries.run(fixture_con, "vaccinations_by_campaign", JANUARY, role="programme_manager")
     campaign = frame.set_index("campaign_id").loc["mmr-2024-pantin"]
-    assert (campaign.doses, campaign.population_low, campaign.population_high) == (14, 20, 40)
+    assert (campaign.doses_in_target, campaign.doses_outside_target, campaign.doses_unknown_age) == (14, 0, 0)
+    assert (list(campaign.target_age_bands), campaign.population_low, campaign.population_high) == (["15-17"], 20, 40)
     assert (campaign.coverage_low, campaign.coverage_high) == pytest.approx((0.35, 0.70))
     assert charts.coverage_range(campaign.coverage_low, campaign.coverage_high, "fr") == f"35{NBSP}%–70{NBSP}%"
     assert charts.coverage_range(campaign.coverage_low, campaign.coverage_high, "en") == "35%–70%"
+
+
+# --- coverage counts the people of the target ages, and never reads above 100 % ------------------
+
+D = dt.date
+MMR = ("mmr-2024-pantin", "mmr", D(2024, 1, 15), D(2024, 1, 31), "15-17", ["15-17"], 20, 40)
+# The fixture's 14 doses at 15-17, and on 22 January 3 at 18-24 (outside the campaign's
+# target) and 2 of unknown age.
+MORE_DOSES = [*fixture_data.VACCINATIONS,
+              (D(2024, 1, 22), "pantin_girls_shelter", "mmr-2024-pantin", "mmr", "18-24", 3),
+              (D(2024, 1, 22), "pantin_girls_shelter", "mmr-2024-pantin", "mmr", "unknown", 2)]
+
+
+def _campaigns_db(tmp_path, campaigns, vaccinations=fixture_data.VACCINATIONS):
+    return fixture_data.build(tmp_path / "campaigns.duckdb", campaigns=campaigns, vaccinations=vaccinations)
+
+
+def test_doses_outside_the_target_ages_are_not_counted(tmp_path):
+    con = duckdb.connect(str(_campaigns_db(tmp_path, [MMR], MORE_DOSES)), read_only=True)
+    try:
+        frame = queries.run(con, "vaccinations_by_campaign", JANUARY, role="programme_manager")
+    finally:
+        con.close()
+    campaign = frame.iloc[0]
+    assert (campaign.doses_in_target, campaign.doses_outside_target, campaign.doses_unknown_age) == (14, 3, 2)
+    # 14 / 40 to 14 / 20, as without the 5 other doses (19 / 20 = 95 % if they counted).
+    assert (campaign.coverage_low, campaign.coverage_high) == pytest.approx((0.35, 0.70))
+
+
+@pytest.mark.parametrize("population,shown,note", [
+    # 14 people vaccinated in the target ages; a low estimate of 10 would make 140 %.
+    ((10, 40), f"35{NBSP}%–100{NBSP}%", "Plafonnée à 100\u00a0%\u00a0: l'estimation basse de la population cible "
+                                         "(10) est inférieure aux personnes vaccinées dans les âges ciblés (14)."),
+    # both estimates below the 14: 140 % to 280 %
+    ((5, 10), f"100{NBSP}%", "100\u00a0%\u00a0: les deux estimations de la population cible (5 et 10) sont "
+                             "inférieures aux personnes vaccinées dans les âges ciblés (14)."),
+    ((20, 40), f"35{NBSP}%–70{NBSP}%", ""),
+])
+def test_a_range_above_100_percent_is_capped_with_its_reason(population, shown, note, tmp_path, monkeypatch):
+    db = _campaigns_db(tmp_path, [(*MMR[:6], *population)])
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        frame = queries.run(con, "vaccinations_by_campaign", JANUARY, role="programme_manager")
+    finally:
+        con.close()
+    assert frame["coverage_high"].iloc[0] == pytest.approx(14 / population[0])   # the query's ratio, as it is
+    table = charts.campaigns_table(frame, "fr")
+    assert table["coverage_range"].tolist() == [shown] and table["coverage_note"].tolist() == [note]
+    assert table["coverage_high"].max() <= 1.0 and table["coverage_low"].max() <= 1.0
+    at = _page(monkeypatch, db, "programme_manager", **JANUARY_URL)
+    campaigns = _table(at, FR("outreach.field.coverage_range"))
+    assert campaigns[FR("outreach.field.coverage_range")].tolist() == [shown]
+    assert campaigns[FR("common.field.coverage_note")].tolist() == [note]
+    bar = _figure(at, "outreach_coverage").data[0]
+    assert bar.base[0] + bar.x[0] <= 1.0 + 1e-9                       # never drawn past 100 %
+    assert list(bar.text) == ([FR("outreach.capped_label")] if note else [""])
+    assert (note in bar.customdata[0]) and "%" in bar.customdata[0]
+    shown_percents = [int(n) for n in re.findall(r"(\d+)\u00a0%", " ".join(campaigns.astype(str).stack()))]
+    assert shown_percents and max(shown_percents) == (100 if note else 70)   # 140 % and 280 % never shown
+
+
+def test_the_sphere_line_is_drawn_for_measles_and_mmr_only():
+    frame = pd.DataFrame({
+        "campaign_id": ["measles-a", "dtp-b", "mmr-c", "influenza-d"],
+        "antigen": ["measles", "dtp", "mmr", "influenza"],
+        "coverage_low": [0.5, 0.4, 0.3, 0.2], "coverage_high": [0.8, 0.7, 0.6, 0.5],
+        "doses_in_target": [50, 40, 30, 20], "population_low": [60, 60, 50, 40], "population_high": [100] * 4})
+    figure = charts.coverage_ranges(frame, lang="fr")
+    [sphere] = [t for t in figure.data if t.type == "scatter"]
+    assert list(sphere.y) == ["Rougeole — measles-a", "ROR (rougeole, oreillons, rubéole) — mmr-c"]
+    assert list(sphere.x) == [0.9, 0.9] and sphere.name == FR("outreach.sphere_annotation")
+    assert not figure.layout.shapes                                  # no line across every campaign
+    without = charts.coverage_ranges(frame[frame["antigen"].isin(["dtp", "influenza"])], lang="fr")
+    assert [t.type for t in without.data] == ["bar"]
+    assert charts.has_sphere_antigen(frame) and not charts.has_sphere_antigen(frame.iloc[[1, 3]])
+
+
+def test_no_sphere_note_above_a_chart_without_measles(tmp_path, monkeypatch):
+    dtp = ("dtp-2024-pantin", "dtp", D(2024, 1, 15), D(2024, 1, 31), "15-17", ["15-17"], 20, 40)
+    doses = [(D(2024, 1, 20), "pantin_girls_shelter", "dtp-2024-pantin", "dtp", "15-17", 14)]
+    at = _page(monkeypatch, _campaigns_db(tmp_path, [dtp], doses), "programme_manager", **JANUARY_URL)
+    assert FR("outreach.sphere_note") not in [i.value for i in at.info]
+    assert [t.type for t in _figure(at, "outreach_coverage").data] == ["bar"]
+    assert FR("outreach.sphere_annotation") not in json.dumps(at.get("plotly_chart")[-1].proto.spec)
 
 
 @pytest.mark.parametrize("period,cities,shown", [
@@ -67,7 +156,7 @@ def test_campaigns_running_in_the_period_and_cities(period, cities, shown, fixtu
                         {"start": period[0], "end": period[1], "cities": cities}, role="advocacy")
     assert (frame["campaign_id"].tolist() == ["mmr-2024-pantin"]) is shown
     if shown:  # every dose of the campaign counts, whatever part of it the period covers
-        assert frame["doses"].tolist() == [14]
+        assert frame["doses_in_target"].tolist() == [14]
 
 
 def test_doses_by_month_city_and_antigen(fixture_con):
@@ -145,10 +234,15 @@ def test_january_outreach_and_vaccination(role, monkeypatch, fixture_db):
 
     campaigns = _table(at, FR("outreach.field.coverage_range"))
     assert campaigns[FR("common.field.campaign_id")].tolist() == ["mmr-2024-pantin"]
-    assert campaigns[FR("common.field.doses")].astype(int).tolist() == [14]
+    assert campaigns[FR("common.field.doses_in_target")].astype(int).tolist() == [14]
+    assert campaigns[FR("common.field.target_age_bands")].tolist() == ["15-17 ans"]
     assert campaigns[FR("outreach.field.coverage_range")].tolist() == [f"35{NBSP}%–70{NBSP}%"]
+    assert campaigns[FR("common.field.coverage_note")].tolist() == [""]
     coverage = _figure(at, "outreach_coverage").data[0]
     assert (list(coverage.base), list(coverage.x)) == (pytest.approx([0.35]), pytest.approx([0.35]))
+    # MMR holds the measles vaccine: Sphere's 90 % is marked on it, and its note shown.
+    [sphere] = [t for t in _figure(at, "outreach_coverage").data if t.name == FR("outreach.sphere_annotation")]
+    assert list(sphere.x) == [0.9] and list(sphere.y) == [list(coverage.y)[0]]
     assert FR("outreach.sphere_note") in [i.value for i in at.info]
 
 

@@ -9,8 +9,11 @@ Figures computed by hand from tests/fixture_data.py, season 2023–24 (1 Novembe
   9–15 January: 7 nights at grand froid, 152 - 7 = 145 at the seasonal watch.
 - Calais emergency shelter open 8–21 January: 14 nights, all cold nights covered (no gap);
   full (50/50) on the nine cold nights, turning away 5 + 8 × 4 = 37 people on them.
-- Consultations, November – March: Calais 20 + 30 + 12 + 3 = 65, of which 50 respiratory
-  (cold-related); Pantin 8; Marseille 15; in all 88, of which 50 cold-related.
+- Consultations, November – March: Calais 20 + 30 + 12 + 3 = 65, of which 50 medical (the
+  12 mental health and 3 social ones are not) and 50 respiratory (cold-related); Pantin 8
+  medical; Marseille 15 medical; in all 88, of which 73 medical and 50 cold-related. The
+  cold-related share is of the medical consultations: Calais 50 / 50, all cities 50 / 73
+  (not 50 / 65 and 50 / 88).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ CALAIS_2023 = {
     "plan_tres_grand_froid_nights": 0, "plan_froid_extreme_nights": 0,
     "has_emergency_shelter": True, "emergency_shelter_open_nights": 14,
     "cold_nights_without_emergency_shelter": 0, "turned_away_on_cold_nights": 37,
-    "consultations": 65, "cold_related_consultations": 50,
+    "consultations": 65, "medical_consultations": 50, "cold_related_consultations": 50,
 }
 
 
@@ -100,10 +103,22 @@ def test_season_figures_of_calais(fixture_con):
     assert sorted(frame["season"].unique()) == [2023]
     calais = _row(frame, season=2023, city="Calais")
     assert {k: calais[k] for k in CALAIS_2023} == CALAIS_2023
-    assert calais["cold_related_share"] == pytest.approx(50 / 65)
+    assert calais["cold_related_share"] == pytest.approx(50 / 50)    # of the medical ones, not 50 / 65
     pantin = _row(frame, season=2023, city="Pantin")
     assert (pantin["cold_nights"], pantin["has_emergency_shelter"], pantin["consultations"]) == (0, False, 8)
     assert _row(frame, season=2023, city="Marseille")["consultations"] == 15
+
+
+def test_the_cold_related_share_is_of_medical_consultations_month_by_month(fixture_con):
+    # Calais, January 2024: 45 consultations, of which 30 medical (respiratory), 12 mental
+    # health and 3 social: 30 cold-related of 30 medical, not of 45.
+    months = queries.run(fixture_con, "winter_people_by_city_month", {**SEASON_2023, "cities": ["Calais"]},
+                         role="programme_manager")
+    january = _row(months, period=pd.Timestamp(2024, 1, 1))
+    assert (january["consultations"], january["medical_consultations"], january["cold_related_consultations"]) == (
+        45, 30, 30)
+    assert january["cold_related_share"] == pytest.approx(1.0)
+    assert queries.load("winter_people_by_city_month").rates[0].denominator == "medical_consultations"
 
 
 def test_season_nights_of_all_cities_count_each_night_once(fixture_con):
@@ -202,16 +217,17 @@ def test_a_season_with_a_hidden_month_is_partial_and_a_false_zero_is_hidden():
         "season": [2023] * 5, "city": ["A", "A", "B", "B", "C"],
         "turned_away_on_cold_nights": pd.array([12, pd.NA, 0, pd.NA, 0], dtype="Int64"),
         "consultations": pd.array([40, 30, 11, 20, pd.NA], dtype="Int64"),
+        "medical_consultations": pd.array([35, 25, 10, 20, pd.NA], dtype="Int64"),
         "cold_related_consultations": pd.array([20, 15, 0, 0, 0], dtype="Int64"),
     })
     people = charts.season_people(nights, months).set_index("city")
     assert (people.loc["A", "turned_away_on_cold_nights"], people.loc["A", "turned_away_on_cold_nights_partial"]) == (
         12, True)
     assert pd.isna(people.loc["B", "turned_away_on_cold_nights"])   # 0 beside a hidden month is not 0
-    assert people.loc["A", "cold_related_share"] == pytest.approx(35 / 70)
+    assert people.loc["A", "cold_related_share"] == pytest.approx(35 / 60)     # of the 60 medical ones
     assert pd.isna(people.loc["C", "consultations"]) and pd.isna(people.loc["C", "cold_related_share"])
     assert charts.people_total(people, "turned_away_on_cold_nights") == charts.People(12, partial=True)
-    assert charts.cold_related_share(people.reset_index()) == pytest.approx((35 + 0) / (70 + 31))
+    assert charts.cold_related_share(people.reset_index()) == pytest.approx((35 + 0) / (60 + 30))
 
 
 def test_a_hidden_season_says_less_than_11_only_when_it_is_one_small_month():
@@ -222,11 +238,12 @@ def test_a_hidden_season_says_less_than_11_only_when_it_is_one_small_month():
         "season": [2023] * 6, "city": ["A", "A", "B", "B", "C", "C"],
         "turned_away_on_cold_nights": pd.array([pd.NA, 0, pd.NA, pd.NA, 20, pd.NA], dtype="Int64"),
         "consultations": pd.array([40] * 6, dtype="Int64"),
+        "medical_consultations": pd.array([30] * 6, dtype="Int64"),
         "cold_related_consultations": pd.array([0] * 6, dtype="Int64"),
     })
     months.attrs["suppression"] = {"k": 11, "counts": list(charts.PEOPLE_COUNTS), "hidden_marks": {
         "turned_away_on_cold_nights": ["small", None, "small", "protect", None, "protect"],
-        "consultations": [None] * 6, "cold_related_consultations": [None] * 6}}
+        "consultations": [None] * 6, "medical_consultations": [None] * 6, "cold_related_consultations": [None] * 6}}
     people = charts.season_people(nights, months)
     texts = {city: charts.people_total(people[people["city"] == city], "turned_away_on_cold_nights").text("fr", "< 11")
              for city in "ABC"}
@@ -292,8 +309,9 @@ def test_a_total_of_hidden_cells_is_hidden_not_zero():
 
 def test_the_cold_related_share_leaves_out_rows_with_a_hidden_count():
     frame = pd.DataFrame({"consultations": pd.array([65, pd.NA, 15], dtype="Float64"),
+                          "medical_consultations": pd.array([60, pd.NA, 15], dtype="Float64"),
                           "cold_related_consultations": pd.array([50, 0, pd.NA], dtype="Float64")})
-    assert charts.cold_related_share(frame) == pytest.approx(50 / 65)
+    assert charts.cold_related_share(frame) == pytest.approx(50 / 60)
     assert charts.cold_related_share(frame.iloc[1:]) is None
 
 
@@ -364,13 +382,16 @@ def _headline(share: float, lang="fr") -> dict[str, str]:
 def test_calais_season_2023_headline_for_each_role(fixture_db, monkeypatch, role):
     at = _page(fixture_db, monkeypatch, role, season="2023", city="Calais")
     shown = _metrics(at)
-    expected = _headline(50 / 65)
+    expected = _headline(50 / 50)      # cold-related consultations of the medical ones
+    helps = {m.label: m.help for m in at.metric}
+    assert helps[_t("winter.figure.cold_related_share")].startswith(_t("winter.figure.cold_related_share_help"))
+    assert "consultations médicales" in helps[_t("winter.figure.cold_related_share")]
     if role == "donor":
-        # January's 45 consultations in Calais are hidden for a donor (Pantin's 8 hidden with
+        # January's consultations in Calais are hidden for a donor (Pantin's 8 hidden with
         # them), so the season's share, which would need them, is not shown.
         expected[_t("winter.figure.cold_related_share")] = "—"
-        helps = {m.label: m.help for m in at.metric}
-        assert helps[_t("winter.figure.cold_related_share")] == _t("winter.figure.share_hidden")
+        assert helps[_t("winter.figure.cold_related_share")] == (
+            _t("winter.figure.cold_related_share_help") + " " + _t("winter.figure.share_hidden"))
     assert {label: shown.get(label) for label in expected} == expected
     assert _t("winter.invalid_season", season="2023–24") not in [w.value for w in at.warning]
     assert at.query_params["season"] == "2023"
@@ -378,7 +399,7 @@ def test_calais_season_2023_headline_for_each_role(fixture_db, monkeypatch, role
 
 def test_all_cities_share_of_cold_related_consultations(fixture_db, monkeypatch):
     at = _page(fixture_db, monkeypatch, "programme_manager", season="2023")
-    assert _metrics(at)[_t("winter.figure.cold_related_share")] == i18n.format_percent(50 / 88, "fr")
+    assert _metrics(at)[_t("winter.figure.cold_related_share")] == i18n.format_percent(50 / 73, "fr")
     assert any(_t("winter.several_cities") in c.value for c in at.caption)
 
 
@@ -454,7 +475,7 @@ def test_period_presets_in_the_url_do_not_change_the_season(fixture_db, monkeypa
 
 def test_the_page_in_english(fixture_db, monkeypatch):
     at = _page(fixture_db, monkeypatch, "programme_manager", season="2023", city="Calais", lang="en")
-    assert {k: v for k, v in _metrics(at).items() if k in _headline(50 / 65, "en")} == _headline(50 / 65, "en")
+    assert {k: v for k, v in _metrics(at).items() if k in _headline(50 / 50, "en")} == _headline(50 / 50, "en")
 
 
 def test_a_city_without_emergency_shelter_has_no_gap_figure(fixture_db, monkeypatch):

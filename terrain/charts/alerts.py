@@ -3,7 +3,7 @@ the briefs, drawing the same things from one place's series (terrain.alerts.seri
 
 - shelter saturation: beds occupied against beds available, full nights marked, minimum
   temperature on a second axis;
-- cold exclusion: people turned away per night, cold nights shaded, minimum temperature;
+- cold exclusion: people turned away each night, cold nights shaded, minimum temperature;
 - winter gap: minimum temperature, nights with the emergency shelter open, gap nights;
 - minors surge: weekly consultations of unaccompanied minors against the same week a year
   earlier, the surge weeks shaded;
@@ -315,11 +315,11 @@ def published_months_png(months: list, bars: list[tuple[str, list, list[str], st
 # --- the episodes table and labels (the alerts page) ------------------------------------------
 
 _PLURALS = {"person": "people", "night": "nights", "cold_night": "cold_nights", "week": "weeks",
-            "consultation": "consultations", "case": "cases"}
+            "consultation": "consultations", "case": "cases", "refusal": "refusals"}
 
 
 def _noun(value, unit: str, lang: str, k: int = 0) -> str:
-    """"37 personnes", "1 nuit", "< 5 personnes" (the units of terrain/locales/briefs.toml)."""
+    """"37 refus", "1 nuit", "< 5 refus" (the units of terrain/locales/briefs.toml)."""
     if alerts.hidden(value, k):
         return f"{disclosure.format_count(None, k)} {i18n.t(f'briefs.unit.{_PLURALS[unit]}', lang)}"
     singular = value <= 1 if lang == "fr" else value == 1
@@ -350,10 +350,10 @@ def figures_text(episode: alerts.Episode, lang: str, k: int) -> str:
     if rule == "shelter_saturation":
         values = dict(saturated=_noun(figures["saturated_nights"], "night", lang),
                       nights=i18n.format_number(figures["nights"], lang),
-                      turned_away=_noun(shown["turned_away"], "person", lang, k))
-    elif rule == "cold_exclusion":
+                      turned_away=_noun(shown["turned_away"], "refusal", lang, k))
+    elif rule == "cold_exclusion":  # summed over nights: refusals, not people
         values = dict(cold_nights=_noun(figures["cold_nights"], "cold_night", lang),
-                      turned_away=_noun(shown["turned_away"], "person", lang, k))
+                      turned_away=_noun(shown["turned_away"], "refusal", lang, k))
     elif rule == "winter_gap":
         values = dict(gap_nights=_noun(figures["gap_nights"], "cold_night", lang))
     elif rule == "minors_surge":
@@ -369,7 +369,7 @@ def figures_text(episode: alerts.Episode, lang: str, k: int) -> str:
 
 
 def episode_label(episode: alerts.Episode, lang: str) -> str:
-    """"Personnes refusées par grand froid — Abri d'urgence de Calais — 8 janv. → 16 janv. 2024"."""
+    """"Refus de mise à l'abri par grand froid — Abri d'urgence de Calais — 8 janv. → 16 janv. 2024"."""
     place = episode.place + (f" ({i18n.label('diagnosis_group', episode.subject, lang)})" if episode.subject else "")
     return (f"{i18n.t(f'alerts.rule.{episode.rule}', lang)} — {place} — "
             f"{i18n.format_date(episode.start, lang, 'medium')} → {i18n.format_date(episode.end, lang, 'medium')}")

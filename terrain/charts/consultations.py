@@ -354,19 +354,59 @@ def _category_order(part: pd.DataFrame, category: str) -> list[str]:
     return totals.sort_values(ascending=False, na_position="last").index[:TOP_DIAGNOSIS_GROUPS].tolist()
 
 
+def unknown_coverage_share(frame: pd.DataFrame) -> pd.Series:
+    """Per row, the share of all consultations whose coverage is unknown: unknown over known
+    plus unknown, where both counts are shown (NA where either is hidden, or no consultation)."""
+    known = pd.to_numeric(frame["with_known_coverage"], errors="coerce").astype("Float64")
+    unknown = pd.to_numeric(frame["unknown_coverage"], errors="coerce").astype("Float64")
+    total = known + unknown
+    return (unknown / total.where(total > 0)).astype("Float64")
+
+
+def coverage_summary(frame: pd.DataFrame) -> dict[str, float | int | None]:
+    """The period's figures from a table of consultations by health coverage (rows of
+    consultations_by_coverage, per city for a donor): consultations with no coverage among
+    those whose coverage is known, and the unknown ones among all. A figure is None when a
+    count it needs is hidden (a share of a part would be wrong, or give the part away)."""
+    counts = pd.to_numeric(frame["consultations"], errors="coerce")
+    hidden = counts.isna().groupby(frame["health_coverage"]).any()
+    by_coverage = counts.groupby(frame["health_coverage"]).sum()
+
+    def total(categories) -> int | None:
+        present = [c for c in categories if c in by_coverage.index]
+        return None if any(hidden.get(c, False) for c in present) else int(sum(by_coverage[c] for c in present))
+
+    none, known, unknown = total(["none"]), total(["none", "AME", "PUMa_CSS"]), total(["unknown"])
+    everything = None if known is None or unknown is None else known + unknown
+    return {"without_coverage": none, "with_known_coverage": known, "unknown_coverage": unknown,
+            "consultations": everything,
+            "share": none / known if none is not None and known else None,
+            "unknown_share": unknown / everything if unknown is not None and everything else None}
+
+
 def share_without_coverage(frame: pd.DataFrame, *, lang: str, grain: str) -> go.Figure:
-    """Share of consultations with no health coverage per week or month (a line per city
-    for a donor), marked where the December 2023 immigration law was adopted."""
+    """Share with no health coverage among the consultations whose coverage is known, per
+    week or month (a line per city for a donor), marked where the December 2023 immigration
+    law was adopted; dotted, the share of all consultations whose coverage is unknown, which
+    the other share leaves out."""
     fig = go.Figure()
     lines = frame.groupby("city", sort=True) if "city" in frame.columns else [(None, frame)]
     for city, part in lines:
         share = pd.to_numeric(part["share_without_coverage"], errors="coerce")
         name = city or _t("all_sites", lang)
+        colour = CITY_COLOURS.get(city, "#444444") if city else "#b2182b"
         fig.add_scatter(x=part["period"], y=share, mode="lines+markers", name=name, connectgaps=False,
-                        line_color=CITY_COLOURS.get(city, "#444444") if city else "#b2182b",
+                        line_color=colour, legendgroup=name,
                         customdata=[i18n.format_percent(v, lang) if pd.notna(v) else _t("hidden_rate", lang)
                                     for v in share],
                         hovertemplate="%{customdata}<extra>" + name + "</extra>")
+        unknown = unknown_coverage_share(part)
+        unknown_name = _t("unknown_coverage_line", lang, name=name)
+        fig.add_scatter(x=part["period"], y=unknown.astype("float64"), mode="lines", name=unknown_name,
+                        connectgaps=False, line={"color": colour, "dash": "dot", "width": 1.5}, legendgroup=name,
+                        customdata=[i18n.format_percent(v, lang) if pd.notna(v) else _t("hidden_rate", lang)
+                                    for v in unknown],
+                        hovertemplate="%{customdata}<extra>" + unknown_name + "</extra>")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
     periods, law = pd.to_datetime(frame["period"]), pd.Timestamp(IMMIGRATION_LAW_ADOPTED)
     if not frame.empty and periods.min() <= law <= periods.max() + pd.Timedelta(days=31):

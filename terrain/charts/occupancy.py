@@ -186,12 +186,13 @@ def _on_full_axis(x: pd.Series, values: pd.Series, grain: str) -> tuple[list[str
 
 def beds_chart(frame: pd.DataFrame, *, grain: str, unit: str, tr: Translate, lang: str, threshold: int,
                city: str, spells: pd.DataFrame | None = None, levels: pd.DataFrame | None = None) -> go.Figure:
-    """Beds occupied against beds available (the capacity line), with people turned away.
+    """Beds occupied against beds available (the capacity line), with people turned away
+    each night, or the refusals of each week or month.
 
     `frame` holds one shelter's or one city's rows: nightly (grain "day": night,
     beds_occupied, beds_available, turned_away...) or per week or month (period,
     bed_nights_occupied, bed_nights_available, nights_open, turned_away...), where the beds
-    are means per night open and the people turned away a total per period, on its own axis.
+    are means per night open and the refusals a total per period, on its own axis.
     """
     nightly = grain == "day"
     frame = frame.sort_values("night" if nightly else "period")
@@ -218,10 +219,13 @@ def beds_chart(frame: pd.DataFrame, *, grain: str, unit: str, tr: Translate, lan
     fig.add_scatter(x=line_x, y=occupied_y, name=tr("occupancy.chart.occupied"), mode="lines+markers",
                     line={"color": OCCUPIED_COLOUR, "width": 2.5}, marker={"size": 5}, customdata=beds_text,
                     hovertemplate="%{customdata}<extra>" + tr("occupancy.chart.occupied") + "</extra>", **along)
+    # One night counts a person turned away once; a week or a month adds the nights up, so its
+    # bar is a number of refusals, not of people.
+    turned_name = tr("occupancy.chart.turned_away_nightly" if nightly else "occupancy.chart.turned_away")
     fig.add_bar(x=_dates(x), y=[0.0 if v is None else v for v in _values(frame["turned_away"])],
-                name=tr("occupancy.chart.turned_away"), marker_color=TURNED_AWAY_COLOUR, opacity=0.75,
+                name=turned_name, marker_color=TURNED_AWAY_COLOUR, opacity=0.75,
                 customdata=_turned_away_texts(frame, tr, lang, threshold),
-                hovertemplate="%{customdata}<extra>" + tr("occupancy.chart.turned_away") + "</extra>",
+                hovertemplate="%{customdata}<extra>" + turned_name + "</extra>",
                 secondary_y=not nightly, **along)
     _shade(fig, spells, levels, city=city, tr=tr)
     if nightly:
@@ -241,7 +245,8 @@ def beds_chart(frame: pd.DataFrame, *, grain: str, unit: str, tr: Translate, lan
 
 
 def _turned_away_texts(frame: pd.DataFrame, tr: Translate, lang: str, threshold: int) -> list[str]:
-    """Each row's people turned away, with minors and girls among them, marked as the door
+    """Each row's refusals (people turned away, night by night), with minors and girls among
+    them, marked as the door
     marked them ("< k", "[c]", "≥ N")."""
     columns = ("turned_away", "turned_away_minors", "turned_away_girls")
     marks = {c: indicators.hidden_marks(frame, c) for c in columns}

@@ -2,7 +2,10 @@
 vaccination doses and campaigns.
 
 Counts hidden by disclosure control are NA; they are never drawn as a number. Vaccination
-coverage is a range, since the target population of people on the move is uncertain.
+coverage is a range, since the target population of people on the move is uncertain; it
+counts the people vaccinated in the campaign's target ages, and never reads above 100 %: an
+end above it is capped, with the reason (the estimate of the target population is below the
+people vaccinated).
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ ANTIGEN_COLOURS = {
     "influenza": "#4daf4a", "covid19": "#a65628",
 }
 # Sphere Handbook (child health, vaccine-preventable diseases): a measles campaign targets
-# ages 6 months – 15 years unless coverage is known to be at least 90 %.
+# ages 6 months – 15 years unless coverage is known to be at least 90 %. The 90 % concerns
+# measles, and so the vaccines that hold it (MMR, "ROR" in French): no other antigen.
 SPHERE_COVERAGE = 0.90
+SPHERE_ANTIGENS = ("measles", "mmr")
 _OFF_SCREEN = {"team_id", "population_low", "population_high", "coverage_low", "coverage_high"}
 
 
@@ -44,19 +49,55 @@ def total_text(values: pd.Series, lang: str, k: int) -> str:
     return ("≥ " if hidden else "") + i18n.format_number(visible, lang)
 
 
+def capped(value: float) -> float:
+    """A coverage as it may be shown: at most 100 %."""
+    return value if pd.isna(value) else min(float(value), 1.0)
+
+
 def coverage_range(low: float, high: float, lang: str) -> str:
-    """"35 %–70 %": coverage from doses / highest population estimate to doses / lowest."""
+    """"35 %–70 %": coverage from the people vaccinated in the target ages over the highest
+    population estimate to the same over the lowest; an end above 100 % reads 100 %
+    (`coverage_note` says why), and a range whose both ends are reads "100 %"."""
     if pd.isna(low) or pd.isna(high):
         return "—"
-    return _t("coverage_range", lang, low=i18n.format_percent(low, lang), high=i18n.format_percent(high, lang))
+    if low >= 1:
+        return i18n.format_percent(1.0, lang)
+    return _t("coverage_range", lang, low=i18n.format_percent(low, lang), high=i18n.format_percent(capped(high), lang))
+
+
+def coverage_note(row, lang: str) -> str:
+    """Why a coverage is capped at 100 %: the estimate(s) of the target population below the
+    people vaccinated in the target ages; "" when it is not capped (or hidden)."""
+    low, high = row["coverage_low"], row["coverage_high"]
+    if pd.isna(low) or pd.isna(high) or high <= 1:
+        return ""
+    number = lambda column: i18n.format_number(row[column], lang)  # noqa: E731
+    key = "capped_both" if low >= 1 else "capped_high"
+    return _t(key, lang, vaccinated=number("doses_in_target"), low=number("population_low"),
+              high=number("population_high"))
+
+
+def target_bands_text(bands, lang: str) -> str:
+    """"0-14 ans, 15-17 ans": a campaign's target age bands, named."""
+    return ", ".join(i18n.label("age_band", band, lang) for band in list(bands))
 
 
 def campaigns_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """vaccinations_by_campaign with antigen names and the coverage range as text."""
+    """vaccinations_by_campaign as shown and downloaded: antigen and target bands named, the
+    coverage range as text, both ends capped at 100 % with the reason beside them."""
     out = frame.copy()
     out["antigen"] = [i18n.label("antigen", a, lang) for a in out["antigen"]]
+    out["target_age_bands"] = [target_bands_text(bands, lang) for bands in out["target_age_bands"]]
     out["coverage_range"] = [coverage_range(lo, hi, lang) for lo, hi in zip(out["coverage_low"], out["coverage_high"])]
+    out["coverage_note"] = [coverage_note(row, lang) for _, row in out.iterrows()]
+    out["coverage_low"] = [capped(v) for v in out["coverage_low"]]
+    out["coverage_high"] = [capped(v) for v in out["coverage_high"]]
     return out
+
+
+def has_sphere_antigen(frame: pd.DataFrame) -> bool:
+    """Whether a frame of campaigns holds one whose antigen Sphere's 90 % concerns."""
+    return bool(frame["antigen"].isin(SPHERE_ANTIGENS).any()) if len(frame) else False
 
 
 def labelled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -123,19 +164,29 @@ def doses_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int) -> go
 
 
 def coverage_ranges(frame: pd.DataFrame, *, lang: str) -> go.Figure:
-    """Each campaign's coverage as a bar from its lowest to its highest estimate, against
-    Sphere's 90 %."""
+    """Each campaign's coverage as a bar from its lowest to its highest estimate, never past
+    100 % (a capped end is labelled, its reason in the hover), with Sphere's 90 % marked on
+    the measles and MMR campaigns only."""
     fig = go.Figure()
-    shown = frame.dropna(subset=["coverage_low", "coverage_high"])
+    shown = frame.dropna(subset=["coverage_low", "coverage_high"]).reset_index(drop=True)
     names = [f"{i18n.label('antigen', a, lang)} — {c}" for a, c in zip(shown["antigen"], shown["campaign_id"])]
-    ranges = [coverage_range(lo, hi, lang) for lo, hi in zip(shown["coverage_low"], shown["coverage_high"])]
-    fig.add_bar(y=names, base=shown["coverage_low"], x=shown["coverage_high"] - shown["coverage_low"],
+    low, high = [capped(v) for v in shown["coverage_low"]], [capped(v) for v in shown["coverage_high"]]
+    notes = [coverage_note(row, lang) for _, row in shown.iterrows()]
+    hover = [coverage_range(lo, hi, lang) + (f"<br>{note}" if note else "")
+             for lo, hi, note in zip(shown["coverage_low"], shown["coverage_high"], notes)]
+    fig.add_bar(y=names, base=low, x=[h - lo for lo, h in zip(low, high)],
                 orientation="h", marker_color=[ANTIGEN_COLOURS.get(a, "#777777") for a in shown["antigen"]],
-                customdata=ranges,
+                customdata=hover, text=[_t("capped_label", lang) if note else "" for note in notes],
+                textposition="inside", insidetextanchor="end",
                 hovertemplate="%{y}: %{customdata}<extra></extra>", showlegend=False)
-    fig.add_vline(x=SPHERE_COVERAGE, line_dash="dash", line_color="#444444",
-                  annotation_text=_t("sphere_annotation", lang), annotation_position="top")
-    top = max(1.0, float(shown["coverage_high"].max()) if len(shown) else 1.0)
-    fig.update_xaxes(tickformat=".0%", range=[0, top * 1.05])
-    fig.update_layout(height=max(240, 140 + 45 * len(shown)), hovermode="closest")
-    return base_layout(fig, title=_t("coverage_title", lang), x_title=_t("axis_coverage", lang), y_title="")
+    sphere = [name for name, antigen in zip(names, shown["antigen"]) if antigen in SPHERE_ANTIGENS]
+    if sphere:
+        fig.add_scatter(x=[SPHERE_COVERAGE] * len(sphere), y=sphere, mode="markers", name=_t("sphere_annotation", lang),
+                        marker={"symbol": "line-ns", "size": 26, "line": {"width": 3, "color": "#222222"}},
+                        hovertemplate=_t("sphere_annotation", lang) + "<extra></extra>", showlegend=True)
+    fig.update_xaxes(tickformat=".0%", range=[0, 1.05])
+    base_layout(fig, title=_t("coverage_title", lang), x_title=_t("axis_coverage", lang), y_title="")
+    # The legend (the Sphere mark) under the axis: the title takes the line above the chart.
+    fig.update_layout(height=max(260, 180 + 45 * len(shown)), hovermode="closest", margin={"b": 70},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.25, "xanchor": "left", "x": 0})
+    return fig

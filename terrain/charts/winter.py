@@ -91,7 +91,7 @@ class People:
         return i18n.t("common.at_least", lang, value=number) if self.partial else number
 
 
-PEOPLE_COUNTS = ("turned_away_on_cold_nights", "consultations", "cold_related_consultations")
+PEOPLE_COUNTS = ("turned_away_on_cold_nights", "consultations", "medical_consultations", "cold_related_consultations")
 
 
 def season_people(nights: pd.DataFrame, months: pd.DataFrame) -> pd.DataFrame:
@@ -101,7 +101,8 @@ def season_people(nights: pd.DataFrame, months: pd.DataFrame) -> pd.DataFrame:
 
     A count is blank when no month shows it, or when the months shown add up to 0 beside a
     hidden one (a false 0); `<count>_partial` is true when a shown sum leaves out a hidden
-    month. The share of cold-related consultations is worked out from complete sums only. A
+    month. The share of cold-related consultations (of the medical consultations) is worked out
+    from complete sums only. A
     season and city without any month of people (no data) counts 0.
     """
     keys = ["season", "city"]
@@ -129,9 +130,9 @@ def season_people(nights: pd.DataFrame, months: pd.DataFrame) -> pd.DataFrame:
         frame[c] = frame[c].astype("Int64")
         frame.loc[no_people, c] = 0
         frame[f"{c}_partial"] = frame[f"{c}_partial"].astype("boolean").fillna(False).astype(bool)
-    complete = ~(frame["consultations_partial"] | frame["cold_related_consultations_partial"])
-    share = (frame["cold_related_consultations"].astype("Float64") / frame["consultations"].astype("Float64"))
-    frame["cold_related_share"] = share.where(complete & (frame["consultations"] > 0).fillna(False))
+    complete = ~(frame["medical_consultations_partial"] | frame["cold_related_consultations_partial"])
+    share = (frame["cold_related_consultations"].astype("Float64") / frame["medical_consultations"].astype("Float64"))
+    frame["cold_related_share"] = share.where(complete & (frame["medical_consultations"] > 0).fillna(False))
     # What was hidden, and for whom, as the door recorded it on the months: tables and
     # downloads read hidden counts as "< k" from these.
     frame.attrs = {key: months.attrs[key] for key in ("provenance", "suppression") if key in months.attrs}
@@ -165,15 +166,16 @@ def people_total(frame: pd.DataFrame, column: str) -> People:
 
 
 def cold_related_share(frame: pd.DataFrame) -> float | None:
-    """Cold-related consultations over all consultations, on the rows where both counts are
-    visible and whole (a ratio mixing a hidden numerator with a visible denominator would
-    leak it; one that leaves out a hidden month of either would be wrong)."""
+    """Cold-related consultations over the medical consultations (social, legal and mental
+    health consultations left out), on the rows where both counts are visible and whole (a
+    ratio mixing a hidden numerator with a visible denominator would leak it; one that
+    leaves out a hidden month of either would be wrong)."""
     partial = pd.Series(False, index=frame.index)
-    for column in ("consultations_partial", "cold_related_consultations_partial"):
+    for column in ("medical_consultations_partial", "cold_related_consultations_partial"):
         if column in frame.columns:
             partial |= frame[column].astype(bool)
-    both = frame[~partial].dropna(subset=["cold_related_consultations", "consultations"])
-    total = pd.to_numeric(both["consultations"]).sum()
+    both = frame[~partial].dropna(subset=["cold_related_consultations", "medical_consultations"])
+    total = pd.to_numeric(both["medical_consultations"]).sum()
     if both.empty or total == 0:
         return None
     return float(pd.to_numeric(both["cold_related_consultations"]).sum() / total)
@@ -196,7 +198,7 @@ def headline(nights: pd.Series, people: pd.DataFrame, *, tr: Translate, label: T
     turned = people_total(people, "turned_away_on_cold_nights")
     share = cold_related_share(people)
     share_hidden = any(people_total(people, c).partial or people_total(people, c).hidden
-                       for c in ("consultations", "cold_related_consultations"))
+                       for c in ("medical_consultations", "cold_related_consultations"))
     coldest = pd.to_numeric(people["coldest_c"], errors="coerce").min() if not people.empty else np.nan
     gap_label = tr("winter.figure.cold_nights_without_emergency_shelter")
     return [
@@ -210,7 +212,8 @@ def headline(nights: pd.Series, people: pd.DataFrame, *, tr: Translate, label: T
         ("", [
             Figure(tr("winter.figure.cold_related_share"),
                    "—" if share is None else i18n.format_percent(share, lang),
-                   tr("winter.figure.share_hidden") if share_hidden else None),
+                   tr("winter.figure.cold_related_share_help")
+                   + (" " + tr("winter.figure.share_hidden") if share_hidden else "")),
             Figure(tr("winter.figure.coldest_c"),
                    "—" if pd.isna(coldest) else tr("winter.degrees", t=_number(coldest, lang, 1))),
         ]),
@@ -239,7 +242,8 @@ TABLE_COLUMNS = (
     "vigilance_orange_nights", "vigilance_red_nights", "vigilance_orange_red_nights",
     "plan_above_watch_nights", "plan_grand_froid_nights", "plan_tres_grand_froid_nights", "plan_froid_extreme_nights",
     "emergency_shelter_open_nights", "cold_nights_without_emergency_shelter",
-    "turned_away_on_cold_nights", "consultations", "cold_related_consultations", "cold_related_share",
+    "turned_away_on_cold_nights", "consultations", "medical_consultations", "cold_related_consultations",
+    "cold_related_share",
 )
 
 

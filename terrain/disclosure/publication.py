@@ -15,7 +15,8 @@ or two periods always meet the same cells hidden alike:
   rule); bed-nights occupied are at most twice those available;
 - **derived measures** are published only as the sum of their base cells (`DERIVED`): cold-
   related consultations are the hypothermia and respiratory cells, added up by whoever reads
-  them, so no new cell can be set against the base ones.
+  them, so no new cell can be set against the base ones (their share is of the medical
+  consultations, the `activity` cell `medical`: queries/winter_people_by_city_month.sql).
 
 Suppression (`suppress_block`) works on one block at a time, a family of measures in one month
 (no relation crosses months or families): counts of people from 1 to k - 1 are hidden as small;

@@ -9,6 +9,7 @@ compare with a set (allowed sites, an age band) also run on the distinct cells.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +30,9 @@ DATE_FORMATS = {"iso": (r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T]00:00(?::00)?)?", "%Y
                 "dmy": (r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}", "%d/%m/%Y")}
 NON_ASCII_DIGIT = r"(?![0-9])\d"
 ARROW_TYPES = {"date": pa.date32(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
-               "text": pa.string(), "category": pa.string()}
+               "text": pa.string(), "category": pa.string(), "categories": pa.list_(pa.string())}
+# Between the values of a list cell ("0-14, 15-17"): commas, semicolons, vertical bars.
+LIST_SEPARATORS = r"[,;|]"
 
 
 def bools(series: pd.Series) -> np.ndarray:
@@ -105,6 +108,22 @@ def parse_category(text: pd.Series, spec: tbl.Column) -> tuple[np.ndarray, np.nd
     return canonical.to_numpy(dtype=object, na_value=None), bools(canonical.notna())
 
 
+def parse_categories(text: pd.Series, spec: tbl.Column) -> tuple[np.ndarray, np.ndarray]:
+    """A list of allowed values ("0-14, 15-17", "0-14 ans; 15-17 ans"), each spelled as
+    `parse_category` reads it; the values in the type's order, each once. A cell parses when
+    it names at least one value and every part is an allowed one."""
+    synonyms = category_synonyms(spec)
+    order = {value: position for position, value in enumerate(spec.categories)}
+    values, ok = np.empty(len(text), dtype=object), np.zeros(len(text), dtype=bool)
+    for position, cell in enumerate(text.to_numpy(dtype=object, na_value="")):
+        parts = [part.strip().casefold() for part in re.split(LIST_SEPARATORS, cell) if part.strip()]
+        found = [synonyms.get(part) for part in parts]
+        if parts and all(found):
+            values[position] = tuple(sorted(set(found), key=order.__getitem__))
+            ok[position] = True
+    return values, ok
+
+
 def parse_text(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return text.to_numpy(dtype=object, na_value=""), np.ones(len(text), dtype=bool)
 
@@ -155,6 +174,10 @@ class Column:
     def unparsed(self) -> np.ndarray:
         return ~self.ok & ~self.null & ~self.hidden
 
+    def where_equal(self, value) -> np.ndarray:
+        """Rows whose parsed value is `value` (a list column's tuple of values, too)."""
+        return self.distinct.rows(np.array([parsed == value for parsed in self.parsed], dtype=bool)) & self.ok
+
     def where_in(self, allowed) -> np.ndarray:
         """Rows whose parsed value is one of `allowed`."""
         return self.distinct.rows(np.isin(self.parsed, np.asarray(list(allowed), dtype=self.parsed.dtype))) & self.ok
@@ -172,6 +195,9 @@ class Column:
     def arrow(self) -> pa.Array:
         """The column for loading; text as an Arrow dictionary (cheap for repeated values)."""
         null = self.null
+        if self.spec.kind == "categories":
+            return pa.array([None if hidden or not ok else list(value)
+                             for value, ok, hidden in zip(self.values, self.ok, null)], type=ARROW_TYPES["categories"])
         if self.spec.kind not in ("text", "category"):
             values = self.values.astype("datetime64[D]") if self.spec.kind == "date" else self.values
             return pa.array(values, type=ARROW_TYPES[self.spec.kind], mask=null)
@@ -187,6 +213,8 @@ class Column:
 def parse(spec: tbl.Column, header: str, distinct: Distinct, hidden: np.ndarray) -> Column:
     if spec.kind == "category":
         parsed, ok = parse_category(distinct.cells, spec)
+    elif spec.kind == "categories":
+        parsed, ok = parse_categories(distinct.cells, spec)
     else:
         parsed, ok = PARSERS[spec.kind](distinct.cells)
     return Column(spec, header, distinct, parsed, ok, hidden)

@@ -27,9 +27,10 @@ IMPORTABLE = ("sites", "shelter_nights", "consultations", "outreach", "vaccinati
 # file is matched to existing rows by site and day: re-importing a week would double it.
 BATCH_KEYS = {"consultations": ("consulted_on", "site_id")}
 
-# The schema leaves this foreign key out so that bulk loads of consultations stay fast;
-# the import checks it instead.
-EXTRA_REFERENCES = {("consultations", "site_id"): "sites"}
+# The schema leaves these foreign keys out, so that bulk loads of consultations stay fast, and
+# so that a campaign's target age bands (a list) can be updated while doses refer to it; the
+# import checks them instead.
+EXTRA_REFERENCES = {("consultations", "site_id"): "sites", ("vaccinations", "campaign_id"): "vaccination_campaigns"}
 
 # Dates of things that happened: none can be after today. End dates, closing dates and the
 # start of a vaccination campaign may be planned ahead.
@@ -51,6 +52,9 @@ _MINIMUM = re.compile(r'CHECK\(\("?(\w+)"? (>=|>) (-?[\d.]+)\)\)')
 _PATTERN = re.compile(r"CHECK\(regexp_full_match\(\"?(\w+)\"?, '(.*)'\)\)")
 _LENGTH = re.compile(r'CHECK\(\(length\("?(\w+)"?\) BETWEEN (\d+) AND (\d+)\)\)')
 _IN_LIST = re.compile(r'CHECK\(\("?(\w+)"? IN \((.*)\)\)\)')
+# A list column: not empty, and never holding one of its type's values ('unknown' age band).
+_NOT_EMPTY_LIST = re.compile(r'CHECK\(\(len\("?(\w+)"?\) > 0\)\)')
+_NEVER_IN_LIST = re.compile(r"CHECK\(\(NOT list_contains\(\"?(\w+)\"?, '((?:[^']|'')*)'\)\)\)")
 _QUOTED = re.compile(r"'((?:[^']|'')*)'")
 
 # The earliest day any import may hold: before it, a date is a typing error (see validation).
@@ -59,9 +63,9 @@ EARLIEST_DAY = np.datetime64("2000-01-01", "D")
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str                         # text, integer, number, date, boolean or category
+    kind: str                         # text, integer, number, date, boolean, category or categories
     required: bool
-    categories: tuple[str, ...] = ()  # allowed values of a category column
+    categories: tuple[str, ...] = ()  # allowed values of a category column (each value of a categories one)
     category_type: str | None = None  # the ENUM type (labels: common.<type>.<value>)
     low: float | None = None          # smallest allowed value
     low_inclusive: bool = True
@@ -125,7 +129,11 @@ def _table(name, columns, constraints, enums) -> Table:
         if table != name:
             continue
         spec: dict = {"name": column, "required": not nullable, "past_only": column in PAST_DATES.get(name, ())}
-        if data_type.startswith("ENUM("):
+        if data_type.startswith("ENUM(") and data_type.endswith(")[]"):
+            # a list of values of an ENUM type (a campaign's target age bands): "0-14, 15-17"
+            labels = tuple(value.replace("''", "'") for value in _QUOTED.findall(data_type))
+            spec.update(kind="categories", categories=labels, category_type=enums[labels])
+        elif data_type.startswith("ENUM("):
             labels = tuple(value.replace("''", "'") for value in _QUOTED.findall(data_type))
             spec.update(kind="category", categories=labels, category_type=enums[labels])
         else:
@@ -159,6 +167,11 @@ def _single_column_check(text: str, specs: dict[str, dict]) -> bool:
         specs[match[1]]["pattern"] = match[2].replace("''", "'")
     elif match := _LENGTH.fullmatch(text):
         specs[match[1]]["length"] = (int(match[2]), int(match[3]))
+    elif match := _NOT_EMPTY_LIST.fullmatch(text):
+        pass   # an empty cell is a missing value, and a cell that names no value is refused
+    elif match := _NEVER_IN_LIST.fullmatch(text):
+        excluded = match[2].replace("''", "'")
+        specs[match[1]]["categories"] = tuple(v for v in specs[match[1]]["categories"] if v != excluded)
     elif match := _IN_LIST.fullmatch(text):
         values = tuple(value.replace("''", "'") for value in _QUOTED.findall(match[2]))
         # Labels of such a column are common.<column>.<value> (e.g. common.antigen.mmr).

@@ -39,8 +39,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "outreach": {"visited_on": D(2024, 3, 6), "team_id": "paris_la_chapelle_mobile", "place_type": "street",
                  "people_reached": 31},
     "vaccination_campaigns": {"campaign_id": "measles-2024-calais", "antigen": "measles", "starts": D(2024, 3, 1),
-                              "ends": D(2024, 3, 31), "target_ages": "6 mois - 15 ans", "population_low": 300,
-                              "population_high": 600},
+                              "ends": D(2024, 3, 31), "target_ages": "6 mois - 15 ans", "target_age_bands": ("0-14",),
+                              "population_low": 300, "population_high": 600},
     "vaccinations": {"vaccinated_on": D(2024, 3, 12), "site_id": "pantin_girls_shelter", "campaign_id": None,
                      "antigen": "dtp", "age_band": "15-17", "doses": 3},
     "weather_daily": {"city": "Calais", "day": D(2024, 4, 2), "tmin_c": -1.5, "tmax_c": 6.0, "vigilance": "yellow"},
@@ -64,6 +64,8 @@ def _csv_cell(value: Any) -> str:
         return f"{value:g}".replace(".", ",")   # French Excel reads "-1,5" as a number
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, tuple):
+        return ", ".join(value)   # a list of values: "0-14, 15-17"
     return str(value)
 
 
@@ -85,6 +87,8 @@ def rules(column: tbl.Column, lang: str) -> str:
     parts = []
     if column.categories:
         parts.append(", ".join(column.categories))
+    if column.kind == "categories":
+        parts.append(i18n.t("imports.template.several_values", lang))
     if column.kind == "date":
         parts.append(i18n.t("imports.template.date_formats", lang))
     if column.kind == "boolean":
@@ -145,7 +149,8 @@ def template_xlsx(table_name: str) -> bytes:
     sheet = workbook.active
     sheet.title = table_name[:31]
     sheet.append(list(table.names))
-    sheet.append([example[name] for name in table.names])
+    sheet.append([_csv_cell(example[name]) if isinstance(example[name], tuple) else example[name]
+                  for name in table.names])
     for index, column in enumerate(table.columns, start=1):
         letter = get_column_letter(index)
         sheet[f"{letter}1"].font = Font(bold=True)
@@ -174,7 +179,8 @@ def template_xlsx(table_name: str) -> bytes:
 
 def _category_lists(workbook: Workbook, sheet, table: tbl.Table) -> None:
     """Drop-down lists of the allowed values in category columns, from a hidden sheet."""
-    categories = [(i, c) for i, c in enumerate(table.columns, start=1) if c.categories]
+    # A list column ("0-14, 15-17") gets no drop-down: Excel's would refuse a list of values.
+    categories = [(i, c) for i, c in enumerate(table.columns, start=1) if c.categories and c.kind == "category"]
     if not categories:
         return
     lists = workbook.create_sheet(LISTS_SHEET)

@@ -37,7 +37,7 @@ USUAL_WEEKS = 52          # history looked at
 MIN_USUAL_WEEKS = 8       # fewer weeks of history say nothing about what is usual
 MAX_LISTED = 40           # allowed values listed in a message
 NOT_PARSED = {"integer": "not_integer", "number": "not_number", "date": "not_date",
-              "boolean": "not_boolean", "category": "not_category"}
+              "boolean": "not_boolean", "category": "not_category", "categories": "not_categories"}
 
 Progress = Callable[[float, str], None]
 
@@ -328,7 +328,7 @@ class _Checker:
         if spec.required:
             self.problem(at_rows("missing_value", header, self.rows, column.null))
         if spec.kind in NOT_PARSED and column.unparsed.any():
-            params = {"allowed": listing(spec.categories)} if spec.kind == "category" else {}
+            params = {"allowed": listing(spec.categories)} if spec.kind in ("category", "categories") else {}
             # Digits other than 0-9 (Arabic-Indic, full-width) look right and read as nothing.
             foreign = column.unparsed & column.distinct.rows(bools(distinct.cells.str.contains(parsing.NON_ASCII_DIGIT)))
             self.problem(at_rows("non_ascii_digits", header, self.rows, foreign, value=column.raw))
@@ -498,6 +498,8 @@ class _Checker:
                 same &= column.null if column is not None else True
             elif column is None:
                 same[:] = False
+            elif isinstance(value, tuple):
+                same &= column.where_equal(value)
             else:
                 same &= column.where_in([np.datetime64(value, "D") if isinstance(value, dt.date) else value])
         self.problem(at_rows("example_row", None, self.rows, same))
@@ -507,6 +509,8 @@ class _Checker:
     def check_warnings(self) -> None:
         if self.table.name == "shelter_nights":
             self.warn_overflow_nights()
+        elif self.table.name == "vaccinations":
+            self.warn_doses_outside_target_ages()
         elif self.table.name in UNUSUAL_WEEKS:
             self.count_weeks(*UNUSUAL_WEEKS[self.table.name][:3])
 
@@ -523,6 +527,20 @@ class _Checker:
             self.warning(at_rows("above_site_capacity", available.header, self.rows,
                                  available.ok & ~np.isnan(capacity) & (available.values > capacity),
                                  value=available.values, capacity=capacity))
+
+    def warn_doses_outside_target_ages(self) -> None:
+        """A campaign dose at a known age outside the campaign's target bands is loaded, but
+        its campaign's coverage does not count it: say so."""
+        if not self.valid("campaign_id", "age_band").any():
+            return
+        campaign, age = self.columns["campaign_id"], self.columns["age_band"]
+        targets = {row.campaign_id: set(row.target_age_bands) for row in self.file.campaigns.itertuples()}
+        bands = np.array([", ".join(sorted(targets.get(c, ()))) for c in campaign.raw], dtype=object)
+        outside = np.array([c in targets and a != "unknown" and a not in targets[c]
+                            for c, a in zip(campaign.raw, age.values)], dtype=bool)
+        self.warning(at_rows("dose_outside_target_ages", age.header, self.rows,
+                             self.valid("campaign_id", "age_band") & outside,
+                             value=age.values, campaign=campaign.raw, bands=bands))
 
     def count_weeks(self, site_name: str, date_name: str, count_name: str | None) -> None:
         """This part's counts by site and week (weeks start on Monday), for FileCheck."""

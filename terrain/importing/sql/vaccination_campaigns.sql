@@ -19,6 +19,7 @@ WHERE EXISTS (SELECT 1 FROM incoming AS i WHERE t.campaign_id = i.campaign_id);
 -- Vaccinations refer to a campaign: its row is updated, never deleted.
 UPDATE vaccination_campaigns SET
     antigen = i.antigen, starts = i.starts, ends = i.ends, target_ages = i.target_ages,
+    target_age_bands = i.target_age_bands::age_band[],
     population_low = i.population_low, population_high = i.population_high
 FROM incoming AS i
 WHERE vaccination_campaigns.campaign_id = i.campaign_id;
