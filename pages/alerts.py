@@ -58,10 +58,12 @@ else:
     start, end = alerts.window_around(episode, data.first_day, data.data_as_of)
     rows = alerts.rows_of(episode, _evaluated(version, config, episode.rule, start, end, episode.city))
     inside = (rows["period"] >= episode.start) & (rows["period_end"] <= episode.end)
+    evidence = alerts.for_audience(episode.rule, rows, k, [inside], place_total=False)
     st.plotly_chart(charts.evidence_figure(
-        episode.rule, alerts.for_audience(episode.rule, rows, k, [inside], place_total=False), lang=lang, k=k,
-        title=app.tr(f"alerts.chart_title.{episode.rule}", place=episode.place),
+        episode.rule, evidence, lang=lang, k=k, title=app.tr(f"alerts.chart_title.{episode.rule}", place=episode.place),
         sd=config[episode.rule].get("sd_above_mean")), key="alerts_evidence")
+    if charts.over_capacity(episode.rule, evidence):   # said only where a night shown passes 100 %
+        st.caption(app.tr("alerts.over_full_note"))
 
 st.header(app.tr("alerts.brief_header"))
 audiences = [a for a in roles.AUDIENCES if roles.can(role, f"prepare_{a}_brief")]

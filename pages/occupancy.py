@@ -38,6 +38,8 @@ def panel(row, beds, *, unit: str, key: str, city_level: bool, summary) -> None:
         column.metric(figure.label, figure.value, help=figure.help)
     st.plotly_chart(charts.beds_chart(beds, grain=beds_grain, unit=unit, tr=app.tr, lang=lang, threshold=k,
                                       city=row["city"], spells=spells, levels=levels), key=key)
+    if charts.over_capacity(summary.loc[[row.name]], beds):   # said only where a figure passes 100 %
+        st.caption(app.tr("occupancy.over_full_note"))
 
 
 st.header(app.tr("occupancy.cities_header"))
@@ -70,6 +72,8 @@ if not app.empty_notice(compare):
     st.plotly_chart(charts.rate_small_multiples(
         compare, facet=facet, names=names, colours=charts.facet_colours(compare, facet), grain=f.grain,
         title=title, tr=app.tr, lang=lang, spells=spells), key="occupancy_compare")
+    if charts.over_capacity(compare):
+        st.caption(app.tr("occupancy.over_full_note"))
 
 st.header(app.tr("occupancy.tables_header"))
 titles = {name: app.tr(f"occupancy.table.{name}", grain=app.tr(f"occupancy.grain_word.{f.grain}")) for name in tables}

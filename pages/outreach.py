@@ -39,7 +39,8 @@ if not app.empty_notice(reached):
 st.header(app.tr("outreach.vaccination_header"))
 doses = app.query("vaccinations_by_period_antigen", **f.params("start", "end", "grain", "cities"))
 if not app.empty_notice(doses):
-    st.metric(app.tr("outreach.doses"), charts.total_text(doses["doses"], lang, app.threshold_of(doses)))
+    st.metric(app.tr("outreach.doses"), charts.total_text(doses["doses"], lang, app.threshold_of(doses)),
+              help=app.tr("outreach.doses_help"))
     st.plotly_chart(charts.doses_over_time(doses, lang=lang, grain=f.grain, k=app.threshold_of(doses)),
                     key="outreach_doses")
 st.subheader(app.tr("outreach.campaigns_header"))

@@ -65,12 +65,15 @@ available, available_before = indicators.total(nights, "bed_nights_available"), 
 show_metric(sheltered, app.tr("overview.bed_nights"), occupied, occupied_before)
 show_metric(occupancy, app.tr("overview.occupancy"), indicators.ratio(occupied, available),
             indicators.ratio(occupied_before, available_before), fmt=lambda r: i18n.format_percent(r, app.lang()),
-            hidden=occupied is None)
+            hidden=occupied is None, help=app.tr("overview.occupancy_help"))
 show_metric(turned_away, app.tr("overview.turned_away"), indicators.total(nights, "turned_away"),
             indicators.total(nights_before, "turned_away"), inverse=True, help=app.tr("overview.turned_away_help"))
 # A night counts once however many of the cities were cold that night (as on the Winter page).
 show_metric(cold_nights, app.tr("overview.cold_nights" if len(f.cities) == 1 else "overview.cold_nights_several"),
             int(cold["cold_nights"].iloc[0]), int(cold_before["cold_nights"].iloc[0]), inverse=True)
+rate = indicators.ratio(occupied, available)
+if rate is not None and rate > 1:   # said only where the figure passes 100 %
+    st.caption(app.tr("occupancy.over_full_note"))
 if app.threshold_of(consultations):
     st.caption(app.tr("common.totals_exclude_hidden", k=app.threshold_of(consultations)))
 if not app.empty_notice(trend):

@@ -743,9 +743,16 @@ def _public_sentences(rule: str, place: _PublicPlace, first: dt.date, last: dt.d
         return [_t("public.sentence.cold_exclusion", lang, period=period, place=where, refusals=count("turned_away"),
                    cold_nights=count("cold_nights"))]
     if rule == "shelter_saturation":
-        return [_t("public.sentence.shelter_saturation", lang, period=period, place=where, full=count("nights_full"),
+        said = [_t("public.sentence.shelter_saturation", lang, period=period, place=where, full=count("nights_full"),
                    open=count("nights_open"), occupancy=percent("occupancy")),
                 _capitalised(_t("public.sentence.refusals", lang, refusals=count("turned_away")))]
+        # Said where a rate the brief shows (the period's, or a month's in the table) passes 100 %.
+        months = place.months.get("bed_nights_occupied") or []
+        rates = [_rate(t.get("bed_nights_occupied"), t.get("bed_nights_available"))] + [
+            _rate(taken, given) for taken, given in zip(months, place.months.get("bed_nights_available") or [])]
+        if any(rate is not None and rate > 1 for rate in rates):
+            said.append(_t("public.sentence.over_full", lang))
+        return said
     if rule == "winter_gap":
         return [_t("public.sentence.winter_gap", lang, period=period, place=where, gap_nights=count("gap_nights"),
                    cold_nights=count("cold_nights"))]

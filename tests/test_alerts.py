@@ -756,3 +756,27 @@ def test_every_rule_has_its_query_and_thresholds():
     assert tuple(alerts.RULE_SPECS) == alerts.RULES == tuple(alerts.SETTINGS)
     for rule in alerts.RULE_SPECS.values():
         assert rule.query.startswith("alert_") and (alerts.ROOT / "queries" / f"{rule.query}.sql").is_file()
+
+
+def test_a_saturation_above_100_percent_says_mattresses_on_the_floor(tmp_path):
+    import duckdb
+    from terrain import summaries
+    from terrain.charts import alerts as alert_charts
+    db = fixture_data.build(tmp_path / "overflow.duckdb")
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE shelter_nights SET beds_occupied = 55 WHERE site_id = 'calais_emergency_shelter' "
+                    "AND night = DATE '2024-01-10'")
+        summaries.refresh(con)
+    episodes = evaluate(db, CONFIG, D(2024, 1, 1), D(2024, 1, 31), ["shelter_saturation"])
+    calais = next(e for e in episodes if e.site_id == "calais_emergency_shelter")
+    pantin = next(e for e in episodes if e.site_id == "pantin_girls_shelter")
+    assert alert_charts.peak_text(calais, "fr", 1) == "occupation jusqu'à 110\u00a0% (matelas au sol)"
+    assert alert_charts.peak_text(pantin, "fr", 1) == "occupation jusqu'à 100\u00a0%"
+    con = store.open_readonly(db)
+    try:
+        rows = alerts.rows_of(calais, alerts.series(con, "shelter_saturation", CONFIG, D(2024, 1, 1), D(2024, 1, 31),
+                                                    ["Calais"]))
+    finally:
+        con.close()
+    assert alert_charts.over_capacity("shelter_saturation", rows)
+    assert not alert_charts.over_capacity("shelter_saturation", rows[rows["period"] != D(2024, 1, 10)])

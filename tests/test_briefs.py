@@ -17,12 +17,13 @@ import json
 import re
 
 import docx
+import duckdb
 import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from terrain import SCHEMA_VERSION, alerts, audit, briefs, i18n, store
-from terrain.disclosure import ledger
+from terrain import SCHEMA_VERSION, alerts, audit, briefs, i18n, store, summaries
+from terrain.disclosure import ledger, marks, publication
 from tests import fixture_data
 
 D = dt.date
@@ -410,3 +411,41 @@ def test_every_rule_fires_on_the_demo_data_and_briefs_on_it(demo_db, demo_episod
         assert (merged["_merge"] == "both").all()
         assert (merged["status"] == merged["status_published"]).all()
         assert merged["value"].fillna(-1).eq(merged["value_published"].fillna(-1)).all()
+
+
+def test_an_occupancy_above_100_percent_is_explained_where_a_brief_shows_it(tmp_path):
+    # The fixture with 55 people for the 50 beds of the Calais emergency shelter on 10 January.
+    db = fixture_data.build(tmp_path / "overflow.duckdb")
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE shelter_nights SET beds_occupied = 55 WHERE site_id = 'calais_emergency_shelter' "
+                "AND night = DATE '2024-01-10'")
+    summaries.refresh(con)
+    publication.build(con)
+    con.close()
+    request = dict(rule="shelter_saturation", start=D(2024, 1, 8), end=D(2024, 1, 21), city="Calais")
+    internal = produce(db, lang="fr", audience="internal", format="docx", **request).brief
+    assert ("L'occupation a atteint 110\u00a0% des 50 places\u00a0: des matelas au sol ont été ajoutés, quand les lits "
+            "ne suffisaient pas.") in internal.sentences
+    definition = dict(internal.details)[briefs._t("label.definition", "fr")]
+    assert "des matelas au sol peuvent le porter au-delà de 100\u00a0%" in definition
+    # The public brief holds January whole: 655 of 700 bed-nights, no rate above 100 %.
+    public = produce(db, lang="fr", audience="public", format="docx", **request).brief
+    assert briefs._t("public.sentence.over_full", "fr") not in public.sentences
+    # Without the overflow night, the internal brief says nothing of mattresses.
+    plain = produce(fixture_data.build(tmp_path / "plain.duckdb"), lang="fr", audience="internal", format="docx",
+                    **request).brief
+    assert not [s for s in plain.sentences if "matelas" in s]
+
+
+def test_a_public_brief_explains_a_month_above_100_percent():
+    place = briefs._PublicPlace(
+        "Pantin", None, "Pantin", False,
+        months={"bed_nights_occupied": [marks.Sum(330, 0, 0, 11)], "bed_nights_available": [marks.Sum(310, 0, 0, 11)],
+                "nights_full": [marks.Sum(31, 0, 0, 11)], "nights_open": [marks.Sum(31, 0, 0, 11)],
+                "turned_away": [marks.Sum(40, 0, 0, 11)]},
+        totals={"bed_nights_occupied": marks.Sum(330, 0, 0, 11), "bed_nights_available": marks.Sum(310, 0, 0, 11),
+                "nights_full": marks.Sum(31, 0, 0, 11), "nights_open": marks.Sum(31, 0, 0, 11),
+                "turned_away": marks.Sum(40, 0, 0, 11)})
+    said = briefs._public_sentences("shelter_saturation", place, D(2024, 1, 1), D(2024, 1, 1), "fr")
+    assert "(taux d'occupation moyen\u00a0: 106\u00a0%)" in said[0]
+    assert said[-1] == briefs._t("public.sentence.over_full", "fr") and "matelas au sol" in said[-1]

@@ -332,3 +332,65 @@ def test_the_beds_chart_marks_people_turned_away_as_the_door_does():
     assert list(bars.customdata) == ["≥ 25 (turned_away_minors 12, turned_away_girls < 11)",   # January
                                      "< 11 (turned_away_minors [c], turned_away_girls 0)",     # February
                                      "[c] (turned_away_minors < 11, turned_away_girls 0)"]     # March
+
+
+# --- occupancy above 100 % (mattresses on the floor), said where it shows ------------------------
+
+@pytest.fixture(scope="module")
+def overflow_db(tmp_path_factory):
+    """The fixture with one overflow night: 55 people for the 50 beds of the Calais emergency
+    shelter on 10 January 2024 (its other nights as in the fixture: 50 or 40 of 50)."""
+    import duckdb
+    from terrain import summaries
+    from terrain.disclosure import publication
+    from tests import fixture_data
+    path = fixture_data.build(tmp_path_factory.mktemp("overflow") / "overflow.duckdb")
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE shelter_nights SET beds_occupied = 55 WHERE site_id = 'calais_emergency_shelter' "
+                "AND night = DATE '2024-01-10'")
+    summaries.refresh(con)
+    publication.build(con)
+    con.close()
+    return path
+
+
+def _captions(container) -> list[str]:
+    return [c.value for c in container.caption]
+
+
+def test_over_capacity_is_said_only_where_a_figure_passes_100_percent(monkeypatch, overflow_db, fixture_db):
+    note = FR("occupancy.over_full_note")
+    at = _page(monkeypatch, overflow_db, "programme_manager", **SPELL_URL)
+    # 8–21 January: 655 of 700 bed-nights (93.6 %), but the night of the 10th holds 55 for 50.
+    assert note in _captions(_tab(at, "Calais")) and note in _captions(_tab(at, "Abri d'urgence de Calais"))
+    assert note not in _captions(_tab(at, "Pantin"))                  # 10 for 10: full, not over
+    assert note not in _captions(_tab(at, "Hébergement filles Pantin"))
+    # The rate's help says what it is of, and why it may pass 100 %, everywhere.
+    helps = [m.help for m in _tab(at, "Pantin").metric if m.label == FR("occupancy.metric.occupancy_rate")]
+    assert helps == [FR("occupancy.metric.rate_help", occupied="140", available="140") + " "
+                     + FR("occupancy.metric.rate_definition")]
+    assert "matelas au sol" in helps[0]
+    # Per week, the shelters compared: the week of 8 January holds 6 × 50 + 55 = 355 bed-nights
+    # for 350 in Calais (its rate 101 %), said under the comparison too.
+    at = _page(monkeypatch, overflow_db, "programme_manager", grain="week", **JANUARY_URL)
+    assert note in _captions(_tab(at, "Calais"))
+    assert _captions(at).count(note) == 3                             # Calais, its shelter, the comparison
+    # A donor sees January whole: 655 of 700 bed-nights in Calais, nothing above 100 %, no note.
+    at = _page(monkeypatch, overflow_db, "donor", **JANUARY_URL)
+    assert note not in " ".join(c.value for c in at.caption)
+    # Without an overflow night, no note at all.
+    at = _page(monkeypatch, fixture_db, "programme_manager", **SPELL_URL)
+    assert note not in " ".join(c.value for c in at.caption)
+
+
+def test_the_overview_says_why_its_occupancy_passes_100_percent(monkeypatch, overflow_db):
+    from tests.apptest import run_page
+    monkeypatch.setenv("TERRAIN_DB", str(overflow_db))
+    one_night = {"period": "custom", "from": "2024-01-10", "to": "2024-01-10"}
+    at = run_page("pages/overview.py", "programme_manager", one_night)
+    [rate] = [m for m in at.metric if m.label == FR("overview.occupancy")]
+    assert rate.value == "108\u00a0%"                                   # (55 + 10) / (50 + 10)
+    assert "matelas au sol" in rate.help
+    assert FR("occupancy.over_full_note") in [c.value for c in at.caption]
+    at = run_page("pages/overview.py", "programme_manager", {**one_night, "from": "2024-01-11", "to": "2024-01-11"})
+    assert FR("occupancy.over_full_note") not in [c.value for c in at.caption]   # 60 of 60

@@ -326,6 +326,14 @@ def _noun(value, unit: str, lang: str, k: int = 0) -> str:
     return f"{i18n.format_number(value, lang)} {i18n.t(f'briefs.unit.{unit if singular else _PLURALS[unit]}', lang)}"
 
 
+def over_capacity(rule: str, rows: pd.DataFrame) -> bool:
+    """Whether a saturation's evidence, as shown, has a night above 100 % (mattresses on the
+    floor): more beds occupied than available."""
+    if rule != "shelter_saturation" or rows.empty:
+        return False
+    return bool((_values(rows, "beds_occupied") > _values(rows, "beds_available")).any())
+
+
 def peak_text(episode: alerts.Episode, lang: str, k: int) -> str:
     _, peak = alerts.shown_figures(episode.rule, episode.figures, episode.peak, k)
     if peak is None:
@@ -336,7 +344,8 @@ def peak_text(episode: alerts.Episode, lang: str, k: int) -> str:
         value = i18n.format_number(peak, lang)
     else:
         value = i18n.format_decimal(peak, lang, 1).replace("-", "\u2212")
-    return i18n.t(f"alerts.peak.{episode.rule}", lang, value=value)
+    over = episode.rule == "shelter_saturation" and peak is not None and peak > 1   # mattresses on the floor
+    return i18n.t(f"alerts.peak.{episode.rule}{'_over' if over else ''}", lang, value=value)
 
 
 def figures_text(episode: alerts.Episode, lang: str, k: int) -> str:

@@ -148,8 +148,8 @@ def _figures(row: pd.Series, texts: Texts, *, shelter: bool) -> list[str]:
         lines.append(texts.t("map.tooltip.bed_nights_occupied", n=texts.count(row["bed_nights_occupied"])))
     if "occupancy_rate" in row:
         rate = row["occupancy_rate"]
-        lines.append(texts.t("map.tooltip.occupancy", rate=texts.percent(rate) if pd.notna(rate)
-                             else texts.t("map.hidden_rate")))
+        lines.append(texts.t("map.tooltip.occupancy_over" if pd.notna(rate) and rate > 1 else "map.tooltip.occupancy",
+                             rate=texts.percent(rate) if pd.notna(rate) else texts.t("map.hidden_rate")))
     lines.append(texts.t("map.tooltip.turned_away", n=texts.count(row["turned_away"])))
     return lines
 

@@ -71,10 +71,11 @@ def headlines(row: pd.Series, *, tr: Translate, lang: str, threshold: int, city_
 
     def count(column: str) -> str:
         return _count(row[column], lang, threshold, marks.get(column), bool(partial.get(column)))
-    rate_help = None
+    # The rate's help always says what it is of, and why it may pass 100 %.
+    rate_help = tr("occupancy.metric.rate_definition")
     if pd.notna(row["occupancy_rate"]) and pd.notna(row["bed_nights_occupied"]):
         rate_help = tr("occupancy.metric.rate_help", occupied=i18n.format_number(row["bed_nights_occupied"], lang),
-                       available=i18n.format_number(row["bed_nights_available"], lang))
+                       available=i18n.format_number(row["bed_nights_available"], lang)) + " " + rate_help
     return [
         Headline(tr("occupancy.metric.occupancy_rate"), _rate(row["occupancy_rate"], lang, tr), rate_help),
         Headline(tr("occupancy.metric.nights_full"), i18n.format_number(row["nights_full"], lang),
@@ -85,6 +86,22 @@ def headlines(row: pd.Series, *, tr: Translate, lang: str, threshold: int, city_
         Headline(tr("occupancy.metric.turned_away_minors"), count("turned_away_minors")),
         Headline(tr("occupancy.metric.turned_away_girls"), count("turned_away_girls")),
     ]
+
+
+def over_capacity(*frames: pd.DataFrame | None) -> bool:
+    """Whether a figure shown exceeds 100 %: an occupancy rate above 1, or more beds (or
+    bed-nights) occupied than available, in any row of `frames` (mattresses on the floor)."""
+    for frame in frames:
+        if frame is None or frame.empty:
+            continue
+        if "occupancy_rate" in frame.columns and (pd.to_numeric(frame["occupancy_rate"], errors="coerce") > 1).any():
+            return True
+        for occupied, available in (("beds_occupied", "beds_available"), ("bed_nights_occupied", "bed_nights_available")):
+            if {occupied, available} <= set(frame.columns):
+                taken = pd.to_numeric(frame[occupied], errors="coerce")
+                if (taken > pd.to_numeric(frame[available], errors="coerce")).any():
+                    return True
+    return False
 
 
 def row_flags(frame: pd.DataFrame, label) -> tuple[dict, dict]:
