@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from terrain import app, charts, filters as flt, i18n, indicators
+from terrain import app, charts, filters as flt, glossary, i18n, indicators
 
 role = app.page_setup("overview")
 st.title(app.tr("overview.title"))
@@ -70,7 +70,8 @@ show_metric(turned_away, app.tr("overview.turned_away"), indicators.total(nights
             indicators.total(nights_before, "turned_away"), inverse=True, help=app.tr("overview.turned_away_help"))
 # A night counts once however many of the cities were cold that night (as on the Winter page).
 show_metric(cold_nights, app.tr("overview.cold_nights" if len(f.cities) == 1 else "overview.cold_nights_several"),
-            int(cold["cold_nights"].iloc[0]), int(cold_before["cold_nights"].iloc[0]), inverse=True)
+            int(cold["cold_nights"].iloc[0]), int(cold_before["cold_nights"].iloc[0]), inverse=True,
+            help=glossary.definition("cold_night", app.lang()))
 rate = indicators.ratio(occupied, available)
 if rate is not None and rate > 1:   # said only where the figure passes 100 %
     st.caption(app.tr("occupancy.over_full_note"))

@@ -244,3 +244,18 @@ def test_every_role_reads_the_glossary(fixture_db, monkeypatch, role, lang):
     for entry in glossary.entries(lang):
         assert entry.term in shown and entry.definition in shown
     assert i18n.t("glossary.refusals.term", lang) in shown
+
+
+@pytest.mark.parametrize("page, label, term", [
+    ("pages/overview.py", "overview.cold_nights_several", "cold_night"),
+    ("pages/winter.py", "winter.figure.cold_nights", "cold_night"),
+    ("pages/winter.py", "winter.figure.turned_away_on_cold_nights", "refusals"),
+    ("pages/occupancy.py", "occupancy.metric.nights_full", "night_at_capacity"),
+])
+def test_a_figure_s_help_gives_the_glossary_s_definition(fixture_db, monkeypatch, page, label, term):
+    monkeypatch.setenv("TERRAIN_DB", str(fixture_db))
+    at = run_page(page, "programme_manager", {"lang": "fr", "period": "custom", "from": "2023-11-01",
+                                              "to": "2024-03-31"})
+    assert not at.exception
+    helps = {m.label: m.proto.help for m in at.metric}
+    assert glossary.definition(term, "fr") in helps[i18n.t(label, "fr")]

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from terrain import i18n, indicators
+from terrain import glossary, i18n, indicators
 from terrain.charts import CITY_COLOURS, SITE_TYPE_COLOURS, SUPPRESSED_COLOUR, base_layout
 
 Translate = Callable[..., str]
@@ -79,10 +79,10 @@ def headlines(row: pd.Series, *, tr: Translate, lang: str, threshold: int, city_
     return [
         Headline(tr("occupancy.metric.occupancy_rate"), _rate(row["occupancy_rate"], lang, tr), rate_help),
         Headline(tr("occupancy.metric.nights_full"), i18n.format_number(row["nights_full"], lang),
-               tr("occupancy.metric.city_nights_full_help" if city_level else "occupancy.metric.nights_full_help")),
+               glossary.definition("city_night_at_capacity" if city_level else "night_at_capacity", lang)),
         Headline(tr("occupancy.metric.nights_open"), i18n.format_number(row["nights_open"], lang)),
         Headline(tr("occupancy.metric.turned_away"), count("turned_away"),
-               tr("occupancy.metric.turned_away_help")),
+               tr("occupancy.metric.turned_away_help") + " " + glossary.definition("refusals", lang)),
         Headline(tr("occupancy.metric.turned_away_minors"), count("turned_away_minors")),
         Headline(tr("occupancy.metric.turned_away_girls"), count("turned_away_girls")),
     ]

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from terrain import definitions, i18n, indicators
+from terrain import definitions, glossary, i18n, indicators
 from terrain.charts import CITY_COLOURS, SUPPRESSED_COLOUR, base_layout
 from terrain.filters import season_bounds, season_of
 
@@ -192,8 +192,8 @@ def headline(nights: pd.Series, people: pd.DataFrame, *, tr: Translate, label: T
              hidden_text: str) -> list[tuple[str, list[Figure]]]:
     """The season's headline figures, in sections (heading, figures): `nights` is the
     season's row of winter_nights_by_season, `people` its rows of season_people."""
-    def nights_figure(column: str, text: str) -> Figure:
-        return Figure(text, i18n.format_number(int(nights[column]), lang))
+    def nights_figure(column: str, text: str, help: str | None = None) -> Figure:
+        return Figure(text, i18n.format_number(int(nights[column]), lang), help)
 
     turned = people_total(people, "turned_away_on_cold_nights")
     share = cold_related_share(people)
@@ -203,11 +203,12 @@ def headline(nights: pd.Series, people: pd.DataFrame, *, tr: Translate, label: T
     gap_label = tr("winter.figure.cold_nights_without_emergency_shelter")
     return [
         ("", [
-            nights_figure("cold_nights", tr("winter.figure.cold_nights")),
+            nights_figure("cold_nights", tr("winter.figure.cold_nights"), glossary.definition("cold_night", lang)),
             nights_figure("emergency_shelter_open_nights", tr("winter.figure.emergency_shelter_open_nights")),
-            nights_figure("cold_nights_without_emergency_shelter", gap_label) if nights["has_emergency_shelter"]
-            else Figure(gap_label, "—", tr("winter.figure.no_emergency_shelter")),
-            Figure(tr("winter.figure.turned_away_on_cold_nights"), turned.text(lang, hidden_text)),
+            nights_figure("cold_nights_without_emergency_shelter", gap_label, glossary.definition("winter_gap", lang))
+            if nights["has_emergency_shelter"] else Figure(gap_label, "—", tr("winter.figure.no_emergency_shelter")),
+            Figure(tr("winter.figure.turned_away_on_cold_nights"), turned.text(lang, hidden_text),
+                   glossary.definition("refusals", lang)),
         ]),
         ("", [
             Figure(tr("winter.figure.cold_related_share"),
