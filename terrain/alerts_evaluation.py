@@ -72,11 +72,11 @@ class NoPlantedEvents(Exception):
 
 def planted_events(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     try:
-        rows = con.execute("SELECT event, site_id, subject, starts, ends FROM demo_planted_events "
-                           "ORDER BY starts, site_id, subject").fetchall()
+        rows = con.execute("SELECT event, city, site_id, subject, starts, ends FROM demo_planted_events "
+                           "ORDER BY starts, city, site_id, subject").fetchall()
     except duckdb.CatalogException:
         raise NoPlantedEvents() from None
-    return pd.DataFrame(rows, columns=["event", "site_id", "subject", "starts", "ends"])
+    return pd.DataFrame(rows, columns=["event", "city", "site_id", "subject", "starts", "ends"])
 
 
 def score_outbreaks(frame: pd.DataFrame, episodes: Sequence[alerts.Episode], planted: pd.DataFrame,
