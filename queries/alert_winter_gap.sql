@@ -5,7 +5,7 @@
 -- minimum temperature, the cold vigilance colour, whether it was a cold night
 -- (terrain/definitions.sql), and whether an emergency shelter of the city was open that night (a shelter row with beds). A cold night with none open is a gap:
 -- the shelter existed but was not open when it was needed. Nights before the programme had
--- one are not gaps of the programme (Calais's shelter opened in January 2023).
+-- one are not gaps of the programme (Calais's shelter opened on 22 January 2024).
 -- params: start, end, cities
 -- level: city
 -- grain: day

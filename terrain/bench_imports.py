@@ -35,7 +35,7 @@ CSV_PEAK_TARGET_MIB = 1024
 XLSX_SECONDS_TARGET = 60
 
 # Sites open without a break since before the first day written.
-_SITES = ("paris_la_chapelle_mobile", "pantin_minors_centre", "grande_synthe_camps", "marseille_minors_shelter")
+_SITES = ("paris_la_chapelle_mobile", "pantin_minors_centre", "pantin_minors_shelter", "marseille_minors_shelter")
 _ROWS_SQL = """
 SELECT DATE '2021-01-04' + CAST(hash(i, 1) % 2100 AS INTEGER) AS consulted_on,
        list_extract($sites, CAST(hash(i, 2) % 4 AS INTEGER) + 1) AS site_id,

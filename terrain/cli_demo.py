@@ -9,6 +9,7 @@ an import (terrain/store.py, the write protocol).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import sys
 import time
@@ -19,12 +20,22 @@ import duckdb
 from terrain import demo, imports, store
 
 
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
 def command(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m terrain demo", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
     parser.add_argument("--consultations", type=int, default=None,
-                        help=f"number of consultation rows (default: about {demo.DEFAULT_CONSULTATIONS_PER_YEAR:,} a year)")
+                        help="number of consultation rows (default: the volume the sites' daily rates give, "
+                             "docs/demo-data.md)")
     parser.add_argument("--seed", type=int, default=42, help="random seed: the same seed gives the same data")
+    parser.add_argument("--as-of", type=_date, default=None, metavar="DATE",
+                        help="the data's last day, YYYY-MM-DD (default: today)")
     parser.add_argument("--user", default=None, help="who builds it, for the audit (default: the login name)")
     try:
         args = parser.parse_args(argv)
@@ -54,9 +65,12 @@ def command(argv: list[str]) -> int:
                           "(choose another --out).", file=sys.stderr)
                     return 1
             change = imports.whole_file_change(out, args.user or getpass.getuser(), "cli", "demo", "demo_built")
-            counts = demo.generate(out, consultations=args.consultations, seed=args.seed, progress=True,
-                                   keep_backup=out.exists(), change=change)
+            counts = demo.generate(out, consultations=args.consultations, seed=args.seed, as_of=args.as_of,
+                                   progress=True, keep_backup=out.exists(), change=change)
     except store.WriteError as error:
+        print(f"python -m terrain demo: {error}", file=sys.stderr)
+        return 2
+    except ValueError as error:  # a period the programme did not run in (generate checks it first)
         print(f"python -m terrain demo: {error}", file=sys.stderr)
         return 2
     summary = ", ".join(f"{table} {rows:,}" for table, rows in counts.items())

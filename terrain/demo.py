@@ -1,11 +1,19 @@
 """Synthetic demo data: one seeded generator for the app's first run, the tests and the benchmark.
 
-The figures are invented but follow the programme's real shape (sites, opening dates, bed
-capacities, the 2016 measles campaign, the 2023 immigration law) and hang together: cold
-spells raise consultations, cold-related diagnoses, shelter demand and people turned away;
-the emergency shelter opens in winter only; the préfecture declares plan levels around the
-cold spells. Every random draw comes from numpy generators spawned from one seed, so the
-same seed gives the same database contents row for row.
+The figures are invented but follow the programme's real shape and what is public about it
+(sites, opening dates, bed capacities, the 2016 measles campaign, the Calais winter shelter,
+the 2023 immigration law; docs/demo-data.md gives each public figure, its source and the
+demo's figure beside it). Consultations come from daily rates per site in absolute terms
+(consultations on an ordinary open day), with gradual trends, summer peaks where Channel
+crossings and arrivals peak, and cold-related illness in winter. Cold spells raise
+cold-related diagnoses, shelter demand and people turned away; the préfecture declares plan
+levels around them. Every random draw comes from numpy generators spawned from one seed, so
+the same seed gives the same database contents row for row.
+
+The generator plants the events the alert rules are meant to find (outbreaks, shelter
+pressure, cold spells, waves of unaccompanied minors, the loss of health coverage after the
+2023 law) and records them in the demo-only table `demo_planted_events`, so that
+`python -m terrain alerts evaluate` can score the rules against them.
 
 Consultations are the only big table: they are drawn column by column with numpy, in chunks,
 and loaded through Arrow, with categories as Arrow dictionary arrays that DuckDB casts to
@@ -28,7 +36,6 @@ import pyarrow as pa
 from terrain import SCHEMA_VERSION, store
 from terrain.campaigns import bands_in_words
 
-DEFAULT_CONSULTATIONS_PER_YEAR = 50_000
 DATASET_NAME = "Terrain demo (synthetic)"
 CHUNK_ROWS = 2_000_000
 
@@ -53,25 +60,28 @@ class Site:
 
 D = dt.date
 # Coordinates are invented points inside each commune (checked against geo/ in the tests).
+# The programme left Grande-Synthe at the end of 2016 (La Linière, its last site there).
+# The Calais winter shelter holds 29 places, its current capacity; the nights of its
+# first winter, with 20, are in _EMERGENCY_WINTERS.
 SITES: tuple[Site, ...] = (
     Site("calais_jungle", "Camp de la Lande (« Jungle » de Calais)", "Calais", "62193", "62",
          "camp", 50.9660, 1.9030, None, "mixed", D(2016, 1, 1), D(2016, 10, 31)),
     Site("calais_camps", "Campements de Calais", "Calais", "62193", "62",
          "camp", 50.9550, 1.8800, None, "mixed", D(2023, 1, 1), None),
     Site("calais_day_centre", "Centre de jour pour mineurs non accompagnés, Calais", "Calais",
-         "62193", "62", "day_centre", 50.9500, 1.8600, None, "minors", D(2023, 7, 1), None),
+         "62193", "62", "day_centre", 50.9500, 1.8600, None, "minors", D(2023, 7, 3), None),
+    # Minors and families: neither a minors' place nor an adults' one, hence "mixed"; the
+    # age and sex profile (_PROFILES) says who they are.
     Site("calais_emergency_shelter", "Mise à l'abri hivernale, Calais", "Calais", "62193", "62",
-         "emergency_shelter", 50.9450, 1.8550, 50, "mixed", D(2023, 1, 9), None),
+         "emergency_shelter", 50.9450, 1.8550, 29, "mixed", D(2024, 1, 22), None),
     Site("grande_synthe_basroch", "Camp du Basroch, Grande-Synthe", "Grande-Synthe", "59271", "59",
          "camp", 51.0060, 2.2930, None, "mixed", D(2016, 1, 1), D(2016, 3, 6)),
     Site("grande_synthe_la_liniere", "Camp de la Linière, Grande-Synthe", "Grande-Synthe", "59271",
-         "59", "camp", 51.0120, 2.2750, None, "mixed", D(2016, 3, 7), D(2017, 4, 10)),
-    Site("grande_synthe_camps", "Campements de Grande-Synthe", "Grande-Synthe", "59271", "59",
-         "camp", 51.0050, 2.2850, None, "mixed", D(2017, 4, 11), None),
+         "59", "camp", 51.0120, 2.2750, None, "mixed", D(2016, 3, 7), D(2016, 12, 31)),
     Site("paris_la_chapelle_mobile", "Équipe mobile La Chapelle, Paris", "Paris", "75056", "75",
          "mobile_team", 48.8845, 2.3600, None, "mixed", D(2016, 6, 1), None),
     Site("pantin_minors_centre", "Centre d'accueil de jour pour mineurs non accompagnés, Pantin",
-         "Pantin", "93055", "93", "day_centre", 48.8940, 2.4090, None, "minors", D(2017, 12, 1), None),
+         "Pantin", "93055", "93", "day_centre", 48.8940, 2.4090, None, "minors", D(2017, 12, 5), None),
     Site("pantin_minors_shelter", "Hébergement pour mineurs en situation de vulnérabilité, Pantin",
          "Pantin", "93055", "93", "shelter", 48.8935, 2.4030, 20, "minors", D(2020, 11, 2), None),
     Site("pantin_girls_shelter", "Hébergement pour jeunes filles (soutenu), Pantin", "Pantin",
@@ -106,35 +116,50 @@ def generate(path: str | Path, *, consultations: int | None = None, seed: int = 
              change: store.Change | None = None) -> dict[str, int]:
     """Write a complete synthetic Terrain database at `path`; return the row count of each table.
 
-    `consultations=None` gives about DEFAULT_CONSULTATIONS_PER_YEAR per year of the period;
-    a number gives exactly that many consultation rows. The file is put in place by the write
-    protocol of terrain/store.py (`keep_backup`, `change`: as for `store.new_database`).
+    `consultations=None` gives the volume the sites' daily rates give (a Poisson draw of
+    their sum, about 17,000 a year); a number gives exactly that many consultation rows, every
+    rate scaled by one factor so that the shape over time and between sites is kept. The file
+    is put in place by the write protocol of terrain/store.py (`keep_backup`, `change`: as for
+    `store.new_database`).
     """
     as_of = as_of or dt.date.today()
     if start > as_of:
         raise ValueError(f"start ({start}) is after as_of ({as_of})")
-    calendar = _Calendar.between(start, as_of)
-    if consultations is None:
-        consultations = round(DEFAULT_CONSULTATIONS_PER_YEAR * calendar.n_days / 365.25)
-    if consultations < 0:
+    if consultations is not None and consultations < 0:
         raise ValueError("consultations must be >= 0")
+    calendar = _Calendar.between(start, as_of)
 
-    # One independent stream per table: asking for more consultations leaves the weather,
-    # the shelters and the rest unchanged.
+    # One independent stream per table or part: asking for more consultations leaves the
+    # weather, the shelters, the planted events and the rest unchanged.
     streams = dict(zip(
         ("weather", "winter_plan", "outreach", "shelters", "vaccinations", "outbreaks",
-         "consultations"),
-        np.random.default_rng(seed).spawn(7)))
+         "consultations", "waves", "activity"),
+        np.random.default_rng(seed).spawn(9)))
     sites = tuple(sorted((site for site in SITES if site.opened <= as_of), key=lambda s: s.site_id))
     if not sites:
         raise ValueError(f"no site of the programme had opened by {as_of}")
 
     weather = _weather(streams["weather"], calendar)
-    plan = _winter_plan(streams["winter_plan"], calendar, weather)
+    plan = [p for p in _winter_plan(streams["winter_plan"], calendar, weather)
+            if not _left_before(dict(_PLAN_AREAS)[p.area], p.starts)]
+    beds = {site.site_id: _beds_by_night(site, calendar) for site in sites if site.bed_capacity}
     site_nights = {site.site_id: _open_days(site, calendar) for site in sites}
-    if "calais_emergency_shelter" in site_nights:
-        site_nights["calais_emergency_shelter"] &= _emergency_shelter_season(calendar, plan)
+    for site_id, nightly in beds.items():
+        site_nights[site_id] &= nightly > 0
     outreach = _outreach(streams["outreach"], calendar, weather, site_nights)
+    visit_days = {team: days.any(axis=1) for team, days in outreach.items()}
+
+    waves = _minors_waves(streams["waves"], calendar, sites, site_nights)
+    spells = _frost_spells(calendar, weather, sites, site_nights)
+    shelter_nights, pressure = _shelter_nights(streams["shelters"], calendar, weather, sites,
+                                               site_nights, beds, spells, waves)
+    outbreaks = _outbreaks(streams["outbreaks"], calendar, sites, site_nights)
+    model = _ConsultationModel(streams["activity"], calendar, weather, sites, site_nights,
+                               visit_days, beds, outbreaks, waves)
+    if consultations is None:
+        consultations = int(streams["consultations"].poisson(model.expected_total))
+    planted = _planted_events(calendar, sites, site_nights, outbreaks, pressure, spells, waves,
+                              model.coverage_loss_cities())
 
     counts: dict[str, int] = {}
     with store.new_database(Path(path), keep_backup=keep_backup, change=change) as con:
@@ -147,18 +172,14 @@ def generate(path: str | Path, *, consultations: int | None = None, seed: int = 
         _insert(con, counts, "sites", _sites_columns(sites, as_of))
         _insert(con, counts, "weather_daily", _weather_columns(calendar, weather))
         _insert(con, counts, "winter_plan", _winter_plan_columns(plan))
-        _insert(con, counts, "shelter_nights",
-                _shelter_nights(streams["shelters"], calendar, weather, sites, site_nights))
+        _insert(con, counts, "shelter_nights", shelter_nights)
         _insert(con, counts, "outreach", _outreach_columns(calendar, outreach))
         campaigns, vaccinations = _vaccinations(streams["vaccinations"], calendar, site_nights)
         _insert(con, counts, "vaccination_campaigns", campaigns)
         _insert(con, counts, "vaccinations", vaccinations)
 
-        visit_days = {team: days.any(axis=1) for team, days in outreach.items()}
-        outbreaks = _outbreaks(streams["outbreaks"], calendar, sites, site_nights)
         con.execute(PLANTED_EVENTS_TABLE)
-        _insert(con, counts, "demo_planted_events", _planted_columns(calendar, outbreaks))
-        model = _ConsultationModel(calendar, weather, sites, site_nights, visit_days, outbreaks)
+        _insert(con, counts, "demo_planted_events", _planted_columns(calendar, planted))
         bar = _ProgressBar("consultations", consultations) if progress else None
         counts["consultations"] = 0
         for chunk in _prefetched(model.chunks(streams["consultations"], consultations)):
@@ -196,6 +217,7 @@ class _Calendar:
     weekday: np.ndarray       # 0 = Monday
     month_index: np.ndarray   # months since the first month of the period
     winterness: np.ndarray    # 0 in mid-July .. 1 in mid-January
+    crossings: np.ndarray     # 1 in mid-August (Channel crossings and arrivals peak) .. -1 in February
 
     @classmethod
     def between(cls, start: dt.date, as_of: dt.date) -> _Calendar:
@@ -212,6 +234,7 @@ class _Calendar:
             weekday=(epoch_days + 3) % 7,
             month_index=months_since_1970 - months_since_1970[0],
             winterness=(1 + np.cos(2 * np.pi * (day_of_year - 15) / 365.25)) / 2,
+            crossings=np.cos(2 * np.pi * (day_of_year - 227) / 365.25),
         )
 
     @property
@@ -243,6 +266,47 @@ class _Calendar:
 
 def _open_days(site: Site, calendar: _Calendar) -> np.ndarray:
     return calendar.between_mask(site.opened, site.closed or calendar.as_of)
+
+
+def _programme_left(city: str) -> dt.date | None:
+    """The day the programme left `city` for good (every site it ran there had closed), or
+    None. Its weather and winter plan then no longer concern the programme."""
+    closings = [site.closed for site in SITES if site.city == city]
+    return max(closings) if closings and all(c is not None for c in closings) else None
+
+
+def _left_before(city: str, day: dt.date) -> bool:
+    left = _programme_left(city)
+    return left is not None and day > left
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) day index of each run of True in `mask`."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), (np.flatnonzero(edges == -1) - 1).tolist()))
+
+
+# --- the Calais winter shelter ----------------------------------------------------------------
+
+# As published (docs/demo-data.md): 20 places from 22 January to 31 March 2024, then 29 from
+# 2 December 2024 to 31 March 2025. Later winters are not public: assumed like 2024–25,
+# 2 December – 31 March with 29 places.
+_EMERGENCY_WINTERS = ((D(2024, 1, 22), D(2024, 3, 31), 20), (D(2024, 12, 2), D(2025, 3, 31), 29))
+_EMERGENCY_LATER = ((12, 2), (3, 31), 29)
+
+
+def _beds_by_night(site: Site, calendar: _Calendar) -> np.ndarray:
+    """Beds available each night of the period (0: closed)."""
+    if site.site_type != "emergency_shelter":
+        return np.where(_open_days(site, calendar), site.bed_capacity, 0)
+    (first_month, first_day), (last_month, last_day), places = _EMERGENCY_LATER
+    winters = list(_EMERGENCY_WINTERS) + [
+        (D(year, first_month, first_day), D(year + 1, last_month, last_day), places)
+        for year in range(_EMERGENCY_WINTERS[-1][1].year, calendar.as_of.year + 1)]
+    beds = np.zeros(calendar.n_days, dtype=np.int64)
+    for first, last, places in winters:
+        beds[calendar.between_mask(first, last)] = places
+    return np.where(_open_days(site, calendar), beds, 0)
 
 
 # --- weather --------------------------------------------------------------------------------
@@ -394,13 +458,18 @@ def _weather(rng: np.random.Generator, calendar: _Calendar) -> _Weather:
 
 
 def _weather_columns(calendar: _Calendar, weather: _Weather) -> dict[str, pa.Array]:
-    n = calendar.n_days
+    # A city the programme has left for good (Grande-Synthe after 2016) keeps its weather up
+    # to the day it left: no page, rule or brief has anything to set it against afterwards.
+    days = {}
+    for city in CITIES:
+        left = _programme_left(city)
+        days[city] = np.flatnonzero(calendar.days <= np.datetime64(left or calendar.as_of, "D"))
     return {
-        "city": _dictionary(np.repeat(np.arange(len(CITIES)), n), CITIES),
-        "day": pa.array(np.tile(calendar.epoch_days, len(CITIES)), pa.date32()),
-        "tmin_c": np.concatenate([weather.tmin[city] for city in CITIES]),
-        "tmax_c": np.concatenate([weather.tmax[city] for city in CITIES]),
-        "vigilance": _dictionary(np.concatenate([weather.vigilance[c] for c in CITIES]),
+        "city": _dictionary(np.concatenate([np.full(len(days[c]), i) for i, c in enumerate(CITIES)]), CITIES),
+        "day": pa.array(np.concatenate([calendar.epoch_days[days[c]] for c in CITIES]), pa.date32()),
+        "tmin_c": np.concatenate([weather.tmin[c][days[c]] for c in CITIES]),
+        "tmax_c": np.concatenate([weather.tmax[c][days[c]] for c in CITIES]),
+        "vigilance": _dictionary(np.concatenate([weather.vigilance[c][days[c]] for c in CITIES]),
                                  VIGILANCE_COLOURS),
     }
 
@@ -467,68 +536,211 @@ def _winter_plan_columns(plan: list[_PlanPeriod]) -> dict[str, list]:
     }
 
 
-def _emergency_shelter_season(calendar: _Calendar, plan: list[_PlanPeriod]) -> np.ndarray:
-    """Nights the Calais emergency shelter opens: December to February, and the nights of
-    November and March under a declared grand froid level or above in the Pas-de-Calais."""
-    declared_cold = np.zeros(calendar.n_days, dtype=bool)
-    for period in plan:
-        if period.area == "62" and period.level >= 1:
-            declared_cold |= calendar.between_mask(period.starts, period.ends)
-    core_winter = np.isin(calendar.month, (12, 1, 2))
-    shoulder = np.isin(calendar.month, (11, 3))
-    return core_winter | (shoulder & declared_cold)
+# --- cold spells, waves of minors, shelter pressure ----------------------------------------------
+
+def _is_shelter(site: Site) -> bool:
+    return site.site_type in ("shelter", "emergency_shelter")
 
 
-# --- shelters -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _FrostSpell:
+    """A cold spell that brought a night at or below 0 °C to a city while one of the
+    programme's shelters there was open: the cold the cold exclusion alert watches."""
+
+    city: str
+    first: int    # day index, the spell's first day in the period
+    last: int
+
+
+def _frost_spells(calendar: _Calendar, weather: _Weather, sites: tuple[Site, ...],
+                  site_nights: dict[str, np.ndarray]) -> list[_FrostSpell]:
+    found = []
+    for city in CITIES:
+        sheltered = np.zeros(calendar.n_days, dtype=bool)
+        for site in sites:
+            if site.city == city and _is_shelter(site):
+                sheltered |= site_nights[site.site_id]
+        for spell in weather.spells[city]:
+            first, last = max(calendar.index(spell.first), 0), min(calendar.index(spell.last), calendar.n_days - 1)
+            if first > last:
+                continue
+            days = np.arange(first, last + 1)
+            if (weather.cold_nights(city)[days] & sheltered[days]).any():
+                found.append(_FrostSpell(city, first, last))
+    return found
+
+
+@dataclass(frozen=True)
+class _Wave:
+    """An arrival wave of unaccompanied minors at a minors' site: its consultations rise over
+    `up` days to `peak` times their usual level, stay there `plateau` days and come down over
+    `down` days."""
+
+    site_id: str
+    first: int
+    up: int
+    plateau: int
+    down: int
+    peak: float
+
+    @property
+    def last(self) -> int:
+        return self.first + self.up + self.plateau + self.down - 1
+
+    def factor(self, n_days: int) -> np.ndarray:
+        shape = np.concatenate([np.linspace(0, 1, self.up, endpoint=False), np.ones(self.plateau),
+                                np.linspace(1, 0, self.down + 1)[1:]])
+        factor = np.ones(n_days)
+        days = np.arange(self.first, self.last + 1)
+        inside = (days >= 0) & (days < n_days)
+        factor[days[inside]] += (self.peak - 1) * shape[inside]
+        return factor
+
+
+# Waves per year at each minors' site, and the months they may start in: summer arrivals on
+# the coast at Calais; at Pantin and Marseille at any time of the year.
+_WAVES = {
+    "calais_day_centre": (0.7, (6, 7, 8)),
+    "pantin_minors_centre": (0.35, tuple(range(1, 13))),
+    "pantin_minors_shelter": (0.3, tuple(range(1, 13))),
+    "pantin_girls_shelter": (0.3, tuple(range(1, 13))),
+    "marseille_minors_shelter": (0.3, tuple(range(1, 13))),
+}
+_YEAR = 364          # 52 weeks, the minors surge alert's "same weeks a year earlier"
+_WAVE_MARGIN = 28
+
+
+def _minors_waves(rng: np.random.Generator, calendar: _Calendar, sites: tuple[Site, ...],
+                  site_nights: dict[str, np.ndarray]) -> list[_Wave]:
+    """Waves placed where the year before was observed and calm: each is at least 1.6 times
+    the same weeks a year earlier for several weeks, and no wave sits a year before or after
+    another, which would hide one of them."""
+    waves: list[_Wave] = []
+    for site in sites:
+        if site.site_id not in _WAVES:
+            continue
+        per_year, months = _WAVES[site.site_id]
+        open_days = site_nights[site.site_id]
+        observed_before = np.roll(open_days, _YEAR + _WAVE_MARGIN)
+        observed_before[:_YEAR + _WAVE_MARGIN] = False
+        eligible = np.flatnonzero(open_days & observed_before & np.isin(calendar.month, months))
+        if len(eligible) == 0:
+            continue
+        mine: list[_Wave] = []
+        for _ in range(rng.poisson(per_year * len(eligible) / (365.25 * len(months) / 12))):
+            # A plateau of four weeks or more: the alert sums four weeks.
+            wave = _Wave(site.site_id, int(rng.choice(eligible)), int(rng.integers(10, 22)),
+                         int(rng.integers(28, 43)), int(rng.integers(10, 22)), float(rng.uniform(2.2, 2.8)))
+            # Apart from every other wave of the site, and from the same weeks a year before or
+            # after one: the alert compares each week with the same week a year earlier.
+            clashes = any(wave.first < other.last + shift + _WAVE_MARGIN
+                          and other.first + shift < wave.last + _WAVE_MARGIN
+                          for other in mine for shift in (-_YEAR, 0, _YEAR))
+            if not clashes:
+                mine.append(wave)
+        waves += sorted(mine, key=lambda w: w.first)
+    return waves
+
 
 @dataclass(frozen=True)
 class _Demand:
-    """Beds asked for, as a share of capacity: a base, a winter rise and a cold-night rise."""
+    """How a shelter fills. Outside pressure one bed is kept for a night arrival and
+    `spare_beds` more are free on average; under pressure (a planted period, a cold spell, a
+    wave of arrivals) demand exceeds the beds and the shelter is full. People are turned away
+    at the door mostly in a cold spell, when everyone sleeping out asks; on other nights the
+    partners who refer people know the shelter is full, and few come."""
 
-    base: float
-    winter: float
-    cold: float
-    noise_sd: float
-    minors_share: float   # of the people turned away
+    spare_beds: float
+    pressure_every: float            # mean days between the starts of two pressure periods
+    pressure_days: tuple[int, int]   # length, in days
+    turned_away: float               # mean people turned away a night of pressure
+    turned_away_cold: float          # ... per bed, a night of a cold spell
+    minors_share: float              # of the people turned away
     girls_share: float
 
 
 _SHELTER_DEMAND = {
-    "calais_emergency_shelter": _Demand(0.92, 0.10, 0.25, 0.07, 0.2, 0.06),
-    "pantin_minors_shelter": _Demand(0.95, 0.06, 0.12, 0.05, 1.0, 0.08),
-    "pantin_girls_shelter": _Demand(0.93, 0.05, 0.10, 0.06, 0.85, 1.0),
-    "marseille_minors_shelter": _Demand(0.94, 0.04, 0.10, 0.05, 1.0, 0.07),
+    # "Saturated in the first weeks of December; otherwise we keep one or two places free
+    # for arrivals in the night" (MSF Calais, winter 2024–25): docs/demo-data.md.
+    "calais_emergency_shelter": _Demand(1.0, 60, (7, 14), 0.1, 0.15, 0.55, 0.2),
+    # Small shelters for vulnerable minors are in demand: long and frequent pressure.
+    "pantin_minors_shelter": _Demand(0.8, 80, (14, 56), 0.08, 0.2, 1.0, 0.08),
+    "pantin_girls_shelter": _Demand(0.25, 80, (14, 56), 0.08, 0.25, 0.85, 1.0),
+    "marseille_minors_shelter": _Demand(0.8, 90, (14, 56), 0.08, 0.2, 1.0, 0.07),
 }
+# Published: the Calais winter shelter was saturated in the first weeks of December 2024.
+_PUBLISHED_PRESSURE = (("calais_emergency_shelter", D(2024, 12, 2), D(2024, 12, 20)),)
+
+
+def _pressure_nights(rng: np.random.Generator, calendar: _Calendar, site: Site, open_nights: np.ndarray,
+                     spells: list[_FrostSpell], waves: list[_Wave]) -> np.ndarray:
+    """The nights the shelter's demand exceeds its beds: planted periods (more often in
+    winter), the city's cold spells and the site's waves of arrivals."""
+    demand = _SHELTER_DEMAND[site.site_id]
+    pressure = np.zeros(calendar.n_days, dtype=bool)
+    days = np.flatnonzero(open_nights)
+    if len(days):
+        day = days[0] + rng.exponential(demand.pressure_every)
+        while day <= days[-1]:
+            length = int(rng.integers(demand.pressure_days[0], demand.pressure_days[1] + 1))
+            pressure[int(day):int(day) + length] = True
+            # Pressure comes back sooner in winter, when the streets are hardest.
+            winter = calendar.winterness[min(int(day) + length, calendar.n_days - 1)]
+            day += length + rng.exponential(demand.pressure_every * (1.3 - 0.6 * winter))
+    for site_id, first, last in _PUBLISHED_PRESSURE:
+        if site_id == site.site_id:
+            pressure |= calendar.between_mask(first, last)
+    for spell in spells:
+        if spell.city == site.city:
+            pressure[spell.first:spell.last + 1] = True
+    for wave in waves:
+        if wave.site_id == site.site_id:
+            pressure[max(wave.first, 0):wave.last + 1] = True
+    return pressure & open_nights
 
 
 def _shelter_nights(rng: np.random.Generator, calendar: _Calendar, weather: _Weather,
-                    sites: tuple[Site, ...], site_nights: dict[str, np.ndarray]) -> dict[str, pa.Array]:
+                    sites: tuple[Site, ...], site_nights: dict[str, np.ndarray], beds: dict[str, np.ndarray],
+                    spells: list[_FrostSpell], waves: list[_Wave]
+                    ) -> tuple[dict[str, pa.Array], dict[str, np.ndarray]]:
+    """The shelter_nights columns, and each shelter's nights of pressure (planted events)."""
     columns: dict[str, list[np.ndarray]] = {name: [] for name in (
         "site_id", "night", "beds_available", "beds_occupied", "turned_away",
         "turned_away_minors", "turned_away_girls")}
     site_ids = tuple(site.site_id for site in sites)
+    pressure_of: dict[str, np.ndarray] = {}
+    n = calendar.n_days
     for position, site in enumerate(sites):
-        if site.site_type not in ("shelter", "emergency_shelter"):
+        if not _is_shelter(site):
             continue
         demand = _SHELTER_DEMAND[site.site_id]
-        open_nights = site_nights[site.site_id]
-        n = int(open_nights.sum())
-        capacity = site.bed_capacity
-        cold = (weather.cold_nights(site.city) | (weather.vigilance[site.city] >= 2))[open_nights]
-        ratio = (demand.base + demand.winter * calendar.winterness[open_nights]
-                 + demand.cold * cold + _ar1(rng, n, demand.noise_sd, phi=0.8))
-        asked = np.maximum(0, np.round(capacity * np.clip(ratio, 0.6, None) + rng.normal(0, 0.8, n)))
+        open_nights, available = site_nights[site.site_id], beds[site.site_id]
+        pressure = _pressure_nights(rng, calendar, site, open_nights, spells, waves)
+        in_spell = np.zeros(n, dtype=bool)
+        for spell in spells:
+            if spell.city == site.city:
+                in_spell[spell.first:spell.last + 1] = True
+        cold = weather.cold_nights(site.city) | (weather.vigilance[site.city] >= 2)
+        # Under pressure the shelter is full on most nights (every night of a cold spell);
+        # otherwise a full night is rare.
+        full = rng.random(n) < np.where(pressure, np.where(in_spell, 1.0, 0.9), 0.02)
+        free = 1 + rng.poisson(demand.spare_beds, n)
+        settled = np.where(full, available, np.maximum(available - free, 0))
+        more = rng.poisson(np.where(in_spell, demand.turned_away_cold * available, demand.turned_away))
+        asked = settled + np.where(full & pressure, more, 0)
         # On some cold nights a few mattresses go on the floor, up to a tenth over capacity.
-        extra_mattresses = np.where(cold & (rng.random(n) < 0.6), capacity // 10, 0)
-        occupied = np.minimum(asked, capacity + extra_mattresses)
-        turned_away = (asked - occupied).astype(np.int64)
-        columns["site_id"].append(np.full(n, position))
+        mattresses = np.where(cold & pressure & (rng.random(n) < 0.6), available // 10, 0)
+        occupied = np.minimum(asked, available + mattresses)
+        turned_away = asked - occupied
+        minors = rng.binomial(turned_away, demand.minors_share)
+        girls = rng.binomial(turned_away, demand.girls_share)
+        columns["site_id"].append(np.full(int(open_nights.sum()), position))
         columns["night"].append(calendar.epoch_days[open_nights])
-        columns["beds_available"].append(np.full(n, capacity))
-        columns["beds_occupied"].append(occupied.astype(np.int64))
-        columns["turned_away"].append(turned_away)
-        columns["turned_away_minors"].append(rng.binomial(turned_away, demand.minors_share))
-        columns["turned_away_girls"].append(rng.binomial(turned_away, demand.girls_share))
+        for name, values in (("beds_available", available), ("beds_occupied", occupied),
+                             ("turned_away", turned_away), ("turned_away_minors", minors),
+                             ("turned_away_girls", girls)):
+            columns[name].append(values[open_nights])
+        pressure_of[site.site_id] = pressure
     joined = {name: np.concatenate(parts) if parts else np.zeros(0, np.int64)
               for name, parts in columns.items()}
     return {
@@ -537,7 +749,7 @@ def _shelter_nights(rng: np.random.Generator, calendar: _Calendar, weather: _Wea
         **{name: pa.array(joined[name].astype(np.int32)) for name in (
             "beds_available", "beds_occupied", "turned_away", "turned_away_minors",
             "turned_away_girls")},
-    }
+    }, pressure_of
 
 
 # --- outreach -------------------------------------------------------------------------------
@@ -605,41 +817,65 @@ def _outreach_columns(calendar: _Calendar, outreach: dict[str, np.ndarray]) -> d
 # --- vaccinations ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class _Round:
+    """The part of a campaign given at one site: its days, its share of the people
+    vaccinated, and their ages (shares by age band)."""
+
+    site_id: str
+    first: dt.date
+    last: dt.date
+    share: float
+    ages: dict[str, float]
+
+
+@dataclass(frozen=True)
 class _Campaign:
     campaign_id: str
     antigen: str
     starts: dt.date
     ends: dt.date
     target_ages: str
-    population: tuple[int, int]           # plausible range of the target population
-    daily_doses: dict[str, dict[str, float]]  # site -> age band -> mean doses per working day
+    population: tuple[int, int]   # plausible range of the target population (docs/demo-data.md)
+    vaccinated: int               # people expected to be vaccinated, one dose each
+    rounds: tuple[_Round, ...]
     target_age_bands: tuple[str, ...] | None = None  # None: read from target_ages (terrain/campaigns.py)
 
 
+_CAMP_DOSE_AGES = {"0-14": 0.04, "15-17": 0.09, "18-24": 0.36, "25-34": 0.32, "35+": 0.16, "unknown": 0.03}
+_FAMILY_CAMP_DOSE_AGES = {"0-14": 0.17, "15-17": 0.06, "18-24": 0.26, "25-34": 0.30, "35+": 0.19,
+                          "unknown": 0.02}
 _CAMPAIGNS = (
-    # Sphere: a measles campaign targets 6 months – 15 years in camps (MSF, January 2016).
-    _Campaign("measles-2016-calais-grande-synthe", "measles", D(2016, 1, 18), D(2016, 1, 29),
-              "6 mois – 15 ans / 6 months – 15 years", (600, 1100),
-              {"calais_jungle": {"0-14": 38, "15-17": 4},
-               "grande_synthe_basroch": {"0-14": 26, "15-17": 3}}),
+    # Measles, after the outbreak of January 2016: adults and children from 6 months; about
+    # 3,500 vaccinated, 60 % of them in Calais, from 28 January in Calais, the week after in
+    # Grande-Synthe (docs/demo-data.md for the sources and the population range).
+    _Campaign("measles-2016-calais-grande-synthe", "measles", D(2016, 1, 28), D(2016, 2, 12),
+              "tous âges à partir de 6 mois / all ages from 6 months", (5000, 6900), 3500,
+              (_Round("calais_jungle", D(2016, 1, 28), D(2016, 2, 5), 0.6, _CAMP_DOSE_AGES),
+               _Round("grande_synthe_basroch", D(2016, 2, 8), D(2016, 2, 12), 0.4, _FAMILY_CAMP_DOSE_AGES))),
     _Campaign("mmr-2019-pantin-minors", "mmr", D(2019, 3, 4), D(2019, 4, 12),
-              "15–17 ans, rattrapage / 15–17 years, catch-up", (250, 450),
-              {"pantin_minors_centre": {"15-17": 6, "unknown": 1.5}}),
+              "15–17 ans, rattrapage / 15–17 years, catch-up", (250, 450), 190,
+              (_Round("pantin_minors_centre", D(2019, 3, 4), D(2019, 4, 12), 1.0,
+                      {"15-17": 0.8, "unknown": 0.2}),)),
+    # The shelter's residents over the month, 20 beds with some turnover.
     _Campaign("mmr-2021-marseille-minors", "mmr", D(2021, 10, 4), D(2021, 10, 29),
-              "mineurs non accompagnés / unaccompanied minors", (40, 80),
-              {"marseille_minors_shelter": {"15-17": 2, "0-14": 0.3, "unknown": 0.5}}),
+              "mineurs non accompagnés / unaccompanied minors", (22, 40), 17,
+              (_Round("marseille_minors_shelter", D(2021, 10, 4), D(2021, 10, 29), 1.0,
+                      {"15-17": 0.8, "0-14": 0.05, "unknown": 0.15}),)),
     _Campaign("dtp-2023-calais-minors", "dtp", D(2023, 9, 11), D(2023, 10, 20),
-              "mineurs non accompagnés / unaccompanied minors", (300, 700),
-              {"calais_day_centre": {"15-17": 5, "unknown": 1.5, "0-14": 0.4}}),
-    _Campaign("influenza-2024-nord-camps", "influenza", D(2024, 11, 12), D(2024, 12, 13),
-              "15 ans et plus / 15 years and over", (800, 1500),
-              {"calais_camps": {"15-17": 2, "18-24": 6, "25-34": 5, "35+": 3},
-               "grande_synthe_camps": {"15-17": 1, "18-24": 3, "25-34": 3, "35+": 2}}),
+              "mineurs non accompagnés / unaccompanied minors", (300, 700), 200,
+              (_Round("calais_day_centre", D(2023, 9, 11), D(2023, 10, 20), 1.0,
+                      {"15-17": 0.75, "unknown": 0.2, "0-14": 0.05}),)),
+    # People in the Calais camps: 400–600 in 2023, more than 1,000 in January 2024.
+    _Campaign("influenza-2024-calais-camps", "influenza", D(2024, 11, 12), D(2024, 12, 13),
+              "15 ans et plus / 15 years and over", (600, 1200), 300,
+              (_Round("calais_camps", D(2024, 11, 12), D(2024, 12, 13), 1.0,
+                      {"15-17": 0.08, "18-24": 0.35, "25-34": 0.35, "35+": 0.22}),)),
 )
 # Catch-up vaccination outside campaigns, on Tuesdays at the Pantin centre: mean doses for
-# 15-17-year-olds (a quarter as many for minors of unknown age).
+# 15-17-year-olds (a quarter as many for minors of unknown age). About 260 DTP and 200
+# hepatitis B doses a year, for some 850 minors seen for the first time.
 _ROUTINE_SITE, _ROUTINE_WEEKDAY = "pantin_minors_centre", 1
-_ROUTINE_DOSES = {"dtp": 2.0, "hepatitis_b": 1.5}
+_ROUTINE_DOSES = {"dtp": 4.0, "hepatitis_b": 3.0}
 
 
 def _vaccinations(rng: np.random.Generator, calendar: _Calendar,
@@ -650,17 +886,15 @@ def _vaccinations(rng: np.random.Generator, calendar: _Calendar,
     doses: dict[str, list] = {name: [] for name in (
         "vaccinated_on", "site_id", "campaign_id", "antigen", "age_band", "doses")}
 
-    def add_doses(day_index: np.ndarray, site_id: str, campaign_id: str | None, antigen: str,
-                  age_band: str, mean: float) -> None:
-        given = rng.poisson(mean, len(day_index))
-        for index, count in zip(day_index, given):
-            if count > 0:
-                doses["vaccinated_on"].append(calendar.days[index].item())
-                doses["site_id"].append(site_id)
-                doses["campaign_id"].append(campaign_id)
-                doses["antigen"].append(antigen)
-                doses["age_band"].append(age_band)
-                doses["doses"].append(int(count))
+    def add(day_index: int, site_id: str, campaign_id: str | None, antigen: str, age_band: str,
+            count: int) -> None:
+        if count > 0:
+            doses["vaccinated_on"].append(calendar.days[day_index].item())
+            doses["site_id"].append(site_id)
+            doses["campaign_id"].append(campaign_id)
+            doses["antigen"].append(antigen)
+            doses["age_band"].append(age_band)
+            doses["doses"].append(int(count))
 
     working_days = calendar.weekday < 5
     for campaign in _CAMPAIGNS:
@@ -674,17 +908,30 @@ def _vaccinations(rng: np.random.Generator, calendar: _Calendar,
                             ("population_low", campaign.population[0]),
                             ("population_high", campaign.population[1])):
             campaigns[name].append(value)
-        during = calendar.between_mask(campaign.starts, campaign.ends) & working_days
-        for site_id, by_age in campaign.daily_doses.items():
-            days = np.flatnonzero(during & site_nights.get(site_id, False))
-            for age_band, mean in by_age.items():
-                add_doses(days, site_id, campaign.campaign_id, campaign.antigen, age_band, mean)
+        # People, not doses drawn day by day: a campaign cannot vaccinate more people than its
+        # lowest population estimate, so coverage stays within 100 % of it.
+        low = campaign.population[0]
+        people = rng.binomial(low, min(campaign.vaccinated / low, 1.0))
+        per_round = rng.multinomial(people, [r.share for r in campaign.rounds])
+        for round_, count in zip(campaign.rounds, per_round):
+            days = np.flatnonzero(calendar.between_mask(round_.first, round_.last) & working_days
+                                  & site_nights.get(round_.site_id, False))
+            if len(days) == 0:
+                continue
+            bands = list(round_.ages)
+            shares = np.array([round_.ages[band] for band in bands])
+            # Spread evenly over the round's working days, by age band.
+            cells = rng.multinomial(count, np.outer(np.full(len(days), 1 / len(days)), shares / shares.sum()).ravel())
+            for (day_position, band_position), given in np.ndenumerate(cells.reshape(len(days), len(bands))):
+                add(days[day_position], round_.site_id, campaign.campaign_id, campaign.antigen,
+                    bands[band_position], given)
 
     if _ROUTINE_SITE in site_nights:
         days = np.flatnonzero(site_nights[_ROUTINE_SITE] & (calendar.weekday == _ROUTINE_WEEKDAY))
         for antigen, mean in _ROUTINE_DOSES.items():
-            add_doses(days, _ROUTINE_SITE, None, antigen, "15-17", mean)
-            add_doses(days, _ROUTINE_SITE, None, antigen, "unknown", mean / 4)
+            for band, band_mean in (("15-17", mean), ("unknown", mean / 4)):
+                for day, given in zip(days, rng.poisson(band_mean, len(days))):
+                    add(day, _ROUTINE_SITE, None, antigen, band, given)
     order = sorted(range(len(doses["doses"])), key=lambda i: (
         doses["vaccinated_on"][i], doses["site_id"][i], doses["antigen"][i], doses["age_band"][i]))
     return campaigns, {name: [values[i] for i in order] for name, values in doses.items()}
@@ -705,61 +952,84 @@ def _probabilities(weights: dict[str, float], labels: tuple[str, ...]) -> np.nda
 
 @dataclass(frozen=True)
 class _Profile:
-    """How consultations at one kind of site look."""
+    """Where, when and for whom a site consults.
 
-    weight: float                      # consultations on an ordinary open day, relative
-    weekdays: tuple[float, ...]        # Monday first; mobile teams follow their rounds instead
+    `levels` are consultations on an ordinary open day (per bed and night for a shelter,
+    whose beds change), at dated points: between them the level moves gradually (linearly
+    in its logarithm), beyond them it stays. docs/demo-data.md sets them against the public
+    figures."""
+
+    levels: tuple[tuple[dt.date, float], ...]
+    per_bed: bool
+    crossings: float                   # summer peak where crossings and arrivals peak: +/- this share
+    weekdays: tuple[float, ...]        # Monday first; mobile teams consult on their rounds only
     activity: tuple[float, float, float, float]
     age: tuple[float, ...]             # in AGE_BANDS order
     sex: tuple[float, float, float]    # F, M, X
     diagnoses: str                     # key of _MEDICAL_DIAGNOSES
     cold_exposure: float               # sleeping rough: 1; indoors: lower
     minors_focus: bool
+    new_share: float                   # first consultations of a person at the site
 
 
 _EVERY_DAY = (1, 1, 1, 1, 1, 1, 1)
 _CLINIC_DAYS = (1, 1, 1, 1, 1, 1, 0.4)
+_TEAM_DAYS = (1, 1, 1, 1, 1, 0, 0)
 _OFFICE_DAYS = (1, 1, 1, 1, 1, 0.3, 0)
 _SHELTER_DAYS = (1, 1, 1, 1, 1, 0.5, 0.5)
 _CAMP_ACTIVITY = (0.80, 0.14, 0.05, 0.01)
 _CAMP_AGES = (0.05, 0.09, 0.34, 0.32, 0.16, 0.04)
 _MINOR_AGES = (0.06, 0.62, 0.03, 0.0, 0.0, 0.29)
+_THROUGH = D(2026, 12, 31)
 
 _PROFILES = {
-    "calais_jungle": _Profile(60, _CLINIC_DAYS, _CAMP_ACTIVITY, _CAMP_AGES, (0.07, 0.92, 0.01),
-                              "exposed", 1.0, False),
-    "calais_camps": _Profile(35, _CLINIC_DAYS, _CAMP_ACTIVITY, _CAMP_AGES, (0.06, 0.93, 0.01),
-                             "exposed", 1.0, False),
-    # Grande-Synthe's camps sheltered many families.
-    "grande_synthe_basroch": _Profile(40, _CLINIC_DAYS, _CAMP_ACTIVITY,
+    # The Jungle grew from about 4,000 people in January 2016 to 7,000–9,000 in the autumn.
+    "calais_jungle": _Profile(((D(2016, 1, 1), 55), (D(2016, 10, 31), 75)), False, 0.15, _CLINIC_DAYS,
+                              _CAMP_ACTIVITY, _CAMP_AGES, (0.07, 0.92, 0.01), "exposed", 1.0, False, 0.6),
+    # A team of six with one nurse for 400–600 people (2023): about 15 consultations a
+    # working day, more in summer.
+    "calais_camps": _Profile(((D(2023, 1, 1), 14), (_THROUGH, 15)), False, 0.25, _TEAM_DAYS,
+                             _CAMP_ACTIVITY, _CAMP_AGES, (0.06, 0.93, 0.01), "exposed", 1.0, False, 0.6),
+    # Grande-Synthe's camps sheltered many families; about 2,500 people at the Basroch,
+    # 1,500 moved to La Linière in March 2016, fewer over the summer.
+    "grande_synthe_basroch": _Profile(((D(2016, 1, 1), 45),), False, 0.2, _CLINIC_DAYS, _CAMP_ACTIVITY,
                                       (0.14, 0.06, 0.27, 0.30, 0.19, 0.04), (0.24, 0.75, 0.01),
-                                      "exposed", 1.0, False),
-    "grande_synthe_la_liniere": _Profile(40, _CLINIC_DAYS, _CAMP_ACTIVITY,
+                                      "exposed", 1.0, False, 0.55),
+    "grande_synthe_la_liniere": _Profile(((D(2016, 3, 7), 38),), False, 0.15, _CLINIC_DAYS, _CAMP_ACTIVITY,
                                          (0.13, 0.06, 0.28, 0.30, 0.19, 0.04), (0.22, 0.77, 0.01),
-                                         "exposed", 0.7, False),
-    "grande_synthe_camps": _Profile(15, _CLINIC_DAYS, _CAMP_ACTIVITY, _CAMP_AGES,
-                                    (0.10, 0.89, 0.01), "exposed", 1.0, False),
-    "calais_emergency_shelter": _Profile(8, _EVERY_DAY, (0.82, 0.14, 0.04, 0.0),
-                                         (0.04, 0.10, 0.36, 0.30, 0.14, 0.06), (0.08, 0.91, 0.01),
-                                         "exposed", 0.8, False),
-    "paris_la_chapelle_mobile": _Profile(30, _EVERY_DAY, _CAMP_ACTIVITY,
+                                         "exposed", 0.7, False, 0.5),
+    # Minors and families, a few nights each: few consultations a bed.
+    "calais_emergency_shelter": _Profile(((D(2024, 1, 22), 0.08),), True, 0.0, _EVERY_DAY,
+                                         (0.82, 0.14, 0.04, 0.0), (0.30, 0.30, 0.12, 0.14, 0.08, 0.06),
+                                         (0.35, 0.64, 0.01), "exposed", 0.8, False, 0.55),
+    # About 600 consultations from 26 December 2016 to early March 2017, three or four days
+    # a week; nearly 1,000 medical consultations in 2018 (a weekly clinic and rounds).
+    "paris_la_chapelle_mobile": _Profile(((D(2016, 6, 1), 8), (D(2016, 12, 1), 11), (D(2017, 2, 1), 13),
+                                          (D(2018, 1, 1), 6)), False, 0.0, _EVERY_DAY, _CAMP_ACTIVITY,
                                          (0.02, 0.06, 0.30, 0.34, 0.24, 0.04), (0.14, 0.85, 0.01),
-                                         "exposed", 1.0, False),
-    "marseille_squats": _Profile(20, _EVERY_DAY, _CAMP_ACTIVITY,
+                                         "exposed", 1.0, False, 0.6),
+    "marseille_squats": _Profile(((D(2023, 1, 1), 9),), False, 0.0, _EVERY_DAY, _CAMP_ACTIVITY,
                                  (0.06, 0.12, 0.30, 0.28, 0.18, 0.06), (0.15, 0.84, 0.01),
-                                 "exposed", 0.8, False),
-    # Legal and social work is concentrated at the Pantin centre.
-    "pantin_minors_centre": _Profile(40, _OFFICE_DAYS, (0.42, 0.22, 0.20, 0.16), _MINOR_AGES,
-                                     (0.08, 0.91, 0.01), "minors", 0.3, True),
-    "calais_day_centre": _Profile(25, _OFFICE_DAYS, (0.60, 0.25, 0.12, 0.03), _MINOR_AGES,
-                                  (0.05, 0.94, 0.01), "minors", 0.5, True),
-    "pantin_minors_shelter": _Profile(5, _SHELTER_DAYS, (0.50, 0.30, 0.12, 0.08), _MINOR_AGES,
-                                      (0.06, 0.93, 0.01), "minors", 0.2, True),
-    "marseille_minors_shelter": _Profile(8, _SHELTER_DAYS, (0.50, 0.30, 0.12, 0.08), _MINOR_AGES,
-                                         (0.06, 0.93, 0.01), "minors", 0.2, True),
-    "pantin_girls_shelter": _Profile(3, _SHELTER_DAYS, (0.45, 0.35, 0.12, 0.08),
-                                     (0.08, 0.64, 0.04, 0.0, 0.0, 0.24), (1.0, 0.0, 0.0),
-                                     "girls", 0.2, True),
+                                 "exposed", 0.8, False, 0.5),
+    # 30 to 50 young people a day, 787 minors followed in 2018: each comes back often (legal
+    # appeals, care), so few consultations are a first one. Legal and social work is
+    # concentrated here.
+    "pantin_minors_centre": _Profile(((D(2017, 12, 5), 30), (D(2018, 6, 1), 34)), False, 0.1, _OFFICE_DAYS,
+                                     (0.42, 0.22, 0.20, 0.16), _MINOR_AGES, (0.08, 0.91, 0.01),
+                                     "minors", 0.3, True, 0.09),
+    "calais_day_centre": _Profile(((D(2023, 7, 3), 18), (_THROUGH, 20)), False, 0.25, _OFFICE_DAYS,
+                                  (0.60, 0.25, 0.12, 0.03), _MINOR_AGES, (0.05, 0.94, 0.01),
+                                  "minors", 0.5, True, 0.45),
+    # A shelter's residents stay for weeks: a consultation or two a day for 20 beds.
+    "pantin_minors_shelter": _Profile(((D(2020, 11, 2), 0.06),), True, 0.0, _SHELTER_DAYS,
+                                      (0.50, 0.30, 0.12, 0.08), _MINOR_AGES, (0.06, 0.93, 0.01),
+                                      "minors", 0.2, True, 0.12),
+    "marseille_minors_shelter": _Profile(((D(2020, 6, 2), 0.06),), True, 0.0, _SHELTER_DAYS,
+                                         (0.50, 0.30, 0.12, 0.08), _MINOR_AGES, (0.06, 0.93, 0.01),
+                                         "minors", 0.2, True, 0.12),
+    "pantin_girls_shelter": _Profile(((D(2022, 3, 1), 0.12),), True, 0.0, _SHELTER_DAYS,
+                                     (0.45, 0.35, 0.12, 0.08), (0.08, 0.64, 0.04, 0.0, 0.0, 0.24),
+                                     (1.0, 0.0, 0.0), "girls", 0.2, True, 0.15),
 }
 
 # Diagnoses of medical consultations ('other' takes the rest).
@@ -795,18 +1065,18 @@ _UNACCOMPANIED = {
     False: ((0.15, 0.80, 0.05), (0.70, 0.15, 0.15), (0, 0.93, 0.07), (0, 0.95, 0.05),
             (0, 0.95, 0.05), (0.30, 0.30, 0.40)),
 }
-_FOLLOW_UP_SHARE = (0.37, 0.50, 0.45, 0.50)   # per activity
 _REFERRAL_RATE = (0.15, 0.18, 0.12, 0.10)     # per activity
-# Health coverage: share with none before the 2023 immigration law, the rise after it, and
-# how the others split between AME, PUMa/CSS and unknown.
-_NO_COVERAGE = {True: 0.50, False: 0.40}
-_NO_COVERAGE_RISE = 0.18
-_LAW_EFFECT = (D(2023, 12, 1), D(2024, 6, 1))
+# Health coverage. The share with none is the city's, whatever site the person comes to, so
+# that a site opening or closing does not move a city's share by itself (mixing sites of
+# different shares once raised a false access-to-care alert). The 2023 immigration law,
+# adopted on 19 December 2023, raised it for a while through fear and confusion, though its
+# health restrictions were struck down on 25 January 2024: up to its peak in February, back
+# to usual by the end of 2024 (docs/demo-data.md). The others split between AME, PUMa/CSS
+# and unknown by the site's focus.
+_NO_COVERAGE = {"Calais": 0.45, "Grande-Synthe": 0.45, "Paris": 0.42, "Pantin": 0.50, "Marseille": 0.46}
+_LAW_RISE = 0.15
+_LAW_EFFECT = (D(2023, 12, 19), D(2024, 2, 1), D(2024, 4, 30), D(2024, 12, 31))  # rises, peaks, holds, gone
 _OTHER_COVERAGE = {True: (0.25, 0.35, 0.40), False: (0.55, 0.28, 0.17)}
-# Yearly activity relative to the mean: the 2016 camps crisis, COVID-19 in 2020, the 2023
-# expansion. Years not listed count as 1.
-_YEAR_ACTIVITY = {2016: 1.25, 2017: 1.0, 2018: 0.8, 2019: 0.85, 2020: 0.7, 2021: 0.85,
-                  2022: 0.95, 2023: 1.15, 2024: 1.2, 2025: 1.2, 2026: 1.2}
 _MEDICAL = ACTIVITIES.index("medical")
 _PREGNANCY_CARE = DIAGNOSIS_GROUPS.index("pregnancy_care")
 _FEMALE = SEXES.index("F")
@@ -814,47 +1084,94 @@ _UNDER_15, _AGED_15_17 = AGE_BANDS.index("0-14"), AGE_BANDS.index("15-17")
 # Diagnoses that replace a medical consultation's usual one in cold weeks and outbreaks.
 _SURGE_DIAGNOSES = ("respiratory_infection", "hypothermia_frostbite", "skin_infection_scabies",
                     "acute_diarrhoea", "suspected_measles")
+_OUTBREAK_DIAGNOSES = ("skin_infection_scabies", "acute_diarrhoea", "suspected_measles")
 
 
 @dataclass(frozen=True)
 class _Outbreak:
     site_id: str
     diagnosis: str
-    first: int       # day index
-    length: int
-    peak_share: float
+    first: int          # day index
+    length: int         # days, within the site's open period
+    size: float         # 0..1: where it lies between a small and a large outbreak of its kind
+    peak_week: float | None = None   # cases a week at the peak, when known (the 2016 measles)
+
+    @property
+    def shape(self) -> np.ndarray:
+        """Relative daily cases: a quick rise, then a slow fall (measles: as reported, flat)."""
+        if self.diagnosis == "suspected_measles":
+            return np.linspace(0.9, 0.7, self.length)
+        rise = min(7, max(2, self.length // 4), self.length)
+        return np.concatenate([np.linspace(0.6, 1, rise, endpoint=False),
+                               np.linspace(1, 0.15, self.length - rise)])
 
 
-_OUTBREAK_PRONE = ("calais_jungle", "calais_camps", "grande_synthe_basroch",
-                   "grande_synthe_la_liniere", "grande_synthe_camps", "paris_la_chapelle_mobile",
-                   "marseille_squats")
-# The cases that led to the January 2016 measles campaign.
-_MEASLES_2016 = ((D(2016, 1, 4), D(2016, 2, 14)), ("calais_jungle", "grande_synthe_basroch"))
+# Outbreaks a year of the site open, before the respite below: scabies (any time), acute
+# diarrhoea (June–September).
+# Scabies is common among minors too ("dermatological problems are very common", MSF Pantin).
+_OUTBREAK_RATES = {
+    "calais_jungle": (1.0, 0.25), "calais_camps": (1.0, 0.25), "grande_synthe_basroch": (1.0, 0.25),
+    "grande_synthe_la_liniere": (1.0, 0.25), "paris_la_chapelle_mobile": (1.0, 0.25),
+    "marseille_squats": (1.0, 0.25), "calais_day_centre": (0.6, 0.1), "pantin_minors_centre": (0.6, 0.1),
+}
+_OUTBREAK_HISTORY = 56
+_OUTBREAK_RESPITE = 84
+# The suspected cases of the January 2016 measles outbreak (5 January – 11 February in the
+# Calais camp; suspected cases at Grande-Synthe too): cases a week at each site.
+_MEASLES_2016 = ((D(2016, 1, 4), D(2016, 2, 14)), {"calais_jungle": 9.0, "grande_synthe_basroch": 7.0})
+
+
+def _outbreak_peak_week(outbreak: _Outbreak, medical_week: float) -> float:
+    """Extra cases a week at the peak: a share of the site's medical consultations, and never
+    less than a cluster a surveillance team would see at a small site."""
+    if outbreak.peak_week is not None:
+        return outbreak.peak_week
+    if outbreak.diagnosis == "skin_infection_scabies":
+        return max(10 + 6 * outbreak.size, (0.25 + 0.15 * outbreak.size) * medical_week)
+    return max(10 + 5 * outbreak.size, (0.2 + 0.15 * outbreak.size) * medical_week)
 
 
 def _outbreaks(rng: np.random.Generator, calendar: _Calendar, sites: tuple[Site, ...],
                site_nights: dict[str, np.ndarray]) -> list[_Outbreak]:
     outbreaks = []
     for site in sites:
-        if site.site_id not in _OUTBREAK_PRONE:
+        if site.site_id not in _OUTBREAK_RATES:
             continue
+        scabies, diarrhoea = _OUTBREAK_RATES[site.site_id]
         open_days = np.flatnonzero(site_nights[site.site_id])
         if len(open_days) == 0:
             continue
         years_open = len(open_days) / 365.25
-        for _ in range(rng.poisson(0.8 * years_open)):
-            outbreaks.append(_Outbreak(site.site_id, "skin_infection_scabies",
-                                       int(rng.choice(open_days)), int(rng.integers(28, 57)),
-                                       rng.uniform(0.25, 0.45)))
-        summer_days = open_days[np.isin(calendar.month[open_days], (6, 7, 8, 9))]
-        for _ in range(rng.poisson(0.25 * years_open) if len(summer_days) else 0):
-            outbreaks.append(_Outbreak(site.site_id, "acute_diarrhoea", int(rng.choice(summer_days)),
-                                       int(rng.integers(10, 26)), rng.uniform(0.15, 0.3)))
+        # Outbreaks start once the site has _OUTBREAK_HISTORY days of data (no method can
+        # tell an outbreak from the usual without a baseline), and each ends by the day the
+        # site closes.
+        candidates = open_days[open_days >= open_days[0] + _OUTBREAK_HISTORY]
+        starts, lengths, kinds = [], [], []
+        for _ in range(rng.poisson(scabies * years_open) if len(candidates) else 0):
+            starts.append(int(rng.choice(candidates)))
+            lengths.append(int(rng.integers(28, 57)))
+            kinds.append("skin_infection_scabies")
+        summer_days = candidates[np.isin(calendar.month[candidates], (6, 7, 8, 9))]
+        for _ in range(rng.poisson(diarrhoea * years_open) if len(summer_days) else 0):
+            starts.append(int(rng.choice(summer_days)))
+            lengths.append(int(rng.integers(14, 26)))
+            kinds.append("acute_diarrhoea")
+        sizes = rng.random(len(kinds))
+        # After an outbreak, treatment of the contacts (scabies) or of the water (diarrhoea)
+        # keeps the disease down for a while: another of the same kind at the site waits
+        # _OUTBREAK_RESPITE days after the end of the last.
+        ended: dict[str, int] = {}
+        for kind, first, length, size in sorted(zip(kinds, starts, lengths, sizes), key=lambda o: o[1]):
+            if first < ended.get(kind, -_OUTBREAK_RESPITE) + _OUTBREAK_RESPITE:
+                continue
+            length = min(length, int(open_days[-1]) - first + 1)
+            outbreaks.append(_Outbreak(site.site_id, kind, first, length, float(size)))
+            ended[kind] = first + length
     (first, last), measles_sites = _MEASLES_2016
-    for site_id in measles_sites:
-        if site_id in site_nights:
+    for site_id, per_week in measles_sites.items():
+        if site_id in site_nights and site_nights[site_id].any():
             outbreaks.append(_Outbreak(site_id, "suspected_measles", calendar.index(first),
-                                       (last - first).days + 1, 0.05))
+                                       (last - first).days + 1, 0.5, per_week))
     return outbreaks
 
 
@@ -862,24 +1179,62 @@ def _outbreaks(rng: np.random.Generator, calendar: _Calendar, sites: tuple[Site,
 # alerts evaluate`). Only a demo database has this table: real data have no ground truth.
 PLANTED_EVENTS_TABLE = """
 CREATE TABLE demo_planted_events (
-    event VARCHAR NOT NULL,          -- 'outbreak'
-    site_id VARCHAR NOT NULL,
-    subject VARCHAR NOT NULL,        -- the diagnosis group
+    event VARCHAR NOT NULL,     -- 'outbreak', 'shelter_pressure', 'cold_spell', 'minors_wave', 'coverage_loss'
+    city VARCHAR NOT NULL,
+    site_id VARCHAR,            -- NULL for an event of a whole city (cold_spell, coverage_loss)
+    subject VARCHAR NOT NULL,   -- diagnosis group for an outbreak; 'beds', 'cold', 'minors', 'no_coverage' otherwise
     starts DATE NOT NULL,
     ends DATE NOT NULL
 )"""
 
 
-def _planted_columns(calendar: _Calendar, outbreaks: list[_Outbreak]) -> dict[str, list]:
-    last = len(calendar.days) - 1
-    # (an outbreak of the programme's history, such as the 2016 measles, may fall before the
-    # period generated, or begin before it)
-    events = sorted((o for o in outbreaks if o.first <= last and o.first + o.length > 0),
-                    key=lambda o: (o.first, o.site_id, o.diagnosis))
-    return {"event": ["outbreak"] * len(events), "site_id": [o.site_id for o in events],
-            "subject": [o.diagnosis for o in events],
-            "starts": [calendar.days[max(o.first, 0)].astype(dt.date) for o in events],
-            "ends": [calendar.days[min(o.first + o.length - 1, last)].astype(dt.date) for o in events]}
+@dataclass(frozen=True)
+class _Planted:
+    event: str
+    city: str
+    site_id: str | None
+    subject: str
+    first: int      # day indices
+    last: int
+
+
+def _planted_events(calendar: _Calendar, sites: tuple[Site, ...], site_nights: dict[str, np.ndarray],
+                    outbreaks: list[_Outbreak], pressure: dict[str, np.ndarray], spells: list[_FrostSpell],
+                    waves: list[_Wave], coverage_loss: dict[str, tuple[int, int]]) -> list[_Planted]:
+    """Every planted event, within the period and its site's open days (a city's, within the
+    days some site of the city was open)."""
+    city_of = {site.site_id: site.city for site in sites}
+    found = [_Planted("outbreak", city_of[o.site_id], o.site_id, o.diagnosis, o.first, o.first + o.length - 1)
+             for o in outbreaks]
+    for site_id, nights in pressure.items():
+        found += [_Planted("shelter_pressure", city_of[site_id], site_id, "beds", first, last)
+                  for first, last in _runs(nights)]
+    found += [_Planted("cold_spell", s.city, None, "cold", s.first, s.last) for s in spells]
+    for wave in waves:
+        # A wave that the end of the period cuts short is still recorded: its rise is in the data.
+        found.append(_Planted("minors_wave", city_of[wave.site_id], wave.site_id, "minors", wave.first, wave.last))
+    found += [_Planted("coverage_loss", city, None, "no_coverage", first, last)
+              for city, (first, last) in coverage_loss.items()]
+    last_day = calendar.n_days - 1
+    kept = []
+    for event in found:
+        if event.site_id:
+            open_days = site_nights[event.site_id]
+        else:  # a cold spell counts while a shelter of the city is open; a loss of coverage, any site
+            open_days = np.logical_or.reduce([site_nights[s.site_id] for s in sites if s.city == event.city
+                                              and (event.event != "cold_spell" or _is_shelter(s))])
+        days = np.arange(max(event.first, 0), min(event.last, last_day) + 1)
+        days = days[open_days[days]] if len(days) else days
+        if len(days):
+            kept.append(_Planted(event.event, event.city, event.site_id, event.subject, int(days[0]), int(days[-1])))
+    return sorted(kept, key=lambda e: (e.first, e.event, e.city, e.site_id or "", e.subject))
+
+
+def _planted_columns(calendar: _Calendar, planted: list[_Planted]) -> dict[str, list]:
+    return {"event": [e.event for e in planted], "city": [e.city for e in planted],
+            "site_id": [e.site_id for e in planted], "subject": [e.subject for e in planted],
+            "starts": [calendar.days[e.first].item() for e in planted],
+            "ends": [calendar.days[e.last].item() for e in planted]}
 
 
 class _Categorical:
@@ -905,13 +1260,17 @@ class _Categorical:
 class _ConsultationModel:
     """Where and when consultations happen, and what each one looks like."""
 
-    def __init__(self, calendar: _Calendar, weather: _Weather, sites: tuple[Site, ...],
-                 site_nights: dict[str, np.ndarray], visit_days: dict[str, np.ndarray],
-                 outbreaks: list[_Outbreak]):
+    def __init__(self, rng: np.random.Generator, calendar: _Calendar, weather: _Weather,
+                 sites: tuple[Site, ...], site_nights: dict[str, np.ndarray],
+                 visit_days: dict[str, np.ndarray], beds: dict[str, np.ndarray],
+                 outbreaks: list[_Outbreak], waves: list[_Wave]):
         self.calendar = calendar
+        self.sites = sites
         self.site_ids = tuple(site.site_id for site in sites)
         profiles = [_PROFILES[site_id] for site_id in self.site_ids]
-        self.intensity = self._intensity(calendar, weather, sites, profiles, site_nights, visit_days)
+        usual = self._rates(rng, calendar, weather, sites, profiles, site_nights, visit_days, beds, waves)
+        outbreak_cases = self._outbreak_cases(calendar, usual, profiles, outbreaks)
+        self.intensity = usual + outbreak_cases.sum(axis=2)
 
         self.activity = _Categorical([p.activity for p in profiles])
         self.age = _Categorical([p.age for p in profiles])
@@ -927,33 +1286,63 @@ class _ConsultationModel:
                              "sexual_violence": 0.10 if profile == "girls" else 0.04},
                             {"other": 1.0}, {"other": 1.0})])
         self.surge = _Categorical(self._surge_probabilities(calendar, weather, sites, profiles,
-                                                            outbreaks))
+                                                            self.intensity, outbreak_cases))
         self.surge_codes = np.array([-1] + [DIAGNOSIS_GROUPS.index(d) for d in _SURGE_DIAGNOSES])
-        self.coverage = _Categorical(self._coverage_probabilities(calendar))
+        self.city_of_site = np.array([CITIES.index(site.city) for site in sites])
+        self.no_coverage = self._no_coverage(calendar)
         self.n_months = int(calendar.month_index[-1]) + 1
-        self.visit = _Categorical([(1 - share, share) for share in _FOLLOW_UP_SHARE])
+        self.covered = _Categorical([_OTHER_COVERAGE[False], _OTHER_COVERAGE[True]])
+        self.visit = _Categorical([(p.new_share, 1 - p.new_share) for p in profiles])
+
+    @property
+    def expected_total(self) -> float:
+        return float(self.intensity.sum())
 
     @staticmethod
-    def _intensity(calendar, weather, sites, profiles, site_nights, visit_days) -> np.ndarray:
-        """Relative expected consultations per day and site (days × sites)."""
-        intensity = np.zeros((calendar.n_days, len(sites)))
+    def _rates(rng, calendar, weather, sites, profiles, site_nights, visit_days, beds, waves) -> np.ndarray:
+        """Expected consultations per day and site (days × sites), in absolute terms: no
+        rescaling by year, so a site's volume moves only as its own level, season and
+        weather do."""
+        n = calendar.n_days
+        rates = np.zeros((n, len(sites)))
         for position, (site, profile) in enumerate(zip(sites, profiles)):
             open_days = site_nights[site.site_id]
             if site.site_id in visit_days:
                 open_days = open_days & visit_days[site.site_id]
+            points = np.array([calendar.index(day) for day, _ in profile.levels])
+            level = np.exp(np.interp(np.arange(n), points, np.log([v for _, v in profile.levels])))
+            if profile.per_bed:
+                level = level * beds[site.site_id]
             chill = np.clip((2 - weather.tmin[site.city]) / 6, 0, 1)
-            intensity[:, position] = (
-                profile.weight * open_days * np.array(profile.weekdays)[calendar.weekday]
-                * (1 + 0.25 * calendar.winterness) * (1 + 0.25 * chill))
-        # Scale each year to its share of the total: about the same volume every year,
-        # modulated by _YEAR_ACTIVITY, whatever the number of sites open.
-        years, year_of_day = np.unique(calendar.year, return_inverse=True)
-        per_year = np.bincount(year_of_day, weights=intensity.sum(axis=1))
-        target = np.bincount(year_of_day) * np.array([_YEAR_ACTIVITY.get(int(y), 1.0) for y in years])
-        scale = np.divide(target, per_year, out=np.zeros_like(target), where=per_year > 0)
-        return intensity * scale[year_of_day][:, None]
+            cold = ((1 + 0.12 * profile.cold_exposure * calendar.winterness)
+                    * (1 + 0.25 * profile.cold_exposure * chill))
+            # Teams and attendance drift a little from month to month.
+            drift = np.exp(_ar1(rng, n, 0.03, phi=0.97))
+            arrivals = np.prod([w.factor(n) for w in waves if w.site_id == site.site_id] or [np.ones(n)], axis=0)
+            rates[:, position] = (level * (1 + profile.crossings * calendar.crossings) * cold * drift * arrivals
+                                  * np.array(profile.weekdays)[calendar.weekday] * open_days)
+        return rates
 
-    def _surge_probabilities(self, calendar, weather, sites, profiles, outbreaks) -> np.ndarray:
+    def _outbreak_cases(self, calendar, usual, profiles, outbreaks) -> np.ndarray:
+        """Extra consultations of each outbreak's disease (days × sites × _OUTBREAK_DIAGNOSES),
+        on the site's open days in proportion to its usual consultations."""
+        cases = np.zeros((*usual.shape, len(_OUTBREAK_DIAGNOSES)))
+        position_of = {site_id: i for i, site_id in enumerate(self.site_ids)}
+        for outbreak in outbreaks:
+            site = position_of[outbreak.site_id]
+            days = np.arange(outbreak.first, outbreak.first + outbreak.length)
+            inside = (days >= 0) & (days < calendar.n_days)
+            around = usual[days[inside], site]
+            if around.sum() <= 0:
+                continue
+            mean_day = around.mean()
+            peak = _outbreak_peak_week(outbreak, 7 * mean_day * profiles[site].activity[_MEDICAL])
+            cases[days[inside], site, _OUTBREAK_DIAGNOSES.index(outbreak.diagnosis)] += (
+                peak * outbreak.shape[inside] * around / (7 * mean_day))
+        return cases
+
+    @staticmethod
+    def _surge_probabilities(calendar, weather, sites, profiles, intensity, outbreak_cases) -> np.ndarray:
         """Per (day, site) cell: chance that a medical consultation is a surge diagnosis
         instead of its usual one: cold weeks bring respiratory infections and hypothermia,
         outbreaks their disease. Column 0 is 'no surge'."""
@@ -965,35 +1354,32 @@ class _ConsultationModel:
             shares[:, position, 0] = (0.12 * np.clip((6 - week_tmin) / 10, 0, 1)
                                       + 0.03 * calendar.winterness)
             shares[:, position, 1] = 0.10 * profile.cold_exposure * np.clip((1 - tmin) / 8, 0, 1)
-        position_of = {site_id: i for i, site_id in enumerate(self.site_ids)}
-        for outbreak in outbreaks:
-            rise = np.concatenate([np.linspace(0.2, 1, outbreak.length // 2, endpoint=False),
-                                   np.linspace(1, 0.2, outbreak.length - outbreak.length // 2)])
-            days = np.arange(outbreak.first, outbreak.first + outbreak.length)
-            inside = (days >= 0) & (days < calendar.n_days)
-            column = _SURGE_DIAGNOSES.index(outbreak.diagnosis)
-            cell = shares[days[inside], position_of[outbreak.site_id], column]
-            shares[days[inside], position_of[outbreak.site_id], column] = np.maximum(
-                cell, outbreak.peak_share * rise[inside])
+        # An outbreak's extra cases are medical consultations of its disease: their share of
+        # the cell's medical consultations, whose expected number is the cell's rate times the
+        # site's medical share.
+        assert _SURGE_DIAGNOSES[2:] == _OUTBREAK_DIAGNOSES
+        medical = (intensity * np.array([p.activity[_MEDICAL] for p in profiles]))[:, :, None]
+        np.divide(outbreak_cases, medical, out=shares[:, :, 2:], where=medical > 0)
         no_surge = np.clip(1 - shares.sum(axis=2, keepdims=True), 0.3, None)
         return np.concatenate([no_surge, shares], axis=2).reshape(-1, 1 + len(_SURGE_DIAGNOSES))
 
     @staticmethod
-    def _coverage_probabilities(calendar: _Calendar) -> np.ndarray:
-        """Per (minors focus, month): probabilities of HEALTH_COVERAGES."""
-        first_days = np.unique(calendar.days.astype("datetime64[M]")).astype("datetime64[D]")
-        law_from, law_full = (np.datetime64(d, "D") for d in _LAW_EFFECT)
-        law = np.clip((first_days - law_from).astype(float) / float((law_full - law_from).astype(float)),
-                      0, 1)
-        rows = []
-        for minors_focus in (False, True):
-            none = _NO_COVERAGE[minors_focus] + _NO_COVERAGE_RISE * law
-            rows.append(np.column_stack([none] + [(1 - none) * share
-                                                  for share in _OTHER_COVERAGE[minors_focus]]))
-        return np.concatenate(rows)
+    def _no_coverage(calendar: _Calendar) -> np.ndarray:
+        """Per city (CITIES order) and day: the share of consultations with no health coverage."""
+        points = [calendar.index(day) for day in _LAW_EFFECT]
+        law = np.interp(np.arange(calendar.n_days), points, [0, 1, 1, 0])
+        return np.array([_NO_COVERAGE[city] + _LAW_RISE * law for city in CITIES])
+
+    def coverage_loss_cities(self) -> dict[str, tuple[int, int]]:
+        """The rise in people without coverage after the 2023 law, in every city the programme
+        runs (day indices, before clipping to the period and the cities' open days)."""
+        first, last = self.calendar.index(_LAW_EFFECT[0]), self.calendar.index(_LAW_EFFECT[-1])
+        return {city: (first, last) for city in sorted({site.city for site in self.sites})}
 
     def chunks(self, rng: np.random.Generator, total: int) -> Iterator[pa.Table]:
-        """`total` consultations as Arrow tables, sorted by day then site."""
+        """`total` consultations as Arrow tables, sorted by day then site: each cell (day,
+        site) gets its share of `total` in proportion to its rate, which is the rates all
+        scaled by one factor."""
         if total == 0:
             return
         if self.intensity.sum() <= 0:
@@ -1028,9 +1414,8 @@ class _ConsultationModel:
         age[pregnancy & (age == _UNDER_15)] = _AGED_15_17
         minors_focus = self.minors_focus[site]
         unaccompanied = self.unaccompanied.draw(rng, minors_focus * len(AGE_BANDS) + age)
-        coverage = self.coverage.draw(rng, minors_focus * self.n_months
-                                      + self.calendar.month_index[day])
-        visit = self.visit.draw(rng, activity)
+        coverage = self._coverage(rng, day, site, minors_focus)
+        visit = self.visit.draw(rng, site)
         referred = rng.random(len(cells)) < np.array(_REFERRAL_RATE)[activity]
         return pa.table({
             "consulted_on": pa.array(self.calendar.epoch_days[day], pa.date32()),
@@ -1044,6 +1429,29 @@ class _ConsultationModel:
             "health_coverage": _dictionary(coverage, HEALTH_COVERAGES),
             "referred": pa.array(referred),
         })
+
+    def _coverage(self, rng, day, site, minors_focus) -> np.ndarray:
+        """Health coverage of each row. Who has none is chosen by systematic sampling within
+        each site and month, in day order: a running sum of the rows' probabilities, a random
+        start, and a row has none where the sum crosses a whole number. A site's monthly count
+        is then its expected one rounded up or down, never a binomial draw: a city's share
+        moves only as the modelled one does, where per-row draws at a hundred consultations
+        a month move it by five points or more, the access-to-care alert's threshold."""
+        p = self.no_coverage[self.city_of_site[site], day]
+        starts = rng.random((len(self.site_ids), self.n_months))
+        none = np.empty(len(site), dtype=bool)
+        # Rows come sorted by day then site: a site's rows are in day order, its months in
+        # runs (no sort needed).
+        for position in np.unique(site):
+            rows = np.flatnonzero(site == position)
+            month = self.calendar.month_index[day[rows]]
+            q = p[rows]
+            running = np.cumsum(q)
+            first = np.flatnonzero(np.concatenate([[True], month[1:] != month[:-1]]))
+            running -= np.repeat(running[first] - q[first], np.diff(np.concatenate([first, [len(rows)]])))
+            start = starts[position, month]
+            none[rows] = np.floor(running + start) > np.floor(running - q + start)
+        return np.where(none, 0, 1 + self.covered.draw(rng, minors_focus)).astype(np.int8)
 
 
 # --- loading --------------------------------------------------------------------------------

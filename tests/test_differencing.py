@@ -361,4 +361,4 @@ def test_consultations_by_city_activity_in_2024_are_sums_of_months(con):
         if len(visible) < len(shown[(city, activity)]):
             mixed += 1
             assert figure < truth[(city, activity)]
-    assert mixed >= 3  # e.g. Grande-Synthe's medical consultations, hidden in 3 months of 12
+    assert mixed >= 3  # a city's consultations of an activity with some of its 12 months hidden
