@@ -68,9 +68,11 @@ class Score:
     site_years: float | None
     false_alarms_per_site_year: float | None
     note: str = ""
+    detected_at_all: int | None = None   # at any delay while the event lasted
 
     def as_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "planted": self.planted, "detected": self.detected,
+                "detected_at_all": self.detected_at_all,
                 "sensitivity": None if self.sensitivity is None else round(self.sensitivity, 3),
                 "median_days_to_detection": self.median_days_to_detection,
                 "false_alarms": self.false_alarms,
@@ -159,7 +161,7 @@ def score(rule: str, frame: pd.DataFrame, episodes: Sequence[alerts.Episode], pl
     note = "" if relevant else f"no planted {target.event.replace('_', ' ')} where the rule could hold"
     return Score(rule, len(relevant), len(in_time), len(in_time) / len(relevant) if relevant else None,
                  float(statistics.median(delays)) if delays else None, false_alarms, place_years,
-                 false_alarms / place_years if place_years else None, note)
+                 false_alarms / place_years if place_years else None, note, len(delays))
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, config: alerts.Config) -> list[Score]:
@@ -174,14 +176,14 @@ def evaluate(con: duckdb.DuckDBPyConnection, config: alerts.Config) -> list[Scor
 
 
 def table(scores: Sequence[Score]) -> str:
-    lines = [f"{'rule':<20}{'planted':>8}{'detected':>9}{'sensitivity':>12}{'median days':>12}"
+    lines = [f"{'rule':<20}{'planted':>8}{'in 14 d':>8}{'at all':>7}{'sensitivity':>12}{'median days':>12}"
              f"{'false alarms':>13}{'place-years':>12}{'per place-year':>15}"]
     for s in scores:
         if s.sensitivity is None:
             lines.append(f"{s.rule:<20}{s.planted or 0:>8}  {s.note}; false alarms {s.false_alarms} "
                          f"in {s.site_years or 0:.1f} {PLANTED[s.rule].place_kind}-years")
             continue
-        lines.append(f"{s.rule:<20}{s.planted:>8}{s.detected:>9}{s.sensitivity:>12.0%}"
+        lines.append(f"{s.rule:<20}{s.planted:>8}{s.detected:>8}{s.detected_at_all:>7}{s.sensitivity:>12.0%}"
                      f"{s.median_days_to_detection if s.median_days_to_detection is not None else '-':>12}"
                      f"{s.false_alarms:>13}{s.site_years:>12.1f}{s.false_alarms_per_site_year:>15.2f}")
     return "\n".join(lines)

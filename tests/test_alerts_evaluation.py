@@ -92,16 +92,26 @@ def demo_db(tmp_path_factory):
     return path
 
 
-def test_on_the_demo_the_outbreak_rule_meets_its_targets(demo_db, tmp_path):
+def test_on_the_demo_every_rule_is_scored_and_the_exit_status_says_whether_all_meet_their_targets(demo_db, tmp_path):
     out = tmp_path / "scores.json"
     done = subprocess.run([sys.executable, "-m", "terrain", "alerts", "evaluate", "--db", str(demo_db),
                            "--json", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
     rules = {r["rule"]: r for r in json.loads(out.read_text())["rules"]}
     assert list(rules) == list(alerts.RULES)
+    met = {name: r["sensitivity"] is not None and r["sensitivity"] >= 0.9 and r["false_alarms_per_site_year"] <= 1.0
+           for name, r in rules.items()}
+    assert done.returncode == (0 if all(met.values()) else 1), done.stdout + done.stderr
+    # The rules that find what was planted in time.
+    for name in ("shelter_saturation", "cold_exclusion", "outbreak_signal"):
+        assert met[name], rules[name]
     outbreak = rules["outbreak_signal"]
-    assert outbreak["planted"] >= 25 and outbreak["sensitivity"] >= 0.9
-    assert outbreak["median_days_to_detection"] <= 14 and outbreak["false_alarms_per_site_year"] <= 1.0
+    assert outbreak["planted"] >= 25 and outbreak["median_days_to_detection"] <= 14
+    # The surge and the loss of coverage are found every time, but later than 14 days: a
+    # rule that compares four weeks (three months) with a year earlier sees a wave that
+    # builds over weeks only once it has built (docs/alerts.md).
+    for name in ("minors_surge", "access_to_care"):
+        assert rules[name]["planted"] >= 4 and rules[name]["detected_at_all"] == rules[name]["planted"], rules[name]
+        assert rules[name]["false_alarms_per_site_year"] <= 1.0
     # The measles outbreak of January 2016, in the first weeks of the data, is among those found.
     con = store.open_readonly(demo_db)
     try:
