@@ -288,8 +288,10 @@ def sentences(rule: str, place: Mapping[str, Any], figures: Mapping[str, Any], s
             out.append(_t("sentence.outbreak_signal_threshold", lang, threshold=_mean(shown["threshold"], k, lang),
                           mean=_mean(shown["baseline_mean"], k, lang)))
     elif rule == "access_to_care":
-        out.append(_t("sentence.access_to_care", lang, period=period, place=where,
-                      months=_noun(figures["window_months"] or 1, "month", lang),
+        # An episode's shares are the rule's own window at its peak; a period's, the period's.
+        peak = figures.get("window_months") is not None
+        out.append(_t("sentence.access_to_care_peak" if peak else "sentence.access_to_care", lang, period=period,
+                      place=where, months=_noun(figures.get("window_months") or 0, "month", lang),
                       share=_figure(shown["share"], "percent", lang, k),
                       before=_figure(shown["share_year_before"], "percent", lang, k),
                       points=_figure(shown["change_points"], "points", lang, k)))

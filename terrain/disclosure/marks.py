@@ -43,12 +43,15 @@ class Sum:
 
     def mark(self) -> str:
         """'shown'; 'small' for a figure that is one small cell and zeros; 'protect' for
-        hidden cells and nothing shown to bound them; 'at_least' for a lower bound."""
+        hidden cells and nothing shown to bound them to k or more; 'at_least' for a lower
+        bound of k or more."""
         if not self.hidden:
             return "shown"
         if attack.distinct_marks(self.k) and self.small == 1 and not self.protect and not self.shown:
             return "small"
-        return "at_least" if self.lower_bound > 0 else "protect"
+        # A bound under k ("at least 2") says no more than the marks, and reads as a small
+        # count shown: such a sum is told as hidden.
+        return "at_least" if self.lower_bound >= self.k else "protect"
 
 
 def add_up(values: Iterable, statuses: Iterable[str], k: int) -> Sum:
