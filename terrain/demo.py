@@ -710,12 +710,13 @@ def _shelter_nights(rng: np.random.Generator, calendar: _Calendar, weather: _Wea
     site_ids = tuple(site.site_id for site in sites)
     pressure_of: dict[str, np.ndarray] = {}
     n = calendar.n_days
-    for position, site in enumerate(sites):
+    # One stream per site: a change to one shelter's nights leaves the others' as they were.
+    for position, (site, site_rng) in enumerate(zip(sites, rng.spawn(len(sites)))):
         if not _is_shelter(site):
             continue
         demand = _SHELTER_DEMAND[site.site_id]
         open_nights, available = site_nights[site.site_id], beds[site.site_id]
-        pressure = _pressure_nights(rng, calendar, site, open_nights, spells, waves)
+        pressure = _pressure_nights(site_rng, calendar, site, open_nights, spells, waves)
         in_spell = np.zeros(n, dtype=bool)
         for spell in spells:
             if spell.city == site.city:
@@ -723,17 +724,19 @@ def _shelter_nights(rng: np.random.Generator, calendar: _Calendar, weather: _Wea
         cold = weather.cold_nights(site.city) | (weather.vigilance[site.city] >= 2)
         # Under pressure the shelter is full on most nights (every night of a cold spell);
         # otherwise a full night is rare.
-        full = rng.random(n) < np.where(pressure, np.where(in_spell, 1.0, 0.9), 0.02)
-        free = 1 + rng.poisson(demand.spare_beds, n)
+        full = site_rng.random(n) < np.where(pressure, np.where(in_spell, 1.0, 0.9), 0.02)
+        free = 1 + site_rng.poisson(demand.spare_beds, n)
         settled = np.where(full, available, np.maximum(available - free, 0))
-        more = rng.poisson(np.where(in_spell, demand.turned_away_cold * available, demand.turned_away))
+        more = site_rng.poisson(np.where(in_spell, demand.turned_away_cold * available, demand.turned_away))
+        # On a night of frost in a cold spell someone still asks once the last mattress is taken.
+        more = np.where(in_spell & cold, more + available // 10 + 1, more)
         asked = settled + np.where(full & pressure, more, 0)
         # On some cold nights a few mattresses go on the floor, up to a tenth over capacity.
-        mattresses = np.where(cold & pressure & (rng.random(n) < 0.6), available // 10, 0)
+        mattresses = np.where(cold & pressure & (site_rng.random(n) < 0.6), available // 10, 0)
         occupied = np.minimum(asked, available + mattresses)
         turned_away = asked - occupied
-        minors = rng.binomial(turned_away, demand.minors_share)
-        girls = rng.binomial(turned_away, demand.girls_share)
+        minors = site_rng.binomial(turned_away, demand.minors_share)
+        girls = site_rng.binomial(turned_away, demand.girls_share)
         columns["site_id"].append(np.full(int(open_nights.sum()), position))
         columns["night"].append(calendar.epoch_days[open_nights])
         for name, values in (("beds_available", available), ("beds_occupied", occupied),

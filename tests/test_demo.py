@@ -752,3 +752,78 @@ def test_planted_events_are_where_their_rule_looks(reference):
     # The measles outbreak of January 2016 in both northern camps.
     assert reference.execute("""SELECT site_id FROM demo_planted_events WHERE subject = 'suspected_measles'
                                 ORDER BY site_id""").fetchall() == [("calais_jungle",), ("grande_synthe_basroch",)]
+
+
+# Each planted event shows in the data what its rule looks for (the rules themselves are
+# scored by `python -m terrain alerts evaluate`; these read the rows directly).
+
+MINORS_BY_FOUR_WEEKS = """
+WITH weekly AS (
+    SELECT site_id, date_trunc('week', consulted_on)::DATE AS week,
+           count(*) FILTER (WHERE unaccompanied_minor = 'yes') AS minors
+    FROM consultations GROUP BY ALL
+),
+four_weeks AS (
+    SELECT site_id, week, sum(minors) OVER (PARTITION BY site_id ORDER BY week
+                                            RANGE BETWEEN INTERVAL 21 DAYS PRECEDING AND CURRENT ROW) AS recent
+    FROM weekly
+)
+SELECT e.site_id, e.starts,
+       count(*) FILTER (WHERE now.recent >= 50 AND now.recent >= 1.6 * before.recent) AS weeks_up
+FROM demo_planted_events AS e
+JOIN four_weeks AS now ON now.site_id = e.site_id AND now.week BETWEEN e.starts AND e.ends
+JOIN four_weeks AS before ON before.site_id = now.site_id AND before.week = now.week - INTERVAL 364 DAYS
+WHERE e.event = 'minors_wave'
+GROUP BY ALL
+"""
+
+
+def test_a_wave_of_minors_is_at_least_1_6_times_the_year_before_for_several_weeks(reference):
+    waves = reference.execute(MINORS_BY_FOUR_WEEKS).fetchall()
+    assert len(waves) == scalar(reference, "SELECT count(*) FROM demo_planted_events WHERE event = 'minors_wave'") > 0
+    assert all(weeks_up >= 3 for _, _, weeks_up in waves), waves
+
+
+SATURATION_BY_NIGHT = """
+SELECT n.site_id, n.night,
+       sum((n.beds_occupied >= n.beds_available)::INT) OVER (
+           PARTITION BY n.site_id ORDER BY n.night RANGE BETWEEN INTERVAL 6 DAYS PRECEDING AND CURRENT ROW) >= 3
+           AS saturated_week,
+       (SELECT min(e.starts) FROM demo_planted_events AS e
+        WHERE e.event = 'shelter_pressure' AND e.site_id = n.site_id
+          AND n.night BETWEEN e.starts AND e.ends + INTERVAL 6 DAYS) AS event_starts
+FROM shelter_nights AS n
+"""
+
+
+def test_shelters_are_saturated_in_their_planted_periods_of_pressure_and_rarely_outside(reference):
+    nights = reference.execute(SATURATION_BY_NIGHT).df()
+    events = reference.execute("""SELECT site_id, starts FROM demo_planted_events
+                                  WHERE event = 'shelter_pressure' AND ends - starts >= 2""").df()
+    inside = nights[nights["event_starts"].notna()]
+    held = set(zip(inside.loc[inside["saturated_week"], "site_id"], inside.loc[inside["saturated_week"], "event_starts"]))
+    assert set(zip(events["site_id"], events["starts"])) <= held
+    # The rule holds on under 1 % of the other nights (occupancy >= 100 % on 3 of the last 7).
+    outside = nights[nights["event_starts"].isna()]
+    assert outside["saturated_week"].mean() < 0.01
+
+
+def test_people_are_turned_away_on_cold_nights_mainly_in_the_recorded_cold_spells(reference):
+    inside, outside = reference.execute("""
+        WITH cold AS (
+            SELECT n.night, s.city, n.turned_away,
+                   EXISTS (SELECT 1 FROM demo_planted_events AS e WHERE e.event = 'cold_spell'
+                             AND e.city = s.city AND n.night BETWEEN e.starts AND e.ends) AS in_spell
+            FROM shelter_nights AS n JOIN sites AS s USING (site_id)
+            JOIN weather_daily AS w ON w.city = s.city AND w.day = n.night
+            WHERE w.tmin_c <= 0 OR w.vigilance IN ('orange', 'red'))
+        SELECT sum(turned_away) FILTER (WHERE in_spell), sum(turned_away) FILTER (WHERE NOT in_spell) FROM cold""").fetchall()[0]
+    assert inside > 5 * outside
+    # Every recorded cold spell turned someone away on one of its cold nights.
+    unseen = scalar(reference, """
+        SELECT count(*) FROM demo_planted_events AS e WHERE e.event = 'cold_spell' AND NOT EXISTS (
+            SELECT 1 FROM shelter_nights AS n JOIN sites AS s USING (site_id)
+            JOIN weather_daily AS w ON w.city = s.city AND w.day = n.night
+            WHERE s.city = e.city AND n.night BETWEEN e.starts AND e.ends AND n.turned_away > 0
+              AND (w.tmin_c <= 0 OR w.vigilance IN ('orange', 'red')))""")
+    assert unseen == 0
