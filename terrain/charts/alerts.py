@@ -344,7 +344,7 @@ def peak_text(episode: alerts.Episode, lang: str, k: int) -> str:
         value = i18n.format_number(peak, lang)
     else:
         value = i18n.format_decimal(peak, lang, 1).replace("-", "\u2212")
-    over = episode.rule == "shelter_saturation" and peak is not None and peak > 1   # mattresses on the floor
+    over = episode.rule == "shelter_saturation" and i18n.shown_above(peak)   # mattresses on the floor
     return i18n.t(f"alerts.peak.{episode.rule}{'_over' if over else ''}", lang, value=value)
 
 

@@ -416,4 +416,7 @@ def share_without_coverage(frame: pd.DataFrame, *, lang: str, grain: str) -> go.
     base_layout(fig, title=_t("coverage_title", lang), x_title=_t(f"axis_{grain}", lang),
                 y_title=_t("axis_share_without_coverage", lang),
                 legend_title=_t("city", lang) if "city" in frame.columns else "")
+    # The legend under the axis: the title, which says what the share is of, takes the line above.
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.3, "xanchor": "left", "x": 0},
+                      margin={"b": 110}, height=480)
     return time_axis(fig, frame["period"], grain, lang)

@@ -88,10 +88,17 @@ def campaigns_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = frame.copy()
     out["antigen"] = [i18n.label("antigen", a, lang) for a in out["antigen"]]
     out["target_age_bands"] = [target_bands_text(bands, lang) for bands in out["target_age_bands"]]
+    for column in ("starts", "ends"):
+        out[column] = pd.to_datetime(out[column]).dt.date
     out["coverage_range"] = [coverage_range(lo, hi, lang) for lo, hi in zip(out["coverage_low"], out["coverage_high"])]
     out["coverage_note"] = [coverage_note(row, lang) for _, row in out.iterrows()]
     out["coverage_low"] = [capped(v) for v in out["coverage_low"]]
     out["coverage_high"] = [capped(v) for v in out["coverage_high"]]
+    # What a reader looks for first: the campaign, its coverage and why it is capped.
+    first = ["campaign_id", "antigen", "coverage_range", "coverage_note", "target_age_bands", "doses_in_target",
+             "doses_outside_target", "doses_unknown_age"]
+    out = out[[c for c in first if c in out.columns] + [c for c in out.columns if c not in first]]
+    out.attrs = dict(frame.attrs)
     return out
 
 
@@ -177,7 +184,7 @@ def coverage_ranges(frame: pd.DataFrame, *, lang: str) -> go.Figure:
     fig.add_bar(y=names, base=low, x=[h - lo for lo, h in zip(low, high)],
                 orientation="h", marker_color=[ANTIGEN_COLOURS.get(a, "#777777") for a in shown["antigen"]],
                 customdata=hover, text=[_t("capped_label", lang) if note else "" for note in notes],
-                textposition="inside", insidetextanchor="end",
+                textposition="inside", insidetextanchor="start",
                 hovertemplate="%{y}: %{customdata}<extra></extra>", showlegend=False)
     sphere = [name for name, antigen in zip(names, shown["antigen"]) if antigen in SPHERE_ANTIGENS]
     if sphere:
