@@ -72,8 +72,7 @@ show_metric(turned_away, app.tr("overview.turned_away"), indicators.total(nights
 show_metric(cold_nights, app.tr("overview.cold_nights" if len(f.cities) == 1 else "overview.cold_nights_several"),
             int(cold["cold_nights"].iloc[0]), int(cold_before["cold_nights"].iloc[0]), inverse=True,
             help=glossary.definition("cold_night", app.lang()))
-rate = indicators.ratio(occupied, available)
-if rate is not None and rate > 1:   # said only where the figure passes 100 %
+if i18n.shown_above(indicators.ratio(occupied, available)):   # said only where the figure shown passes 100 %
     st.caption(app.tr("occupancy.over_full_note"))
 if app.threshold_of(consultations):
     st.caption(app.tr("common.totals_exclude_hidden", k=app.threshold_of(consultations)))

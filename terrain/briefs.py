@@ -265,7 +265,7 @@ def sentences(rule: str, place: Mapping[str, Any], figures: Mapping[str, Any], s
         if figures["turned_away"]:
             out.append(_t("sentence.shelter_saturation_turned_away", lang,
                           turned_away=_count(shown["turned_away"], k, lang)))
-        if shown["max_occupancy"] is not None and shown["beds"] is not None and figures["max_occupancy"] > 1:
+        if shown["max_occupancy"] is not None and shown["beds"] is not None and i18n.shown_above(figures["max_occupancy"]):
             out.append(_t("sentence.shelter_saturation_peak", lang, beds=i18n.format_number(shown["beds"], lang),
                           occupancy=i18n.format_percent(shown["max_occupancy"], lang)))
     elif rule == "winter_gap":
@@ -752,7 +752,7 @@ def _public_sentences(rule: str, place: _PublicPlace, first: dt.date, last: dt.d
         months = place.months.get("bed_nights_occupied") or []
         rates = [_rate(t.get("bed_nights_occupied"), t.get("bed_nights_available"))] + [
             _rate(taken, given) for taken, given in zip(months, place.months.get("bed_nights_available") or [])]
-        if any(rate is not None and rate > 1 for rate in rates):
+        if any(i18n.shown_above(rate) for rate in rates):
             said.append(_t("public.sentence.over_full", lang))
         return said
     if rule == "winter_gap":

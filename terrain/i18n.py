@@ -175,6 +175,15 @@ def format_decimal(x: Any, lang: str, digits: int = 1) -> str:
     return babel.numbers.format_decimal(_rounded(x, digits), format=pattern, locale=locale)
 
 
+def shown_above(ratio: Any, limit: float = 1.0, digits: int = 0) -> bool:
+    """Whether a ratio, as format_percent shows it with `digits`, is above `limit` (1.004 is
+    shown "100 %": not above 100 %)."""
+    try:
+        return _rounded(ratio, digits + 2) > _rounded(limit, digits + 2)
+    except ValueError:   # a missing or hidden ratio is not shown at all
+        return False
+
+
 def format_percent(ratio: Any, lang: str, digits: int = 0, *, signed: bool = False,
                    points: bool = False) -> str:
     """A ratio as a percentage: 0.125 -> "13 %" (no-break space) / "13%".

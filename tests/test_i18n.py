@@ -266,3 +266,11 @@ def test_format_period(start, end, fr, en):
 def test_format_period_refuses_an_end_before_the_start():
     with pytest.raises(ValueError, match="ends"):
         format_period(dt.date(2024, 2, 1), dt.date(2024, 1, 31), "fr")
+
+
+@pytest.mark.parametrize("ratio,digits,above", [
+    (1.1, 0, True), (1.005, 0, True), (1.004, 0, False),   # 1.004 is shown "100 %": not above it
+    (1.0, 0, False), (0.97, 0, False), (1.004, 1, True), (None, 0, False), (float("nan"), 0, False),
+])
+def test_a_ratio_is_above_100_percent_as_it_is_shown(ratio, digits, above):
+    assert i18n.shown_above(ratio, digits=digits) is above

@@ -112,9 +112,12 @@ def test_a_range_above_100_percent_is_capped_with_its_reason(population, shown, 
     campaigns = _table(at, FR("outreach.field.coverage_range"))
     assert campaigns[FR("outreach.field.coverage_range")].tolist() == [shown]
     assert campaigns[FR("common.field.coverage_note")].tolist() == [note]
-    bar = _figure(at, "outreach_coverage").data[0]
+    figure = _figure(at, "outreach_coverage")
+    bar = figure.data[0]
     assert bar.base[0] + bar.x[0] <= 1.0 + 1e-9                       # never drawn past 100 %
-    assert list(bar.text) == ([FR("outreach.capped_label")] if note else [""])
+    [label] = [a.text for a in figure.layout.annotations]             # above the bar: the campaign and its range
+    assert f"mmr-2024-pantin<br><b>{shown}</b>" in label
+    assert (f"({FR('outreach.capped_label')})" in label) is bool(note)
     assert (note in bar.customdata[0]) and "%" in bar.customdata[0]
     shown_percents = [int(n) for n in re.findall(r"(\d+)\u00a0%", " ".join(campaigns.astype(str).stack()))]
     assert shown_percents and max(shown_percents) == (100 if note else 70)   # 140 % and 280 % never shown

@@ -180,6 +180,10 @@ def evidence_figure(rule: str, rows: pd.DataFrame, *, lang: str, title: str, k: 
     if spec.get("zero_line"):
         fig.add_hline(y=0, line_dash="dot", line_color=CAPACITY_COLOUR)
     base_layout(fig, title=title, x_title=_t(spec["step"], lang), y_title=spec["y_left"])
+    # The legend under the axis: above it, a place's name in the title and long series names
+    # would overlap on a phone.
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.45, "xanchor": "left", "x": 0},
+                      margin={"b": 140})
     fig.update_xaxes(tickformat="%m/%Y" if spec["step"] == "month" else "%d/%m/%Y")
     if spec.get("percent"):
         fig.update_yaxes(tickformat=".0%")
@@ -344,7 +348,7 @@ def peak_text(episode: alerts.Episode, lang: str, k: int) -> str:
         value = i18n.format_number(peak, lang)
     else:
         value = i18n.format_decimal(peak, lang, 1).replace("-", "\u2212")
-    over = episode.rule == "shelter_saturation" and peak is not None and peak > 1   # mattresses on the floor
+    over = episode.rule == "shelter_saturation" and i18n.shown_above(peak)   # mattresses on the floor
     return i18n.t(f"alerts.peak.{episode.rule}{'_over' if over else ''}", lang, value=value)
 
 

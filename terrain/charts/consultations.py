@@ -413,7 +413,11 @@ def share_without_coverage(frame: pd.DataFrame, *, lang: str, grain: str) -> go.
         fig.add_vline(x=law.timestamp() * 1000, line_dash="dash",
                       line_color="#444444", annotation_text=_t("law_annotation", lang),
                       annotation_position="top left")
-    base_layout(fig, title=_t("coverage_title", lang), x_title=_t(f"axis_{grain}", lang),
+    # No axis title: the ticks name the months, and the legend sits under them.
+    base_layout(fig, title=_t("coverage_title", lang), x_title="",
                 y_title=_t("axis_share_without_coverage", lang),
                 legend_title=_t("city", lang) if "city" in frame.columns else "")
+    # The legend under the axis: the title, which says what the share is of, takes the line above.
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.42, "xanchor": "left", "x": 0},
+                      margin={"b": 150, "t": 80}, height=520)
     return time_axis(fig, frame["period"], grain, lang)

@@ -88,10 +88,17 @@ def campaigns_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = frame.copy()
     out["antigen"] = [i18n.label("antigen", a, lang) for a in out["antigen"]]
     out["target_age_bands"] = [target_bands_text(bands, lang) for bands in out["target_age_bands"]]
+    for column in ("starts", "ends"):
+        out[column] = pd.to_datetime(out[column]).dt.date
     out["coverage_range"] = [coverage_range(lo, hi, lang) for lo, hi in zip(out["coverage_low"], out["coverage_high"])]
     out["coverage_note"] = [coverage_note(row, lang) for _, row in out.iterrows()]
     out["coverage_low"] = [capped(v) for v in out["coverage_low"]]
     out["coverage_high"] = [capped(v) for v in out["coverage_high"]]
+    # What a reader looks for first: the campaign, its coverage and why it is capped.
+    first = ["campaign_id", "antigen", "coverage_range", "coverage_note", "target_age_bands", "doses_in_target",
+             "doses_outside_target", "doses_unknown_age"]
+    out = out[[c for c in first if c in out.columns] + [c for c in out.columns if c not in first]]
+    out.attrs = dict(frame.attrs)
     return out
 
 
@@ -165,28 +172,33 @@ def doses_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int) -> go
 
 def coverage_ranges(frame: pd.DataFrame, *, lang: str) -> go.Figure:
     """Each campaign's coverage as a bar from its lowest to its highest estimate, never past
-    100 % (a capped end is labelled, its reason in the hover), with Sphere's 90 % marked on
-    the measles and MMR campaigns only."""
+    100 % (a capped end says so in its label, its reason in the hover), with Sphere's 90 %
+    marked on the measles and MMR campaigns only. Each campaign is named above its bar, with
+    its range, so that a phone's narrow screen keeps the bars their width."""
     fig = go.Figure()
     shown = frame.dropna(subset=["coverage_low", "coverage_high"]).reset_index(drop=True)
     names = [f"{i18n.label('antigen', a, lang)} — {c}" for a, c in zip(shown["antigen"], shown["campaign_id"])]
     low, high = [capped(v) for v in shown["coverage_low"]], [capped(v) for v in shown["coverage_high"]]
     notes = [coverage_note(row, lang) for _, row in shown.iterrows()]
-    hover = [coverage_range(lo, hi, lang) + (f"<br>{note}" if note else "")
-             for lo, hi, note in zip(shown["coverage_low"], shown["coverage_high"], notes)]
-    fig.add_bar(y=names, base=low, x=[h - lo for lo, h in zip(low, high)],
+    ranges = [coverage_range(lo, hi, lang) for lo, hi in zip(shown["coverage_low"], shown["coverage_high"])]
+    fig.add_bar(y=names, base=low, x=[h - lo for lo, h in zip(low, high)], width=0.36,
                 orientation="h", marker_color=[ANTIGEN_COLOURS.get(a, "#777777") for a in shown["antigen"]],
-                customdata=hover, text=[_t("capped_label", lang) if note else "" for note in notes],
-                textposition="inside", insidetextanchor="end",
+                customdata=[r + (f"<br>{note}" if note else "") for r, note in zip(ranges, notes)],
                 hovertemplate="%{y}: %{customdata}<extra></extra>", showlegend=False)
+    for name, antigen, campaign, text, note in zip(names, shown["antigen"], shown["campaign_id"], ranges, notes):
+        label = f"<b>{text}</b>" + (f" ({_t('capped_label', lang)})" if note else "")
+        fig.add_annotation(x=0, xref="paper", y=name, yref="y", yshift=20, xanchor="left", yanchor="bottom",
+                           align="left", showarrow=False, font={"size": 12, "color": "#333333"},
+                           text=f"{i18n.label('antigen', antigen, lang)}<br>{campaign}<br>{label}")
     sphere = [name for name, antigen in zip(names, shown["antigen"]) if antigen in SPHERE_ANTIGENS]
     if sphere:
         fig.add_scatter(x=[SPHERE_COVERAGE] * len(sphere), y=sphere, mode="markers", name=_t("sphere_annotation", lang),
-                        marker={"symbol": "line-ns", "size": 26, "line": {"width": 3, "color": "#222222"}},
+                        marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": "#222222"}},
                         hovertemplate=_t("sphere_annotation", lang) + "<extra></extra>", showlegend=True)
     fig.update_xaxes(tickformat=".0%", range=[0, 1.05])
+    fig.update_yaxes(showticklabels=False, autorange="reversed")
     base_layout(fig, title=_t("coverage_title", lang), x_title=_t("axis_coverage", lang), y_title="")
     # The legend (the Sphere mark) under the axis: the title takes the line above the chart.
-    fig.update_layout(height=max(260, 180 + 45 * len(shown)), hovermode="closest", margin={"b": 70},
-                      legend={"orientation": "h", "yanchor": "top", "y": -0.25, "xanchor": "left", "x": 0})
+    fig.update_layout(height=170 + 125 * len(shown), hovermode="closest", margin={"b": 70, "t": 100},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0})
     return fig
