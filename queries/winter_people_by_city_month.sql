@@ -1,15 +1,15 @@
 -- name: winter_people_by_city_month
 -- The people of the winter months (November to March, up to the data's as-of date), per city
--- and month: people turned away for lack of a place on cold nights (terrain/definitions.sql),
--- counted night by night, consultations, medical consultations, and consultations for cold-related conditions
--- (hypothermia or frostbite, respiratory infection). The cold-related share is of the medical
--- consultations, where these conditions are treated: social, legal and mental health
--- consultations stay out of its denominator. `season` is the winter the month belongs to,
--- named by the year it starts. The Winter page adds the months up to seasons: every role then sees a
+-- and month: refusals for lack of a place on cold nights (terrain/definitions.sql; people
+-- turned away, counted night by night), consultations, and consultations for cold-related
+-- conditions (hypothermia or frostbite, respiratory infection). `season` is the winter the
+-- month belongs to, named by the year it starts. The Winter page adds the months up to seasons: every role then sees a
 -- season as the sum of its visible months (queries/winter_nights_by_season_city has the nights).
 -- A city has a row for a month when it has weather, shelter nights or consultations in it.
--- Counts from the summaries site_diagnoses_daily and consultations_daily (the activity) of
--- terrain/summaries.sql, not the consultations rows.
+-- Counts from the summary site_diagnoses_daily (terrain/summaries.sql), not the consultations rows.
+-- The cold-related share is of the medical consultations (from the summary consultations_daily,
+-- which has the activity), where these conditions are treated: social, legal and mental health
+-- consultations stay out of its denominator.
 -- params: start, end, cities
 -- level: city
 -- grain: month
@@ -79,8 +79,8 @@ SELECT
     c.cold_related_consultations / nullif(d.medical_consultations, 0) AS cold_related_share
 FROM city_months AS m
 LEFT JOIN turned_away AS t USING (city, period)
-LEFT JOIN care AS c USING (city, period)
 LEFT JOIN medical AS d USING (city, period)
+LEFT JOIN care AS c USING (city, period)
 WHERE winter_season(m.period) IS NOT NULL
   AND m.period <= (SELECT day FROM as_of)
   AND m.city IN (SELECT city FROM places)

@@ -907,7 +907,7 @@ def _vaccinations(rng: np.random.Generator, calendar: _Calendar,
                             ("starts", campaign.starts), ("ends", campaign.ends),
                             ("target_ages", campaign.target_ages),
                             ("target_age_bands",
-                             list(campaign.target_age_bands or bands_in_words(campaign.target_ages))),
+                             list(campaign.target_age_bands or bands_in_words(campaign.target_ages) or ())),
                             ("population_low", campaign.population[0]),
                             ("population_high", campaign.population[1])):
             campaigns[name].append(value)

@@ -63,14 +63,23 @@ HXL: dict[str, str] = {
     "closed": "#date+end",
     # people: #reached and #affected count people, so only columns that count people
     "people_reached": "#reached",
-    "turned_away": "#affected+turned_away",
-    "turned_away_minors": "#affected+turned_away+children",
-    # HXL's own example: "#affected +f +children" is the number of girls.
-    "turned_away_girls": "#affected+turned_away+f+children",
+    # a campaign gives one dose per person: its doses in the target ages are people reached
+    "doses_in_target": "#reached+vaccinated",
+    # refusals: people turned away counted night by night (one person refused on three nights
+    # is three refusals), so not #affected, which counts people; +children, +f as HXL's own
+    # example ("#affected +f +children" is the number of girls)
+    "turned_away": "#indicator+num+refusals",
+    "turned_away_minors": "#indicator+num+refusals+children",
+    "turned_away_girls": "#indicator+num+refusals+f+children",
+    "turned_away_on_cold_nights": "#indicator+num+refusals+cold",
     # services and capacity: a consultation or a dose is not a person (one person may have
     # several), so these are outputs, not #reached
     "consultations": "#output+num+consultations",
+    "medical_consultations": "#output+num+consultations+medical",
+    "cold_related_consultations": "#output+num+consultations+cold_related",
     "doses": "#output+num+doses",
+    "doses_outside_target": "#output+num+doses+outside_target",
+    "doses_unknown_age": "#output+num+doses+unknown_age",
     "n": "#indicator+num",
     "bed_capacity": "#capacity+num+beds",
     "beds_available": "#capacity+num+beds",

@@ -400,8 +400,9 @@ def season_comparison(nights: pd.DataFrame, people: pd.DataFrame, *, tr: Transla
     fig.update_yaxes(title_text=tr("winter.comparison.people_axis"), row=2, col=1)
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels)
     fig.update_xaxes(title_text=tr("winter.season"), row=2, col=1)
-    fig.update_layout(barmode="group", hovermode="closest", height=600, margin={"l": 10, "r": 10, "t": 70, "b": 10},
-                      legend={"orientation": "h", "y": -0.14, "yanchor": "top", "x": 0, "xanchor": "left"})
+    # The legend well under the seasons, whose labels turn on a phone.
+    fig.update_layout(barmode="group", hovermode="closest", height=640, margin={"l": 10, "r": 10, "t": 70, "b": 60},
+                      legend={"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0, "xanchor": "left"})
     return fig
 
 
