@@ -305,6 +305,10 @@ def test_a_total_of_hidden_cells_is_hidden_not_zero():
     assert charts.people_total(frame, "n") == charts.People(None, hidden=True)
     frame = pd.DataFrame({"n": pd.array([pd.NA, 12, 20], dtype="Float64")})
     assert charts.people_total(frame, "n") == charts.People(32, partial=True)
+    assert charts.People(32, partial=True).text("fr", "< 11") == "≥ 32"
+    # zeros shown and the rest hidden: "≥ 0" would say nothing, the total reads as hidden
+    frame = pd.DataFrame({"n": pd.array([pd.NA, 0], dtype="Float64")})
+    assert charts.people_total(frame, "n").text("fr", "< 11") == i18n.t("common.hidden_figure", "fr")
 
 
 def test_the_cold_related_share_leaves_out_rows_with_a_hidden_count():

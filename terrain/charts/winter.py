@@ -87,6 +87,9 @@ class People:
         be 11 or more (terrain/disclosure/marks.py)."""
         if self.hidden:
             return i18n.t("common.hidden_figure", lang) if self.small is False else hidden_text
+        if self.partial and not self.value:
+            # "≥ 0" says nothing: the shown cells are zeros and the rest is hidden
+            return i18n.t("common.hidden_figure", lang)
         number = i18n.format_number(self.value, lang)
         return i18n.t("common.at_least", lang, value=number) if self.partial else number
 
