@@ -223,7 +223,7 @@ def _empty_database() -> duckdb.DuckDBPyConnection:
 
 def _probe(query: Query) -> pd.DataFrame:
     """The query's rows on an empty database: its columns and their types."""
-    cursor = definitions.install(_empty_database().cursor())
+    cursor = definitions.ensure(_empty_database().cursor())
     try:
         return cursor.execute(query.sql, {p: _PROBE_PARAMS[p] for p in query.params}).df()
     finally:

@@ -101,7 +101,7 @@ def use(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """Make the attached file the connection's default and put the programme's definitions
     on it (terrain/definitions.sql): every query may call them."""
     con.execute("USE terrain")
-    return definitions.install(con)
+    return definitions.ensure(con)
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -407,7 +407,6 @@ def new_database(target: Path, *, keep_backup: bool = False, copy_from: Path | N
             else:
                 con = duckdb.connect(str(tmp))
                 create_schema(con)
-            definitions.install(con)
         except (OSError, duckdb.IOException) as error:
             _remove(tmp)
             raise WriteError(_space_message(target, error)) from None
