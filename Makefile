@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DB ?= $(or $(TERRAIN_DB),data/terrain.duckdb)
 PORT ?= 8501
 
-.PHONY: run test demo bench load clean
+.PHONY: run serve test demo bench load clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ demo: $(VENV)/.installed
 run: $(VENV)/.installed $(DB)
 	$(PY) -m terrain upgrade --db $(DB)
 	TERRAIN_DB=$(DB) $(PY) -m streamlit run dashboard.py --server.port $(PORT) --browser.gatherUsageStats false
+
+# N app processes (default: one per core) behind nginx on one port: docs/deploy.md.
+PROCESSES ?= $(shell nproc)
+serve: $(VENV)/.installed $(DB)
+	$(PY) -m terrain upgrade --db $(DB)
+	$(PY) -m terrain serve --processes $(PROCESSES) --port $(PORT) --db $(DB)
 
 # Two workers for everything but the real browser, which runs on its own afterwards: its
 # timings would otherwise depend on what the other worker is busy with.

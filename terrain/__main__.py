@@ -20,6 +20,7 @@ COMMANDS = {
     "upgrade": ("terrain.imports", "rewrite a database from an older Terrain in this layout"),
     "publish": ("terrain.publish", "write an audience's published set (CSV with HXL, XLSX, metadata)"),
     "bench": ("terrain.bench", "measure query speed and memory at scale"),
+    "serve": ("terrain.serve", "serve the app from several processes behind nginx"),
 }
 
 ENTRY_POINTS = {"users": "users_command", "rollback": "rollback_command", "templates": "templates_command",

@@ -1,7 +1,8 @@
-"""`python -m terrain.loadtest`: many people on one app at once.
+"""`python -m terrain.loadtest`: many people on the app at once.
 
-Starts the app on localhost with a demo database (the benchmark's, data/bench/), then runs
-`--sessions` simultaneous sessions for `--duration` seconds. Each session speaks Streamlit's
+Starts the app on localhost with a demo database (the benchmark's, data/bench/), as
+`python -m terrain serve` does (N app processes behind nginx, `--processes N`, repeatable to
+compare in one run), then runs `--sessions` simultaneous sessions for `--duration` seconds. Each session speaks Streamlit's
 own websocket protocol (what the browser sends: a rerun request per page, with the URL's
 query string and the widgets' values), signs in with a demo account (the three roles in
 turn), then moves through the pages its role may see, every other visit with filters in the
@@ -10,8 +11,9 @@ the load on the server: a browser per session would take the two cores for itsel
 
 It reports every error (an exception shown on a page, a script that did not finish, a lost
 connection, a page slower than the timeout), the page times (request to "script finished")
-and the app process's memory (VmHWM, and its resident memory sampled during the run).
-Localhost only, bounded in sessions and time.
+and the app processes' memory (each one's VmHWM, and their resident memory together, sampled
+during the run). `--json PATH` writes one entry per `--processes`. Localhost only, bounded in
+sessions and time.
 """
 
 from __future__ import annotations
@@ -19,20 +21,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
-from terrain import ROOT, bench
+from terrain import bench, serve
 
 ACCOUNTS = (("manager", "programme_manager"), ("advocacy", "advocacy"), ("donor", "donor"))
 DEMO_PASSWORD = "terrain-demo"
@@ -60,10 +61,21 @@ class Report:
     duration_s: float
     runs: list[PageRun]
     sign_ins: list[float]
-    memory_samples_mib: list[float]
-    peak_rss_mib: float
+    memory_samples_mib: list[float]   # resident memory of all app processes together
+    peak_rss_mib: float               # the largest VmHWM of one app process
     warm_up_s: float
     session_errors: list[str] = field(default_factory=list)
+    processes: int = 1
+    peak_all_mib: float = float("nan")  # the app processes' VmHWM added up
+
+    def as_dict(self) -> dict:
+        times = [r.seconds for r in self.runs if not r.error]
+        def percentile(q: float) -> float | None:
+            return round(float(np.percentile(times, q)), 3) if times else None
+        return {"processes": self.processes, "sessions": self.sessions, "pages": len(times),
+                "errors": len(self.errors), "page_p50_s": percentile(50), "page_p95_s": percentile(95),
+                "peak_mib": round(self.peak_all_mib, 1), "peak_mib_per_process": round(self.peak_rss_mib, 1),
+                "duration_s": round(self.duration_s, 1)}
 
     @property
     def errors(self) -> list[str]:
@@ -73,44 +85,14 @@ class Report:
 
 # --- the app ---------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
-def running_app(db: Path, workdir: Path) -> Iterator[tuple[str, int]]:
-    """Start the app on a free localhost port; yield its URL and process id."""
-    port = _free_port()
+def running_app(db: Path, workdir: Path, processes: int = 1) -> Iterator[serve.Fleet]:
+    """`processes` app processes behind nginx on a free localhost port, as `serve` starts
+    them, with their own accounts file, sign-in state and audit in `workdir`."""
     env = {**os.environ, "TERRAIN_DB": str(db), "TERRAIN_USERS": str(workdir / "users.json"),
            "TERRAIN_AUTH_STATE": str(workdir / "auth-state.json"), "TERRAIN_AUDIT_DIR": str(workdir / "audit")}
-    log_path = workdir / "streamlit.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                with contextlib.suppress(OSError):
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                        if answer.status == 200:
-                            break
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"The app did not start: see {log_path}")
-                time.sleep(0.3)
-            yield url, process.pid
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with serve.running(processes, port=serve.free_port(), run_dir=workdir / "run", env=env) as fleet:
+        yield fleet
 
 
 def process_memory_mib(pid: int) -> tuple[float, float]:
@@ -140,15 +122,27 @@ class Answer:
 class Session:
     """One browser tab's conversation with the app."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, cookies: str | None = None):
+        self.page_url = url
         self.url = url.replace("http://", "ws://") + "/_stcore/stream"
         self.ws = None
+        self.cookies = cookies
+
+    def _load_page(self) -> str:
+        """GET the page as a browser does first, and keep the cookies it sets (behind nginx,
+        the affinity cookie that pins this tab's requests to one app process)."""
+        with urllib.request.urlopen(self.page_url + "/", timeout=PAGE_TIMEOUT_S) as answer:
+            answer.read()
+            return "; ".join(c.split(";", 1)[0] for c in answer.headers.get_all("Set-Cookie") or [])
 
     async def __aenter__(self) -> Session:
         import websockets
 
+        if self.cookies is None:  # a new tab; a tab that reconnects keeps its cookies
+            self.cookies = await asyncio.to_thread(self._load_page)
+        headers = {"Cookie": self.cookies} if self.cookies else {}
         self.ws = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=None,
-                                           open_timeout=PAGE_TIMEOUT_S)
+                                           open_timeout=PAGE_TIMEOUT_S, additional_headers=headers)
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -252,7 +246,18 @@ async def _warm_up(url: str) -> float:
     return time.perf_counter() - started
 
 
-async def _load(url: str, pid: int, sessions: int, duration_s: float, ramp_s: float) -> Report:
+def _memory(pids: list[int]) -> tuple[float, float, float]:
+    """(resident memory of all together, largest peak of one, peaks added up) in MiB."""
+    readings = []
+    for pid in pids:
+        with contextlib.suppress(OSError):  # a process restarted between listing and reading
+            readings.append(process_memory_mib(pid))
+    return (sum(r[0] for r in readings), max((r[1] for r in readings), default=float("nan")),
+            sum(r[1] for r in readings))
+
+
+async def _load(url: str, pids: Callable[[], list[int]], sessions: int, duration_s: float,
+                ramp_s: float) -> Report:
     runs: list[PageRun] = []
     sign_ins: list[float] = []
     errors: list[str] = []
@@ -262,21 +267,24 @@ async def _load(url: str, pid: int, sessions: int, duration_s: float, ramp_s: fl
     tasks = [asyncio.create_task(_session(i, url, ramp_s * i / max(sessions, 1), duration_s, runs, sign_ins, errors))
              for i in range(sessions)]
     while not all(t.done() for t in tasks):
-        memory.append(process_memory_mib(pid)[0])
+        memory.append(_memory(pids())[0])
         await asyncio.sleep(0.5)
     await asyncio.gather(*tasks)
-    return Report(sessions, time.monotonic() - started, runs, sign_ins, memory, process_memory_mib(pid)[1],
-                  warm_up_s, errors)
+    _, peak_one, peak_all = _memory(pids())
+    return Report(sessions, time.monotonic() - started, runs, sign_ins, memory, peak_one, warm_up_s, errors,
+                  processes=len(pids()), peak_all_mib=peak_all)
 
 
-def load_test(url: str, pid: int, *, sessions: int = 20, duration_s: float = 60, ramp_s: float = 10) -> Report:
-    """`sessions` sessions against the app at `url` (process `pid`), for `duration_s` seconds
-    after a ramp-up of `ramp_s` during which they sign in one after another."""
+def load_test(url: str, pids: Callable[[], list[int]], *, sessions: int = 20, duration_s: float = 60,
+              ramp_s: float = 10) -> Report:
+    """`sessions` sessions against the app at `url` (served by the processes `pids()` gives),
+    for `duration_s` seconds after a ramp-up of `ramp_s` during which they sign in one after
+    another."""
     if not url.startswith(("http://127.0.0.1:", "http://localhost:")):
         raise ValueError("The load test runs against localhost only.")
     if not 1 <= sessions <= MAX_SESSIONS or not 0 < duration_s <= MAX_DURATION_S:
         raise ValueError(f"Between 1 and {MAX_SESSIONS} sessions, for at most {MAX_DURATION_S} s.")
-    return asyncio.run(_load(url, pid, sessions, duration_s, ramp_s))
+    return asyncio.run(_load(url, pids, sessions, duration_s, ramp_s))
 
 
 # --- report ----------------------------------------------------------------------------------
@@ -287,7 +295,8 @@ def _ms(seconds: float) -> str:
 
 def summary(report: Report, db: Path | None = None) -> str:
     times = [r.seconds for r in report.runs if not r.error]
-    lines = [f"{report.sessions} sessions for {report.duration_s:.0f} s"
+    lines = [f"{report.processes} app process{'es' if report.processes > 1 else ''} behind nginx, "
+             f"{report.sessions} sessions for {report.duration_s:.0f} s"
              + (f" on {db.name}" if db else "") + f": {len(report.runs)} pages shown, "
              f"{len(report.errors)} errors"]
     if times:
@@ -304,7 +313,8 @@ def summary(report: Report, db: Path | None = None) -> str:
             lines.append(f"{page:<14} {len(page_times):>6} {_ms(np.percentile(page_times, 50)):>8} "
                          f"{_ms(np.percentile(page_times, 95)):>8} {_ms(max(page_times)):>8}")
     if report.memory_samples_mib:
-        lines.append(f"app memory: peak {report.peak_rss_mib:,.0f} MiB (VmHWM); resident during the run "
+        lines.append(f"app memory: peak {report.peak_rss_mib:,.0f} MiB for one process (VmHWM), "
+                     f"{report.peak_all_mib:,.0f} MiB for all added up; all together resident during the run "
                      f"{min(report.memory_samples_mib):,.0f}–{max(report.memory_samples_mib):,.0f} MiB, "
                      f"at the end {report.memory_samples_mib[-1]:,.0f} MiB")
     for error in dict.fromkeys(report.errors):
@@ -321,21 +331,45 @@ def command(argv: list[str]) -> int:
                         help="size of the benchmark demo database to serve (default 1000000)")
     parser.add_argument("--db", type=Path, default=None, help="serve this database instead")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--processes", type=int, action="append", default=None,
+                        help="app processes behind nginx (default 1); repeat it to compare, e.g. "
+                             "--processes 1 --processes 2")
+    parser.add_argument("--json", type=Path, default=None, help="also write the runs' figures as JSON")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    if not 1 <= args.sessions <= MAX_SESSIONS or not 0 < args.duration <= MAX_DURATION_S or args.ramp < 0:
+    processes = args.processes or [1]
+    if (not 1 <= args.sessions <= MAX_SESSIONS or not 0 < args.duration <= MAX_DURATION_S or args.ramp < 0
+            or not all(1 <= n <= 64 for n in processes)):
         parser.print_usage()
-        print(f"Between 1 and {MAX_SESSIONS} sessions, a duration of at most {MAX_DURATION_S} s, a ramp ≥ 0.")
+        print(f"Between 1 and {MAX_SESSIONS} sessions, a duration of at most {MAX_DURATION_S} s, a ramp ≥ 0, "
+              "between 1 and 64 processes.")
         return 2
     db = args.db or bench.database_for(args.consultations, args.seed)[0]
-    with tempfile.TemporaryDirectory(prefix="terrain-load-") as workdir, running_app(db, Path(workdir)) as (url, pid):
-        print(f"App started at {url} (process {pid}, {process_memory_mib(pid)[0]:,.0f} MiB); "
-              f"{args.sessions} sessions for {args.duration:.0f} s...", file=sys.stderr)
-        report = load_test(url, pid, sessions=args.sessions, duration_s=args.duration, ramp_s=args.ramp)
-    print(summary(report, db))
-    return 0 if not report.errors else 1
+    reports = []
+    for n in processes:
+        try:
+            with tempfile.TemporaryDirectory(prefix="terrain-load-") as workdir, \
+                    running_app(db, Path(workdir), n) as fleet:
+                print(f"{n} app process{'es' if n > 1 else ''} behind nginx at {fleet.url}; "
+                      f"{args.sessions} sessions for {args.duration:.0f} s...", file=sys.stderr)
+                report = load_test(fleet.url, fleet.pids, sessions=args.sessions, duration_s=args.duration,
+                                   ramp_s=args.ramp)
+        except serve.ServeError as error:
+            print(error, file=sys.stderr)
+            return 1
+        print(summary(report, db), flush=True)
+        reports.append(report)
+    if len(reports) > 1:
+        first = reports[0].as_dict()["pages"] or 1
+        for report in reports[1:]:
+            print(f"{report.processes} processes served {report.as_dict()['pages'] / first:.2f} times the pages "
+                  f"of {reports[0].processes}.")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"database": str(db), "runs": [r.as_dict() for r in reports]}, indent=1))
+    return 0 if not any(r.errors for r in reports) else 1
 
 
 if __name__ == "__main__":
