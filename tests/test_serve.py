@@ -141,3 +141,45 @@ def test_serve_stopped_takes_every_process_with_it(how, demo_db, tmp_path):
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_a_person_signs_in_filters_and_downloads_through_nginx(demo_db, tmp_path):
+    """In Chromium, through nginx in front of two processes: sign in from a link with a
+    filter, open a page, download its table; every request of the tab went to one process."""
+    from playwright.sync_api import sync_playwright
+
+    from terrain import i18n
+    from tests import browser
+
+    with serve.running(2, port=serve.free_port(), run_dir=tmp_path / "run", env=_env(demo_db, tmp_path)) as fleet, \
+            sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=browser.CHROMIUM, args=browser.CHROMIUM_ARGS)
+        context = chromium.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page = context.new_page()
+        try:
+            browser.sign_in(page, fleet.url, "manager", "terrain-demo")
+            page.locator('[data-testid="stSidebarNav"] a[href$="/consultations"]').click()
+            browser.wait_idle(page)
+            city = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]',
+                                has_text=i18n.t("common.city", "fr")).first
+            city.locator("input").fill("Pantin")
+            city.locator("input").press("Enter")
+            browser.wait_idle(page)
+            page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            assert "city=Pantin" in page.url
+            button = page.locator('[data-testid="stDownloadButton"] button',
+                                  has_text=i18n.t("common.download_csv", "fr")).first
+            with page.expect_download(timeout=60_000) as download:
+                button.click()
+            content = Path(download.value.path()).read_text(encoding="utf-8-sig")
+            affinity = next(c["value"] for c in context.cookies() if c["name"] == serve.AFFINITY_COOKIE)
+        finally:
+            context.close()
+            chromium.close()
+        assert "Pantin" in content and "Calais" not in content
+        served = _served_by(fleet, affinity, websockets=0)
+        assert any("/media/" in line or "download" in line for line in
+                   [m["request"] for m in LINE.finditer((fleet.run_dir / "nginx-access.log").read_text())
+                    if m["affinity"] == affinity])
+        assert len(set(served)) == 1, served
