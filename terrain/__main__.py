@@ -14,6 +14,7 @@ COMMANDS = {
     "users": ("terrain.auth", "add, list or remove local accounts"),
     "alerts": ("terrain.alerts", "evaluate the advocacy alert rules"),
     "brief": ("terrain.briefs", "write a brief to the authorities (docx or pdf)"),
+    "notify": ("terrain.notify", "send new alert episodes and digests by e-mail"),
     "import": ("terrain.imports", "validate and load a data file"),
     "rollback": ("terrain.imports", "put the previous database version back"),
     "templates": ("terrain.imports", "write import templates (CSV and XLSX)"),

@@ -48,7 +48,7 @@ def _run(block: str, home) -> subprocess.CompletedProcess:
 
 
 def test_the_doc_has_the_blocks_this_test_runs():
-    assert [len(blocks(kind)) for kind in ("sh", "nginx", "nginx-tls", "ini")] == [4, 1, 1, 1]
+    assert [len(blocks(kind)) for kind in ("sh", "nginx", "nginx-tls", "ini", "cron")] == [4, 1, 1, 1, 1]
 
 
 def test_setting_up_serving_and_watching_run_as_written(home):
@@ -57,6 +57,7 @@ def test_setting_up_serving_and_watching_run_as_written(home):
     done = _run(setup, home)
     assert done.returncode == 0, done.stderr
     assert "chef.mission" in done.stdout and "programme_manager" in done.stdout
+    assert "No recipient in config/notify.toml" in done.stdout
     assert (directory / "terrain.duckdb").exists() and (directory / "users.json").exists()
     assert "upstream terrain_app" in (directory / "nginx.conf.txt").read_text()
 
@@ -114,3 +115,37 @@ def test_the_systemd_unit_starts_serve_with_options_it_accepts():
     documented = set(re.findall(r"`\$(TERRAIN_\w+)`", DOC.read_text()))
     assert documented <= set(environment), documented - set(environment)
     assert unit["Service"]["KillSignal"] == "SIGTERM"
+
+
+def test_the_crontab_line_runs_notify(home):
+    """The cron job's command, in the crontab's environment (paths moved to the test's home,
+    the SMTP server a real one on localhost), after the setting up: the shipped recipients
+    list is empty, so it sends nothing and says so."""
+    from aiosmtpd.controller import Controller
+
+    directory, _, env = home
+    if not (directory / "terrain.duckdb").exists():
+        assert _run(blocks("sh")[0], home).returncode == 0
+    lines = [line for line in blocks("cron")[0].splitlines() if line.strip()]
+    variables = dict(line.split("=", 1) for line in lines if re.match(r"^[A-Z_]+=", line))
+    job = next(line for line in lines if not re.match(r"^[A-Z_]+=", line))
+    minute, hour, day, month, weekday, user, command = job.split(None, 6)
+    assert re.fullmatch(r"[0-9*/,-]+", " ".join((minute, hour, day, month, weekday)).replace(" ", ",")) and user
+    received = []
+
+    class Inbox:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope)
+            return "250 OK"
+
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=serve.free_port())
+    controller.start()
+    try:
+        variables = {name: value.replace("/srv/terrain", str(directory)) for name, value in variables.items()}
+        variables["TERRAIN_SMTP_URL"] = f"smtp://127.0.0.1:{controller.port}"
+        done = subprocess.run(["bash", "-c", command.replace("/opt/terrain", str(ROOT))],
+                              env={**env, **variables}, capture_output=True, text=True, check=False, timeout=300)
+    finally:
+        controller.stop()
+    assert done.returncode == 0, done.stderr
+    assert "No recipient" in done.stdout and received == []
