@@ -2,6 +2,7 @@
 
     python -m terrain import PATH --table NAME [--db PATH] [--dry-run] [--replace]
                                   [--sheet NAME] [--start-real] [--lang fr|en|both] [--user NAME]
+    python -m terrain import PATH --from dhis2 --mapping MAPPING.toml [--db PATH] [--dry-run] [--replace]
     python -m terrain rollback [--db PATH] [--lang fr|en|both] [--user NAME]
     python -m terrain templates [--out DIR]
 
@@ -52,7 +53,7 @@ import duckdb
 import pandas as pd
 
 from terrain import ROOT, SCHEMA_VERSION, i18n, queries, store, upgrades
-from terrain.importing import audit, findings, reading, staging, statements, tables, templates, validation
+from terrain.importing import audit, dhis2, findings, reading, staging, statements, tables, templates, validation
 from terrain.importing.findings import Finding
 
 Progress = Callable[[float, str], None]
@@ -184,6 +185,38 @@ def import_file(data: bytes | Path, file_name: str, table: str, *, db: Path | No
             audit.record(attempt(report.outcome))
     progress(1.0, "done")
     return report
+
+
+def import_dhis2(data: bytes, file_name: str, mapping: dhis2.MappingFile, *, db: Path | None = None,
+                 replace: bool = False, dry_run: bool = False, start_real: bool = False, user: str, via: str,
+                 progress: Progress | None = None, today: dt.date | None = None) -> tuple[Report, dhis2.Translation | None]:
+    """A DHIS2 dataValueSets export (CSV or JSON), translated by `mapping` into its Terrain
+    table, then checked and loaded as any import (terrain/importing/dhis2.py). Values the
+    mapping cannot take refuse the file, each named by its line, and are audited as a refused
+    attempt; nothing changes."""
+    db = Path(db or store.db_path())
+    source = reading.Source(file_name, data=data)
+    report = Report(file_name, source.sha256(), source.size, mapping.table, db)
+    try:
+        values, _ = dhis2.read_values(data)
+    except dhis2.Unreadable as error:
+        report.problems = [dhis2.DHIS2Finding(error.kind, None, params=error.params)]
+        translation = None
+    else:
+        translation = dhis2.translate(values, mapping)
+        report.problems, report.warnings = translation.problems, translation.warnings
+    if report.problems:
+        audit.record(audit.Attempt(
+            user_name=user, via=via, database_path=str(db), outcome="refused", file_name=file_name,
+            file_sha256=report.sha256, file_bytes=report.size, table_name=mapping.table, replace_rows=replace,
+            dry_run=dry_run, problem_count=report.problem_count, warning_count=report.warning_count,
+            problems=findings.summary(report.problems + report.warnings)))
+        return report, translation
+    loaded = import_file(translation.csv, f"{file_name} (DHIS2 → {mapping.table})", mapping.table, db=db,
+                         replace=replace, dry_run=dry_run, start_real=start_real, user=user, via=via,
+                         progress=progress, today=today)
+    loaded.warnings = translation.warnings + loaded.warnings
+    return loaded, translation
 
 
 def _settle_audit(attempt_id: str, note: dict, done: bool) -> None:
@@ -426,10 +459,16 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
 
 
 def command(argv: list[str]) -> int:
-    """`python -m terrain import PATH --table NAME ...`"""
-    parser = _parser("python -m terrain import", "Check a CSV or XLSX file and load it into a Terrain table.")
-    parser.add_argument("path", type=Path, help="the CSV or XLSX file")
-    parser.add_argument("--table", required=True, choices=tables.IMPORTABLE, help="the table to load")
+    """`python -m terrain import PATH --table NAME ...`, or `--from dhis2 --mapping FILE`."""
+    parser = _parser("python -m terrain import", "Check a CSV or XLSX file (or a DHIS2 export) and load it into a "
+                     "Terrain table.")
+    parser.add_argument("path", type=Path, help="the CSV or XLSX file, or the DHIS2 dataValueSets export (CSV, JSON)")
+    parser.add_argument("--table", default=None, choices=tables.IMPORTABLE,
+                        help="the table to load (a DHIS2 import: the mapping's)")
+    parser.add_argument("--from", dest="source", choices=("terrain", "dhis2"), default="terrain",
+                        help="terrain: Terrain's own template (default); dhis2: a DHIS2 dataValueSets export")
+    parser.add_argument("--mapping", type=Path, default=None,
+                        help="--from dhis2: the mapping file (examples/dhis2/mapping.toml)")
     parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
     parser.add_argument("--dry-run", action="store_true", help="check only, load nothing")
     parser.add_argument("--replace", action="store_true", help="replace existing rows with the same key")
@@ -441,13 +480,41 @@ def command(argv: list[str]) -> int:
     if isinstance(args, int):
         return args
     languages = _languages(args.lang)
+    if args.source == "terrain" and args.table is None:
+        parser.print_usage(sys.stderr)
+        print("python -m terrain import: --table is required (or --from dhis2 --mapping FILE)", file=sys.stderr)
+        return 2
+    if args.source == "dhis2" and args.mapping is None:
+        parser.print_usage(sys.stderr)
+        print("python -m terrain import: --from dhis2 needs --mapping FILE", file=sys.stderr)
+        return 2
     if not args.path.is_file():
         _say(languages, "imports.cli.no_file", sys.stderr, path=str(args.path))
         return 2
+    mapping = None
+    if args.source == "dhis2":
+        try:
+            mapping = dhis2.load_mapping(args.mapping)
+        except dhis2.MappingError as error:
+            _say(languages, "dhis2.cli.mapping_error", sys.stderr, error=str(error))
+            return 2
+        if args.table is not None and args.table != mapping.table:
+            _say(languages, "dhis2.cli.table_differs", sys.stderr, table=args.table, mapped=mapping.table)
+            return 2
     try:
-        report = import_file(args.path, args.path.name, args.table, db=args.db, replace=args.replace,
-                             sheet=args.sheet, dry_run=args.dry_run, start_real=args.start_real,
-                             user=args.user or getpass.getuser(), via="cli")
+        if mapping is None:
+            report = import_file(args.path, args.path.name, args.table, db=args.db, replace=args.replace,
+                                 sheet=args.sheet, dry_run=args.dry_run, start_real=args.start_real,
+                                 user=args.user or getpass.getuser(), via="cli")
+        else:
+            report, translation = import_dhis2(args.path.read_bytes(), args.path.name, mapping, db=args.db,
+                                               replace=args.replace, dry_run=args.dry_run,
+                                               start_real=args.start_real, user=args.user or getpass.getuser(),
+                                               via="cli")
+            if translation is not None and not translation.problems:
+                _say(languages, "dhis2.cli.translated", values=translation.values, rows=translation.rows,
+                     table=mapping.table, format="JSON" if args.path.read_bytes().lstrip()[:1] in (b"{", b"[")
+                     else "CSV")
     except FAULTS as fault:
         return _fault(languages, fault)
     for index, lang in enumerate(languages):
