@@ -13,7 +13,8 @@ import tomllib
 
 import duckdb
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from terrain import ROOT, demo, store
 from terrain.importing import audit, dhis2
@@ -113,8 +114,8 @@ def test_a_defective_export_is_refused_by_name_and_nothing_changes(real_db, tmp_
                   "row 5, column “period”: period 202610 is monthly",
                   "row 5, column “value”: value “12.5” of tN3kBedsOcc is not a count",
                   "row 6, column “value”: value “-1” of tN3kTurnAll is not a count",
-                  "row 7, column “categoryOptionCombo”: data element tN3kBedsAvl has no mapping for category "
-                  "option combo aBadCombo01"):
+                  ("row 7, column “categoryOptionCombo”: data element tN3kBedsAvl has no mapping for category "
+                  "option combo aBadCombo01")):
         assert named in done.stderr, (named, done.stderr)
     assert hashlib.sha256(real_db.read_bytes()).hexdigest() == before
     assert audit.recent().iloc[0]["outcome"] == "refused"
