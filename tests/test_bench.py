@@ -111,14 +111,16 @@ def test_command_writes_the_issue_s_json_and_reuses_its_database(tmp_path, capsy
     assert size["consultations"] == 3000
     assert size["peak_rss_mib"] > 0 and size["pandas_ratio"] > 0 and size["published_sets_s"] > 0
     assert [list(page) for page in size["pages"]] == [
-        ["page", "p50_ms", "p95_ms", "max_ms", "first_after_restart_ms"]]
+        ["page", "p50_ms", "p95_ms", "max_ms", "first_after_restart_ms", "render_cpu_p50_ms", "render_cpu_p95_ms"]]
     page = size["pages"][0]
     assert page["page"] == "overview"
     assert 0 < page["p50_ms"] <= page["p95_ms"] <= page["max_ms"]
+    assert 0 < page["render_cpu_p50_ms"] <= page["render_cpu_p95_ms"]
     assert page["first_after_restart_ms"] > 0
     printed = capsys.readouterr().out
     assert "3,000 consultations" in printed and "built now" in printed
     assert "published sets of every audience built in" in printed
+    assert "render CPU per rerun p95 ≤ 150 ms" in printed
     assert "disagree" not in printed
 
     databases = sorted(tmp_path.glob("*.duckdb"))
