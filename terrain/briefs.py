@@ -953,9 +953,14 @@ def _font_paths() -> tuple[Path, Path, Path]:
 
 
 def _column_widths(table: list[list[str]]) -> list[float]:
-    """Relative widths of a brief's table: the place's name is the longest, so that it wraps
-    between words, not inside one."""
-    return [2.6] + [1.6] * (len(table[0]) - 1)
+    """Relative widths of a brief's table's columns, from what they hold: room for the longest
+    word of each (so that "Consultations" wraps between words, not inside one), and more for
+    the columns of long texts (the places)."""
+    widths = []
+    for column in zip(*table):
+        longest_word = max((len(word) for text in column for word in text.split()), default=1)
+        widths.append(max(longest_word + 1, max(len(text) for text in column) / 3))
+    return widths
 
 
 def to_pdf(brief: Brief) -> bytes:

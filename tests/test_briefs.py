@@ -498,6 +498,12 @@ def test_a_chart_s_numbers_are_written_in_the_brief_s_language():
     figure.canvas.draw()
     degrees = [label.get_text() for label in figure.axes[0].get_yticklabels() if label.get_text()]
     assert "\u22122" in degrees and not [text for text in degrees if "." in text or "-" in text]
+    # A public chart whose every month is hidden draws no scale a height could be read from.
+    for marks_, ticks in ((["< 11", "[c]"], []), (["", "< 11"], ["0", "4", "8", "12", "16", "20", "24", "28", "32"])):
+        figure = alert_charts.published_months_chart([D(2024, 1, 1), D(2024, 2, 1)], [("a", [27, 0], marks_, "#000")],
+                                                     lang="fr", title="t", y_title="y")
+        figure.canvas.draw()
+        assert [label.get_text() for label in figure.axes[0].get_yticklabels() if label.get_text()] == ticks
 
 
 def test_a_long_chart_title_is_whole_and_inside_the_image():

@@ -372,6 +372,9 @@ def published_months_chart(months: list, bars: list[tuple[str, list, list[str], 
     axes.tick_params(axis="y", labelsize=7)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.yaxis.set_major_formatter(lambda value, _: i18n.format_number(int(value), lang) if value == int(value) else "")
+    if not any(value is not None and not pd.isna(value) and not mark
+               for _, values, marks, _ in bars for value, mark in zip(values, marks)):
+        axes.set_yticks([])   # every figure hidden: no scale to read a height from
     axes.set_ylabel(y_title, fontsize=8)
     axes.spines[["top", "right"]].set_visible(False)
     if len(bars) > 1:
