@@ -5,10 +5,13 @@ A brief holds a title and its recipient type; the key figures as sentences ("Du 
 janvier 2024, par 9 nuits de froid, on compte 37 refus de mise à l'abri faute de place au
 centre d'hébergement d'urgence de Calais." People turned away are counted night by night, so
 their sum over nights is a number of refusals, never of people); the evidence chart of each place (up
-to three) as an image; a table of the period's episodes; and how the figures were obtained:
-period and filters, data-as-of date, the rule's definition with its thresholds, the queries
-and their parameters, the audience and its suppression threshold. When the data are
-synthetic, "DONNÉES SYNTHÉTIQUES — DÉMONSTRATION" is in the header and footer of every page.
+to three) as an image; a table of the period's episodes; how the figures were obtained:
+period and filters, data-as-of date, the rule's definition with its thresholds, the audience
+and its suppression threshold; and, in an annex after the body, where the figures come from,
+in words, then the exact queries and parameters (or published cells) for audit. Every word
+is the brief's language's (terrain/locales/briefs.toml), counts take their plural by CLDR's
+rules (terrain.i18n.plural_category). When the data are synthetic, "DONNÉES SYNTHÉTIQUES —
+DÉMONSTRATION" is in the header and footer of every page.
 
 Disclosure: a brief is an advocacy document, so its threshold is the advocacy role's for its
 audience (terrain.roles): counts below 5 hidden in internal drafts, below 11 in anything for
