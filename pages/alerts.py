@@ -46,6 +46,7 @@ everything = _evaluated(version, config)
 st.metric(app.tr("alerts.active_count"), len(alerts.select(everything, active_only=True)))
 shown = alerts.select(everything, rules=chosen, cities=f.cities, start=f.start, end=f.end, active_only=status == "active")
 st.subheader(app.tr("alerts.period_count", n=len(shown)))
+episode = None
 if not shown:
     st.info(app.tr("alerts.no_episodes"))
 else:
@@ -67,14 +68,27 @@ else:
 
 st.header(app.tr("alerts.brief_header"))
 audiences = [a for a in roles.AUDIENCES if roles.can(role, f"prepare_{a}_brief")]
+# The brief's rule is the page's: the chosen episode's, or one of the rules the table is
+# filtered to. Scope and rule sit outside the form so that the form follows them at once.
+scope = st.radio(app.tr("alerts.brief_scope.label"), ("episode", "view") if shown else ("view",), horizontal=True,
+                 format_func=lambda s: app.tr(f"alerts.brief_scope.{s}"), key="brief_scope")
+rules = [episode.rule] if scope == "episode" else list(chosen or alerts.RULES)
+followed = episode.rule if episode and episode.rule in rules else rules[0]
+if st.session_state.get("brief_follows") != (rules, followed) or st.session_state.get("brief_rule") not in rules:
+    st.session_state["brief_follows"] = (rules, followed)   # the page's choice changed: follow it
+    st.session_state["brief_rule"] = followed
+rule = st.selectbox(app.tr("alerts.brief_rule"), rules, key="brief_rule", disabled=len(rules) == 1,
+                    format_func=lambda r: app.tr(f"alerts.rule.{r}"))
+if scope == "episode":
+    st.caption(charts.episode_label(episode, lang))
+if st.session_state.get("brief_recipient_for") != rule:       # each rule has its usual recipient
+    st.session_state["brief_recipient_for"] = rule
+    st.session_state["brief_recipient"] = briefs.DEFAULT_RECIPIENT[rule]
+produced = st.session_state.get("alerts_produced_brief")
+if produced and produced.brief.request.rule != rule:             # never offer a brief of another rule
+    st.session_state.pop("alerts_produced_brief")
 with st.form("alerts_brief"):
-    scope = st.radio(app.tr("alerts.brief_scope.label"), ("episode", "view") if shown else ("view",), horizontal=True,
-                     format_func=lambda s: app.tr(f"alerts.brief_scope.{s}"), key="brief_scope")
-    first_rule = shown[0].rule if shown else (chosen or alerts.RULES)[0]
-    rule = st.selectbox(app.tr("alerts.brief_rule"), alerts.RULES, index=alerts.RULES.index(first_rule),
-                        key="brief_rule", format_func=lambda r: app.tr(f"alerts.rule.{r}"))
     recipient = st.selectbox(app.tr("alerts.recipient"), briefs.RECIPIENTS, key="brief_recipient",
-                             index=briefs.RECIPIENTS.index(briefs.DEFAULT_RECIPIENT[first_rule]),
                              format_func=lambda r: i18n.t(f"briefs.recipient.{r}", lang))
     brief_lang = st.radio(app.tr("alerts.language"), i18n.LANGUAGES, index=i18n.LANGUAGES.index(lang), horizontal=True,
                           key="brief_lang", format_func=lambda code: app.tr(f"common.language_{code}"))

@@ -5,10 +5,13 @@ A brief holds a title and its recipient type; the key figures as sentences ("Du 
 janvier 2024, par 9 nuits de froid, on compte 37 refus de mise à l'abri faute de place au
 centre d'hébergement d'urgence de Calais." People turned away are counted night by night, so
 their sum over nights is a number of refusals, never of people); the evidence chart of each place (up
-to three) as an image; a table of the period's episodes; and how the figures were obtained:
-period and filters, data-as-of date, the rule's definition with its thresholds, the queries
-and their parameters, the audience and its suppression threshold. When the data are
-synthetic, "DONNÉES SYNTHÉTIQUES — DÉMONSTRATION" is in the header and footer of every page.
+to three) as an image; a table of the period's episodes; how the figures were obtained:
+period and filters, data-as-of date, the rule's definition with its thresholds, the audience
+and its suppression threshold; and, in an annex after the body, where the figures come from,
+in words, then the exact queries and parameters (or published cells) for audit. Every word
+is the brief's language's (terrain/locales/briefs.toml), counts take their plural by CLDR's
+rules (terrain.i18n.plural_category). When the data are synthetic, "DONNÉES SYNTHÉTIQUES —
+DÉMONSTRATION" is in the header and footer of every page.
 
 Disclosure: a brief is an advocacy document, so its threshold is the advocacy role's for its
 audience (terrain.roles): counts below 5 hidden in internal drafts, below 11 in anything for
@@ -139,6 +142,8 @@ class Brief:
     table_note: str | None                   # what "hidden" means, when a cell is
     details: list[tuple[str, str]]           # (label, text): period, filters, method...
     marker: str | None                       # the synthetic-data marking, on every page
+    annex_intro: str = ""                    # where the figures come from, in words,
+    annex: list[tuple[str, str]] = field(default_factory=list)   # then the exact queries, for audit
     provenance: list[dict[str, Any]] = field(default_factory=list)
     data_as_of: dt.date | None = None
     dataset_name: str = ""
@@ -200,8 +205,13 @@ def _noun(value: Any, unit: str, lang: str, k: int = 0) -> str:
     """A count with its unit: "37 personnes", "1 personne", "moins de 11 personnes"."""
     if alerts.hidden(value, k):
         return f"{_t('fewer_than', lang, k=k)} {_t(f'unit.{UNITS[unit]}', lang)}"
-    singular = value <= 1 if lang == "fr" else value == 1
-    return f"{i18n.format_number(value, lang)} {_t(f'unit.{unit if singular else UNITS[unit]}', lang)}"
+    return f"{i18n.format_number(value, lang)} {_unit(value, unit, lang)}"
+
+
+def _unit(value: Any, unit: str, lang: str) -> str:
+    """The unit a whole number takes in `lang`: "nuit" for 0 and 1 in French, "night" for 1
+    only in English (CLDR plural rules)."""
+    return _t(f"unit.{unit if i18n.plural_category(value, lang) == 'one' else UNITS[unit]}", lang)
 
 
 def _celsius(value: Any, lang: str, digits: int | None = 1) -> str:
@@ -379,6 +389,15 @@ def _belongs(episode: alerts.Episode, about: Mapping[str, Any], place_columns: S
                for column in place_columns)
 
 
+def _dataset_text(meta: pd.Series, lang: str) -> str:
+    """The dataset's name as a brief gives it: the demo's in the brief's language, a real
+    dataset's as it was named."""
+    from terrain.demo import DATASET_NAME
+    if bool(meta["is_synthetic"]) and meta["dataset_name"] == DATASET_NAME:
+        return _t("dataset_demo", lang)
+    return str(meta["dataset_name"])
+
+
 def _params_text(params: Mapping[str, Any]) -> str:
     def show(value: Any) -> str:
         if isinstance(value, (list, tuple)):
@@ -407,8 +426,10 @@ def compose(con: duckdb.DuckDBPyConnection, request: Request, config: alerts.Con
                 and (not request.site_id or e.site_id == request.site_id)
                 and (not request.subject or e.subject == request.subject)]
     evidence = _narrowed(alerts.series(con, rule, config, start, end, cities), request)
+    sources = [(purpose, frame) for purpose, frame in (("history", history), ("period", evidence))
+               if frame.attrs.get("provenance")]
     provenance = [{"query": alerts.RULE_SPECS[rule].query, "params": dict(frame.attrs["provenance"]["params"])}
-                  for frame in (history, evidence) if frame.attrs.get("provenance")]
+                  for _, frame in sources]
     places = _places(rule, evidence, episodes, config)
     shown_start = evidence["period"].min() if not evidence.empty else start
     shown_end = evidence["period_end"].max() if not evidence.empty else end
@@ -420,24 +441,26 @@ def compose(con: duckdb.DuckDBPyConnection, request: Request, config: alerts.Con
         key_sentences.append(_t("no_episode", lang, rule=i18n.t(f"alerts.rule.{rule}", lang), where=where,
                                 period=period_text))
     elif len(places) > MAX_CHARTS:
-        key_sentences.append(_t("more_places", lang, n=len(places) - MAX_CHARTS))
+        key_sentences.append(i18n.t_plural("briefs.more_places", len(places) - MAX_CHARTS, lang))
 
     filters = [_t("filter.city", lang, city=where) if request.city else _t("filter.all_cities", lang)]
     if request.site_id and places:
         filters.append(_t("filter.site", lang, site=place_label(places[0].about, lang, request.audience)))
     if request.subject:
         filters.append(_t("filter.subject", lang, subject=_t(f"disease.{request.subject}", lang)))
-    queries_text = "; ".join(f"{p['query']} ({_params_text(p['params'])})" for p in provenance)
     details = [
         (_t("label.period", lang), _capitalised(period_text)),
         (_t("label.filters", lang), "; ".join(filters)),
         (_t("label.data_as_of", lang), i18n.format_date(data_as_of, lang)),
-        (_t("label.dataset", lang), str(meta["dataset_name"])),
+        (_t("label.dataset", lang), _dataset_text(meta, lang)),
         (_t("label.definition", lang), definition(rule, config[rule], lang)),
         (_t("label.audience", lang), _t(f"audience.{request.audience}", lang, k=k)),
-        (_t("label.provenance", lang), _t("provenance", lang, queries=queries_text, config=config_name, rule=rule)),
         (_t("label.produced", lang), _t("produced", lang, date=i18n.format_date(today or dt.date.today(), lang))),
     ]
+    # Where the figures come from: in words, then each query with its exact parameters.
+    annex_intro = _t("annex.intro", lang, rule=i18n.t(f"alerts.rule.{rule}", lang), config=config_name, section=rule)
+    annex = [(_t(f"annex.query.{purpose}", lang), f"{used['query']} ({_params_text(used['params'])})")
+             for (purpose, _), used in zip(sources, provenance)]
     table = _episode_table(rule, places, shown_start, shown_end, request, config)
     return Brief(
         request=request, title=_t(f"title.{rule}", lang),
@@ -447,7 +470,8 @@ def compose(con: duckdb.DuckDBPyConnection, request: Request, config: alerts.Con
         charts=_charts(request, places, shown_start, shown_end, config), table_title=_t("episodes", lang),
         table=table, table_note=_t("hidden_note", lang, k=k) if any(_t("hidden", lang) in row for row in table[1:])
         else None, details=details, marker=_t("synthetic", lang) if bool(meta["is_synthetic"]) else None,
-        provenance=provenance, data_as_of=data_as_of, dataset_name=str(meta["dataset_name"]))
+        annex_intro=annex_intro, annex=annex, provenance=provenance, data_as_of=data_as_of,
+        dataset_name=str(meta["dataset_name"]))
 
 
 def _places(rule: str, evidence: pd.DataFrame, episodes: Sequence[alerts.Episode], config: alerts.Config) -> list[_Place]:
@@ -698,6 +722,7 @@ def _public_count(total: marks.Sum | None, unit: str, lang: str, *, bare: bool =
     if mark == "small":
         return _t("fewer_than", lang, k=total.k) + ("" if bare else f" {units}")
     if mark == "at_least":
+        units = _unit(total.lower_bound, unit, lang)
         text = _t("public.at_least", lang, value=i18n.format_number(total.lower_bound, lang), units=units)
         return text.replace(f" {units}", "") if bare else text
     return _t("public.hidden", lang) if bare else _t("public.hidden_number", lang, units=units)
@@ -829,19 +854,25 @@ def _compose_public(con: duckdb.DuckDBPyConnection, request: Request, config: al
         (_t("label.period", lang), period_detail),
         (_t("label.filters", lang), "; ".join(filters)),
         (_t("label.data_as_of", lang), i18n.format_date(data_as_of, lang)),
-        (_t("label.dataset", lang), str(meta["dataset_name"])),
+        (_t("label.dataset", lang), _dataset_text(meta, lang)),
         (_t("label.definition", lang), _t(f"public.definition.{rule}", lang, cold_night=glossary.cold_night_text(lang),
                                           season=glossary.season_text(lang))),
         (_t("label.rule", lang), definition(rule, config[rule], lang)),
         (_t("label.audience", lang), _t("public.audience", lang, k=k)),
-        (_t("label.provenance", lang), _t("public.provenance", lang, config=config_name, rule=rule)),
         (_t("label.produced", lang), _t("produced", lang, date=i18n.format_date(today or dt.date.today(), lang))),
     ]
+
     table = _public_table(rule, places, months, lang)
     cells = (pd.concat(released, ignore_index=True) if released else pd.DataFrame(
         columns=["measure", "breakdown", "category", "city", "period", "value", "status"]))
     cells = cells.rename(columns={"period": "month"}).drop_duplicates(["measure", "breakdown", "category", "city", "month"])
     hidden_shown = any(s.hidden for place in places for sums in place.months.values() if sums for s in sums)
+    # Where the figures come from: in words, then the published cells read, for audit (the
+    # cities by the names the brief gives them: a commune may not be named in a publication).
+    measures = sorted(set(cells["measure"]))
+    annex = [(_t("annex.published.set", lang), PUBLIC),
+             (_t("annex.published.measures", lang), ", ".join(measures) or "—"),
+             (_t("annex.published.months", lang), f"{first.isoformat()} – {_month_end(last).isoformat()}")]
     return Brief(
         request=request, title=_t(f"title.{rule}", lang),
         subtitle=_t("subtitle", lang, where=where, period=period_text),
@@ -851,7 +882,9 @@ def _compose_public(con: duckdb.DuckDBPyConnection, request: Request, config: al
         table_title=_t("public.table_title", lang), table=table,
         table_note=i18n.t("common.marks_legend", lang, k=k) if hidden_shown else None,
         details=details, marker=_t("synthetic", lang) if bool(meta["is_synthetic"]) else None,
-        provenance=[{"published_set": PUBLIC, "measures": sorted(set(cells["measure"])), "cities": cities,
+        annex_intro=_t("annex.intro_public", lang, rule=i18n.t(f"alerts.rule.{rule}", lang), config=config_name,
+                       section=rule),
+        annex=annex, provenance=[{"published_set": PUBLIC, "measures": measures, "cities": cities,
                      "months": [first.isoformat(), last.isoformat()]}],
         data_as_of=data_as_of, dataset_name=str(meta["dataset_name"]), released=cells,
         covers=(where if request.city else "all", first, _month_end(last)))
@@ -910,23 +943,34 @@ def _public_charts(rule: str, places: Sequence[_PublicPlace], months: list[dt.da
 
 # --- rendering ----------------------------------------------------------------------------
 
-def _font_paths() -> tuple[Path, Path]:
-    """DejaVu Sans, which has every character a French brief needs: matplotlib's copy (always
-    installed with it), else the system's."""
+def _font_paths() -> tuple[Path, Path, Path]:
+    """DejaVu Sans, which has every character a French brief needs, and DejaVu Sans Mono for
+    the annex's query names: matplotlib's copy (always installed with it), else the system's."""
     import matplotlib
     bundled = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     for folder in (bundled, Path("/usr/share/fonts/truetype/dejavu")):
-        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
-        if regular.exists() and bold.exists():
-            return regular, bold
+        fonts = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf", folder / "DejaVuSansMono.ttf"
+        if all(font.exists() for font in fonts):
+            return fonts
     raise FileNotFoundError("DejaVu Sans is needed for PDF briefs (install matplotlib or fonts-dejavu-core).")
+
+
+def _column_widths(table: list[list[str]]) -> list[float]:
+    """Relative widths of a brief's table's columns, from what they hold: room for the longest
+    word of each (so that "Consultations" wraps between words, not inside one), and more for
+    the columns of long texts (the places)."""
+    widths = []
+    for column in zip(*table):
+        longest_word = max((len(word) for text in column for word in text.split()), default=1)
+        widths.append(max(longest_word + 1, max(len(text) for text in column) / 3))
+    return widths
 
 
 def to_pdf(brief: Brief) -> bytes:
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    regular, bold = _font_paths()
+    regular, bold, mono = _font_paths()
     lang = brief.request.lang
 
     class _Document(FPDF):
@@ -954,6 +998,7 @@ def to_pdf(brief: Brief) -> bytes:
     pdf.set_creation_date(dt.datetime.combine(brief.data_as_of or dt.date.today(), dt.time(), dt.timezone.utc))
     pdf.add_font("DejaVu", "", str(regular))
     pdf.add_font("DejaVu", "B", str(bold))
+    pdf.add_font("DejaVuMono", "", str(mono))
     pdf.set_margins(18, 14, 18)
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_page()
@@ -983,7 +1028,7 @@ def to_pdf(brief: Brief) -> bytes:
         pdf.set_font("DejaVu", "B", 11.5)
         pdf.cell(width, 7, brief.table_title, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("DejaVu", "", 8)
-        widths = [2.6] + [1.6] * (len(brief.table[0]) - 1)  # the place's name is the longest
+        widths = _column_widths(brief.table)
         with pdf.table(text_align="LEFT", line_height=4.4, padding=1.2, col_widths=widths,
                        headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230))) as table:
             for values in brief.table:
@@ -1002,6 +1047,19 @@ def to_pdf(brief: Brief) -> bytes:
         pdf.set_font("DejaVu", "", 8.5)
         pdf.multi_cell(width, 4.4, text, align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(0.8)
+    if brief.annex_intro:
+        pdf.ln(4)
+        pdf.set_font("DejaVu", "B", 11.5)
+        pdf.multi_cell(width, 7, _t("annex.title", lang), align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 8.5)
+        pdf.multi_cell(width, 4.4, brief.annex_intro, align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1.5)
+        for label, text in brief.annex:
+            pdf.set_font("DejaVu", "B", 8)
+            pdf.multi_cell(width, 4.2, label, align="L", new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("DejaVuMono", "", 7.5)
+            pdf.multi_cell(width, 4.2, text, align="L", new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(0.8)
     return bytes(pdf.output())
 
 
@@ -1040,9 +1098,14 @@ def to_docx(brief: Brief) -> bytes:
         document.add_heading(brief.table_title, level=1)
         table = document.add_table(rows=0, cols=len(brief.table[0]))
         table.style = "Light Grid Accent 1"
+        table.autofit = False
+        widths = [Cm(17 * share / sum(_column_widths(brief.table))) for share in _column_widths(brief.table)]
+        for column, width in zip(table.columns, widths):
+            column.width = width                  # the grid, which LibreOffice reads
         for values in brief.table:
             cells = table.add_row().cells
-            for cell, value in zip(cells, values):
+            for cell, value, width in zip(cells, values, widths):
+                cell.width = width                # each cell, which Word reads
                 cell.text = value
                 for paragraph in cell.paragraphs:
                     for run in paragraph.runs:
@@ -1055,6 +1118,15 @@ def to_docx(brief: Brief) -> bytes:
         paragraph.add_run(_labelled(label, "", lang)).bold = True
         paragraph.add_run(text)
         paragraph.paragraph_format.space_after = Pt(3)
+    if brief.annex_intro:
+        document.add_heading(_t("annex.title", lang), level=1)
+        document.add_paragraph().add_run(brief.annex_intro).font.size = Pt(9)
+        for label, text in brief.annex:
+            paragraph = document.add_paragraph()
+            paragraph.add_run(_labelled(label, "", lang)).bold = True
+            code = paragraph.add_run(text)
+            code.font.name, code.font.size = "DejaVu Sans Mono", Pt(8)
+            paragraph.paragraph_format.space_after = Pt(3)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

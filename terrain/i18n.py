@@ -134,6 +134,37 @@ def label(category: str, value: str, lang: str) -> str:
     return t(f"common.{category}.{value}", lang)
 
 
+# --- plurals ------------------------------------------------------------------------------
+# A text that depends on a count has one sub-key per CLDR plural category its languages use
+# ("one", "other"; French also has "many", for round millions), falling back to "other":
+#
+#     [more_places.one]
+#     fr = "{n} autre lieu"
+#     en = "{n} other place"
+#     [more_places.other]
+#     fr = "{n} autres lieux"
+#     en = "{n} other places"
+
+def plural_category(x: Any, lang: str, digits: int = 0) -> str:
+    """The CLDR plural category of a number as it is shown with `digits` decimals: French
+    takes the singular below 2 ("0 nuit", "1 nuit", "1,5 nuit"), English for exactly one
+    ("1 night", "0 nights", "1.5 nights"; "1.0 nights", shown with a decimal)."""
+    return Locale.parse(_babel_locale(lang)).plural_form(_rounded(x, digits))
+
+
+def plural_key(key: str, x: Any, lang: str, digits: int = 0) -> str:
+    """The sub-key of `key` for the number `x` in `lang`: "briefs.more_places.one"."""
+    category = plural_category(x, lang, digits)
+    return f"{key}.{category}" if f"{key}.{category}" in catalogue() else f"{key}.other"
+
+
+def t_plural(key: str, x: Any, lang: str, digits: int = 0, **values: Any) -> str:
+    """The text of `key` for the number `x`, its placeholder {n} filled with `x` as the
+    locale writes it (unless given): t_plural("briefs.more_places", 1, "fr") -> "1 autre lieu"."""
+    values.setdefault("n", format_decimal(x, lang, digits))
+    return t(plural_key(key, x, lang, digits), lang, **values)
+
+
 # --- numbers -----------------------------------------------------------------------------
 
 def _babel_locale(lang: str) -> str:

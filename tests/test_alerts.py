@@ -728,7 +728,7 @@ def test_page_says_in_one_line_why_a_public_brief_is_refused(monkeypatch, tmp_pa
 def test_page_prepares_a_brief_of_the_filtered_view(monkeypatch, tmp_path, fixture_db):
     at = page(monkeypatch, tmp_path, fixture_db, "programme_manager", city="Pantin")
     assert len(episodes_shown(at)) == 1
-    at.radio(key="brief_scope").set_value("view")
+    at.radio(key="brief_scope").set_value("view").run()
     at.selectbox(key="brief_rule").set_value("shelter_saturation")
     at.radio(key="brief_lang").set_value("en")
     at.button(key="brief_prepare").click()
@@ -738,6 +738,52 @@ def test_page_prepares_a_brief_of_the_filtered_view(monkeypatch, tmp_path, fixtu
     assert log[["user_name", "rule", "city", "lang", "audience", "threshold", "format", "recipient"]].values.tolist() == [
         ["test-programme_manager", "shelter_saturation", "Pantin", "en", "internal", 5, "docx", "prefecture"]]
     assert (log.loc[0, "period_start"], log.loc[0, "period_end"]) == (pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-31"))
+
+
+def prepare(at, scope):
+    at.radio(key="brief_scope").set_value(scope).run()
+    at.button(key="brief_prepare").click().run()
+    assert not at.exception
+    return audit.recent_briefs()["rule"].iloc[0]
+
+
+def test_the_brief_form_follows_the_rule_filter(monkeypatch, tmp_path, fixture_db):
+    # The case: the page opened on every rule, a saturation episode first; then the
+    # table filtered to cold exclusion. The form must follow, in both scopes.
+    at = page(monkeypatch, tmp_path, fixture_db, "advocacy")
+    at.radio(key="brief_scope").set_value("view").run()
+    assert at.selectbox(key="brief_rule").value == "shelter_saturation"
+    at.multiselect(key="f_rules").set_value(["cold_exclusion"]).run()
+    form_rule = at.selectbox(key="brief_rule")
+    assert (form_rule.value, form_rule.options, form_rule.disabled) == ("cold_exclusion", [FR("alerts.rule.cold_exclusion")],
+                                                                      True)
+    assert at.selectbox(key="brief_recipient").value == "prefecture"
+    assert prepare(at, "view") == "cold_exclusion"
+    assert prepare(at, "episode") == "cold_exclusion"
+    assert audit.recent_briefs()["rule"].tolist() == ["cold_exclusion", "cold_exclusion"]
+
+
+def test_the_brief_form_follows_the_episode_chosen(monkeypatch, tmp_path, fixture_db):
+    at = page(monkeypatch, tmp_path, fixture_db, "advocacy")
+    episodes = at.selectbox(key="alerts_episode")
+    assert episodes.value.rule == "shelter_saturation" and at.selectbox(key="brief_rule").value == "shelter_saturation"
+    cold = next(e for e in episodes.options if e.startswith(FR("alerts.rule.cold_exclusion")))
+    episodes.select(cold).run()
+    assert at.selectbox(key="brief_rule").value == "cold_exclusion" and at.selectbox(key="brief_rule").disabled
+    # In the view's scope the rule can be changed, and the recipient follows the rule.
+    at.radio(key="brief_scope").set_value("view").run()
+    assert at.selectbox(key="brief_rule").value == "cold_exclusion" and not at.selectbox(key="brief_rule").disabled
+    at.selectbox(key="brief_rule").set_value("outbreak_signal").run()
+    assert at.selectbox(key="brief_recipient").value == "ars"
+    assert prepare(at, "view") == "outbreak_signal"
+    assert prepare(at, "episode") == "cold_exclusion"
+
+
+def test_a_brief_of_another_rule_is_not_offered_once_the_filter_changes(monkeypatch, tmp_path, fixture_db):
+    at = page(monkeypatch, tmp_path, fixture_db, "advocacy")
+    assert prepare(at, "episode") == "shelter_saturation" and at.get("download_button")
+    at.multiselect(key="f_rules").set_value(["cold_exclusion"]).run()
+    assert not at.exception and not at.get("download_button")
 
 
 def test_page_refused_to_donors(monkeypatch, tmp_path, fixture_db):

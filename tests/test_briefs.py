@@ -449,3 +449,159 @@ def test_a_public_brief_explains_a_month_above_100_percent():
     said = briefs._public_sentences("shelter_saturation", place, D(2024, 1, 1), D(2024, 1, 1), "fr")
     assert "(taux d'occupation moyen\u00a0: 106\u00a0%)" in said[0]
     assert said[-1] == briefs._t("public.sentence.over_full", "fr") and "matelas au sol" in said[-1]
+
+
+# --- a brief a préfecture takes seriously: its charts, its language, its annex ----------------------
+
+def tick_labels(figure) -> list[str]:
+    """The date labels the chart's time axis shows (within its frame)."""
+    axes = figure.axes[0]
+    low, high = axes.get_xlim()
+    return [label.get_text() for tick, label in zip(axes.get_xticks(), axes.get_xticklabels()) if low <= tick <= high]
+
+
+def evidence_rows(start: dt.date, periods: int, step: str) -> pd.DataFrame:
+    """Every column any rule's chart reads, one row a period."""
+    days = pd.date_range(start, periods=periods, freq={"day": "D", "week": "W-MON", "month": "MS"}[step])
+    n = len(days)
+    numbers = [float(5 + i % 7) for i in range(n)]
+    flags = [i % 3 == 0 for i in range(n)]
+    return pd.DataFrame({
+        "period": days.date, "period_end": days.date, "observed": True, "turned_away": numbers, "tmin_c": -2.5,
+        "cold": flags, "beds_occupied": numbers, "beds_available": 12.0, "saturated": flags, "shelter_open": flags,
+        "holds": flags, "minors_consultations": numbers, "year_before": numbers, "marked": flags, "cases": numbers,
+        "threshold": 9.0, "share": 0.4, "share_year_before": 0.3})
+
+
+@pytest.mark.parametrize("rule, step", [("cold_exclusion", "day"), ("minors_surge", "week"), ("access_to_care", "month")])
+@pytest.mark.parametrize("periods", [1, 2, 3, 9, 14, 30, 45, 120, 400])
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_a_chart_s_date_labels_are_one_per_tick(rule, step, periods, lang):
+    # The issue's axis read "14 nov. 14 nov. 15 nov.": a label every 12 hours, written by day.
+    from terrain.charts import alerts as alert_charts
+    figure = alert_charts.evidence_chart(rule, evidence_rows(D(2024, 11, 14), periods, step), lang=lang, title="t")
+    labels = tick_labels(figure)
+    assert labels and all(labels) and len(labels) == len(set(labels)) <= alert_charts.MAX_DATE_TICKS
+    if step == "day" and periods <= 10:
+        assert len(labels) == periods   # a label for every night
+    if step == "day" and periods == 3:
+        assert labels == {"fr": ["14 nov.", "15 nov.", "16 nov."], "en": ["14 Nov", "15 Nov", "16 Nov"]}[lang]
+
+
+def test_a_chart_s_numbers_are_written_in_the_brief_s_language():
+    from terrain.charts import alerts as alert_charts
+    figure = alert_charts.evidence_chart("minors_surge", evidence_rows(D(2024, 11, 4), 8, "week"), lang="fr", title="t")
+    figure.canvas.draw()
+    counts = [label.get_text() for label in figure.axes[0].get_yticklabels() if label.get_text()]
+    assert counts and all(re.fullmatch(r"\d+", text) for text in counts)    # whole consultations, never "12.5"
+    figure = alert_charts.evidence_chart("winter_gap", evidence_rows(D(2024, 11, 4), 5, "day"), lang="fr", title="t")
+    figure.canvas.draw()
+    degrees = [label.get_text() for label in figure.axes[0].get_yticklabels() if label.get_text()]
+    assert "\u22122" in degrees and not [text for text in degrees if "." in text or "-" in text]
+    # A public chart whose every month is hidden draws no scale a height could be read from.
+    for marks_, ticks in ((["< 11", "[c]"], []), (["", "< 11"], ["0", "4", "8", "12", "16", "20", "24", "28", "32"])):
+        figure = alert_charts.published_months_chart([D(2024, 1, 1), D(2024, 2, 1)], [("a", [27, 0], marks_, "#000")],
+                                                     lang="fr", title="t", y_title="y")
+        figure.canvas.draw()
+        assert [label.get_text() for label in figure.axes[0].get_yticklabels() if label.get_text()] == ticks
+
+
+def test_a_long_chart_title_is_whole_and_inside_the_image():
+    from matplotlib.text import Text
+
+    from terrain.charts import alerts as alert_charts
+    title = i18n.t("alerts.chart_title.cold_exclusion", "fr",
+                   place="Hébergement pour mineurs en situation de vulnérabilité (soutenu), Pantin")
+    for figure in (alert_charts.evidence_chart("cold_exclusion", evidence_rows(D(2024, 11, 14), 12, "day"), lang="fr",
+                                               title=title),
+                   alert_charts.published_months_chart([D(2024, 1, 1), D(2024, 2, 1)], [("a", [3, 4], ["", ""], "#000")],
+                                                       lang="fr", title=title, y_title="y")):
+        wrapped = figure.axes[0].get_title(loc="left")
+        assert "\n" in wrapped and wrapped.replace("\n", " ") == title
+        [shown] = [text for text in figure.findobj(Text) if text.get_text() == wrapped]
+        box = shown.get_window_extent(figure.canvas.get_renderer())
+        assert 0 <= box.x0 and box.x1 <= figure.bbox.x1 and box.y1 <= figure.bbox.y1
+
+
+# Words of English a French brief must not hold ("Page" and "mars" are French as well).
+ENGLISH = re.compile(r"\b(the|of|and|with|for|from|was|were|is|are|by|than|fewer|hidden|people|person|nights?|weeks?|"
+                     r"months?|refusals?|shelters?|quer(?:y|ies)|demo|synthetic|data|dataset|brief|rule|cases|turned|"
+                     r"away|January|February|March|April|May|June|July|August|September|October|November|December|"
+                     r"Jan|Feb|Apr|Jun|Jul|Aug|Sep|Dec|Monday|Provenance)\b")
+
+
+def body_and_annex(brief: briefs.Brief, content: bytes, fmt: str) -> tuple[str, str]:
+    """The brief's text before its annex, and the annex without its exact query names and
+    parameters (identifiers kept as they are, for audit)."""
+    text = " ".join(pages(content, fmt)[:None if fmt == "pdf" else 1])
+    title = flat(briefs._t("annex.title", brief.request.lang))
+    assert text.count(title) == 1
+    body, annex = text.split(title)
+    for _, exact in brief.annex:
+        assert flat(exact) in annex.replace(" ", "") or flat(exact).replace(" ", "") in annex.replace(" ", "")
+        annex = annex.replace(flat(exact), " ")
+    return body, annex
+
+
+def test_a_french_brief_is_all_in_french(demo_db, demo_episodes):
+    for rule in alerts.RULES:
+        latest = max((e for e in demo_episodes if e.rule == rule), key=lambda e: e.start)
+        for audience, fmt in (("internal", "pdf"), ("internal", "docx"), ("public", "pdf"), ("public", "docx")):
+            request = briefs.Request(rule=rule, start=latest.start - dt.timedelta(days=20), end=latest.end,
+                                     audience=audience, format=fmt)
+            con = store.open_readonly(demo_db)
+            try:
+                produced = briefs.produce(con, request, CONFIG, user="tester", via="test")
+            finally:
+                con.close()
+            body, annex = body_and_annex(produced.brief, produced.content, fmt)
+            assert ENGLISH.findall(body + annex) == [], (rule, audience, fmt)
+            assert "Démonstration de Terrain (données synthétiques)" in body
+            assert not re.search(r"\b1 autres\b", body)
+
+
+def test_every_french_text_of_briefs_and_their_charts_is_french():
+    catalogue = i18n.catalogue()
+    keys = [key for key in catalogue if key.startswith(("briefs.", "alerts.chart.", "alerts.chart_title.", "alerts.rule."))]
+    assert len(keys) > 150
+    english = {key: ENGLISH.findall(re.sub(r"\{\w+\}", "", catalogue[key]["fr"])) for key in keys}
+    assert {key: words for key, words in english.items() if words} == {}
+
+
+def test_the_charts_of_a_french_brief_hold_no_english():
+    from matplotlib.text import Text
+
+    from terrain.charts import alerts as alert_charts
+    for rule, step in (("shelter_saturation", "day"), ("cold_exclusion", "day"), ("winter_gap", "day"),
+                       ("minors_surge", "week"), ("outbreak_signal", "week"), ("access_to_care", "month")):
+        figure = alert_charts.evidence_chart(rule, evidence_rows(D(2024, 11, 14), 20, step), lang="fr", k=5,
+                                             title=i18n.t(f"alerts.chart_title.{rule}", "fr", place="Calais"), sd=2)
+        figure.canvas.draw()
+        words = " ".join(text.get_text() for text in figure.findobj(Text))
+        assert len(words) > 100 and ENGLISH.findall(words) == [], rule
+
+
+@pytest.mark.parametrize("fmt", briefs.FORMATS)
+@pytest.mark.parametrize("audience", ["internal", "public"])
+def test_provenance_is_an_annex_after_the_body(fixture_db, fmt, audience):
+    produced = produce(fixture_db, lang="fr", audience=audience, format=fmt, **COLD_SPELL)
+    brief = produced.brief
+    text = " ".join(pages(produced.content, fmt)[:None if fmt == "pdf" else 1])
+    at = {name: text.index(flat(words)) for name, words in (
+        ("figures", briefs._t("key_figures", "fr")), ("method", briefs._t("method", "fr")),
+        ("definition", briefs._t("label.definition", "fr")), ("annex", briefs._t("annex.title", "fr")))}
+    assert at["figures"] < at["method"] < at["definition"] < at["annex"]
+    assert "Provenance" not in [label for label, _ in brief.details]
+    # In words first, then the exact names and parameters, for audit, and nothing after them.
+    assert text.index(flat(brief.annex_intro)[:60]) > at["annex"]
+    if audience == "internal":
+        assert [label for label, _ in brief.annex] == [briefs._t("annex.query.history", "fr"),
+                                                       briefs._t("annex.query.period", "fr")]
+        assert text.index("alert_cold_exclusion") > at["annex"]
+        assert "alert_cold_exclusion (start=2024-01-08, end=2024-01-21, cities=[Calais])" in text
+    else:
+        assert dict(brief.annex) == {"Ensemble publié": "public",
+                                     "Mesures": "cold_nights, turned_away_on_cold_nights",
+                                     "Mois": "2024-01-01 – 2024-01-31"}
+        assert "turned_away_on_cold_nights" in text.split(flat(briefs._t("annex.title", "fr")))[1]
+    assert "Terrain test fixture" in text   # a dataset's own name, kept as it was named

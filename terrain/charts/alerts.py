@@ -128,16 +128,60 @@ def _temperature_limits(axes, rows: pd.DataFrame) -> None:
     axes.set_ylim(*_temperature_range(rows))
 
 
-def _date_formatter(x: pd.Series, lang: str):
-    """Dates in the brief's language: "8 janv." over a few months, "janv. 2024" beyond."""
-    span = (x.max() - x.min()).days if len(x) else 0
-    pattern = "d MMM" if span <= 120 else "MMM y"
+# At most this many date labels on a brief's axis (7.2 in wide, 7 pt): one per day, week or
+# month as the span allows, never two for the same day.
+MAX_DATE_TICKS = 10
 
+
+def _date_ticks(first: pd.Timestamp, last: pd.Timestamp, step: str):
+    """(locator, Babel pattern) for a time axis from `first` to `last`: every day or every
+    few days ("8 janv."), every Monday or every few ("8 janv."), or every month or every few
+    ("janv. 2024"). Ticks fall at midnight, on the days the bars stand on."""
     import matplotlib.dates as mdates
 
-    def label(value, _position) -> str:
-        return babel.dates.format_date(mdates.num2date(value).date(), pattern, locale=_BABEL_LOCALES[lang])
-    return label
+    days = (last - first).days + 1
+    if step == "day" and days <= 2 * MAX_DATE_TICKS:
+        return mdates.DayLocator(interval=-(-days // MAX_DATE_TICKS)), "d MMM"
+    if step != "month" and days <= 7 * MAX_DATE_TICKS:
+        return mdates.WeekdayLocator(byweekday=mdates.MO, interval=-(-days // (7 * MAX_DATE_TICKS))), "d MMM"
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    return mdates.MonthLocator(interval=-(-months // MAX_DATE_TICKS)), "MMM y"
+
+
+def _date_axis(axes, x: pd.Series, step: str, lang: str) -> None:
+    """The time axis of a brief's chart, in the brief's language, framed on the periods shown."""
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import FuncFormatter
+
+    if x.empty:
+        return
+    first, last = x.min(), x.max()
+    axes.set_xlim(first - _HALF_PERIOD[step], last + _HALF_PERIOD[step])
+    locator, pattern = _date_ticks(first, last, step)
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(FuncFormatter(
+        lambda value, _: babel.dates.format_date(mdates.num2date(value).date(), pattern, locale=_BABEL_LOCALES[lang])))
+
+
+def _degrees(value: float, lang: str) -> str:
+    """A temperature tick: "−2", "0", "2,5" (a true minus sign, the language's decimal mark)."""
+    return i18n.format_decimal(value, lang, 0 if float(value).is_integer() else 1).replace("-", "\u2212")
+
+
+def _fit_title(figure, axes, title: str, fontsize: float = 9.5) -> None:
+    """The title whole, wrapped on words to the width it has from the axes' left edge to the
+    figure's right edge (a long place name is never cut off by the edge of the image)."""
+    import textwrap
+
+    figure.tight_layout()
+    renderer = figure.canvas.get_renderer()
+    room = figure.bbox.x1 - axes.bbox.x0 - 0.02 * figure.bbox.width
+    text = axes.set_title(title, fontsize=fontsize, loc="left")
+    width = max(len(title), 1)
+    while width > 12 and text.get_window_extent(renderer).width > room:
+        width = int(width * 0.9)
+        text.set_text(textwrap.fill(title, width, break_long_words=False))
+    figure.tight_layout()
 
 
 # --- plotly (the alerts page) ------------------------------------------------------------------
@@ -195,13 +239,25 @@ def evidence_figure(rule: str, rows: pd.DataFrame, *, lang: str, title: str, k: 
 
 # --- matplotlib (the briefs) -------------------------------------------------------------------
 
-def evidence_png(rule: str, rows: pd.DataFrame, *, lang: str, title: str, k: int = 0,
-                 sd: float | None = None, width_in: float = 7.2, height_in: float = 3.4) -> bytes:
+def _png(figure) -> bytes:
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+def evidence_png(rule: str, rows: pd.DataFrame, *, lang: str, title: str, k: int = 0, sd: float | None = None,
+                 width_in: float = 7.2, height_in: float = 3.4) -> bytes:
     """The evidence chart as a PNG image, for documents."""
+    return _png(evidence_chart(rule, rows, lang=lang, title=title, k=k, sd=sd, width_in=width_in, height_in=height_in))
+
+
+def evidence_chart(rule: str, rows: pd.DataFrame, *, lang: str, title: str, k: int = 0,
+                   sd: float | None = None, width_in: float = 7.2, height_in: float = 3.4):
+    """The evidence chart as a matplotlib Figure, laid out (its first axes hold the data)."""
     # matplotlib (25 MiB) is loaded by the first brief a process writes, not by every page.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter, MultipleLocator
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 
     spec = _layers(rule, lang, sd)
     x = _x(rows)
@@ -245,14 +301,18 @@ def evidence_png(rule: str, rows: pd.DataFrame, *, lang: str, title: str, k: int
     if spec.get("zero_line"):
         axes.axhline(0, color=CAPACITY_COLOUR, lw=0.8, ls=":")
         _temperature_limits(axes, rows)
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: _degrees(value, lang)))
     elif not spec.get("percent"):
         # Counts start at zero; when all are hidden the axis still reads 0 to k, not ±0.05.
         top = max([_values(rows, c).max() for c, *_ in spec["bars"] + spec["lines"]] + [k, 1])
         axes.set_ylim(0, (top if pd.notna(top) else max(k, 1)) * 1.15)
+        # Whole people, beds, consultations and cases, written as the brief's language writes them.
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: i18n.format_number(value, lang)))
     if spec.get("percent"):
         axes.yaxis.set_major_locator(MultipleLocator(0.05))
         axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: i18n.format_percent(value, lang)))
-    axes.xaxis.set_major_formatter(FuncFormatter(_date_formatter(x, lang)))
+    _date_axis(axes, x, spec["step"], lang)
     axes.set_ylabel(spec["y_left"], fontsize=8)
     axes.set_xlabel(_t(spec["step"], lang), fontsize=8)
     if spec["right"]:
@@ -261,28 +321,34 @@ def evidence_png(rule: str, rows: pd.DataFrame, *, lang: str, title: str, k: int
             handles += right.plot(x, _values(rows, column), color=colour, lw=1.2, marker="o", ms=2.5, label=name)
         right.axhline(0, color=COLD_COLOUR, lw=0.6, ls=":")
         _temperature_limits(right, rows)
+        right.yaxis.set_major_formatter(FuncFormatter(lambda value, _: _degrees(value, lang)))
         right.set_ylabel(spec["y_right"], fontsize=8, color=COLD_COLOUR)
         right.tick_params(labelsize=7, colors=COLD_COLOUR)
     axes.tick_params(labelsize=7)
-    axes.set_title(title, fontsize=9.5, loc="left")
     axes.spines[["top"]].set_visible(False)
     axes.legend(handles=handles, fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.2),
                 ncol=min(4, len(handles)), frameon=False)
     figure.autofmt_xdate(rotation=0, ha="center")
-    figure.tight_layout()
-    out = io.BytesIO()
-    figure.savefig(out, format="png")
-    return out.getvalue()
+    _fit_title(figure, axes, title)
+    return figure
 
 
 def published_months_png(months: list, bars: list[tuple[str, list, list[str], str]], *, lang: str, title: str,
                          y_title: str, width_in: float = 7.2, height_in: float = 3.0) -> bytes:
+    """Monthly bars of published figures as a PNG image (published_months_chart)."""
+    return _png(published_months_chart(months, bars, lang=lang, title=title, y_title=y_title, width_in=width_in,
+                                       height_in=height_in))
+
+
+def published_months_chart(months: list, bars: list[tuple[str, list, list[str], str]], *, lang: str, title: str,
+                           y_title: str, width_in: float = 7.2, height_in: float = 3.0):
     """Monthly bars of published figures, for briefs to the public: `bars` holds (name,
     values, marks, colour) per series, a mark for each month ("" where the value is shown,
     else its reading: "< 11", "[c]"). A hidden month has no bar, only its mark written at
     the foot of the axis, so no height can be read from it."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(width_in, height_in), dpi=160)
     FigureCanvasAgg(figure)
@@ -304,16 +370,17 @@ def published_months_png(months: list, bars: list[tuple[str, list, list[str], st
     axes.set_xticks(positions, [babel.dates.format_date(m, "MMM y", locale=_BABEL_LOCALES[lang]) for m in months],
                     fontsize=7, rotation=45 if len(months) > 6 else 0, ha="right" if len(months) > 6 else "center")
     axes.tick_params(axis="y", labelsize=7)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.yaxis.set_major_formatter(lambda value, _: i18n.format_number(int(value), lang) if value == int(value) else "")
+    if not any(value is not None and not pd.isna(value) and not mark
+               for _, values, marks, _ in bars for value, mark in zip(values, marks)):
+        axes.set_yticks([])   # every figure hidden: no scale to read a height from
     axes.set_ylabel(y_title, fontsize=8)
-    axes.set_title(title, fontsize=9.5, loc="left")
     axes.spines[["top", "right"]].set_visible(False)
     if len(bars) > 1:
         axes.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=len(bars), frameon=False)
-    figure.tight_layout()
-    out = io.BytesIO()
-    figure.savefig(out, format="png")
-    return out.getvalue()
+    _fit_title(figure, axes, title)
+    return figure
 
 
 # --- the episodes table and labels (the alerts page) ------------------------------------------
@@ -326,8 +393,8 @@ def _noun(value, unit: str, lang: str, k: int = 0) -> str:
     """"37 refus", "1 nuit", "< 5 refus" (the units of terrain/locales/briefs.toml)."""
     if alerts.hidden(value, k):
         return f"{disclosure.format_count(None, k)} {i18n.t(f'briefs.unit.{_PLURALS[unit]}', lang)}"
-    singular = value <= 1 if lang == "fr" else value == 1
-    return f"{i18n.format_number(value, lang)} {i18n.t(f'briefs.unit.{unit if singular else _PLURALS[unit]}', lang)}"
+    one = i18n.plural_category(value, lang) == "one"
+    return f"{i18n.format_number(value, lang)} {i18n.t(f'briefs.unit.{unit if one else _PLURALS[unit]}', lang)}"
 
 
 def over_capacity(rule: str, rows: pd.DataFrame) -> bool:
