@@ -376,35 +376,51 @@ def empty_notice(frame: pd.DataFrame) -> bool:
     return False
 
 
-def _styled(table: pd.DataFrame, texts: pd.DataFrame) -> Any:
-    """The table with its real values under each cell's text. Streamlit shows a Styler's
-    display values and sorts on the values under them, so a column of counts sorts as numbers
-    and dates as dates while every cell reads as the reader's language writes it
-    (st.column_config formats are printf patterns in the browser's locale, not the reader's
-    language). Cells are formatted by value, and cells whose text the value does not give
-    (a hidden count, "≥ N") by their own small groups, so a table costs a few calls a column."""
-    table, texts = table.reset_index(drop=True), texts.reset_index(drop=True)
-    styler = table.style
-    for column in table.columns:
-        by_value, apart = {}, {}
-        for position, (value, text) in enumerate(zip(table[column].tolist(), texts[column].tolist())):
-            try:
-                if pd.isna(value) or by_value.setdefault(value, text) != text:
-                    raise KeyError(value)
-            except (KeyError, TypeError, ValueError):   # missing, unhashable, or read apart
-                apart.setdefault(text, []).append(position)
-        styler = styler.format(lambda v, known=by_value: known.get(v, "") if not _missing(v) else "",
-                               subset=[column])
-        for text, rows in apart.items():
-            styler = styler.format(lambda _v, text=text: text, subset=(rows, [column]))
-    return styler
-
-
 def _missing(value: Any) -> bool:
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):   # a list or an array is a value
         return False
+
+
+def _sort_key(value: Any) -> str:
+    # A number as the grid's "smart" sort reads it back as a number: "1234", "0.924".
+    return str(value.item() if hasattr(value, "item") else value)
+
+
+def _styled(table: pd.DataFrame, texts: pd.DataFrame) -> tuple[Any, dict]:
+    """The table with its real values under each cell's text, and the column settings.
+
+    Streamlit shows a Styler's display values and sorts on the values under them, so a
+    column of counts sorts as numbers and dates as dates while every cell reads as the
+    reader's language writes it (st.column_config formats are printf patterns in the
+    browser's locale, not the reader's language). The grid draws an empty number as "None"
+    whatever its text, so a column with hidden counts carries text under its cells: the
+    number as the grid's sort reads it ("1234"), or the mark ("< 11", "[c]"), which is also
+    what the grid's own export writes; it stays right-aligned like the numbers.
+    Cells are formatted by value, and cells whose text the value does not give (a hidden
+    count, "≥ N") by their own small groups, so a table costs a few calls a column."""
+    table, texts = table.reset_index(drop=True).copy(), texts.reset_index(drop=True)
+    config = {}
+    for column in table.columns:
+        marked = [bool(text) and _missing(value) for value, text in zip(table[column], texts[column])]
+        if any(marked):
+            table[column] = [text if mark else "" if _missing(value) else _sort_key(value)
+                             for value, text, mark in zip(table[column], texts[column], marked)]
+            config[column] = st.column_config.TextColumn(alignment="right")
+    styler = table.style
+    for column in table.columns:
+        by_value, apart = {}, {}
+        for position, (value, text) in enumerate(zip(table[column].tolist(), texts[column].tolist())):
+            try:
+                if _missing(value) or by_value.setdefault(value, text) != text:
+                    raise KeyError(value)
+            except (KeyError, TypeError):   # missing, unhashable, or read apart
+                apart.setdefault(text, []).append(position)
+        styler = styler.format(lambda v, known=by_value: "" if _missing(v) else known.get(v, ""), subset=[column])
+        for text, rows in apart.items():
+            styler = styler.format(lambda _v, text=text: text, subset=(rows, [column]))
+    return styler, config
 
 
 def show_table(frame: pd.DataFrame, *, what: str, filters: flt.Filters, key: str,
@@ -425,8 +441,8 @@ def show_table(frame: pd.DataFrame, *, what: str, filters: flt.Filters, key: str
     table = readable[shown].rename(columns=headers)
     table.attrs = {}  # provenance stays with `frame` for the downloads; the grid needs none
     with pd.option_context("styler.render.max_elements", max(table.size, 1) + 1):
-        st.dataframe(_styled(table, texts[shown].rename(columns=headers)), hide_index=True, width="stretch",
-                     key=f"table_{key}")
+        styled, config = _styled(table, texts[shown].rename(columns=headers))
+        st.dataframe(styled, hide_index=True, width="stretch", key=f"table_{key}", column_config=config)
     if k:
         # one legend wherever marks are told apart (published sets): "< k", "[c]", "≥ N"
         st.caption(tr("common.marks_legend", k=k) if indicators.marks_told_apart(frame)

@@ -51,7 +51,19 @@ def table_texts(table) -> pd.DataFrame:
 
 
 def table_cells(table) -> pd.DataFrame:
-    """A st.dataframe's values, with each empty one replaced by what its cell reads ("< 11",
-    "[c]"): numbers where a number is shown, the mark where a count is hidden."""
+    """A st.dataframe's cells as values: numbers where a number is shown (a column with
+    hidden counts carries them as text, "1234"), the mark where a count is hidden ("< 11")."""
     values, texts = table.value, table_texts(table)
-    return values.astype(object).where(values.notna(), texts)
+
+    def cell(value, text):
+        if not isinstance(value, str):
+            return text if pd.isna(value) else value
+        for kind in (int, float):
+            try:
+                return kind(value)
+            except ValueError:
+                pass
+        return value
+
+    return pd.DataFrame({column: [cell(v, t) for v, t in zip(values[column], texts[column])]
+                         for column in values.columns})

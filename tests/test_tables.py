@@ -232,9 +232,13 @@ def test_occupancy_tables_read_in_french_and_sort_as_numbers(role, monkeypatch, 
                 assert all(re.fullmatch(r"\d{1,2} [a-zéû]+\.? 2024", c) for c in texts[column]), texts[column]
     if role == "donor":
         turned = FR("occupancy.column.turned_away")
-        hidden = [(v, c) for table in at.dataframe for v, c in
-                  zip(table.value[turned], table_texts(table)[turned]) if pd.isna(v)]
-        assert hidden and all(c in ("< 11", "[c]") for _, c in hidden)   # hidden, never 0 or empty
+        cells = [(v, c) for table in at.dataframe for v, c in zip(table.value[turned], table_texts(table)[turned])]
+        hidden = [(v, c) for v, c in cells if c in ("< 11", "[c]")]
+        # under a hidden count's mark, the mark: no number, so never a 0 in the grid or its export
+        assert hidden and all(v == c for v, c in hidden)
+        # the shown counts of that column sort as the numbers they show ("1234" under "1 234")
+        shown = [(v, c) for v, c in cells if (v, c) not in hidden]
+        assert shown and all(float(v) == float(c.removeprefix("≥ ").replace("\u202f", "")) for v, c in shown)
 
 
 def test_overview_table_names_activities_in_english(monkeypatch, fixture_db):
