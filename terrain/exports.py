@@ -388,13 +388,16 @@ def cell_texts(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     texts = {}
     for column in frame.columns:
         kind, digits = column_kind(column, frame[column]), digits_of(column)
-        cells = []
+        cells, known = [], {}   # a column repeats its values (0, a city): each is formatted once
         for position, value in enumerate(frame[column].tolist()):
             value = _plain(value)
             if value is None:
                 cells.append(hidden.text(column, position, lang) or "")
                 continue
-            text = format_cell(value, kind, lang, digits)
+            try:
+                text = known[value] if value in known else known.setdefault(value, format_cell(value, kind, lang, digits))
+            except TypeError:   # an unhashable value
+                text = format_cell(value, kind, lang, digits)
             cells.append(t("common.at_least", lang, value=text) if hidden.is_partial(column, position) else text)
         texts[column] = cells
     return pd.DataFrame(texts, index=frame.index, columns=frame.columns)
