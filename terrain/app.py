@@ -346,9 +346,9 @@ def describe_filters(f: flt.Filters) -> dict[str, str]:
     if f.activities:
         out[tr("common.activity_label")] = ", ".join(label("activity", a) for a in f.activities)
     if f.age_bands:
-        out[tr("common.age_band_label")] = ", ".join(f.age_bands)
+        out[tr("common.age_band_label")] = ", ".join(label("age_band", a) for a in f.age_bands)
     if f.sexes:
-        out[tr("common.sex_label")] = ", ".join(f.sexes)
+        out[tr("common.sex_label")] = ", ".join(label("sex", s) for s in f.sexes)
     if f.minors_only:
         out[tr("common.minors_only")] = "✓"
     if f.girls_only:
