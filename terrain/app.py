@@ -346,9 +346,9 @@ def describe_filters(f: flt.Filters) -> dict[str, str]:
     if f.activities:
         out[tr("common.activity_label")] = ", ".join(label("activity", a) for a in f.activities)
     if f.age_bands:
-        out[tr("common.age_band_label")] = ", ".join(f.age_bands)
+        out[tr("common.age_band_label")] = ", ".join(label("age_band", a) for a in f.age_bands)
     if f.sexes:
-        out[tr("common.sex_label")] = ", ".join(f.sexes)
+        out[tr("common.sex_label")] = ", ".join(label("sex", s) for s in f.sexes)
     if f.minors_only:
         out[tr("common.minors_only")] = "✓"
     if f.girls_only:
@@ -376,30 +376,73 @@ def empty_notice(frame: pd.DataFrame) -> bool:
     return False
 
 
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):   # a list or an array is a value
+        return False
+
+
+def _sort_key(value: Any) -> str:
+    # A number as the grid's "smart" sort reads it back as a number: "1234", "0.924".
+    return str(value.item() if hasattr(value, "item") else value)
+
+
+def _styled(table: pd.DataFrame, texts: pd.DataFrame) -> tuple[Any, dict]:
+    """The table with its real values under each cell's text, and the column settings.
+
+    Streamlit shows a Styler's display values and sorts on the values under them, so a
+    column of counts sorts as numbers and dates as dates while every cell reads as the
+    reader's language writes it (st.column_config formats are printf patterns in the
+    browser's locale, not the reader's language). The grid draws an empty number as "None"
+    whatever its text, so a column with hidden counts carries text under its cells: the
+    number as the grid's sort reads it ("1234"), or the mark ("< 11", "[c]"), which is also
+    what the grid's own export writes; it stays right-aligned like the numbers.
+    Cells are formatted by value, and cells whose text the value does not give (a hidden
+    count, "≥ N") by their own small groups, so a table costs a few calls a column."""
+    table, texts = table.reset_index(drop=True).copy(), texts.reset_index(drop=True)
+    config = {}
+    for column in table.columns:
+        marked = [bool(text) and _missing(value) for value, text in zip(table[column], texts[column])]
+        if any(marked):
+            table[column] = [text if mark else "" if _missing(value) else _sort_key(value)
+                             for value, text, mark in zip(table[column], texts[column], marked)]
+            config[column] = st.column_config.TextColumn(alignment="right")
+    styler = table.style
+    for column in table.columns:
+        by_value, apart = {}, {}
+        for position, (value, text) in enumerate(zip(table[column].tolist(), texts[column].tolist())):
+            try:
+                if _missing(value) or by_value.setdefault(value, text) != text:
+                    raise KeyError(value)
+            except (KeyError, TypeError):   # missing, unhashable, or read apart
+                apart.setdefault(text, []).append(position)
+        styler = styler.format(lambda v, known=by_value: "" if _missing(v) else known.get(v, ""), subset=[column])
+        for text, rows in apart.items():
+            styler = styler.format(lambda _v, text=text: text, subset=(rows, [column]))
+    return styler, config
+
+
 def show_table(frame: pd.DataFrame, *, what: str, filters: flt.Filters, key: str,
                columns: dict[str, str] | None = None, where: str = "") -> None:
-    """A table with its CSV and XLSX downloads; hidden counts read "< k"."""
+    """A table in the reader's language, with its downloads: codes as their names, headers
+    as labels, numbers, percentages and dates by Babel, hidden counts as "< k" or "[c]",
+    never 0; `columns` names and orders the columns shown (the downloads carry the others)."""
     if empty_notice(frame):
         return
+    language = lang()
     k = threshold_of(frame)
+    readable = exports.with_labels(frame, language)
+    texts = exports.cell_texts(readable, language)
+    shown = [c for c in columns if c in frame.columns] if columns else list(frame.columns)
+    headers = {c: exports.header_of(c, language, columns) for c in shown}
     counts = frame.attrs.get("suppression", {}).get("counts", [])
-    shown = frame.copy()
-    lower_bounds = False
-    for col in counts:
-        if col in shown.columns:
-            partial = indicators.partial_flags(frame, col)
-            lower_bounds |= any(partial)
-            # a figure that leaves out a hidden month is at least what it shows: "≥ N"
-            shown[col] = [tr("common.at_least", value=count_text(frame, v)) if flag and not pd.isna(v)
-                          else count_text(frame, v, mark) for v, flag, mark
-                          in zip(shown[col], partial, indicators.hidden_marks(frame, col))]
-    shown.attrs = {}  # provenance stays with `frame` for the downloads; the grid needs none
-    config = {col: st.column_config.NumberColumn(format="percent") for col in shown.columns
-              if col.endswith("_rate") or col.endswith("_share")}
-    if columns:
-        config = {columns.get(col, col): value for col, value in config.items()}
-        shown = shown[[c for c in columns if c in shown.columns]].rename(columns=columns)
-    st.dataframe(shown, hide_index=True, width="stretch", key=f"table_{key}", column_config=config)
+    lower_bounds = any(any(indicators.partial_flags(frame, c)) for c in counts if c in frame.columns)
+    table = readable[shown].rename(columns=headers)
+    table.attrs = {}  # provenance stays with `frame` for the downloads; the grid needs none
+    with pd.option_context("styler.render.max_elements", max(table.size, 1) + 1):
+        styled, config = _styled(table, texts[shown].rename(columns=headers))
+        st.dataframe(styled, hide_index=True, width="stretch", key=f"table_{key}", column_config=config)
     if k:
         # one legend wherever marks are told apart (published sets): "< k", "[c]", "≥ N"
         st.caption(tr("common.marks_legend", k=k) if indicators.marks_told_apart(frame)
@@ -414,15 +457,30 @@ def show_table(frame: pd.DataFrame, *, what: str, filters: flt.Filters, key: str
     ctx = exports.ExportContext(
         title=what, period_start=held.get("start", filters.start), period_end=held.get("end", filters.end),
         filters=describe_filters(filters), data_as_of=data.data_as_of,
-        audience=tr(f"common.role.{role}"), is_synthetic=data.is_synthetic, lang=lang(),
-        queries=[provenance.get("query", "")])
-    slug_what = key
-    left, right = st.columns(2)
-    # The files are made when a button is clicked, not on every run of the page.
-    left.download_button(tr("common.download_csv"), functools.partial(exports.to_csv_bytes, frame, ctx),
-                         exports.export_filename(slug_what, where or "all", filters.start, filters.end, "csv"),
-                         mime="text/csv", key=f"csv_{key}")
-    right.download_button(tr("common.download_xlsx"), functools.partial(exports.to_xlsx_bytes, frame, ctx),
-                          exports.export_filename(slug_what, where or "all", filters.start, filters.end, "xlsx"),
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          key=f"xlsx_{key}")
+        audience=tr(f"common.role.{role}"), is_synthetic=data.is_synthetic, lang=language,
+        queries=[provenance.get("query", "")], headers=headers)
+    _download_buttons(frame, ctx, key=key, where=where or "all", filters=filters)
+
+
+def _download_buttons(frame: pd.DataFrame, ctx: exports.ExportContext, *, key: str, where: str,
+                      filters: flt.Filters) -> None:
+    """The CSV for the reader's Excel first, then the workbook, the CSV's context, and the
+    HXL CSV for humanitarian data tools. The files are made when a button is clicked, not
+    on every run of the page."""
+    def name(what: str, ext: str) -> str:
+        return exports.export_filename(what, where, filters.start, filters.end, ext)
+
+    files = [
+        ("tables.download_csv", "tables.download_csv_help", exports.to_spreadsheet_csv_bytes,
+         name(key, "csv"), "text/csv", f"csv_{key}"),
+        ("tables.download_xlsx", "tables.download_xlsx_help", exports.to_xlsx_bytes, name(key, "xlsx"),
+         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"xlsx_{key}"),
+        ("tables.download_context", "tables.download_context_help", exports.context_text_bytes,
+         name(f"{key}_{tr('tables.context_slug')}", "txt"), "text/plain", f"context_{key}"),
+        ("tables.download_hxl", "tables.download_hxl_help", exports.to_csv_bytes,
+         name(f"{key}_{tr('tables.hxl_slug')}", "csv"), "text/csv", f"hxl_{key}"),
+    ]
+    for column, (text, help_text, make, filename, mime, button_key) in zip(st.columns(len(files)), files):
+        column.download_button(tr(text), functools.partial(make, frame, ctx), filename, mime=mime,
+                               key=button_key, help=tr(help_text),
+                               type="primary" if button_key == f"csv_{key}" else "secondary")

@@ -289,3 +289,54 @@ def format_period(start: dt.date, end: dt.date, lang: str) -> str:
         return f"du {first} au {last}"
     separator = "–" if (start.year, start.month) == (end.year, end.month) else " – "
     return f"{first}{separator}{last}"
+
+
+# --- table cells ---------------------------------------------------------------------------
+
+MINUS = "\u2212"   # the minus sign: "−0,3", not the hyphen of "-0,3"
+TABLE_DATE_FORMAT = "medium"   # the one style of a date in a table: "1 déc. 2026" / "1 Dec 2026"
+
+
+def with_minus_sign(text: str) -> str:
+    """"-0,3" -> "−0,3": Babel writes the hyphen-minus of CLDR; a table shows the minus sign."""
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
+def format_table_date(value: Any, lang: str) -> str:
+    """A day as every table shows it: "1 déc. 2026" / "1 Dec 2026"; a time only when there is
+    one ("1 déc. 2026 14:30"), never "00:00:00"."""
+    stamp = value if isinstance(value, dt.datetime) else None
+    if hasattr(value, "to_pydatetime"):   # pandas Timestamp
+        stamp = value.to_pydatetime()
+    day = stamp.date() if stamp is not None else value
+    text = format_date(day, lang, TABLE_DATE_FORMAT)
+    if stamp is not None and stamp.time() != dt.time(0, 0):
+        text += " " + babel.dates.format_time(stamp, "HH:mm", locale=_babel_locale(lang))
+    return text
+
+
+def format_cell(value: Any, kind: str, lang: str, digits: int = 1) -> str:
+    """One table cell as the reader's language writes it. `kind` is what the column holds:
+    "integer" (1 234), "decimal" (−0,3, with `digits`), "percent" (a ratio: 95,9 %), "date",
+    "bool" (Oui / Non) or "text". A missing value is empty: a hidden count is marked by the
+    caller, which knows why it is missing."""
+    if value is None or (not isinstance(value, str) and _is_missing(value)):
+        return ""
+    if kind == "integer":
+        return with_minus_sign(format_number(value, lang))
+    if kind == "decimal":
+        return with_minus_sign(format_decimal(value, lang, digits))
+    if kind == "percent":
+        return with_minus_sign(format_percent(value, lang, digits))
+    if kind == "date":
+        return format_table_date(value, lang)
+    if kind == "bool":
+        return t("common.yes_no_unknown.yes" if value else "common.yes_no_unknown.no", lang)
+    return str(value)
+
+
+def _is_missing(value: Any) -> bool:
+    try:
+        return bool(value != value)  # noqa: PLR0124 -- NaN and NaT differ from themselves; pandas.NA raises
+    except TypeError:
+        return True

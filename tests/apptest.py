@@ -6,6 +6,7 @@ import base64
 import json
 
 import numpy as np
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from terrain import ROOT
@@ -35,3 +36,34 @@ def values(array) -> list:
     if isinstance(array, dict) and "bdata" in array:
         return np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"])).tolist()
     return list(array)
+
+
+def table_texts(table) -> pd.DataFrame:
+    """What a st.dataframe shows in each cell (its Styler's display values), with the same
+    headers as `table.value`, which holds the values under the texts (what sorting uses)."""
+    import io
+
+    import pyarrow as pa
+
+    shown = table.proto.arrow_data.styler.display_values
+    assert shown, "the table carries no display values"
+    return pa.ipc.open_stream(io.BytesIO(shown)).read_pandas()
+
+
+def table_cells(table) -> pd.DataFrame:
+    """A st.dataframe's cells as values: numbers where a number is shown (a column with
+    hidden counts carries them as text, "1234"), the mark where a count is hidden ("< 11")."""
+    values, texts = table.value, table_texts(table)
+
+    def cell(value, text):
+        if not isinstance(value, str):
+            return text if pd.isna(value) else value
+        for kind in (int, float):
+            try:
+                return kind(value)
+            except ValueError:
+                pass
+        return value
+
+    return pd.DataFrame({column: [cell(v, t) for v, t in zip(values[column], texts[column])]
+                         for column in values.columns})

@@ -98,26 +98,44 @@ def test_restricted_page_url_right_after_a_fresh_start_shows_no_data(demo_db, tm
             context.close()
 
 
+def _download(page, label_key: str) -> Path:
+    button = page.locator('[data-testid="stDownloadButton"] button', has_text=i18n.t(label_key, "fr")).first
+    with page.expect_download(timeout=60_000) as download:
+        button.click()
+    path = Path(download.value.path())
+    browser.wait_idle(page)   # the click reruns the page: the next button is drawn anew
+    return path
+
+
 def test_a_donor_download_is_made_on_click_and_holds_no_small_count(server, chromium):
-    # The CSV is written when the button is clicked (terrain/app.py show_table), from the
+    # The files are written when a button is clicked (terrain/app.py show_table), from the
     # frame the door gave the donor: every count reads "< 11", "[c]", 0 or at least 11.
     context = chromium.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page = context.new_page()
     try:
         browser.sign_in(page, server, ACCOUNTS["donor"], PASSWORD)
         _open_page(page, server, "consultations")
-        button = page.locator('[data-testid="stDownloadButton"] button',
-                              has_text=i18n.t("common.download_csv", "fr")).first
-        with page.expect_download(timeout=60_000) as download:
-            button.click()
-        rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+        excel = _download(page, "tables.download_csv").read_bytes()
+        about = _download(page, "tables.download_context").read_bytes().decode("utf-8-sig")
+        hxl = list(csv.reader(io.StringIO(_download(page, "tables.download_hxl").read_text(encoding="utf-8-sig"))))
     finally:
         context.close()
-    assert i18n.t("common.role.donor", "fr") in " ".join(" ".join(row) for row in rows[:10])
-    tags = next(number for number, row in enumerate(rows) if row and row[0].startswith("#"))
-    counts = [column for column, tag in enumerate(rows[tags]) if tag.startswith("#output+num")]
-    cells = [row[column] for row in rows[tags + 1:] for column in counts if row]
-    assert cells and {"< 11", "[c]"} & set(cells)
-    # hidden: "< 11" (small) or "[c]" (protecting another); "≥ N" leaves a hidden month out
-    assert all(cell in ("< 11", "[c]") or int(cell.removeprefix("≥ ")) == 0 or int(cell.removeprefix("≥ ")) >= 11
-               for cell in cells), cells
+    # The default CSV is French Excel's: byte order mark, ";", labels as headers, nothing above
+    assert excel.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(excel.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:2] == [i18n.t("common.field.city", "fr"), i18n.t("common.field.activity", "fr")]
+    assert {row[1] for row in rows[1:]} <= {i18n.label("activity", a, "fr") for a in
+                                            ("medical", "mental_health", "social", "legal")}
+    # its context beside it: the audience, the synthetic marker
+    assert i18n.t("common.role.donor", "fr") in about and "SYNTHÉTIQUES" in about
+    # The HXL CSV: context on top, the hashtag row, the same marks
+    assert i18n.t("common.role.donor", "fr") in " ".join(" ".join(row) for row in hxl[:10])
+    tags = next(number for number, row in enumerate(hxl) if row and row[0].startswith("#"))
+    counts = [column for column, tag in enumerate(hxl[tags]) if tag.startswith("#output+num")]
+    cells = [row[column] for row in hxl[tags + 1:] for column in counts if row]
+    excel_cells = [row[2] for row in rows[1:]]
+    for found in (cells, excel_cells):
+        assert found and {"< 11", "[c]"} & set(found)
+        # hidden: "< 11" (small) or "[c]" (protecting another); "≥ N" leaves a hidden month out
+        assert all(cell in ("< 11", "[c]") or int(cell.removeprefix("≥ ")) == 0
+                   or int(cell.removeprefix("≥ ")) >= 11 for cell in found), found

@@ -24,6 +24,7 @@ from terrain import ROOT, i18n, indicators, queries, roles, summaries
 from terrain.disclosure import publication
 from terrain.charts import consultations as charts
 from tests import fixture_data
+from tests.apptest import table_cells
 
 JANUARY = {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 1, 31)}
 ALL = {"cities": [], "sites": [], "activities": [], "age_bands": [], "sexes": [], "minors_only": False,
@@ -283,7 +284,7 @@ def _table(at, part, lang="fr"):
             return (i18n.t("common.field.activity", lang) in columns
                     and i18n.t(_TABLE_COLUMNS["year_on_year"], lang) not in columns)
         return i18n.t(_TABLE_COLUMNS[part], lang) in columns
-    return next(d.value for d in at.dataframe if is_it(set(d.value.columns)))
+    return next(table_cells(d) for d in at.dataframe if is_it(set(d.value.columns)))
 
 
 def _decoded(value):
@@ -390,7 +391,7 @@ def test_donor_sees_cities_with_small_counts_hidden(monkeypatch, fixture_db):
     assert sorted(medical["customdata"]) == sorted(v if isinstance(v, str) else f"{v}" for (c, a), v in cells.items()
                                                    if a == "Médical")
     # No count from 1 to 10 anywhere: tables, metrics.
-    for frame in (d.value for d in at.dataframe):
+    for frame in (table_cells(d) for d in at.dataframe):
         for column in (FR("common.field.consultations"), FR("consultations.field.consultations_year_before")):
             if column in frame.columns:
                 assert all(v in (small, protecting) or int(v) == 0 or int(v) >= 11 for v in frame[column]), column

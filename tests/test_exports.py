@@ -220,44 +220,68 @@ def _values(sheet) -> list[list]:
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
+COLUMN_LINES = [
+    "", "Colonnes (en-tête — nom — hashtag HXL) :",
+    "Ville — city — #adm4+name",
+    "Semaine — week — #date+week",
+    "Consultations — consultations — #output+num+consultations",
+    "Taux d'occupation — occupancy_rate — #indicator+num+occupancy_rate",
+    "remarks — remarks — #meta+remarks",
+]
+
+
 def test_xlsx_data_sheet_on_synthetic_data():
     book = _workbook(_frame(), _context(synthetic=True))
-    assert book.sheetnames == ["data", "about"]
-    data = book["data"]
+    assert book.sheetnames == ["données", "à propos"]
+    data = book["données"]
     rows = _values(data)
     assert rows[0] == ["DONNÉES SYNTHÉTIQUES — DÉMONSTRATION / SYNTHETIC DATA — DEMONSTRATION",
                        None, None, None, None]
     assert [str(r) for r in data.merged_cells.ranges] == ["A1:E1"]
-    assert rows[1:3] == [HEADERS, HXL_ROW]
-    assert _hxl_hashtag_row(rows) == 2
-    assert rows[3:] == [
+    # the header, then the data: the HXL row is the HXL CSV's, not the reader's workbook's
+    assert rows[1:] == [
+        HEADERS,
         ["Calais", dt.datetime(2024, 1, 1), 12, 0.5, "ok"],
         ["'=1+1", dt.datetime(2024, 1, 8), "< 11", None, "'@SUM(A1)"],
         ["'-2+3", dt.datetime(2024, 1, 15), -3, 1.25, "'+33"],
         ["Grande-Synthe", dt.datetime(2024, 1, 22), 40, None, None],
     ]
-    assert data["B4"].number_format == "yyyy-mm-dd"
-    assert data["C6"].data_type == "n"  # -3 stays a number
+    assert data.auto_filter.ref == "A2:E6"        # the filter sits on the header, below the banner
+    assert data.freeze_panes == "A3"               # the header stays in view
+    assert (data["B3"].number_format, data["C3"].number_format, data["D3"].number_format) == (
+        "dd/mm/yyyy", "#,##0", "0.0%")
+    assert data["C5"].data_type == "n"  # -3 stays a number
+    assert data["C4"].value == "< 11" and data["C4"].number_format == "General"
     assert not any(cell.data_type == "f" for row in data.iter_rows() for cell in row)
+    assert data.column_dimensions["E"].width >= len("remarks") + 3
 
 
 def test_xlsx_about_sheet_and_properties_carry_the_marker():
     book = _workbook(_frame(), _context(synthetic=True))
-    assert [row[0] for row in _values(book["about"])] == [BANNER, *METADATA]
+    assert [row[0] or "" for row in _values(book["à propos"])] == [BANNER, *METADATA, *COLUMN_LINES]
     assert book.properties.title == "Terrain — Consultations par semaine"
     assert book.properties.subject == "DONNÉES SYNTHÉTIQUES — DÉMONSTRATION / SYNTHETIC DATA — DEMONSTRATION"
 
 
 def test_xlsx_of_real_data_starts_with_the_header_and_has_no_marker():
     book = _workbook(_frame(), _context(synthetic=False))
-    rows = _values(book["data"])
-    assert rows[:2] == [HEADERS, HXL_ROW]
-    assert rows[3][2] == "< 11"
-    assert not book["data"].merged_cells.ranges
-    assert [row[0] for row in _values(book["about"])] == METADATA
+    data = book["données"]
+    rows = _values(data)
+    assert rows[0] == HEADERS
+    assert rows[2][2] == "< 11"
+    assert data.auto_filter.ref == "A1:E5" and data.freeze_panes == "A2"
+    assert not data.merged_cells.ranges
+    assert [row[0] or "" for row in _values(book["à propos"])] == [*METADATA, *COLUMN_LINES]
     assert book.properties.subject is None
     everything = " ".join(str(v) for sheet in book for row in _values(sheet) for v in row)
     assert not re.search("SYNTHÉTIQUE|SYNTHETIC", everything, re.I)
+
+
+def test_an_english_workbook_has_english_sheets_and_iso_dates():
+    book = _workbook(_frame(), _context(synthetic=False, lang="en"))
+    assert book.sheetnames == ["data", "about"]
+    assert _values(book["data"])[0] == ["City", "Week", "Consultations", "Occupancy rate", "remarks"]
+    assert book["data"]["B2"].number_format == "yyyy-mm-dd"
 
 
 # --- file names --------------------------------------------------------------------------
