@@ -169,7 +169,7 @@ def test_a_person_signs_in_filters_and_downloads_through_nginx(demo_db, tmp_path
             assert page.locator('[data-testid="stException"]').count() == 0
             assert "city=Pantin" in page.url
             button = page.locator('[data-testid="stDownloadButton"] button',
-                                  has_text=i18n.t("common.download_csv", "fr")).first
+                                  has_text=i18n.t("tables.download_csv", "fr")).first
             with page.expect_download(timeout=60_000) as download:
                 button.click()
             content = Path(download.value.path()).read_text(encoding="utf-8-sig")
