@@ -109,7 +109,12 @@ def month_cards(frame: pd.DataFrame, *, tr: Translate, lang: str, threshold: int
         row = frame.loc[label]
         marks, partial = row_flags(frame, label)
         refusals = _count(row["turned_away"], lang, threshold, marks.get("turned_away"), bool(partial.get("turned_away")))
-        title = row["city"] if city_level else f"{row['site_name']} ({row['city']})"
+        if city_level:
+            title = row["city"]
+        elif row["city"] in row["site_name"]:   # a shelter's city, unless its name says it already
+            title = row["site_name"]
+        else:
+            title = f"{row['site_name']} ({row['city']})"
         cards.append(Card(
             key=str(row["city"] if city_level else row["site_id"]), title=title,
             rate=_rate(row["occupancy_rate"], lang, tr), refusals=refusals,
