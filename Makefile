@@ -7,17 +7,23 @@ PORT ?= 8501
 
 .PHONY: run serve test demo bench load clean
 
+# pip lists each package as it comes: the first install takes a minute or two, and says so.
 $(VENV)/.installed: requirements.txt
+	@echo "==> 1/3 Creating the Python environment in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
+	@echo "==> 2/3 Updating pip"
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	@echo "==> 3/3 Installing requirements.txt (a minute or two the first time)"
+	$(PY) -m pip install -r requirements.txt
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@echo "==> Installing requirements-dev.txt (tests, Playwright)"
+	$(PY) -m pip install -r requirements-dev.txt
 	touch $@
 
 $(DB): | $(VENV)/.installed
+	@echo "==> Building the synthetic demo database $(DB)"
 	$(PY) -m terrain demo --out $(DB)
 
 demo: $(VENV)/.installed
@@ -25,6 +31,7 @@ demo: $(VENV)/.installed
 
 run: $(VENV)/.installed $(DB)
 	$(PY) -m terrain upgrade --db $(DB)
+	@echo "==> Starting Terrain on http://localhost:$(PORT) (another port: make run PORT=8600)"
 	TERRAIN_DB=$(DB) $(PY) -m streamlit run dashboard.py --server.port $(PORT) --browser.gatherUsageStats false
 
 # N app processes (default: one per core) behind nginx on one port: docs/deploy.md.

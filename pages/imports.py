@@ -4,6 +4,7 @@ the templates to fill in; the history of every attempt. Programme managers only.
 The checks and the load are terrain/imports.py, shared with `python -m terrain import`."""
 
 import hashlib
+import json
 
 import streamlit as st
 
@@ -17,6 +18,7 @@ st.caption(app.tr("imports.intro"))
 load_tab, templates_tab, history_tab = st.tabs(
     [app.tr("imports.tab_import"), app.tr("imports.tab_templates"), app.tr("imports.tab_history")])
 table_name = lambda t: i18n.t(f"imports.table.{t}", lang)  # noqa: E731
+SHOWN_PROBLEMS = 100      # on the page; the CSV download has them all
 
 
 def run(data, name, table, options, *, dry_run):
@@ -42,9 +44,10 @@ def show(report, key):
         st.subheader(app.tr("imports.problems_title"))
     elif report.warnings:
         st.warning(app.tr("imports.warnings_title", count=i18n.format_number(report.warning_count, lang)))
-    lines = imports.problems_frame(report, lang)
+    lines = imports.problems_frame(report, lang, limit=SHOWN_PROBLEMS)
     if not lines.empty:
-        st.dataframe(lines, hide_index=True, width="stretch", key=f"{key}_problems")
+        # A table that wraps its text: each message is read whole, however long.
+        st.table(lines, hide_index=True)
         count = report.problem_count or report.warning_count
         if count > len(lines):
             st.caption(app.tr("imports.problems_shown", shown=i18n.format_number(len(lines), lang),
@@ -53,22 +56,77 @@ def show(report, key):
                            f"{report.file_name}.problems.csv", mime="text/csv", key=f"{key}_problems_csv")
 
 
+def uploader_texts(size: int) -> None:
+    """Streamlit 1.67 writes the uploader's own texts in English ("Drag and drop a file here",
+    "Upload", "50MB per file", "Remove …", "Add files") and lets no argument change them:
+    they are hidden and ours, in the user's language, drawn in their place; the labels only a
+    screen reader says are rewritten whenever Streamlit draws them again. Checked in a real
+    browser (tests/test_browser.py)."""
+    texts = {name: app.tr(f"imports.uploader.{name}", size=size, name="{name}") for name in
+             ("drop", "browse", "limit", "remove", "add", "input")}
+    css = {name: json.dumps(text, ensure_ascii=False) for name, text in texts.items()}   # a quoted CSS/JS string
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    st.html(f"""<style>
+    {zone} [data-testid="stFileUploaderDropzoneInstructions"] > div > span,
+    {zone} button [data-testid="stMarkdownContainer"] p,
+    {zone} > div:not([data-testid]):not(:has([data-testid])) > span,
+    {zone} [data-testid="stFileChipName"] + div {{ display: none; }}
+    {zone} [data-testid="stFileUploaderDropzoneInstructions"] > div::after {{ content: {css['limit']}; }}
+    {zone} button [data-testid="stMarkdownContainer"]::after {{ content: {css['browse']}; }}
+    {zone} > div:not([data-testid]):not(:has([data-testid]))::after {{ content: {css['drop']}; }}
+    </style>
+    <script>
+    (() => {{
+      const labels = () => document.querySelectorAll('{zone}').forEach(z => {{
+        z.querySelectorAll('[data-testid="stFileUploaderDropzoneInput"]').forEach(e => {{
+          if (e.getAttribute("aria-label") !== {css['input']}) e.setAttribute("aria-label", {css['input']}); }});
+        z.querySelectorAll('[data-testid="stFileChipDeleteBtn"] button').forEach(e => {{
+          const name = e.closest('[data-testid="stFileChip"]').querySelector('[data-testid="stFileChipName"]').title;
+          const wanted = {css['remove']}.replace("{{name}}", name);
+          if (e.getAttribute("aria-label") !== wanted) e.setAttribute("aria-label", wanted); }});
+        z.querySelectorAll('button[data-testid="stBaseButton-borderlessIcon"]').forEach(e => {{
+          if (e.getAttribute("aria-label") !== {css['add']}) e.setAttribute("aria-label", {css['add']}); }});
+        z.querySelectorAll('[data-testid="stFileChip"]').forEach(e => {{
+          const name = e.querySelector('[data-testid="stFileChipName"]').title;
+          if (e.getAttribute("aria-label") !== name) e.setAttribute("aria-label", name); }});
+      }});
+      window.terrainUploaderTexts = labels;   // the latest run's, in the language chosen
+      labels();
+      if (!window.terrainUploaderLabels) {{
+        window.terrainUploaderLabels = new MutationObserver(() => window.terrainUploaderTexts());
+        window.terrainUploaderLabels.observe(document.body, {{subtree: true, childList: true, attributes: true,
+                                                              attributeFilter: ["aria-label"]}});
+      }}
+    }})();
+    </script>""", unsafe_allow_javascript=True)
+
+
 with load_tab:
+    synthetic = imports.database_is_synthetic()
     if "import_done" in st.session_state:   # the last load, reported once after the reset below
-        st.success(st.session_state.pop("import_done"))
-        st.caption(app.tr("imports.rollback_hint"))
+        done, to_trial = st.session_state.pop("import_done")
+        st.success(done)
+        if not to_trial:
+            st.caption(app.tr("imports.rollback_hint"))
     table = st.selectbox(app.tr("imports.table_label"), tables.IMPORTABLE, format_func=table_name, key="import_table",
                          index=None, placeholder=app.tr("imports.table_placeholder"))
-    options = {"replace": st.toggle(app.tr("imports.replace_label"), help=app.tr("imports.replace_help"),
-                                    key="import_replace")}
-    if imports.database_is_synthetic():
+    options = {}
+    if synthetic:
         options["start_real"] = st.toggle(app.tr("imports.start_real_label"), help=app.tr("imports.start_real_help"),
                                           key="import_start_real")
-    limit = app.tr("imports.upload_limit", size=st.get_option("server.maxUploadSize"))
+        options["trial"] = not options["start_real"]
+    trial = options.get("trial", False)
+    if trial:
+        st.info(app.tr("imports.trial.notice", path=imports.trial_path().name))
+    else:   # in the trial copy a row already there is always replaced
+        options["replace"] = st.toggle(app.tr("imports.replace_label"), help=app.tr("imports.replace_help"),
+                                       key="import_replace")
+    size = st.get_option("server.maxUploadSize")
+    uploader_texts(size)
     # A new key empties the uploader once its file is loaded.
-    uploaded = st.file_uploader(app.tr("imports.file_label"), type=["csv", "txt", "xlsx"], help=limit,
+    uploaded = st.file_uploader(app.tr("imports.file_label"), type=["csv", "txt", "xlsx"],
                                 key=f"import_file_{st.session_state.setdefault('import_round', 0)}")
-    st.caption(limit)
+    st.caption(app.tr("imports.upload_limit", size=size))
     if uploaded is not None and table is None:
         st.info(app.tr("imports.choose_table"))
     elif uploaded is not None:
@@ -77,28 +135,38 @@ with load_tab:
         if sheets:
             options["sheet"] = st.selectbox(app.tr("imports.sheet_label"), sheets, key="import_sheet")
         # Check once per file and choice (and database version): reruns must not re-check or re-audit.
-        key = (hashlib.sha256(data).hexdigest(), table, tuple(sorted(options.items())), app.data_version())
+        key = (hashlib.sha256(data).hexdigest(), table, tuple(sorted(options.items())), app.data_version(),
+               imports.trial_version())
         if st.session_state.get("import_checked_key") != key:
             st.session_state["import_checked"] = run(data, uploaded.name, table, options, dry_run=True)
             st.session_state["import_checked_key"] = key
         report = st.session_state["import_checked"]
         show(report, "checked")
         if report.ok:
-            rows = i18n.format_number(report.rows, lang)
-            st.success(app.tr("imports.clean", rows=rows, table=table_name(table)))
+            rows, where = i18n.format_number(report.rows, lang), "imports.trial" if trial else "imports"
+            st.success(app.tr(f"{where}.clean", rows=rows, table=table_name(table)))
             if report.replaced:
-                st.info(app.tr("imports.will_replace", count=i18n.format_number(report.replaced, lang)))
-            if st.button(app.tr("imports.load_button", rows=rows, table=table_name(table)), type="primary",
+                st.info(app.tr(f"{where}.will_replace", count=i18n.format_number(report.replaced, lang)))
+            if st.button(app.tr(f"{where}.load_button", rows=rows, table=table_name(table)), type="primary",
                          key="import_load"):
                 loaded = run(data, uploaded.name, table, options, dry_run=False)
                 if loaded.outcome != "loaded":   # the database changed since the check
                     show(loaded, "loaded")
                 else:
-                    st.session_state["import_done"] = app.tr(
-                        "imports.loaded", rows=rows, table=table_name(table),
-                        date=i18n.format_date(loaded.data_as_of, lang))
+                    st.session_state["import_done"] = (app.tr(
+                        f"{where}.loaded", rows=rows, table=table_name(table),
+                        date=i18n.format_date(loaded.data_as_of, lang)), trial)
                     st.session_state["import_round"] += 1
                     st.rerun()
+    if synthetic and imports.trial_path().exists():
+        st.subheader(app.tr("imports.trial.header"))
+        st.caption(app.tr("imports.trial.caption", path=imports.trial_path().name))
+        st.dataframe(imports.trial_contents_frame(lang), hide_index=True, width="stretch", key="trial_rows")
+        if st.button(app.tr("imports.trial.discard"), key="trial_discard"):
+            imports.discard_trial()
+            st.session_state["import_done"] = (app.tr("imports.trial.discarded"), True)
+            st.session_state["import_round"] += 1
+            st.rerun()
 
 with templates_tab:
     st.caption(app.tr("imports.templates_intro"))

@@ -3,7 +3,7 @@ per shelter, with the emergency shelter's open spells and the winter-plan levels
 
 import streamlit as st
 
-from terrain import app, i18n, roles
+from terrain import app, filters as flt, i18n, roles
 from terrain.charts import occupancy as charts
 
 role = app.page_setup("occupancy")
@@ -14,6 +14,32 @@ f = app.sidebar_filters(("period", "city", "site", "grain"), cities=app.query("c
                         sites=dict(zip(shelters["site_id"], shelters["site_name"])) if detail else None)
 lang, nightly = app.lang(), charts.shows_nights(f.start, f.end, detail)
 where, site_where = f.params("start", "end", "cities"), f.params("start", "end", "cities", "sites")
+
+without_shelter = [c for c in f.cities if c not in set(app.query("cities_with_shelters")["city"])]
+if without_shelter:  # a city with no shelter has nothing to show here, not "no data"
+    st.info(app.tr(f"occupancy.no_shelter.{'one' if len(without_shelter) == 1 else 'several'}",
+                   cities=", ".join(without_shelter)))
+    if len(without_shelter) == len(f.cities):
+        st.stop()
+
+# The manager's weekly question, answered first: how full was each shelter last month, and
+# how many people were turned away (donors: each city, from their published set).
+month_start, month_end = flt.preset_period("last_month", app.dataset().data_as_of)
+month = (app.query("occupancy_summary_by_site", start=month_start, end=month_end, **f.params("cities", "sites"))
+         if detail else app.query("occupancy_summary_by_city", start=month_start, end=month_end, **f.params("cities")))
+month_name = i18n.format_month(month.attrs["provenance"]["params"]["start"], lang)
+st.subheader(app.tr("occupancy.month_cards.header", month=month_name))
+st.caption(app.tr(f"occupancy.month_cards.caption_{'shelters' if detail else 'cities'}"))
+cards = charts.month_cards(month, tr=app.tr, lang=lang, threshold=app.threshold_of(month), city_level=not detail)
+if not cards:
+    st.info(app.tr("occupancy.month_cards.none", month=month_name))
+for first in range(0, len(cards), 4):
+    for column, card in zip(st.columns(4), cards[first:first + 4]):
+        with column.container(border=True, key=f"month_card_{card.key}"):
+            st.markdown(f"**{card.title}**")
+            st.metric(app.tr("occupancy.month_cards.rate"), card.rate, help=card.rate_help)
+            st.metric(app.tr("occupancy.month_cards.refusals"), card.refusals)
+            st.caption(card.nights)
 
 cities = app.query("occupancy_summary_by_city", **where)
 shown, k = cities.attrs["provenance"]["params"], app.threshold_of(cities)

@@ -295,30 +295,40 @@ def sidebar_filters(fields: Iterable[str], *, cities: Iterable[str] = (),
                 else:
                     start, end = current.start, current.end
             current = flt.with_period(current, preset, data.data_as_of, year=year, start=start, end=end)
+            # Every preset says the dates it covers, under its name.
+            st.caption(tr("filters.period_covers", period=i18n.format_period(current.start, current.end, lang())))
         if "grain" in fields and len(grains) > 1:
             chosen["grain"] = st.segmented_control(
                 tr("common.grain"), grains, default=current.grain, key="f_grain",
                 format_func=lambda g: tr(f"common.grain_{g}")) or current.grain
+        # An empty choice means every value: no "Select all" (Streamlit's, in English), and a
+        # placeholder that agrees with the label ("Toutes" les villes, "Tous" les sites).
         if "city" in fields and cities:
             chosen["cities"] = tuple(st.multiselect(tr("common.city"), list(cities), default=list(current.cities),
-                                                    key="f_city", placeholder=tr("common.all")))
+                                                    key="f_city", placeholder=tr("filters.all_feminine"),
+                                                    select_all=False))
         if "site" in fields and sites:
-            in_cities = {k: v for k, v in sites.items()}
+            listed = _sites_to_list(sites, chosen.get("cities", current.cities), current.start, current.end)
+            # (new options reset the widget to the URL's choice, less the sites no longer listed)
             chosen["sites"] = tuple(st.multiselect(
-                tr("common.site"), list(in_cities), default=[s for s in current.sites if s in in_cities],
-                format_func=lambda s: in_cities[s], key="f_site", placeholder=tr("common.all")))
+                tr("common.site"), list(listed), default=[s for s in current.sites if s in listed],
+                format_func=lambda s: sites.get(s, s), key="f_site", placeholder=tr("filters.all_masculine"),
+                select_all=False))
         if "activity" in fields:
             chosen["activities"] = tuple(st.multiselect(
                 tr("common.activity_label"), flt.ACTIVITIES, default=list(current.activities),
-                format_func=lambda a: label("activity", a), key="f_activity", placeholder=tr("common.all")))
+                format_func=lambda a: label("activity", a), key="f_activity",
+                placeholder=tr("filters.all_feminine"), select_all=False))
         if "age" in fields:
             chosen["age_bands"] = tuple(st.multiselect(
                 tr("common.age_band_label"), flt.AGE_BANDS, default=list(current.age_bands),
-                format_func=lambda a: label("age_band", a), key="f_age", placeholder=tr("common.all")))
+                format_func=lambda a: label("age_band", a), key="f_age",
+                placeholder=tr("filters.all_feminine"), select_all=False))
         if "sex" in fields:
             chosen["sexes"] = tuple(st.multiselect(
                 tr("common.sex_label"), flt.SEXES, default=list(current.sexes),
-                format_func=lambda s: label("sex", s), key="f_sex", placeholder=tr("common.all")))
+                format_func=lambda s: label("sex", s), key="f_sex",
+                placeholder=tr("filters.all_masculine"), select_all=False))
         if "minors" in fields:
             chosen["minors_only"] = st.toggle(tr("common.minors_only"), value=current.minors_only, key="f_minors")
         if "girls" in fields:
@@ -334,6 +344,23 @@ def sidebar_filters(fields: Iterable[str], *, cities: Iterable[str] = (),
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
     return current
+
+
+def _sites_to_list(sites: dict[str, str], cities: Iterable[str], start: dt.date, end: dt.date) -> list[str]:
+    """The sites of `sites` (id -> name) in the chosen cities (all if none) that were open on
+    some day of [start, end]: a camp closed in 2016 is not offered for last month."""
+    rows = query("filter_sites").set_index("site_id")
+    cities = set(cities)
+    kept = []
+    for site in sites:
+        if site not in rows.index:
+            continue
+        row = rows.loc[site]
+        opened = pd.Timestamp(row["opened"]).date()
+        closed = None if pd.isna(row["closed"]) else pd.Timestamp(row["closed"]).date()
+        if (not cities or row["city"] in cities) and opened <= end and (closed is None or closed >= start):
+            kept.append(site)
+    return kept
 
 
 def describe_filters(f: flt.Filters) -> dict[str, str]:

@@ -13,7 +13,11 @@ from typing import Iterable, Mapping
 
 from terrain import definitions
 
-PRESETS = ("last_4_weeks", "last_3_months", "winter_season", "year", "custom")
+# Each preset but "custom" is a whole calendar period: whole weeks (Monday to Sunday), whole
+# months, a winter season, a civil year, the last ones the data reach (the season and the year
+# in progress stop at the data's as-of date). A month of four days drawn beside whole months
+# looks like a collapse; a preset never makes one.
+PRESETS = ("last_month", "last_4_weeks", "last_3_months", "winter_season", "year", "custom")
 DEFAULT_PRESET = "last_3_months"
 ACTIVITIES = ("medical", "mental_health", "social", "legal")
 AGE_BANDS = ("0-14", "15-17", "18-24", "25-34", "35+", "unknown")
@@ -54,20 +58,34 @@ season_of = definitions.season_of
 season_bounds = definitions.season_bounds
 
 
-def _months_back(day: dt.date, months: int) -> dt.date:
-    month_index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(month_index, 12)
-    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30,
-            31, 31, 30, 31, 30, 31][month]
-    return dt.date(year, month + 1, min(day.day, last))
+def _month_start(day: dt.date, months_back: int = 0) -> dt.date:
+    index = day.year * 12 + day.month - 1 - months_back
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def last_whole_month_end(as_of: dt.date) -> dt.date:
+    """The last day of the last whole month the data reach: `as_of` itself when it is a
+    month's last day, else the last day of the month before."""
+    following = as_of + dt.timedelta(days=1)
+    return as_of if following.day == 1 else _month_start(as_of) - dt.timedelta(days=1)
+
+
+def last_whole_week_end(as_of: dt.date) -> dt.date:
+    """The last Sunday on or before `as_of` (weeks run Monday to Sunday, as in the queries)."""
+    return as_of - dt.timedelta(days=(as_of.weekday() + 1) % 7)
 
 
 def preset_period(preset: str, as_of: dt.date, year: int | None = None) -> tuple[dt.date, dt.date]:
-    """The period of a preset, ending no later than the data's as-of date."""
+    """The period of a preset: the last whole calendar period the data reach (see PRESETS)."""
+    if preset == "last_month":
+        end = last_whole_month_end(as_of)
+        return end.replace(day=1), end
     if preset == "last_4_weeks":
-        return as_of - dt.timedelta(days=27), as_of
+        end = last_whole_week_end(as_of)
+        return end - dt.timedelta(days=27), end
     if preset == "last_3_months":
-        return _months_back(as_of, 3) + dt.timedelta(days=1), as_of
+        end = last_whole_month_end(as_of)
+        return _month_start(end, 2), end
     if preset == "winter_season":
         start, end = season_bounds(season_of(as_of))
         return start, min(end, as_of)

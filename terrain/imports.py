@@ -28,7 +28,9 @@ Policies:
 - Real and synthetic data never mix: an import into the synthetic demo database is
   refused. --start-real (the page has the same option) loads the file into a new, empty
   real database in place of the demo, which stays the previous version (rollback restores
-  it). Marking the demo real would present invented figures as real; keeping it synthetic
+  it). To try imports on the demo, the page loads them into a copy of it (`trial`: the file
+  terrain.trial.duckdb beside it, synthetic too, discarded at will), never into the demo; in
+  that copy the template's example row is taken and a row already there is replaced. Marking the demo real would present invented figures as real; keeping it synthetic
   would show real rows to anyone with the published demo password.
 - "Data as of" becomes the latest day of activity or weather in the database after the
   import (not the day of the import: a Tuesday import of last week's data is as of Sunday).
@@ -140,7 +142,7 @@ def _is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def import_file(data: bytes | Path, file_name: str, table: str, *, db: Path | None = None, replace: bool = False,
-                sheet: str | None = None, dry_run: bool = False, start_real: bool = False,
+                sheet: str | None = None, dry_run: bool = False, start_real: bool = False, trial: bool = False,
                 user: str, via: str, progress: Progress | None = None,
                 today: dt.date | None = None, chunk_rows: int = reading.CHUNK_ROWS) -> Report:
     """Check a file and, unless dry_run or anything is wrong, load it; audit the attempt.
@@ -153,6 +155,12 @@ def import_file(data: bytes | Path, file_name: str, table: str, *, db: Path | No
     started = time.monotonic()
     progress = progress or (lambda fraction, stage: None)
     db = Path(db or store.db_path())
+    base = db      # what the file is checked against, and what the new version copies
+    if trial:
+        if start_real or not database_is_synthetic(db):
+            raise ValueError("A trial import goes into a copy of the synthetic demo only.")
+        db = trial_path(db)
+        base = db if db.exists() else base
     source = reading.Source(file_name, path=data) if isinstance(data, Path) else reading.Source(file_name, data=data)
     report = Report(file_name, source.sha256(), source.size, table, db)
 
@@ -175,8 +183,8 @@ def import_file(data: bytes | Path, file_name: str, table: str, *, db: Path | No
         with lock:
             # (a change a dead writer left is settled by the write itself, store.new_database,
             # before anything moves; checking a file against either version is sound)
-            written = _check(report, source, sheet=sheet, replace=replace, start_real=start_real, today=today,
-                             progress=progress, apply=not dry_run, change=change, chunk_rows=chunk_rows)
+            written = _check(report, source, base, sheet=sheet, replace=replace, start_real=start_real, trial=trial,
+                             today=today, progress=progress, apply=not dry_run, change=change, chunk_rows=chunk_rows)
     except Exception:
         report.outcome = "failed"
         raise
@@ -229,20 +237,22 @@ def _settle_audit(attempt_id: str, note: dict, done: bool) -> None:
                  problems=said if done else [{"kind": "interrupted"}])
 
 
-def _check(report: Report, source: reading.Source, *, sheet, replace, start_real, today, progress, apply,
-           change: store.Change, chunk_rows: int) -> bool:
-    """Read and check the file, and load it when `apply` and all is well. True once the load
-    went through the write protocol, which audited it (loaded, or failed)."""
+def _check(report: Report, source: reading.Source, base: Path, *, sheet, replace, start_real, trial, today, progress,
+           apply, change: store.Change, chunk_rows: int) -> bool:
+    """Read and check the file against `base`, and load it when `apply` and all is well,
+    into report.database (`base` itself, or the trial copy made from it). True once the
+    load went through the write protocol, which audited it (loaded, or failed)."""
     db = report.database
-    exists = db.exists()
+    exists = base.exists()
     progress(0.0, "reading")
     synthetic = False
     if exists:
-        with _snapshot(db, empty=False) as con:
+        with _snapshot(base, empty=False) as con:
             synthetic = _is_synthetic(con)
     fresh = not exists or (start_real and synthetic)
+    replace = replace or trial
     with staging.folder() as folder:
-        with _snapshot(db, empty=fresh) as con:
+        with _snapshot(base, empty=fresh) as con:
             read = [0.0]      # how much of the file is read
 
             def reading_progress(fraction: float) -> None:
@@ -255,7 +265,7 @@ def _check(report: Report, source: reading.Source, *, sheet, replace, start_real
                 report.detection = opened.detection
                 staged = staging.Staging(con, folder)
                 check = validation.FileCheck(opened.headers, report.table, con, staged, replace=replace, today=today,
-                                             progress=progress)
+                                             progress=progress, trial=trial)
                 for part in opened.chunks:
                     check.add(part, read[0])
                 checked = check.finish()
@@ -268,7 +278,7 @@ def _check(report: Report, source: reading.Source, *, sheet, replace, start_real
         report.warnings += checked.warnings
         report.replaced = checked.replaced
         report.decimal_comma, report.date_formats = checked.decimal_comma, checked.date_formats
-        if synthetic and not start_real:
+        if synthetic and not start_real and not trial:
             report.problems.append(Finding("synthetic_database"))
         if start_real and exists and not synthetic:
             report.problems.append(Finding("not_synthetic"))
@@ -281,8 +291,9 @@ def _check(report: Report, source: reading.Source, *, sheet, replace, start_real
 
         progress(0.92, "applying")
         try:
-            with store.new_database(db, keep_backup=exists, copy_from=None if fresh else db, compact=replace,
-                                    change=change) as con:
+            # (a trial copy keeps no previous version: discarding it is its undo)
+            with store.new_database(db, keep_backup=exists and not trial, copy_from=None if fresh else base,
+                                    compact=replace and not trial, change=change) as con:
                 if fresh:
                     statements.run(con, "metadata", "create_real", params={
                         "today": today or tables.today(), "schema_version": SCHEMA_VERSION,
@@ -402,6 +413,43 @@ def database_is_synthetic(db: Path | None = None) -> bool:
     """Whether the database file on disk now is the synthetic demo (read like table_rows)."""
     with _snapshot(Path(db or store.db_path()), empty=False) as con:
         return _is_synthetic(con)
+
+
+def trial_path(db: Path | None = None) -> Path:
+    """The copy of the demo that imports on the demo go into: terrain.trial.duckdb beside
+    terrain.duckdb. It is made at the first trial import, from the demo."""
+    db = Path(db or store.db_path())
+    return db.with_name(f"{db.stem}.trial{db.suffix}")
+
+
+def discard_trial(db: Path | None = None) -> bool:
+    """Delete the trial copy (the demo is untouched). False when there was none."""
+    trial = trial_path(db)
+    with store.writer_lock(trial):
+        recover(trial)       # a trial import killed half way is settled before the file goes
+        existed = trial.exists()
+        trial.unlink(missing_ok=True)
+    return existed
+
+
+def trial_version(db: Path | None = None) -> str:
+    """Changes whenever the trial copy is replaced ("" while there is none)."""
+    trial = trial_path(db)
+    return store.data_version(trial) if trial.exists() else ""
+
+
+def trial_contents_frame(lang: str, db: Path | None = None) -> pd.DataFrame:
+    """Each importable table's rows in the demo and in its trial copy, and the difference."""
+    demo, copy = table_rows(db), table_rows(trial_path(db))
+    frame = pd.DataFrame({
+        "table_name": [i18n.t(f"imports.table.{t}", lang) for t in demo["table_name"]],
+        "demo_rows": [i18n.format_number(n, lang) for n in demo["row_count"]],
+        "copy_rows": [i18n.format_number(n, lang) for n in copy["row_count"]],
+        "added": [("+" if n > 0 else "") + i18n.format_number(n, lang) if n else ""
+                  for n in copy["row_count"].to_numpy() - demo["row_count"].to_numpy()]})
+    names = {"table_name": i18n.t("imports.audit.table_name", lang), "demo_rows": i18n.t("imports.trial.demo_rows", lang),
+             "copy_rows": i18n.t("imports.trial.copy_rows", lang), "added": i18n.t("imports.trial.added", lang)}
+    return frame.rename(columns=names)
 
 
 def table_rows(db: Path | None = None) -> pd.DataFrame:

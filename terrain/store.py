@@ -183,19 +183,40 @@ def writer_lock(target: Path, *, blocking: bool = True) -> Iterator[None]:
         finally:
             held[key] -= 1
         return
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(target.with_name(target.name + LOCK_SUFFIX), "a")
-    except OSError as error:
-        raise WriteError(f"Cannot write in {target.parent}: {error.strerror or error}.") from None
+    lock_path = target.with_name(target.name + LOCK_SUFFIX)
+    handle = _locked(lock_path, blocking)
     with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
         held[key] = 1
         try:
             yield
         finally:
             held.pop(key, None)
+            # The file goes while it is still locked, so no one can take a lock on it after
+            # this: a writer that opened it meanwhile finds, once it holds it, that it is no
+            # longer the file at this path, and opens the new one (_locked).
+            with contextlib.suppress(OSError):   # (a folder one may lock in but not delete from)
+                lock_path.unlink()
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _locked(lock_path: Path, blocking: bool):
+    """An open handle on `lock_path`, exclusively locked, that is the file at that path."""
+    while True:
+        try:
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(lock_path, "a")
+        except OSError as error:
+            raise WriteError(f"Cannot write in {lock_path.parent}: {error.strerror or error}.") from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            if os.fstat(handle.fileno()).st_ino == os.stat(lock_path).st_ino:
+                return handle
+        except FileNotFoundError:
+            pass     # removed by the writer we waited for: take the next one
+        except BaseException:
+            handle.close()
+            raise
+        handle.close()
 
 
 def _fsync_path(path: Path, directory: bool = False) -> None:

@@ -139,3 +139,84 @@ def test_a_donor_download_is_made_on_click_and_holds_no_small_count(server, chro
         # hidden: "< 11" (small) or "[c]" (protecting another); "≥ N" leaves a hidden month out
         assert all(cell in ("< 11", "[c]") or int(cell.removeprefix("≥ ")) == 0
                    or int(cell.removeprefix("≥ ")) >= 11 for cell in found), found
+
+
+def _uploader_texts(page) -> dict:
+    """What the uploader shows: its visible text, the texts drawn in place of Streamlit's
+    (CSS ::after), and the labels a screen reader says."""
+    return page.locator('[data-testid="stFileUploaderDropzone"]').evaluate("""zone => ({
+        visible: zone.innerText,
+        drawn: [...zone.querySelectorAll('*')].map(e => getComputedStyle(e, '::after').content)
+                   .filter(c => c !== 'none' && c !== 'normal').map(c => JSON.parse(c)),
+        labels: [...zone.querySelectorAll('[aria-label]')].map(e => e.getAttribute('aria-label')),
+    })""")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_uploader_speaks_the_users_language_and_a_template_loads_into_the_trial_copy(lang, demo_db, server,
+                                                                                         chromium):
+    from terrain import store
+    from terrain.importing import templates
+
+    t = lambda key, **values: i18n.t(key, lang, **values)  # noqa: E731
+    english = ("Upload", "Drag and drop", "per file", "MB", "Remove", "Add files", "file upload")
+    before = store.data_version(demo_db)
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        browser.sign_in(page, server, ACCOUNTS["programme_manager"], PASSWORD)
+        page.locator('[data-testid="stSidebarNav"] a[href$="/imports"]').click()
+        browser.wait_idle(page)
+        if lang == "en":   # (switched on the page itself: the language kept across pages is another matter)
+            page.locator('[data-testid="stSidebar"] button', has_text="English").click()
+            browser.wait_idle(page)
+            page.wait_for_selector(f'h1:has-text("{t("imports.title")}")', timeout=60_000)
+        page.wait_for_selector('[data-testid="stFileUploaderDropzone"]', timeout=60_000)
+        shown = _uploader_texts(page)
+        assert shown["drawn"] == [t("imports.uploader.browse"), t("imports.uploader.limit", size=50)]
+        assert shown["labels"] == [t("imports.uploader.input")]
+        if lang == "fr":
+            assert not [word for word in english if word in shown["visible"] + " ".join(shown["labels"])]
+        # While a file is dragged over it
+        zone = page.locator('[data-testid="stFileUploaderDropzone"]')
+        dragged = page.evaluate_handle("() => { const d = new DataTransfer(); "
+                                       "d.items.add(new File(['x'], 'a.csv', {type: 'text/csv'})); return d; }")
+        zone.dispatch_event("dragenter", {"dataTransfer": dragged})
+        page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stFileUploaderDropzone\"] div')]"
+                               ".some(e => getComputedStyle(e, '::after').content.includes(%s))"
+                               % repr(t("imports.uploader.drop")))
+        assert "Drag and drop" not in zone.inner_text() or lang == "en"
+        zone.dispatch_event("dragleave", {"dataTransfer": dragged})
+        # The unchanged template, into the trial copy
+        page.locator('[data-testid="stSelectbox"]', has_text=t("imports.table_label")).first.click()
+        page.get_by_role("option", name=t("imports.table.sites"), exact=True).click()
+        browser.wait_idle(page)
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(files=[{
+            "name": "terrain_sites.xlsx", "mimeType": "application/octet-stream",
+            "buffer": templates.template_xlsx("sites")}])
+        browser.wait_idle(page)
+        page.wait_for_selector(f'text={t("imports.trial.clean", table=t("imports.table.sites"), rows="1")}',
+                               timeout=60_000)
+        shown = _uploader_texts(page)
+        assert shown["labels"] == [t("imports.uploader.input"), "terrain_sites.xlsx",
+                                   t("imports.uploader.remove", name="terrain_sites.xlsx"), t("imports.uploader.add")]
+        if lang == "fr":
+            assert not [word for word in english if word in shown["visible"] + " ".join(shown["labels"])]
+        browser.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(browser.ARTIFACTS / f"imports-trial-{lang}-1400.png"), full_page=True)
+        page.get_by_role("button", name=t("imports.trial.load_button", rows="1")).click()
+        browser.wait_idle(page)
+        page.wait_for_selector(f'text={t("imports.trial.header")}', timeout=60_000)
+        assert store.data_version(demo_db) == before        # the demo never changed
+        from terrain import imports
+        assert imports.trial_path(demo_db).exists()
+        page.set_viewport_size({"width": 390, "height": 900})
+        browser.wait_idle(page)
+        page.screenshot(path=str(browser.ARTIFACTS / f"imports-trial-{lang}-390.png"), full_page=True)
+        page.get_by_role("button", name=t("imports.trial.discard")).click()
+        browser.wait_idle(page)
+        page.wait_for_selector(f'text={t("imports.trial.discarded")}', timeout=60_000)
+        assert not imports.trial_path(demo_db).exists()
+        assert store.data_version(demo_db) == before
+    finally:
+        context.close()

@@ -687,7 +687,7 @@ def test_a_manager_sees_every_problem_of_a_refused_upload(db, monkeypatch):
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == ["File refused (problems: 2). The database has not changed."]
-    problems = next(d.value for d in at.dataframe if "Problem" in d.value.columns)
+    problems = next(t.value for t in at.table if "Problem" in t.value.columns)   # a table that wraps its text
     assert list(zip(problems["Row"], problems["Column"])) == [("2", "beds_occupied"), ("3", "site_id")]
     assert all(b.key != "import_load" for b in at.button)   # nothing to load
 
@@ -724,3 +724,162 @@ def test_progress_only_moves_forward_through_the_stages(db):
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert [stage for _, stage in heard][-2:] == ["applying", "done"]
     assert {stage for _, stage in heard} == {"reading", "anonymity", "columns", "rules", "database", "applying", "done"}
+
+
+# --- trying imports on the demo: into a copy, never into the demo ---------------------------------
+
+@pytest.fixture(scope="module")
+def synthetic_fixture(tmp_path_factory):
+    return fixture_data.build(tmp_path_factory.mktemp("synthetic") / "terrain.duckdb", is_synthetic=True)
+
+
+@pytest.fixture
+def demo(tmp_path, synthetic_fixture):
+    """A fresh copy of the fixture database, synthetic (the demo)."""
+    return Path(shutil.copyfile(synthetic_fixture, tmp_path / "terrain.duckdb"))
+
+
+def _template(table: str, suffix: str) -> bytes:
+    return templates.template_csv(table) if suffix == "csv" else templates.template_xlsx(table)
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+@pytest.mark.parametrize("table", tables.IMPORTABLE)
+def test_the_unchanged_template_loads_into_a_trial_copy_and_the_demo_stays_as_it_was(demo, table, suffix):
+    before = state(demo)
+    report = load(_template(table, suffix), table, demo, name=f"terrain_{table}.{suffix}", trial=True)
+    assert (report.outcome, report.rows, report.problems) == ("loaded", 1, [])
+    assert [f.kind for f in report.warnings] == ["example_row"]   # said, not refused
+    assert state(demo) == before
+    copy = imports.trial_path(demo)
+    assert copy == demo.with_name("terrain.trial.duckdb")
+    assert rows_of(copy, "SELECT is_synthetic FROM metadata") == [(True,)]   # the copy is labelled synthetic too
+    changed = {name for name, digest in state(copy)[2].items() if digest != before[2][name]}
+    assert changed - {"metadata"} == {table}
+    # Nothing but the demo and the copy is left beside them: no lock, no intent, no backup.
+    assert sorted(p.name for p in demo.parent.iterdir() if p.name != "audit") == ["terrain.duckdb", "terrain.trial.duckdb"]
+    assert imports.discard_trial(demo) is True and not copy.exists()
+    assert imports.discard_trial(demo) is False
+    assert state(demo) == before
+
+
+def test_trial_imports_add_up_in_the_copy_and_the_page_shows_them(demo, monkeypatch):
+    first = "lille_shelter;Hébergement Lille-Sud;Lille;59350;59;shelter;50,6292;3,0573;25;mixed;01/02/2024;"
+    second = "lille_day;Accueil de jour Lille;Lille;59350;59;day_centre;50,6290;3,0570;;mixed;01/02/2024;"
+    assert load(csv(SITES, first), "sites", demo, trial=True).outcome == "loaded"
+    assert load(csv(SITES, second), "sites", demo, trial=True).outcome == "loaded"
+    assert rows_of(imports.trial_path(demo), "SELECT site_id FROM sites WHERE city = 'Lille' ORDER BY 1") == [
+        ("lille_day",), ("lille_shelter",)]
+    assert rows_of(demo, "SELECT count(*) FROM sites WHERE city = 'Lille'") == [(0,)]
+    monkeypatch.setenv("TERRAIN_DB", str(demo))
+    at = run_page("pages/imports.py", "programme_manager")
+    assert not at.exception
+    assert "copie d'essai" in texts(at) and "terrain.trial.duckdb" in texts(at)
+    assert all(t.key != "import_replace" for t in at.toggle)    # in the copy a row already there is replaced
+    [contents] = [d.value.set_index("Table") for d in at.dataframe if "Lignes dans la copie d'essai" in d.value.columns]
+    assert (contents.loc["Sites", "Lignes dans la démonstration"], contents.loc["Sites", "Lignes dans la copie d'essai"],
+            contents.loc["Sites", "Différence"]) == ("5", "7", "+2")
+    at.button(key="trial_discard").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Copie d'essai supprimée. La démonstration n'a jamais changé."]
+    assert not imports.trial_path(demo).exists()
+    assert not [d for d in at.dataframe if "Lignes dans la copie d'essai" in d.value.columns]
+
+
+def test_a_trial_is_for_the_demo_only(db):
+    with pytest.raises(ValueError):
+        load(csv(NIGHTS, NIGHT), "shelter_nights", db, trial=True)
+    assert not imports.trial_path(db).exists()
+
+
+def test_outside_a_trial_the_example_row_is_still_refused(db):
+    report = load(templates.template_csv("shelter_nights"), "shelter_nights", db, name="terrain_shelter_nights.csv")
+    assert "example_row" in [f.kind for f in report.problems]
+
+
+# --- a file that is not what its name says ----------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(min_size=1, max_size=3000).filter(lambda b: not b.startswith((reading.XLSX_MAGIC, reading.XLS_MAGIC))
+                                                   and not b.isspace()))
+def test_a_xlsx_that_is_no_workbook_is_named_so_in_one_line(data):
+    with pytest.raises(reading.Unreadable) as refused:
+        reading.read(reading.Source("export de la semaine.xlsx", data=data))
+    assert refused.value.kind == "not_what_its_name_says"
+    assert refused.value.params["actual"].key in {f"imports.contents.{k}" for k in
+                                                  ("pdf", "image", "rtf", "compressed", "text", "binary")}
+
+
+@pytest.mark.parametrize("head,kind", [(b"%PDF-1.7\n", "pdf"), (b"\x89PNG\r\n\x1a\n", "image"), (b"\xff\xd8\xff\xe0", "image"),
+                                       (b"{\\rtf1\\ansi", "rtf"), (b"\x1f\x8b\x08", "compressed")])
+@given(tail=st.binary(max_size=500))
+@settings(max_examples=20, deadline=None)
+def test_a_csv_that_is_a_document_or_an_image_is_named_so(head, kind, tail):
+    with pytest.raises(reading.Unreadable) as refused:
+        reading.read(reading.Source("semaine.csv", data=head + tail))
+    assert (refused.value.kind, refused.value.params["actual"].key) == ("not_what_its_name_says", f"imports.contents.{kind}")
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=300))
+@settings(max_examples=200, deadline=None)
+def test_text_is_text_whatever_its_encoding(text):
+    for encoding in ("utf-8", "utf-8-sig", "utf-16"):
+        assert reading.contents_kind(text.encode(encoding)) == "text"
+
+
+def test_a_damaged_workbook_gets_one_line_not_a_problem_per_garbled_cell(demo):
+    damaged = bytearray(templates.template_xlsx("consultations"))
+    damaged[:4] = os.urandom(4).replace(b"P", b"Q")   # its first bytes lost: no longer a zip
+    report = load(bytes(damaged), "consultations", demo, name="consultations.xlsx", trial=True, dry_run=True)
+    assert [f.kind for f in report.problems] == ["not_what_its_name_says"]
+    assert imports.problem_lines(report, "fr") == [
+        "consultations.xlsx\u00a0: ce fichier porte le nom d'un classeur Excel (.xlsx) mais n'en est pas un — son "
+        "contenu\u00a0: des données illisibles (le fichier est sans doute endommagé). Ouvrez-le dans son logiciel et "
+        "enregistrez-le à nouveau en .xlsx ou en CSV."]
+    renamed = load(csv(NIGHTS, NIGHT), "shelter_nights", demo, name="semaine.xlsx", trial=True, dry_run=True)
+    assert imports.problem_lines(renamed, "en") == [
+        "semaine.xlsx: this file is named as an Excel workbook (.xlsx) but is not one — its contents: text (a renamed "
+        "CSV?). Open it in its application and save it again as .xlsx or CSV."]
+
+
+def test_a_workbook_named_csv_is_still_read_as_the_workbook_it_is(demo):
+    report = load(_template("shelter_nights", "xlsx"), "shelter_nights", demo, name="semaine.csv", trial=True,
+                  dry_run=True)
+    assert (report.detection.format, report.problems) == ("xlsx", [])
+
+
+# --- the writers' lock leaves no file behind ---------------------------------------------------------
+
+def test_no_lock_file_stays_after_an_import_or_a_refusal(db):
+    assert load(csv(NIGHTS, NIGHT), "shelter_nights", db).outcome == "loaded"
+    assert load(csv(NIGHTS, NIGHT), "shelter_nights", db).outcome == "refused"   # already there
+    assert not list(db.parent.glob("*.lock"))
+
+
+def test_the_lock_still_lets_one_writer_in_at_a_time_when_it_removes_its_file(tmp_path):
+    import threading
+    target, inside, most, errors = tmp_path / "terrain.duckdb", [0], [0], []
+    guard = threading.Lock()
+
+    def writer():
+        try:
+            for _ in range(40):
+                with store.writer_lock(target):
+                    with guard:
+                        inside[0] += 1
+                        most[0] = max(most[0], inside[0])
+                    os.sched_yield()
+                    with guard:
+                        inside[0] -= 1
+        except Exception as error:   # noqa: BLE001 - reported below
+            errors.append(error)
+    threads = [threading.Thread(target=writer) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert (errors, most[0]) == ([], 1)
+    assert not (tmp_path / "terrain.duckdb.import.lock").exists()

@@ -16,8 +16,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from terrain import ROOT, i18n, queries, roles
+from terrain import ROOT, i18n, queries, roles, store
 from terrain.charts import occupancy as charts
+from tests.apptest import texts
 
 JANUARY = {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 1, 31), "cities": []}
 EMERGENCY_SPELL = {"start": dt.date(2024, 1, 8), "end": dt.date(2024, 1, 21), "cities": []}
@@ -240,7 +241,7 @@ def test_donor_sees_cities_months_and_no_small_count(monkeypatch, fixture_db):
                or m.label.startswith("dont"))
     bars = _trace(_chart(at, "beds_city_Pantin"), FR("occupancy.chart.turned_away"))
     assert 3 not in bars["y"] and bars["customdata"][0].startswith("< 11")
-    assert "du 1er au 31 janvier 2024" in at.caption[0].value
+    assert any("du 1er au 31 janvier 2024" in c.value for c in at.caption)
     # No shelter appears: no shelter tab, no shelter name in any chart.
     assert [t.label for t in at.tabs][:2] == ["Calais", "Pantin"]
     for chart in at.get("plotly_chart"):
@@ -255,12 +256,12 @@ def test_advocacy_threshold_is_five(monkeypatch, fixture_db):
 
 
 @pytest.mark.parametrize("role", roles.ROLES)
-@pytest.mark.parametrize("preset", ["last_4_weeks", "last_3_months", "winter_season", "year", "custom"])
+@pytest.mark.parametrize("preset", ["last_month", "last_4_weeks", "last_3_months", "winter_season", "year", "custom"])
 def test_every_preset_runs_for_every_role(role, preset, monkeypatch, fixture_db):
     url = {"period": preset} | (JANUARY_URL if preset == "custom" else {}) | ({"year": "2024"} if preset == "year" else {})
     at = _page(monkeypatch, fixture_db, role, **url)
-    if preset == "last_4_weeks":  # 4–31 March 2024: no shelter night in the fixture
-        assert [i.value for i in at.info] == [FR("common.no_data")]
+    if preset in ("last_month", "last_4_weeks"):  # March 2024: no shelter night in the fixture
+        assert FR("common.no_data") in [i.value for i in at.info]
         assert not at.get("plotly_chart")
     else:
         assert _metrics(_tab(at, "Calais"))["Refus faute de place"] == "37"
@@ -268,7 +269,8 @@ def test_every_preset_runs_for_every_role(role, preset, monkeypatch, fixture_db)
 
 def test_an_empty_period_says_so_in_words(monkeypatch, fixture_db):
     at = _page(monkeypatch, fixture_db, "programme_manager", period="custom", **{"from": "2023-06-01", "to": "2023-06-30"})
-    assert [i.value for i in at.info] == [FR("common.no_data")]
+    # the last month of the data (March 2024) had no shelter night either
+    assert [i.value for i in at.info] == [FR("occupancy.month_cards.none", month="mars 2024"), FR("common.no_data")]
     assert not at.get("plotly_chart") and not at.metric
 
 
@@ -394,3 +396,93 @@ def test_the_overview_says_why_its_occupancy_passes_100_percent(monkeypatch, ove
     assert FR("occupancy.over_full_note") in [c.value for c in at.caption]
     at = run_page("pages/overview.py", "programme_manager", {**one_night, "from": "2024-01-11", "to": "2024-01-11"})
     assert FR("occupancy.over_full_note") not in [c.value for c in at.caption]   # 60 of 60
+
+
+# --- the top of the page: last month at a glance ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def february_db(fixture_db, tmp_path_factory):
+    """The fixture with its data as of 10 February 2024: last month is January."""
+    path = tmp_path_factory.mktemp("february") / "february.duckdb"
+    with store.new_database(path, copy_from=fixture_db) as con:
+        con.execute("UPDATE metadata SET data_as_of = DATE '2024-02-10'")
+    return path
+
+
+def _cards(at) -> dict[str, dict[str, str]]:
+    """Each card of the top of the page (by its key): its title and figures."""
+    cards = {}
+
+    def walk(node):
+        for child in getattr(node, "children", {}).values():
+            key = getattr(getattr(child, "proto", None), "id", "").rpartition("-month_card_")[2]
+            if "-month_card_" in getattr(getattr(child, "proto", None), "id", ""):
+                cards[key] = {"title": child.markdown[0].value, "nights": child.caption[0].value,
+                              **{m.label: m.value for m in child.metric}}
+            else:
+                walk(child)
+    walk(at.main)
+    return cards
+
+
+RATE, REFUSALS = FR("occupancy.month_cards.rate"), FR("occupancy.month_cards.refusals")
+
+
+@pytest.mark.parametrize("role,expected", [
+    ("programme_manager", {
+        "calais_emergency_shelter": ("**Abri d'urgence de Calais**", "92,9\u00a0%", "37", "14", "9"),
+        "pantin_girls_shelter": ("**Hébergement filles Pantin**", "100,0\u00a0%", "3", "31", "31")}),
+    ("advocacy", {   # from 5 in internal drafts: Pantin's 3 is hidden
+        "calais_emergency_shelter": ("**Abri d'urgence de Calais**", "92,9\u00a0%", "37", "14", "9"),
+        "pantin_girls_shelter": ("**Hébergement filles Pantin**", "100,0\u00a0%", "< 5", "31", "31")}),
+    ("donor", {      # cities, from the published set: below 11 hidden
+        "Calais": ("**Calais**", "92,9\u00a0%", "37", "14", "9"),
+        "Pantin": ("**Pantin**", "100,0\u00a0%", "< 11", "31", "31")}),
+])
+def test_last_months_cards_per_role(role, expected, monkeypatch, february_db):
+    at = _page(monkeypatch, february_db, role, **SPELL_URL)
+    assert FR("occupancy.month_cards.header", month="janvier 2024") in [s.value for s in at.subheader]
+    cards = _cards(at)
+    assert {key: (card["title"], card[RATE], card[REFUSALS]) for key, card in cards.items()} == {
+        key: shown[:3] for key, shown in expected.items()}
+    for key, (*_, nights_open, nights_full) in expected.items():
+        assert cards[key]["nights"] == FR("occupancy.month_cards.nights", open=nights_open, full=nights_full)
+    # The cards come first, before the period's figures (the first header, "Par ville").
+    kinds = [child.type for child in at.main.children.values()]
+    assert kinds.index("subheader") < kinds.index("flex_container") < kinds.index("header")
+
+
+def test_the_cards_follow_the_city_filter(monkeypatch, february_db):
+    at = _page(monkeypatch, february_db, "programme_manager", city="Pantin")
+    assert list(_cards(at)) == ["pantin_girls_shelter"]
+
+
+def test_the_cards_read_in_english(monkeypatch, february_db):
+    at = _page(monkeypatch, february_db, "donor", lang="en")
+    assert "Last month: January 2024" in [s.value for s in at.subheader]
+    assert _cards(at)["Pantin"] == {"title": "**Pantin**", "Occupancy rate": "100.0%", "Refusals for lack of room": "< 11",
+                                    "nights": "31 nights open, 31 of them at or over 100%"}
+
+
+@pytest.mark.parametrize("role", roles.ROLES)
+def test_a_city_without_shelter_says_so(role, monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, role, city="Paris")
+    assert [i.value for i in at.info] == [FR("occupancy.no_shelter.one", cities="Paris")]
+    assert FR("common.no_data") not in texts(at) and not at.metric and not at.get("plotly_chart")
+
+
+def test_a_city_without_shelter_beside_one_with(monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, "programme_manager", city="Pantin,Paris", **JANUARY_URL)
+    assert FR("occupancy.no_shelter.one", cities="Paris") in [i.value for i in at.info]
+    assert _metrics(_tab(at, "Pantin"))["Refus faute de place"] == "3"
+
+
+def test_a_card_names_the_city_of_a_shelter_whose_name_does_not():
+    frame = pd.DataFrame({"city": ["Pantin", "Marseille"], "site_id": ["a", "b"],
+                          "site_name": ["Hébergement filles Pantin", "Maison des jeunes"],
+                          "occupancy_rate": [0.5, None], "nights_open": [31, 0], "nights_full": [0, 0],
+                          "turned_away": pd.array([12, None], "Int64")})
+    cards = charts.month_cards(frame, tr=FR, lang="fr", threshold=0, city_level=False)
+    assert [(c.key, c.title, c.rate, c.refusals) for c in cards] == [
+        ("a", "Hébergement filles Pantin", "50,0\u00a0%", "12"),
+        ("b", "Maison des jeunes (Marseille)", FR("occupancy.rate_hidden"), FR("common.suppressed_value", k=0))]

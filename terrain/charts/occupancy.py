@@ -88,6 +88,42 @@ def headlines(row: pd.Series, *, tr: Translate, lang: str, threshold: int, city_
     ]
 
 
+@dataclass(frozen=True)
+class Card:
+    """One shelter's (or, for donors, one city's) month at a glance: how full, how many
+    refusals, over how many nights."""
+    key: str
+    title: str
+    rate: str
+    refusals: str
+    nights: str
+    rate_help: str
+
+
+def month_cards(frame: pd.DataFrame, *, tr: Translate, lang: str, threshold: int, city_level: bool) -> list[Card]:
+    """The cards of the top of the page, from occupancy_summary_by_site (one per shelter) or,
+    for roles that see cities only, occupancy_summary_by_city (one per city), over one month;
+    hidden counts read as the door marked them."""
+    cards = []
+    for label in frame.index:
+        row = frame.loc[label]
+        marks, partial = row_flags(frame, label)
+        refusals = _count(row["turned_away"], lang, threshold, marks.get("turned_away"), bool(partial.get("turned_away")))
+        if city_level:
+            title = row["city"]
+        elif row["city"] in row["site_name"]:   # a shelter's city, unless its name says it already
+            title = row["site_name"]
+        else:
+            title = f"{row['site_name']} ({row['city']})"
+        cards.append(Card(
+            key=str(row["city"] if city_level else row["site_id"]), title=title,
+            rate=_rate(row["occupancy_rate"], lang, tr), refusals=refusals,
+            nights=tr("occupancy.month_cards.nights", open=i18n.format_number(row["nights_open"], lang),
+                      full=i18n.format_number(row["nights_full"], lang)),
+            rate_help=tr("occupancy.metric.rate_definition")))
+    return cards
+
+
 def over_capacity(*frames: pd.DataFrame | None) -> bool:
     """Whether a figure shown exceeds 100 %: an occupancy rate above 1, or more beds (or
     bed-nights) occupied than available, in any row of `frames` (mattresses on the floor)."""

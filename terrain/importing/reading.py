@@ -28,6 +28,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from terrain.importing.findings import Label
+
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"          # the binary Excel 97-2003 format
 SEPARATORS = (";", ",", "\t")
@@ -163,9 +165,55 @@ def read(source: Source, *, expected: Sequence[str] = (), sheet: str | None = No
         raise Unreadable("empty_file")
     if head.startswith(XLS_MAGIC) or source.name.lower().endswith(".xls"):
         raise Unreadable("xls_format")
+    _check_name_against_contents(source.name, head)
     if head.startswith(XLSX_MAGIC):
         return _read_xlsx(source, sheet, progress, chunk_rows)
     return _read_csv(source, head, expected, progress, chunk_rows)
+
+
+# --- what a file is, whatever its name says -----------------------------------------------
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+# The first bytes of the files people attach by mistake (or that a damaged copy becomes).
+_SIGNATURES = ((XLSX_MAGIC, "zip"), (b"%PDF", "pdf"), (b"\x89PNG", "image"), (b"\xff\xd8\xff", "image"),
+               (b"GIF8", "image"), (b"{\\rtf", "rtf"), (b"\x1f\x8b", "compressed"), (b"7z\xbc\xaf", "compressed"),
+               (b"Rar!", "compressed"), (XLS_MAGIC, "xls"))
+
+
+def contents_kind(head: bytes) -> str:
+    """What the first bytes of a file say it is: "zip" (an XLSX workbook or another zip),
+    "pdf", "image", "rtf", "compressed", "xls", "text" or "binary" (none of these)."""
+    for signature, kind in _SIGNATURES:
+        if head.startswith(signature):
+            return kind
+    sample = head[:4096]
+    if not sample:
+        return "text"
+    for mark, _ in _UNICODE_MARKS:
+        if sample.startswith(mark):
+            return "text"
+    if _utf16_without_mark(sample):
+        return "text"
+    # Text has next to no control bytes: a damaged or foreign file has many.
+    controls = sum(1 for byte in sample if byte < 32 and byte not in (9, 10, 13))
+    return "binary" if controls > len(sample) // 100 else "text"
+
+
+def _check_name_against_contents(name: str, head: bytes) -> None:
+    """Refuse, in one line, a file that is not what its name says: a ".xlsx" that is no
+    workbook (damaged, or another file renamed) would otherwise be read as a CSV of garbled
+    characters, with as many problems as cells; a ".csv" that is a PDF or an image, the same.
+    A workbook named ".csv" is read as the workbook it is."""
+    suffix = Path(name).suffix.lower()
+    kind = contents_kind(head)
+    if suffix in WORKBOOK_SUFFIXES and kind != "zip":
+        raise Unreadable("not_what_its_name_says", suffix=suffix, claimed=Label("imports.named.xlsx"),
+                         actual=Label(f"imports.contents.{kind}"))
+    # (a ".csv" of stray control bytes is left to the CSV reader, which names the line)
+    if suffix in TEXT_SUFFIXES and kind not in ("text", "zip", "binary"):
+        raise Unreadable("not_what_its_name_says", suffix=suffix, claimed=Label("imports.named.csv"),
+                         actual=Label(f"imports.contents.{kind}"))
 
 
 # --- CSV ---------------------------------------------------------------------------------
