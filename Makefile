@@ -25,7 +25,7 @@ demo: $(VENV)/.installed
 
 run: $(VENV)/.installed $(DB)
 	$(PY) -m terrain upgrade --db $(DB)
-	TERRAIN_DB=$(DB) $(PY) -m streamlit run dashboard.py --server.port $(PORT) --browser.gatherUsageStats false
+	TERRAIN_DB=$(DB) $(PY) -m streamlit run serve.py --server.port $(PORT) --browser.gatherUsageStats false
 
 # Two workers for everything but the real browser, which runs on its own afterwards: its
 # timings would otherwise depend on what the other worker is busy with.

@@ -258,3 +258,10 @@ def format_period(start: dt.date, end: dt.date, lang: str) -> str:
         return f"du {first} au {last}"
     separator = "–" if (start.year, start.month) == (end.year, end.month) else " – "
     return f"{first}{separator}{last}"
+
+
+def format_duration(seconds: float, lang: str) -> str:
+    """A wait in words, rounded to its largest unit: 40 -> "40 secondes" / "40 seconds",
+    130 -> "2 minutes"."""
+    return babel.dates.format_timedelta(dt.timedelta(seconds=seconds), threshold=1,
+                                        locale=_babel_locale(lang))

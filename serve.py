@@ -1,0 +1,19 @@
+"""Terrain's server: dashboard.py served by Streamlit's ASGI app, with the routes that give
+local sign-in its HttpOnly session cookie (terrain/web.py).
+
+    streamlit run serve.py --server.port 8501      (what `make run` does)
+    uvicorn serve:app --port 8501                  (behind a proxy; several processes share data/)
+
+`streamlit run dashboard.py` still shows the app, but a local sign-in there cannot set its
+cookie: a reload signs the user out.
+"""
+
+import streamlit as st
+from starlette.middleware import Middleware
+
+from terrain import ROOT, web
+
+app = st.App(ROOT / "dashboard.py", routes=web.routes(), middleware=[Middleware(web.BrowserCookieMiddleware)])
+
+if __name__ == "__main__":
+    app.run()
