@@ -10,8 +10,15 @@ cookie: a reload signs the user out.
 
 import streamlit as st
 from starlette.middleware import Middleware
+from streamlit.runtime.pages_manager import PagesManager
 
 from terrain import ROOT, web
+
+# Streamlit takes an app with a pages/ folder beside its script for an old-style multipage
+# app until the first run of dashboard.py calls st.navigation: a link to /occupancy opened
+# first after a start would run pages/occupancy.py alone, under a menu of file names.
+# dashboard.py always calls st.navigation, so it is said here, once, before any session.
+PagesManager.uses_pages_directory = False
 
 app = st.App(ROOT / "dashboard.py", routes=web.routes(), middleware=[Middleware(web.BrowserCookieMiddleware)])
 

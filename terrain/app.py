@@ -336,8 +336,10 @@ def sign_out() -> None:
     st.session_state["terrain_cookie_checked"] = _cookie(sessions.SESSION_COOKIE)
     if user.get("via") == "oidc":
         st.logout()
-    else:
+    elif web.mounted():
         _in_browser(lang=kept, go_to=web.base_path() + web.SIGN_OUT_PATH + "?")
+    else:
+        _in_browser(lang=kept)
 
 
 def _browser_id() -> str:
@@ -386,6 +388,9 @@ def _open_local_session(name: str, role: str) -> None:
         _apply_language_preference(user)
     else:
         _remember_language(user, lang())
+    if not web.mounted():
+        _in_browser(lang=lang())
+        st.rerun()
     _in_browser(lang=lang(), go_to=web.base_path() + web.SESSION_PATH + "?" + urlencode({"ticket": ticket}))
     st.info(tr("sessions.signing_in"))
     _run_browser_script()
