@@ -20,6 +20,7 @@ from terrain import ROOT, web
 # dashboard.py always calls st.navigation, so it is said here, once, before any session.
 PagesManager.uses_pages_directory = False
 
+web.mark_served()
 app = st.App(ROOT / "dashboard.py", routes=web.routes(), middleware=[Middleware(web.BrowserCookieMiddleware)])
 
 if __name__ == "__main__":

@@ -139,9 +139,10 @@ _BROWSER_SCRIPT_KEY = "terrain_browser_script"
 
 def _cookie(name: str) -> str | None:
     try:
-        return st.context.cookies.get(name)
+        value = st.context.cookies.get(name)
     except (AttributeError, RuntimeError):  # no browser behind this run (a bare script)
         return None
+    return value if isinstance(value, str) else None  # AppTest has no real request
 
 
 def lang() -> str:

@@ -91,18 +91,21 @@ async def sign_out(request: Request) -> RedirectResponse:
     return response
 
 
-# Whether this process serves the routes (serve.py); under a bare `streamlit run dashboard.py`
-# it does not, and a sign-in lasts as long as the page (terrain/app.py).
-_mounted = False
+# Whether this process serves the routes (serve.py says so); under a bare `streamlit run
+# dashboard.py` it does not, and a sign-in lasts as long as the page (terrain/app.py).
+_served = False
+
+
+def mark_served() -> None:
+    global _served
+    _served = True
 
 
 def mounted() -> bool:
-    return _mounted
+    return _served
 
 
 def routes() -> list[Route]:
-    global _mounted
-    _mounted = True
     base = base_path()
     return [Route(base + SESSION_PATH, open_session, methods=["GET"]),
             Route(base + SIGN_OUT_PATH, sign_out, methods=["GET"])]
