@@ -10,7 +10,18 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from terrain import ROOT, app, auth, disclosure, i18n, indicators, queries, roles, sessions, web
+from terrain import (
+    ROOT,
+    app,
+    auth,
+    disclosure,
+    i18n,
+    indicators,
+    queries,
+    roles,
+    sessions,
+    web,
+)
 from terrain.disclosure import publication
 from tests import apptest
 
