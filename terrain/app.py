@@ -385,10 +385,7 @@ def _open_local_session(name: str, role: str) -> None:
         st.stop()
     user = {"name": name, "role": role, "via": "local", "sid": claims.sid, "checked": time.monotonic()}
     st.session_state[USER_KEY] = user
-    if LANG_KEY not in st.session_state:
-        _apply_language_preference(user)
-    else:
-        _remember_language(user, lang())
+    _apply_language_preference(user)
     if not web.mounted():
         _in_browser(lang=lang())
         st.rerun()

@@ -207,6 +207,9 @@ def test_english_stays_english_across_pages_after_a_reload_and_at_the_next_sign_
         browser.wait_idle(page)
         browser.sign_in_here(page, ACCOUNTS["advocacy"], PASSWORD)
         _title(page, "map.title", "en")
+        # back to French, for the account's later sign-ins
+        page.locator('[data-testid="stSidebar"] button', has_text=i18n.t("common.language_fr", "fr")).click()
+        _title(page, "map.title")
     finally:
         other.close()
 
