@@ -18,20 +18,30 @@ ICONS = {
 }
 
 
-def sign_in_page() -> None:
-    app.page_setup("overview")  # signed out: shows the sign-in form and stops
+def _page_frame(page: str):
+    """A page that only runs the frame: the sign-in form for a visitor, a refusal for a role
+    that may not see the page. Every page has its address in every menu, so that a link to
+    it opens there after sign-in, never on Streamlit's "Page not found"."""
+    def frame() -> None:
+        app.page_setup(page)  # shows the form or the refusal and stops
+    frame.__name__ = f"{page}_frame"
+    return frame
 
 
 role = app.current_role()
 if role is None:
-    pages = [st.Page(sign_in_page, title=app.tr("common.sign_in"), icon=":material/login:", url_path="sign-in")]
-else:
-    pages = [st.Page(str(ROOT / "pages" / f"{page}.py"), title=app.tr(f"common.page.{page}"),
-                     icon=ICONS[page], url_path=page, default=page == "overview")
-             for page in roles.pages_for(role) if (ROOT / "pages" / f"{page}.py").exists()]
-page = st.navigation(pages)
-if role is None:
+    title = app.tr("common.sign_in")
+    pages = [st.Page(_page_frame("overview"), title=title, url_path="sign-in", default=True)]
+    pages += [st.Page(_page_frame(page), title=title, url_path=page, visibility="hidden") for page in roles.PAGES]
+    page = st.navigation(pages)
     page.run()  # the sign-in form: light, and never kept waiting behind busy pages
 else:
+    allowed = roles.pages_for(role)
+    pages = [st.Page(str(ROOT / "pages" / f"{page}.py"), title=app.tr(f"common.page.{page}"),
+                     icon=ICONS[page], url_path=page, default=page == "overview")
+             for page in allowed if (ROOT / "pages" / f"{page}.py").exists()]
+    pages += [st.Page(_page_frame(page), title=app.tr(f"common.page.{page}"), url_path=page, visibility="hidden")
+              for page in roles.PAGES if page not in allowed]
+    page = st.navigation(pages)
     with app.one_of_few_runs():
         page.run()

@@ -10,17 +10,35 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import json
+import math
 import os
+import sqlite3
 import threading
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
+from urllib.parse import urlencode
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from terrain import auth, disclosure, exports, filters as flt, i18n, imports, indicators, queries, roles, store
+from terrain import (
+    auth,
+    disclosure,
+    exports,
+    i18n,
+    imports,
+    indicators,
+    queries,
+    roles,
+    sessions,
+    store,
+    web,
+)
+from terrain import filters as flt
 
 USER_KEY = "terrain_user"
 LANG_KEY = "terrain_lang"
@@ -112,13 +130,31 @@ def dataset() -> Dataset:
 
 # --- language ---------------------------------------------------------------------------
 
+# The language chosen in this session (set by the switch, or from the account's preference
+# at sign-in); the switch itself has its own key, since Streamlit forgets a widget's state
+# when the page changes.
+LANG_SWITCH_KEY = "terrain_lang_switch"
+_BROWSER_SCRIPT_KEY = "terrain_browser_script"
+
+
+def _cookie(name: str) -> str | None:
+    try:
+        value = st.context.cookies.get(name)
+    except (AttributeError, RuntimeError):  # no browser behind this run (a bare script)
+        return None
+    return value if isinstance(value, str) else None  # AppTest has no real request
+
+
 def lang() -> str:
-    """The interface language: the switch's value, else the URL's `lang`, else French."""
+    """The interface language: the one chosen in this session (or the account's), else the
+    URL's `lang`, else the one this browser chose last (its cookie), else French."""
     chosen = st.session_state.get(LANG_KEY)
     if chosen in i18n.LANGUAGES:
         return chosen
-    wanted = st.query_params.get("lang", "fr")
-    return wanted if wanted in i18n.LANGUAGES else "fr"
+    for wanted in (st.query_params.get("lang"), _cookie(sessions.LANG_COOKIE)):
+        if wanted in i18n.LANGUAGES:
+            return wanted
+    return "fr"
 
 
 def tr(key: str, **values: Any) -> str:
@@ -129,7 +165,79 @@ def label(category: str, value: Any) -> str:
     return i18n.label(category, value, lang())
 
 
+def _language_chosen() -> None:
+    chosen = st.session_state.get(LANG_SWITCH_KEY)
+    if chosen not in i18n.LANGUAGES:
+        return
+    st.session_state[LANG_KEY] = chosen
+    user = st.session_state.get(USER_KEY) or {}
+    if user.get("name"):
+        _remember_language(user, chosen)
+    _in_browser(lang=chosen)
+
+
+def _preference_account(user: dict) -> str:
+    return f"oidc:{user['name']}" if user.get("via") == "oidc" else user["name"]
+
+
+def _remember_language(user: dict, chosen: str) -> None:
+    try:
+        auth.state_store().set_language(_preference_account(user), chosen)
+    except (OSError, sqlite3.Error):
+        pass  # the language still holds for this session and this browser
+
+
+def _apply_language_preference(user: dict) -> None:
+    """At sign-in: the account's language if it has one, else it keeps the one in use."""
+    try:
+        stored = auth.state_store().language(_preference_account(user))
+    except (OSError, sqlite3.Error):
+        stored = None
+    if stored in i18n.LANGUAGES:
+        st.session_state[LANG_KEY] = stored
+    else:
+        _remember_language(user, lang())
+
+
+# --- the browser ------------------------------------------------------------------------
+
+def _in_browser(*, lang: str | None = None, go_to: str | None = None) -> None:
+    """Ask the browser, on this run, to keep the language in its cookie and/or to load one
+    of our routes (terrain/web.py), which sets or deletes the session cookie."""
+    script = dict(st.session_state.get(_BROWSER_SCRIPT_KEY) or {})
+    if lang:
+        script["lang"] = lang
+    if go_to:
+        script["go_to"] = go_to
+    st.session_state[_BROWSER_SCRIPT_KEY] = script
+
+
+def _run_browser_script() -> None:
+    script = st.session_state.pop(_BROWSER_SCRIPT_KEY, None)
+    if not script:
+        return
+    lines = []
+    if script.get("lang") in i18n.LANGUAGES:
+        lines.append(f'document.cookie = "{sessions.LANG_COOKIE}={script["lang"]}; path={_cookie_path()}; '
+                     f'max-age={400 * 86400}; samesite=lax";')
+    if script.get("go_to"):
+        # The page the browser is on (its filters too) is where the route sends it back.
+        lines.append(f"window.location.replace({json.dumps(script['go_to'])} + "
+                     "'&next=' + encodeURIComponent(window.location.pathname + window.location.search));")
+    st.html("<script>" + "\n".join(lines).replace("</", "<\\/") + "</script>", unsafe_allow_javascript=True)
+
+
+def _cookie_path() -> str:
+    return web.base_path() or "/"
+
+
 # --- users ------------------------------------------------------------------------------
+
+# How often a signed-in session checks that its local session still holds (not signed out
+# elsewhere, account not removed): often enough to end a revoked session at once, seldom
+# enough that a page's many queries do not each read the store.
+SESSION_CHECK_SECONDS = 2.0
+
 
 def _oidc_configured() -> bool:
     try:
@@ -138,8 +246,62 @@ def _oidc_configured() -> bool:
         return False
 
 
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _local_user_from(claims: sessions.Claims | None, store: sessions.Store) -> dict | None:
+    if claims is None or not store.is_active(claims, _now()):
+        return None
+    role = auth.account_role(claims.account, data_is_synthetic=_data_is_synthetic())
+    if role is None:
+        return None
+    return {"name": claims.account, "role": role, "via": "local", "sid": claims.sid,
+            "checked": time.monotonic()}
+
+
+def _still_signed_in(user: dict) -> dict | None:
+    """The session's user, its role read afresh, or None once the session has ended."""
+    if time.monotonic() - user.get("checked", 0) < SESSION_CHECK_SECONDS:
+        return user
+    store = auth.state_store()
+    try:
+        fresh = _local_user_from(sessions.Claims(user["sid"], user["name"], _now()), store)
+    except (OSError, sqlite3.Error):
+        return user  # the store cannot be read for a moment: keep the session, check next time
+    if fresh is None:
+        st.session_state.pop(USER_KEY, None)
+    else:
+        st.session_state[USER_KEY] = fresh
+    return fresh
+
+
+def _user_from_cookie() -> dict | None:
+    token = _cookie(sessions.SESSION_COOKIE)
+    # The cookie does not change while the page is open: one check per session.
+    if not token or st.session_state.get("terrain_cookie_checked") == token:
+        return None
+    st.session_state["terrain_cookie_checked"] = token
+    try:
+        store = auth.state_store()
+        claims = sessions.verify_token(token, sessions.secret(store.path), _now())
+        user = _local_user_from(claims, store)
+    except (OSError, sqlite3.Error, ValueError):
+        return None
+    if user is not None:
+        st.session_state[USER_KEY] = user
+        if LANG_KEY not in st.session_state:
+            _apply_language_preference(user)
+    return user
+
+
 def current_user() -> dict | None:
     user = st.session_state.get(USER_KEY)
+    if user and user.get("sid"):
+        return _still_signed_in(user)
+    if user:
+        return user
+    user = _user_from_cookie()
     if user:
         return user
     if _oidc_configured() and getattr(st.user, "is_logged_in", False):
@@ -151,6 +313,8 @@ def current_user() -> dict | None:
         if role:
             user = {"name": st.user.get("email"), "role": role, "via": "oidc"}
             st.session_state[USER_KEY] = user
+            if LANG_KEY not in st.session_state:
+                _apply_language_preference(user)
             return user
     return None
 
@@ -161,11 +325,26 @@ def current_role() -> str | None:
 
 
 def sign_out() -> None:
-    via = (st.session_state.get(USER_KEY) or {}).get("via")
-    st.query_params["lang"] = lang()  # the next visitor of this tab keeps the language
+    user = st.session_state.get(USER_KEY) or {}
+    kept = lang()
+    if user.get("sid"):
+        try:
+            auth.state_store().revoke(user["sid"], _now())
+        except (OSError, sqlite3.Error):
+            pass  # the route below revokes it too, from the cookie
     st.session_state.clear()
-    if via == "oidc":
+    st.session_state[LANG_KEY] = kept  # the next visitor of this tab keeps the language
+    st.session_state["terrain_cookie_checked"] = _cookie(sessions.SESSION_COOKIE)
+    if user.get("via") == "oidc":
         st.logout()
+    elif web.mounted():
+        _in_browser(lang=kept, go_to=web.base_path() + web.SIGN_OUT_PATH + "?")
+    else:
+        _in_browser(lang=kept)
+
+
+def _browser_id() -> str:
+    return _cookie(sessions.BROWSER_COOKIE) or ""
 
 
 def sign_in_form() -> None:
@@ -182,14 +361,38 @@ def sign_in_form() -> None:
         password = st.text_input(tr("common.password"), type="password", key="sign_in_password")
         submitted = st.form_submit_button(tr("common.sign_in"))
     if submitted:
-        result = auth.authenticate(name.strip(), password, data_is_synthetic=_data_is_synthetic())
+        name = name.strip().lower()
+        result = auth.authenticate(name, password, data_is_synthetic=_data_is_synthetic(),
+                                   browser=_browser_id())
         if result.ok:
-            st.session_state[USER_KEY] = {"name": name.strip(), "role": result.role, "via": "local"}
-            st.rerun()
+            _open_local_session(name, result.role)
+        elif result.reason == "wait":
+            seconds = max(1, math.ceil(result.retry_after.total_seconds()))
+            st.error(tr("common.sign_in_wait", wait=i18n.format_duration(seconds, lang())))
         else:
             st.error(tr(f"common.sign_in_{result.reason}"))
     if _data_is_synthetic():
         st.caption(tr("common.demo_accounts"))
+
+
+def _open_local_session(name: str, role: str) -> None:
+    """Signed in: this session at once, and the browser through the route that sets the
+    session cookie and brings it back to this page."""
+    try:
+        claims, ticket = auth.state_store().open_session(name, _now())
+    except (OSError, sqlite3.Error):
+        st.error(tr("sessions.store_unavailable"))
+        st.stop()
+    user = {"name": name, "role": role, "via": "local", "sid": claims.sid, "checked": time.monotonic()}
+    st.session_state[USER_KEY] = user
+    _apply_language_preference(user)
+    if not web.mounted():
+        _in_browser(lang=lang())
+        st.rerun()
+    _in_browser(lang=lang(), go_to=web.base_path() + web.SESSION_PATH + "?" + urlencode({"ticket": ticket}))
+    st.info(tr("sessions.signing_in"))
+    _run_browser_script()
+    st.stop()
 
 
 def _data_is_synthetic() -> bool:
@@ -219,9 +422,11 @@ def _chrome(role: str | None) -> None:
         st.stop()
     if data.is_synthetic:
         st.warning(tr("common.synthetic_banner"), icon="⚠️")
+    _run_browser_script()
     with st.sidebar:
-        st.segmented_control(tr("common.language"), options=list(i18n.LANGUAGES), key=LANG_KEY,
-                             default=lang(), required=True,
+        st.session_state[LANG_SWITCH_KEY] = lang()
+        st.segmented_control(tr("common.language"), options=list(i18n.LANGUAGES), key=LANG_SWITCH_KEY,
+                             required=True, on_change=_language_chosen,
                              format_func=lambda code: i18n.t(f"common.language_{code}", code))
         st.caption(tr("common.data_as_of", date=i18n.format_date(data.data_as_of, lang())))
         if role:

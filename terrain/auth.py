@@ -7,6 +7,12 @@ groups into a role. This module holds the rules only; the sign-in page is elsewh
 
 The demo accounts open synthetic data only: their password is public, so on real data
 they are refused even with the right password.
+
+Wrong passwords slow the guesser without letting anyone lock a colleague out: each browser
+(by its cookie) gets a few free tries on an account, then waits that double with every
+further failure; and every try from a browser that never signed in to the account is slowed
+a little (a few seconds at most) once the account has many recent failures. A browser the
+account has signed in from before is never slowed by others' failures.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,16 +36,19 @@ from typing import IO
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from terrain import ROOT
+from terrain import ROOT, sessions
 
 # Most privileged first: role_for_identity relies on this order. Same tuple as terrain.roles.
 ROLES = ("programme_manager", "advocacy", "donor")
 
-MAX_FAILURES = 5
-LOCKOUT_MINUTES = 15
-# Failure counts of names nobody has tried for a day are dropped, so that guessing many
-# names cannot grow the state file without bound.
-FORGET_FAILURES_AFTER = timedelta(days=1)
+# Per account and browser: free tries, then a wait that doubles with each failure.
+FREE_FAILURES_PER_BROWSER = 3
+BROWSER_WAIT_CAP = timedelta(minutes=15)
+# Per account, from browsers that never signed in to it: past this many failures in the
+# window, each try is slowed by a delay that doubles, capped small so nobody is kept out.
+ACCOUNT_SLOWDOWN_AFTER = 5
+ACCOUNT_SLOWDOWN_WINDOW = timedelta(minutes=15)
+ACCOUNT_SLOWDOWN_CAP = timedelta(seconds=8)
 
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"[a-z0-9._-]{2,32}")
@@ -61,7 +71,7 @@ _HASHING = threading.BoundedSemaphore(2)
 
 REFUSAL_MESSAGES = {
     "unknown_or_wrong": "Nom d'utilisateur ou mot de passe incorrect. / Wrong user name or password.",
-    "locked": "Trop d'essais : compte bloqué temporairement. / Too many attempts: account locked for now.",
+    "wait": "Trop d'essais depuis ce navigateur : patientez. / Too many attempts from this browser: wait.",
     "demo_refused": ("Les comptes de démonstration n'ouvrent que les données fictives. / "
                      "Demo accounts open synthetic data only."),
 }
@@ -72,7 +82,7 @@ class Result:
     ok: bool
     role: str | None = None
     reason: str | None = None  # a key of REFUSAL_MESSAGES when not ok
-    until: datetime | None = None  # end of the lockout when reason == "locked"
+    retry_after: timedelta | None = None  # when reason == "wait"
     is_demo: bool = False
 
     @property
@@ -87,9 +97,14 @@ def users_path(path: Path | str | None = None) -> Path:
     return Path(path or os.environ.get("TERRAIN_USERS") or ROOT / "data" / "users.json")
 
 
-def auth_state_path(users_file: Path) -> Path:
-    """Failure counts and lockouts: $TERRAIN_AUTH_STATE, else auth-state.json beside the users."""
-    return Path(os.environ.get("TERRAIN_AUTH_STATE") or users_file.with_name("auth-state.json"))
+def auth_state_path(users_file: Path | None = None) -> Path:
+    """Sessions, failed sign-ins and preferences (SQLite): $TERRAIN_AUTH_STATE, else
+    auth-state.sqlite beside the users."""
+    return Path(os.environ.get("TERRAIN_AUTH_STATE") or users_path(users_file).with_name("auth-state.sqlite"))
+
+
+def state_store(users_file: Path | str | None = None) -> sessions.Store:
+    return sessions.Store(auth_state_path(users_path(users_file)))
 
 
 @contextlib.contextmanager
@@ -187,6 +202,9 @@ def remove_user(name: str, path: Path | str | None = None) -> None:
             raise ValueError(f"No user {name!r} in {file}.")
         del users[name]
         _write_users(file, users)
+    store = state_store(file)
+    store.revoke_account(name, datetime.now(UTC))
+    store.forget_account(name)
 
 
 def set_password(name: str, password: str, path: Path | str | None = None) -> None:
@@ -199,6 +217,7 @@ def set_password(name: str, password: str, path: Path | str | None = None) -> No
             raise ValueError(f"No user {name!r} in {file}.")
         users[name]["password_hash"] = password_hash
         _write_users(file, users)
+    state_store(file).revoke_account(name, datetime.now(UTC))
 
 
 def list_users(path: Path | str | None = None) -> list[dict]:
@@ -229,59 +248,61 @@ def _rehash_if_outdated(file: Path, name: str, password: str) -> None:
         _write_users(file, users)
 
 
-def _forget_stale(failures: dict, now: datetime) -> dict:
-    return {name: entry for name, entry in failures.items()
-            if now - datetime.fromisoformat(entry["last"]) < FORGET_FAILURES_AFTER
-            or (entry.get("locked_until") and datetime.fromisoformat(entry["locked_until"]) > now)}
+def browser_wait(failures: int) -> timedelta:
+    """How long a browser waits after its `failures`-th recent failure on an account."""
+    if failures < FREE_FAILURES_PER_BROWSER:
+        return timedelta(0)
+    doublings = failures - FREE_FAILURES_PER_BROWSER
+    if doublings >= 20:  # far past the cap; keeps 2 ** n small
+        return BROWSER_WAIT_CAP
+    return min(timedelta(seconds=2 ** doublings), BROWSER_WAIT_CAP)
 
 
-def _lockout_until(state_file: Path, name: str, now: datetime) -> datetime | None:
-    entry = _read_json(state_file, "failures").get(name)
-    if entry and entry.get("locked_until"):
-        until = datetime.fromisoformat(entry["locked_until"])
-        if until > now:
-            return until
+def account_slowdown(failures_from_unknown_browsers: int, browser_is_known: bool) -> timedelta:
+    """The delay before checking a password, given the account's recent failures from
+    browsers that never signed in to it. A known browser is never slowed."""
+    if browser_is_known or failures_from_unknown_browsers < ACCOUNT_SLOWDOWN_AFTER:
+        return timedelta(0)
+    doublings = failures_from_unknown_browsers - ACCOUNT_SLOWDOWN_AFTER
+    if doublings >= 20:
+        return ACCOUNT_SLOWDOWN_CAP
+    return min(timedelta(seconds=2 ** doublings), ACCOUNT_SLOWDOWN_CAP)
+
+
+def account_role(name: str, *, data_is_synthetic: bool, path: Path | str | None = None) -> str | None:
+    """The role `name` holds now (None once the account is removed, or for a demo account on
+    real data): a session's role is read here on every page, never kept from sign-in."""
+    account = _read_users(users_path(path)).get(name)
+    if account is not None:
+        return account["role"]
+    if name in DEMO_ACCOUNTS and data_is_synthetic:
+        return DEMO_ACCOUNTS[name][0]
     return None
 
 
-def _record_attempt(state_file: Path, name: str, succeeded: bool, now: datetime) -> datetime | None:
-    """Count a failure (returning the lockout's end if this one locks the name) or clear the count."""
-    with _exclusive(state_file):
-        stored = _read_json(state_file, "failures")
-        failures = _forget_stale(stored, now)
-        entry = failures.pop(name, None)
-        until = None
-        if not succeeded:
-            expired_lock = entry and entry.get("locked_until") and datetime.fromisoformat(entry["locked_until"]) <= now
-            count = 1 if entry is None or expired_lock else entry["count"] + 1
-            entry = {"count": count, "last": now.isoformat(), "locked_until": None}
-            if count >= MAX_FAILURES:
-                until = now + timedelta(minutes=LOCKOUT_MINUTES)
-                entry["locked_until"] = until.isoformat()
-            failures[name] = entry
-        if failures != stored:
-            _write_json_atomically(state_file, "failures", failures)
-        return until
-
-
 def authenticate(name: str, password: str, *, data_is_synthetic: bool,
-                 path: Path | str | None = None, now: datetime | None = None) -> Result:
-    """Check a local sign-in. `now` must be timezone-aware; it defaults to the current UTC time."""
+                 path: Path | str | None = None, now: datetime | None = None, browser: str = "",
+                 sleep: Callable[[float], None] = time.sleep) -> Result:
+    """Check a local sign-in from `browser` (its cookie's value; "" when it sent none).
+    `now` must be timezone-aware; it defaults to the current UTC time."""
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         raise ValueError("authenticate() needs a timezone-aware `now`.")
     name = (name or "").strip().lower()
     file = users_path(path)
-    state_file = auth_state_path(file)
+    store = state_store(file)
 
     if not USERNAME_PATTERN.fullmatch(name):
         # No such account can exist, so there is nothing to count and nothing to reveal.
         _password_matches(_UNKNOWN_USER_HASH, password)
         return Result(ok=False, reason="unknown_or_wrong")
 
-    until = _lockout_until(state_file, name, now)
-    if until is not None:
-        return Result(ok=False, reason="locked", until=until)
+    recent = store.failures(name, browser, browser_since=now - sessions.KEEP_FOR,
+                            account_since=now - ACCOUNT_SLOWDOWN_WINDOW)
+    if recent.last_from_this_browser is not None:
+        free_at = recent.last_from_this_browser + browser_wait(recent.from_this_browser)
+        if free_at > now:
+            return Result(ok=False, reason="wait", retry_after=free_at - now)
 
     account = _read_users(file).get(name)
     is_demo = account is None and name in DEMO_ACCOUNTS
@@ -295,15 +316,17 @@ def authenticate(name: str, password: str, *, data_is_synthetic: bool,
     else:
         role, password_hash = None, _UNKNOWN_USER_HASH
 
+    slowdown = account_slowdown(recent.from_unknown_browsers, recent.browser_is_known)
+    if slowdown:
+        sleep(slowdown.total_seconds())
+
     if _password_matches(password_hash, password) and role is not None:
-        _record_attempt(state_file, name, succeeded=True, now=now)
+        store.record_success(name, browser, now)
         if account is not None:
             _rehash_if_outdated(file, name, password)
         return Result(ok=True, role=role, is_demo=is_demo)
 
-    until = _record_attempt(state_file, name, succeeded=False, now=now)
-    if until is not None:
-        return Result(ok=False, reason="locked", until=until, is_demo=is_demo)
+    store.record_failure(name, browser, now)
     return Result(ok=False, reason="unknown_or_wrong", is_demo=is_demo)
 
 

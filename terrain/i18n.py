@@ -340,3 +340,10 @@ def _is_missing(value: Any) -> bool:
         return bool(value != value)  # noqa: PLR0124 -- NaN and NaT differ from themselves; pandas.NA raises
     except TypeError:
         return True
+
+
+def format_duration(seconds: float, lang: str) -> str:
+    """A wait in words, rounded to its largest unit: 40 -> "40 secondes" / "40 seconds",
+    130 -> "2 minutes"."""
+    return babel.dates.format_timedelta(dt.timedelta(seconds=seconds), threshold=1,
+                                        locale=_babel_locale(lang))

@@ -30,10 +30,10 @@ def free_port() -> int:
 def streamlit_server(db: Path, workdir: Path):
     port = free_port()
     env = {**os.environ, "TERRAIN_DB": str(db), "TERRAIN_USERS": str(workdir / "users.json"),
-           "TERRAIN_AUTH_STATE": str(workdir / "auth-state.json"), "TERRAIN_AUDIT_DIR": str(workdir / "audit")}
+           "TERRAIN_AUTH_STATE": str(workdir / "auth-state.sqlite"), "TERRAIN_AUDIT_DIR": str(workdir / "audit")}
     log = open(workdir / f"streamlit-{port}.log", "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

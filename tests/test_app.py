@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+import re
 import threading
 import time
 
@@ -9,7 +10,18 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from terrain import ROOT, app, disclosure, i18n, indicators, queries, roles
+from terrain import (
+    ROOT,
+    app,
+    auth,
+    disclosure,
+    i18n,
+    indicators,
+    queries,
+    roles,
+    sessions,
+    web,
+)
 from terrain.disclosure import publication
 from tests import apptest
 
@@ -20,7 +32,7 @@ JANUARY = {"period": "custom", "from": "2024-01-01", "to": "2024-01-31"}
 def database(fixture_db, monkeypatch, tmp_path):
     monkeypatch.setenv("TERRAIN_DB", str(fixture_db))
     monkeypatch.setenv("TERRAIN_USERS", str(tmp_path / "users.json"))
-    monkeypatch.setenv("TERRAIN_AUTH_STATE", str(tmp_path / "auth-state.json"))
+    monkeypatch.setenv("TERRAIN_AUTH_STATE", str(tmp_path / "auth-state.sqlite"))
 
 
 def _app(path, role=None, params=None):
@@ -58,6 +70,60 @@ def test_demo_account_signs_in_and_sees_its_menu():
     assert not at.exception
     assert at.session_state["terrain_user"]["role"] == "donor"
     assert at.title[0].value == i18n.t("overview.title", "fr")
+
+
+def _sign_in(at, name="donor", password="terrain-demo"):
+    at.text_input(key="sign_in_name").input(name)
+    at.text_input(key="sign_in_password").input(password)
+    return at.button(key="FormSubmitter:sign_in-" + i18n.t("common.sign_in", "fr")).click().run()
+
+
+def test_a_sign_in_opens_a_session_in_the_shared_store():
+    at = _sign_in(_app("dashboard.py"))
+    user = at.session_state["terrain_user"]
+    store = auth.state_store()
+    assert store.is_active(sessions.Claims(user["sid"], "donor", dt.datetime.now(dt.UTC)), dt.datetime.now(dt.UTC))
+
+
+def test_served_behind_its_routes_the_sign_in_hands_the_session_to_the_browser(monkeypatch):
+    # Under serve.py the page asks the browser to take a one-time ticket to the route that
+    # sets the HttpOnly cookie, and to come back to the page it is on.
+    monkeypatch.setattr(web, "_served", True)
+    at = _sign_in(_app("pages/occupancy.py", params={"city": "Pantin"}), "manager")
+    script = next(h.proto.body for h in at.get("html") if "_terrain/session" in h.proto.body)
+    assert "window.location.pathname + window.location.search" in script
+    ticket = re.search(r"ticket=([A-Za-z0-9_-]+)", script).group(1)
+    claims = auth.state_store().redeem_ticket(ticket, dt.datetime.now(dt.UTC))
+    assert claims.account == "manager" and claims.sid == at.session_state["terrain_user"]["sid"]
+    assert i18n.t("sessions.signing_in", "fr") in [i.value for i in at.info]
+
+
+def test_a_revoked_session_signs_the_page_out():
+    at = _sign_in(_app("pages/overview.py", params=JANUARY))
+    assert at.title[0].value == i18n.t("overview.title", "fr")
+    user = at.session_state["terrain_user"]
+    auth.state_store().revoke(user["sid"], dt.datetime.now(dt.UTC))
+    at.session_state["terrain_user"] = {**user, "checked": 0}  # as if the check were due
+    at.run()
+    assert "terrain_user" not in at.session_state
+    assert [t.label for t in at.text_input] == [i18n.t("common.username", "fr"), i18n.t("common.password", "fr")]
+
+
+def test_the_chosen_language_stays_across_pages_and_with_the_account():
+    # (on the Glossary: AppTest formats a widget's value outside the page's run, so a
+    # selectbox whose labels change language cannot be on the page where it changes)
+    at = _sign_in(_app("dashboard.py"), "advocacy")
+    at.switch_page("pages/glossary.py").run()
+    at.button_group(key="terrain_lang_switch").set_value("en").run()
+    assert at.title[0].value == i18n.t("glossary.title", "en")
+    at.switch_page("pages/outreach.py").run()
+    assert not at.exception
+    assert at.title[0].value == i18n.t("outreach.title", "en")
+    assert auth.state_store().language("advocacy") == "en"
+    # another session of the same account starts in English
+    again = _sign_in(_app("pages/overview.py", params=JANUARY), "advocacy")
+    assert again.title[0].value == "Overview"
+    assert again.session_state["terrain_lang_switch"] == "en"
 
 
 def test_wrong_password_is_refused():

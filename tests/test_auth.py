@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 
 from terrain import ROOT, auth
 from terrain.auth import (
-    DEMO_ACCOUNTS, DEMO_PASSWORD, LOCKOUT_MINUTES, MAX_FAILURES, Result, add_user, authenticate,
+    DEMO_ACCOUNTS, DEMO_PASSWORD, Result, account_slowdown, add_user, authenticate, browser_wait,
     list_users, remove_user, role_for_identity, set_password, users_command,
 )
 
@@ -165,70 +165,133 @@ def test_refusal_messages_do_not_tell_unknown_names_from_wrong_passwords(alice):
     assert wrong.message == unknown.message != ""
 
 
-def fail(name, times, start, step=timedelta(seconds=10)):
-    return [authenticate(name, "wrong-password", data_is_synthetic=True, now=start + i * step)
+def fail(name, times, start, *, browser="stranger", step=timedelta(minutes=20), slept=None):
+    """`times` wrong passwords from one browser, each after that browser's wait is over."""
+    sleep = (slept.append if slept is not None else _no_slowdown_expected)
+    return [authenticate(name, "wrong-password", data_is_synthetic=True, now=start + i * step,
+                         browser=browser, sleep=sleep)
             for i in range(times)]
 
 
+def _no_slowdown_expected(seconds):
+    raise AssertionError(f"slowed by {seconds} s where no slowdown was expected")
+
+
+@pytest.mark.parametrize("failures, wait", [
+    (0, 0), (1, 0), (2, 0), (3, 1), (4, 2), (5, 4), (6, 8), (12, 512), (13, 900), (14, 900), (10_000, 900),
+])
+def test_a_browser_waits_longer_with_each_failure_up_to_a_quarter_of_an_hour(failures, wait):
+    assert browser_wait(failures) == timedelta(seconds=wait)
+
+
+@pytest.mark.parametrize("failures, known, delay", [
+    (0, False, 0), (4, False, 0), (5, False, 1), (6, False, 2), (7, False, 4), (8, False, 8), (50, False, 8),
+    (10_000, False, 8), (5, True, 0), (10_000, True, 0),
+])
+def test_an_account_under_attack_slows_unknown_browsers_a_little_and_known_ones_not_at_all(failures, known, delay):
+    assert account_slowdown(failures, known) == timedelta(seconds=delay)
+
+
 @pytest.mark.parametrize("name", ["alice", "nobody", "manager"])
-def test_fifth_failure_locks_the_name_for_fifteen_minutes(alice, name):
+def test_a_browser_past_its_free_tries_is_told_to_wait_and_its_password_is_not_checked(alice, name):
     right_password = {"alice": "alice-password", "manager": DEMO_PASSWORD}.get(name, "any-password")
-    results = fail(name, MAX_FAILURES, T0)
-    fifth_at = T0 + (MAX_FAILURES - 1) * timedelta(seconds=10)
-    until = fifth_at + timedelta(minutes=LOCKOUT_MINUTES)
-    assert [r.reason for r in results] == ["unknown_or_wrong"] * 4 + ["locked"]
-    assert results[-1].until == until
-
-    just_before = authenticate(name, right_password, data_is_synthetic=True, now=until - timedelta(seconds=1))
-    assert (just_before.ok, just_before.reason, just_before.until) == (False, "locked", until)
-    released = authenticate(name, right_password, data_is_synthetic=True, now=until)
-    assert released.ok is (name != "nobody")
-    if name == "nobody":
-        assert released.reason == "unknown_or_wrong"
-
-
-def test_the_count_restarts_after_a_lockout_ends(alice):
-    fail("alice", MAX_FAILURES, T0)
-    after = T0 + timedelta(minutes=LOCKOUT_MINUTES + 1)
-    assert [r.reason for r in fail("alice", MAX_FAILURES - 1, after)] == ["unknown_or_wrong"] * 4
-    assert fail("alice", 1, after + timedelta(minutes=1))[0].reason == "locked"
+    results = [authenticate(name, "wrong-password", data_is_synthetic=True, now=T0 + i * timedelta(seconds=1),
+                            browser="b1") for i in range(3)]
+    assert [r.reason for r in results] == ["unknown_or_wrong"] * 3
+    third_at = T0 + 2 * timedelta(seconds=1)
+    # the third failure costs that browser 1 s; even the right password waits it out
+    early = authenticate(name, right_password, data_is_synthetic=True, now=third_at + timedelta(milliseconds=500),
+                         browser="b1")
+    assert (early.ok, early.reason, early.retry_after) == (False, "wait", timedelta(milliseconds=500))
+    after = authenticate(name, right_password, data_is_synthetic=True, now=third_at + timedelta(seconds=1),
+                         browser="b1")
+    assert after.ok is (name != "nobody")
 
 
-def test_a_success_resets_the_count(alice):
-    fail("alice", MAX_FAILURES - 1, T0)
-    assert authenticate("alice", "alice-password", data_is_synthetic=False, now=T0 + timedelta(minutes=1)).ok
-    later = T0 + timedelta(minutes=2)
-    assert [r.reason for r in fail("alice", MAX_FAILURES - 1, later)] == ["unknown_or_wrong"] * 4
-    assert fail("alice", 1, later + timedelta(minutes=1))[0].reason == "locked"
+def test_the_wait_doubles_with_each_further_failure(alice):
+    moments = [T0, T0 + timedelta(seconds=1), T0 + timedelta(seconds=2)]  # 3 free tries, then 1 s
+    for extra, wait in enumerate([1, 2, 4, 8]):
+        moments.append(moments[-1] + timedelta(seconds=wait))
+    results = [authenticate("alice", "wrong", data_is_synthetic=False, now=m, browser="b1") for m in moments]
+    assert [r.reason for r in results] == ["unknown_or_wrong"] * 7
+    refused = authenticate("alice", "alice-password", data_is_synthetic=False,
+                           now=moments[-1] + timedelta(seconds=15), browser="b1")
+    assert (refused.reason, refused.retry_after) == ("wait", timedelta(seconds=1))
+
+
+def test_a_strangers_failures_never_keep_a_colleague_out(alice):
+    # Ten wrong passwords from a stranger's browser: that browser waits; alice's own
+    # browser, which has signed in before, signs in at once and is not slowed.
+    assert authenticate("alice", "alice-password", data_is_synthetic=False, now=T0, browser="alices-laptop").ok
+    stranger = fail("alice", 10, T0, slept=[])
+    assert all(r.reason == "unknown_or_wrong" for r in stranger)
+    a_minute_after = T0 + 9 * timedelta(minutes=20) + timedelta(minutes=1)
+    blocked = authenticate("alice", "guess", data_is_synthetic=False, now=a_minute_after,
+                           browser="stranger", sleep=_no_slowdown_expected)
+    assert (blocked.reason, blocked.retry_after) == ("wait", timedelta(seconds=2 ** 7 - 60))
+    colleague = authenticate("alice", "alice-password", data_is_synthetic=False, now=a_minute_after,
+                             browser="alices-laptop", sleep=_no_slowdown_expected)
+    assert colleague.ok
+
+
+def test_an_account_with_many_recent_failures_slows_every_unknown_browser_then_lets_it_in(alice):
+    # six browsers fail once each within a few minutes: a guesser who drops its cookie
+    for i in range(6):
+        fail("alice", 1, T0 + i * timedelta(seconds=30), browser=f"fresh-{i}",
+             slept=[] if i >= 5 else None)
+    slept = []
+    now = T0 + timedelta(minutes=3)
+    new_laptop = authenticate("alice", "alice-password", data_is_synthetic=False, now=now,
+                              browser="new-laptop", sleep=slept.append)
+    assert new_laptop.ok and slept == [2.0]  # 6 recent failures from unknown browsers: 2 s
+    # a quarter of an hour later the failures no longer slow anyone
+    later = authenticate("alice", "alice-password", data_is_synthetic=False, now=now + timedelta(minutes=15),
+                         browser="another-laptop", sleep=_no_slowdown_expected)
+    assert later.ok
+
+
+def test_a_success_clears_that_browsers_failures_only(alice):
+    fail("alice", 3, T0, browser="b1", step=timedelta(seconds=1))
+    fail("alice", 3, T0, browser="b2", step=timedelta(seconds=1), slept=[])
+    assert authenticate("alice", "alice-password", data_is_synthetic=False, now=T0 + timedelta(minutes=1),
+                        browser="b1").ok
+    # b1 is a known browser now: its own tries are free again, and never slowed
+    assert [r.reason for r in fail("alice", 3, T0 + timedelta(minutes=2), browser="b1",
+                                   step=timedelta(seconds=1))] == ["unknown_or_wrong"] * 3
+    again = authenticate("alice", "alice-password", data_is_synthetic=False, now=T0 + timedelta(seconds=2, milliseconds=500),
+                         browser="b2")
+    assert again.reason == "wait"
 
 
 def test_failures_are_forgotten_after_a_quiet_day(alice):
-    fail("alice", MAX_FAILURES - 1, T0)
-    assert fail("alice", 1, T0 + timedelta(days=1, minutes=1))[0].reason == "unknown_or_wrong"
+    fail("alice", 6, T0, browser="b1", step=timedelta(minutes=1), slept=[])
+    assert authenticate("alice", "alice-password", data_is_synthetic=False, now=T0 + timedelta(days=1, minutes=6),
+                        browser="b1").ok
 
 
-def test_lockout_state_persists_across_processes(alice, users_file):
-    child = ("from datetime import datetime; from terrain.auth import authenticate\n"
+def test_failures_are_shared_between_processes(alice, users_file):
+    child = ("from datetime import datetime, timedelta; from terrain.auth import authenticate\n"
              "now = datetime.fromisoformat(%r)\n"
-             "for _ in range(5): print(authenticate('alice', 'wrong', data_is_synthetic=False, now=now).reason)\n"
+             "for i in range(4): print(authenticate('alice', 'wrong', data_is_synthetic=False, "
+             "now=now + timedelta(seconds=i / 2), browser='b1').reason)\n"
              % T0.isoformat())
     run = subprocess.run([sys.executable, "-c", child], cwd=ROOT, env=os.environ.copy(),
                          capture_output=True, text=True, check=True)
-    assert run.stdout.split() == ["unknown_or_wrong"] * 4 + ["locked"]
+    assert run.stdout.split() == ["unknown_or_wrong"] * 3 + ["wait"]
 
-    state_file = users_file.with_name("auth-state.json")
-    assert json.loads(state_file.read_text())["failures"]["alice"]["count"] == 5
+    state_file = users_file.with_name("auth-state.sqlite")
     assert stat.S_IMODE(os.stat(state_file).st_mode) == 0o600
     assert authenticate("alice", "alice-password", data_is_synthetic=False,
-                        now=T0 + timedelta(minutes=1)).reason == "locked"
+                        now=T0 + timedelta(seconds=1.8), browser="b1").reason == "wait"
 
 
 def test_auth_state_location_can_be_set_by_environment(alice, tmp_path, monkeypatch):
-    elsewhere = tmp_path / "state" / "lockouts.json"
+    elsewhere = tmp_path / "state" / "sign-in.sqlite"
     monkeypatch.setenv("TERRAIN_AUTH_STATE", str(elsewhere))
     fail("alice", 2, T0)
-    assert json.loads(elsewhere.read_text())["failures"]["alice"]["count"] == 2
-    assert not (tmp_path / "auth-state.json").exists()
+    assert auth.state_store().failures("alice", "stranger", browser_since=T0,
+                                       account_since=T0).from_this_browser == 2
+    assert not (tmp_path / "auth-state.sqlite").exists()
 
 
 def test_an_outdated_hash_is_upgraded_at_sign_in(users_file):

@@ -220,3 +220,119 @@ def test_the_uploader_speaks_the_users_language_and_a_template_loads_into_the_tr
         assert store.data_version(demo_db) == before
     finally:
         context.close()
+
+
+# --- sessions that last, language that stays ------------------------------------------
+
+SIGN_IN_FORM = f'input[aria-label="{i18n.t("common.password", "fr")}"]'
+
+
+def _title(page, key: str, lang: str = "fr"):
+    page.wait_for_selector(f'h1:has-text("{i18n.t(key, lang)}")', timeout=60_000)
+    browser.wait_idle(page)
+
+
+def test_a_link_opens_its_page_with_its_filters_after_sign_in_and_a_reload_or_new_tab_keeps_it(server, chromium):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/occupancy?city=Pantin&grain=week")
+        page.wait_for_selector(SIGN_IN_FORM, timeout=60_000)
+        browser.wait_idle(page)
+        assert page.locator('[role="dialog"]').count() == 0  # no "Page not found"
+        browser.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(browser.ARTIFACTS / "sign-in-from-a-link.png"), full_page=True)
+        browser.sign_in_here(page, "manager", PASSWORD)
+        _title(page, "occupancy.title")
+        url = urlparse(page.url)
+        assert url.path == "/occupancy" and "city=Pantin" in url.query and "grain=week" in url.query
+        cookie = next(c for c in context.cookies() if c["name"] == "terrain_session")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+
+        page.reload()
+        _title(page, "occupancy.title")
+        assert page.locator(SIGN_IN_FORM).count() == 0
+        assert "city=Pantin" in urlparse(page.url).query
+
+        tab = context.new_page()
+        tab.goto(f"{server}/consultations")
+        _title(tab, "consultations.title")
+        assert tab.locator(SIGN_IN_FORM).count() == 0
+
+        page.get_by_role("button", name=i18n.t("common.sign_out", "fr")).click()
+        page.wait_for_selector(SIGN_IN_FORM, timeout=60_000)
+        browser.wait_idle(page)
+        page.reload()
+        page.wait_for_selector(SIGN_IN_FORM, timeout=60_000)
+        assert urlparse(page.url).path == "/occupancy"
+        assert "terrain_session" not in {c["name"] for c in context.cookies()}
+        # the other tab's session was the same one: it is signed out too
+        tab.reload()
+        tab.wait_for_selector(SIGN_IN_FORM, timeout=60_000)
+    finally:
+        context.close()
+
+
+def test_english_stays_english_across_pages_after_a_reload_and_at_the_next_sign_in(server, chromium):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        browser.sign_in(page, server, ACCOUNTS["advocacy"], PASSWORD)
+        page.locator('[data-testid="stSidebar"] button', has_text=i18n.t("common.language_en", "en")).click()
+        _title(page, "overview.title", "en")
+        page.goto(f"{server}/winter")  # a page typed in, without ?lang
+        _title(page, "winter.title", "en")
+        page.reload()
+        _title(page, "winter.title", "en")
+        page.goto(f"{server}/glossary")
+        _title(page, "glossary.title", "en")
+        page.get_by_role("button", name=i18n.t("common.sign_out", "en")).click()
+        page.wait_for_selector(f'input[aria-label="{i18n.t("common.password", "en")}"]', timeout=60_000)
+        browser.wait_idle(page)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.reload()  # the sign-in screen keeps the browser's language
+        page.wait_for_selector(f'h1:has-text("{i18n.t("common.sign_in", "en")}")', timeout=60_000)
+        browser.wait_idle(page)
+        browser.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(browser.ARTIFACTS / "sign-in-english-390.png"), full_page=False)
+    finally:
+        context.close()
+    # the account keeps it in a browser that never chose it
+    other = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = other.new_page()
+    try:
+        page.goto(f"{server}/map")
+        page.wait_for_selector(SIGN_IN_FORM, timeout=60_000)
+        browser.wait_idle(page)
+        browser.sign_in_here(page, ACCOUNTS["advocacy"], PASSWORD)
+        _title(page, "map.title", "en")
+        # back to French, for the account's later sign-ins
+        page.locator('[data-testid="stSidebar"] button', has_text=i18n.t("common.language_fr", "fr")).click()
+        _title(page, "map.title")
+    finally:
+        other.close()
+
+
+def test_a_strangers_five_wrong_passwords_do_not_lock_the_real_user_out(server, chromium):
+    stranger = chromium.new_context()
+    page = stranger.new_page()
+    try:
+        page.goto(server)
+        page.wait_for_selector(SIGN_IN_FORM, timeout=60_000)
+        browser.wait_idle(page)
+        wrong = i18n.t("common.sign_in_unknown_or_wrong", "fr")
+        wait = i18n.t("common.sign_in_wait", "fr", wait="@").split("@")[0]
+        for attempt in range(5):
+            browser.sign_in_here(page, "donor", f"not-the-password-{attempt}")
+            message = page.locator('[data-testid="stAlertContentError"]').inner_text(timeout=60_000)
+            # refused, or told to wait past this browser's free tries; never the account locked
+            assert message == wrong or message.startswith(wait), message
+    finally:
+        stranger.close()
+    colleague = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = colleague.new_page()
+    try:
+        browser.sign_in(page, server, ACCOUNTS["donor"], PASSWORD)
+        _title(page, "overview.title")
+    finally:
+        colleague.close()

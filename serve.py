@@ -1,0 +1,27 @@
+"""Terrain's server: dashboard.py served by Streamlit's ASGI app, with the routes that give
+local sign-in its HttpOnly session cookie (terrain/web.py).
+
+    streamlit run serve.py --server.port 8501      (what `make run` does)
+    uvicorn serve:app --port 8501                  (behind a proxy; several processes share data/)
+
+`streamlit run dashboard.py` still shows the app, but a local sign-in there cannot set its
+cookie: a reload signs the user out.
+"""
+
+import streamlit as st
+from starlette.middleware import Middleware
+from streamlit.runtime.pages_manager import PagesManager
+
+from terrain import ROOT, web
+
+# Streamlit takes an app with a pages/ folder beside its script for an old-style multipage
+# app until the first run of dashboard.py calls st.navigation: a link to /occupancy opened
+# first after a start would run pages/occupancy.py alone, under a menu of file names.
+# dashboard.py always calls st.navigation, so it is said here, once, before any session.
+PagesManager.uses_pages_directory = False
+
+web.mark_served()
+app = st.App(ROOT / "dashboard.py", routes=web.routes(), middleware=[Middleware(web.BrowserCookieMiddleware)])
+
+if __name__ == "__main__":
+    app.run()

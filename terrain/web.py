@@ -1,0 +1,140 @@
+"""The two HTTP routes and the middleware that give local sign-in its HttpOnly cookie.
+
+A Streamlit script talks to the browser over a websocket and cannot answer with a header,
+so the cookie is set here, by routes mounted through Streamlit's own ASGI app (`st.App`,
+see serve.py), and read by the script from `st.context.cookies`:
+
+- GET /_terrain/session?ticket=T&next=/page?filters: the script that checked the password
+  opened a session with the one-time ticket T; this answers with the session's cookie and
+  sends the browser back to the page it signed in on, filters and all.
+- GET /_terrain/sign-out?next=...: revokes the cookie's session and deletes the cookie.
+- Every HTML page gives a browser without one a random `terrain_browser` cookie, by which
+  failed sign-ins are counted per browser (terrain/auth.py).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
+
+from terrain import auth, sessions
+
+SESSION_PATH = "/_terrain/session"
+SIGN_OUT_PATH = "/_terrain/sign-out"
+BROWSER_COOKIE_DAYS = 400  # the longest a browser keeps a cookie
+
+
+def base_path() -> str:
+    from streamlit import config
+
+    base = (config.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}" if base else ""
+
+
+def safe_next(target: str | None, base: str = "") -> str:
+    """`target` if it is a path of this app (scheme-less, host-less, under the base path),
+    else the app's root: the routes never send a browser to another site."""
+    root = f"{base}/"
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return root
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in target):
+        return root
+    if base and not (parts.path == base or parts.path.startswith(root)):
+        return root
+    return target
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https" or os.environ.get("TERRAIN_COOKIE_SECURE") == "1"
+
+
+def _store() -> sessions.Store:
+    return auth.state_store()
+
+
+async def open_session(request: Request) -> RedirectResponse:
+    base = base_path()
+    response = RedirectResponse(safe_next(request.query_params.get("next"), base), status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    ticket = request.query_params.get("ticket", "")
+    store = _store()
+    claims = await run_in_threadpool(store.redeem_ticket, ticket, datetime.now(UTC)) if ticket else None
+    if claims is not None:
+        token = sessions.sign_token(claims, await run_in_threadpool(sessions.secret, store.path))
+        lifetime = int((claims.expires - datetime.now(UTC)).total_seconds())
+        response.set_cookie(sessions.SESSION_COOKIE, token, max_age=max(lifetime, 0), path=base or "/",
+                            httponly=True, samesite="lax", secure=_secure(request))
+    return response
+
+
+async def sign_out(request: Request) -> RedirectResponse:
+    base = base_path()
+    response = RedirectResponse(safe_next(request.query_params.get("next"), base), status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    token = request.cookies.get(sessions.SESSION_COOKIE)
+    if token:
+        store = _store()
+        now = datetime.now(UTC)
+        claims = sessions.verify_token(token, await run_in_threadpool(sessions.secret, store.path), now)
+        if claims is not None:
+            await run_in_threadpool(store.revoke, claims.sid, now)
+    response.delete_cookie(sessions.SESSION_COOKIE, path=base or "/", httponly=True, samesite="lax",
+                           secure=_secure(request))
+    return response
+
+
+# Whether this process serves the routes (serve.py says so); under a bare `streamlit run
+# dashboard.py` it does not, and a sign-in lasts as long as the page (terrain/app.py).
+_served = False
+
+
+def mark_served() -> None:
+    global _served
+    _served = True
+
+
+def mounted() -> bool:
+    return _served
+
+
+def routes() -> list[Route]:
+    base = base_path()
+    return [Route(base + SESSION_PATH, open_session, methods=["GET"]),
+            Route(base + SIGN_OUT_PATH, sign_out, methods=["GET"])]
+
+
+class BrowserCookieMiddleware:
+    """Gives every browser that has none a random, HttpOnly `terrain_browser` cookie with
+    its first HTML page (pure ASGI, so it does not touch the websocket)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or sessions.BROWSER_COOKIE in Request(scope).cookies:
+            await self.app(scope, receive, send)
+            return
+        secure = scope.get("scheme") == "https" or os.environ.get("TERRAIN_COOKIE_SECURE") == "1"
+        path = base_path() or "/"
+
+        async def send_with_cookie(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                content_type = dict(headers).get(b"content-type", b"")
+                if content_type.startswith(b"text/html"):
+                    cookie = (f"{sessions.BROWSER_COOKIE}={secrets.token_urlsafe(18)}; Path={path}; "
+                              f"Max-Age={BROWSER_COOKIE_DAYS * 86400}; HttpOnly; SameSite=Lax"
+                              + ("; Secure" if secure else ""))
+                    headers.append((b"set-cookie", cookie.encode("latin-1")))
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
