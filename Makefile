@@ -32,7 +32,7 @@ demo: $(VENV)/.installed
 run: $(VENV)/.installed $(DB)
 	$(PY) -m terrain upgrade --db $(DB)
 	@echo "==> Starting Terrain on http://localhost:$(PORT) (another port: make run PORT=8600)"
-	TERRAIN_DB=$(DB) $(PY) -m streamlit run serve.py --server.port $(PORT) --browser.gatherUsageStats false
+	TERRAIN_DB=$(DB) $(PY) -m streamlit run terrain/asgi.py --server.port $(PORT) --browser.gatherUsageStats false
 
 # N app processes (default: one per core) behind nginx on one port: docs/deploy.md.
 PROCESSES ?= $(shell nproc)

@@ -90,7 +90,7 @@ def running_app(db: Path, workdir: Path, processes: int = 1) -> Iterator[serve.F
     """`processes` app processes behind nginx on a free localhost port, as `serve` starts
     them, with their own accounts file, sign-in state and audit in `workdir`."""
     env = {**os.environ, "TERRAIN_DB": str(db), "TERRAIN_USERS": str(workdir / "users.json"),
-           "TERRAIN_AUTH_STATE": str(workdir / "auth-state.json"), "TERRAIN_AUDIT_DIR": str(workdir / "audit")}
+           "TERRAIN_AUTH_STATE": str(workdir / "auth-state.sqlite"), "TERRAIN_AUDIT_DIR": str(workdir / "audit")}
     with serve.running(processes, port=serve.free_port(), run_dir=workdir / "run", env=env) as fleet:
         yield fleet
 

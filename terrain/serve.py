@@ -153,7 +153,7 @@ class AppProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+        command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "terrain" / "asgi.py"),
                    "--server.port", str(self.port), "--server.address", "127.0.0.1",
                    "--server.headless", "true", "--browser.gatherUsageStats", "false",
                    "--server.fileWatcherType", "none"]

@@ -2,7 +2,7 @@
 
 A Streamlit script talks to the browser over a websocket and cannot answer with a header,
 so the cookie is set here, by routes mounted through Streamlit's own ASGI app (`st.App`,
-see serve.py), and read by the script from `st.context.cookies`:
+see terrain/asgi.py), and read by the script from `st.context.cookies`:
 
 - GET /_terrain/session?ticket=T&next=/page?filters: the script that checked the password
   opened a session with the one-time ticket T; this answers with the session's cookie and
@@ -91,7 +91,7 @@ async def sign_out(request: Request) -> RedirectResponse:
     return response
 
 
-# Whether this process serves the routes (serve.py says so); under a bare `streamlit run
+# Whether this process serves the routes (terrain/asgi.py says so); under a bare `streamlit run
 # dashboard.py` it does not, and a sign-in lasts as long as the page (terrain/app.py).
 _served = False
 

@@ -86,7 +86,7 @@ def test_a_sign_in_opens_a_session_in_the_shared_store():
 
 
 def test_served_behind_its_routes_the_sign_in_hands_the_session_to_the_browser(monkeypatch):
-    # Under serve.py the page asks the browser to take a one-time ticket to the route that
+    # Under terrain/asgi.py the page asks the browser to take a one-time ticket to the route that
     # sets the HttpOnly cookie, and to come back to the page it is on.
     monkeypatch.setattr(web, "_served", True)
     at = _sign_in(_app("pages/occupancy.py", params={"city": "Pantin"}), "manager")

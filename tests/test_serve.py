@@ -34,7 +34,7 @@ def demo_db(tmp_path_factory):
 
 def _env(db: Path, workdir: Path) -> dict[str, str]:
     return {**os.environ, "TERRAIN_DB": str(db), "TERRAIN_USERS": str(workdir / "users.json"),
-            "TERRAIN_AUTH_STATE": str(workdir / "auth-state.json"), "TERRAIN_AUDIT_DIR": str(workdir / "audit")}
+            "TERRAIN_AUTH_STATE": str(workdir / "auth-state.sqlite"), "TERRAIN_AUDIT_DIR": str(workdir / "audit")}
 
 
 def _served_by(fleet: serve.Fleet, affinity: str, websockets: int) -> list[str]:

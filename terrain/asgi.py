@@ -1,8 +1,9 @@
 """Terrain's server: dashboard.py served by Streamlit's ASGI app, with the routes that give
 local sign-in its HttpOnly session cookie (terrain/web.py).
 
-    streamlit run serve.py --server.port 8501      (what `make run` does)
-    uvicorn serve:app --port 8501                  (behind a proxy; several processes share data/)
+    streamlit run terrain/asgi.py --server.port 8501     (what `make run` does)
+    python -m terrain serve --processes N                (N of them behind nginx: terrain/serve.py)
+    uvicorn terrain.asgi:app --port 8501                 (any ASGI server)
 
 `streamlit run dashboard.py` still shows the app, but a local sign-in there cannot set its
 cookie: a reload signs the user out.
