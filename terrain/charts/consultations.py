@@ -18,16 +18,16 @@ from plotly.subplots import make_subplots
 
 from terrain import i18n, indicators
 from terrain.charts import (ACTIVITY_COLOURS, CITY_COLOURS, HIDDEN_MARK_COLOUR, base_layout, direct_labels,
-                            hidden_marks_trace, periods, stacked_bars)
+                            hidden_marks_trace, palette, periods, stacked_bars)
 
 # Adopted by Parliament on 19 December 2023 (loi n° 2024-42, promulgated 26 January 2024):
 # its restrictions on access to healthcare are why the share without coverage is watched.
 IMMIGRATION_LAW_ADOPTED = dt.date(2023, 12, 19)
 
-BAR_COLOUR = "#4c78a8"
+BAR_COLOUR = palette.BLUE
 BREAKDOWN_COLOURS = {
-    "sex": {"F": "#d6604d", "M": "#4393c3", "X": "#878787"},
-    "referred": {"yes": "#e08214", "no": "#8073ac"},
+    "sex": {"F": palette.VERMILION, "M": palette.SKY_BLUE, "X": palette.YELLOW},
+    "referred": {"yes": palette.ORANGE, "no": palette.BLUE},
 }
 # Ordered as the schema's ENUM types, so that bars read in their natural order.
 CATEGORY_VALUES = {

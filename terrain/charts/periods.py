@@ -88,6 +88,15 @@ def period_last_day(first: dt.date, grain: str) -> dt.date:
     raise ValueError(f"Unknown grain {grain!r}; expected one of {', '.join(GRAINS)}.")
 
 
+def period_first_day(day: dt.date, grain: str) -> dt.date:
+    """The first day of the period `day` falls in (weeks start on Mondays)."""
+    if grain == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if grain == "month":
+        return day.replace(day=1)
+    return day
+
+
 def _day(value) -> dt.date:
     return pd.Timestamp(value).date()
 
@@ -135,7 +144,9 @@ def step_line(periods: list[Period], values: list) -> tuple[list[str], list]:
     xs, ys = [], []
     for index, (period, value) in enumerate(zip(periods, values)):
         if index and periods[index - 1].last + dt.timedelta(days=1) < period.first:
-            xs.append((periods[index - 1].last + dt.timedelta(days=1)).isoformat())
+            # a null between the previous period's end and this one's start breaks the line
+            after = periods[index - 1].last + dt.timedelta(days=1)
+            xs.append((after + (period.first - after) / 2).isoformat())
             ys.append(None)
         xs.append(period.first.isoformat())
         ys.append(value)
@@ -192,7 +203,13 @@ def time_axis(fig: go.Figure, values: Iterable, grain: str, lang: str, *, start:
     hover name, and a range that holds every period whole. `centred` puts a tick in the
     middle of its period (under a bar that spans it; the default for weeks and months),
     else on its first day."""
-    periods = periods_of(sorted({_day(v) for v in values if pd.notna(v)}), grain, start, end)
+    firsts = {_day(v) for v in values if pd.notna(v)}
+    if start and end and start <= end:   # every period asked for, with data or not
+        day = period_first_day(start, grain)
+        while day <= end:
+            firsts.add(day)
+            day = period_last_day(day, grain) + dt.timedelta(days=1)
+    periods = periods_of(sorted(firsts), grain, start, end)
     if not periods:
         return fig
     centred = grain != "day" if centred is None else centred

@@ -30,6 +30,8 @@ OPEN_COLOUR = SITE_TYPE_COLOURS["emergency_shelter"]
 CLOSED_COLOUR = "#636363"
 NO_SHELTER_COLOUR = "#9ecae1"
 FULL_COLOUR = "#111111"
+COLD_COLOUR = "#0072B2"      # Okabe–Ito blue: apart from the shelter's reddish purple for every vision
+PEOPLE_COLOUR = "#333333"    # darker than the grey mark of a hidden figure
 GAP_COLOUR = "#b30000"
 SEASON_MONTHS = definitions.season_months()
 # One fixed scale for every city and season, so that a colour always means the same
@@ -388,7 +390,7 @@ def season_comparison(nights: pd.DataFrame, people: pd.DataFrame, *, tr: Transla
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.6, 0.4], vertical_spacing=0.1,
                         subplot_titles=(tr("winter.comparison.nights_panel"), tr("winter.comparison.people_panel")))
     by_season = nights.set_index("season").reindex(seasons)
-    for column, colour in (("cold_nights", "#3182bd"), ("emergency_shelter_open_nights", OPEN_COLOUR),
+    for column, colour in (("cold_nights", COLD_COLOUR), ("emergency_shelter_open_nights", OPEN_COLOUR),
                            ("cold_nights_without_emergency_shelter", GAP_COLOUR)):
         fig.add_bar(x=labels, y=by_season[column], name=tr(f"winter.figure.{column}"), marker_color=colour,
                     hovertemplate="%{y}<extra>" + tr(f"winter.figure.{column}") + "</extra>", row=1, col=1)
@@ -397,7 +399,7 @@ def season_comparison(nights: pd.DataFrame, people: pd.DataFrame, *, tr: Transla
     hidden_total = [t.hidden or (t.partial and not t.value) for t in totals]
     turned_name = tr("winter.figure.turned_away_on_cold_nights")
     fig.add_bar(x=labels, y=[None if hidden else t.value for t, hidden in zip(totals, hidden_total)], name=turned_name,
-                marker_color="#636363", customdata=[t.text(lang, hidden_text) for t in totals],
+                marker_color=PEOPLE_COLOUR, customdata=[t.text(lang, hidden_text) for t in totals],
                 hovertemplate="%{customdata}<extra>" + turned_name + "</extra>", row=2, col=1)
     hidden_at = {label: [f"{turned_name} {t.text(lang, hidden_text)}"]
                  for label, t, hidden in zip(labels, totals, hidden_total) if hidden}
