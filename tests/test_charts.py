@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -239,8 +240,9 @@ def test_nightly_ticks_are_days_never_hours(monkeypatch, fixture_db):
         axis = spec["layout"]["xaxis"]
         assert axis["tickmode"] == "array" and axis["hoverformat"] == "%Y-%m-%d"
         assert all(v.endswith("T00:00:00") for v in axis["tickvals"])
-        assert axis["ticktext"][0] == "1 janv. 2024" and "12:00" not in " ".join(axis["ticktext"])
-        assert axis["labelalias"]["2024-01-08"] == "8 janv. 2024"
+        assert re.fullmatch(r"\d{1,2} janv\. 2024", axis["ticktext"][0])   # the year once, on the first
+        assert all(re.fullmatch(r"\d{1,2} janv\.", text) for text in axis["ticktext"][1:])
+        assert axis["labelalias"]["2024-01-10"] == "10 janv. 2024"
 
 
 def test_the_consultations_page_speaks_english_when_asked(monkeypatch, fixture_db):
@@ -308,7 +310,7 @@ def test_ticks_are_few_named_in_the_language_and_never_hours(start, count, grain
         day = periods.period_last_day(day, grain) + dt.timedelta(days=1)
     fig = periods.time_axis(charts.base_layout(go.Figure(), title="", x_title="", y_title=""), values, grain, lang)
     axis = fig.layout.xaxis
-    assert 1 <= len(axis.ticktext) <= 10
+    assert 1 <= len(axis.ticktext) <= 6   # a phone holds six labels on one line
     text = " ".join(axis.ticktext)
     assert ":" not in text
     english = {"Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec"}

@@ -44,6 +44,12 @@ MODEBAR_REMOVED = ["zoom", "pan", "select", "lasso", "zoomIn", "zoomOut", "autoS
 TITLE_TOP = 34
 # A title line a phone's chart (about 350 px) holds whole: plotly does not wrap titles.
 TITLE_LINE = 44
+TITLE_LINE_PX = 22
+
+
+def title_margin(text: str) -> int:
+    """The top margin that holds the mode bar's band and the title's lines above the plot."""
+    return TITLE_TOP + TITLE_LINE_PX * (text.count("<br>") + 1) + 16 if text else TITLE_TOP
 
 
 def wrapped(title: str, width: int = TITLE_LINE) -> str:
@@ -65,11 +71,12 @@ def base_layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, legen
                 lang: str | None = None) -> go.Figure:
     """Title at the top left, under the mode bar; legend under the chart, in rows (on a
     phone it wraps, and the chart's bottom margin grows to hold it)."""
+    text = wrapped(title)
     fig.update_layout(
-        title={"text": wrapped(title), "x": 0, "xanchor": "left", "xref": "paper", "yref": "paper", "y": 1,
+        title={"text": text, "x": 0, "xanchor": "left", "xref": "paper", "yref": "paper", "y": 1,
                "yanchor": "bottom", "pad": {"t": TITLE_TOP, "b": 12}, "automargin": True},
         xaxis_title=x_title, yaxis_title=y_title, legend_title_text=legend_title,
-        font={"family": FONT, "size": 13}, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        font={"family": FONT, "size": 13}, margin={"l": 10, "r": 10, "t": title_margin(text), "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0,
                 "title": {"side": "top left"}},
         modebar={"remove": MODEBAR_REMOVED, "orientation": "h"},

@@ -191,7 +191,9 @@ def evidence_figure(rule: str, rows: pd.DataFrame, *, lang: str, title: str, k: 
         periods.count_axis(fig, shown, lang, k=k, hidden=bool(shown.isna().any()),
                            secondary_y=False if spec["right"] else None)
     if spec.get("percent"):
-        fig.update_yaxes(tickformat=".0%")
+        shares = pd.concat([_values(rows, c) for c, *_ in spec["lines"]]).dropna()
+        top = max(0.1, float(shares.max()) * 1.1) if len(shares) else 1.0
+        periods.percent_axis(fig, lang, top, step=0.05 if top <= 0.4 else 0.1 if top <= 0.8 else 0.2)
     if spec["right"]:
         fig.update_yaxes(title_text=spec["y_right"], secondary_y=True, showgrid=False, zeroline=True,
                          zerolinecolor=COLD_SHADE, range=_temperature_range(rows), tickmode="linear", tick0=0, dtick=5)

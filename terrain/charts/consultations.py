@@ -417,7 +417,7 @@ def share_without_coverage(frame: pd.DataFrame, *, lang: str, grain: str) -> go.
         shown = [(p, v) for p, v in zip(spans, share) if pd.notna(v)]
         if city and shown:
             ends.append((name, (shown[-1][0].last + dt.timedelta(days=1)).isoformat(), float(shown[-1][1]), colour))
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    periods.percent_axis(fig, lang, 1.05)
     periods_shown, law = pd.to_datetime(frame["period"]), pd.Timestamp(IMMIGRATION_LAW_ADOPTED)
     if not frame.empty and periods_shown.min() <= law <= periods_shown.max() + pd.Timedelta(days=31):
         fig.add_vline(x=law.timestamp() * 1000, line_dash="dash",

@@ -223,6 +223,8 @@ LABEL_GAP_PX = 4
 # below, to either side, and further above or below. A label that fits nowhere is not
 # written: its name is in the tooltip of its area or points.
 LABEL_SPOTS = ((0, 0), (0, -22), (0, 22), (1, 0), (-1, 0), (0, -44), (0, 44))
+# Beside a place rather than on it, where points are drawn there (the sites' map).
+LABEL_SPOTS_BESIDE = ((1, 0), (-1, 0), (0, -26), (0, 26), (1, -22), (-1, -22), (1, 22), (-1, 22))
 
 
 @dataclass(frozen=True)
@@ -247,7 +249,7 @@ def _overlap(a: tuple, b: tuple) -> bool:
 
 
 def place_labels(names: Iterable[str], longitudes: Iterable[float], latitudes: Iterable[float],
-                 view: maps.View) -> list[Placed]:
+                 view: maps.View, spots: tuple = LABEL_SPOTS) -> list[Placed]:
     """Labels that do not collide on a map showing `view`: each, in the order given (the
     first are placed first), goes to the first of LABEL_SPOTS where its box touches no
     label already placed; one that fits nowhere is left out."""
@@ -255,7 +257,7 @@ def place_labels(names: Iterable[str], longitudes: Iterable[float], latitudes: I
     for name, longitude, latitude in zip(names, longitudes, latitudes):
         x, y = maps.pixel(longitude, latitude, view)
         half_w = (len(name) * LABEL_CHAR_PX + 8) / 2
-        for side, dy in LABEL_SPOTS:
+        for side, dy in spots:
             dx = side * (half_w + 10)
             box = label_box(name, x + dx, y + dy)
             if not any(_overlap(box, other.box) for other in placed):
@@ -264,11 +266,13 @@ def place_labels(names: Iterable[str], longitudes: Iterable[float], latitudes: I
     return placed
 
 
-def labels_layer(shapes: gpd.GeoDataFrame, view: maps.View) -> pdk.Layer:
+def labels_layer(shapes: gpd.GeoDataFrame, view: maps.View, *, beside: bool = False) -> pdk.Layer:
     """The names of the areas that hold activity, at a point inside each (not at a site),
-    moved aside where two would collide at the view's zoom (place_labels)."""
+    moved aside where two would collide at the view's zoom (place_labels); `beside` the
+    point where sites are drawn there."""
     points = shapes.geometry.representative_point()
-    placed = place_labels(shapes["nom"].astype(str), points.x.round(5), points.y.round(5), view)
+    placed = place_labels(shapes["nom"].astype(str), points.x.round(5), points.y.round(5), view,
+                          LABEL_SPOTS_BESIDE if beside else LABEL_SPOTS)
     data = pd.DataFrame({"name": [p.name for p in placed], "longitude": [p.longitude for p in placed],
                          "latitude": [p.latitude for p in placed],
                          "offset": [[round(p.dx), round(p.dy)] for p in placed]})
@@ -417,7 +421,7 @@ def sites_deck(sites: pd.DataFrame, *, view: maps.View, types: Iterable[str], te
                              communes=maps.communes_in_view(view))
     layers += site_layers(sites, types, texts)
     if not holding.empty:
-        layers.append(labels_layer(holding, view))
+        layers.append(labels_layer(holding, view, beside=True))
     return deck(layers, view, style)
 
 

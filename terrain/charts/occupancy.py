@@ -265,7 +265,9 @@ def beds_chart(frame: pd.DataFrame, *, grain: str, unit: str, tr: Translate, lan
     fig.update_yaxes(rangemode="tozero", secondary_y=False)
     base_layout(fig, title=title, x_title=tr(f"occupancy.chart.x_{'night' if nightly else grain}"), y_title=y_title,
                 lang=lang)
-    periods.time_axis(fig, x, grain, lang, start=start, end=end)
+    # nights: the nights the place was open (a shelter opened in the period starts there);
+    # weeks and months: every period asked for, the cut ones marked
+    periods.time_axis(fig, x, grain, lang, **({} if nightly else {"start": start, "end": end}))
     if not nightly:
         periods.mark_partial(fig, spans, [max((v for v in (a, o) if v is not None), default=None)
                                           for a, o in zip(_values(available), _values(occupied))], grain, lang)
@@ -312,7 +314,7 @@ def rate_small_multiples(frame: pd.DataFrame, *, facet: str, names: dict[str, st
                  "annotation_font": {"size": 10}} if row == 1 else {}
         fig.add_hline(y=1.0, line={"color": CAPACITY_COLOUR, "dash": "dot", "width": 1}, row=row, col=1, **label)
         _shade(fig, spells, None, city=part["city"].iloc[0], tr=tr, row=row)
-    fig.update_yaxes(range=[0, highest], tickformat=".0%")
+    periods.percent_axis(fig, lang, highest, step=0.5)
     base_layout(fig, title=title, x_title="", y_title="", lang=lang)
     periods.time_axis(fig, frame["period"], grain, lang, start=start, end=end)
     fig.update_layout(height=90 + 150 * len(facets), hovermode="x")

@@ -203,10 +203,10 @@ def coverage_ranges(frame: pd.DataFrame, *, lang: str) -> go.Figure:
         fig.add_scatter(x=[SPHERE_COVERAGE] * len(sphere), y=sphere, mode="markers", name=_t("sphere_annotation", lang),
                         marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": "#222222"}},
                         hovertemplate=_t("sphere_annotation", lang) + "<extra></extra>", showlegend=True)
-    fig.update_xaxes(tickformat=".0%", range=[0, 1.05])
+    periods.percent_axis(fig, lang, 1.05, axis="x")
     fig.update_yaxes(showticklabels=False, autorange="reversed")
     base_layout(fig, title=_t("coverage_title", lang), x_title=_t("axis_coverage", lang), y_title="", lang=lang)
     # The legend (the Sphere mark) under the axis: the title takes the line above the chart.
-    fig.update_layout(height=170 + 125 * len(shown), hovermode="closest", margin={"b": 70, "t": 100},
+    fig.update_layout(height=170 + 125 * len(shown), hovermode="closest", margin={"b": 70, "t": max(100, fig.layout.margin.t)},
                       legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0})
     return fig

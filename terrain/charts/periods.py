@@ -197,7 +197,7 @@ def _tick_periods(periods: list[Period], grain: str, max_ticks: int) -> list[Per
 
 
 def time_axis(fig: go.Figure, values: Iterable, grain: str, lang: str, *, start: dt.date | None = None,
-              end: dt.date | None = None, max_ticks: int = 10, centred: bool | None = None,
+              end: dt.date | None = None, max_ticks: int = 6, centred: bool | None = None,
               row: int | None = None, col: int | None = None) -> go.Figure:
     """Name the x axis's periods in `lang`: ticks (Babel) at most `max_ticks`, each period's
     hover name, and a range that holds every period whole. `centred` puts a tick in the
@@ -308,3 +308,14 @@ def add_period_line(fig: go.Figure, spans: list[Period], values: list, hover: li
                     marker={"color": colour, "size": 6, "symbol": ["circle-open" if p.partial else "circle"
                                                                      for p in spans]},
                     hovertemplate="%{customdata}<extra>" + name + "</extra>", **where)
+
+
+def percent_axis(fig: go.Figure, lang: str, top: float, *, step: float = 0.2, axis: str = "y", **where) -> go.Figure:
+    """A share axis from 0 to `top` with ticks every `step`, written by Babel ("60 %" in
+    French, with its no-break space; plotly's own ".0%" writes "60%")."""
+    count = int(math.floor(top / step + 1e-9)) + 1
+    values = [round(i * step, 6) for i in range(count)]
+    update = fig.update_yaxes if axis == "y" else fig.update_xaxes
+    update(tickmode="array", tickvals=values, ticktext=[i18n.format_percent(v, lang) for v in values],
+           range=[0, top], **where)
+    return fig

@@ -334,7 +334,9 @@ def calendar_heatmap(nights: pd.DataFrame, *, city: str, season: int, tr: Transl
                 x_title=tr("winter.calendar.x_title"), y_title="", legend_title="", lang=lang)
     fig.update_layout(hovermode="closest", height=360, legend={"y": -0.25, "yanchor": "top", "x": 0,
                                                                "xanchor": "left"},
-                      margin={"l": 10, "r": 10, "t": 80, "b": 10})
+                      margin={"l": 10, "r": 10, "b": 10})
+    # the watch note goes between the title and the plot
+    fig.update_layout(margin_t=fig.layout.margin.t + 22, title_pad_b=30)
     fig.add_annotation(text=tr("winter.calendar.watch_note", n=watch_nights) if watch_nights
                        else tr("winter.calendar.no_watch"),
                        xref="paper", yref="paper", x=0, y=1.0, yanchor="bottom", showarrow=False,
@@ -413,7 +415,7 @@ def season_comparison(nights: pd.DataFrame, people: pd.DataFrame, *, tr: Transla
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels)
     fig.update_xaxes(title_text=tr("winter.season"), row=2, col=1)
     # The legend well under the seasons, whose labels turn on a phone.
-    fig.update_layout(barmode="group", hovermode="closest", height=640, margin={"l": 10, "r": 10, "t": 70, "b": 60},
+    fig.update_layout(barmode="group", hovermode="closest", height=640, margin={"l": 10, "r": 10, "b": 60},
                       legend={"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0, "xanchor": "left"})
     return fig
 
