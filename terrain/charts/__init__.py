@@ -73,8 +73,8 @@ def base_layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, legen
     phone it wraps, and the chart's bottom margin grows to hold it)."""
     text = wrapped(title)
     fig.update_layout(
-        title={"text": text, "x": 0, "xanchor": "left", "xref": "paper", "yref": "paper", "y": 1,
-               "yanchor": "bottom", "pad": {"t": TITLE_TOP, "b": 12}, "automargin": True},
+        title={"text": text, "x": 0, "xanchor": "left", "xref": "paper", "yref": "container", "y": 1,
+               "yanchor": "top", "pad": {"t": TITLE_TOP}, "automargin": False},
         xaxis_title=x_title, yaxis_title=y_title, legend_title_text=legend_title,
         font={"family": FONT, "size": 13}, margin={"l": 10, "r": 10, "t": title_margin(text), "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0,

@@ -336,7 +336,7 @@ def calendar_heatmap(nights: pd.DataFrame, *, city: str, season: int, tr: Transl
                                                                "xanchor": "left"},
                       margin={"l": 10, "r": 10, "b": 10})
     # the watch note goes between the title and the plot
-    fig.update_layout(margin_t=fig.layout.margin.t + 22, title_pad_b=30)
+    fig.update_layout(margin_t=fig.layout.margin.t + 22)
     fig.add_annotation(text=tr("winter.calendar.watch_note", n=watch_nights) if watch_nights
                        else tr("winter.calendar.no_watch"),
                        xref="paper", yref="paper", x=0, y=1.0, yanchor="bottom", showarrow=False,
