@@ -40,11 +40,13 @@ FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
 MODEBAR_REMOVED = ["zoom", "pan", "select", "lasso", "zoomIn", "zoomOut", "autoScale", "resetScale",
                    "toggleSpikelines", "hoverClosestCartesian", "hoverCompareCartesian", "toggleHover",
                    "resetViews", "sendDataToCloud"]
-# The mode bar sits in the top 30 px of a chart: the title starts under it.
-TITLE_TOP = 34
+# The mode bar takes the top 34 px of a chart (measured in Chromium): the title starts under it.
+TITLE_TOP = 44
 # A title line a phone's chart (about 350 px) holds whole: plotly does not wrap titles.
 TITLE_LINE = 44
 TITLE_LINE_PX = 22
+# A place's name beside a horizontal bar: short lines leave a phone room for the bar.
+PLACE_LINE = 24
 
 
 def title_margin(text: str) -> int:
@@ -73,8 +75,10 @@ def base_layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, legen
     phone it wraps, and the chart's bottom margin grows to hold it)."""
     text = wrapped(title)
     fig.update_layout(
-        title={"text": text, "x": 0, "xanchor": "left", "xref": "paper", "yref": "container", "y": 1,
-               "yanchor": "top", "pad": {"t": TITLE_TOP}, "automargin": False},
+        # from the chart's left edge, not the plot's: long category names on a horizontal
+        # axis would push it off a phone's screen
+        title={"text": text, "x": 0, "xanchor": "left", "xref": "container", "yref": "container", "y": 1,
+               "yanchor": "top", "pad": {"t": TITLE_TOP, "l": 10}, "automargin": False},
         xaxis_title=x_title, yaxis_title=y_title, legend_title_text=legend_title,
         font={"family": FONT, "size": 13}, margin={"l": 10, "r": 10, "t": title_margin(text), "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0,

@@ -17,8 +17,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from terrain import i18n, indicators
-from terrain.charts import (ACTIVITY_COLOURS, CITY_COLOURS, HIDDEN_MARK_COLOUR, base_layout, direct_labels,
-                            hidden_marks_trace, palette, periods, stacked_bars)
+from terrain.charts import (ACTIVITY_COLOURS, CITY_COLOURS, HIDDEN_MARK_COLOUR, PLACE_LINE, base_layout,
+                            direct_labels, hidden_marks_trace, palette, periods, stacked_bars, wrapped)
 
 # Adopted by Parliament on 19 December 2023 (loi n° 2024-42, promulgated 26 January 2024):
 # its restrictions on access to healthcare are why the share without coverage is watched.
@@ -289,8 +289,10 @@ def by_place(frame: pd.DataFrame, *, lang: str, k: int) -> go.Figure:
                 hidden_at.setdefault(where, []).append(f"{name} {text}")
     if hidden_at:
         hidden_marks_trace(fig, hidden_at, lang, k, horizontal=True)
-    fig.update_layout(barmode="stack", height=max(300, 60 + 40 * len(order)), hovermode="closest")
-    fig.update_yaxes(categoryorder="array", categoryarray=order)
+    fig.update_layout(barmode="stack", height=max(300, 160 + 58 * len(order)), hovermode="closest")
+    # names on two short lines, so that a phone keeps room for the bars
+    fig.update_yaxes(categoryorder="array", categoryarray=order, tickmode="array", tickvals=order,
+                     ticktext=[wrapped(str(name), PLACE_LINE) for name in order])
     base_layout(fig, title=_t("by_site_title" if place == "site_name" else "by_city_title", lang),
                 x_title=_t("axis_consultations", lang), y_title="", legend_title=_t("activity", lang), lang=lang)
     totals = pd.to_numeric(data["consultations"], errors="coerce").groupby(data[place]).sum(min_count=1)

@@ -14,7 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from terrain import i18n
-from terrain.charts import SITE_TYPE_COLOURS, base_layout, hidden_marks_trace, palette, periods, stacked_bars
+from terrain.charts import (PLACE_LINE, SITE_TYPE_COLOURS, base_layout, hidden_marks_trace, palette, periods,
+                            stacked_bars, wrapped)
 from terrain.charts.consultations import combined
 
 # Camps and squats keep their site-type colours; the street gets one they do not use.
@@ -159,8 +160,9 @@ def reached_by_team(frame: pd.DataFrame, *, lang: str, k: int) -> go.Figure:
                 hidden_at.setdefault(team, []).append(f"{name} {text}")
     if hidden_at:
         hidden_marks_trace(fig, hidden_at, lang, k, horizontal=True)
-    fig.update_layout(barmode="stack", height=max(260, 120 + 45 * len(order)), hovermode="closest")
-    fig.update_yaxes(categoryorder="array", categoryarray=order)
+    fig.update_layout(barmode="stack", height=max(260, 160 + 58 * len(order)), hovermode="closest")
+    fig.update_yaxes(categoryorder="array", categoryarray=order, tickmode="array", tickvals=order,
+                     ticktext=[wrapped(str(name), PLACE_LINE) for name in order])
     base_layout(fig, title=_t("by_team_title", lang), x_title=_t("axis_people", lang), y_title="",
                 legend_title=_t("place_type", lang), lang=lang)
     totals = pd.to_numeric(data["people_reached"], errors="coerce").groupby(data["team_name"]).sum(min_count=1)
