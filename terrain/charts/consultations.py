@@ -17,8 +17,19 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from terrain import i18n, indicators
-from terrain.charts import (ACTIVITY_COLOURS, CITY_COLOURS, HIDDEN_MARK_COLOUR, PLACE_LINE, base_layout,
-                            direct_labels, hidden_marks_trace, palette, periods, stacked_bars, wrapped)
+from terrain.charts import (
+    ACTIVITY_COLOURS,
+    CITY_COLOURS,
+    HIDDEN_MARK_COLOUR,
+    PLACE_LINE,
+    base_layout,
+    direct_labels,
+    hidden_marks_trace,
+    palette,
+    periods,
+    stacked_bars,
+    wrapped,
+)
 
 # Adopted by Parliament on 19 December 2023 (loi n° 2024-42, promulgated 26 January 2024):
 # its restrictions on access to healthcare are why the share without coverage is watched.

@@ -18,8 +18,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from terrain import glossary, i18n, indicators
-from terrain.charts import (CITY_COLOURS, SITE_TYPE_COLOURS, SUPPRESSED_COLOUR, base_layout, hidden_marks_trace,
-                            periods)
+from terrain.charts import (
+    CITY_COLOURS,
+    SITE_TYPE_COLOURS,
+    SUPPRESSED_COLOUR,
+    base_layout,
+    hidden_marks_trace,
+    periods,
+)
 
 Translate = Callable[..., str]
 
@@ -121,8 +127,8 @@ def spells_from_periods(frame: pd.DataFrame, grain: str) -> pd.DataFrame:
     first day of the first period to the last day of the last."""
     spells = []
     open_periods = frame[frame["emergency_nights_open"] > 0]
-    for city, periods in open_periods.groupby("city", sort=False):
-        for start, nights in zip(pd.to_datetime(periods["period"]).dt.date, periods["emergency_nights_open"]):
+    for city, rows in open_periods.groupby("city", sort=False):
+        for start, nights in zip(pd.to_datetime(rows["period"]).dt.date, rows["emergency_nights_open"]):
             end = _period_end(start, grain)
             if spells and spells[-1]["city"] == city and spells[-1]["last_night"] + _ONE_NIGHT == start:
                 spells[-1]["last_night"] = end

@@ -14,8 +14,16 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from terrain import i18n
-from terrain.charts import (PLACE_LINE, SITE_TYPE_COLOURS, base_layout, hidden_marks_trace, palette, periods,
-                            stacked_bars, wrapped)
+from terrain.charts import (
+    PLACE_LINE,
+    SITE_TYPE_COLOURS,
+    base_layout,
+    hidden_marks_trace,
+    palette,
+    periods,
+    stacked_bars,
+    wrapped,
+)
 from terrain.charts.consultations import combined
 
 # Camps and squats keep their site-type colours; the street gets one they do not use.

@@ -17,7 +17,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from terrain import definitions, glossary, i18n, indicators
-from terrain.charts import CITY_COLOURS, SITE_TYPE_COLOURS, SUPPRESSED_COLOUR, base_layout, hidden_marks_trace, periods
+from terrain.charts import (
+    CITY_COLOURS,
+    SITE_TYPE_COLOURS,
+    SUPPRESSED_COLOUR,
+    base_layout,
+    hidden_marks_trace,
+    periods,
+)
 from terrain.filters import season_bounds, season_of
 
 Translate = Callable[..., str]
