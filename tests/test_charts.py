@@ -318,3 +318,12 @@ def test_ticks_are_few_named_in_the_language_and_never_hours(start, count, grain
         assert not english & set(text.replace(".", " ").split())
     # one hover name per period (a week's under its first day and under its middle)
     assert len(set(axis.labelalias.values())) == count
+
+
+def test_a_breakdown_of_several_cities_all_hidden_says_so_under_its_title():
+    frame = pd.DataFrame({"city": ["Calais", "Paris"], "age_band": ["15-17", "18-24"],
+                          "consultations": pd.array([None, None], dtype="Int64")})
+    spec = json.loads(consultation_charts.breakdown(frame, "age_band", lang="fr", k=11).to_json())
+    assert FR("charts.all_hidden", k=11) in spec["layout"]["title"]["text"]
+    assert all(a.get("name") != "all_hidden" for a in spec["layout"].get("annotations", []))
+    assert all(v is None for t in spec["data"] if t["type"] == "bar" for v in t["y"])

@@ -362,7 +362,8 @@ def breakdown(frame: pd.DataFrame, category: str, *, lang: str, k: int, colour: 
     base_layout(fig, title=_t(f"{category}_title", lang), x_title=axis if horizontal else "",
                 y_title="" if horizontal else axis, legend_title=_t(colour, lang) if colour else "", lang=lang)
     counts = pd.to_numeric(frame["consultations"], errors="coerce")
-    periods.count_axis(fig, counts, lang, k=k, hidden=bool(counts.isna().any()), axis="x" if horizontal else "y")
+    periods.count_axis(fig, counts, lang, k=k, hidden=bool(counts.isna().any()), axis="x" if horizontal else "y",
+                       note_under_title=cities != [None])
     return fig
 
 

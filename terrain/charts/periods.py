@@ -268,9 +268,10 @@ def mark_partial(fig: go.Figure, periods: list[Period], tops: list, grain: str, 
 
 def count_axis(fig: go.Figure, shown: Iterable, lang: str, *, k: int | None = None, hidden: bool = False,
                secondary_y: bool | None = None, row: int | None = None, col: int | None = None,
-               axis: str = "y") -> go.Figure:
+               axis: str = "y", note_under_title: bool = False) -> go.Figure:
     """A count axis (y, or x for horizontal bars): whole numbers only, from 0. When nothing
-    is shown but something is hidden, no ticks at all and a note in the plot saying so."""
+    is shown but something is hidden, no ticks at all and a note saying so: in the middle of
+    the plot, or under the title (`note_under_title`, for a figure of several panels)."""
     values = pd.to_numeric(pd.Series(list(shown), dtype="object"), errors="coerce")
     top = values.max()
     where = {k_: v for k_, v in (("row", row), ("col", col), ("secondary_y", secondary_y)) if v is not None}
@@ -278,8 +279,13 @@ def count_axis(fig: go.Figure, shown: Iterable, lang: str, *, k: int | None = No
     if pd.isna(top) and hidden:
         update(range=[0, 1], showticklabels=False, showgrid=False, zeroline=True, **where)
         text = t("all_hidden", lang, k=k) if k else t("all_hidden_plain", lang)
-        fig.add_annotation(text=text, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
-                           font={"size": 14, "color": "#52606d"}, name="all_hidden")
+        if note_under_title:
+            title = fig.layout.title.text or ""
+            fig.update_layout(title_text=f"{title}<br><span style='font-size:13px;font-weight:normal'>{text}</span>",
+                              margin_t=(fig.layout.margin.t or 0) + 22)
+        else:
+            fig.add_annotation(text=text, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
+                               font={"size": 14, "color": "#52606d"}, name="all_hidden")
         return fig
     top = 0 if pd.isna(top) else float(top)
     if top < 5:
