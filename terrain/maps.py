@@ -27,7 +27,12 @@ MAP_STYLE_ENV = "TERRAIN_MAP_STYLE"
 
 # deck.gl's Web Mercator world is 512 pixels wide at zoom 0.
 _WORLD_PIXELS = 512
+# The map is 560 px high, and as wide as its column: about 800 px on a desktop, 340 px on a
+# phone. deck.gl keeps the centre and zoom whatever the width, so a view is fitted to the
+# narrowest (everything it frames is seen on a phone too), and what a view may show is
+# reckoned at the widest (communes to draw).
 MAP_WIDTH, MAP_HEIGHT = 900, 560
+FIT_WIDTH = 340
 # Communes are drawn from this zoom on (a city's surroundings); further out their lines are
 # a grey smudge that weighs hundreds of kilobytes.
 COMMUNE_ZOOM = 9.0
@@ -148,7 +153,7 @@ def _latitude(mercator_y: float) -> float:
     return math.degrees(2 * math.atan(math.exp(mercator_y)) - math.pi / 2)
 
 
-def view_of(bounds: Bounds, *, width: int = MAP_WIDTH, height: int = MAP_HEIGHT, margin: float = 0.15) -> View:
+def view_of(bounds: Bounds, *, width: int = FIT_WIDTH, height: int = MAP_HEIGHT, margin: float = 0.15) -> View:
     """The centre and zoom that show `bounds` whole in a map of width × height pixels,
     leaving `margin` of each side free."""
     usable_w, usable_h = width * (1 - 2 * margin), height * (1 - 2 * margin)
@@ -189,7 +194,17 @@ def map_style() -> str | None:
 
 
 def france_view() -> View:
+    """Metropolitan France whole, for a view with no place to frame."""
     return view_of(france_bounds(), margin=0.04)
+
+
+def pixel(longitude: float, latitude: float, view: View) -> tuple[float, float]:
+    """Where a point falls on a map showing `view`, in pixels from the map's centre (x to
+    the east, y to the south), as deck.gl's Web Mercator projection puts it."""
+    world = _WORLD_PIXELS * 2 ** view.zoom
+    x = (longitude - view.longitude) / 360 * world
+    y = -(_mercator_y(latitude) - _mercator_y(view.latitude)) / (2 * math.pi) * world
+    return x, y
 
 
 def in_city(places: pd.DataFrame, city: str) -> pd.Series:
@@ -204,10 +219,11 @@ def in_city(places: pd.DataFrame, city: str) -> pd.Series:
 
 
 def view_for_sites(sites: pd.DataFrame, city: str) -> View | None:
-    """The view of a city from its sites' exact points (programme managers), or of France.
-    None when the city has no site in `sites`."""
+    """The view of a city from its sites' exact points (programme managers); France's frames
+    every site with a margin (France whole when there is none). None when the city has no
+    site in `sites`."""
     if city == FRANCE:
-        return france_view()
+        return view_of(Bounds.around(sites["longitude"], sites["latitude"])) if len(sites) else france_view()
     own = sites[in_city(sites, city)]
     if own.empty:
         return None
@@ -216,9 +232,11 @@ def view_for_sites(sites: pd.DataFrame, city: str) -> View | None:
 
 def view_for_areas(areas: gpd.GeoDataFrame, city: str) -> View | None:
     """The view of a city from the shapes of the areas holding its activity (never from
-    points), or of France. None when no area holds any of the city's sites."""
+    points); France's frames every area shown with a margin (France whole when there is
+    none). None when no area holds any of the city's sites."""
     if city == FRANCE:
-        return france_view()
+        drawn = areas[areas.geometry.notna()]
+        return view_of(Bounds.of_shapes(drawn)) if len(drawn) else france_view()
     own = areas[in_city(areas, city) & areas.geometry.notna()]
     if own.empty:
         return None

@@ -150,9 +150,14 @@ def test_the_page_says_what_the_share_without_coverage_is_of(monkeypatch, unknow
     at = _page(monkeypatch, unknown_coverage_db, "programme_manager", period="custom",
                **{"from": "2023-11-01", "to": "2024-02-29"})
     figure = _figure(at, "consultations_coverage")
-    assert figure.data[0].y == pytest.approx([1.0, 41 / 53, 0.0])
-    assert figure.data[1].y == pytest.approx([5 / 25, 12 / 65, 0.0]) and figure.data[1].line.dash == "dot"
-    assert figure.layout.title.text == FR("consultations.coverage_title")
+    # Each month's share holds over the month (a step, its last value to the month's end);
+    # the points in the middle of the months carry the hover.
+    step, points, unknown_step, unknown_points = figure.data[:4]
+    assert step.line.shape == "hv" and step.y == pytest.approx([1.0, 41 / 53, 0.0, 0.0])
+    assert [str(x)[:10] for x in step.x] == ["2023-12-01", "2024-01-01", "2024-02-01", "2024-03-01"]
+    assert points.y == pytest.approx([1.0, 41 / 53, 0.0])
+    assert unknown_points.y == pytest.approx([5 / 25, 12 / 65, 0.0]) and unknown_step.line.dash == "dot"
+    assert figure.layout.title.text.replace("<br>", " ") == FR("consultations.coverage_title").replace("<br>", " ")
     captions = " ".join(c.value for c in at.caption)
     assert "parmi les consultations dont la couverture est connue" in captions
     # 2023-11-01 to 2024-02-29: 61 with none of 88 known (20 + 53 + 15), 17 unknown of 105.
@@ -335,7 +340,7 @@ def test_manager_sees_january_by_activity_site_and_breakdown(monkeypatch, fixtur
         "Infection respiratoire", "Santé mentale"]
     assert _table(at, "visit_referral")[FR("common.field.consultations")].tolist() == [3, 38, 12]
     assert _table(at, "by_coverage")[FR("common.field.consultations")].tolist() == [41, 12]
-    share = _figure(at, "consultations_coverage").data[0].y
+    share = _figure(at, "consultations_coverage").data[1].y
     assert share == pytest.approx([41 / 53])
 
 
@@ -386,7 +391,7 @@ def test_donor_sees_cities_with_small_counts_hidden(monkeypatch, fixture_db):
     assert FR("common.marks_legend", k=11) in [c.value for c in at.caption]
     # The chart by city marks the same cells as the table.
     [by_city] = [json.loads(c.proto.spec) for c in at.get("plotly_chart")
-                 if json.loads(c.proto.spec)["layout"]["title"]["text"] == FR("consultations.by_city_title")]
+                 if json.loads(c.proto.spec)["layout"]["title"]["text"].replace("<br>", " ") == FR("consultations.by_city_title")]
     medical = next(t for t in by_city["data"] if t["name"] == FR("common.activity.medical"))
     assert sorted(medical["customdata"]) == sorted(v if isinstance(v, str) else f"{v}" for (c, a), v in cells.items()
                                                    if a == "Médical")
@@ -456,8 +461,8 @@ def test_the_2023_law_is_marked_on_the_coverage_chart(monkeypatch, fixture_db):
     winter = {"from": "2023-11-01", "to": "2024-02-29"}
     at = _page(monkeypatch, fixture_db, "programme_manager", period="custom", **winter)
     figure = _figure(at, "consultations_coverage")
-    assert [a.text for a in figure.layout.annotations] == ["loi immigration (décembre 2023)"]
-    assert figure.data[0].y == pytest.approx([1.0, 41 / 53, 0.0])
+    assert [a.text for a in figure.layout.annotations if a.name != "direct_label"] == ["loi immigration (décembre 2023)"]
+    assert figure.data[1].y == pytest.approx([1.0, 41 / 53, 0.0])
     february = {"from": "2024-02-01", "to": "2024-02-29"}
     at = _page(monkeypatch, fixture_db, "programme_manager", period="custom", **february)
     assert not _figure(at, "consultations_coverage").layout.annotations

@@ -141,13 +141,14 @@ def test_a_view_fits_its_bounds_and_never_zooms_to_a_street_corner():
     view = maps.view_of(calais)
     assert calais.contains(view.longitude, view.latitude)
     assert view.zoom == maps.MAX_ZOOM  # 1.4 km across: clamped
-    # 0.7° of latitude at 50.85° N is 0.0193 Mercator radians; 70 % of 560 px must hold it:
-    # log2(392 × 2π / (512 × 0.0193)) = 7.96, tighter than the 8.79 the 1° of longitude allows.
+    # A view is fitted to a phone's map, 340 px wide: 70 % of it must hold 1° of longitude,
+    # log2(238 × 360 / 512) = 7.39, tighter than the 7.96 that 0.7° of latitude at 50.85° N
+    # (0.0193 Mercator radians) allows in 70 % of 560 px: log2(392 × 2π / (512 × 0.0193)).
     wide = maps.view_of(maps.Bounds(1.5, 50.5, 2.5, 51.2))
-    assert (wide.longitude, wide.zoom) == (2.0, 7.96)
+    assert (wide.longitude, wide.zoom) == (2.0, 7.39)
     france = maps.france_view()
     assert maps.france_bounds().contains(france.longitude, france.latitude)
-    assert 4 < france.zoom < 6
+    assert 3.5 < france.zoom < 6
 
 
 def test_a_close_view_draws_the_communes_it_shows():
@@ -333,7 +334,7 @@ def test_a_city_view_zooms_to_its_sites_or_areas(role, city, inside, monkeypatch
     assert not at.exception and not at.warning[1:]
     view = _deck(at)["initialViewState"]
     assert inside.contains(view["longitude"], view["latitude"])
-    assert view["zoom"] > 7
+    assert view["zoom"] > 6.5   # a département whole on a phone's map; a city's sites closer
     # Communes are drawn only when the view is close enough to read them.
     assert ("communes" in _layers(_deck(at))) == (view["zoom"] >= maps.COMMUNE_ZOOM)
     assert at.query_params["view"] == city
@@ -350,9 +351,8 @@ def test_an_unknown_view_in_the_address_falls_back_to_france_with_a_notice(role,
     at = _page(monkeypatch, fixture_db, role, view="<script>alert(1)</script>").run()
     assert not at.exception
     assert FR("map.invalid_view") in [w.value for w in at.warning]
-    assert _deck(at)["initialViewState"] == {"latitude": maps.france_view().latitude,
-                                             "longitude": maps.france_view().longitude,
-                                             "zoom": maps.france_view().zoom}
+    france = _page(monkeypatch, fixture_db, role).run()
+    assert _deck(at)["initialViewState"] == _deck(france)["initialViewState"]
 
 
 def test_a_tampered_period_falls_back_with_a_notice(monkeypatch, fixture_db):
@@ -424,3 +424,63 @@ def test_an_area_outside_the_boundary_files_is_listed_not_drawn():
     drawn = next(layer for layer in deck["layers"] if layer["id"] == "areas")["data"]["features"]
     assert [f["properties"]["area_code"] for f in drawn] == ["62"]
     assert drawn[0]["properties"]["fill"] == site_map.rgba(site_map.AREA_SCALE[-1], 200)
+
+
+# --- the frame and the place names (issue 15: Calais cut, labels on top of each other) -------
+
+@pytest.mark.parametrize("role", roles.ROLES)
+def test_the_france_view_frames_every_place_shown_with_a_margin_on_a_phone(role, monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, role).run()
+    assert not at.exception
+    deck = _deck(at)
+    view = maps.View(**{k: deck["initialViewState"][k] for k in ("latitude", "longitude", "zoom")})
+    layers = _layers(deck)
+    if role == "programme_manager":
+        points = [(p["longitude"], p["latitude"]) for layer_id, layer in layers.items()
+                  if layer_id.startswith("sites-") for p in layer["data"]]
+    else:
+        points = [tuple(xy) for feature in layers["areas"]["data"]["features"]
+                  for ring in _rings(feature["geometry"]) for xy in ring]
+    # Calais (the programme's north) and Marseille (its south) are both among them
+    assert max(lat for _, lat in points) > 50.9 and min(lat for _, lat in points) < 43.4
+    # On a 340 px wide, 560 px high map every place lies at least 40 px inside the frame.
+    for longitude, latitude in points:
+        x, y = maps.pixel(longitude, latitude, view)
+        assert abs(x) <= maps.FIT_WIDTH / 2 - 40 and abs(y) <= maps.MAP_HEIGHT / 2 - 40, (longitude, latitude)
+
+
+def _rings(geometry):
+    if geometry["type"] == "Polygon":
+        return geometry["coordinates"]
+    return [ring for polygon in geometry["coordinates"] for ring in polygon]
+
+
+@pytest.mark.parametrize("role", roles.ROLES)
+def test_place_names_never_collide_at_the_view_s_zoom(role, monkeypatch, fixture_db):
+    at = _page(monkeypatch, fixture_db, role).run()
+    deck = _deck(at)
+    view = maps.View(**{k: deck["initialViewState"][k] for k in ("latitude", "longitude", "zoom")})
+    labels = _layers(deck)["labels"]
+    assert labels["getPixelOffset"] == "@@=offset"
+    boxes = []
+    for row in labels["data"]:
+        x, y = maps.pixel(row["longitude"], row["latitude"], view)
+        boxes.append((row["name"], site_map.label_box(row["name"], x + row["offset"][0], y + row["offset"][1])))
+    for (first, a), (second, b) in [(p, q) for i, p in enumerate(boxes) for q in boxes[i + 1:]]:
+        apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+        assert apart, f"{first} and {second} overlap"
+
+
+def test_close_places_are_both_named_one_moved_aside():
+    # Paris and Pantin are 6 km apart, Calais and Grande-Synthe 35 km: at the zoom that
+    # frames the programme on a phone their names would sit on each other.
+    view = maps.view_of(maps.Bounds(1.85, 43.3, 5.4, 51.0))
+    places = [("Paris", 2.3522, 48.8566), ("Pantin", 2.4093, 48.8944), ("Calais", 1.8587, 50.9513),
+              ("Grande-Synthe", 2.3030, 51.0139), ("Marseille", 5.3698, 43.2965)]
+    placed = site_map.place_labels(*zip(*places), view)
+    assert [p.name for p in placed] == [name for name, *_ in places]
+    moved = {p.name for p in placed if (p.dx, p.dy) != (0, 0)}
+    assert moved == {"Pantin", "Grande-Synthe"}
+    for i, a in enumerate(placed):
+        for b in placed[i + 1:]:
+            assert not site_map._overlap(a.box, b.box), (a.name, b.name)

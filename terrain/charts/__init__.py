@@ -1,71 +1,188 @@
 """Plotly chart helpers shared by the pages. Colours keep their meaning across pages: one
-per site type, one per activity, one per city."""
+per site type, one per activity, one per city, from Okabe & Ito's palette so that readers
+with any colour vision tell them apart (terrain/charts/palette.py; tests/test_charts.py
+checks every pair that one chart shows, as three kinds of colour blindness see them)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from terrain import indicators
+from terrain import i18n, indicators
+from terrain.charts import palette, periods
 
 SITE_TYPE_COLOURS = {
-    "camp": "#d95f02",
-    "shelter": "#1b9e77",
-    "day_centre": "#7570b3",
-    "emergency_shelter": "#e7298a",
-    "mobile_team": "#66a61e",
-    "squat": "#a6761d",
+    "camp": palette.VERMILION,
+    "shelter": palette.BLUISH_GREEN,
+    "day_centre": palette.BLUE,
+    "emergency_shelter": palette.REDDISH_PURPLE,
+    "mobile_team": palette.SKY_BLUE,
+    "squat": palette.ORANGE,
 }
 ACTIVITY_COLOURS = {
-    "medical": "#1f77b4",
-    "mental_health": "#9467bd",
-    "social": "#2ca02c",
-    "legal": "#8c564b",
+    "medical": palette.BLUE,
+    "mental_health": palette.REDDISH_PURPLE,
+    "social": palette.BLUISH_GREEN,
+    "legal": palette.ORANGE,
 }
 CITY_COLOURS = {
-    "Calais": "#0b6e99",
-    "Grande-Synthe": "#6c9a1f",
-    "Paris": "#b8860b",
-    "Pantin": "#c2410c",
-    "Marseille": "#7c3aed",
+    "Calais": palette.BLUE,
+    "Grande-Synthe": palette.BLUISH_GREEN,
+    "Paris": palette.ORANGE,
+    "Pantin": palette.SKY_BLUE,
+    "Marseille": palette.VERMILION,
 }
 SUPPRESSED_COLOUR = "#bdbdbd"
+HIDDEN_MARK_COLOUR = "#757575"
 FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
+# The mode bar keeps the picture download; Streamlit adds its full-screen button beside it.
+# The zoom and pan buttons cover a phone's chart for little use on a dashboard.
+MODEBAR_REMOVED = ["zoom", "pan", "select", "lasso", "zoomIn", "zoomOut", "autoScale", "resetScale",
+                   "toggleSpikelines", "hoverClosestCartesian", "hoverCompareCartesian", "toggleHover",
+                   "resetViews", "sendDataToCloud"]
+# The mode bar takes the top 34 px of a chart (measured in Chromium): the title starts under it.
+TITLE_TOP = 44
+# A title line a phone's chart (about 350 px) holds whole: plotly does not wrap titles.
+TITLE_LINE = 44
+TITLE_LINE_PX = 22
+# A place's name beside a horizontal bar: short lines leave a phone room for the bar.
+PLACE_LINE = 24
 
 
-def base_layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, legend_title: str = "") -> go.Figure:
+def title_margin(text: str) -> int:
+    """The top margin that holds the mode bar's band and the title's lines above the plot."""
+    return TITLE_TOP + TITLE_LINE_PX * (text.count("<br>") + 1) + 16 if text else TITLE_TOP
+
+
+def wrapped(title: str, width: int = TITLE_LINE) -> str:
+    """A title broken into lines of at most `width` characters, at spaces (plotly's <br>)."""
+    lines: list[str] = []
+    for paragraph in title.split("<br>"):
+        line = ""
+        for word in paragraph.split(" "):
+            if line and len(line) + 1 + len(word) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+        lines.append(line)
+    return "<br>".join(lines)
+
+
+def base_layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, legend_title: str = "",
+                lang: str | None = None) -> go.Figure:
+    """Title at the top left, under the mode bar; legend under the chart, in rows (on a
+    phone it wraps, and the chart's bottom margin grows to hold it)."""
+    text = wrapped(title)
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
+        # from the chart's left edge, not the plot's: long category names on a horizontal
+        # axis would push it off a phone's screen
+        title={"text": text, "x": 0, "xanchor": "left", "xref": "container", "yref": "container", "y": 1,
+               "yanchor": "top", "pad": {"t": TITLE_TOP, "l": 10}, "automargin": False},
         xaxis_title=x_title, yaxis_title=y_title, legend_title_text=legend_title,
-        font={"family": FONT, "size": 13}, margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+        font={"family": FONT, "size": 13}, margin={"l": 10, "r": 10, "t": title_margin(text), "b": 10},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0,
+                "title": {"side": "top left"}},
+        modebar={"remove": MODEBAR_REMOVED, "orientation": "h"},
         # A plain white look set directly: loading plotly's "plotly_white" template costs
         # about 0.2 s per figure.
         plot_bgcolor="white", paper_bgcolor="white", hovermode="x unified",
     )
     fig.update_xaxes(showgrid=False, linecolor="#9ca3af", ticks="outside")
     fig.update_yaxes(gridcolor="#e5e7eb", zerolinecolor="#9ca3af", rangemode="tozero")
+    if lang:
+        periods.localise(fig, lang)
     return fig
+
+
+def _language_of(x_title: str) -> tuple[str | None, str | None]:
+    """The language and grain a time axis's title names (common.grain_<grain>), for callers
+    that give neither (the Overview page)."""
+    for grain in periods.GRAINS:
+        for lang in i18n.LANGUAGES:
+            try:
+                if i18n.t(f"common.grain_{grain}", lang) == x_title:
+                    return lang, grain
+            except KeyError:
+                continue
+    return None, None
 
 
 def stacked_bars(frame: pd.DataFrame, *, x: str, y: str, colour: str, colours: dict[str, str],
                  names: dict[str, str], title: str, x_title: str, y_title: str, legend_title: str,
-                 hidden_text: str | None = None) -> go.Figure:
-    """Bars stacked by `colour`. A hidden (suppressed) count is not drawn; its hover text
-    says "< k" instead ("[c]" where the published set marks it as protecting another), so the
-    chart never shows a small number nor a false zero; a figure that leaves out a hidden
-    month says "≥ N"."""
+                 hidden_text: str | None = None, lang: str | None = None, grain: str | None = None,
+                 k: int | None = None) -> go.Figure:
+    """Bars stacked by `colour`, one per week or month, each spanning its period. A hidden
+    (suppressed) count has no bar (null, never 0): a grey mark on the axis says "< k"
+    instead ("[c]" where the published set marks it as protecting another), so the chart
+    never shows a small number nor a false zero; a figure that leaves out a hidden month
+    says "≥ N". A period the chosen dates cut is hatched and labelled "partiel".
+
+    `lang` and `grain` default to those the axis title and the query name."""
+    guessed_lang, guessed_grain = _language_of(x_title)
+    lang = lang or guessed_lang or "fr"
+    grain = grain or periods.query_grain(frame) or guessed_grain or "month"
+    k = k if k is not None else (frame.attrs.get("provenance") or {}).get("threshold")
+    start, end = periods.query_period(frame)
     fig = go.Figure()
     marks = pd.Series(indicators.hidden_marks(frame, y), index=frame.index, dtype=object)
     partial = pd.Series(indicators.partial_flags(frame, y), index=frame.index, dtype=bool)
-    for key in [k for k in colours if k in set(frame[colour])] + sorted(set(frame[colour]) - set(colours)):
-        part = frame[frame[colour] == key]
+    hidden_at: dict[str, list[str]] = {}
+    for key in [k_ for k_ in colours if k_ in set(frame[colour])] + sorted(set(frame[colour]) - set(colours)):
+        part = frame[frame[colour] == key].sort_values(x)
+        name = names.get(key, str(key))
         values = pd.to_numeric(part[y], errors="coerce")
+        spans = periods.periods_of(part[x], grain, start, end)
         hover = [("[c]" if mark == "protect" else hidden_text) if pd.isna(v) and hidden_text
-                 else ("≥ " if lower else "") + f"{v:,.0f}".replace(",", " ")
+                 else ("≥ " if lower else "") + i18n.format_number(v, lang) if pd.notna(v) else "—"
                  for v, mark, lower in zip(values, marks[part.index], partial[part.index])]
-        fig.add_bar(x=part[x], y=values.fillna(0), name=names.get(key, str(key)),
-                    marker_color=colours.get(key, SUPPRESSED_COLOUR),
-                    customdata=hover, hovertemplate="%{customdata}<extra>" + names.get(key, str(key)) + "</extra>")
+        geometry = periods.bar_geometry(spans, grain)
+        for span, value, text in zip(spans, values, hover):
+            if pd.isna(value):
+                hidden_at.setdefault(span.middle.isoformat(), []).append(f"{name} {text}")
+        fig.add_bar(**geometry, y=[None if pd.isna(v) else float(v) for v in values], name=name,
+                    marker=periods.bar_marker(colours.get(key, SUPPRESSED_COLOUR), spans),
+                    customdata=hover, hovertemplate="%{customdata}<extra>" + name + "</extra>")
+    if hidden_at:
+        hidden_marks_trace(fig, hidden_at, lang, k)
     fig.update_layout(barmode="stack")
-    return base_layout(fig, title=title, x_title=x_title, y_title=y_title, legend_title=legend_title)
+    base_layout(fig, title=title, x_title=x_title, y_title=y_title, legend_title=legend_title, lang=lang)
+    every = periods.periods_of(sorted(set(frame[x])), grain, start, end)
+    days = [pd.Timestamp(v).date() for v in frame[x]]
+    totals = pd.to_numeric(frame[y], errors="coerce").groupby(days).sum(min_count=1)
+    periods.time_axis(fig, frame[x], grain, lang, start=start, end=end)
+    periods.mark_partial(fig, every, [totals.get(p.first) for p in every], grain, lang)
+    periods.count_axis(fig, totals, lang, k=k, hidden=bool(hidden_at))
+    return fig
+
+
+def hidden_marks_trace(fig: go.Figure, hidden_at: dict, lang: str, k: int | None, *, horizontal: bool = False,
+                       **where) -> None:
+    """One grey mark on the axis per period (or place) with a hidden count, its hover naming
+    what is hidden: the count is not drawn, and the mark is not a bar of 0 (it is named
+    "masqué" in the legend)."""
+    at, zeros = list(hidden_at), [0] * len(hidden_at)
+    fig.add_scatter(x=zeros if horizontal else at, y=at if horizontal else zeros, mode="markers",
+                    name=periods.t("hidden_mark", lang, k=k) if k else i18n.t("common.hidden_figure", lang),
+                    marker={"color": HIDDEN_MARK_COLOUR, "symbol": "line-ns-open" if horizontal else "line-ew-open",
+                            "size": 14, "line": {"width": 2, "color": HIDDEN_MARK_COLOUR}},
+                    customdata=["<br>".join(texts) for texts in hidden_at.values()],
+                    hovertemplate="%{customdata}<extra></extra>", cliponaxis=False, **where)
+
+
+def direct_labels(fig: go.Figure, ends: list[tuple[str, object, float, str]], *, y_range: tuple[float, float],
+                  plot_height: int, gap_px: int = 16) -> None:
+    """Name each line at its last point, in its colour (name, x, y, colour), so that a
+    reader need not go down to the legend. Labels closer than `gap_px` on a plot of
+    `plot_height` pixels showing `y_range` are pushed apart upwards."""
+    low, high = y_range
+    scale = plot_height / ((high - low) or 1)
+    previous = None
+    for name, x, y, colour in sorted(ends, key=lambda end: end[2]):
+        pixel = (y - low) * scale
+        if previous is not None and pixel < previous + gap_px:
+            pixel = previous + gap_px
+        previous = pixel
+        fig.add_annotation(x=x, y=y, text=f"<b>{name}</b>", showarrow=False, xanchor="left", xshift=4,
+                           yshift=round(pixel - (y - low) * scale), font={"size": 12, "color": colour},
+                           name="direct_label")

@@ -25,7 +25,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from terrain import alerts, disclosure, i18n
-from terrain.charts import SITE_TYPE_COLOURS, SUPPRESSED_COLOUR, base_layout
+from terrain.charts import SITE_TYPE_COLOURS, SUPPRESSED_COLOUR, base_layout, periods
 
 ALERT_COLOUR = "#b30000"
 MAIN_COLOUR = SITE_TYPE_COLOURS["shelter"]
@@ -223,14 +223,21 @@ def evidence_figure(rule: str, rows: pd.DataFrame, *, lang: str, title: str, k: 
             fig.add_vrect(x0=left, x1=right, fillcolor=colour, opacity=0.6, line_width=0, layer="below", **label)
     if spec.get("zero_line"):
         fig.add_hline(y=0, line_dash="dot", line_color=CAPACITY_COLOUR)
-    base_layout(fig, title=title, x_title=_t(spec["step"], lang), y_title=spec["y_left"])
+    base_layout(fig, title=title, x_title=_t(spec["step"], lang), y_title=spec["y_left"], lang=lang)
     # The legend under the axis: above it, a place's name in the title and long series names
     # would overlap on a phone.
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.45, "xanchor": "left", "x": 0},
-                      margin={"b": 140})
-    fig.update_xaxes(tickformat="%m/%Y" if spec["step"] == "month" else "%d/%m/%Y")
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.3, "xanchor": "left", "x": 0})
+    # Days, weeks and months named in the page's language, ticks on the periods themselves.
+    periods.time_axis(fig, x, spec["step"], lang, centred=False)
+    if not spec.get("percent") and not spec.get("zero_line"):
+        counts = [c for c, *_ in spec["bars"] + spec["lines"]]
+        shown = pd.concat([_values(rows, c) for c in counts]) if counts else pd.Series(dtype=float)
+        periods.count_axis(fig, shown, lang, k=k, hidden=bool(shown.isna().any()),
+                           secondary_y=False if spec["right"] else None)
     if spec.get("percent"):
-        fig.update_yaxes(tickformat=".0%")
+        shares = pd.concat([_values(rows, c) for c, *_ in spec["lines"]]).dropna()
+        top = max(0.1, float(shares.max()) * 1.1) if len(shares) else 1.0
+        periods.percent_axis(fig, lang, top, step=0.05 if top <= 0.4 else 0.1 if top <= 0.8 else 0.2)
     if spec["right"]:
         fig.update_yaxes(title_text=spec["y_right"], secondary_y=True, showgrid=False, zeroline=True,
                          zerolinecolor=COLD_SHADE, range=_temperature_range(rows), tickmode="linear", tick0=0, dtick=5)

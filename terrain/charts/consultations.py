@@ -17,16 +17,28 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from terrain import i18n, indicators
-from terrain.charts import ACTIVITY_COLOURS, CITY_COLOURS, base_layout, stacked_bars
+from terrain.charts import (
+    ACTIVITY_COLOURS,
+    CITY_COLOURS,
+    HIDDEN_MARK_COLOUR,
+    PLACE_LINE,
+    base_layout,
+    direct_labels,
+    hidden_marks_trace,
+    palette,
+    periods,
+    stacked_bars,
+    wrapped,
+)
 
 # Adopted by Parliament on 19 December 2023 (loi n° 2024-42, promulgated 26 January 2024):
 # its restrictions on access to healthcare are why the share without coverage is watched.
 IMMIGRATION_LAW_ADOPTED = dt.date(2023, 12, 19)
 
-BAR_COLOUR = "#4c78a8"
+BAR_COLOUR = palette.BLUE
 BREAKDOWN_COLOURS = {
-    "sex": {"F": "#d6604d", "M": "#4393c3", "X": "#878787"},
-    "referred": {"yes": "#e08214", "no": "#8073ac"},
+    "sex": {"F": palette.VERMILION, "M": palette.SKY_BLUE, "X": palette.YELLOW},
+    "referred": {"yes": palette.ORANGE, "no": palette.BLUE},
 }
 # Ordered as the schema's ENUM types, so that bars read in their natural order.
 CATEGORY_VALUES = {
@@ -256,21 +268,6 @@ def headline(now: pd.DataFrame, before: pd.DataFrame, activity: str | None = Non
 
 # --- charts --------------------------------------------------------------------------------
 
-def time_axis(fig: go.Figure, periods, grain: str, lang: str, max_ticks: int = 12) -> go.Figure:
-    """Ticks named in the page's language ("janvier 2024", "8 janv. 2024"), at most
-    `max_ticks` of them, on the periods themselves (plotly's own ticks are English)."""
-    days = sorted({pd.Timestamp(p).date() for p in periods})
-    if not days:
-        return fig
-    shown = days[::math.ceil(len(days) / max_ticks)]
-    if grain == "month" and len(days) > max_ticks:  # ticks on round months: January, July...
-        step = next(s for s in (2, 3, 6, 12, 24, 60, 120) if len(days) / s <= max_ticks)
-        shown = [d for d in days if (d.year * 12 + d.month - 1) % step == 0]
-    text = [i18n.format_month(d, lang) if grain == "month" else i18n.format_date(d, lang, "medium") for d in shown]
-    fig.update_xaxes(tickmode="array", tickvals=[pd.Timestamp(d) for d in shown], ticktext=text)
-    return fig
-
-
 def activity_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int) -> go.Figure:
     """Consultations per week or month, stacked by activity (summed over a donor's cities)."""
     data = combined(frame, ["period", "activity"], "consultations")
@@ -278,8 +275,8 @@ def activity_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int) ->
         data, x="period", y="consultations", colour="activity", colours=ACTIVITY_COLOURS,
         names={a: i18n.label("activity", a, lang) for a in ACTIVITY_COLOURS},
         title=_t("trend_title", lang), x_title=_t(f"axis_{grain}", lang), y_title=_t("axis_consultations", lang),
-        legend_title=_t("activity", lang), hidden_text=_hidden(lang, k))
-    return time_axis(fig, data["period"], grain, lang)
+        legend_title=_t("activity", lang), hidden_text=_hidden(lang, k), lang=lang, grain=grain, k=k)
+    return fig
 
 
 def by_place(frame: pd.DataFrame, *, lang: str, k: int) -> go.Figure:
@@ -289,18 +286,28 @@ def by_place(frame: pd.DataFrame, *, lang: str, k: int) -> go.Figure:
     data["label"] = _counts(data, lang, k)   # before the rows are reshaped below
     order = data.groupby(place)["consultations"].sum().sort_values().index.tolist()
     fig = go.Figure()
+    hidden_at: dict[str, list[str]] = {}
     for activity in [a for a in ACTIVITY_COLOURS if a in set(data["activity"])]:
         part = data[data["activity"] == activity].set_index(place).reindex(order).dropna(how="all").reset_index()
         values = pd.to_numeric(part["consultations"], errors="coerce")
         name = i18n.label("activity", activity, lang)
-        fig.add_bar(y=part[place], x=values.fillna(0), orientation="h", name=name,
+        fig.add_bar(y=part[place], x=[None if pd.isna(v) else float(v) for v in values], orientation="h", name=name,
                     marker_color=ACTIVITY_COLOURS[activity],
                     customdata=part["label"].tolist(),
                     hovertemplate="%{y}: %{customdata}<extra>" + name + "</extra>")
-    fig.update_layout(barmode="stack", height=max(300, 60 + 40 * len(order)), hovermode="closest")
-    fig.update_yaxes(categoryorder="array", categoryarray=order)
-    return base_layout(fig, title=_t("by_site_title" if place == "site_name" else "by_city_title", lang),
-                       x_title=_t("axis_consultations", lang), y_title="", legend_title=_t("activity", lang))
+        for where, value, text in zip(part[place], values, part["label"]):
+            if pd.isna(value):
+                hidden_at.setdefault(where, []).append(f"{name} {text}")
+    if hidden_at:
+        hidden_marks_trace(fig, hidden_at, lang, k, horizontal=True)
+    fig.update_layout(barmode="stack", height=max(300, 160 + 58 * len(order)), hovermode="closest")
+    # names on two short lines, so that a phone keeps room for the bars
+    fig.update_yaxes(categoryorder="array", categoryarray=order, tickmode="array", tickvals=order,
+                     ticktext=[wrapped(str(name), PLACE_LINE) for name in order])
+    base_layout(fig, title=_t("by_site_title" if place == "site_name" else "by_city_title", lang),
+                x_title=_t("axis_consultations", lang), y_title="", legend_title=_t("activity", lang), lang=lang)
+    totals = pd.to_numeric(data["consultations"], errors="coerce").groupby(data[place]).sum(min_count=1)
+    return periods.count_axis(fig, totals, lang, k=k, hidden=bool(hidden_at), axis="x")
 
 
 def breakdown(frame: pd.DataFrame, category: str, *, lang: str, k: int, colour: str | None = None) -> go.Figure:
@@ -326,23 +333,37 @@ def breakdown(frame: pd.DataFrame, category: str, *, lang: str, k: int, colour: 
             values = pd.to_numeric(cells["consultations"], errors="coerce")
             names = [i18n.label(LABEL_CATEGORIES[category], v, lang) for v in cells[category]]
             legend = i18n.label(LABEL_CATEGORIES[colour], group, lang) if group else _t("consultations", lang)
+            where = dict(row=index // columns + 1, col=index % columns + 1)
+            labels = _counts(cells, lang, k)
             bar = dict(name=legend, legendgroup=legend, showlegend=index == 0 and group is not None,
                        marker_color=BREAKDOWN_COLOURS[colour][group] if group else BAR_COLOUR,
-                       text=_counts(cells, lang, k), textposition="outside", cliponaxis=False,
-                       hovertemplate="%{text}<extra>" + legend + "</extra>",
-                       row=index // columns + 1, col=index % columns + 1)
+                       text=labels, textposition="outside", cliponaxis=False, offsetgroup=legend,
+                       hovertemplate="%{text}<extra>" + legend + "</extra>", **where)
+            shown = [None if pd.isna(v) else float(v) for v in values]
             if horizontal:
-                fig.add_bar(y=names, x=values.fillna(0), orientation="h", **bar)
+                fig.add_bar(y=names, x=shown, orientation="h", **bar)
             else:
-                fig.add_bar(x=names, y=values.fillna(0), **bar)
+                fig.add_bar(x=names, y=shown, **bar)
+            hidden = [i for i, v in enumerate(shown) if v is None]
+            if hidden:
+                # A hidden count has no bar: its reading ("< k") is written at the foot of
+                # the axis, where its bar would start, in the bar's place within its group.
+                at, zeros = [names[i] for i in hidden], [0] * len(hidden)
+                fig.add_scatter(x=zeros if horizontal else at, y=at if horizontal else zeros, mode="text",
+                                text=[labels[i] for i in hidden], textposition="middle right" if horizontal
+                                else "top center", textfont={"color": HIDDEN_MARK_COLOUR}, offsetgroup=legend,
+                                legendgroup=legend, showlegend=False, cliponaxis=False,
+                                hovertemplate="%{text}<extra>" + legend + "</extra>", **where)
     if horizontal:
         fig.update_yaxes(autorange="reversed")
-    fig.update_layout(barmode="group", height=(420 if horizontal else 360) * rows, hovermode="closest")
+    fig.update_layout(barmode="group", scattermode="group", height=(420 if horizontal else 360) * rows,
+                      hovermode="closest")
     axis = _t("axis_consultations", lang)
     base_layout(fig, title=_t(f"{category}_title", lang), x_title=axis if horizontal else "",
-                y_title="" if horizontal else axis, legend_title=_t(colour, lang) if colour else "")
-    if cities != [None]:  # keep the legend clear of the panels' city names
-        fig.update_layout(legend_y=1.0 + 40 / fig.layout.height, margin_t=110)
+                y_title="" if horizontal else axis, legend_title=_t(colour, lang) if colour else "", lang=lang)
+    counts = pd.to_numeric(frame["consultations"], errors="coerce")
+    periods.count_axis(fig, counts, lang, k=k, hidden=bool(counts.isna().any()), axis="x" if horizontal else "y",
+                       note_under_title=cities != [None])
     return fig
 
 
@@ -386,38 +407,41 @@ def coverage_summary(frame: pd.DataFrame) -> dict[str, float | int | None]:
 
 def share_without_coverage(frame: pd.DataFrame, *, lang: str, grain: str) -> go.Figure:
     """Share with no health coverage among the consultations whose coverage is known, per
-    week or month (a line per city for a donor), marked where the December 2023 immigration
-    law was adopted; dotted, the share of all consultations whose coverage is unknown, which
-    the other share leaves out."""
+    week or month (a line per city for a donor, named at its end), marked where the December
+    2023 immigration law was adopted; dotted, the share of all consultations whose coverage
+    is unknown, which the other share leaves out. Each value holds over its whole period."""
     fig = go.Figure()
+    start, end = periods.query_period(frame)
     lines = frame.groupby("city", sort=True) if "city" in frame.columns else [(None, frame)]
+    ends = []
     for city, part in lines:
+        part = part.sort_values("period")
+        spans = periods.periods_of(part["period"], grain, start, end)
         share = pd.to_numeric(part["share_without_coverage"], errors="coerce")
         name = city or _t("all_sites", lang)
         colour = CITY_COLOURS.get(city, "#444444") if city else "#b2182b"
-        fig.add_scatter(x=part["period"], y=share, mode="lines+markers", name=name, connectgaps=False,
-                        line_color=colour, legendgroup=name,
-                        customdata=[i18n.format_percent(v, lang) if pd.notna(v) else _t("hidden_rate", lang)
-                                    for v in share],
-                        hovertemplate="%{customdata}<extra>" + name + "</extra>")
+        periods.add_period_line(fig, spans, [None if pd.isna(v) else float(v) for v in share],
+                                [i18n.format_percent(v, lang) if pd.notna(v) else _t("hidden_rate", lang)
+                                 for v in share], name=name, colour=colour, legendgroup=name)
         unknown = unknown_coverage_share(part)
-        unknown_name = _t("unknown_coverage_line", lang, name=name)
-        fig.add_scatter(x=part["period"], y=unknown.astype("float64"), mode="lines", name=unknown_name,
-                        connectgaps=False, line={"color": colour, "dash": "dot", "width": 1.5}, legendgroup=name,
-                        customdata=[i18n.format_percent(v, lang) if pd.notna(v) else _t("hidden_rate", lang)
-                                    for v in unknown],
-                        hovertemplate="%{customdata}<extra>" + unknown_name + "</extra>")
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
-    periods, law = pd.to_datetime(frame["period"]), pd.Timestamp(IMMIGRATION_LAW_ADOPTED)
-    if not frame.empty and periods.min() <= law <= periods.max() + pd.Timedelta(days=31):
+        periods.add_period_line(fig, spans, [None if pd.isna(v) else float(v) for v in unknown],
+                                [i18n.format_percent(v, lang) if pd.notna(v) else _t("hidden_rate", lang)
+                                 for v in unknown], name=_t("unknown_coverage_line", lang, name=name),
+                                colour=colour, dash="dot", width=1.5, legendgroup=name, markers=False)
+        shown = [(p, v) for p, v in zip(spans, share) if pd.notna(v)]
+        if city and shown:
+            ends.append((name, (shown[-1][0].last + dt.timedelta(days=1)).isoformat(), float(shown[-1][1]), colour))
+    periods.percent_axis(fig, lang, 1.05)
+    periods_shown, law = pd.to_datetime(frame["period"]), pd.Timestamp(IMMIGRATION_LAW_ADOPTED)
+    if not frame.empty and periods_shown.min() <= law <= periods_shown.max() + pd.Timedelta(days=31):
         fig.add_vline(x=law.timestamp() * 1000, line_dash="dash",
                       line_color="#444444", annotation_text=_t("law_annotation", lang),
                       annotation_position="top left")
     # No axis title: the ticks name the months, and the legend sits under them.
     base_layout(fig, title=_t("coverage_title", lang), x_title="",
                 y_title=_t("axis_share_without_coverage", lang),
-                legend_title=_t("city", lang) if "city" in frame.columns else "")
-    # The legend under the axis: the title, which says what the share is of, takes the line above.
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.42, "xanchor": "left", "x": 0},
-                      margin={"b": 150, "t": 80}, height=520)
-    return time_axis(fig, frame["period"], grain, lang)
+                legend_title=_t("city", lang) if "city" in frame.columns else "", lang=lang)
+    fig.update_layout(legend={"y": -0.12}, margin={"r": 110 if ends else 10}, height=520)
+    if ends:   # the cities named at the end of their lines: the legend is far below
+        direct_labels(fig, ends, y_range=(0, 1.05), plot_height=300)
+    return periods.time_axis(fig, frame["period"], grain, lang, start=start, end=end)

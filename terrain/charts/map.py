@@ -215,14 +215,70 @@ def boundary_layers(*, programme_departements: Iterable[str], communes: tuple[st
     return layers
 
 
-def labels_layer(shapes: gpd.GeoDataFrame) -> pdk.Layer:
-    """The names of the areas that hold activity, at a point inside each (not at a site)."""
+LABEL_SIZE_PX = 13
+LABEL_CHAR_PX = 7.4      # a character of the label font at 13 px, a little generous
+LABEL_HEIGHT_PX = 20     # with its background's padding
+LABEL_GAP_PX = 4
+# Where a label may go, from its place, in pixels (x east, y south): on it, then above,
+# below, to either side, and further above or below. A label that fits nowhere is not
+# written: its name is in the tooltip of its area or points.
+LABEL_SPOTS = ((0, 0), (0, -22), (0, 22), (1, 0), (-1, 0), (0, -44), (0, 44))
+# Beside a place rather than on it, where points are drawn there (the sites' map).
+LABEL_SPOTS_BESIDE = ((1, 0), (-1, 0), (0, -26), (0, 26), (1, -22), (-1, -22), (1, 22), (-1, 22))
+
+
+@dataclass(frozen=True)
+class Placed:
+    name: str
+    longitude: float
+    latitude: float
+    dx: float
+    dy: float
+    box: tuple[float, float, float, float]   # left, top, right, bottom, pixels from the map's centre
+
+
+def label_box(name: str, x: float, y: float) -> tuple[float, float, float, float]:
+    half_w = (len(name) * LABEL_CHAR_PX + 8) / 2
+    half_h = LABEL_HEIGHT_PX / 2
+    return x - half_w, y - half_h, x + half_w, y + half_h
+
+
+def _overlap(a: tuple, b: tuple) -> bool:
+    return not (a[2] + LABEL_GAP_PX <= b[0] or b[2] + LABEL_GAP_PX <= a[0]
+                or a[3] + LABEL_GAP_PX <= b[1] or b[3] + LABEL_GAP_PX <= a[1])
+
+
+def place_labels(names: Iterable[str], longitudes: Iterable[float], latitudes: Iterable[float],
+                 view: maps.View, spots: tuple = LABEL_SPOTS) -> list[Placed]:
+    """Labels that do not collide on a map showing `view`: each, in the order given (the
+    first are placed first), goes to the first of LABEL_SPOTS where its box touches no
+    label already placed; one that fits nowhere is left out."""
+    placed: list[Placed] = []
+    for name, longitude, latitude in zip(names, longitudes, latitudes):
+        x, y = maps.pixel(longitude, latitude, view)
+        half_w = (len(name) * LABEL_CHAR_PX + 8) / 2
+        for side, dy in spots:
+            dx = side * (half_w + 10)
+            box = label_box(name, x + dx, y + dy)
+            if not any(_overlap(box, other.box) for other in placed):
+                placed.append(Placed(name, longitude, latitude, dx, dy, box))
+                break
+    return placed
+
+
+def labels_layer(shapes: gpd.GeoDataFrame, view: maps.View, *, beside: bool = False) -> pdk.Layer:
+    """The names of the areas that hold activity, at a point inside each (not at a site),
+    moved aside where two would collide at the view's zoom (place_labels); `beside` the
+    point where sites are drawn there."""
     points = shapes.geometry.representative_point()
-    data = pd.DataFrame({"name": shapes["nom"].astype(str).to_numpy(),
-                         "longitude": points.x.round(5).to_numpy(), "latitude": points.y.round(5).to_numpy()})
+    placed = place_labels(shapes["nom"].astype(str), points.x.round(5), points.y.round(5), view,
+                          LABEL_SPOTS_BESIDE if beside else LABEL_SPOTS)
+    data = pd.DataFrame({"name": [p.name for p in placed], "longitude": [p.longitude for p in placed],
+                         "latitude": [p.latitude for p in placed],
+                         "offset": [[round(p.dx), round(p.dy)] for p in placed]})
     return pdk.Layer("TextLayer", id="labels", data=data, get_position=["longitude", "latitude"],
-                     get_text="name", get_color=LABEL_COLOUR, get_size=13, size_units="'pixels'",
-                     get_text_anchor="'middle'", get_alignment_baseline="'center'",
+                     get_text="name", get_color=LABEL_COLOUR, get_size=LABEL_SIZE_PX, size_units="'pixels'",
+                     get_pixel_offset="offset", get_text_anchor="'middle'", get_alignment_baseline="'center'",
                      font_family="'Source Sans Pro, Helvetica, Arial, sans-serif'",
                      background=True, get_background_color=[255, 255, 255, 210],
                      background_padding=[4, 2, 4, 2])
@@ -365,7 +421,7 @@ def sites_deck(sites: pd.DataFrame, *, view: maps.View, types: Iterable[str], te
                              communes=maps.communes_in_view(view))
     layers += site_layers(sites, types, texts)
     if not holding.empty:
-        layers.append(labels_layer(holding))
+        layers.append(labels_layer(holding, view, beside=True))
     return deck(layers, view, style)
 
 
@@ -376,7 +432,7 @@ def areas_deck(areas: gpd.GeoDataFrame, *, view: maps.View, measure: str, texts:
                              communes=maps.communes_in_view(view))
     drawable = areas[areas.geometry.notna()]
     if not drawable.empty:
-        layers += [area_layer(drawable, measure, texts, largest_shown(areas[measure])), labels_layer(drawable)]
+        layers += [area_layer(drawable, measure, texts, largest_shown(areas[measure])), labels_layer(drawable, view)]
     return deck(layers, view, style)
 
 

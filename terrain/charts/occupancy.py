@@ -18,7 +18,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from terrain import glossary, i18n, indicators
-from terrain.charts import CITY_COLOURS, SITE_TYPE_COLOURS, SUPPRESSED_COLOUR, base_layout
+from terrain.charts import (
+    CITY_COLOURS,
+    SITE_TYPE_COLOURS,
+    SUPPRESSED_COLOUR,
+    base_layout,
+    hidden_marks_trace,
+    periods,
+)
 
 Translate = Callable[..., str]
 
@@ -156,8 +163,8 @@ def spells_from_periods(frame: pd.DataFrame, grain: str) -> pd.DataFrame:
     first day of the first period to the last day of the last."""
     spells = []
     open_periods = frame[frame["emergency_nights_open"] > 0]
-    for city, periods in open_periods.groupby("city", sort=False):
-        for start, nights in zip(pd.to_datetime(periods["period"]).dt.date, periods["emergency_nights_open"]):
+    for city, rows in open_periods.groupby("city", sort=False):
+        for start, nights in zip(pd.to_datetime(rows["period"]).dt.date, rows["emergency_nights_open"]):
             end = _period_end(start, grain)
             if spells and spells[-1]["city"] == city and spells[-1]["last_night"] + _ONE_NIGHT == start:
                 spells[-1]["last_night"] = end
@@ -203,16 +210,6 @@ def _day(value) -> dt.date:
     return pd.Timestamp(value).date()
 
 
-def _period_alignment(grain: str) -> dict:
-    # Weekly and monthly points sit in the middle of their period, so that a shaded spell
-    # lines up with the periods it covers.
-    if grain == "month":
-        return {"xperiod": "M1", "xperiodalignment": "middle"}
-    if grain == "week":
-        return {"xperiod": 7 * 24 * 3600 * 1000, "xperiod0": "2024-01-01", "xperiodalignment": "middle"}
-    return {}
-
-
 def _values(series) -> list:
     # Plain lists keep the figure's JSON readable (numbers, null for a hidden value).
     return [None if pd.isna(v) else v if isinstance(v, str) else float(v) for v in series]
@@ -248,6 +245,7 @@ def beds_chart(frame: pd.DataFrame, *, grain: str, unit: str, tr: Translate, lan
     are means per night open and the refusals a total per period, on its own axis.
     """
     nightly = grain == "day"
+    start, end = periods.query_period(frame)
     frame = frame.sort_values("night" if nightly else "period")
     if nightly:
         x, occupied, available = frame["night"], frame["beds_occupied"], frame["beds_available"]
@@ -258,28 +256,43 @@ def beds_chart(frame: pd.DataFrame, *, grain: str, unit: str, tr: Translate, lan
         available = pd.to_numeric(frame["bed_nights_available"]) / nights
     grain_word = tr(f"occupancy.grain_word.{grain}")
     fig = make_subplots(specs=[[{"secondary_y": not nightly}]])
-    along = _period_alignment(grain)
     if nightly:
         beds_text = [_count(v, lang, threshold) for v in occupied]
     else:  # a mean of a hidden count is hidden, but it is not "< k" itself
         beds_text = [tr("occupancy.rate_hidden") if pd.isna(v) else i18n.format_decimal(v, lang, 1) for v in occupied]
-    line_x, available_y = _on_full_axis(x, available, grain)
-    _, occupied_y = _on_full_axis(x, occupied, grain)
-    _, beds_text = _on_full_axis(x, pd.Series(beds_text), grain)
-    fig.add_scatter(x=line_x, y=available_y, name=tr("occupancy.chart.available"), mode="lines",
-                    line={"color": CAPACITY_COLOUR, "dash": "dash", "shape": "hv" if nightly else "linear"},
-                    hovertemplate="%{y:.1f}<extra>" + tr("occupancy.chart.available") + "</extra>", **along)
-    fig.add_scatter(x=line_x, y=occupied_y, name=tr("occupancy.chart.occupied"), mode="lines+markers",
-                    line={"color": OCCUPIED_COLOUR, "width": 2.5}, marker={"size": 5}, customdata=beds_text,
-                    hovertemplate="%{customdata}<extra>" + tr("occupancy.chart.occupied") + "</extra>", **along)
+    spans = periods.periods_of(x, grain, start, end)
+    if nightly:
+        line_x, available_y = _on_full_axis(x, available, grain)
+        _, occupied_y = _on_full_axis(x, occupied, grain)
+        _, beds_text = _on_full_axis(x, pd.Series(beds_text), grain)
+        fig.add_scatter(x=line_x, y=available_y, name=tr("occupancy.chart.available"), mode="lines",
+                        line={"color": CAPACITY_COLOUR, "dash": "dash", "shape": "hv"},
+                        hovertemplate="%{y:.1f}<extra>" + tr("occupancy.chart.available") + "</extra>")
+        fig.add_scatter(x=line_x, y=occupied_y, name=tr("occupancy.chart.occupied"), mode="lines+markers",
+                        line={"color": OCCUPIED_COLOUR, "width": 2.5}, marker={"size": 5}, customdata=beds_text,
+                        hovertemplate="%{customdata}<extra>" + tr("occupancy.chart.occupied") + "</extra>")
+    else:
+        # a mean per night over a week or a month holds over the whole period
+        periods.add_period_line(fig, spans, _values(available),
+                                [i18n.format_decimal(v, lang, 1) if pd.notna(v) else tr("occupancy.rate_hidden")
+                                 for v in available], name=tr("occupancy.chart.available"),
+                                colour=CAPACITY_COLOUR, dash="dash", markers=False, secondary_y=False)
+        periods.add_period_line(fig, spans, _values(occupied), beds_text, name=tr("occupancy.chart.occupied"),
+                                colour=OCCUPIED_COLOUR, width=2.5, secondary_y=False)
     # One night counts a person turned away once; a week or a month adds the nights up, so its
-    # bar is a number of refusals, not of people.
+    # bar is a number of refusals, not of people. A hidden count has no bar (never 0).
     turned_name = tr("occupancy.chart.turned_away_nightly" if nightly else "occupancy.chart.turned_away")
-    fig.add_bar(x=_dates(x), y=[0.0 if v is None else v for v in _values(frame["turned_away"])],
-                name=turned_name, marker_color=TURNED_AWAY_COLOUR, opacity=0.75,
-                customdata=_turned_away_texts(frame, tr, lang, threshold),
-                hovertemplate="%{customdata}<extra>" + turned_name + "</extra>",
-                secondary_y=not nightly, **along)
+    turned = _values(frame["turned_away"])
+    turned_texts = _turned_away_texts(frame, tr, lang, threshold)
+    geometry = {"x": _dates(x)} if nightly else periods.bar_geometry(spans, grain)
+    fig.add_bar(**geometry, y=turned, name=turned_name,
+                marker=periods.bar_marker(TURNED_AWAY_COLOUR, spans), opacity=0.8,
+                customdata=turned_texts, hovertemplate="%{customdata}<extra>" + turned_name + "</extra>",
+                secondary_y=not nightly)
+    hidden_at = {(span.first.isoformat() if nightly else span.middle.isoformat()): [f"{turned_name} {text}"]
+                 for span, value, text in zip(spans, turned, turned_texts) if value is None}
+    if hidden_at:
+        hidden_marks_trace(fig, hidden_at, lang, threshold, secondary_y=not nightly)
     _shade(fig, spells, levels, city=city, tr=tr)
     if nightly:
         title = tr("occupancy.chart.beds_nightly_title", unit=unit)
@@ -288,12 +301,19 @@ def beds_chart(frame: pd.DataFrame, *, grain: str, unit: str, tr: Translate, lan
         title = tr("occupancy.chart.beds_mean_title", unit=unit, grain=grain_word)
         y_title = tr("occupancy.chart.y_beds_mean")
         fig.update_yaxes(title_text=tr("occupancy.chart.y_turned_away", grain=grain_word), secondary_y=True,
-                         rangemode="tozero", showgrid=False, tickmode="auto", tickformat=",d")
+                         showgrid=False)
+        periods.count_axis(fig, turned, lang, k=threshold, hidden=bool(hidden_at) and all(v is None for v in turned),
+                           secondary_y=True)
     fig.update_yaxes(rangemode="tozero", secondary_y=False)
-    base_layout(fig, title=title, x_title=tr(f"occupancy.chart.x_{'night' if nightly else grain}"), y_title=y_title)
-    # The legend goes under the axis: a long title and four entries do not share one line.
-    fig.update_layout(bargap=0.3, height=430, margin={"b": 90},
-                      legend={"orientation": "h", "yanchor": "top", "y": -0.25, "xanchor": "left", "x": 0})
+    base_layout(fig, title=title, x_title=tr(f"occupancy.chart.x_{'night' if nightly else grain}"), y_title=y_title,
+                lang=lang)
+    # nights: the nights the place was open (a shelter opened in the period starts there);
+    # weeks and months: every period asked for, the cut ones marked
+    periods.time_axis(fig, x, grain, lang, **({} if nightly else {"start": start, "end": end}))
+    if not nightly:
+        periods.mark_partial(fig, spans, [max((v for v in (a, o) if v is not None), default=None)
+                                          for a, o in zip(_values(available), _values(occupied))], grain, lang)
+    fig.update_layout(bargap=0.3, height=430)
     return fig
 
 
@@ -323,23 +343,22 @@ def rate_small_multiples(frame: pd.DataFrame, *, facet: str, names: dict[str, st
                         subplot_titles=[names.get(f, str(f)) for f in facets])
     top_rate = pd.to_numeric(frame["occupancy_rate"]).max()
     highest = 1.1 if pd.isna(top_rate) else max(1.1, float(top_rate) * 1.05)
-    along = _period_alignment(grain)
+    start, end = periods.query_period(frame)
     for row, value in enumerate(facets, start=1):
         part = frame[frame[facet] == value].sort_values("period")
         hover = [f"{_rate(rate, lang, tr)} — {tr('occupancy.chart.hover_nights_full', n=i18n.format_number(full, lang))}"
                  for rate, full in zip(part["occupancy_rate"], part["nights_full"])]
-        rate_x, rate_y = _on_full_axis(part["period"], part["occupancy_rate"], grain)
-        _, hover = _on_full_axis(part["period"], pd.Series(hover), grain)
-        fig.add_scatter(x=rate_x, y=rate_y, name=names.get(value, str(value)),
-                        mode="lines+markers", line={"color": colours.get(value, SUPPRESSED_COLOUR), "width": 2},
-                        customdata=hover, hovertemplate="%{customdata}<extra>%{fullData.name}</extra>",
-                        showlegend=False, row=row, col=1, **along)
+        # a week's or a month's rate holds over its whole period
+        periods.add_period_line(fig, periods.periods_of(part["period"], grain, start, end),
+                                _values(part["occupancy_rate"]), hover, name=names.get(value, str(value)),
+                                colour=colours.get(value, SUPPRESSED_COLOUR), showlegend=False, row=row, col=1)
         label = {"annotation_text": tr("occupancy.chart.full"), "annotation_position": "bottom right",
                  "annotation_font": {"size": 10}} if row == 1 else {}
         fig.add_hline(y=1.0, line={"color": CAPACITY_COLOUR, "dash": "dot", "width": 1}, row=row, col=1, **label)
         _shade(fig, spells, None, city=part["city"].iloc[0], tr=tr, row=row)
-    fig.update_yaxes(range=[0, highest], tickformat=".0%")
-    base_layout(fig, title=title, x_title="", y_title="")
+    periods.percent_axis(fig, lang, highest, step=0.5)
+    base_layout(fig, title=title, x_title="", y_title="", lang=lang)
+    periods.time_axis(fig, frame["period"], grain, lang, start=start, end=end)
     fig.update_layout(height=90 + 150 * len(facets), hovermode="x")
     fig.update_yaxes(title_text=tr("occupancy.chart.y_rate"), row=(len(facets) + 1) // 2, col=1)
     fig.update_xaxes(title_text=tr(f"occupancy.chart.x_{grain}"), row=len(facets), col=1)

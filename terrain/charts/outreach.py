@@ -14,14 +14,23 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from terrain import i18n
-from terrain.charts import SITE_TYPE_COLOURS, base_layout, stacked_bars
-from terrain.charts.consultations import combined, time_axis
+from terrain.charts import (
+    PLACE_LINE,
+    SITE_TYPE_COLOURS,
+    base_layout,
+    hidden_marks_trace,
+    palette,
+    periods,
+    stacked_bars,
+    wrapped,
+)
+from terrain.charts.consultations import combined
 
-# Camps and squats keep their site-type colours; the street gets one no site type uses.
-PLACE_TYPE_COLOURS = {"street": "#e6ab02", "squat": SITE_TYPE_COLOURS["squat"], "camp": SITE_TYPE_COLOURS["camp"]}
+# Camps and squats keep their site-type colours; the street gets one they do not use.
+PLACE_TYPE_COLOURS = {"street": palette.SKY_BLUE, "squat": SITE_TYPE_COLOURS["squat"], "camp": SITE_TYPE_COLOURS["camp"]}
 ANTIGEN_COLOURS = {
-    "measles": "#e41a1c", "mmr": "#984ea3", "dtp": "#377eb8", "hepatitis_b": "#ff7f00",
-    "influenza": "#4daf4a", "covid19": "#a65628",
+    "measles": palette.VERMILION, "mmr": palette.REDDISH_PURPLE, "dtp": palette.BLUE,
+    "hepatitis_b": palette.ORANGE, "influenza": palette.BLUISH_GREEN, "covid19": palette.SKY_BLUE,
 }
 # Sphere Handbook (child health, vaccine-preventable diseases): a measles campaign targets
 # ages 6 months – 15 years unless coverage is known to be at least 90 %. The 90 % concerns
@@ -136,8 +145,8 @@ def reached_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int) -> 
         frame, x="period", y="people_reached", colour="place_type", colours=PLACE_TYPE_COLOURS,
         names={p: i18n.label("place_type", p, lang) for p in PLACE_TYPE_COLOURS},
         title=_t("reached_title", lang), x_title=_t(f"axis_{grain}", lang), y_title=_t("axis_people", lang),
-        legend_title=_t("place_type", lang), hidden_text=_hidden(lang, k))
-    return time_axis(fig, frame["period"], grain, lang)
+        legend_title=_t("place_type", lang), hidden_text=_hidden(lang, k), lang=lang, grain=grain, k=k)
+    return fig
 
 
 def reached_by_team(frame: pd.DataFrame, *, lang: str, k: int) -> go.Figure:
@@ -145,18 +154,27 @@ def reached_by_team(frame: pd.DataFrame, *, lang: str, k: int) -> go.Figure:
     data = combined(frame, ["team_name", "place_type"], "people_reached")
     order = data.groupby("team_name")["people_reached"].sum().sort_values().index.tolist()
     fig = go.Figure()
+    hidden_at: dict[str, list[str]] = {}
     for place in [p for p in PLACE_TYPE_COLOURS if p in set(data["place_type"])]:
         part = data[data["place_type"] == place]
         values = pd.to_numeric(part["people_reached"], errors="coerce")
         name = i18n.label("place_type", place, lang)
-        fig.add_bar(y=part["team_name"], x=values.fillna(0), orientation="h", name=name,
-                    marker_color=PLACE_TYPE_COLOURS[place],
-                    customdata=[_hidden(lang, k) if pd.isna(v) else i18n.format_number(v, lang) for v in values],
+        texts = [_hidden(lang, k) if pd.isna(v) else i18n.format_number(v, lang) for v in values]
+        fig.add_bar(y=part["team_name"], x=[None if pd.isna(v) else float(v) for v in values], orientation="h",
+                    name=name, marker_color=PLACE_TYPE_COLOURS[place], customdata=texts,
                     hovertemplate="%{y}: %{customdata}<extra>" + name + "</extra>")
-    fig.update_layout(barmode="stack", height=max(260, 120 + 45 * len(order)), hovermode="closest")
-    fig.update_yaxes(categoryorder="array", categoryarray=order)
-    return base_layout(fig, title=_t("by_team_title", lang), x_title=_t("axis_people", lang), y_title="",
-                       legend_title=_t("place_type", lang))
+        for team, value, text in zip(part["team_name"], values, texts):
+            if pd.isna(value):
+                hidden_at.setdefault(team, []).append(f"{name} {text}")
+    if hidden_at:
+        hidden_marks_trace(fig, hidden_at, lang, k, horizontal=True)
+    fig.update_layout(barmode="stack", height=max(260, 160 + 58 * len(order)), hovermode="closest")
+    fig.update_yaxes(categoryorder="array", categoryarray=order, tickmode="array", tickvals=order,
+                     ticktext=[wrapped(str(name), PLACE_LINE) for name in order])
+    base_layout(fig, title=_t("by_team_title", lang), x_title=_t("axis_people", lang), y_title="",
+                legend_title=_t("place_type", lang), lang=lang)
+    totals = pd.to_numeric(data["people_reached"], errors="coerce").groupby(data["team_name"]).sum(min_count=1)
+    return periods.count_axis(fig, totals, lang, k=k, hidden=bool(hidden_at), axis="x")
 
 
 def doses_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int) -> go.Figure:
@@ -166,8 +184,8 @@ def doses_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int) -> go
         data, x="period", y="doses", colour="antigen", colours=ANTIGEN_COLOURS,
         names={a: i18n.label("antigen", a, lang) for a in ANTIGEN_COLOURS},
         title=_t("doses_title", lang), x_title=_t(f"axis_{grain}", lang), y_title=_t("axis_doses", lang),
-        legend_title=_t("antigen", lang), hidden_text=_hidden(lang, k))
-    return time_axis(fig, data["period"], grain, lang)
+        legend_title=_t("antigen", lang), hidden_text=_hidden(lang, k), lang=lang, grain=grain, k=k)
+    return fig
 
 
 def coverage_ranges(frame: pd.DataFrame, *, lang: str) -> go.Figure:
@@ -195,10 +213,10 @@ def coverage_ranges(frame: pd.DataFrame, *, lang: str) -> go.Figure:
         fig.add_scatter(x=[SPHERE_COVERAGE] * len(sphere), y=sphere, mode="markers", name=_t("sphere_annotation", lang),
                         marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": "#222222"}},
                         hovertemplate=_t("sphere_annotation", lang) + "<extra></extra>", showlegend=True)
-    fig.update_xaxes(tickformat=".0%", range=[0, 1.05])
+    periods.percent_axis(fig, lang, 1.05, axis="x")
     fig.update_yaxes(showticklabels=False, autorange="reversed")
-    base_layout(fig, title=_t("coverage_title", lang), x_title=_t("axis_coverage", lang), y_title="")
+    base_layout(fig, title=_t("coverage_title", lang), x_title=_t("axis_coverage", lang), y_title="", lang=lang)
     # The legend (the Sphere mark) under the axis: the title takes the line above the chart.
-    fig.update_layout(height=170 + 125 * len(shown), hovermode="closest", margin={"b": 70, "t": 100},
+    fig.update_layout(height=170 + 125 * len(shown), hovermode="closest", margin={"b": 70, "t": max(100, fig.layout.margin.t)},
                       legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0})
     return fig

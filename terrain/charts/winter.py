@@ -17,7 +17,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from terrain import definitions, glossary, i18n, indicators
-from terrain.charts import CITY_COLOURS, SUPPRESSED_COLOUR, base_layout
+from terrain.charts import (
+    CITY_COLOURS,
+    SITE_TYPE_COLOURS,
+    SUPPRESSED_COLOUR,
+    base_layout,
+    hidden_marks_trace,
+    periods,
+)
 from terrain.filters import season_bounds, season_of
 
 Translate = Callable[..., str]
@@ -26,10 +33,12 @@ PLAN_LEVELS = ("veille_saisonniere", "grand_froid", "tres_grand_froid", "froid_e
 VIGILANCE_COLOURS = ("green", "yellow", "orange", "red")
 # The seasonal watch covers the whole season: it is the background, not a marked night.
 MARKED_PLAN_LEVELS = {"grand_froid": "#6a51a3", "tres_grand_froid": "#3f007d", "froid_extreme": "#000000"}
-OPEN_COLOUR = "#e7298a"      # the emergency shelter's colour in SITE_TYPE_COLOURS
+OPEN_COLOUR = SITE_TYPE_COLOURS["emergency_shelter"]
 CLOSED_COLOUR = "#636363"
 NO_SHELTER_COLOUR = "#9ecae1"
 FULL_COLOUR = "#111111"
+COLD_COLOUR = "#0072B2"      # Okabe–Ito blue: apart from the shelter's reddish purple for every vision
+PEOPLE_COLOUR = "#333333"    # darker than the grey mark of a hidden figure
 GAP_COLOUR = "#b30000"
 SEASON_MONTHS = definitions.season_months()
 # One fixed scale for every city and season, so that a colour always means the same
@@ -329,10 +338,12 @@ def calendar_heatmap(nights: pd.DataFrame, *, city: str, season: int, tr: Transl
                      ticktext=[i18n.format_month(dt.date(y, m, 1), lang) for y, m in months])
     fig.update_xaxes(tickmode="linear", dtick=1, showgrid=False, zeroline=False, range=[0.4, 31.6])
     base_layout(fig, title=tr("winter.calendar.title", city=city, season=season_label(season)),
-                x_title=tr("winter.calendar.x_title"), y_title="", legend_title="")
+                x_title=tr("winter.calendar.x_title"), y_title="", legend_title="", lang=lang)
     fig.update_layout(hovermode="closest", height=360, legend={"y": -0.25, "yanchor": "top", "x": 0,
                                                                "xanchor": "left"},
-                      margin={"l": 10, "r": 10, "t": 80, "b": 10})
+                      margin={"l": 10, "r": 10, "b": 10})
+    # the watch note goes between the title and the plot
+    fig.update_layout(margin_t=fig.layout.margin.t + 22)
     fig.add_annotation(text=tr("winter.calendar.watch_note", n=watch_nights) if watch_nights
                        else tr("winter.calendar.no_watch"),
                        xref="paper", yref="paper", x=0, y=1.0, yanchor="bottom", showarrow=False,
@@ -374,7 +385,7 @@ def demand_scatter(nights: pd.DataFrame, *, city: str, tr: Translate, lang: str,
     fig.add_vline(x=0, line={"color": "#3182bd", "dash": "dot"},
                   annotation_text="0 °C", annotation_position="top left")
     base_layout(fig, title=tr("winter.demand.title", city=city), x_title=tr("winter.demand.x_title"),
-                y_title=tr("winter.demand.y_title"), legend_title=tr("winter.demand.legend_title"))
+                y_title=tr("winter.demand.y_title"), legend_title=tr("winter.demand.legend_title"), lang=lang)
     fig.update_layout(hovermode="closest", height=420)
     return fig
 
@@ -388,23 +399,30 @@ def season_comparison(nights: pd.DataFrame, people: pd.DataFrame, *, tr: Transla
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.6, 0.4], vertical_spacing=0.1,
                         subplot_titles=(tr("winter.comparison.nights_panel"), tr("winter.comparison.people_panel")))
     by_season = nights.set_index("season").reindex(seasons)
-    for column, colour in (("cold_nights", "#3182bd"), ("emergency_shelter_open_nights", OPEN_COLOUR),
+    for column, colour in (("cold_nights", COLD_COLOUR), ("emergency_shelter_open_nights", OPEN_COLOUR),
                            ("cold_nights_without_emergency_shelter", GAP_COLOUR)):
         fig.add_bar(x=labels, y=by_season[column], name=tr(f"winter.figure.{column}"), marker_color=colour,
                     hovertemplate="%{y}<extra>" + tr(f"winter.figure.{column}") + "</extra>", row=1, col=1)
     totals = [people_total(people[people["season"] == s], "turned_away_on_cold_nights") for s in seasons]
-    fig.add_bar(x=labels, y=[t.value or 0 for t in totals], name=tr("winter.figure.turned_away_on_cold_nights"),
-                marker_color=[SUPPRESSED_COLOUR if t.hidden else "#636363" for t in totals],
-                customdata=[t.text(lang, hidden_text) for t in totals],
-                hovertemplate="%{customdata}<extra>" + tr("winter.figure.turned_away_on_cold_nights") + "</extra>",
-                row=2, col=1)
-    base_layout(fig, title=tr("winter.comparison.title"), x_title="", y_title="")
+    # A hidden total has no bar (never 0), and "≥ 0" says nothing: a grey mark names it.
+    hidden_total = [t.hidden or (t.partial and not t.value) for t in totals]
+    turned_name = tr("winter.figure.turned_away_on_cold_nights")
+    fig.add_bar(x=labels, y=[None if hidden else t.value for t, hidden in zip(totals, hidden_total)], name=turned_name,
+                marker_color=PEOPLE_COLOUR, customdata=[t.text(lang, hidden_text) for t in totals],
+                hovertemplate="%{customdata}<extra>" + turned_name + "</extra>", row=2, col=1)
+    hidden_at = {label: [f"{turned_name} {t.text(lang, hidden_text)}"]
+                 for label, t, hidden in zip(labels, totals, hidden_total) if hidden}
+    if hidden_at:
+        hidden_marks_trace(fig, hidden_at, lang, None, row=2, col=1)
+    base_layout(fig, title=tr("winter.comparison.title"), x_title="", y_title="", lang=lang)
+    periods.count_axis(fig, [None if hidden else t.value for t, hidden in zip(totals, hidden_total)], lang,
+                       hidden=bool(hidden_at), row=2, col=1)
     fig.update_yaxes(title_text=tr("winter.comparison.nights_axis"), row=1, col=1)
     fig.update_yaxes(title_text=tr("winter.comparison.people_axis"), row=2, col=1)
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels)
     fig.update_xaxes(title_text=tr("winter.season"), row=2, col=1)
     # The legend well under the seasons, whose labels turn on a phone.
-    fig.update_layout(barmode="group", hovermode="closest", height=640, margin={"l": 10, "r": 10, "t": 70, "b": 60},
+    fig.update_layout(barmode="group", hovermode="closest", height=640, margin={"l": 10, "r": 10, "b": 60},
                       legend={"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0, "xanchor": "left"})
     return fig
 
@@ -419,7 +437,8 @@ def monthly_cold_nights(months: pd.DataFrame, *, tr: Translate, lang: str) -> go
                     y=part["cold_nights"], name=city, marker_color=CITY_COLOURS.get(city, SUPPRESSED_COLOUR),
                     hovertemplate="%{y}<extra>" + city + "</extra>")
     base_layout(fig, title=tr("winter.monthly.title"), x_title=tr("winter.monthly.x_title"),
-                y_title=tr("winter.monthly.y_title"), legend_title=tr("winter.city"))
+                y_title=tr("winter.monthly.y_title"), legend_title=tr("winter.city"), lang=lang)
+    periods.count_axis(fig, months["cold_nights"], lang)
     fig.update_layout(barmode="group", hovermode="closest", height=420)
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(month_names.values()))
     return fig

@@ -1,0 +1,89 @@
+"""The charts as Chromium draws them: French ticks, nothing over a title, on a desktop and on
+a phone (390 px). Screenshots of every chart go to tests/artifacts/charts-*.png."""
+
+import re
+import shutil
+
+import pytest
+
+from terrain import demo
+from tests import browser
+
+pytestmark = pytest.mark.skipif(not shutil.which(browser.CHROMIUM), reason="Debian's chromium is not installed")
+
+ACCOUNTS = {"programme_manager": "manager", "donor": "donor"}
+PAGES = ("overview", "consultations", "occupancy", "outreach", "winter", "alerts")
+CHART = '[data-testid="stPlotlyChart"]'
+ENGLISH = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b|\d{1,2}:\d{2}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    path = tmp_path_factory.mktemp("charts-browser") / "demo.duckdb"
+    demo.generate(path, consultations=5000, seed=7)
+    with browser.streamlit_server(path, tmp_path_factory.mktemp("charts-server")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=browser.CHROMIUM, args=browser.CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def _apart(a, b) -> bool:
+    return (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+            or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
+def _check_charts(page, role, name, width):
+    charts = page.locator(CHART)
+    assert charts.count(), f"{name}: no chart"
+    for index in range(charts.count()):
+        chart = charts.nth(index)
+        if not chart.is_visible():   # a tab not shown
+            continue
+        chart.scroll_into_view_if_needed()
+        chart.hover()   # the mode bar shows on hover (a tap on a phone)
+        page.wait_for_timeout(300)
+        ticks = " ".join(chart.locator(".xtick text, .ytick text").all_text_contents())
+        assert not ENGLISH.search(ticks), f"{name} #{index}: {ticks}"
+        title = chart.locator(".g-gtitle").bounding_box()
+        if title is None:
+            continue
+        modebar = chart.locator(".modebar")
+        if modebar.count() and modebar.first.is_visible():
+            assert _apart(title, modebar.first.bounding_box()), f"{name} #{index}: the tools cover the title"
+        legend = chart.locator(".legend")
+        if legend.count():
+            assert _apart(title, legend.first.bounding_box()), f"{name} #{index}: the legend covers the title"
+        box = chart.bounding_box()
+        assert title["x"] + title["width"] <= box["x"] + box["width"] + 1, f"{name} #{index}: the title is cut"
+        browser.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        chart.screenshot(path=str(browser.ARTIFACTS / f"charts-{role}-{name}-{width}-{index}.png"))
+
+
+@pytest.mark.parametrize("role", ACCOUNTS)
+def test_charts_read_french_and_nothing_covers_a_title_on_desktop_and_phone(role, server, chromium):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        browser.sign_in(page, server, ACCOUNTS[role], "terrain-demo")
+        for name in PAGES:
+            if not page.locator(f'[data-testid="stSidebarNav"] a[href$="/{name if name != "overview" else ""}"]').count():
+                continue   # a page the role does not see
+            page.set_viewport_size({"width": 1400, "height": 1000})
+            link = "/" if name == "overview" else f"/{name}"
+            page.locator(f'[data-testid="stSidebarNav"] a[href$="{link}"]').click()
+            browser.wait_idle(page)
+            page.wait_for_selector(f"{CHART} .main-svg", timeout=60_000)
+            browser.wait_idle(page)
+            _check_charts(page, role, name, 1400)
+            page.set_viewport_size({"width": 390, "height": 900})
+            page.wait_for_timeout(800)   # plotly redraws at the new width
+            _check_charts(page, role, name, 390)
+    finally:
+        context.close()
