@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from terrain import i18n, indicators
 from terrain.charts import palette, periods
+from terrain.charts.cache import figure_cache
 
 SITE_TYPE_COLOURS = {
     "camp": palette.VERMILION,
@@ -108,6 +109,7 @@ def _language_of(x_title: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+@figure_cache
 def stacked_bars(frame: pd.DataFrame, *, x: str, y: str, colour: str, colours: dict[str, str],
                  names: dict[str, str], title: str, x_title: str, y_title: str, legend_title: str,
                  hidden_text: str | None = None, lang: str | None = None, grain: str | None = None,

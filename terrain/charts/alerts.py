@@ -26,6 +26,7 @@ from plotly.subplots import make_subplots
 
 from terrain import alerts, disclosure, i18n
 from terrain.charts import SITE_TYPE_COLOURS, SUPPRESSED_COLOUR, base_layout, periods
+from terrain.charts.cache import figure_cache
 
 ALERT_COLOUR = "#b30000"
 MAIN_COLOUR = SITE_TYPE_COLOURS["shelter"]
@@ -186,6 +187,7 @@ def _fit_title(figure, axes, title: str, fontsize: float = 9.5) -> None:
 
 # --- plotly (the alerts page) ------------------------------------------------------------------
 
+@figure_cache
 def evidence_figure(rule: str, rows: pd.DataFrame, *, lang: str, title: str, k: int = 0,
                     sd: float | None = None) -> go.Figure:
     spec = _layers(rule, lang, sd)

@@ -30,6 +30,7 @@ from terrain.charts import (
     stacked_bars,
     wrapped,
 )
+from terrain.charts.cache import figure_cache
 
 # Adopted by Parliament on 19 December 2023 (loi n° 2024-42, promulgated 26 January 2024):
 # its restrictions on access to healthcare are why the share without coverage is watched.
@@ -268,6 +269,7 @@ def headline(now: pd.DataFrame, before: pd.DataFrame, activity: str | None = Non
 
 # --- charts --------------------------------------------------------------------------------
 
+@figure_cache
 def activity_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int) -> go.Figure:
     """Consultations per week or month, stacked by activity (summed over a donor's cities)."""
     data = combined(frame, ["period", "activity"], "consultations")
@@ -279,6 +281,7 @@ def activity_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int) ->
     return fig
 
 
+@figure_cache
 def by_place(frame: pd.DataFrame, *, lang: str, k: int) -> go.Figure:
     """Consultations per site (per city for a donor), stacked by activity, largest first."""
     place = "site_name" if "site_name" in frame.columns else "city"
@@ -310,6 +313,7 @@ def by_place(frame: pd.DataFrame, *, lang: str, k: int) -> go.Figure:
     return periods.count_axis(fig, totals, lang, k=k, hidden=bool(hidden_at), axis="x")
 
 
+@figure_cache
 def breakdown(frame: pd.DataFrame, category: str, *, lang: str, k: int, colour: str | None = None) -> go.Figure:
     """Bars of consultations per value of `category`, grouped by `colour` when given (age
     band by sex), one panel per city for a donor. A hidden count has no bar: its label
@@ -405,6 +409,7 @@ def coverage_summary(frame: pd.DataFrame) -> dict[str, float | int | None]:
             "unknown_share": unknown / everything if unknown is not None and everything else None}
 
 
+@figure_cache
 def share_without_coverage(frame: pd.DataFrame, *, lang: str, grain: str) -> go.Figure:
     """Share with no health coverage among the consultations whose coverage is known, per
     week or month (a line per city for a donor, named at its end), marked where the December

@@ -26,6 +26,7 @@ from terrain.charts import (
     hidden_marks_trace,
     periods,
 )
+from terrain.charts.cache import figure_cache
 
 Translate = Callable[..., str]
 
@@ -234,6 +235,7 @@ def _on_full_axis(x: pd.Series, values: pd.Series, grain: str) -> tuple[list[str
 
 # --- charts --------------------------------------------------------------------------------
 
+@figure_cache
 def beds_chart(frame: pd.DataFrame, *, grain: str, unit: str, tr: Translate, lang: str, threshold: int,
                city: str, spells: pd.DataFrame | None = None, levels: pd.DataFrame | None = None) -> go.Figure:
     """Beds occupied against beds available (the capacity line), with people turned away
@@ -332,6 +334,7 @@ def _turned_away_texts(frame: pd.DataFrame, tr: Translate, lang: str, threshold:
     return texts
 
 
+@figure_cache
 def rate_small_multiples(frame: pd.DataFrame, *, facet: str, names: dict[str, str], colours: dict[str, str],
                          grain: str, title: str, tr: Translate, lang: str,
                          spells: pd.DataFrame | None = None) -> go.Figure:

@@ -24,6 +24,7 @@ from terrain.charts import (
     stacked_bars,
     wrapped,
 )
+from terrain.charts.cache import figure_cache
 from terrain.charts.consultations import combined
 
 # Camps and squats keep their site-type colours; the street gets one they do not use.
@@ -139,6 +140,7 @@ def table_columns(frame: pd.DataFrame, tr) -> dict[str, str]:
 
 # --- charts --------------------------------------------------------------------------------
 
+@figure_cache
 def reached_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int) -> go.Figure:
     """People reached per week or month, stacked by place type."""
     fig = stacked_bars(
@@ -149,6 +151,7 @@ def reached_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int) -> 
     return fig
 
 
+@figure_cache
 def reached_by_team(frame: pd.DataFrame, *, lang: str, k: int) -> go.Figure:
     """People reached per mobile team, stacked by place type, largest first."""
     data = combined(frame, ["team_name", "place_type"], "people_reached")
@@ -177,6 +180,7 @@ def reached_by_team(frame: pd.DataFrame, *, lang: str, k: int) -> go.Figure:
     return periods.count_axis(fig, totals, lang, k=k, hidden=bool(hidden_at), axis="x")
 
 
+@figure_cache
 def doses_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int) -> go.Figure:
     """Vaccine doses per week or month, stacked by antigen (summed over cities)."""
     data = combined(frame, ["period", "antigen"], "doses")
@@ -188,6 +192,7 @@ def doses_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int) -> go
     return fig
 
 
+@figure_cache
 def coverage_ranges(frame: pd.DataFrame, *, lang: str) -> go.Figure:
     """Each campaign's coverage as a bar from its lowest to its highest estimate, never past
     100 % (a capped end says so in its label, its reason in the hover), with Sphere's 90 %

@@ -25,6 +25,7 @@ from terrain.charts import (
     hidden_marks_trace,
     periods,
 )
+from terrain.charts.cache import figure_cache
 from terrain.filters import season_bounds, season_of
 
 Translate = Callable[..., str]
@@ -295,6 +296,7 @@ def _night_text(row: pd.Series, *, tr: Translate, label: Translate, lang: str, h
     return "<br>".join(lines)
 
 
+@figure_cache
 def calendar_heatmap(nights: pd.DataFrame, *, city: str, season: int, tr: Translate, label: Translate,
                      lang: str, hidden_text: str) -> go.Figure:
     """Nightly minimum temperature of one city's season, months down and days across, with
@@ -351,6 +353,7 @@ def calendar_heatmap(nights: pd.DataFrame, *, city: str, season: int, tr: Transl
     return fig
 
 
+@figure_cache
 def demand_scatter(nights: pd.DataFrame, *, city: str, tr: Translate, lang: str,
                    hidden_text: str) -> go.Figure | None:
     """People asking for a bed (sheltered + turned away) against the night's minimum
@@ -390,6 +393,7 @@ def demand_scatter(nights: pd.DataFrame, *, city: str, tr: Translate, lang: str,
     return fig
 
 
+@figure_cache
 def season_comparison(nights: pd.DataFrame, people: pd.DataFrame, *, tr: Translate, lang: str,
                       hidden_text: str) -> go.Figure:
     """Season against season: the nights (cold, emergency shelter open, cold with none
@@ -427,6 +431,7 @@ def season_comparison(nights: pd.DataFrame, people: pd.DataFrame, *, tr: Transla
     return fig
 
 
+@figure_cache
 def monthly_cold_nights(months: pd.DataFrame, *, tr: Translate, lang: str) -> go.Figure:
     """Cold nights per month and city: the calendar of roles that see months only."""
     fig = go.Figure()

@@ -1,0 +1,118 @@
+"""Figures built once per data version and view, not on every rerun.
+
+A Streamlit page runs again from the top on every click, and its queries come from the
+cache (terrain/app.py), but building a plotly figure from their frames costs more CPU than
+anything else on a rerun (plotly validates every property it is given). `figure_cache`
+keeps the figures a builder made, by what they were made from: the frames' contents (every
+value and the index, hashed, with their columns, types and attributes), the other arguments,
+and the builder. The same frames give the same figure; a new data version gives new frames,
+hence new figures. The cache holds `FIGURE_CACHE_ENTRIES` figures, the least recently used
+going first, and is shared by the sessions of one process (a figure holds only what its
+frames held, which every session with those frames may see).
+
+A figure from the cache is the very object built the first time: callers pass it to
+`st.plotly_chart`, which only reads it. A call whose arguments cannot be fingerprinted (an
+object with no stable form, a function passed without the language it speaks) is built as
+before, uncached: the cache can miss, never serve a figure made from something else.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+FIGURE_CACHE_ENTRIES = 256
+F = TypeVar("F", bound=Callable[..., Any])
+
+_figures: OrderedDict[tuple, Any] = OrderedDict()
+_lock = threading.Lock()
+_counts = {"hits": 0, "misses": 0, "uncached": 0}
+
+
+class Unfingerprintable(Exception):
+    pass
+
+
+def _frame(value: pd.DataFrame | pd.Series) -> tuple:
+    try:
+        hashed = pd.util.hash_pandas_object(value, index=True).to_numpy()
+    except TypeError as error:   # a cell holding a list or a dict
+        raise Unfingerprintable(str(error)) from None
+    digest = hashlib.blake2b(hashed.tobytes(), digest_size=16)
+    digest.update(repr(list(value.columns) if isinstance(value, pd.DataFrame) else value.name).encode())
+    digest.update(repr([str(t) for t in (value.dtypes if isinstance(value, pd.DataFrame) else [value.dtype])]).encode())
+    digest.update(repr(sorted((str(k), repr(v)) for k, v in value.attrs.items())).encode())
+    return (type(value).__name__, len(value), digest.hexdigest())
+
+
+def fingerprint(value: Any) -> Any:
+    """A hashable stand-in for `value` that two different values never share."""
+    if value is None or isinstance(value, (bool, int, float, str, bytes)):
+        return (type(value).__name__, value)
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return _frame(value)
+    if isinstance(value, (np.generic,)):
+        return (type(value).__name__, value.item())
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(fingerprint(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((repr(k), fingerprint(v)) for k, v in value.items())))
+    if isinstance(value, (set, frozenset)):
+        return ("set", tuple(sorted(repr(fingerprint(v)) for v in value)))
+    if isinstance(value, (pd.Timestamp, np.datetime64)) or hasattr(value, "isoformat"):
+        return (type(value).__name__, value.isoformat() if hasattr(value, "isoformat") else str(value))
+    if callable(value) and getattr(value, "__qualname__", "<lambda>") != "<lambda>" \
+            and "<locals>" not in getattr(value, "__qualname__", ""):
+        return ("function", value.__module__, value.__qualname__)   # a module's own function
+    raise Unfingerprintable(type(value).__name__)
+
+
+def figure_cache(builder: F) -> F:
+    """Keep `builder`'s figures by what they were built from (see the module docstring)."""
+
+    @functools.wraps(builder)
+    def cached(*args: Any, **kwargs: Any) -> Any:
+        everything = [*args, *kwargs.values()]
+        try:
+            if any(callable(v) and not isinstance(v, (pd.DataFrame, pd.Series)) for v in everything) \
+                    and "lang" not in kwargs:
+                raise Unfingerprintable("a function that may speak any language, and no lang")
+            key = (builder.__module__, builder.__qualname__, fingerprint(args),
+                   fingerprint(dict(sorted(kwargs.items()))))
+        except Unfingerprintable:
+            _counts["uncached"] += 1
+            return builder(*args, **kwargs)
+        with _lock:
+            if key in _figures:
+                _figures.move_to_end(key)
+                _counts["hits"] += 1
+                return _figures[key]
+        figure = builder(*args, **kwargs)
+        with _lock:
+            _counts["misses"] += 1
+            _figures[key] = figure
+            while len(_figures) > FIGURE_CACHE_ENTRIES:
+                _figures.popitem(last=False)
+        return figure
+
+    return cached  # type: ignore[return-value]
+
+
+def stats() -> dict[str, int]:
+    """Hits, misses, calls built uncached, and the figures held (for the tests and the bench)."""
+    with _lock:
+        return {**_counts, "held": len(_figures)}
+
+
+def clear() -> None:
+    with _lock:
+        _figures.clear()
+        for name in _counts:
+            _counts[name] = 0

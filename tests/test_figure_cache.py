@@ -1,0 +1,120 @@
+"""Figures are built once per data and view: the same frames give the very same figure, a
+changed value, order, column or language gives a new one, and what cannot be told apart is
+never served from the cache."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from terrain.charts import cache
+from tests.apptest import plotly_figures, run_page
+
+built: list[tuple] = []
+
+
+@cache.figure_cache
+def bars(frame: pd.DataFrame, *, lang: str = "fr", colour: str = "#0072B2", label=None) -> go.Figure:
+    built.append((len(frame), lang))
+    return go.Figure(go.Bar(x=frame["x"], y=frame["y"], marker_color=colour,
+                            name=label("x") if label else lang))
+
+
+def french_label(value: str) -> str:
+    return f"« {value} »"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    built.clear()
+    yield
+    cache.clear()
+
+
+FRAME = pd.DataFrame({"x": ["a", "b", "c"], "y": [1, 2, 3]})
+
+
+def test_the_same_frames_give_the_very_same_figure():
+    first = bars(FRAME, lang="fr")
+    again = bars(FRAME.copy(), lang="fr")
+    assert again is first and len(built) == 1
+    assert cache.stats()["hits"] == 1 and cache.stats()["misses"] == 1
+
+
+@pytest.mark.parametrize("changed", [
+    FRAME.assign(y=[1, 2, 4]),                                  # a value
+    FRAME.iloc[::-1],                                           # the order of the rows
+    FRAME.iloc[::-1].reset_index(drop=True),                    # the same, renumbered
+    FRAME.rename(columns={"y": "z"}).assign(y=[1, 2, 3]),      # a column more
+    FRAME.astype({"y": "float64"}),                             # a type
+])
+def test_anything_changed_in_a_frame_gives_a_new_figure(changed):
+    first = bars(FRAME, lang="fr")
+    other = bars(changed, lang="fr")
+    assert other is not first and len(built) == 2
+
+
+def test_attributes_language_and_arguments_are_part_of_the_key():
+    first = bars(FRAME, lang="fr")
+    with_attrs = FRAME.copy()
+    with_attrs.attrs["provenance"] = {"params": {"end": "2024-03-31"}}
+    assert bars(with_attrs, lang="fr") is not first
+    assert bars(FRAME, lang="en") is not first
+    assert bars(FRAME, lang="fr", colour="#D55E00") is not first
+    assert len(built) == 4
+
+
+def test_a_function_argument_is_cached_only_with_the_language_it_speaks():
+    bars(FRAME, label=french_label)          # no lang given: the label's language is unknown
+    bars(FRAME, label=french_label)
+    assert cache.stats()["uncached"] == 2 and len(built) == 2
+    first = bars(FRAME, lang="fr", label=french_label)
+    assert bars(FRAME, lang="fr", label=french_label) is first
+    bars(FRAME, lang="fr", label=lambda v: v)    # a lambda has no stable name: never cached
+    bars(FRAME, lang="fr", label=lambda v: v)
+    assert cache.stats()["uncached"] == 4
+
+
+def test_a_frame_of_lists_is_built_uncached():
+    listed = pd.DataFrame({"x": ["a"], "y": [1], "bands": [["0-14", "15-17"]]})
+    bars(listed, lang="fr")
+    bars(listed, lang="fr")
+    assert len(built) == 2 and cache.stats()["uncached"] == 2
+
+
+def test_the_cache_is_bounded_and_forgets_the_least_recently_used(monkeypatch):
+    monkeypatch.setattr(cache, "FIGURE_CACHE_ENTRIES", 3)
+    frames = [FRAME.assign(y=[i, i, i]) for i in range(4)]
+    figures = [bars(f, lang="fr") for f in frames[:3]]
+    assert bars(frames[0], lang="fr") is figures[0]        # used again: now the most recent
+    bars(frames[3], lang="fr")                              # pushes out frames[1]
+    assert cache.stats()["held"] == 3
+    assert bars(frames[0], lang="fr") is figures[0]
+    assert bars(frames[1], lang="fr") is not figures[1]
+
+
+@given(st.lists(st.tuples(st.sampled_from("abcdef"), st.integers(-5, 5)), min_size=1, max_size=8),
+       st.lists(st.tuples(st.sampled_from("abcdef"), st.integers(-5, 5)), min_size=1, max_size=8))
+@settings(max_examples=80, deadline=None)
+def test_two_frames_share_a_figure_only_when_they_are_equal(rows, other_rows):
+    cache.clear()
+    one = pd.DataFrame(rows, columns=["x", "y"])
+    two = pd.DataFrame(other_rows, columns=["x", "y"])
+    same = bars(one, lang="fr") is bars(two, lang="fr")
+    assert same == (one.equals(two))
+
+
+def test_a_page_rerun_takes_its_figures_from_the_cache_and_they_are_the_same(fixture_db, monkeypatch):
+    monkeypatch.setenv("TERRAIN_DB", str(fixture_db))
+    first = run_page("pages/winter.py", "programme_manager")
+    built_first = cache.stats()["misses"]
+    assert built_first > 0 and not first.exception
+    again = run_page("pages/winter.py", "programme_manager")
+    assert cache.stats()["misses"] == built_first and cache.stats()["hits"] >= built_first
+    assert plotly_figures(again) == plotly_figures(first)
+    english = run_page("pages/winter.py", "programme_manager", {"lang": "en"})
+    assert cache.stats()["misses"] > built_first      # another language, other figures
+    assert plotly_figures(english) != plotly_figures(first)
