@@ -9,10 +9,12 @@ the button to the Overview drawn), then, for each of the role's pages in menu or
 - first visit: a full load of the page's address, signed in (a reload, a link, a new tab).
 
 Each is timed in the browser's own clock, from the click (or the start of the navigation) to
-the moment the page is whole: the script has finished (`data-test-script-state` back to
+the moment the page is drawn: the script has finished (`data-test-script-state` back to
 `notRunning`), the page's title is shown, no element is still loading its code, every plotly
 chart has drawn its SVG and every map its canvas, and the page shows at least one of them (the
-glossary and imports pages, which draw no chart, show their last element instead). "script"
+glossary and imports pages, which draw no chart, show their last element instead); and then
+the end of the browser's last long task (≥ 50 ms of its main thread) before it stayed free for
+half a second, since a map draws in its canvas after the canvas is there. "script"
 is the same clock stopped when the script finished: what the server took (queries, the page's
 Python, sending the elements); the rest is the browser drawing.
 
@@ -49,6 +51,12 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 RECORDER = """(() => {
   const now = () => performance.timeOrigin + performance.now();
   document.addEventListener('click', () => sessionStorage.setItem('terrainBenchClick', String(now())), true);
+  window.terrainBenchLongTasks = [];
+  new PerformanceObserver(list => {
+    for (const task of list.getEntries())
+      window.terrainBenchLongTasks.push([performance.timeOrigin + task.startTime,
+                                         performance.timeOrigin + task.startTime + task.duration]);
+  }).observe({type: 'longtask', buffered: true});
   const watch = () => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (!app) { requestAnimationFrame(watch); return; }
@@ -79,6 +87,24 @@ _WHOLE = """(want) => {
   if (want.text && !document.body.textContent.includes(want.text)) return false;
   return {now, idle, exception: false};
 }"""
+
+
+# True once the browser's main thread has had no long task (≥ 50 ms) for QUIET_MS since the
+# page was whole: a map's canvas is there before deck.gl draws in it, in one long task.
+# The long tasks' entries may come after the first frame that follows them: a gap between two
+# polls (made at each frame) is taken for a long task that ended at the second.
+_QUIET = """([since, quiet]) => {
+  const now = performance.timeOrigin + performance.now();
+  const seen = window.terrainBenchQuiet?.since === since ? window.terrainBenchQuiet : {since, poll: now, busy: 0};
+  if (now - seen.poll > 100) seen.busy = now;
+  seen.poll = now;
+  window.terrainBenchQuiet = seen;
+  const ends = [...window.terrainBenchLongTasks.map(([, end]) => end), seen.busy].filter(end => end > since);
+  const last = Math.max(since, ...ends);
+  return now - last >= quiet ? last : false;
+}"""
+QUIET_MS = 500.0
+QUIET_TIMEOUT_MS = 15_000.0
 
 
 def _last_element(page: str) -> dict:
@@ -174,7 +200,12 @@ def wait_whole(page, want: dict, timeout_ms: float) -> dict:
         raise NotWhole(f"not whole after {timeout_ms / 1000:.0f} s") from None
     if seen["exception"]:
         raise NotWhole("the page shows an exception")
-    return seen
+    try:
+        drawn = page.wait_for_function(_QUIET, arg=[seen["now"], QUIET_MS], polling="raf",
+                                       timeout=QUIET_TIMEOUT_MS).json_value()
+    except PlaywrightTimeout:
+        raise NotWhole(f"still busy drawing after {QUIET_TIMEOUT_MS / 1000:.0f} s") from None
+    return {**seen, "now": drawn}
 
 
 def _since_click(page, seen: dict) -> tuple[float, float]:
