@@ -724,6 +724,10 @@ def _bench_browser(args: argparse.Namespace, pages: Sequence[str]) -> int:
     if it already holds the other figures, keeps them beside "browser"."""
     from terrain import bench_browser
 
+    lacking = bench_browser.missing()
+    if lacking:
+        print(lacking)
+        return 2
     sizes = []
     for consultations in args.consultations:
         db, _, _ = database_for(consultations, args.seed, args.data_dir)

@@ -171,6 +171,17 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
+def missing() -> str | None:
+    """What this machine lacks to run the browser benchmark, in one line, or None."""
+    from terrain import serve
+
+    if not Path(CHROMIUM).exists():
+        return f"Chromium is not at {CHROMIUM}: `apt-get install chromium`."
+    if not Path(serve.NGINX).exists():
+        return "nginx is not installed: `apt-get install nginx`."
+    return None
+
+
 def demo_account(role: str) -> str:
     return next(name for name, (held, _) in auth.DEMO_ACCOUNTS.items() if held == role)
 
@@ -269,6 +280,8 @@ def measure(db: Path, consultations: int, *, pages: Sequence[str] | None = None,
 
 def _one_round(chromium, url: str, role: str, pages: list[str], times: dict, signing: SignInTimes,
                timeout_ms: float) -> None:
+    from playwright.sync_api import Error as PlaywrightError
+
     context = chromium.new_context(viewport=VIEWPORT)
     context.add_init_script(RECORDER)
     page = context.new_page()
@@ -277,8 +290,8 @@ def _one_round(chromium, url: str, role: str, pages: list[str], times: dict, sig
             ms, script = sign_in(page, url, role, timeout_ms)
             signing.ms.append(ms)
             signing.script_ms.append(script)
-        except NotWhole as failed:
-            signing.errors.append(str(failed))
+        except (NotWhole, PlaywrightError) as failed:
+            signing.errors.append(str(failed).strip().splitlines()[0])
             return
         current = "overview"
         for name in _order(pages):
@@ -293,11 +306,13 @@ def _one_round(chromium, url: str, role: str, pages: list[str], times: dict, sig
                 figures.first_ms.append(ms)
                 figures.first_script_ms.append(script)
                 current = name
-            except NotWhole as failed:
-                figures.errors.append(str(failed))
-                page.goto(url)   # start the next page from a known place
-                page.wait_for_selector(IDLE, timeout=timeout_ms)
-                current = "overview"
+            except (NotWhole, PlaywrightError) as failed:
+                figures.errors.append(str(failed).strip().splitlines()[0])
+                try:   # the next page starts from a known place
+                    current = "overview"
+                    visit(page, url, current, timeout_ms)
+                except (NotWhole, PlaywrightError):
+                    return
     finally:
         context.close()
 
