@@ -20,7 +20,9 @@ Python, sending the elements); the rest is the browser drawing.
 
 The first repetition finds Streamlit's data cache empty for the role's views, so the first
 page switch to each page runs its queries; the first visit that follows, and later
-repetitions, find them cached, as the second person of the morning does.
+repetitions, find them cached, as the second person of the morning does. Each sign-in is in a
+new browser, whose cache is empty (Streamlit's and plotly's JavaScript loaded and compiled
+anew); the switches and visits after it find that browser's cache full.
 """
 
 from __future__ import annotations
@@ -45,9 +47,9 @@ FIRST_TARGET_MS = 2000.0       # a page's first visit, and the first page after 
 TIMEOUT_MS = 60_000.0
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
-# Every document notes when the script last finished and when the user last clicked, in the
-# page's clock (milliseconds since the epoch, to the microsecond); the click survives the
-# navigation that sign-in makes (sessionStorage).
+# Every document notes when the script last finished, when the user last clicked and its long
+# tasks, in the page's clock (milliseconds since the epoch, to the microsecond); the click
+# survives the navigation that sign-in makes (sessionStorage).
 RECORDER = """(() => {
   const now = () => performance.timeOrigin + performance.now();
   document.addEventListener('click', () => sessionStorage.setItem('terrainBenchClick', String(now())), true);
