@@ -1,0 +1,62 @@
+"""`bench --browser` on a tiny database: the figures it writes, never whether they meet targets
+(those belong to the benchmark run)."""
+
+import json
+import shutil
+
+import pytest
+
+from terrain import bench, bench_browser, roles
+
+pytestmark = pytest.mark.skipif(not shutil.which(bench_browser.CHROMIUM), reason="Debian's chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    """Where the tiny benchmark database is built once, for both tests."""
+    return tmp_path_factory.mktemp("bench-browser")
+
+
+def test_browser_bench_adds_each_role_s_page_times_to_the_json(data_dir, tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    out.write_text(json.dumps({"sizes": ["kept"]}))   # figures of an earlier `bench --json` run
+    argv = ["--browser", "--consultations", "3000", "--data-dir", str(data_dir), "--json", str(out),
+            "--repeat", "1", "--pages", "overview"]
+
+    assert bench.command(argv) == 0
+
+    figures = json.loads(out.read_text())
+    assert list(figures) == ["sizes", "browser", "browser_sign_in"]
+    assert figures["sizes"] == ["kept"]
+    assert [(e["role"], e["page"], e["consultations"]) for e in figures["browser"]] == [
+        (role, "overview", 3000) for role in roles.ROLES]
+    for entry in figures["browser"]:
+        assert list(entry)[:6] == ["role", "page", "first_p50_ms", "first_p95_ms", "switch_p50_ms", "switch_p95_ms"]
+        assert 0 < entry["first_p50_ms"] <= entry["first_p95_ms"]
+        assert 0 < entry["switch_p50_ms"] <= entry["switch_p95_ms"]
+    assert [s["role"] for s in figures["browser_sign_in"]] == list(roles.ROLES)
+    assert all(0 < s["p50_ms"] <= s["p95_ms"] for s in figures["browser_sign_in"])
+    printed = capsys.readouterr().out
+    assert "3,000 consultations" in printed and "not measured" not in printed
+    for target in ("page switch p95 ≤ 1 s", "first visit p95 ≤ 2 s", "first page after sign-in p95 ≤ 2 s"):
+        assert target in printed
+
+
+def test_a_page_that_never_becomes_whole_is_reported_not_timed(data_dir, tmp_path):
+    # The map page waits for a canvas that the glossary never draws: asked for the glossary's
+    # title with a chart required, the wait ends in a reported failure, not a figure.
+    database, _, _ = bench.database_for(3000, 42, data_dir)
+    from playwright.sync_api import sync_playwright
+
+    with bench_browser.running_app(database, tmp_path) as url, sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=bench_browser.CHROMIUM, args=bench_browser.CHROMIUM_ARGS)
+        try:
+            page = chromium.new_page()
+            page.add_init_script(bench_browser.RECORDER)
+            ms, script = bench_browser.sign_in(page, url, "donor", 60_000)
+            assert 0 < script <= ms
+            page.locator(bench_browser.link("glossary")).click()
+            with pytest.raises(bench_browser.NotWhole, match="not whole after 3 s"):
+                bench_browser.wait_whole(page, {**bench_browser.wanted("glossary"), "charts": True}, 3_000)
+        finally:
+            chromium.close()
