@@ -151,10 +151,25 @@ def lang() -> str:
     chosen = st.session_state.get(LANG_KEY)
     if chosen in i18n.LANGUAGES:
         return chosen
-    for wanted in (st.query_params.get("lang"), _cookie(sessions.LANG_COOKIE)):
-        if wanted in i18n.LANGUAGES:
-            return wanted
-    return "fr"
+    return _asked_language()
+
+
+def _asked_language() -> str:
+    """The URL's language, else the cookie's, else French: read once per run of the page (a
+    page asks for its language a thousand times, and each read of the URL and the cookies
+    costs), by the run's own table of cursors, which Streamlit makes anew at every run."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    run = ctx.cursors if ctx is not None else None
+    known = getattr(ctx, "_terrain_language", None)
+    if run is not None and known is not None and known[0] is run:
+        return known[1]
+    found = next((w for w in (st.query_params.get("lang"), _cookie(sessions.LANG_COOKIE)) if w in i18n.LANGUAGES),
+                 "fr")
+    if ctx is not None:
+        ctx._terrain_language = (run, found)
+    return found
 
 
 def tr(key: str, **values: Any) -> str:
