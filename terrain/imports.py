@@ -43,6 +43,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import functools
 import datetime as dt
 import getpass
 import sys
@@ -411,8 +412,16 @@ def problems_csv(report: Report, lang: str) -> bytes:
 
 def database_is_synthetic(db: Path | None = None) -> bool:
     """Whether the database file on disk now is the synthetic demo (read like table_rows)."""
-    with _snapshot(Path(db or store.db_path()), empty=False) as con:
-        return _is_synthetic(con)
+    path = Path(db or store.db_path())
+    return _file_facts(str(path), store.data_version(path))[0]
+
+
+@functools.lru_cache(maxsize=8)
+def _file_facts(path: str, version: str) -> tuple[bool, pd.DataFrame]:
+    """Whether the file at `path` is synthetic, and its tables' rows, read once per version of
+    the file (`version` changes whenever it is replaced): the Import page asks at every rerun."""
+    with _snapshot(Path(path), empty=False) as con:
+        return _is_synthetic(con), queries.read_rows(con, "import_table_rows", {})
 
 
 def trial_path(db: Path | None = None) -> Path:
@@ -457,8 +466,8 @@ def table_rows(db: Path | None = None) -> pd.DataFrame:
 
     Not through the app's cached connection: right after an import that connection may
     still be the replaced file's (see the lead's note on store.open_readonly)."""
-    with _snapshot(Path(db or store.db_path()), empty=False) as con:
-        return queries.read_rows(con, "import_table_rows", {})
+    path = Path(db or store.db_path())
+    return _file_facts(str(path), store.data_version(path))[1].copy()
 
 
 def contents_frame(lang: str, db: Path | None = None) -> pd.DataFrame:
