@@ -218,6 +218,11 @@ def test_the_uploader_speaks_the_users_language_and_a_template_loads_into_the_tr
         page.wait_for_selector(f'text={t("imports.trial.discarded")}', timeout=60_000)
         assert not imports.trial_path(demo_db).exists()
         assert store.data_version(demo_db) == before
+        if lang == "en":   # the account keeps the language it chose: give it its French back
+            page.set_viewport_size({"width": 1400, "height": 1000})
+            page.locator('[data-testid="stSidebar"] button', has_text=i18n.t("common.language_fr", "fr")).click()
+            browser.wait_idle(page)
+            page.wait_for_selector(f'h1:has-text("{i18n.t("imports.title", "fr")}")', timeout=60_000)
     finally:
         context.close()
 
