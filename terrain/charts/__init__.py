@@ -31,7 +31,7 @@ CITY_COLOURS = {
 }
 SUPPRESSED_COLOUR = "#bdbdbd"
 FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
-# Streamlit's chart theme writes ticks, axis titles and legends in a grey of 3.8:1 on white;
+# Streamlit's chart theme writes ticks, axis titles and legends in a grey of 3.7:1 on white;
 # WCAG 2.1 AA asks 4.5:1 of text (docs/accessibility.md). This grey reads at 10:1.
 TEXT_COLOUR = "#374151"
 
