@@ -45,7 +45,7 @@ status = st.sidebar.segmented_control(app.tr("alerts.filter.status"), ("all", "a
 everything = _evaluated(version, config)
 st.metric(app.tr("alerts.active_count"), len(alerts.select(everything, active_only=True)))
 shown = alerts.select(everything, rules=chosen, cities=f.cities, start=f.start, end=f.end, active_only=status == "active")
-st.subheader(app.tr("alerts.period_count", n=len(shown)))
+st.header(app.tr("alerts.period_count", n=len(shown)))
 episode = None
 if not shown:
     st.info(app.tr("alerts.no_episodes"))

@@ -41,7 +41,7 @@ def show(report, key):
     st.caption(report.detected(lang))
     if report.problems:
         st.error(app.tr("imports.refused", count=i18n.format_number(report.problem_count, lang)))
-        st.subheader(app.tr("imports.problems_title"))
+        st.header(app.tr("imports.problems_title"))
     elif report.warnings:
         st.warning(app.tr("imports.warnings_title", count=i18n.format_number(report.warning_count, lang)))
     lines = imports.problems_frame(report, lang, limit=SHOWN_PROBLEMS)
@@ -60,7 +60,8 @@ def uploader_texts(size: int) -> None:
     """Streamlit 1.67 writes the uploader's own texts in English ("Drag and drop a file here",
     "Upload", "50MB per file", "Remove …", "Add files") and lets no argument change them:
     they are hidden and ours, in the user's language, drawn in their place; the labels only a
-    screen reader says are rewritten whenever Streamlit draws them again. Checked in a real
+    screen reader says are rewritten whenever Streamlit draws them again (the button whose text
+    is hidden is named by its label: a text drawn by CSS is no name to every screen reader). Checked in a real
     browser (tests/test_browser.py)."""
     texts = {name: app.tr(f"imports.uploader.{name}", size=size, name="{name}") for name in
              ("drop", "browse", "limit", "remove", "add", "input")}
@@ -84,6 +85,8 @@ def uploader_texts(size: int) -> None:
           const name = e.closest('[data-testid="stFileChip"]').querySelector('[data-testid="stFileChipName"]').title;
           const wanted = {css['remove']}.replace("{{name}}", name);
           if (e.getAttribute("aria-label") !== wanted) e.setAttribute("aria-label", wanted); }});
+        z.querySelectorAll('button:has([data-testid="stMarkdownContainer"])').forEach(e => {{
+          if (e.getAttribute("aria-label") !== {css['browse']}) e.setAttribute("aria-label", {css['browse']}); }});
         z.querySelectorAll('button[data-testid="stBaseButton-borderlessIcon"]').forEach(e => {{
           if (e.getAttribute("aria-label") !== {css['add']}) e.setAttribute("aria-label", {css['add']}); }});
         z.querySelectorAll('[data-testid="stFileChip"]').forEach(e => {{
@@ -159,7 +162,7 @@ with load_tab:
                     st.session_state["import_round"] += 1
                     st.rerun()
     if synthetic and imports.trial_path().exists():
-        st.subheader(app.tr("imports.trial.header"))
+        st.header(app.tr("imports.trial.header"))
         st.caption(app.tr("imports.trial.caption", path=imports.trial_path().name))
         st.dataframe(imports.trial_contents_frame(lang), hide_index=True, width="stretch", key="trial_rows")
         if st.button(app.tr("imports.trial.discard"), key="trial_discard"):
@@ -183,9 +186,9 @@ with templates_tab:
     st.dataframe([dict(zip(rows[0], row)) for row in rows[1:]], hide_index=True, width="stretch", key="template_columns")
 
 with history_tab:
-    st.subheader(app.tr("imports.table_rows_title"))
+    st.header(app.tr("imports.table_rows_title"))
     st.dataframe(imports.contents_frame(lang), hide_index=True, width="stretch", key="import_table_rows")
-    st.subheader(app.tr("imports.history_title"))
+    st.header(app.tr("imports.history_title"))
     history = imports.history_frame(lang)
     if history.empty:
         st.info(app.tr("imports.history_empty"))

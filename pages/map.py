@@ -60,6 +60,6 @@ legend_column.html(legend)
 st.caption(app.tr("common.attribution") + ("" if style else " · " + app.tr("map.attribution_note")))
 
 table = site_map.table(places, city=city, exact=exact, lang=app.lang())
-st.subheader(app.tr("map.table_sites" if exact else "map.table_areas"))
+st.header(app.tr("map.table_sites" if exact else "map.table_areas"))
 app.show_table(table, what=app.tr("map.title"), filters=f, key="map_sites" if exact else "map_areas",
                where="" if city == maps.FRANCE else city, columns=site_map.table_columns(exact, app.lang()))

@@ -28,7 +28,7 @@ month_start, month_end = flt.preset_period("last_month", app.dataset().data_as_o
 month = (app.query("occupancy_summary_by_site", start=month_start, end=month_end, **f.params("cities", "sites"))
          if detail else app.query("occupancy_summary_by_city", start=month_start, end=month_end, **f.params("cities")))
 month_name = i18n.format_month(month.attrs["provenance"]["params"]["start"], lang)
-st.subheader(app.tr("occupancy.month_cards.header", month=month_name))
+st.header(app.tr("occupancy.month_cards.header", month=month_name))
 st.caption(app.tr(f"occupancy.month_cards.caption_{'shelters' if detail else 'cities'}"))
 cards = charts.month_cards(month, tr=app.tr, lang=lang, threshold=app.threshold_of(month), city_level=not detail)
 if not cards:

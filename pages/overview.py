@@ -44,7 +44,7 @@ def show_metric(column, label, value, previous, *, inverse=False, fmt=None, hidd
                   help=app.tr("overview.hidden_help") if hidden else help)
 
 
-st.subheader(app.tr("overview.consultations"))
+st.header(app.tr("overview.consultations"))
 by_activity = st.columns(5)
 # All consultations are the trend chart's cells added up, so the headline is the chart's sum
 # (a donor's activity cells and city totals are hidden apart).
@@ -58,7 +58,7 @@ for column, activity in zip(by_activity[1:], flt.ACTIVITIES):
                 indicators.total(now, "consultations"), indicators.total(before, "consultations"),
                 lower=indicators.leaves_out_hidden(now, "consultations"))
 
-st.subheader(app.tr("overview.shelters"))
+st.header(app.tr("overview.shelters"))
 sheltered, occupancy, turned_away, cold_nights = st.columns(4)
 occupied, occupied_before = indicators.total(nights, "bed_nights_occupied"), indicators.total(nights_before, "bed_nights_occupied")
 available, available_before = indicators.total(nights, "bed_nights_available"), indicators.total(nights_before, "bed_nights_available")

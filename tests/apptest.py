@@ -22,8 +22,8 @@ def run_page(path: str, role: str | None = None, params: dict | None = None) -> 
 
 
 def texts(at: AppTest) -> str:
-    """All the text the page shows in markdown, captions, alerts and titles."""
-    return " ".join(e.value for kind in ("markdown", "caption", "warning", "error", "info", "title", "subheader")
+    """All the text the page shows in markdown, captions, alerts, titles and headings."""
+    return " ".join(e.value for kind in ("markdown", "caption", "warning", "error", "info", "title", "header", "subheader")
                     for e in getattr(at, kind) if isinstance(getattr(e, "value", None), str))
 
 
