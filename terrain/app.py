@@ -40,6 +40,13 @@ from terrain import (
 )
 from terrain import filters as flt
 
+# The tables are drawn through a pandas Styler (their cells as the reader's language writes
+# them, sorted on the values beneath). pandas caps the cells a Styler renders with a global
+# option: it is set once for the process, never per table, since the sessions of one process
+# draw their tables at the same time in their own threads.
+STYLER_MAX_CELLS = 10_000_000
+pd.set_option("styler.render.max_elements", STYLER_MAX_CELLS)
+
 USER_KEY = "terrain_user"
 LANG_KEY = "terrain_lang"
 # Pages run at once in this process, at most. Streamlit runs each session's script in its own
@@ -687,9 +694,8 @@ def show_table(frame: pd.DataFrame, *, what: str, filters: flt.Filters, key: str
     lower_bounds = any(any(indicators.partial_flags(frame, c)) for c in counts if c in frame.columns)
     table = readable[shown].rename(columns=headers)
     table.attrs = {}  # provenance stays with `frame` for the downloads; the grid needs none
-    with pd.option_context("styler.render.max_elements", max(table.size, 1) + 1):
-        styled, config = _styled(table, texts[shown].rename(columns=headers))
-        st.dataframe(styled, hide_index=True, width="stretch", key=f"table_{key}", column_config=config)
+    styled, config = _styled(table, texts[shown].rename(columns=headers))
+    st.dataframe(styled, hide_index=True, width="stretch", key=f"table_{key}", column_config=config)
     if k:
         # one legend wherever marks are told apart (published sets): "< k", "[c]", "≥ N"
         st.caption(tr("common.marks_legend", k=k) if indicators.marks_told_apart(frame)

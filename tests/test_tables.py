@@ -256,3 +256,18 @@ def test_overview_table_names_activities_in_english(monkeypatch, fixture_db):
     assert [b.proto.label for b in at.get("download_button")] == [
         i18n.t(key, "en") for key in ("tables.download_csv", "tables.download_xlsx", "tables.download_context",
                                       "tables.download_hxl")]
+
+
+def test_no_code_changes_a_pandas_option_per_table():
+    """pandas options are global to the process, whose sessions draw tables at once in their
+    own threads: a per-table `styler.render.max_elements` made another session's larger table
+    fail under load (found by `python -m terrain.loadtest`). It is set once, in terrain/app.py."""
+    import re
+
+    from terrain import ROOT, app
+
+    for path in [*(ROOT / "terrain").rglob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "dashboard.py"]:
+        text = path.read_text(encoding="utf-8")
+        for call in re.findall(r"pd\.(?:option_context|set_option)\([^)]*\)", text):
+            assert path.name == "app.py" and "STYLER_MAX_CELLS" in call, f"{path}: {call}"
+    assert pd.get_option("styler.render.max_elements") == app.STYLER_MAX_CELLS
