@@ -401,7 +401,8 @@ def _commit(target: Path, layout_after: dict[str, int | None], new_file: Path | 
 
 @contextlib.contextmanager
 def new_database(target: Path, *, keep_backup: bool = False, copy_from: Path | None = None,
-                 compact: bool = False, change: Change | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+                 compact: bool = False, derived: bool = True,
+                 change: Change | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection to a new database file that replaces `target` on success.
 
     The file starts with the schema, or as a copy of `copy_from` (for imports that add to
@@ -413,7 +414,14 @@ def new_database(target: Path, *, keep_backup: bool = False, copy_from: Path | N
     that is swapped in has summaries and published sets that match its rows. Then the file
     is put in place by the write protocol above, the replaced one kept as `target`.1 when
     `keep_backup`. If the block raises, the new file is deleted and `target` is untouched.
+
+    A block that changes no row the summaries or the published sets are built from (an
+    approval, a context event: tables a manager keeps beside the rows) passes `derived=False`
+    with `copy_from`: the copy's summaries and published sets still match its rows, so they
+    are kept as they are, and the write costs a copy of the file, not a rebuild.
     """
+    if not derived and copy_from is None:
+        raise ValueError("A write that keeps the derived tables starts from a copy (copy_from).")
     target = Path(target)
     with writer_lock(target):
         recover(target, change)
@@ -433,8 +441,9 @@ def new_database(target: Path, *, keep_backup: bool = False, copy_from: Path | N
             raise WriteError(_space_message(target, error)) from None
         try:
             yield con
-            summaries.refresh(con)
-            publication.build(con)
+            if derived:
+                summaries.refresh(con)
+                publication.build(con)
             con.execute("CHECKPOINT")
             con.close()
             _fsync_path(tmp)
@@ -505,6 +514,8 @@ def upgrade(target: Path, change: Change | None = None) -> upgrades.Upgrade | No
         with new_database(target, keep_backup=True, copy_from=None if rebuild else target, change=change) as con:
             if rebuild:
                 filled = upgrades.rows_into_schema(con, target)
+            else:
+                upgrades.add_missing_tables(con, SCHEMA_FILE)
             con.execute("UPDATE metadata SET schema_version = $version", {"version": SCHEMA_VERSION})
     return upgrades.Upgrade(version, filled)
 

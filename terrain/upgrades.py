@@ -105,6 +105,26 @@ def _columns(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, list[st
     return {name: list(columns) for name, columns in rows}
 
 
+def add_missing_tables(con: duckdb.DuckDBPyConnection, schema_file: Path) -> list[str]:
+    """Create, empty, the tables of this version's schema that a copied older file lacks
+    (tables a version added beside the rows, such as the months' approvals); returns their
+    names. Their statements are read from the schema itself, so each table is written once."""
+    fresh = duckdb.connect()
+    try:
+        fresh.execute(schema_file.read_text(encoding="utf-8"))
+        wanted = fresh.execute("SELECT table_name, sql FROM duckdb_tables() ORDER BY table_oid").fetchall()
+    finally:
+        fresh.close()
+    database = con.execute("SELECT current_database()").fetchone()[0]
+    present = set(_columns(con, database))
+    added = []
+    for table, statement in wanted:
+        if table not in present:
+            con.execute(statement)
+            added.append(table)
+    return added
+
+
 def rows_into_schema(con: duckdb.DuckDBPyConnection, source: Path) -> tuple[CampaignBands, ...]:
     """Copy the rows of the older file `source` into the new file behind `con`, which holds
     this version's schema (tables in their order of creation, so that a row's references
