@@ -1,11 +1,28 @@
 """Overview: the period's headline figures, each against the previous period."""
 
+import pandas as pd
 import streamlit as st
 
-from terrain import app, charts, filters as flt, glossary, i18n, indicators
+from terrain import app, charts, filters as flt, glossary, i18n, indicators, roles
 
 role = app.page_setup("overview")
 st.title(app.tr("overview.title"))
+if roles.can(role, "approve_months"):
+    # What waits for the manager's approval before donors and the public see it.
+    to_approve = app.query("month_approvals_by_city")
+    waiting = to_approve[to_approve["approved_by"].isna()]
+    seen = to_approve.loc[to_approve["published"], "month"]
+    if seen.empty:
+        st.warning(app.tr("approvals.overview_nothing_published"))
+    elif not waiting.empty:
+        months = sorted({pd.Timestamp(m).date() for m in waiting["month"]})
+        named = ", ".join(i18n.format_month(m, app.lang()) for m in months)
+        st.info(i18n.t_plural("approvals.overview_waiting", len(months), app.lang(), count=len(months), months=named,
+                              until=i18n.format_month(pd.Timestamp(max(seen)).date(), app.lang())))
+    if not waiting.empty or seen.empty:
+        # a relative link to the page's address (dashboard.py names it "approvals"), which works
+        # behind any prefix nginx serves the app under
+        st.markdown(f":material/task_alt: [{app.tr('common.page.approvals')}](approvals)")
 cities = app.query("cities")["city"].tolist()
 f = app.sidebar_filters(("period", "city", "grain"), cities=cities)
 where = {"cities": list(f.cities)}

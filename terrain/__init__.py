@@ -9,4 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # 5: vaccination campaigns' target ages as age bands (target_age_bands), which coverage counts;
 #    an older file is rebuilt into this schema, the bands read from its campaigns' words
 #    (terrain/upgrades.py).
-SCHEMA_VERSION = 5
+# 6: months approved city by city (month_approvals, month_reopenings): donors and the public
+#    see approved months only; an upgraded file has every month it published approved by the
+#    upgrade, so that its readers see what they saw (terrain/upgrades.py).
+SCHEMA_VERSION = 6

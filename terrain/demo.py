@@ -35,8 +35,10 @@ import pyarrow as pa
 
 from terrain import SCHEMA_VERSION, store
 from terrain.campaigns import bands_in_words
+from terrain.disclosure import publication
 
 DATASET_NAME = "Terrain demo (synthetic)"
+DEMO_APPROVER = "demo"
 CHUNK_ROWS = 2_000_000
 
 
@@ -186,11 +188,20 @@ def generate(path: str | Path, *, consultations: int | None = None, seed: int = 
             _insert(con, counts, "consultations", chunk)
             if bar:
                 bar.advance(chunk.num_rows)
+        # Every whole month is approved but the last, which waits for the manager (the Overview
+        # says so): donors and the public see the demo up to the month before it.
+        counts["month_approvals"] = publication.approve_through(
+            con, _previous_month(_previous_month(as_of + dt.timedelta(days=1))), DEMO_APPROVER,
+            dt.datetime.combine(as_of, dt.time(9, 0)))
         if bar:
             bar.close()
             print("Summary tables (terrain/summaries.sql), then the published sets of every audience "
                   "(terrain/disclosure/publication.py)...", file=sys.stderr, flush=True)
     return counts
+
+
+def _previous_month(month: dt.date) -> dt.date:
+    return (month - dt.timedelta(days=1)).replace(day=1)
 
 
 def _prefetched(chunks: Iterator[pa.Table]) -> Iterator[pa.Table]:

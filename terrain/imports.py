@@ -316,21 +316,24 @@ def _check(report: Report, source: reading.Source, base: Path, *, sheet, replace
     return True
 
 
-def whole_file_change(db: Path, user: str, via: str, op: str, outcome: str) -> store.Change:
-    """A whole-file change (rollback, upgrade, demo) as the audit records it: under way, then
-    its outcome or "failed"."""
+def whole_file_change(db: Path, user: str, via: str, op: str, outcome: str, *, subject: str | None = None,
+                      table: str | None = None, details: list[dict] | None = None) -> store.Change:
+    """A whole-file change (rollback, upgrade, demo, a month's approval) as the audit records
+    it: under way, then its outcome or "failed". `subject` names what changed where a file's
+    name would stand (a city and month), `details` what the history keeps of it."""
     started = time.monotonic()
 
     def begin(attempt_id: str, note: dict) -> None:
         audit.record(audit.Attempt(user_name=user, via=via, database_path=str(db), outcome="applying",
-                                   attempt_id=attempt_id))
+                                   attempt_id=attempt_id, file_name=subject, table_name=table,
+                                   problems=list(details or [])))
 
     def finish(attempt_id: str, note: dict, done: bool) -> None:
         if note.get("recovered") or note.get("outcome") != outcome:
             _settle_audit(attempt_id, note, done)     # a dead writer's change, settled first
             return
         audit.settle(attempt_id, outcome if done else "failed", duration_ms=round(1000 * (time.monotonic() - started)),
-                     problems=[] if done else [{"kind": "interrupted"}])
+                     problems=list(details or []) if done else [*(details or []), {"kind": "interrupted"}])
     return store.Change(op, {"outcome": outcome}, begin=begin, finish=finish, abandon=lambda: audit.abandon(str(db)))
 
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 ROLES = ("programme_manager", "advocacy", "donor")
 
-# Pages, in menu order. "imports" loads data; "alerts" drafts alerts and briefs; "glossary"
-# gives every definition, to everyone who reads a figure.
-PAGES = ("overview", "map", "occupancy", "consultations", "outreach", "winter", "alerts", "imports", "glossary")
+# Pages, in menu order. "imports" loads data; "approvals" approves months for donors and the
+# public; "alerts" drafts alerts and briefs; "glossary" gives every definition, to everyone
+# who reads a figure.
+PAGES = ("overview", "map", "occupancy", "consultations", "outreach", "winter", "alerts", "imports", "approvals",
+         "glossary")
 
 _PAGES_BY_ROLE = {
     "programme_manager": frozenset(PAGES),
-    "advocacy": frozenset(PAGES) - {"imports"},
+    "advocacy": frozenset(PAGES) - {"imports", "approvals"},
     "donor": frozenset({"overview", "map", "occupancy", "consultations", "winter", "glossary"}),
 }
 
@@ -28,6 +30,7 @@ ACTIONS = (
     "evaluate_alerts",
     "prepare_internal_brief",
     "prepare_public_brief",
+    "approve_months",        # approve a city's month for donors and the public, or reopen it
 )
 
 _ACTIONS_BY_ROLE = {

@@ -141,3 +141,26 @@ CREATE TABLE winter_plan (
     PRIMARY KEY (area, starts),
     CHECK (ends >= starts)
 );
+
+-- Months a programme manager has checked and approved, city by city (terrain/approvals.py).
+-- Donors and public outputs see a month only once it and every month before it are approved
+-- for every city with a site open in them (the view publication_cutoff); an import that
+-- changes an approved month is refused until the month is reopened.
+CREATE TABLE month_approvals (
+    city         VARCHAR NOT NULL CHECK (length(city) BETWEEN 2 AND 80),
+    month        DATE NOT NULL CHECK (day(month) = 1),
+    approved_by  VARCHAR NOT NULL CHECK (length(approved_by) BETWEEN 1 AND 120),
+    approved_at  TIMESTAMP NOT NULL,
+    PRIMARY KEY (city, month)
+);
+
+-- Every reopening of an approved month: who, when, why, and whose approval it undid.
+CREATE TABLE month_reopenings (
+    city         VARCHAR NOT NULL,
+    month        DATE NOT NULL CHECK (day(month) = 1),
+    reopened_by  VARCHAR NOT NULL CHECK (length(reopened_by) BETWEEN 1 AND 120),
+    reopened_at  TIMESTAMP NOT NULL,
+    reason       VARCHAR NOT NULL CHECK (length(trim(reason)) BETWEEN 5 AND 500),
+    approved_by  VARCHAR NOT NULL,
+    approved_at  TIMESTAMP NOT NULL
+);

@@ -9,6 +9,7 @@ data version (inode, size, mtime) tells it when to.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import glob
 import json
@@ -495,7 +496,9 @@ def upgrade(target: Path, change: Change | None = None) -> upgrades.Upgrade | No
     """Rewrite an older file in this version's layout, keeping the replaced one as a backup.
     Schema 2 added the summary tables, schema 3 the published sets, schema 4 their cold
     nights, which every new file gets; schema 5 the campaigns' target age bands, for which an
-    older file is rebuilt into the schema (terrain/upgrades.py). None if already current."""
+    older file is rebuilt into the schema (terrain/upgrades.py); schema 6 the months'
+    approvals, every month an older file published being approved by the upgrade. None if
+    already current."""
     target = Path(target)
     with writer_lock(target):
         recover(target, change)
@@ -516,6 +519,8 @@ def upgrade(target: Path, change: Change | None = None) -> upgrades.Upgrade | No
                 filled = upgrades.rows_into_schema(con, target)
             else:
                 upgrades.add_missing_tables(con, SCHEMA_FILE)
+            if version < 6:
+                upgrades.before_schema_6(con, dt.datetime.now().replace(microsecond=0))
             con.execute("UPDATE metadata SET schema_version = $version", {"version": SCHEMA_VERSION})
     return upgrades.Upgrade(version, filled)
 

@@ -17,6 +17,7 @@ and corrected (a campaigns import replaces them).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,6 +104,24 @@ def _columns(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, list[st
         GROUP BY t.table_name, t.table_oid
         ORDER BY t.table_oid""", {"database": database}).fetchall()
     return {name: list(columns) for name, columns in rows}
+
+
+UPGRADE_APPROVER = "upgrade to schema 6"
+
+
+def approve_published_months(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> int:
+    """Schema 6 puts an approval before publication. A file from before it published every whole
+    month: each of them is recorded as approved by the upgrade, for every city with a site open
+    in it, so that donors and the public keep seeing what they saw. Returns the approvals made."""
+    return publication.approve_through(con, dt.date.max.replace(day=1), UPGRADE_APPROVER, now)
+
+
+def before_schema_6(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> None:
+    """A copied file from before schema 6: its published sets were tables that are views now
+    (rebuilt by the writer), and its months were published without an approval."""
+    con.execute("DROP TABLE IF EXISTS published_cells")
+    con.execute("DROP TABLE IF EXISTS published_sets")
+    approve_published_months(con, now)
 
 
 def add_missing_tables(con: duckdb.DuckDBPyConnection, schema_file: Path) -> list[str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from terrain import SCHEMA_VERSION, store
+from terrain.disclosure import publication
 
 AS_OF = dt.date(2024, 3, 31)
 D = dt.date
@@ -92,7 +93,7 @@ SAMPLE_PARAMS = {
     "start": D(2024, 1, 1), "end": D(2024, 1, 31), "grain": "month", "cities": [], "sites": [],
     "activities": [], "age_bands": [], "sexes": [], "minors_only": False, "girls_only": False,
     "city": "Calais", "site": "calais_emergency_shelter", "season": 2023, "as_of": AS_OF,
-    "audience": "donor", "measures": ["consultations"],
+    "audience": "donor", "measures": ["consultations"], "limit": 50,
 }
 
 
@@ -116,4 +117,7 @@ def build(path: Path, *, is_synthetic: bool = True, campaigns=CAMPAIGNS, vaccina
         con.executemany("INSERT INTO outreach VALUES (?, ?, ?, ?)", OUTREACH)
         con.executemany("INSERT INTO vaccination_campaigns VALUES (?, ?, ?, ?, ?, ?, ?, ?)", list(campaigns))
         con.executemany("INSERT INTO vaccinations VALUES (?, ?, ?, ?, ?, ?)", list(vaccinations))
+        # Every whole month approved, as a programme in routine has them (tests/test_approvals.py
+        # starts from months waiting).
+        publication.approve_through(con, AS_OF, "fixture", dt.datetime(2024, 4, 1, 6, 0))
     return Path(path)

@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from terrain import SCHEMA_VERSION, alerts, audit, briefs, definitions, i18n, store
-from terrain.disclosure import ledger
+from terrain.disclosure import ledger, publication
 from tests import fixture_data
 
 D = dt.date
@@ -64,6 +64,7 @@ def build(path, *, sites, as_of, nights=(), weather=(), consultations=(), synthe
                 con.register("new_rows", pd.DataFrame(rows))
                 con.execute(statement)
                 con.unregister("new_rows")
+        publication.approve_through(con, as_of, "test", dt.datetime(2024, 1, 1))   # every whole month approved
     return path
 
 
@@ -807,6 +808,7 @@ def test_every_rule_has_its_query_and_thresholds():
 
 def test_a_saturation_above_100_percent_says_mattresses_on_the_floor(tmp_path):
     import duckdb
+
     from terrain import summaries
     from terrain.charts import alerts as alert_charts
     db = fixture_data.build(tmp_path / "overflow.duckdb")

@@ -181,6 +181,7 @@ def two_spells_db(tmp_path_factory):
         con.execute("INSERT INTO shelter_nights SELECT * FROM rows")
         con.register("rows", pd.DataFrame([("Marseille", n, -2.0 if n in turned else 5.0, 8.0, "green") for n in nights]))
         con.execute("INSERT INTO weather_daily SELECT * FROM rows")
+        publication.approve_through(con, D(2024, 1, 1), "test", dt.datetime(2024, 2, 1))   # January approved
     return path
 
 

@@ -14,6 +14,7 @@ PAGE_TABLE = {
     "winter":          (True, True, True),
     "alerts":          (True, True, False),
     "imports":         (True, False, False),
+    "approvals":     (True, False, False),
     "glossary":        (True, True, True),
 }
 
@@ -27,6 +28,7 @@ ACTION_TABLE = {
     "evaluate_alerts":        (True, True, False),
     "prepare_internal_brief": (True, True, False),
     "prepare_public_brief":   (True, True, False),
+    "approve_months":         (True, False, False),
 }
 
 

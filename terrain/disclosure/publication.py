@@ -49,7 +49,7 @@ STATUS_NAMES = {SHOWN: "shown", SMALL: "small", PROTECT: "protect"}
 GRID_SQL = Path(__file__).with_name("grid_cells_from_rows.sql")
 TABLES_SQL = Path(__file__).with_name("published_tables.sql")
 MAX_REPAIR_ROUNDS = 500
-TABLES = ("published_cells", "published_sets")
+TABLES = ("published_grid", "published_grid_sets")
 
 
 def threshold(audience: str) -> int:
@@ -340,6 +340,26 @@ def months_published(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] 
     return (first, last) if first <= last else None
 
 
+def approve_through(con: duckdb.DuckDBPyConnection, last_month: dt.date, by: str, at: dt.datetime) -> int:
+    """Record every month up to `last_month` (at most the last whole month) as approved by
+    `by`, for each city with a site open in it (months already approved are kept as they
+    are): what an upgrade from before approvals, the demo and test databases start from
+    (terrain/approvals.py approves one city's month at a time). Reads the metadata and the
+    sites only, so it runs inside a writer's block before the derived tables exist. Returns
+    the approvals made."""
+    before = con.execute("SELECT count(*) FROM month_approvals").fetchone()[0]
+    con.execute("""
+        INSERT INTO month_approvals
+        SELECT DISTINCT s.city, m.month::DATE, $by, $at
+        FROM range((SELECT date_trunc('month', min(opened)) FROM sites),
+                   least($last::DATE, date_trunc('month', (SELECT data_as_of FROM metadata) + 1) - INTERVAL 1 MONTH)
+                       + INTERVAL 1 MONTH,
+                   INTERVAL 1 MONTH) AS m(month)
+        JOIN sites AS s ON s.opened <= last_day(m.month) AND (s.closed IS NULL OR s.closed >= m.month)
+        ON CONFLICT DO NOTHING""", {"by": by, "at": at, "last": last_month})
+    return con.execute("SELECT count(*) FROM month_approvals").fetchone()[0] - before
+
+
 def true_grid(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every cell of the grid with its true value (zeros included). Reads the rows."""
     span = months_published(con)
@@ -392,15 +412,13 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
         published.loc[status != SHOWN, "value"] = pd.NA
         con.register("published_frame", published[["audience", "measure", "breakdown", "category", "city",
                                                    "month", "value", "status", "k"]])
-        con.execute("INSERT INTO published_cells SELECT * FROM published_frame")
+        con.execute("INSERT INTO published_grid SELECT * FROM published_frame")
         con.unregister("published_frame")
         report[audience] = {"k": k, "cells": int(len(grid)), "hidden": int((status != SHOWN).sum()),
                             "exposed": int(left), "seconds": round(seconds, 2)}
     for audience, facts in report.items():
         con.execute("""
-            INSERT INTO published_sets
-            SELECT $audience, $k, min(month), max(month), count(*), count(*) FILTER (WHERE status <> 'shown'), $exposed
-            FROM published_cells WHERE audience = $audience
+            INSERT INTO published_grid_sets VALUES ($audience, $k, $exposed)
         """, {"audience": audience, "k": facts["k"], "exposed": facts["exposed"]})
     return report
 

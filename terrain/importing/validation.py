@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from terrain import queries
-from terrain.importing import anonymity, lookalikes, parsing, tables as tbl, templates
+from terrain.importing import anonymity, lookalikes, parsing, statements, tables as tbl, templates
 from terrain.importing.findings import MAX_KEPT_ROWS, WARNING, Finding, Label, Merged, at_rows
 from terrain.importing.parsing import Column, Distinct, bools
 from terrain.importing.reading import RawFile
@@ -129,6 +129,7 @@ class FileCheck:
         self.warn_unusual_weeks()
         self.progress(0.9, "database")
         self.check_database()
+        self.check_approved_months()
         self.result.problems = list(self.problems)
         self.result.warnings = list(self.warnings)
         return self.result
@@ -196,6 +197,18 @@ class FileCheck:
         if len(rows):
             found = Finding("already_in_database", None, rows["row_number"].to_numpy(np.int64),
                             params={"columns": ", ".join(self.header_of(k) for k in self.table.key)})
+            found.more = more
+            self.problem(found)
+
+    def check_approved_months(self) -> None:
+        """Rows that would change a month a manager approved (terrain/approvals.py): donors
+        and the public may have seen it, so it is reopened first, deliberately and audited."""
+        if not self.staging.has_rows or "approved_months" not in statements.statements(self.table.name):
+            return
+        rows, more = self.staging.first_rows(self.table.name, "approved_months", MAX_KEPT_ROWS)
+        if len(rows):
+            found = Finding("approved_month", None, rows["row_number"].to_numpy(np.int64),
+                            {"city": rows["city"].to_numpy(object), "month": rows["month"].to_numpy(object)})
             found.more = more
             self.problem(found)
 

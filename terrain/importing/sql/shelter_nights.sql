@@ -21,3 +21,12 @@ WHERE EXISTS (SELECT 1 FROM incoming AS i WHERE t.site_id = i.site_id AND t.nigh
 
 -- name: insert
 INSERT INTO shelter_nights BY NAME SELECT * EXCLUDE (row_number) FROM incoming;
+
+-- name: approved_months
+-- The file's rows that fall in an approved month (terrain/approvals.py): refused until the month
+-- is reopened, since donors and the public may already have seen it.
+SELECT i.row_number, a.city, strftime(a.month, '%Y-%m') AS month
+FROM incoming AS i
+JOIN sites AS s ON s.site_id = i.site_id
+JOIN month_approvals AS a ON a.city = s.city AND a.month = date_trunc('month', i.night)
+ORDER BY i.row_number;

@@ -28,3 +28,30 @@ WHERE sites.site_id = i.site_id;
 INSERT INTO sites BY NAME
 SELECT * EXCLUDE (row_number) FROM incoming AS i
 WHERE NOT EXISTS (SELECT 1 FROM sites AS t WHERE t.site_id = i.site_id);
+
+-- name: approved_months
+-- The file's sites whose city or kind changes while they have activity in an approved month (of
+-- either city) (terrain/approvals.py): refused until the month
+-- is reopened, since donors and the public may already have seen it.
+WITH changed AS (
+    SELECT i.row_number, i.site_id, t.city AS old_city, i.city AS new_city
+    FROM incoming AS i
+    JOIN sites AS t USING (site_id)
+    WHERE t.city <> i.city OR t.site_type::VARCHAR <> i.site_type::VARCHAR
+), active AS (
+    SELECT site_id, date_trunc('month', night) AS month FROM shelter_nights
+    WHERE site_id IN (SELECT site_id FROM changed)
+    UNION SELECT site_id, date_trunc('month', consulted_on) FROM consultations_daily
+    WHERE site_id IN (SELECT site_id FROM changed)
+    UNION SELECT team_id, date_trunc('month', visited_on) FROM outreach
+    WHERE team_id IN (SELECT site_id FROM changed)
+    UNION SELECT site_id, date_trunc('month', vaccinated_on) FROM vaccinations
+    WHERE site_id IN (SELECT site_id FROM changed)
+)
+SELECT c.row_number, string_agg(DISTINCT a.city, ', ' ORDER BY a.city) AS city,
+       string_agg(DISTINCT strftime(a.month, '%Y-%m'), ', ' ORDER BY strftime(a.month, '%Y-%m')) AS month
+FROM changed AS c
+JOIN active AS v USING (site_id)
+JOIN month_approvals AS a ON a.month = v.month AND a.city IN (c.old_city, c.new_city)
+GROUP BY c.row_number
+ORDER BY c.row_number;

@@ -21,3 +21,11 @@ WHERE EXISTS (SELECT 1 FROM incoming AS i WHERE t.city = i.city AND t.day = i.da
 
 -- name: insert
 INSERT INTO weather_daily BY NAME SELECT * EXCLUDE (row_number) FROM incoming;
+
+-- name: approved_months
+-- The file's rows that fall in an approved month (terrain/approvals.py): refused until the month
+-- is reopened, since donors and the public may already have seen it.
+SELECT i.row_number, a.city, strftime(a.month, '%Y-%m') AS month
+FROM incoming AS i
+JOIN month_approvals AS a ON a.city = i.city AND a.month = date_trunc('month', i.day)
+ORDER BY i.row_number;
