@@ -10,7 +10,7 @@ from terrain import app, approvals, i18n, imports, store
 
 role = app.page_setup("approvals")
 lang, user = app.lang(), app.current_user()["name"]
-st.title(app.tr("approvals.page.title"))
+st.title(app.tr("approvals.title"))
 st.caption(app.tr("approvals.page.intro"))
 
 months = app.query("month_approvals_by_city")

@@ -115,6 +115,8 @@ def _last_element(page: str) -> dict:
         return {"text": glossary.entries("fr")[-1].standard}
     if page == "imports":   # the uploader of its first tab, shown open
         return {"selector": '[data-testid="stFileUploaderDropzone"]'}
+    if page == "approvals":   # the grid of the last twelve months
+        return {"selector": '[data-testid="stDataFrame"]'}
     return {"charts": True}
 
 
