@@ -284,3 +284,13 @@ def test_the_overview_shows_managers_what_waits_and_donors_the_approved_months_o
     manager = run_page("pages/overview.py", "programme_manager", {"period": "custom", "from": "2024-01-01",
                                                                    "to": "2024-03-31"})
     assert not manager.info or "attend" not in " ".join(i.value for i in manager.info)
+
+
+def test_a_trial_on_the_demo_loads_rows_of_an_approved_month_and_says_a_real_database_would_not(db, tmp_path):
+    file = tmp_path / "nights.csv"
+    frame = nights_file(db, D(2024, 2, 10), file)
+    report = imports.import_file(file, "nights.csv", "shelter_nights", db=db, trial=True, user="dana", via="page")
+    assert report.outcome == "loaded", imports.problem_lines(report, "en")
+    assert [w.kind for w in report.warnings if w.kind == "approved_month"] == ["approved_month"]
+    assert len(imports.warning_lines(report, "en", limit=None)) >= len(frame)
+    assert last_months(db)["donor"] == D(2024, 2, 1)      # the demo itself is untouched
