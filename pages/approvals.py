@@ -35,7 +35,8 @@ approved = months[months["approved_by"].notna()]
 def write(action, *args, **kwargs) -> bool:
     """Make the approval or reopening; one line when it is refused or cannot be written."""
     try:
-        result = action(store.db_path(), *args, user=user, via="page", **kwargs)
+        with st.spinner(app.tr("approvals.page.writing")):
+            result = action(store.db_path(), *args, user=user, via="page", **kwargs)
     except approvals.ApprovalRefused as refused:
         st.error(refused.text(lang))
         return False

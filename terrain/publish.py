@@ -53,6 +53,8 @@ def metadata(audience: str, k: int, cells: pd.DataFrame, facts: dict) -> dict:
         "first_month": months.min().strftime("%Y-%m") if len(cells) else None,
         "last_month": months.max().strftime("%Y-%m") if len(cells) else None,
         "month_in_progress": "never published: months run to the last whole month before data_as_of",
+        "approval": "months run to the last month a programme manager approved for every city with a site open "
+                    "in it (and every month before it); later months wait for their approval",
         "threshold": k,
         "marks": marks(k),
         "reader_knows": {
