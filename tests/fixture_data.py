@@ -97,8 +97,11 @@ SAMPLE_PARAMS = {
 }
 
 
-def build(path: Path, *, is_synthetic: bool = True, campaigns=CAMPAIGNS, vaccinations=VACCINATIONS) -> Path:
-    """The fixture database at `path`; a test may give other campaigns and doses."""
+def build(path: Path, *, is_synthetic: bool = True, campaigns=CAMPAIGNS, vaccinations=VACCINATIONS,
+          approved: bool = True) -> Path:
+    """The fixture database at `path`; a test may give other campaigns and doses. Every whole
+    month is approved, as a programme in routine has them, unless `approved` is False (the
+    import tests load rows into the fixture's months; tests/test_approvals.py refuses them)."""
     with store.new_database(Path(path)) as con:
         con.execute("INSERT INTO metadata VALUES (1, 'Terrain test fixture', $synthetic, $as_of, $version, $created)",
                     {"synthetic": is_synthetic, "as_of": AS_OF, "version": SCHEMA_VERSION,
@@ -117,7 +120,6 @@ def build(path: Path, *, is_synthetic: bool = True, campaigns=CAMPAIGNS, vaccina
         con.executemany("INSERT INTO outreach VALUES (?, ?, ?, ?)", OUTREACH)
         con.executemany("INSERT INTO vaccination_campaigns VALUES (?, ?, ?, ?, ?, ?, ?, ?)", list(campaigns))
         con.executemany("INSERT INTO vaccinations VALUES (?, ?, ?, ?, ?, ?)", list(vaccinations))
-        # Every whole month approved, as a programme in routine has them (tests/test_approvals.py
-        # starts from months waiting).
-        publication.approve_through(con, AS_OF, "fixture", dt.datetime(2024, 4, 1, 6, 0))
+        if approved:
+            publication.approve_through(con, AS_OF, "fixture", dt.datetime(2024, 4, 1, 6, 0))
     return Path(path)

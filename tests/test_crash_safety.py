@@ -85,7 +85,7 @@ def _import_day(folder: Path, db: Path, day: str, step: str | None = None) -> su
 def four_versions(tmp_path_factory) -> Path:
     """A real database with three previous versions: weather rows base, +1, +2, +3."""
     folder = tmp_path_factory.mktemp("versions")
-    db = fixture_data.build(folder / "terrain.duckdb", is_synthetic=False)
+    db = fixture_data.build(folder / "terrain.duckdb", is_synthetic=False, approved=False)
     for day in ("2024-04-01", "2024-04-02", "2024-04-03"):
         assert _import_day(folder, db, day).returncode == 0
     return db

@@ -27,7 +27,7 @@ WEATHER = "city;day;tmin_c;tmax_c;vigilance\nCalais;2024-04-03;-2,5;4;yellow\n"
 
 @pytest.fixture(scope="module")
 def real_db(tmp_path_factory) -> Path:
-    return fixture_data.build(tmp_path_factory.mktemp("real") / "terrain.duckdb", is_synthetic=False)
+    return fixture_data.build(tmp_path_factory.mktemp("real") / "terrain.duckdb", is_synthetic=False, approved=False)
 
 
 @pytest.fixture

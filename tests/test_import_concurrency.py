@@ -75,7 +75,7 @@ def watch(db: Path, write) -> Reader:
 
 
 def test_a_reader_sees_the_old_or_the_new_data_while_another_process_imports(tmp_path):
-    db = fixture_data.build(tmp_path / "terrain.duckdb", is_synthetic=False)
+    db = fixture_data.build(tmp_path / "terrain.duckdb", is_synthetic=False, approved=False)
     environment = {**os.environ, "TERRAIN_AUDIT_DIR": str(tmp_path / "audit")}
 
     def import_with_the_command_line():
@@ -97,7 +97,7 @@ def test_a_reader_sees_the_old_or_the_new_data_while_another_process_imports(tmp
 def test_a_reader_in_the_same_process_as_the_import_sees_old_or_new(tmp_path, monkeypatch):
     # The page imports inside the app's process, next to the sessions reading.
     monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path / "audit"))
-    db = fixture_data.build(tmp_path / "terrain.duckdb", is_synthetic=False)
+    db = fixture_data.build(tmp_path / "terrain.duckdb", is_synthetic=False, approved=False)
 
     def import_in_this_process():
         for day in range(1, IMPORTS + 1):
@@ -114,7 +114,7 @@ def test_a_reader_in_the_same_process_as_the_import_sees_old_or_new(tmp_path, mo
 
 def test_a_connection_opened_after_an_import_sees_it_while_an_old_one_is_still_open(tmp_path, monkeypatch):
     monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path / "audit"))
-    db = fixture_data.build(tmp_path / "terrain.duckdb", is_synthetic=False)
+    db = fixture_data.build(tmp_path / "terrain.duckdb", is_synthetic=False, approved=False)
     old = store.open_readonly(db)    # the app keeps one per data version in st.cache_resource
     imports.import_file(night_file(tmp_path, 1).read_bytes(), "nuit-1.csv", "shelter_nights", db=db,
                         user="test", via="test")

@@ -41,7 +41,7 @@ DIGITS = {"arabic": "٠١٢٣٤٥٦٧٨٩", "fullwidth": "０１２３４５６�
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory) -> Path:
-    return fixture_data.build(tmp_path_factory.mktemp("fuzz") / "terrain.duckdb", is_synthetic=False)
+    return fixture_data.build(tmp_path_factory.mktemp("fuzz") / "terrain.duckdb", is_synthetic=False, approved=False)
 
 
 @pytest.fixture(scope="module")

@@ -36,7 +36,7 @@ WHOLE = 1_000_000
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory) -> Path:
-    return fixture_data.build(tmp_path_factory.mktemp("parts") / "terrain.duckdb", is_synthetic=False)
+    return fixture_data.build(tmp_path_factory.mktemp("parts") / "terrain.duckdb", is_synthetic=False, approved=False)
 
 
 @pytest.fixture(scope="module", autouse=True)

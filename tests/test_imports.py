@@ -56,7 +56,7 @@ def audit_dir(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def real_fixture(tmp_path_factory):
-    return fixture_data.build(tmp_path_factory.mktemp("real") / "terrain.duckdb", is_synthetic=False)
+    return fixture_data.build(tmp_path_factory.mktemp("real") / "terrain.duckdb", is_synthetic=False, approved=False)
 
 
 @pytest.fixture
@@ -317,7 +317,7 @@ def test_a_personal_value_is_never_repeated_in_messages_or_the_audit(db):
 
 
 def test_an_import_into_the_synthetic_demo_is_refused(tmp_path):
-    demo = fixture_data.build(tmp_path / "demo.duckdb", is_synthetic=True)
+    demo = fixture_data.build(tmp_path / "demo.duckdb", is_synthetic=True, approved=False)
     before = state(demo)
     report = load(csv(NIGHTS, NIGHT), "shelter_nights", demo)
     assert [f.kind for f in report.problems] == ["synthetic_database"]
@@ -472,7 +472,7 @@ def test_rollback_restores_the_previous_version_exactly(db):
 
 
 def test_start_real_replaces_the_demo_with_a_new_real_database(tmp_path):
-    demo = fixture_data.build(tmp_path / "demo.duckdb", is_synthetic=True)
+    demo = fixture_data.build(tmp_path / "demo.duckdb", is_synthetic=True, approved=False)
     report = load(csv(SITES, SITE), "sites", demo, start_real=True)
     assert report.outcome == "loaded"
     assert rows_of(demo, "SELECT dataset_name, is_synthetic FROM metadata") == [("Terrain", False)]
@@ -730,7 +730,7 @@ def test_progress_only_moves_forward_through_the_stages(db):
 
 @pytest.fixture(scope="module")
 def synthetic_fixture(tmp_path_factory):
-    return fixture_data.build(tmp_path_factory.mktemp("synthetic") / "terrain.duckdb", is_synthetic=True)
+    return fixture_data.build(tmp_path_factory.mktemp("synthetic") / "terrain.duckdb", is_synthetic=True, approved=False)
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ WITH changed AS (
 ), active AS (
     SELECT site_id, date_trunc('month', night) AS month FROM shelter_nights
     WHERE site_id IN (SELECT site_id FROM changed)
-    UNION SELECT site_id, date_trunc('month', consulted_on) FROM consultations_daily
+    UNION SELECT site_id, date_trunc('month', consulted_on) FROM consultations
     WHERE site_id IN (SELECT site_id FROM changed)
     UNION SELECT team_id, date_trunc('month', visited_on) FROM outreach
     WHERE team_id IN (SELECT site_id FROM changed)
