@@ -190,9 +190,9 @@ def generate(path: str | Path, *, consultations: int | None = None, seed: int = 
                 bar.advance(chunk.num_rows)
         # Every whole month is approved but the last, which waits for the manager (the Overview
         # says so): donors and the public see the demo up to the month before it.
+        last_whole = _previous_month((as_of + dt.timedelta(days=1)).replace(day=1))
         counts["month_approvals"] = publication.approve_through(
-            con, _previous_month(_previous_month(as_of + dt.timedelta(days=1))), DEMO_APPROVER,
-            dt.datetime.combine(as_of, dt.time(9, 0)))
+            con, _previous_month(last_whole), DEMO_APPROVER, dt.datetime.combine(as_of, dt.time(9, 0)))
         if bar:
             bar.close()
             print("Summary tables (terrain/summaries.sql), then the published sets of every audience "
@@ -201,6 +201,7 @@ def generate(path: str | Path, *, consultations: int | None = None, seed: int = 
 
 
 def _previous_month(month: dt.date) -> dt.date:
+    """The first day of the month before `month` (a month's first day)."""
     return (month - dt.timedelta(days=1)).replace(day=1)
 
 

@@ -369,6 +369,9 @@ def demo_db(tmp_path_factory):
     from terrain import demo
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     demo.generate(path, consultations=60_000, start=D(2022, 1, 1), as_of=D(2025, 6, 30))
+    # June, the demo's last whole month, approved as a manager would before briefing on it
+    with duckdb.connect(str(path)) as con:
+        publication.approve_through(con, D(2025, 6, 1), "test", dt.datetime(2025, 7, 1))
     return path
 
 
