@@ -239,3 +239,149 @@ def test_store_is_untouched_by_a_dry_run(real_db, tmp_path):
                 "--db", str(real_db), "--dry-run", env_audit=tmp_path / "audit")
     assert done.returncode == 0, done.stderr
     assert hashlib.sha256(real_db.read_bytes()).hexdigest() == digest
+
+
+# --- the Import page ------------------------------------------------------------------------------
+
+def _dhis2_page(db, monkeypatch, params=None):
+    """The Import page of a programme manager, DHIS2 chosen as the source."""
+    from tests.apptest import run_page
+    monkeypatch.setenv("TERRAIN_DB", str(db))
+    at = run_page("pages/imports.py", "programme_manager", params)
+    assert not at.exception
+    at.radio(key="import_source").set_value("dhis2").run()
+    assert not at.exception
+    return at
+
+
+def _history(at):
+    from terrain import i18n
+    return next(d.value for d in at.dataframe if i18n.t("imports.audit.file_sha256", "fr") in d.value.columns)
+
+
+def test_a_manager_loads_the_example_export_through_the_page_into_a_real_database(demo_db, real_db, monkeypatch):
+    from terrain import i18n
+    from tests.apptest import texts
+    at = _dhis2_page(real_db, monkeypatch)
+    assert at.selectbox(key="dhis2_mapping").value == "examples/dhis2/mapping.toml"   # shipped, offered first
+    assert ("Vers la table «\u00a0Nuits d'hébergement\u00a0» — unités d'organisation\u00a0: 3\u00a0; "
+            "éléments de données\u00a0: 5.") in texts(at)
+    at.file_uploader(key="dhis2_file_0").upload("dataValueSets_2026-10.json",
+                                                (EXAMPLE / "dataValueSets_2026-10.json").read_bytes(), "application/json")
+    at.run()
+    assert not at.exception
+    assert ("Export DHIS2 lu (JSON) — valeurs\u00a0: 465\u00a0; lignes de «\u00a0Nuits d'hébergement\u00a0»\u00a0: 93."
+            in texts(at))
+    assert [s.value for s in at.success] == [
+        "Fichier valide, prêt à être chargé dans «\u00a0Nuits d'hébergement\u00a0» (lignes\u00a0: 93)."]
+    sites = sorted(dhis2.load_mapping(MAPPING).org_units.values())
+    october = (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    assert _nights(real_db, sites, *october) == []            # checked, not loaded yet
+    at.button(key="import_load").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [
+        "Chargé dans «\u00a0Nuits d'hébergement\u00a0» (lignes\u00a0: 93). Données au 31 octobre 2026."]
+    assert at.file_uploader(key="dhis2_file_1").value is None   # emptied, ready for the next export
+    loaded = _nights(real_db, sites, *october)
+    assert len(loaded) == 93 and loaded == _nights(demo_db, sites, *october)
+    history = _history(at)
+    assert list(history["Résultat"])[:2] == ["chargé", "vérifié (sans chargement)"]
+    assert list(history["Fichier"])[:2] == ["dataValueSets_2026-10.json (DHIS2 → shelter_nights)"] * 2
+    assert list(history["Par"])[:2] == ["page", "page"]
+    # The same export again: its nights are there, refused (named by the rows Terrain drew from
+    # it, which the page says) unless replaced.
+    at.file_uploader(key="dhis2_file_1").upload("dataValueSets_2026-10.json",
+                                                (EXAMPLE / "dataValueSets_2026-10.json").read_bytes(), "application/json")
+    at.run()
+    assert [e.value for e in at.error] == ["Fichier refusé (problèmes\u00a0: 93). La base n'a pas changé."]
+    assert i18n.t("dhis2.page.rows_translated", "fr") in [c.value for c in at.caption]
+    at.toggle(key="import_replace").set_value(True).run()
+    assert not at.error
+    assert "Lignes existantes que le fichier remplacera\u00a0: 93." in [i.value for i in at.info]
+
+
+def test_on_the_demo_the_export_goes_into_the_trial_copy_and_the_demo_never_changes(demo_db, tmp_path, monkeypatch):
+    from terrain import imports
+    monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path / "audit"))
+    demo_copy = tmp_path / "terrain.duckdb"
+    shutil.copy(demo_db, demo_copy)
+    before = hashlib.sha256(demo_copy.read_bytes()).hexdigest()
+    # One night changed, so that what the copy holds is seen to be the export's.
+    export = (EXAMPLE / "dataValueSets_2026-10.csv").read_bytes()
+    night = b"tN3kBedsOcc,20261001,OuMarsMinSh,HllvX50cXC0,HllvX50cXC0,18,"
+    assert export.count(night) == 1
+    export = export.replace(night, night.replace(b",18,", b",7,"))
+    at = _dhis2_page(demo_copy, monkeypatch, {"lang": "en"})
+    at.file_uploader(key="dhis2_file_0").upload("octobre.csv", export, "text/csv")
+    at.run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [
+        "Valid file, ready to be loaded into the trial copy, table “Shelter nights” (rows: 93)."]
+    assert "Rows of the copy the file will replace: 93." in [i.value for i in at.info]
+    at.button(key="import_load").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [
+        "Loaded into the trial copy, table “Shelter nights” (rows: 93). The demonstration has not changed."]
+    trial = imports.trial_path(demo_copy)
+    first = ("marseille_minors_shelter", dt.date(2026, 10, 1), dt.date(2026, 10, 1))
+    assert [n[3] for n in _nights(trial, [first[0]], *first[1:])] == [7]
+    assert [n[3] for n in _nights(demo_copy, [first[0]], *first[1:])] == [18]
+    assert hashlib.sha256(demo_copy.read_bytes()).hexdigest() == before
+    attempt = audit.recent().iloc[0]
+    assert (attempt["outcome"], attempt["database_path"]) == ("loaded", str(trial))
+
+
+def test_a_defective_export_is_refused_on_the_page_by_name_and_nothing_changes(real_db, monkeypatch):
+    from terrain import i18n
+    before = hashlib.sha256(real_db.read_bytes()).hexdigest()
+    at = _dhis2_page(real_db, monkeypatch, {"lang": "en"})
+    at.file_uploader(key="dhis2_file_0").upload("defective.csv", DEFECTIVE.encode(), "text/csv")
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["File refused (problems: 7). The database has not changed."]
+    problems = next(t.value for t in at.table if "Problem" in t.value.columns)
+    assert list(zip(problems["Row"], problems["Column"])) == [
+        ("2", "period"), ("3", "dataElement"), ("4", "orgUnit"), ("5", "period"), ("5", "value"), ("6", "value"),
+        ("7", "categoryOptionCombo")]
+    said = " | ".join(problems["Problem"])
+    for named in ("period 2026W40 is weekly; table shelter_nights holds days",
+                  "data element XXunknownDE is not in the mapping file",
+                  "organisation unit OuNowhere01 has no Terrain site",
+                  "period 202610 is monthly", "value “12.5” of tN3kBedsOcc is not a count",
+                  "data element tN3kBedsAvl has no mapping for category option combo aBadCombo01"):
+        assert named in said, (named, said)
+    assert all(b.key != "import_load" for b in at.button)       # nothing to load
+    assert hashlib.sha256(real_db.read_bytes()).hexdigest() == before
+    assert audit.recent().iloc[0]["outcome"] == "refused"
+    assert i18n.t("dhis2.page.rows_translated", "en") not in " ".join(c.value for c in at.caption)
+
+
+def test_an_own_mapping_is_uploaded_and_one_terrain_cannot_use_is_named_in_one_line(real_db, monkeypatch):
+    at = _dhis2_page(real_db, monkeypatch)
+    at.selectbox(key="dhis2_mapping").set_value("").run()
+    assert not at.file_uploader(key="dhis2_file_0").value
+    at.file_uploader(key="dhis2_mapping_file").upload("ma_correspondance.toml",
+                                                       MAPPING.read_bytes() + b"colour = 1\n", "application/toml")
+    at.run()
+    assert not at.exception
+    # (a key after the last table belongs to it: [[values]] knows no "colour")
+    assert [e.value for e in at.error] == [("Fichier de correspondance inutilisable\u00a0: ma_correspondance.toml\u00a0: "
+                                            "values 5\u00a0: clé inconnue 'colour'")]
+    at.file_uploader(key="dhis2_mapping_file").upload("ma_correspondance.toml", MAPPING.read_bytes(),
+                                                       "application/toml")
+    at.file_uploader(key="dhis2_file_0").upload("export.csv", (EXAMPLE / "dataValueSets_2026-10.csv").read_bytes(),
+                                                "text/csv")
+    at.run()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == [
+        "Fichier valide, prêt à être chargé dans «\u00a0Nuits d'hébergement\u00a0» (lignes\u00a0: 93)."]
+
+
+@pytest.mark.parametrize("role", ["advocacy", "donor"])
+def test_advocacy_and_donors_cannot_reach_the_dhis2_import(role, real_db, monkeypatch):
+    from tests.apptest import run_page
+    monkeypatch.setenv("TERRAIN_DB", str(real_db))
+    at = run_page("pages/imports.py", role)
+    assert not at.exception
+    assert "Votre rôle ne donne pas accès à cette page." in [e.value for e in at.error]
+    assert not at.radio and not at.file_uploader and not at.selectbox and not at.get("download_button")

@@ -78,7 +78,8 @@ class MappingError(Exception):
         super().__init__(self.text("en"))
 
     def text(self, lang: str) -> str:
-        return f"{self.source}: " + i18n.t(f"dhis2.mapping.{self.kind}", lang, **self.params)
+        return i18n.t("dhis2.cli.mapping_in", lang, source=self.source,
+                      problem=i18n.t(f"dhis2.mapping.{self.kind}", lang, **self.params))
 
 
 class Unreadable(Exception):
