@@ -62,13 +62,13 @@ def chosen_mapping():
     except dhis2.MappingError as error:
         st.error(app.tr("dhis2.cli.mapping_error", error=error.text(lang)))
         return None
-    summary, download = st.columns([3, 1], vertical_alignment="center")
-    summary.caption(app.tr("dhis2.page.mapping_summary", table=table_name(mapping.table),
-                           org_units=i18n.format_number(len(mapping.org_units), lang),
-                           elements=i18n.format_number(len({e.data_element for e in mapping.entries.values()}), lang)))
-    if choice != OWN_MAPPING:
-        download.download_button(app.tr("dhis2.page.mapping_download"), data, shipped[choice].name,
-                                 mime="application/toml", key="dhis2_mapping_download")
+    elements = {entry.data_element for entry in mapping.entries.values()}
+    st.caption(app.tr("dhis2.page.mapping_summary", table=table_name(mapping.table),
+                      org_units=i18n.format_number(len(mapping.org_units), lang),
+                      elements=i18n.format_number(len(elements), lang)))
+    if choice != OWN_MAPPING:   # a copy to start one's own from
+        st.download_button(app.tr("dhis2.page.mapping_download"), data, shipped[choice].name,
+                           mime="application/toml", key="dhis2_mapping_download")
     return data, mapping
 
 
