@@ -77,6 +77,7 @@ def test_an_export_loads_through_the_command_line_and_gives_back_the_demo_rows(e
                 env_audit=tmp_path / "audit")
     assert done.returncode == 0, done.stderr
     assert "465 values read" in done.stdout and "93 rows for table shelter_nights" in done.stdout
+    assert f"values read ({export.rsplit('.', 1)[1].upper()})" in done.stdout   # told by the one reading of the file
     october = (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
     loaded = _nights(real_db, sites, *october)
     assert len(loaded) == 93 and loaded == _nights(demo_db, sites, *october)
@@ -182,6 +183,18 @@ def test_counts_become_rows_for_a_table_of_one_row_per_consultation():
 def test_a_wrong_mapping_is_refused_by_name(text, says):
     with pytest.raises(dhis2.MappingError, match=says.replace("[", r"\[").replace("]", r"\]")):
         dhis2.parse_mapping(tomllib.loads(text))
+
+
+def test_a_wrong_mapping_on_the_command_line_is_one_line_in_each_language(tmp_path, capsys):
+    from terrain import imports
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_bytes(MAPPING.read_bytes().replace(b'column = "turned_away_girls"', b'column = ["turned_away_girls"]'))
+    assert imports.command([str(EXAMPLE / "dataValueSets_2026-10.csv"), "--from", "dhis2", "--mapping", str(wrong),
+                            "--db", str(tmp_path / "none.duckdb")]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        (f"Fichier de correspondance inutilisable\u00a0: {wrong}\u00a0: values 5 (tN3kTurnGrl)\u00a0: "
+         "shelter_nights n'a pas de colonne ['turned_away_girls']"),
+        f"  Unusable mapping file: {wrong}: values 5 (tN3kTurnGrl): shelter_nights has no column ['turned_away_girls']"]
 
 
 uids = st.from_regex(r"[A-Za-z][A-Za-z0-9]{10}", fullmatch=True)
@@ -385,3 +398,78 @@ def test_advocacy_and_donors_cannot_reach_the_dhis2_import(role, real_db, monkey
     assert not at.exception
     assert "Votre rôle ne donne pas accès à cette page." in [e.value for e in at.error]
     assert not at.radio and not at.file_uploader and not at.selectbox and not at.get("download_button")
+
+
+# Whatever a mapping file holds, it is a mapping or one MappingError, never a crash: the page
+# takes the manager's own file.
+toml_scalars = st.one_of(st.text(max_size=8), st.integers(-2, 30), st.booleans(), st.floats(allow_nan=False),
+                         st.dates(), st.sampled_from(["shelter_nights", "consultations", "beds_available", "night",
+                                                      "site_id", "OuPantinMin", "medical", "camp"]))
+toml_values = st.recursive(toml_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(
+        ["data_element", "category_option_combo", "column", "rows", "set", "name", "place_type", "OuA", "x"]),
+        inner, max_size=4)), max_leaves=12)
+columns = st.sampled_from(["beds_available", "beds_occupied", "turned_away", "turned_away_minors",
+                           "turned_away_girls", "night", "site_id", "people_reached", "place_type", "activity", "x"])
+either = lambda likely: st.integers(0, 5).flatmap(lambda n: likely if n else toml_values)  # mostly well-typed
+entries = st.fixed_dictionaries({"data_element": either(st.sampled_from(["deA", "deB"]))}, optional={
+    "category_option_combo": either(st.sampled_from(["c1", "c2"])), "column": either(columns),
+    "rows": either(st.booleans()), "set": either(st.dictionaries(columns, toml_values, max_size=2)),
+    "name": either(st.text(max_size=3))})
+documents = st.fixed_dictionaries({
+    "table": either(st.sampled_from(["shelter_nights", "outreach", "consultations", "vaccinations"])),
+    "org_units": either(st.dictionaries(st.text(max_size=3), st.text(max_size=3), min_size=1, max_size=2)),
+}, optional={"values": either(st.lists(either(entries), max_size=4)),
+             "defaults": either(st.dictionaries(columns, toml_values, max_size=4)),
+             "attribute_option_combo": either(st.just(dhis2.DEFAULT_COMBO))})
+
+
+
+
+@st.composite
+def shipped_mutated(draw):
+    """The shipped mapping with a few of its keys, at any depth, changed, added or removed."""
+    import copy
+    document = copy.deepcopy(tomllib.loads(MAPPING.read_text(encoding="utf-8")))
+    for _ in range(draw(st.integers(0, 3))):
+        holder, key = document, draw(st.sampled_from([*document, "colour"]))
+        while key in holder and isinstance(holder[key], (dict, list)) and holder[key] and draw(st.booleans()):
+            holder = holder[key]
+            key = draw(st.integers(0, len(holder) - 1)) if isinstance(holder, list) else draw(
+                st.sampled_from([*holder, "colour", "place_type", "rows"]))
+        if draw(st.booleans()) and not isinstance(holder, list):
+            holder.pop(key, None)
+        else:
+            holder[key] = draw(either(columns))
+    return document
+
+
+@given(st.one_of(documents, shipped_mutated()))
+@settings(max_examples=400, deadline=None)
+def test_any_mapping_document_is_a_mapping_or_one_named_problem(document):
+    try:
+        mapping = dhis2.parse_mapping(document, "m.toml")
+    except dhis2.MappingError as error:
+        for lang in ("fr", "en"):
+            assert error.text(lang).startswith("m.toml") and "\n" not in error.text(lang)
+        return
+    assert mapping.table in dhis2.TABLES and mapping.entries and mapping.org_units
+    # and what it maps translates, into rows or named problems
+    unit, site = next(iter(mapping.org_units.items()))
+    values = [dhis2.DataValue(n, e.data_element, "20261001", unit, e.combo, mapping.attribute_option_combo, "2")
+              for n, e in enumerate(mapping.entries.values(), start=2)]
+    translation = dhis2.translate(values, mapping)
+    if not translation.problems:
+        import csv
+        import io
+        rows = list(csv.DictReader(io.StringIO(translation.csv.decode())))
+        assert len(rows) == translation.rows > 0 and {row[mapping.site_column] for row in rows} == {site}
+
+
+@given(st.binary(max_size=200))
+def test_any_bytes_as_a_mapping_file_are_a_mapping_or_one_named_problem(data):
+    try:
+        dhis2.read_mapping(data, "m.toml")
+    except dhis2.MappingError as error:
+        assert error.kind in ("not_utf8", "not_toml", "not_toml_at") or error.kind in {
+            "table", "unknown_key", "org_units", "no_values"}

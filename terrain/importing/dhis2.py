@@ -133,10 +133,15 @@ def parse_mapping(table: Mapping[str, Any], source: str = "mapping") -> MappingF
     if name == "vaccinations":
         raise MappingError(source, "vaccinations")
     org_units = table.get("org_units", {})
-    if not org_units or not all(isinstance(k, str) and isinstance(v, str) for k, v in org_units.items()):
+    if not org_units or not isinstance(org_units, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in org_units.items()):
         raise MappingError(source, "org_units")
     entries: dict[tuple[str, str], Entry] = {}
-    for number, value in enumerate(table.get("values", []), start=1):
+    values = table.get("values", [])
+    if not isinstance(values, list):
+        raise MappingError(source, "values_list")
+    for number, value in enumerate(values, start=1):
+        if not isinstance(value, dict):
+            raise MappingError(source, "value_table", number=number)
         extra = set(value) - {"data_element", "category_option_combo", "column", "rows", "set", "name"}
         if extra:
             raise MappingError(source, "value_unknown_key", number=number, name=repr(min(extra)))
@@ -146,11 +151,16 @@ def parse_mapping(table: Mapping[str, Any], source: str = "mapping") -> MappingF
         column, rows = value.get("column"), value.get("rows", False)
         if (column is None) == (rows is not True):
             raise MappingError(source, "column_or_rows", number=number, element=element)
-        if column is not None and column not in spec.names:
+        if column is not None and (not isinstance(column, str) or column not in spec.names):
             raise MappingError(source, "no_column", number=number, element=element, table=name, column=repr(column))
         if column in (day, site):
             raise MappingError(source, "column_from_period", number=number, element=element, column=column)
         sets = value.get("set", {})
+        if not isinstance(sets, dict):
+            raise MappingError(source, "set_table", number=number, element=element)
+        _single_values(sets, source)
+        if not isinstance(value.get("name", ""), str):
+            raise MappingError(source, "not_text", name=f"values {number}: name")
         for fixed in sets:
             if fixed not in spec.names or fixed in (day, site):
                 raise MappingError(source, "set_column", number=number, element=element, column=repr(fixed), table=name)
@@ -163,6 +173,11 @@ def parse_mapping(table: Mapping[str, Any], source: str = "mapping") -> MappingF
     if len(counts) > 1:
         raise MappingError(source, "mixed_kinds")
     defaults = table.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise MappingError(source, "defaults_table")
+    _single_values(defaults, source)
+    if not isinstance(table.get("attribute_option_combo", DEFAULT_COMBO), str):
+        raise MappingError(source, "not_text", name="attribute_option_combo")
     unknown_defaults = set(defaults) - set(spec.names)
     if unknown_defaults:
         raise MappingError(source, "default_column", column=repr(min(unknown_defaults)), table=name)
@@ -173,6 +188,13 @@ def parse_mapping(table: Mapping[str, Any], source: str = "mapping") -> MappingF
         raise MappingError(source, "nothing_fills", table=name, column=missing[0])
     return MappingFile(name, dict(org_units), entries, dict(defaults),
                        table.get("attribute_option_combo", DEFAULT_COMBO))
+
+
+def _single_values(columns: Mapping[str, Any], source: str) -> None:
+    """A value a column takes is one value (text, number, date, true or false), not a list or a table."""
+    for column, value in columns.items():
+        if isinstance(value, (list, dict)):
+            raise MappingError(source, "not_single", name=column)
 
 
 def load_mapping(path: Path) -> MappingFile:
