@@ -74,7 +74,8 @@ def chosen_mapping():
 
 def show(report, key, file_name, translation=None):
     if translation is None:
-        st.caption(report.detected(lang))
+        if report.detection:
+            st.caption(report.detected(lang))
     elif translation.problems:
         st.caption(app.tr("dhis2.page.read", format=translation.format.upper(),
                           values=i18n.format_number(translation.values, lang)))

@@ -473,3 +473,18 @@ def test_any_bytes_as_a_mapping_file_are_a_mapping_or_one_named_problem(data):
     except dhis2.MappingError as error:
         assert error.kind in ("not_utf8", "not_toml", "not_toml_at") or error.kind in {
             "table", "unknown_key", "org_units", "no_values"}
+
+
+def test_a_terrain_template_given_as_a_dhis2_export_is_refused_in_one_line(real_db, monkeypatch):
+    from terrain.importing import templates
+    before = hashlib.sha256(real_db.read_bytes()).hexdigest()
+    at = _dhis2_page(real_db, monkeypatch, {"lang": "en"})
+    at.file_uploader(key="dhis2_file_0").upload("terrain_shelter_nights.csv", templates.template_csv("shelter_nights"),
+                                                "text/csv")
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["File refused (problems: 1). The database has not changed."]
+    problems = next(t.value for t in at.table if "Problem" in t.value.columns)
+    assert list(problems["Problem"]) == [
+        "this CSV lacks the columns of a DHIS2 dataValueSets export: dataElement, period, orgUnit, value."]
+    assert hashlib.sha256(real_db.read_bytes()).hexdigest() == before
