@@ -1,6 +1,6 @@
 """The DHIS2 import in a real browser: a manager uploads the shipped example's export and
 mapping on the Import page of the demo, sees a defective export refused by name, and loads the
-example into the trial copy; the demo never changes."""
+example into the trial copy; the demo never changes. The page stays WCAG 2.1 AA throughout."""
 
 import shutil
 
@@ -10,6 +10,7 @@ import pytest
 from terrain import demo, i18n, imports, store
 from terrain.importing import dhis2
 from tests import browser
+from tests.test_accessibility import failing_violations
 
 pytestmark = pytest.mark.skipif(not shutil.which(browser.CHROMIUM), reason="Debian's chromium is not installed")
 
@@ -50,6 +51,7 @@ def test_a_manager_uploads_the_example_export_and_mapping_and_loads_them_into_th
             page.wait_for_selector(f'text={t("dhis2.page.mapping_summary", table=table, org_units="3", elements="5")}',
                                    timeout=60_000)
             assert page.get_by_role("button", name=t("dhis2.page.mapping_download")).count() == 1
+            assert failing_violations(page) == []          # WCAG 2.1 AA, as every page (test_accessibility.py)
             browser.ARTIFACTS.mkdir(parents=True, exist_ok=True)
             for width in (1400, 390):
                 page.set_viewport_size({"width": width, "height": 2000})
@@ -75,6 +77,7 @@ def test_a_manager_uploads_the_example_export_and_mapping_and_loads_them_into_th
             for named in ("2026W40", "XXunknownDE", "OuNowhere01"):
                 assert named in shown
             assert page.get_by_role("button", name=t("imports.trial.load_button", rows="93")).count() == 0
+            assert failing_violations(page) == []
             page.screenshot(path=str(browser.ARTIFACTS / "imports-dhis2-refused-1400.png"), full_page=True)
             page.set_viewport_size({"width": 390, "height": 3200})
             browser.wait_idle(page)
