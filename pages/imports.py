@@ -29,14 +29,14 @@ def run(attempt, *, dry_run):
     (no space, the audit, a damaged database) stops the page with one line: nothing has changed."""
     bar = st.progress(0.0, text=app.tr("imports.checking" if dry_run else "imports.loading"))
     try:
-        done = attempt(dry_run=dry_run, user=user, via="page",
-                       progress=lambda done, stage: bar.progress(done, app.tr(f"imports.stage.{stage}")))
+        result = attempt(dry_run=dry_run, user=user, via="page",
+                         progress=lambda done, stage: bar.progress(done, app.tr(f"imports.stage.{stage}")))
     except imports.FAULTS as fault:
         bar.empty()
         st.error(app.tr("imports.cli.fault", reason=imports.fault_reason(fault)))
         st.stop()
     bar.empty()
-    return done
+    return result
 
 
 def template_import(data, name, table, **options):
