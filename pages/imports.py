@@ -1,15 +1,17 @@
-"""Import: check a week's export (CSV or XLSX) in full, load it only if nothing is wrong;
-the templates to fill in; the history of every attempt. Programme managers only.
+"""Import: check a week's export (CSV or XLSX, or a DHIS2 dataValueSets export with its
+mapping) in full, load it only if nothing is wrong; the templates to fill in; the history of
+every attempt. Programme managers only.
 
 The checks and the load are terrain/imports.py, shared with `python -m terrain import`."""
 
+import functools
 import hashlib
 import json
 
 import streamlit as st
 
 from terrain import app, i18n, imports
-from terrain.importing import reading, tables, templates
+from terrain.importing import dhis2, reading, tables, templates
 
 role = app.page_setup("imports")
 lang, user = app.lang(), app.current_user()["name"]
@@ -19,29 +21,73 @@ load_tab, templates_tab, history_tab = st.tabs(
     [app.tr("imports.tab_import"), app.tr("imports.tab_templates"), app.tr("imports.tab_history")])
 table_name = lambda t: i18n.t(f"imports.table.{t}", lang)  # noqa: E731
 SHOWN_PROBLEMS = 100      # on the page; the CSV download has them all
+OWN_MAPPING = ""          # the mapping choice "your own file", beside the shipped ones
 
 
-def run(data, name, table, options, *, dry_run):
-    """The import's report; a fault around the file (no space, the audit, a damaged
-    database) stops the page with one line: nothing has changed."""
+def run(attempt, *, dry_run):
+    """The import's report and, for a DHIS2 export, its translation; a fault around the file
+    (no space, the audit, a damaged database) stops the page with one line: nothing has changed."""
     bar = st.progress(0.0, text=app.tr("imports.checking" if dry_run else "imports.loading"))
     try:
-        report = imports.import_file(data, name, table, dry_run=dry_run, user=user, via="page",
-                                     progress=lambda done, stage: bar.progress(done, app.tr(f"imports.stage.{stage}")),
-                                     **options)
+        result = attempt(dry_run=dry_run, user=user, via="page",
+                         progress=lambda done, stage: bar.progress(done, app.tr(f"imports.stage.{stage}")))
     except imports.FAULTS as fault:
         bar.empty()
         st.error(app.tr("imports.cli.fault", reason=imports.fault_reason(fault)))
         st.stop()
     bar.empty()
-    return report
+    return result
 
 
-def show(report, key):
-    st.caption(report.detected(lang))
+def template_import(data, name, table, **options):
+    """import_file, answering as import_dhis2 does: (report, no translation)."""
+    return imports.import_file(data, name, table, **options), None
+
+
+def chosen_mapping():
+    """The DHIS2 mapping file chosen, one shipped in examples/dhis2/ or the user's own:
+    (its bytes, the mapping), or None (none yet, or one Terrain cannot use: said in one line)."""
+    shipped = {f"examples/dhis2/{path.name}": path for path in dhis2.shipped_mappings()}
+    choice = st.selectbox(app.tr("dhis2.page.mapping_label"), [*shipped, OWN_MAPPING], key="dhis2_mapping",
+                          format_func=lambda name: name or i18n.t("dhis2.page.mapping_own", lang))
+    if choice == OWN_MAPPING:
+        uploaded = st.file_uploader(app.tr("dhis2.page.mapping_file_label"), type=["toml"], key="dhis2_mapping_file")
+        if uploaded is None:
+            return None
+        data, name = uploaded.getvalue(), uploaded.name
+    else:
+        data, name = shipped[choice].read_bytes(), choice
+    try:
+        mapping = dhis2.read_mapping(data, name)
+    except dhis2.MappingError as error:
+        st.error(app.tr("dhis2.cli.mapping_error", error=error.text(lang)))
+        return None
+    elements = {entry.data_element for entry in mapping.entries.values()}
+    st.caption(app.tr("dhis2.page.mapping_summary", table=table_name(mapping.table),
+                      org_units=i18n.format_number(len(mapping.org_units), lang),
+                      elements=i18n.format_number(len(elements), lang)))
+    if choice != OWN_MAPPING:   # a copy to start one's own from
+        st.download_button(app.tr("dhis2.page.mapping_download"), data, shipped[choice].name,
+                           mime="application/toml", key="dhis2_mapping_download")
+    return data, mapping
+
+
+def show(report, key, file_name, translation=None):
+    if translation is None:
+        if report.detection:
+            st.caption(report.detected(lang))
+    elif translation.problems:
+        st.caption(app.tr("dhis2.page.read", format=translation.format.upper(),
+                          values=i18n.format_number(translation.values, lang)))
+    else:
+        st.caption(app.tr("dhis2.page.translated", format=translation.format.upper(),
+                          values=i18n.format_number(translation.values, lang),
+                          rows=i18n.format_number(translation.rows, lang), table=table_name(report.table)))
     if report.problems:
         st.error(app.tr("imports.refused", count=i18n.format_number(report.problem_count, lang)))
         st.header(app.tr("imports.problems_title"))
+        if translation is not None and not translation.problems:
+            st.caption(app.tr("dhis2.page.rows_translated"))
     elif report.warnings:
         st.warning(app.tr("imports.warnings_title", count=i18n.format_number(report.warning_count, lang)))
     lines = imports.problems_frame(report, lang, limit=SHOWN_PROBLEMS)
@@ -53,18 +99,18 @@ def show(report, key):
             st.caption(app.tr("imports.problems_shown", shown=i18n.format_number(len(lines), lang),
                               count=i18n.format_number(count, lang)))
         st.download_button(app.tr("imports.download_problems"), lambda: imports.problems_csv(report, lang),
-                           f"{report.file_name}.problems.csv", mime="text/csv", key=f"{key}_problems_csv")
+                           f"{file_name}.problems.csv", mime="text/csv", key=f"{key}_problems_csv")
 
 
-def uploader_texts(size: int) -> None:
+def uploader_texts(size: int, limit: str = "imports.uploader.limit") -> None:
     """Streamlit 1.67 writes the uploader's own texts in English ("Drag and drop a file here",
     "Upload", "50MB per file", "Remove …", "Add files") and lets no argument change them:
     they are hidden and ours, in the user's language, drawn in their place; the labels only a
     screen reader says are rewritten whenever Streamlit draws them again (the button whose text
     is hidden is named by its label: a text drawn by CSS is no name to every screen reader). Checked in a real
     browser (tests/test_browser.py)."""
-    texts = {name: app.tr(f"imports.uploader.{name}", size=size, name="{name}") for name in
-             ("drop", "browse", "limit", "remove", "add", "input")}
+    texts = {name: app.tr(limit if name == "limit" else f"imports.uploader.{name}", size=size, name="{name}")
+             for name in ("drop", "browse", "limit", "remove", "add", "input")}
     css = {name: json.dumps(text, ensure_ascii=False) for name, text in texts.items()}   # a quoted CSS/JS string
     zone = '[data-testid="stFileUploaderDropzone"]'
     st.html(f"""<style>
@@ -111,8 +157,16 @@ with load_tab:
         st.success(done)
         if not to_trial:
             st.caption(app.tr("imports.rollback_hint"))
-    table = st.selectbox(app.tr("imports.table_label"), tables.IMPORTABLE, format_func=table_name, key="import_table",
-                         index=None, placeholder=app.tr("imports.table_placeholder"))
+    source = st.radio(app.tr("dhis2.page.source_label"), ("terrain", "dhis2"), horizontal=True, key="import_source",
+                      format_func=lambda s: i18n.t(f"dhis2.page.source.{s}", lang))
+    mapping = None
+    if source == "dhis2":
+        st.caption(app.tr("dhis2.page.intro"))
+        mapping = chosen_mapping()
+        table = mapping[1].table if mapping else None
+    else:
+        table = st.selectbox(app.tr("imports.table_label"), tables.IMPORTABLE, format_func=table_name,
+                             key="import_table", index=None, placeholder=app.tr("imports.table_placeholder"))
     options = {}
     if synthetic:
         options["start_real"] = st.toggle(app.tr("imports.start_real_label"), help=app.tr("imports.start_real_help"),
@@ -125,26 +179,38 @@ with load_tab:
         options["replace"] = st.toggle(app.tr("imports.replace_label"), help=app.tr("imports.replace_help"),
                                        key="import_replace")
     size = st.get_option("server.maxUploadSize")
-    uploader_texts(size)
+    round_ = st.session_state.setdefault("import_round", 0)
     # A new key empties the uploader once its file is loaded.
-    uploaded = st.file_uploader(app.tr("imports.file_label"), type=["csv", "txt", "xlsx"],
-                                key=f"import_file_{st.session_state.setdefault('import_round', 0)}")
-    st.caption(app.tr("imports.upload_limit", size=size))
+    if source == "dhis2":
+        uploader_texts(size, "dhis2.page.uploader_limit")
+        uploaded = st.file_uploader(app.tr("dhis2.page.file_label"), type=["csv", "json"], key=f"dhis2_file_{round_}")
+        st.caption(app.tr("dhis2.page.upload_limit", size=size))
+    else:
+        uploader_texts(size)
+        uploaded = st.file_uploader(app.tr("imports.file_label"), type=["csv", "txt", "xlsx"],
+                                    key=f"import_file_{round_}")
+        st.caption(app.tr("imports.upload_limit", size=size))
     if uploaded is not None and table is None:
-        st.info(app.tr("imports.choose_table"))
+        st.info(app.tr("dhis2.page.choose_mapping" if source == "dhis2" else "imports.choose_table"))
     elif uploaded is not None:
         data = uploaded.getvalue()
-        sheets = reading.sheet_names(data) if data.startswith(reading.XLSX_MAGIC) else []
-        if sheets:
-            options["sheet"] = st.selectbox(app.tr("imports.sheet_label"), sheets, key="import_sheet")
+        if mapping:
+            attempt = functools.partial(imports.import_dhis2, data, uploaded.name, mapping[1], **options)
+            recipe = hashlib.sha256(mapping[0]).hexdigest()
+        else:
+            sheets = reading.sheet_names(data) if data.startswith(reading.XLSX_MAGIC) else []
+            if sheets:
+                options["sheet"] = st.selectbox(app.tr("imports.sheet_label"), sheets, key="import_sheet")
+            attempt = functools.partial(template_import, data, uploaded.name, table, **options)
+            recipe = table
         # Check once per file and choice (and database version): reruns must not re-check or re-audit.
-        key = (hashlib.sha256(data).hexdigest(), table, tuple(sorted(options.items())), app.data_version(),
+        key = (hashlib.sha256(data).hexdigest(), source, recipe, tuple(sorted(options.items())), app.data_version(),
                imports.trial_version())
         if st.session_state.get("import_checked_key") != key:
-            st.session_state["import_checked"] = run(data, uploaded.name, table, options, dry_run=True)
+            st.session_state["import_checked"] = run(attempt, dry_run=True)
             st.session_state["import_checked_key"] = key
-        report = st.session_state["import_checked"]
-        show(report, "checked")
+        report, translation = st.session_state["import_checked"]
+        show(report, "checked", uploaded.name, translation)
         if report.ok:
             rows, where = i18n.format_number(report.rows, lang), "imports.trial" if trial else "imports"
             st.success(app.tr(f"{where}.clean", rows=rows, table=table_name(table)))
@@ -152,9 +218,9 @@ with load_tab:
                 st.info(app.tr(f"{where}.will_replace", count=i18n.format_number(report.replaced, lang)))
             if st.button(app.tr(f"{where}.load_button", rows=rows, table=table_name(table)), type="primary",
                          key="import_load"):
-                loaded = run(data, uploaded.name, table, options, dry_run=False)
+                loaded, translation = run(attempt, dry_run=False)
                 if loaded.outcome != "loaded":   # the database changed since the check
-                    show(loaded, "loaded")
+                    show(loaded, "loaded", uploaded.name, translation)
                 else:
                     st.session_state["import_done"] = (app.tr(
                         f"{where}.loaded", rows=rows, table=table_name(table),

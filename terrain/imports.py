@@ -197,32 +197,34 @@ def import_file(data: bytes | Path, file_name: str, table: str, *, db: Path | No
 
 
 def import_dhis2(data: bytes, file_name: str, mapping: dhis2.MappingFile, *, db: Path | None = None,
-                 replace: bool = False, dry_run: bool = False, start_real: bool = False, user: str, via: str,
-                 progress: Progress | None = None, today: dt.date | None = None) -> tuple[Report, dhis2.Translation | None]:
+                 replace: bool = False, dry_run: bool = False, start_real: bool = False, trial: bool = False,
+                 user: str, via: str, progress: Progress | None = None,
+                 today: dt.date | None = None) -> tuple[Report, dhis2.Translation | None]:
     """A DHIS2 dataValueSets export (CSV or JSON), translated by `mapping` into its Terrain
-    table, then checked and loaded as any import (terrain/importing/dhis2.py). Values the
-    mapping cannot take refuse the file, each named by its line, and are audited as a refused
-    attempt; nothing changes."""
+    table, then checked and loaded as any import (terrain/importing/dhis2.py); `trial` as for
+    import_file. Values the mapping cannot take refuse the file, each named by its line, and
+    are audited as a refused attempt; nothing changes."""
     db = Path(db or store.db_path())
     source = reading.Source(file_name, data=data)
-    report = Report(file_name, source.sha256(), source.size, mapping.table, db)
+    report = Report(file_name, source.sha256(), source.size, mapping.table, trial_path(db) if trial else db)
     try:
-        values, _ = dhis2.read_values(data)
+        values, export_format = dhis2.read_values(data)
     except dhis2.Unreadable as error:
         report.problems = [dhis2.DHIS2Finding(error.kind, None, params=error.params)]
         translation = None
     else:
         translation = dhis2.translate(values, mapping)
+        translation.format = export_format
         report.problems, report.warnings = translation.problems, translation.warnings
     if report.problems:
         audit.record(audit.Attempt(
-            user_name=user, via=via, database_path=str(db), outcome="refused", file_name=file_name,
+            user_name=user, via=via, database_path=str(report.database), outcome="refused", file_name=file_name,
             file_sha256=report.sha256, file_bytes=report.size, table_name=mapping.table, replace_rows=replace,
             dry_run=dry_run, problem_count=report.problem_count, warning_count=report.warning_count,
             problems=findings.summary(report.problems + report.warnings)))
         return report, translation
     loaded = import_file(translation.csv, f"{file_name} (DHIS2 → {mapping.table})", mapping.table, db=db,
-                         replace=replace, dry_run=dry_run, start_real=start_real, user=user, via=via,
+                         replace=replace, dry_run=dry_run, start_real=start_real, trial=trial, user=user, via=via,
                          progress=progress, today=today)
     loaded.warnings = translation.warnings + loaded.warnings
     return loaded, translation
@@ -556,7 +558,9 @@ def command(argv: list[str]) -> int:
         try:
             mapping = dhis2.load_mapping(args.mapping)
         except dhis2.MappingError as error:
-            _say(languages, "dhis2.cli.mapping_error", sys.stderr, error=str(error))
+            for index, lang in enumerate(languages):
+                print(("  " if index else "") + i18n.t("dhis2.cli.mapping_error", lang, error=error.text(lang)),
+                      file=sys.stderr)
             return 2
         if args.table is not None and args.table != mapping.table:
             _say(languages, "dhis2.cli.table_differs", sys.stderr, table=args.table, mapped=mapping.table)
@@ -573,8 +577,7 @@ def command(argv: list[str]) -> int:
                                                via="cli")
             if translation is not None and not translation.problems:
                 _say(languages, "dhis2.cli.translated", values=translation.values, rows=translation.rows,
-                     table=mapping.table, format="JSON" if args.path.read_bytes().lstrip()[:1] in (b"{", b"[")
-                     else "CSV")
+                     table=mapping.table, format=translation.format.upper())
     except FAULTS as fault:
         return _fault(languages, fault)
     for index, lang in enumerate(languages):

@@ -77,6 +77,7 @@ def test_an_export_loads_through_the_command_line_and_gives_back_the_demo_rows(e
                 env_audit=tmp_path / "audit")
     assert done.returncode == 0, done.stderr
     assert "465 values read" in done.stdout and "93 rows for table shelter_nights" in done.stdout
+    assert f"values read ({export.rsplit('.', 1)[1].upper()})" in done.stdout   # told by the one reading of the file
     october = (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
     loaded = _nights(real_db, sites, *october)
     assert len(loaded) == 93 and loaded == _nights(demo_db, sites, *october)
@@ -184,6 +185,18 @@ def test_a_wrong_mapping_is_refused_by_name(text, says):
         dhis2.parse_mapping(tomllib.loads(text))
 
 
+def test_a_wrong_mapping_on_the_command_line_is_one_line_in_each_language(tmp_path, capsys):
+    from terrain import imports
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_bytes(MAPPING.read_bytes().replace(b'column = "turned_away_girls"', b'column = ["turned_away_girls"]'))
+    assert imports.command([str(EXAMPLE / "dataValueSets_2026-10.csv"), "--from", "dhis2", "--mapping", str(wrong),
+                            "--db", str(tmp_path / "none.duckdb")]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        (f"Fichier de correspondance inutilisable\u00a0: {wrong}\u00a0: values 5 (tN3kTurnGrl)\u00a0: "
+         "shelter_nights n'a pas de colonne ['turned_away_girls']"),
+        f"  Unusable mapping file: {wrong}: values 5 (tN3kTurnGrl): shelter_nights has no column ['turned_away_girls']"]
+
+
 uids = st.from_regex(r"[A-Za-z][A-Za-z0-9]{10}", fullmatch=True)
 days = st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31)).map(lambda d: d.strftime("%Y%m%d"))
 weeks = st.builds(lambda y, w: f"{y}W{w}", st.integers(2000, 2030), st.integers(1, 53))
@@ -239,3 +252,239 @@ def test_store_is_untouched_by_a_dry_run(real_db, tmp_path):
                 "--db", str(real_db), "--dry-run", env_audit=tmp_path / "audit")
     assert done.returncode == 0, done.stderr
     assert hashlib.sha256(real_db.read_bytes()).hexdigest() == digest
+
+
+# --- the Import page ------------------------------------------------------------------------------
+
+def _dhis2_page(db, monkeypatch, params=None):
+    """The Import page of a programme manager, DHIS2 chosen as the source."""
+    from tests.apptest import run_page
+    monkeypatch.setenv("TERRAIN_DB", str(db))
+    at = run_page("pages/imports.py", "programme_manager", params)
+    assert not at.exception
+    at.radio(key="import_source").set_value("dhis2").run()
+    assert not at.exception
+    return at
+
+
+def _history(at):
+    from terrain import i18n
+    return next(d.value for d in at.dataframe if i18n.t("imports.audit.file_sha256", "fr") in d.value.columns)
+
+
+def test_a_manager_loads_the_example_export_through_the_page_into_a_real_database(demo_db, real_db, monkeypatch):
+    from terrain import i18n
+    from tests.apptest import texts
+    at = _dhis2_page(real_db, monkeypatch)
+    assert at.selectbox(key="dhis2_mapping").value == "examples/dhis2/mapping.toml"   # shipped, offered first
+    assert ("Vers la table «\u00a0Nuits d'hébergement\u00a0» — unités d'organisation\u00a0: 3\u00a0; "
+            "éléments de données\u00a0: 5.") in texts(at)
+    at.file_uploader(key="dhis2_file_0").upload("dataValueSets_2026-10.json",
+                                                (EXAMPLE / "dataValueSets_2026-10.json").read_bytes(), "application/json")
+    at.run()
+    assert not at.exception
+    assert ("Export DHIS2 lu (JSON) — valeurs\u00a0: 465\u00a0; lignes de «\u00a0Nuits d'hébergement\u00a0»\u00a0: 93."
+            in texts(at))
+    assert [s.value for s in at.success] == [
+        "Fichier valide, prêt à être chargé dans «\u00a0Nuits d'hébergement\u00a0» (lignes\u00a0: 93)."]
+    sites = sorted(dhis2.load_mapping(MAPPING).org_units.values())
+    october = (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    assert _nights(real_db, sites, *october) == []            # checked, not loaded yet
+    at.button(key="import_load").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [
+        "Chargé dans «\u00a0Nuits d'hébergement\u00a0» (lignes\u00a0: 93). Données au 31 octobre 2026."]
+    assert at.file_uploader(key="dhis2_file_1").value is None   # emptied, ready for the next export
+    loaded = _nights(real_db, sites, *october)
+    assert len(loaded) == 93 and loaded == _nights(demo_db, sites, *october)
+    history = _history(at)
+    assert list(history["Résultat"])[:2] == ["chargé", "vérifié (sans chargement)"]
+    assert list(history["Fichier"])[:2] == ["dataValueSets_2026-10.json (DHIS2 → shelter_nights)"] * 2
+    assert list(history["Par"])[:2] == ["page", "page"]
+    # The same export again: its nights are there, refused (named by the rows Terrain drew from
+    # it, which the page says) unless replaced.
+    at.file_uploader(key="dhis2_file_1").upload("dataValueSets_2026-10.json",
+                                                (EXAMPLE / "dataValueSets_2026-10.json").read_bytes(), "application/json")
+    at.run()
+    assert [e.value for e in at.error] == ["Fichier refusé (problèmes\u00a0: 93). La base n'a pas changé."]
+    assert i18n.t("dhis2.page.rows_translated", "fr") in [c.value for c in at.caption]
+    at.toggle(key="import_replace").set_value(True).run()
+    assert not at.error
+    assert "Lignes existantes que le fichier remplacera\u00a0: 93." in [i.value for i in at.info]
+
+
+def test_on_the_demo_the_export_goes_into_the_trial_copy_and_the_demo_never_changes(demo_db, tmp_path, monkeypatch):
+    from terrain import imports
+    monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path / "audit"))
+    demo_copy = tmp_path / "terrain.duckdb"
+    shutil.copy(demo_db, demo_copy)
+    before = hashlib.sha256(demo_copy.read_bytes()).hexdigest()
+    # One night changed, so that what the copy holds is seen to be the export's.
+    export = (EXAMPLE / "dataValueSets_2026-10.csv").read_bytes()
+    night = b"tN3kBedsOcc,20261001,OuMarsMinSh,HllvX50cXC0,HllvX50cXC0,18,"
+    assert export.count(night) == 1
+    export = export.replace(night, night.replace(b",18,", b",7,"))
+    at = _dhis2_page(demo_copy, monkeypatch, {"lang": "en"})
+    at.file_uploader(key="dhis2_file_0").upload("octobre.csv", export, "text/csv")
+    at.run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [
+        "Valid file, ready to be loaded into the trial copy, table “Shelter nights” (rows: 93)."]
+    assert "Rows of the copy the file will replace: 93." in [i.value for i in at.info]
+    at.button(key="import_load").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [
+        "Loaded into the trial copy, table “Shelter nights” (rows: 93). The demonstration has not changed."]
+    trial = imports.trial_path(demo_copy)
+    first = ("marseille_minors_shelter", dt.date(2026, 10, 1), dt.date(2026, 10, 1))
+    assert [n[3] for n in _nights(trial, [first[0]], *first[1:])] == [7]
+    assert [n[3] for n in _nights(demo_copy, [first[0]], *first[1:])] == [18]
+    assert hashlib.sha256(demo_copy.read_bytes()).hexdigest() == before
+    attempt = audit.recent().iloc[0]
+    assert (attempt["outcome"], attempt["database_path"]) == ("loaded", str(trial))
+
+
+def test_a_defective_export_is_refused_on_the_page_by_name_and_nothing_changes(real_db, monkeypatch):
+    from terrain import i18n
+    before = hashlib.sha256(real_db.read_bytes()).hexdigest()
+    at = _dhis2_page(real_db, monkeypatch, {"lang": "en"})
+    at.file_uploader(key="dhis2_file_0").upload("defective.csv", DEFECTIVE.encode(), "text/csv")
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["File refused (problems: 7). The database has not changed."]
+    problems = next(t.value for t in at.table if "Problem" in t.value.columns)
+    assert list(zip(problems["Row"], problems["Column"])) == [
+        ("2", "period"), ("3", "dataElement"), ("4", "orgUnit"), ("5", "period"), ("5", "value"), ("6", "value"),
+        ("7", "categoryOptionCombo")]
+    said = " | ".join(problems["Problem"])
+    for named in ("period 2026W40 is weekly; table shelter_nights holds days",
+                  "data element XXunknownDE is not in the mapping file",
+                  "organisation unit OuNowhere01 has no Terrain site",
+                  "period 202610 is monthly", "value “12.5” of tN3kBedsOcc is not a count",
+                  "data element tN3kBedsAvl has no mapping for category option combo aBadCombo01"):
+        assert named in said, (named, said)
+    assert all(b.key != "import_load" for b in at.button)       # nothing to load
+    assert hashlib.sha256(real_db.read_bytes()).hexdigest() == before
+    assert audit.recent().iloc[0]["outcome"] == "refused"
+    assert i18n.t("dhis2.page.rows_translated", "en") not in " ".join(c.value for c in at.caption)
+
+
+def test_an_own_mapping_is_uploaded_and_one_terrain_cannot_use_is_named_in_one_line(real_db, monkeypatch):
+    at = _dhis2_page(real_db, monkeypatch)
+    at.selectbox(key="dhis2_mapping").set_value("").run()
+    assert not at.file_uploader(key="dhis2_file_0").value
+    at.file_uploader(key="dhis2_mapping_file").upload("ma_correspondance.toml",
+                                                       MAPPING.read_bytes() + b"colour = 1\n", "application/toml")
+    at.run()
+    assert not at.exception
+    # (a key after the last table belongs to it: [[values]] knows no "colour")
+    assert [e.value for e in at.error] == [("Fichier de correspondance inutilisable\u00a0: ma_correspondance.toml\u00a0: "
+                                            "values 5\u00a0: clé inconnue 'colour'")]
+    at.file_uploader(key="dhis2_mapping_file").upload("ma_correspondance.toml", MAPPING.read_bytes(),
+                                                       "application/toml")
+    at.file_uploader(key="dhis2_file_0").upload("export.csv", (EXAMPLE / "dataValueSets_2026-10.csv").read_bytes(),
+                                                "text/csv")
+    at.run()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == [
+        "Fichier valide, prêt à être chargé dans «\u00a0Nuits d'hébergement\u00a0» (lignes\u00a0: 93)."]
+
+
+@pytest.mark.parametrize("role", ["advocacy", "donor"])
+def test_advocacy_and_donors_cannot_reach_the_dhis2_import(role, real_db, monkeypatch):
+    from tests.apptest import run_page
+    monkeypatch.setenv("TERRAIN_DB", str(real_db))
+    at = run_page("pages/imports.py", role)
+    assert not at.exception
+    assert "Votre rôle ne donne pas accès à cette page." in [e.value for e in at.error]
+    assert not at.radio and not at.file_uploader and not at.selectbox and not at.get("download_button")
+
+
+# Whatever a mapping file holds, it is a mapping or one MappingError, never a crash: the page
+# takes the manager's own file.
+toml_scalars = st.one_of(st.text(max_size=8), st.integers(-2, 30), st.booleans(), st.floats(allow_nan=False),
+                         st.dates(), st.sampled_from(["shelter_nights", "consultations", "beds_available", "night",
+                                                      "site_id", "OuPantinMin", "medical", "camp"]))
+toml_values = st.recursive(toml_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(
+        ["data_element", "category_option_combo", "column", "rows", "set", "name", "place_type", "OuA", "x"]),
+        inner, max_size=4)), max_leaves=12)
+columns = st.sampled_from(["beds_available", "beds_occupied", "turned_away", "turned_away_minors",
+                           "turned_away_girls", "night", "site_id", "people_reached", "place_type", "activity", "x"])
+either = lambda likely: st.integers(0, 5).flatmap(lambda n: likely if n else toml_values)  # mostly well-typed
+entries = st.fixed_dictionaries({"data_element": either(st.sampled_from(["deA", "deB"]))}, optional={
+    "category_option_combo": either(st.sampled_from(["c1", "c2"])), "column": either(columns),
+    "rows": either(st.booleans()), "set": either(st.dictionaries(columns, toml_values, max_size=2)),
+    "name": either(st.text(max_size=3))})
+documents = st.fixed_dictionaries({
+    "table": either(st.sampled_from(["shelter_nights", "outreach", "consultations", "vaccinations"])),
+    "org_units": either(st.dictionaries(st.text(max_size=3), st.text(max_size=3), min_size=1, max_size=2)),
+}, optional={"values": either(st.lists(either(entries), max_size=4)),
+             "defaults": either(st.dictionaries(columns, toml_values, max_size=4)),
+             "attribute_option_combo": either(st.just(dhis2.DEFAULT_COMBO))})
+
+
+
+
+@st.composite
+def shipped_mutated(draw):
+    """The shipped mapping with a few of its keys, at any depth, changed, added or removed."""
+    import copy
+    document = copy.deepcopy(tomllib.loads(MAPPING.read_text(encoding="utf-8")))
+    for _ in range(draw(st.integers(0, 3))):
+        holder, key = document, draw(st.sampled_from([*document, "colour"]))
+        while key in holder and isinstance(holder[key], (dict, list)) and holder[key] and draw(st.booleans()):
+            holder = holder[key]
+            key = draw(st.integers(0, len(holder) - 1)) if isinstance(holder, list) else draw(
+                st.sampled_from([*holder, "colour", "place_type", "rows"]))
+        if draw(st.booleans()) and not isinstance(holder, list):
+            holder.pop(key, None)
+        else:
+            holder[key] = draw(either(columns))
+    return document
+
+
+@given(st.one_of(documents, shipped_mutated()))
+@settings(max_examples=400, deadline=None)
+def test_any_mapping_document_is_a_mapping_or_one_named_problem(document):
+    try:
+        mapping = dhis2.parse_mapping(document, "m.toml")
+    except dhis2.MappingError as error:
+        for lang in ("fr", "en"):
+            assert error.text(lang).startswith("m.toml") and "\n" not in error.text(lang)
+        return
+    assert mapping.table in dhis2.TABLES and mapping.entries and mapping.org_units
+    # and what it maps translates, into rows or named problems
+    unit, site = next(iter(mapping.org_units.items()))
+    values = [dhis2.DataValue(n, e.data_element, "20261001", unit, e.combo, mapping.attribute_option_combo, "2")
+              for n, e in enumerate(mapping.entries.values(), start=2)]
+    translation = dhis2.translate(values, mapping)
+    if not translation.problems:
+        import csv
+        import io
+        rows = list(csv.DictReader(io.StringIO(translation.csv.decode())))
+        assert len(rows) == translation.rows > 0 and {row[mapping.site_column] for row in rows} == {site}
+
+
+@given(st.binary(max_size=200))
+def test_any_bytes_as_a_mapping_file_are_a_mapping_or_one_named_problem(data):
+    try:
+        dhis2.read_mapping(data, "m.toml")
+    except dhis2.MappingError as error:
+        assert error.kind in ("not_utf8", "not_toml", "not_toml_at") or error.kind in {
+            "table", "unknown_key", "org_units", "no_values"}
+
+
+def test_a_terrain_template_given_as_a_dhis2_export_is_refused_in_one_line(real_db, monkeypatch):
+    from terrain.importing import templates
+    before = hashlib.sha256(real_db.read_bytes()).hexdigest()
+    at = _dhis2_page(real_db, monkeypatch, {"lang": "en"})
+    at.file_uploader(key="dhis2_file_0").upload("terrain_shelter_nights.csv", templates.template_csv("shelter_nights"),
+                                                "text/csv")
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["File refused (problems: 1). The database has not changed."]
+    problems = next(t.value for t in at.table if "Problem" in t.value.columns)
+    assert list(problems["Problem"]) == [
+        "this CSV lacks the columns of a DHIS2 dataValueSets export: dataElement, period, orgUnit, value."]
+    assert hashlib.sha256(real_db.read_bytes()).hexdigest() == before

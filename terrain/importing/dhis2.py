@@ -44,9 +44,11 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from terrain import ROOT, i18n
 from terrain.importing import tables
 from terrain.importing.findings import ERROR, WARNING, Finding, Label
 
+EXAMPLES = ROOT / "examples" / "dhis2"
 DEFAULT_COMBO = "HllvX50cXC0"   # DHIS2's default category option combo (and attribute combo)
 TABLES = ("shelter_nights", "consultations", "outreach", "vaccinations")
 SITE_COLUMNS = {"shelter_nights": "site_id", "consultations": "site_id", "outreach": "team_id"}
@@ -64,10 +66,20 @@ _PERIOD_TYPES = ((re.compile(r"\d{4}W\d{1,2}"), "weekly"), (re.compile(r"\d{4}(W
                  (re.compile(r"\d{4}S[12]"), "six_monthly"), (re.compile(r"\d{4}"), "yearly"),
                  (re.compile(r"\d{4}(April|July|Oct|Nov)"), "financial_year"))
 _WHOLE = re.compile(r"\d+(\.0+)?")
+_TOML_PLACE = re.compile(r"at line (?P<line>\d+), column (?P<column>\d+)")
 
 
 class MappingError(Exception):
-    """A mapping file Terrain cannot use; the message names the key."""
+    """A mapping file Terrain cannot use: `kind` says why (dhis2.mapping.<kind>, naming the
+    key), `source` which file; str() is the English text, `text(lang)` any language's."""
+
+    def __init__(self, source: str, kind: str, **params: Any):
+        self.source, self.kind, self.params = source, kind, params
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str) -> str:
+        return i18n.t("dhis2.cli.mapping_in", lang, source=self.source,
+                      problem=i18n.t(f"dhis2.mapping.{self.kind}", lang, **self.params))
 
 
 class Unreadable(Exception):
@@ -112,67 +124,105 @@ class MappingFile:
 def parse_mapping(table: Mapping[str, Any], source: str = "mapping") -> MappingFile:
     known = {"table", "org_units", "values", "defaults", "attribute_option_combo"}
     if set(table) - known:
-        raise MappingError(f"{source}: unknown key {min(set(table) - known)!r}")
+        raise MappingError(source, "unknown_key", name=repr(min(set(table) - known)))
     name = table.get("table")
     if name not in TABLES:
-        raise MappingError(f"{source}: table must be one of {', '.join(TABLES)} (Terrain's tables of days)")
+        raise MappingError(source, "table", tables=", ".join(TABLES))
     spec = tables.tables()[name]
     day, site = tables.ACTIVITY_DATES[name], SITE_COLUMNS.get(name, "site_id")
     if name == "vaccinations":
-        raise MappingError(f"{source}: vaccinations are recorded per campaign, not per organisation unit: "
-                           "import them with their template")
+        raise MappingError(source, "vaccinations")
     org_units = table.get("org_units", {})
-    if not org_units or not all(isinstance(k, str) and isinstance(v, str) for k, v in org_units.items()):
-        raise MappingError(f"{source}: [org_units] must map each DHIS2 organisation unit id to a site_id")
+    if not org_units or not isinstance(org_units, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in org_units.items()):
+        raise MappingError(source, "org_units")
     entries: dict[tuple[str, str], Entry] = {}
-    for number, value in enumerate(table.get("values", []), start=1):
-        where = f"{source}: values {number}"
+    values = table.get("values", [])
+    if not isinstance(values, list):
+        raise MappingError(source, "values_list")
+    for number, value in enumerate(values, start=1):
+        if not isinstance(value, dict):
+            raise MappingError(source, "value_table", number=number)
         extra = set(value) - {"data_element", "category_option_combo", "column", "rows", "set", "name"}
         if extra:
-            raise MappingError(f"{where}: unknown key {min(extra)!r}")
+            raise MappingError(source, "value_unknown_key", number=number, name=repr(min(extra)))
         element, combo = value.get("data_element"), value.get("category_option_combo", DEFAULT_COMBO)
         if not isinstance(element, str) or not element or not isinstance(combo, str):
-            raise MappingError(f"{where}: data_element (and category_option_combo) must be DHIS2 ids")
+            raise MappingError(source, "value_ids", number=number)
         column, rows = value.get("column"), value.get("rows", False)
         if (column is None) == (rows is not True):
-            raise MappingError(f"{where} ({element}): give either column = \"…\" or rows = true")
-        if column is not None and column not in spec.names:
-            raise MappingError(f"{where} ({element}): {name} has no column {column!r}")
+            raise MappingError(source, "column_or_rows", number=number, element=element)
+        if column is not None and (not isinstance(column, str) or column not in spec.names):
+            raise MappingError(source, "no_column", number=number, element=element, table=name, column=repr(column))
         if column in (day, site):
-            raise MappingError(f"{where} ({element}): {column} comes from the period or the organisation unit")
+            raise MappingError(source, "column_from_period", number=number, element=element, column=column)
         sets = value.get("set", {})
+        if not isinstance(sets, dict):
+            raise MappingError(source, "set_table", number=number, element=element)
+        _single_values(sets, source)
+        if not isinstance(value.get("name", ""), str):
+            raise MappingError(source, "not_text", name=f"values {number}: name")
         for fixed in sets:
             if fixed not in spec.names or fixed in (day, site):
-                raise MappingError(f"{where} ({element}): set names {fixed!r}, not a column {name} takes here")
+                raise MappingError(source, "set_column", number=number, element=element, column=repr(fixed), table=name)
         if (element, combo) in entries:
-            raise MappingError(f"{where}: {element} with combo {combo} is mapped twice")
+            raise MappingError(source, "mapped_twice", number=number, element=element, combo=combo)
         entries[(element, combo)] = Entry(element, combo, column, tuple(sorted(sets.items())), value.get("name", ""))
     if not entries:
-        raise MappingError(f"{source}: no [[values]]: map at least one data element")
+        raise MappingError(source, "no_values")
     counts = {e.column is None for e in entries.values()}
     if len(counts) > 1:
-        raise MappingError(f"{source}: either every value fills a column, or every value counts rows (rows = true)")
+        raise MappingError(source, "mixed_kinds")
     defaults = table.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise MappingError(source, "defaults_table")
+    _single_values(defaults, source)
+    if not isinstance(table.get("attribute_option_combo", DEFAULT_COMBO), str):
+        raise MappingError(source, "not_text", name="attribute_option_combo")
     unknown_defaults = set(defaults) - set(spec.names)
     if unknown_defaults:
-        raise MappingError(f"{source}: defaults names {min(unknown_defaults)!r}, not a column of {name}")
+        raise MappingError(source, "default_column", column=repr(min(unknown_defaults)), table=name)
     filled = {day, site, *defaults, *(e.column for e in entries.values() if e.column),
               *(column for e in entries.values() for column, _ in e.sets)}
     missing = [c.name for c in spec.columns if c.required and c.name not in filled]
     if missing:
-        raise MappingError(f"{source}: nothing fills {name}.{missing[0]}: map a data element to it, set it, "
-                           "or give it in defaults")
+        raise MappingError(source, "nothing_fills", table=name, column=missing[0])
     return MappingFile(name, dict(org_units), entries, dict(defaults),
                        table.get("attribute_option_combo", DEFAULT_COMBO))
 
 
+def _single_values(columns: Mapping[str, Any], source: str) -> None:
+    """A value a column takes is one value (text, number, date, true or false), not a list or a table."""
+    for column, value in columns.items():
+        if isinstance(value, (list, dict)):
+            raise MappingError(source, "not_single", name=column)
+
+
 def load_mapping(path: Path) -> MappingFile:
     try:
-        return parse_mapping(tomllib.loads(path.read_text(encoding="utf-8")), str(path))
+        data = path.read_bytes()
     except FileNotFoundError:
-        raise MappingError(f"{path}: no such file") from None
+        raise MappingError(str(path), "no_file") from None
+    return read_mapping(data, str(path))
+
+
+def read_mapping(data: bytes, source: str) -> MappingFile:
+    """A mapping file's bytes (a file on disk, or one uploaded on the Import page)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise MappingError(source, "not_utf8") from None
+    try:
+        return parse_mapping(tomllib.loads(text), source)
     except tomllib.TOMLDecodeError as error:
-        raise MappingError(f"{path}: not valid TOML ({error})") from None
+        where = _TOML_PLACE.search(str(error))      # "Invalid value (at line 3, column 5)"
+        if where is None:
+            raise MappingError(source, "not_toml", error=str(error)) from None
+        raise MappingError(source, "not_toml_at", line=int(where["line"]), column=int(where["column"])) from None
+
+
+def shipped_mappings() -> list[Path]:
+    """The mapping files shipped in examples/dhis2/, which the Import page offers."""
+    return sorted(EXAMPLES.glob("*.toml"))
 
 
 # --- reading the export ----------------------------------------------------------------------
@@ -290,6 +340,7 @@ class Translation:
     problems: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
     values: int = 0
+    format: str = ""              # the export's: "csv" or "json"
 
 
 class _Found:
