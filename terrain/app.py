@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import duckdb
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from terrain import (
     auth,
@@ -39,6 +40,7 @@ from terrain import (
     web,
 )
 from terrain import filters as flt
+from terrain.charts.cache import ContentsCache
 
 # The tables are drawn through a pandas Styler (their cells as the reader's language writes
 # them, sorted on the values beneath). pandas caps the cells a Styler renders with a global
@@ -642,8 +644,36 @@ def _sort_key(value: Any) -> str:
     return str(value.item() if hasattr(value, "item") else value)
 
 
-def _styled(table: pd.DataFrame, texts: pd.DataFrame) -> tuple[Any, dict]:
-    """The table with its real values under each cell's text, and the column settings.
+def _shown_styler(table: pd.DataFrame, cells: dict, uuid: str) -> Styler:
+    """A Styler whose cells' texts are already written. Streamlit marshals a Styler by asking
+    pandas for every cell's HTML rendering (`_compute`, then `_translate`: the heaviest work of
+    a page's rerun) and keeps only each cell's display value; this one hands it those values,
+    made once per table (`_table_shown`), in the form pandas gives them. Streamlit knows a
+    Styler by its exact type, so the instance is a plain Styler answering these two calls."""
+    styler = Styler(table, uuid=uuid)
+    styler._compute = lambda: styler
+    styler._translate = lambda *_args, **_kwargs: cells
+    return styler
+
+
+@dataclass(frozen=True)
+class _TableShown:
+    table: pd.DataFrame       # the values under the cells (what the grid sorts), headers as labels
+    cells: dict               # each cell's text, as pandas' Styler hands it to Streamlit
+    config: dict              # Streamlit's column settings
+    headers: dict[str, str]   # column -> header, for the downloads
+    lower_bounds: bool        # a count leaves out a hidden month ("≥ N")
+
+
+TABLE_CACHE_ENTRIES = 256
+_tables_shown = ContentsCache(TABLE_CACHE_ENTRIES)
+
+
+@_tables_shown
+def _table_shown(frame: pd.DataFrame, columns: dict[str, str] | None, language: str) -> _TableShown:
+    """A table as the grid shows it: codes as their names, headers as labels, every cell's
+    text by Babel. Kept by the frame's contents and attributes, the page's columns and the
+    language (terrain/charts/cache.py), so that a rerun with the same figures formats nothing.
 
     Streamlit shows a Styler's display values and sorts on the values under them, so a
     column of counts sorts as numbers and dates as dates while every cell reads as the
@@ -651,10 +681,16 @@ def _styled(table: pd.DataFrame, texts: pd.DataFrame) -> tuple[Any, dict]:
     browser's locale, not the reader's language). The grid draws an empty number as "None"
     whatever its text, so a column with hidden counts carries text under its cells: the
     number as the grid's sort reads it ("1234"), or the mark ("< 11", "[c]"), which is also
-    what the grid's own export writes; it stays right-aligned like the numbers.
-    Cells are formatted by value, and cells whose text the value does not give (a hidden
-    count, "≥ N") by their own small groups, so a table costs a few calls a column."""
-    table, texts = table.reset_index(drop=True).copy(), texts.reset_index(drop=True)
+    what the grid's own export writes; it stays right-aligned like the numbers."""
+    readable = exports.with_labels(frame, language)
+    texts = exports.cell_texts(readable, language)
+    shown = [c for c in columns if c in frame.columns] if columns else list(frame.columns)
+    headers = {c: exports.header_of(c, language, columns) for c in shown}
+    counts = frame.attrs.get("suppression", {}).get("counts", [])
+    lower_bounds = any(any(indicators.partial_flags(frame, c)) for c in counts if c in frame.columns)
+    table = readable[shown].rename(columns=headers).reset_index(drop=True)
+    table.attrs = {}  # provenance stays with `frame` for the downloads; the grid needs none
+    texts = texts[shown].rename(columns=headers).reset_index(drop=True)
     config = {}
     for column in table.columns:
         marked = [bool(text) and _missing(value) for value, text in zip(table[column], texts[column])]
@@ -662,19 +698,13 @@ def _styled(table: pd.DataFrame, texts: pd.DataFrame) -> tuple[Any, dict]:
             table[column] = [text if mark else "" if _missing(value) else _sort_key(value)
                              for value, text, mark in zip(table[column], texts[column], marked)]
             config[column] = st.column_config.TextColumn(alignment="right")
-    styler = table.style
-    for column in table.columns:
-        by_value, apart = {}, {}
-        for position, (value, text) in enumerate(zip(table[column].tolist(), texts[column].tolist())):
-            try:
-                if _missing(value) or by_value.setdefault(value, text) != text:
-                    raise KeyError(value)
-            except (KeyError, TypeError):   # missing, unhashable, or read apart
-                apart.setdefault(text, []).append(position)
-        styler = styler.format(lambda v, known=by_value: "" if _missing(v) else known.get(v, ""), subset=[column])
-        for text, rows in apart.items():
-            styler = styler.format(lambda _v, text=text: text, subset=(rows, [column]))
-    return styler, config
+    # Streamlit starts from each value as a string and puts the text given for a cell in its
+    # place: only the cells whose text is not that string need one.
+    as_strings = table.astype(str).to_numpy()
+    body = [[{"id": f"row{r}_col{c}", "display_value": text}
+             for c, text in enumerate(row) if text != as_strings[r, c]]
+            for r, row in enumerate(texts.itertuples(index=False, name=None))]
+    return _TableShown(table, {"body": body, "cellstyle": [], "table_styles": []}, config, headers, lower_bounds)
 
 
 def show_table(frame: pd.DataFrame, *, what: str, filters: flt.Filters, key: str,
@@ -686,20 +716,15 @@ def show_table(frame: pd.DataFrame, *, what: str, filters: flt.Filters, key: str
         return
     language = lang()
     k = threshold_of(frame)
-    readable = exports.with_labels(frame, language)
-    texts = exports.cell_texts(readable, language)
-    shown = [c for c in columns if c in frame.columns] if columns else list(frame.columns)
-    headers = {c: exports.header_of(c, language, columns) for c in shown}
-    counts = frame.attrs.get("suppression", {}).get("counts", [])
-    lower_bounds = any(any(indicators.partial_flags(frame, c)) for c in counts if c in frame.columns)
-    table = readable[shown].rename(columns=headers)
-    table.attrs = {}  # provenance stays with `frame` for the downloads; the grid needs none
-    styled, config = _styled(table, texts[shown].rename(columns=headers))
-    st.dataframe(styled, hide_index=True, width="stretch", key=f"table_{key}", column_config=config)
+    shown = _table_shown(frame, columns, language)
+    st.dataframe(_shown_styler(shown.table, shown.cells, uuid=key), hide_index=True, width="stretch",
+                 key=f"table_{key}", column_config=shown.config)
+    headers = shown.headers
     if k:
         # one legend wherever marks are told apart (published sets): "< k", "[c]", "≥ N"
         st.caption(tr("common.marks_legend", k=k) if indicators.marks_told_apart(frame)
-                   else tr("common.suppressed_note", k=k) + ("  \n" + tr("common.at_least_note") if lower_bounds else ""))
+                   else tr("common.suppressed_note", k=k) + ("  \n" + tr("common.at_least_note")
+                                                              if shown.lower_bounds else ""))
     role = current_role()
     if not roles.can(role, "download_tables"):
         return

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from terrain.charts import cache
 from tests.apptest import plotly_figures, run_page
@@ -86,7 +87,7 @@ def test_a_frame_of_lists_is_built_uncached():
 
 
 def test_the_cache_is_bounded_and_forgets_the_least_recently_used(monkeypatch):
-    monkeypatch.setattr(cache, "FIGURE_CACHE_ENTRIES", 3)
+    monkeypatch.setattr(cache.FIGURES, "entries", 3)
     frames = [FRAME.assign(y=[i, i, i]) for i in range(4)]
     figures = [bars(f, lang="fr") for f in frames[:3]]
     assert bars(frames[0], lang="fr") is figures[0]        # used again: now the most recent

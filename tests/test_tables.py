@@ -271,3 +271,130 @@ def test_no_code_changes_a_pandas_option_per_table():
         for call in re.findall(r"pd\.(?:option_context|set_option)\([^)]*\)", text):
             assert path.name == "app.py" and "STYLER_MAX_CELLS" in call, f"{path}: {call}"
     assert pd.get_option("styler.render.max_elements") == app.STYLER_MAX_CELLS
+
+
+# --- tables kept once formatted (terrain/app.py, _table_shown) -------------------------------
+
+def _display_values(shown) -> pd.DataFrame:
+    """What Streamlit makes of the table's Styler: its own code, run on the kept cells."""
+    from streamlit.elements.lib.pandas_styler_utils import _use_display_values
+
+    return _use_display_values(shown.table, shown.cells)
+
+
+counts = st.lists(st.one_of(st.none(), st.integers(0, 5000)), min_size=1, max_size=6)
+
+
+@given(first=counts, second=counts, lang=st.sampled_from(i18n.LANGUAGES))
+@settings(max_examples=60, deadline=None)
+def test_a_kept_table_shows_the_texts_of_its_own_figures_only(first, second, lang):
+    from terrain import app
+
+    def frame(values):
+        rows = pd.DataFrame({"city": ["Calais"] * len(values), "activity": ["medical"] * len(values),
+                             "consultations": pd.array(values, dtype="Int64")})
+        rows.attrs["suppression"] = {"k": 11, "counts": ["consultations"],
+                                     "hidden_marks": {"consultations": ["small" if v is None else None for v in values]}}
+        rows.attrs["provenance"] = {"threshold": 11}
+        return rows
+
+    for values in (first, second, first):
+        rows = frame(values)
+        shown = app._table_shown(rows, None, lang)
+        expected = exports.cell_texts(exports.with_labels(rows, lang), lang)
+        assert _display_values(shown).to_numpy().tolist() == expected.to_numpy().tolist()
+        assert list(shown.table.columns) == [exports.header_of(c, lang) for c in rows.columns]
+
+
+def test_a_table_is_formatted_again_for_other_figures_attributes_columns_or_language():
+    from terrain import app
+
+    rows = pd.DataFrame({"activity": ["medical", "legal"], "consultations": [1234, 56],
+                         "occupancy_rate": [0.959, 1.0]})
+    rows.attrs["provenance"] = {"query": "q", "params": {"start": "2024-01-01"}}
+    shown = app._table_shown(rows, None, "fr")
+    assert app._table_shown(rows.copy(), None, "fr") is shown            # same figures: kept
+    assert _display_values(shown)["Activité"].tolist() == ["Médical", "Juridique"]
+    assert _display_values(shown).iloc[0].tolist()[1:] == ["1\u202f234", "95,9\u00a0%"]
+    english = app._table_shown(rows, None, "en")
+    assert _display_values(english).iloc[0].tolist() == ["Medical", "1,234", "95.9%"]
+    changed = rows.assign(consultations=[1235, 56])
+    assert _display_values(app._table_shown(changed, None, "fr")).iloc[0, 1] == "1\u202f235"
+    other_period = rows.copy()
+    other_period.attrs["provenance"] = {"query": "q", "params": {"start": "2024-02-01"}}
+    assert app._table_shown(other_period, None, "fr") is not shown
+    only = app._table_shown(rows, {"consultations": "Nombre"}, "fr")
+    assert list(only.table.columns) == ["Nombre"]
+
+
+def _january_table(at) -> pd.DataFrame:
+    """The shelters' summary of the occupancy page: one row per shelter, as shown."""
+    site, turned = FR("occupancy.column.site_name"), FR("occupancy.column.turned_away")
+    tables = [table_texts(t) for t in at.dataframe]
+    found = [t for t in tables if site in t.columns and turned in t.columns and t[site].is_unique]
+    assert found, [list(t.columns) for t in tables]
+    return found[0].set_index(site)
+
+
+def test_a_new_data_version_shows_its_own_figures_in_the_tables(tmp_path, monkeypatch):
+    """A rerun after an import formats the new figures, not the ones kept from before."""
+    from terrain import imports
+    from tests import fixture_data
+
+    db = fixture_data.build(tmp_path / "terrain.duckdb", is_synthetic=False)
+    monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path / "audit"))
+    monkeypatch.setenv("TERRAIN_DB", str(db))
+    turned = FR("occupancy.column.turned_away")
+
+    def january():
+        at = AppTest.from_file(str(ROOT / "pages" / "occupancy.py"), default_timeout=60)
+        at.session_state["terrain_user"] = {"name": "t", "role": "programme_manager", "via": "local"}
+        for name, value in JANUARY_URL.items():
+            at.query_params[name] = value
+        at.run()
+        assert not at.exception, at.exception
+        return _january_table(at)
+
+    shelter = "Hébergement filles Pantin"   # pantin_girls_shelter, tests/fixture_data.py
+    before = january()
+    assert before.loc[shelter, turned] == "3"
+    nights = ("site_id;night;beds_available;beds_occupied;turned_away;turned_away_minors;turned_away_girls\r\n"
+              "pantin_girls_shelter;15/01/2024;10;10;1500;0;0\r\n").encode("cp1252")
+    report = imports.import_file(nights, "semaine.csv", "shelter_nights", db=db, user="test", via="test",
+                                 replace=True, today=dt.date(2024, 3, 1))
+    assert report.outcome == "loaded", report
+    con = store.open_readonly(db)
+    try:
+        expected = con.execute("SELECT sum(turned_away) FROM shelter_nights WHERE site_id = 'pantin_girls_shelter'"
+                               " AND night BETWEEN '2024-01-01' AND '2024-01-31'").fetchall()[0][0]
+    finally:
+        con.close()
+    after = january()
+    assert after.loc[shelter, turned] == i18n.format_number(expected, "fr") != "3"
+
+
+@pytest.mark.parametrize("other", [{"period": "custom", "from": "2024-02-01", "to": "2024-02-29"},
+                                   {"lang": "en"}, {"city": "Calais"}])
+def test_tables_after_another_view_are_those_of_a_first_run(other, monkeypatch, fixture_db):
+    """The tables a page shows once other filters or another language went before are the
+    ones it shows with nothing kept: the kept tables never stand in for another view's."""
+    from terrain import app
+
+    def tables(params):
+        at = AppTest.from_file(str(ROOT / "pages" / "occupancy.py"), default_timeout=60)
+        at.session_state["terrain_user"] = {"name": "t", "role": "programme_manager", "via": "local"}
+        for name, value in params.items():
+            at.query_params[name] = value
+        at.run()
+        assert not at.exception, at.exception
+        return [(list(table_texts(t).columns), table_texts(t).to_numpy().tolist(), t.value.to_numpy().tolist())
+                for t in at.dataframe]
+
+    monkeypatch.setenv("TERRAIN_DB", str(fixture_db))
+    view = {**JANUARY_URL, **other}
+    app._tables_shown.clear()
+    cold = tables(view)
+    app._tables_shown.clear()
+    tables(JANUARY_URL)
+    warm = tables(view)
+    assert warm == cold and cold != tables(JANUARY_URL)

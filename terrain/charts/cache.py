@@ -14,6 +14,9 @@ A figure from the cache is the very object built the first time: callers pass it
 `st.plotly_chart`, which only reads it. A call whose arguments cannot be fingerprinted (an
 object with no stable form, a function passed without the language it speaks) is built as
 before, uncached: the cache can miss, never serve a figure made from something else.
+
+`ContentsCache` is that cache for any builder: the tables' cells as the reader's language
+writes them (terrain/app.py) are kept the same way, in a cache of their own.
 """
 
 from __future__ import annotations
@@ -30,11 +33,6 @@ import pandas as pd
 
 FIGURE_CACHE_ENTRIES = 256
 F = TypeVar("F", bound=Callable[..., Any])
-
-_figures: OrderedDict[tuple, Any] = OrderedDict()
-_lock = threading.Lock()
-_counts = {"hits": 0, "misses": 0, "uncached": 0}
-
 
 class Unfingerprintable(Exception):
     pass
@@ -74,45 +72,70 @@ def fingerprint(value: Any) -> Any:
     raise Unfingerprintable(type(value).__name__)
 
 
+class ContentsCache:
+    """Keeps what a builder made by what it was made from (see the module docstring), at most
+    `entries` of them, the least recently used going first. Used as a decorator; each
+    instance is a cache of its own, so that tables (terrain/app.py) never push figures out."""
+
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self._kept: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._counts = {"hits": 0, "misses": 0, "uncached": 0}
+
+    def __call__(self, builder: F) -> F:
+        @functools.wraps(builder)
+        def cached(*args: Any, **kwargs: Any) -> Any:
+            everything = [*args, *kwargs.values()]
+            try:
+                if any(callable(v) and not isinstance(v, (pd.DataFrame, pd.Series)) for v in everything) \
+                        and "lang" not in kwargs:
+                    raise Unfingerprintable("a function that may speak any language, and no lang")
+                key = (builder.__module__, builder.__qualname__, fingerprint(args),
+                       fingerprint(dict(sorted(kwargs.items()))))
+            except Unfingerprintable:
+                with self._lock:
+                    self._counts["uncached"] += 1
+                return builder(*args, **kwargs)
+            with self._lock:
+                if key in self._kept:
+                    self._kept.move_to_end(key)
+                    self._counts["hits"] += 1
+                    return self._kept[key]
+            built = builder(*args, **kwargs)
+            with self._lock:
+                self._counts["misses"] += 1
+                self._kept[key] = built
+                while len(self._kept) > self.entries:
+                    self._kept.popitem(last=False)
+            return built
+
+        return cached  # type: ignore[return-value]
+
+    def stats(self) -> dict[str, int]:
+        """Hits, misses, calls built uncached, and the entries held (for the tests and the bench)."""
+        with self._lock:
+            return {**self._counts, "held": len(self._kept)}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+            for name in self._counts:
+                self._counts[name] = 0
+
+
+FIGURES = ContentsCache(FIGURE_CACHE_ENTRIES)
+
+
 def figure_cache(builder: F) -> F:
     """Keep `builder`'s figures by what they were built from (see the module docstring)."""
-
-    @functools.wraps(builder)
-    def cached(*args: Any, **kwargs: Any) -> Any:
-        everything = [*args, *kwargs.values()]
-        try:
-            if any(callable(v) and not isinstance(v, (pd.DataFrame, pd.Series)) for v in everything) \
-                    and "lang" not in kwargs:
-                raise Unfingerprintable("a function that may speak any language, and no lang")
-            key = (builder.__module__, builder.__qualname__, fingerprint(args),
-                   fingerprint(dict(sorted(kwargs.items()))))
-        except Unfingerprintable:
-            _counts["uncached"] += 1
-            return builder(*args, **kwargs)
-        with _lock:
-            if key in _figures:
-                _figures.move_to_end(key)
-                _counts["hits"] += 1
-                return _figures[key]
-        figure = builder(*args, **kwargs)
-        with _lock:
-            _counts["misses"] += 1
-            _figures[key] = figure
-            while len(_figures) > FIGURE_CACHE_ENTRIES:
-                _figures.popitem(last=False)
-        return figure
-
-    return cached  # type: ignore[return-value]
+    return FIGURES(builder)
 
 
 def stats() -> dict[str, int]:
-    """Hits, misses, calls built uncached, and the figures held (for the tests and the bench)."""
-    with _lock:
-        return {**_counts, "held": len(_figures)}
+    """The figure cache's hits, misses, calls built uncached, and the figures held."""
+    return FIGURES.stats()
 
 
 def clear() -> None:
-    with _lock:
-        _figures.clear()
-        for name in _counts:
-            _counts[name] = 0
+    FIGURES.clear()
