@@ -73,24 +73,18 @@ def browser_demo(tmp_path_factory) -> Path:
                       lambda path: demo.generate(path, consultations=60_000, seed=7, as_of=today))
 
 
-# --- how pytest-xdist shares the tests out (`make test`: -n 2 --dist loadgroup) ----------------
+# --- how pytest-xdist shares the files out (`make test`: -n 2 --dist loadfile) ------------------
 
-# Files whose tests share no costly fixture: each test goes to whichever worker is free.
-EACH_TEST_APART = {"test_import_fuzz.py", "test_import_parts.py", "test_demo.py"}
-# Files of the longest work, started first so that no worker is left with one of them at the
-# end (the others keep their collection order after these).
-LONGEST_FIRST = ("test_crash_safety.py", "test_differencing.py", "test_browser.py", "test_accessibility.py",
-                 "test_import_fuzz.py", "test_import_parts.py", "test_bench.py", "test_bench_browser.py",
+# Files of the longest work (measured with --durations), started first so that no worker is
+# left alone with one of them at the end; the other files keep their collection order.
+LONGEST_FIRST = ("test_crash_safety.py", "test_differencing.py", "test_accessibility.py", "test_import_fuzz.py",
+                 "test_import_parts.py", "test_bench.py", "test_bench_browser.py",
                  "test_browser_charts.py", "test_serve.py", "test_deploy.py", "test_demo.py", "test_briefs.py",
                  "test_notify.py", "test_charts.py", "test_publication.py")
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Every other file's tests stay together on one worker (its module fixtures are built
-    once), as `--dist loadfile` would keep them."""
-    for item in items:
-        if item.path.name not in EACH_TEST_APART:
-            item.add_marker(pytest.mark.xdist_group(item.path.name))
+    """Longest files first; each file's tests stay in their order and together (`--dist
+    loadfile` keeps a file on one worker, and `--no-loadscope-reorder` keeps this order)."""
     rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
