@@ -41,9 +41,11 @@ serve: $(VENV)/.installed $(DB)
 	$(PY) -m terrain serve --processes $(PROCESSES) --port $(PORT) --db $(DB)
 
 # Two workers for everything but the real browser, which runs on its own afterwards: its
-# timings would otherwise depend on what the other worker is busy with.
+# 60-second waits would otherwise depend on what the other worker is busy with. Each file
+# stays on one worker, the longest files first (tests/conftest.py); the demo databases several
+# files read are built once for both workers.
 test: $(VENV)/.installed-dev
-	$(PY) -m pytest -q -n 2 --dist loadfile --ignore=tests/test_browser.py
+	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --ignore=tests/test_browser.py
 	$(PY) -m pytest -q tests/test_browser.py
 
 bench: $(VENV)/.installed-dev

@@ -12,13 +12,26 @@ from streamlit.testing.v1 import AppTest
 from terrain import ROOT
 
 
-def run_page(path: str, role: str | None = None, params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
+def run_page(path: str, role: str | None = None, params: dict | None = None, *, db=None, monkeypatch=None,
+             lang: str | None = None, user: str = "test", run: bool = True, timeout: float = 60) -> AppTest:
+    """The page at `path` ("pages/occupancy.py", "dashboard.py") in Streamlit's runtime, signed
+    in as `role`, with `params` in its URL and `lang` chosen in the session; run, and checked to
+    show no exception, unless `run=False` (the test sets more before running it). `db`, with
+    the test's `monkeypatch`, is the database the page reads (TERRAIN_DB for that test only)."""
+    if db is not None:
+        monkeypatch.setenv("TERRAIN_DB", str(db))
+    at = AppTest.from_file(str(ROOT / path), default_timeout=timeout)
     if role:
-        at.session_state["terrain_user"] = {"name": "test", "role": role, "via": "local"}
+        at.session_state["terrain_user"] = {"name": user, "role": role, "via": "local"}
+    if lang:
+        at.session_state["terrain_lang"] = lang
     for key, value in (params or {}).items():
         at.query_params[key] = value
-    return at.run()
+    if not run:
+        return at
+    at.run()
+    assert not at.exception, at.exception
+    return at
 
 
 def texts(at: AppTest) -> str:

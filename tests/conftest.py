@@ -1,6 +1,19 @@
+import datetime as dt
+import fcntl
+import functools
+import os
+from pathlib import Path
+
 import pytest
+from hypothesis import settings
 
 from tests import fixture_data
+
+# No time limit on one example: on two busy cores a 0.1 ms example can take 300 ms once, and
+# Hypothesis' default deadline (200 ms) then fails a test that is right. What a property test
+# checks is the property; how many examples it draws stays set by each test.
+settings.register_profile("terrain", deadline=None)
+settings.load_profile("terrain")
 
 
 @pytest.fixture(scope="session")
@@ -15,3 +28,63 @@ def fixture_con(fixture_db):
     con = duckdb.connect(str(fixture_db), read_only=True)
     yield con
     con.close()
+
+
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """`build(path)` run once for the whole run, however many pytest-xdist workers ask: the
+    first builds the file under a lock, the others wait for it and get the same path. The
+    file is shared: read it, or copy it to write."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent      # the folder all the workers of this run share
+    folder = root / "built-once"
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    with open(folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            build(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def build_once(tmp_path_factory):
+    """`build_once(name, build)`: the path of a file `build(path)` made once for the run."""
+    return functools.partial(built_once, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def reference_demo(tmp_path_factory) -> Path:
+    """The default demo for the seed and date of docs/demo-data.md and the DHIS2 example
+    (seed 42, as of 30 November 2026), built once for the run (read-only: copy it to write)."""
+    from terrain import demo, demo_calibration
+    assert (demo_calibration.DOC_SEED, demo_calibration.DOC_AS_OF) == (42, dt.date(2026, 11, 30))
+    return built_once(tmp_path_factory, "reference-demo.duckdb",
+                      lambda path: demo.generate(path, seed=42, as_of=dt.date(2026, 11, 30)))
+
+
+@pytest.fixture(scope="session")
+def browser_demo(tmp_path_factory) -> Path:
+    """The demo the real-browser and real-server tests serve (60,000 consultations, seed 7, as
+    of today), built once for the run (read-only: copy it to write)."""
+    from terrain import demo
+    today = dt.date.today()
+    return built_once(tmp_path_factory, f"browser-demo-{today}.duckdb",
+                      lambda path: demo.generate(path, consultations=60_000, seed=7, as_of=today))
+
+
+# --- how pytest-xdist shares the files out (`make test`: -n 2 --dist loadfile) ------------------
+
+# Files of the longest work (measured with --durations), started first so that no worker is
+# left alone with one of them at the end; the other files keep their collection order.
+LONGEST_FIRST = ("test_crash_safety.py", "test_differencing.py", "test_accessibility.py", "test_import_fuzz.py",
+                 "test_import_parts.py", "test_bench.py", "test_bench_browser.py",
+                 "test_browser_charts.py", "test_serve.py", "test_deploy.py", "test_demo.py", "test_briefs.py",
+                 "test_notify.py", "test_charts.py", "test_publication.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Longest files first; each file's tests stay in their order and together (`--dist
+    loadfile` keeps a file on one worker, and `--no-loadscope-reorder` keeps this order)."""
+    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))

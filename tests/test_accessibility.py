@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from terrain import demo, i18n, roles
+from terrain import i18n, roles
 from tests import browser
 
 pytestmark = pytest.mark.skipif(not shutil.which(browser.CHROMIUM), reason="Debian's chromium is not installed")
@@ -33,9 +33,8 @@ PLOTLY = '[data-testid="stPlotlyChart"] .main-svg'
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    path = tmp_path_factory.mktemp("a11y") / "demo.duckdb"
-    demo.generate(path, consultations=60_000, seed=7)
+def server(browser_demo, tmp_path_factory):
+    path = shutil.copy2(browser_demo, tmp_path_factory.mktemp("a11y") / "demo.duckdb")
     with browser.streamlit_server(path, tmp_path_factory.mktemp("a11y-server")) as url:
         yield url
 

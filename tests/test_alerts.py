@@ -13,11 +13,11 @@ import tomllib
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from terrain import SCHEMA_VERSION, alerts, audit, briefs, definitions, i18n, store
 from terrain.disclosure import ledger, publication
 from tests import fixture_data
+from tests.apptest import run_page
 
 D = dt.date
 CONFIG = alerts.load_config()
@@ -649,13 +649,9 @@ def test_cli_through_the_terrain_entry_point(fixture_db, capsys):
 # --- the alerts page --------------------------------------------------------------------------------------------
 
 def page(monkeypatch, tmp_path, db, role, **params):
-    monkeypatch.setenv("TERRAIN_DB", str(db))
     monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path / "audit"))
-    at = AppTest.from_file(str(alerts.ROOT / "pages" / "alerts.py"), default_timeout=120)
-    at.session_state["terrain_user"] = {"name": f"test-{role}", "role": role, "via": "local"}
-    for name, value in {"period": "custom", "from": "2024-01-01", "to": "2024-01-31", **params}.items():
-        at.query_params[name] = value
-    return at.run()
+    return run_page("pages/alerts.py", role, {"period": "custom", "from": "2024-01-01", "to": "2024-01-31", **params},
+                    db=db, monkeypatch=monkeypatch, user=f"test-{role}", timeout=120)
 
 
 def episodes_shown(at):

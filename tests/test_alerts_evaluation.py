@@ -10,7 +10,7 @@ import sys
 import pandas as pd
 import pytest
 
-from terrain import ROOT, alerts, alerts_evaluation as evaluation, demo, store
+from terrain import ROOT, alerts, alerts_evaluation as evaluation, store
 from tests import fixture_data
 
 D = dt.date
@@ -86,10 +86,9 @@ def test_a_cold_spell_counts_where_a_shelter_was_open_and_an_episode_elsewhere_i
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("evaluate") / "demo.duckdb"
-    demo.generate(path, as_of=D(2026, 11, 30))
-    return path
+def demo_db(reference_demo):
+    """The default demo (seed 42) as of 30 November 2026, shared with other tests: read only."""
+    return reference_demo
 
 
 def test_on_the_demo_every_rule_is_scored_and_the_exit_status_says_whether_all_meet_their_targets(demo_db, tmp_path):

@@ -4,11 +4,9 @@ import datetime as dt
 import os
 import re
 import threading
-import time
 
 import duckdb
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from terrain import (
     ROOT,
@@ -35,35 +33,26 @@ def database(fixture_db, monkeypatch, tmp_path):
     monkeypatch.setenv("TERRAIN_AUTH_STATE", str(tmp_path / "auth-state.sqlite"))
 
 
-def _app(path, role=None, params=None):
-    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
-    if role:
-        at.session_state["terrain_user"] = {"name": "test", "role": role, "via": "local"}
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    return at.run()
-
-
 def _texts(at):
     return " ".join(e.value for kind in ("markdown", "caption", "warning", "error", "info", "title")
                     for e in getattr(at, kind) if isinstance(getattr(e, "value", None), str))
 
 
 def test_signed_out_visitor_gets_only_the_sign_in_form():
-    at = _app("dashboard.py")
+    at = apptest.run_page("dashboard.py")
     assert not at.exception
     assert [t.label for t in at.text_input] == [i18n.t("common.username", "fr"), i18n.t("common.password", "fr")]
     assert not at.metric and not at.get("plotly_chart") and not at.dataframe
 
 
 def test_synthetic_banner_and_data_date():
-    at = _app("dashboard.py")
+    at = apptest.run_page("dashboard.py")
     assert i18n.t("common.synthetic_banner", "fr") in _texts(at)
     assert i18n.t("common.data_as_of", "fr", date=i18n.format_date(dt.date(2024, 3, 31), "fr")) in _texts(at)
 
 
 def test_demo_account_signs_in_and_sees_its_menu():
-    at = _app("dashboard.py")
+    at = apptest.run_page("dashboard.py")
     at.text_input(key="sign_in_name").input("donor")
     at.text_input(key="sign_in_password").input("terrain-demo")
     at.button[0].click().run()
@@ -79,7 +68,7 @@ def _sign_in(at, name="donor", password="terrain-demo"):
 
 
 def test_a_sign_in_opens_a_session_in_the_shared_store():
-    at = _sign_in(_app("dashboard.py"))
+    at = _sign_in(apptest.run_page("dashboard.py"))
     user = at.session_state["terrain_user"]
     store = auth.state_store()
     assert store.is_active(sessions.Claims(user["sid"], "donor", dt.datetime.now(dt.UTC)), dt.datetime.now(dt.UTC))
@@ -89,7 +78,7 @@ def test_served_behind_its_routes_the_sign_in_hands_the_session_to_the_browser(m
     # Under terrain/asgi.py the page asks the browser to take a one-time ticket to the route that
     # sets the HttpOnly cookie, and to come back to the page it is on.
     monkeypatch.setattr(web, "_served", True)
-    at = _sign_in(_app("pages/occupancy.py", params={"city": "Pantin"}), "manager")
+    at = _sign_in(apptest.run_page("pages/occupancy.py", params={"city": "Pantin"}), "manager")
     script = next(h.proto.body for h in at.get("html") if "_terrain/session" in h.proto.body)
     assert "window.location.pathname + window.location.search" in script
     ticket = re.search(r"ticket=([A-Za-z0-9_-]+)", script).group(1)
@@ -99,7 +88,7 @@ def test_served_behind_its_routes_the_sign_in_hands_the_session_to_the_browser(m
 
 
 def test_a_revoked_session_signs_the_page_out():
-    at = _sign_in(_app("pages/overview.py", params=JANUARY))
+    at = _sign_in(apptest.run_page("pages/overview.py", params=JANUARY))
     assert at.title[0].value == i18n.t("overview.title", "fr")
     user = at.session_state["terrain_user"]
     auth.state_store().revoke(user["sid"], dt.datetime.now(dt.UTC))
@@ -112,7 +101,7 @@ def test_a_revoked_session_signs_the_page_out():
 def test_the_chosen_language_stays_across_pages_and_with_the_account():
     # (on the Glossary: AppTest formats a widget's value outside the page's run, so a
     # selectbox whose labels change language cannot be on the page where it changes)
-    at = _sign_in(_app("dashboard.py"), "advocacy")
+    at = _sign_in(apptest.run_page("dashboard.py"), "advocacy")
     at.switch_page("pages/glossary.py").run()
     at.button_group(key="terrain_lang_switch").set_value("en").run()
     assert at.title[0].value == i18n.t("glossary.title", "en")
@@ -121,13 +110,13 @@ def test_the_chosen_language_stays_across_pages_and_with_the_account():
     assert at.title[0].value == i18n.t("outreach.title", "en")
     assert auth.state_store().language("advocacy") == "en"
     # another session of the same account starts in English
-    again = _sign_in(_app("pages/overview.py", params=JANUARY), "advocacy")
+    again = _sign_in(apptest.run_page("pages/overview.py", params=JANUARY), "advocacy")
     assert again.title[0].value == "Overview"
     assert again.session_state["terrain_lang_switch"] == "en"
 
 
 def test_wrong_password_is_refused():
-    at = _app("dashboard.py")
+    at = apptest.run_page("dashboard.py")
     at.text_input(key="sign_in_name").input("donor")
     at.text_input(key="sign_in_password").input("wrong-password")
     at.button[0].click().run()
@@ -139,7 +128,7 @@ def test_demo_accounts_are_refused_on_real_data(tmp_path, monkeypatch):
     from tests import fixture_data
     real = fixture_data.build(tmp_path / "real.duckdb", is_synthetic=False)
     monkeypatch.setenv("TERRAIN_DB", str(real))
-    at = _app("dashboard.py")
+    at = apptest.run_page("dashboard.py")
     assert i18n.t("common.synthetic_banner", "fr") not in _texts(at)
     at.text_input(key="sign_in_name").input("manager")
     at.text_input(key="sign_in_password").input("terrain-demo")
@@ -149,7 +138,7 @@ def test_demo_accounts_are_refused_on_real_data(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("role", roles.ROLES)
 def test_overview_headline_equals_the_query(role, fixture_db):
-    at = _app("pages/overview.py", role, JANUARY)
+    at = apptest.run_page("pages/overview.py", role, JANUARY)
     assert not at.exception
     con = duckdb.connect(str(fixture_db), read_only=True)
     frame = queries.run(con, "consultations_by_city_activity",
@@ -170,7 +159,7 @@ def test_overview_headline_equals_the_query(role, fixture_db):
 
 
 def test_overview_figures_by_hand_for_a_manager():
-    shown = {m.label: m.value for m in _app("pages/overview.py", "programme_manager", JANUARY).metric}
+    shown = {m.label: m.value for m in apptest.run_page("pages/overview.py", "programme_manager", JANUARY).metric}
     # 30 + 12 + 3 in Calais and 8 in Pantin; 37 + 3 refusals for lack of room; 650 + 310 bed-nights.
     assert shown[i18n.t("overview.all_consultations", "fr")] == "53"
     assert shown[i18n.t("common.activity.medical", "fr")] == "38"
@@ -182,8 +171,8 @@ def test_overview_figures_by_hand_for_a_manager():
 
 @pytest.mark.parametrize("role", ["advocacy", "donor"])
 def test_restricted_roles_see_no_small_count_and_no_false_zero(role):
-    at = _app("pages/overview.py", role, JANUARY)
-    manager = {m.label: m.value for m in _app("pages/overview.py", "programme_manager", JANUARY).metric}
+    at = apptest.run_page("pages/overview.py", role, JANUARY)
+    manager = {m.label: m.value for m in apptest.run_page("pages/overview.py", "programme_manager", JANUARY).metric}
     for metric in at.metric:
         if metric.label == i18n.t("overview.cold_nights_several", "fr"):
             continue  # nights, not people
@@ -192,7 +181,7 @@ def test_restricted_roles_see_no_small_count_and_no_false_zero(role):
 
 
 def test_overview_in_english():
-    at = _app("pages/overview.py", "programme_manager", {**JANUARY, "lang": "en"})
+    at = apptest.run_page("pages/overview.py", "programme_manager", {**JANUARY, "lang": "en"})
     assert not at.exception
     assert at.title[0].value == "Overview"
     assert i18n.t("common.synthetic_banner", "en") in _texts(at)
@@ -200,7 +189,7 @@ def test_overview_in_english():
 
 
 def test_switching_language_changes_the_interface():
-    at = _app("pages/overview.py", "programme_manager", JANUARY)
+    at = apptest.run_page("pages/overview.py", "programme_manager", JANUARY)
     assert at.title[0].value == "Vue d'ensemble"
     at.session_state["terrain_lang"] = "en"
     at.run()
@@ -208,7 +197,7 @@ def test_switching_language_changes_the_interface():
 
 
 def test_overview_for_an_empty_period_says_so():
-    at = _app("pages/overview.py", "programme_manager", {"period": "custom", "from": "2019-01-01", "to": "2019-01-31"})
+    at = apptest.run_page("pages/overview.py", "programme_manager", {"period": "custom", "from": "2019-01-01", "to": "2019-01-31"})
     assert not at.exception
     assert i18n.t("common.no_data", "fr") in _texts(at)
     assert not at.get("plotly_chart")
@@ -216,7 +205,7 @@ def test_overview_for_an_empty_period_says_so():
 
 @pytest.mark.parametrize("preset", ["last_4_weeks", "last_3_months", "winter_season", "year", "custom"])
 def test_overview_presets(preset):
-    at = _app("pages/overview.py", "programme_manager", {"period": preset})
+    at = apptest.run_page("pages/overview.py", "programme_manager", {"period": preset})
     assert not at.exception
 
 
@@ -226,13 +215,13 @@ def test_overview_presets(preset):
     ({"city": "'; DROP TABLE sites; --"}, "city"), ({"period": "year", "year": "1999"}, "year"),
 ])
 def test_invalid_url_parameters_fall_back_with_a_notice(params, name):
-    at = _app("pages/overview.py", "programme_manager", params)
+    at = apptest.run_page("pages/overview.py", "programme_manager", params)
     assert not at.exception
     assert i18n.t("common.invalid_parameter", "fr", name=name) in [w.value for w in at.warning]
 
 
 def test_the_trend_chart_stacks_the_queried_counts():
-    at = _app("pages/overview.py", "programme_manager", JANUARY)
+    at = apptest.run_page("pages/overview.py", "programme_manager", JANUARY)
     spec = apptest.plotly_figures(at)[0]
     totals = {trace["name"]: sum(apptest.values(trace["y"])) for trace in spec["data"]}
     assert totals == {"Calais": 45, "Pantin": 8}
@@ -241,23 +230,33 @@ def test_the_trend_chart_stacks_the_queried_counts():
 def test_at_most_a_few_pages_run_at_once_in_a_process():
     # dashboard.py runs every page inside app.one_of_few_runs(): twelve sessions asking at
     # once get PAGE_RUNS pages running, the others wait their turn.
-    running, most, lock = 0, 0, threading.Lock()
+    running, most, asked, changed, go_on = 0, 0, 0, threading.Condition(), threading.Event()
 
     def page():
-        nonlocal running, most
+        nonlocal running, most, asked
+        with changed:
+            asked += 1
+            changed.notify_all()
         with app.one_of_few_runs():
-            with lock:
+            with changed:
                 running += 1
                 most = max(most, running)
-            time.sleep(0.05)
-            with lock:
+                changed.notify_all()
+            assert go_on.wait(60)   # the first pages stay until all twelve have asked
+            with changed:
                 running -= 1
+                changed.notify_all()
 
     threads = [threading.Thread(target=page) for _ in range(12)]
     for thread in threads:
         thread.start()
+    with changed:
+        assert changed.wait_for(lambda: asked == 12 and running == app.PAGE_RUNS, timeout=60)
+        # the ten others are at the door: none gets in while the first pages run
+        assert not changed.wait_for(lambda: running > app.PAGE_RUNS, timeout=0.5)
+    go_on.set()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=60)
     assert most == app.PAGE_RUNS == 2 and running == 0
 
 
@@ -270,7 +269,7 @@ RESTRICTED = [(role, page) for role in roles.ROLES for page in roles.PAGES if no
 def test_a_restricted_page_run_by_its_file_refuses_and_shows_no_data(role, page):
     # What its URL reaches right after a server start: Streamlit's page discovery runs the
     # file itself, before dashboard.py's navigation; the page must refuse on its own.
-    at = _app(f"pages/{page}.py", role)
+    at = apptest.run_page(f"pages/{page}.py", role)
     assert not at.exception
     assert [e.value for e in at.error] == [i18n.t("common.access_refused", "fr")]
     assert i18n.t(f"{page}.title", "fr") not in [t.value for t in at.title]
@@ -279,14 +278,14 @@ def test_a_restricted_page_run_by_its_file_refuses_and_shows_no_data(role, page)
 
 @pytest.mark.parametrize("role,page", RESTRICTED)
 def test_a_restricted_page_is_not_in_the_menu_and_cannot_be_switched_to(role, page):
-    at = _app("dashboard.py", role)
+    at = apptest.run_page("dashboard.py", role)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(str(ROOT / "pages" / f"{page}.py"))
     assert [t.value for t in at.title] == [i18n.t("overview.title", "fr")]
 
 
 def test_an_allowed_page_is_switched_to():
-    at = _app("dashboard.py", "advocacy")
+    at = apptest.run_page("dashboard.py", "advocacy")
     at.switch_page(str(ROOT / "pages" / "alerts.py")).run()
     assert not at.exception
     assert [t.value for t in at.title] == [i18n.t("alerts.title", "fr")]
@@ -294,7 +293,7 @@ def test_an_allowed_page_is_switched_to():
 
 @pytest.mark.parametrize("page", roles.PAGES)
 def test_a_signed_out_visitor_running_any_page_gets_only_the_sign_in_form(page):
-    at = _app(f"pages/{page}.py")
+    at = apptest.run_page(f"pages/{page}.py")
     assert not at.exception
     assert [t.label for t in at.text_input] == [i18n.t("common.username", "fr"), i18n.t("common.password", "fr")]
     assert not at.metric and not at.dataframe and not at.get("plotly_chart") and not at.get("deck_gl_json_chart")
@@ -305,20 +304,20 @@ def test_a_donors_total_that_leaves_out_a_hidden_month_reads_at_least():
     # donors, so the medical headline (20 in December + 15 in February) is at least 35, never
     # a plain 35; the manager sees 73. A lower bound has no change beside it.
     period = {"period": "custom", "from": "2023-12-01", "to": "2024-02-29"}
-    donor = {m.label: m for m in _app("pages/overview.py", "donor", period).metric}
+    donor = {m.label: m for m in apptest.run_page("pages/overview.py", "donor", period).metric}
     medical = donor[i18n.t("common.activity.medical", "fr")]
     assert medical.value == i18n.t("common.at_least", "fr", value="35") and not medical.delta
-    manager = {m.label: m.value for m in _app("pages/overview.py", "programme_manager", period).metric}
+    manager = {m.label: m.value for m in apptest.run_page("pages/overview.py", "programme_manager", period).metric}
     assert manager[i18n.t("common.activity.medical", "fr")] == "73"
     # the caption names the whole months held, the month in progress never among them
-    at = _app("pages/overview.py", "donor", period)
+    at = apptest.run_page("pages/overview.py", "donor", period)
     assert i18n.t("common.published_months_note", "fr", last=i18n.format_month(dt.date(2024, 2, 29), "fr")) in [
         c.value for c in at.caption]
 
 
 def test_the_consultations_headline_of_a_donor_is_a_lower_bound_where_a_month_is_hidden():
     period = {"period": "custom", "from": "2023-12-01", "to": "2024-02-29"}
-    donor = {m.label: m for m in _app("pages/consultations.py", "donor", period).metric}
+    donor = {m.label: m for m in apptest.run_page("pages/consultations.py", "donor", period).metric}
     medical = donor[i18n.t("common.activity.medical", "fr")]
     assert medical.value == "≥ 35" and not medical.delta
 
@@ -333,9 +332,9 @@ def test_a_donors_winter_season_in_progress_says_its_people_stop_at_the_last_pub
         con.execute("UPDATE metadata SET data_as_of = DATE '2024-03-15'")
         publication.build(con)
     monkeypatch.setenv("TERRAIN_DB", str(path))
-    at = _app("pages/winter.py", "donor", {"season": "2023"})
+    at = apptest.run_page("pages/winter.py", "donor", {"season": "2023"})
     assert not at.exception
     note = i18n.t("common.published_months_note", "fr", last=i18n.format_month(dt.date(2024, 2, 29), "fr"))
     assert note in [c.value for c in at.caption]
-    manager = _app("pages/winter.py", "programme_manager", {"season": "2023"})
+    manager = apptest.run_page("pages/winter.py", "programme_manager", {"season": "2023"})
     assert note not in [c.value for c in manager.caption]

@@ -6,7 +6,6 @@ import shutil
 
 import pytest
 
-from terrain import demo
 from tests import browser
 
 pytestmark = pytest.mark.skipif(not shutil.which(browser.CHROMIUM), reason="Debian's chromium is not installed")
@@ -18,9 +17,8 @@ ENGLISH = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b|\d{
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    path = tmp_path_factory.mktemp("charts-browser") / "demo.duckdb"
-    demo.generate(path, consultations=5000, seed=7)
+def server(browser_demo, tmp_path_factory):
+    path = shutil.copy2(browser_demo, tmp_path_factory.mktemp("charts-browser") / "demo.duckdb")
     with browser.streamlit_server(path, tmp_path_factory.mktemp("charts-server")) as url:
         yield url
 
@@ -83,7 +81,9 @@ def test_charts_read_french_and_nothing_covers_a_title_on_desktop_and_phone(role
             browser.wait_idle(page)
             _check_charts(page, role, name, 1400)
             page.set_viewport_size({"width": 390, "height": 900})
-            page.wait_for_timeout(800)   # plotly redraws at the new width
+            # plotly redraws at the new width: every chart drawn within it before the checks
+            page.wait_for_function(f"""() => [...document.querySelectorAll('{CHART} .main-svg')]
+                .every(svg => svg.getBoundingClientRect().width <= 390)""", timeout=60_000)
             _check_charts(page, role, name, 390)
     finally:
         context.close()

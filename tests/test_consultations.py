@@ -18,13 +18,12 @@ import pandas as pd
 import numpy as np
 import plotly.graph_objects
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from terrain import ROOT, i18n, indicators, queries, roles, summaries
+from terrain import i18n, indicators, queries, roles, summaries
 from terrain.disclosure import publication
 from terrain.charts import consultations as charts
 from tests import fixture_data
-from tests.apptest import table_cells
+from tests.apptest import run_page, table_cells
 
 JANUARY = {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 1, 31)}
 ALL = {"cities": [], "sites": [], "activities": [], "age_bands": [], "sexes": [], "minors_only": False,
@@ -251,14 +250,7 @@ def test_donor_breakdowns_are_per_city_with_small_counts_hidden(fixture_con):
 # --- page ------------------------------------------------------------------------------------
 
 def _page(monkeypatch, db, role, **url):
-    monkeypatch.setenv("TERRAIN_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "pages" / "consultations.py"), default_timeout=60)
-    at.session_state["terrain_user"] = {"name": "tester", "role": role, "via": "local"}
-    for key, value in url.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_page("pages/consultations.py", role, url, db=db, monkeypatch=monkeypatch)
 
 
 def _all_text(at):

@@ -109,8 +109,27 @@ def _writer(kind: str, folder: Path, db: Path, step: str) -> subprocess.Complete
                           text=True, cwd=ROOT, timeout=180)
 
 
-def _prepare(kind: str, base: Path, folder: Path) -> tuple[Path, tuple, tuple, object]:
+def _earlier_demo(folder: Path) -> Path:
+    """A demo built by the command line in `folder` (its audit beside it), then told apart
+    from the next demo by one weather row less."""
+    folder.mkdir(parents=True)
+    db = folder / "terrain.duckdb"
+    result = subprocess.run([sys.executable, "-m", "terrain", "demo", "--out", str(db), "--consultations", "0"],
+                            env=_env(folder), capture_output=True, text=True, cwd=ROOT, timeout=180)
+    assert result.returncode == 0, result.stderr
+    marker = duckdb.connect(str(db))
+    marker.execute("DELETE FROM weather_daily WHERE day = (SELECT max(day) FROM weather_daily) AND city = 'Calais'")
+    marker.close()
+    return db
+
+
+def _prepare(kind: str, base: Path, folder: Path, earlier_demo: Path) -> tuple[Path, tuple, tuple, object]:
     """The database to write, its layout before and after the writer, and how to read a file."""
+    if kind == "demo":      # a demo over an earlier demo (one copy each): that one is kept as .1
+        shutil.copytree(earlier_demo.parent, folder)
+        db = folder / earlier_demo.name
+        full = _weather_rows(db) + 1
+        return db, (full - 1, None, None, None), (full, full - 1, None, None), _weather_rows
     db = _copy(base, folder)
     if kind == "upgrade":   # the live file as an older Terrain wrote it
         con = duckdb.connect(str(db))
@@ -118,17 +137,6 @@ def _prepare(kind: str, base: Path, folder: Path) -> tuple[Path, tuple, tuple, o
         con.close()
         return db, (SCHEMA_VERSION - 1, SCHEMA_VERSION, SCHEMA_VERSION, SCHEMA_VERSION), \
             (SCHEMA_VERSION, SCHEMA_VERSION - 1, SCHEMA_VERSION, SCHEMA_VERSION), _schema
-    if kind == "demo":      # a demo over an earlier demo: that one is kept as .1
-        for path in [db, *store.backup_paths(db)]:
-            path.unlink(missing_ok=True)
-        result = subprocess.run([sys.executable, "-m", "terrain", "demo", "--out", str(db), "--consultations", "0"],
-                                env=_env(folder), capture_output=True, text=True, cwd=ROOT, timeout=180)
-        assert result.returncode == 0, result.stderr
-        full = _weather_rows(db)
-        marker = duckdb.connect(str(db))   # the earlier demo, told apart by one weather row less
-        marker.execute("DELETE FROM weather_daily WHERE day = (SELECT max(day) FROM weather_daily) AND city = 'Calais'")
-        marker.close()
-        return db, (full - 1, None, None, None), (full, full - 1, None, None), _weather_rows
     before = _layout(db, _weather_rows)
     base_rows = before[0]
     if kind == "import":
@@ -144,9 +152,10 @@ CASES = ([("import", s) for s in NEW_DATABASE_STEPS] + [("rollback", s) for s in
 def killed(four_versions, tmp_path_factory):
     """Every writer killed at every step, two at a time (each in its own folder)."""
     root = tmp_path_factory.mktemp("killed")
+    earlier_demo = _earlier_demo(root / "earlier-demo")
 
     def run(case):
-        prepared = _prepare(case[0], four_versions, root / f"{case[0]}-{case[1]}")
+        prepared = _prepare(case[0], four_versions, root / f"{case[0]}-{case[1]}", earlier_demo)
         db = prepared[0]
         return case, (prepared, _writer(case[0], db.parent, db, case[1]))
     with concurrent.futures.ThreadPoolExecutor(2) as pool:

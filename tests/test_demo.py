@@ -55,10 +55,13 @@ def digests(path: Path) -> dict[str, tuple]:
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    counts = demo.generate(path, consultations=CONSULTATIONS, seed=7, as_of=AS_OF)
-    return path, counts
+def demo_db(build_once):
+    """Built once for the run, whichever worker asks first; its counts as generate() gave them."""
+    def build(path):
+        counts = demo.generate(path, consultations=CONSULTATIONS, seed=7, as_of=AS_OF)
+        path.with_suffix(".counts.json").write_text(json.dumps(counts))
+    path = build_once(f"demo-{CONSULTATIONS}-seed7-{AS_OF}.duckdb", build)
+    return path, json.loads(path.with_suffix(".counts.json").read_text())
 
 
 @pytest.fixture
@@ -77,14 +80,19 @@ def scalar(con, sql, params=None):
 SMALL = dict(consultations=3_000, start=D(2023, 1, 1), as_of=D(2024, 3, 31))
 
 
-def test_same_seed_gives_identical_contents_and_another_seed_does_not(tmp_path):
-    demo.generate(tmp_path / "a.duckdb", seed=3, **SMALL)
+@pytest.fixture(scope="module")
+def small_seed_3(build_once):
+    """The SMALL demo of seed 3, which two tests compare with other builds (read only)."""
+    return build_once("demo-small-seed3.duckdb", lambda path: demo.generate(path, seed=3, **SMALL))
+
+
+def test_same_seed_gives_identical_contents_and_another_seed_does_not(small_seed_3, tmp_path):
     demo.generate(tmp_path / "b.duckdb", seed=3, **SMALL)
     demo.generate(tmp_path / "c.duckdb", seed=4, **SMALL)
-    first, again, other = (digests(tmp_path / name) for name in ("a.duckdb", "b.duckdb", "c.duckdb"))
+    first, again, other = (digests(path) for path in (small_seed_3, tmp_path / "b.duckdb", tmp_path / "c.duckdb"))
 
     assert first == again
-    with duckdb.connect(str(tmp_path / "a.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(small_seed_3), read_only=True) as con:
         tables = {row[0] for row in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
             "AND table_type = 'BASE TABLE'").fetchall()}
@@ -96,10 +104,9 @@ def test_same_seed_gives_identical_contents_and_another_seed_does_not(tmp_path):
         assert other[table] != first[table]
 
 
-def test_more_consultations_leave_the_other_tables_unchanged(tmp_path):
-    demo.generate(tmp_path / "few.duckdb", seed=3, **SMALL)
+def test_more_consultations_leave_the_other_tables_unchanged(small_seed_3, tmp_path):
     demo.generate(tmp_path / "many.duckdb", seed=3, **{**SMALL, "consultations": 9_000})
-    few, many = digests(tmp_path / "few.duckdb"), digests(tmp_path / "many.duckdb")
+    few, many = digests(small_seed_3), digests(tmp_path / "many.duckdb")
     # the published sets hold the consultations too, suppressed with the rest
     derived = {"consultations", *publication.TABLES}
     assert {t: d for t, d in few.items() if t not in derived} == {t: d for t, d in many.items() if t not in derived}
@@ -611,11 +618,9 @@ def test_scabies_outbreaks_break_out_in_camps(con):
 # --- the demo the public figures are set against (docs/demo-data.md) ---------------------------
 
 @pytest.fixture(scope="module")
-def reference_db(tmp_path_factory):
+def reference_db(reference_demo):
     """The volume the rates give (no number asked), for the seed and date of docs/demo-data.md."""
-    path = tmp_path_factory.mktemp("reference") / "demo.duckdb"
-    demo.generate(path, seed=demo_calibration.DOC_SEED, as_of=demo_calibration.DOC_AS_OF)
-    return path
+    return reference_demo
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from terrain import ROOT, demo, store
+from terrain import ROOT, store
 from terrain.importing import audit, dhis2
 
 EXAMPLE = ROOT / "examples" / "dhis2"
@@ -24,11 +24,9 @@ MAPPING = EXAMPLE / "mapping.toml"
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
+def demo_db(reference_demo):
     """The default demo as the example was built from (seed 42, as of 30 November 2026)."""
-    path = tmp_path_factory.mktemp("dhis2") / "demo.duckdb"
-    demo.generate(path, seed=42, as_of=dt.date(2026, 11, 30))
-    return path
+    return reference_demo
 
 
 @pytest.fixture

@@ -85,7 +85,7 @@ def _attempt(folder: Path, db: Path, data: bytes, table: str) -> None:
     assert not [p for p in db.parent.iterdir() if p.name.endswith((".new", ".swap", ".intent"))]
 
 
-@settings(max_examples=600, deadline=None, derandomize=True,
+@settings(max_examples=200, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.one_of(st.binary(max_size=3_000),
                       st.binary(max_size=200).map(lambda head: VALID["weather_daily"].encode() + head)),
@@ -135,7 +135,7 @@ def mutated(draw) -> tuple[str, bytes]:
     return table, data
 
 
-@settings(max_examples=400, deadline=None, derandomize=True,
+@settings(max_examples=200, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=mutated())
 def test_mutations_of_valid_files(database, audit_dir, tmp_path_factory, case):

@@ -24,11 +24,10 @@ import re
 import duckdb
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from terrain import ROOT, disclosure, filters, i18n, maps, queries, roles
 from terrain.charts import SITE_TYPE_COLOURS, SUPPRESSED_COLOUR
-from tests.apptest import table_texts
+from tests.apptest import run_page, table_texts
 from terrain.charts import map as site_map
 from tests import fixture_data
 
@@ -186,18 +185,10 @@ def test_area_classes_have_round_steps(largest, step):
 # --- the page -------------------------------------------------------------------------------
 
 def _page(monkeypatch, fixture_db, role, *, period=("2024-01-01", "2024-01-31"), lang=None, **params):
-    monkeypatch.setenv("TERRAIN_DB", str(fixture_db))
     monkeypatch.delenv(maps.MAP_STYLE_ENV, raising=False)
-    at = AppTest.from_file(str(ROOT / "pages" / "map.py"), default_timeout=60)
-    at.session_state["terrain_user"] = {"name": "t", "role": role, "via": "local"}
-    if lang:
-        at.session_state["terrain_lang"] = lang
-    if period:
-        at.query_params["period"] = "custom"
-        at.query_params["from"], at.query_params["to"] = period
-    for name, value in params.items():
-        at.query_params[name] = value
-    return at
+    url = {"period": "custom", "from": period[0], "to": period[1]} if period else {}
+    return run_page("pages/map.py", role, {**url, **params}, db=fixture_db, monkeypatch=monkeypatch, lang=lang,
+                    run=False)
 
 
 def _deck(at) -> dict:

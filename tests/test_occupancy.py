@@ -14,11 +14,10 @@ import json
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from terrain import ROOT, i18n, queries, roles, store
+from terrain import i18n, queries, roles, store
 from terrain.charts import occupancy as charts
-from tests.apptest import texts
+from tests.apptest import run_page, texts
 
 JANUARY = {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 1, 31), "cities": []}
 EMERGENCY_SPELL = {"start": dt.date(2024, 1, 8), "end": dt.date(2024, 1, 21), "cities": []}
@@ -158,14 +157,7 @@ def test_headline_shows_hidden_counts_as_below_the_threshold():
 # --- the page ----------------------------------------------------------------------------------
 
 def _page(monkeypatch, fixture_db, role, **url):
-    monkeypatch.setenv("TERRAIN_DB", str(fixture_db))
-    at = AppTest.from_file(str(ROOT / "pages" / "occupancy.py"), default_timeout=60)
-    at.session_state["terrain_user"] = {"name": "t", "role": role, "via": "local"}
-    for name, value in url.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_page("pages/occupancy.py", role, url, db=fixture_db, monkeypatch=monkeypatch)
 
 
 def _tab(at, label):

@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from terrain import ROOT, i18n, queries, roles
+from terrain import i18n, queries, roles
 from terrain.charts import outreach as charts
 from tests import fixture_data
+from tests.apptest import run_page
 
 JANUARY = {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 1, 31), "cities": []}
 JANUARY_URL = {"period": "custom", "from": "2024-01-01", "to": "2024-01-31"}
@@ -188,14 +188,7 @@ def test_donors_may_run_none_of_the_page_queries(fixture_con):
 # --- page --------------------------------------------------------------------------------------
 
 def _page(monkeypatch, db, role, **url):
-    monkeypatch.setenv("TERRAIN_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "pages" / "outreach.py"), default_timeout=60)
-    at.session_state["terrain_user"] = {"name": "tester", "role": role, "via": "local"}
-    for key, value in url.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_page("pages/outreach.py", role, url, db=db, monkeypatch=monkeypatch)
 
 
 def _decoded(value):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from terrain import ROOT, demo, serve
+from terrain import ROOT, serve
 from terrain.loadtest import Session
 
 
@@ -26,10 +27,8 @@ LINE = re.compile(r'(?P<status>\d{3}) "(?P<request>[^"]*)" upstream=(?P<upstream
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("serve") / "demo.duckdb"
-    demo.generate(path, consultations=20_000, seed=7)
-    return path
+def demo_db(browser_demo, tmp_path_factory):
+    return Path(shutil.copy2(browser_demo, tmp_path_factory.mktemp("serve") / "demo.duckdb"))
 
 
 def _env(db: Path, workdir: Path) -> dict[str, str]:

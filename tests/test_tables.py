@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from terrain import ROOT, exports, i18n, queries, store
 from terrain.exports import ExportContext
-from tests.apptest import table_texts
+from tests.apptest import run_page, table_texts
 
 FR = lambda key, **v: i18n.t(key, "fr", **v)
 JANUARY_URL = {"period": "custom", "from": "2024-01-01", "to": "2024-01-31"}
@@ -203,14 +203,7 @@ def test_a_donor_workbook_has_labels_formats_and_the_marks(fixture_db):
 # --- the page's table (AppTest) ----------------------------------------------------------
 
 def _occupancy(monkeypatch, fixture_db, role, lang="fr"):
-    monkeypatch.setenv("TERRAIN_DB", str(fixture_db))
-    at = AppTest.from_file(str(ROOT / "pages" / "occupancy.py"), default_timeout=60)
-    at.session_state["terrain_user"] = {"name": "t", "role": role, "via": "local"}
-    for name, value in {**JANUARY_URL, "lang": lang}.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_page("pages/occupancy.py", role, {**JANUARY_URL, "lang": lang}, db=fixture_db, monkeypatch=monkeypatch)
 
 
 @pytest.mark.parametrize("role", ["programme_manager", "donor"])

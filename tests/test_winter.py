@@ -31,7 +31,7 @@ from streamlit.testing.v1 import AppTest
 from terrain import i18n, queries
 from terrain.charts import winter as charts
 from tests import fixture_data
-from tests.apptest import table_texts
+from tests.apptest import run_page, table_texts
 
 D = dt.date
 SEASON = {"cities": []}
@@ -334,14 +334,7 @@ def test_every_text_key_built_from_a_column_name_exists(lang):
 # --- the page ----------------------------------------------------------------------------------
 
 def _page(db, monkeypatch, role, **params) -> AppTest:
-    monkeypatch.setenv("TERRAIN_DB", str(db))
-    at = AppTest.from_file("../pages/winter.py", default_timeout=60)
-    at.session_state["terrain_user"] = {"name": "t", "role": role, "via": "local"}
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_page("pages/winter.py", role, params, db=db, monkeypatch=monkeypatch)
 
 
 def _metrics(at) -> dict[str, str]:
