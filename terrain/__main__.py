@@ -19,6 +19,7 @@ COMMANDS = {
     "rollback": ("terrain.imports", "put the previous database version back"),
     "templates": ("terrain.imports", "write import templates (CSV and XLSX)"),
     "upgrade": ("terrain.imports", "rewrite a database from an older Terrain in this layout"),
+    "events": ("terrain.events", "list, add or remove the context events drawn on the charts"),
     "publish": ("terrain.publish", "write an audience's published set (CSV with HXL, XLSX, metadata)"),
     "bench": ("terrain.bench", "measure query speed and memory at scale"),
     "serve": ("terrain.serve", "serve the app from several processes behind nginx"),
