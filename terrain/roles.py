@@ -8,13 +8,15 @@ from __future__ import annotations
 
 ROLES = ("programme_manager", "advocacy", "donor")
 
-# Pages, in menu order. "imports" loads data; "alerts" drafts alerts and briefs; "glossary"
-# gives every definition, to everyone who reads a figure.
-PAGES = ("overview", "map", "occupancy", "consultations", "outreach", "winter", "alerts", "imports", "glossary")
+# Pages, in menu order. "imports" loads data; "alerts" drafts alerts and briefs; "events"
+# keeps the context events drawn on the charts; "glossary" gives every definition, to
+# everyone who reads a figure.
+PAGES = ("overview", "map", "occupancy", "consultations", "outreach", "winter", "alerts", "imports", "events",
+         "glossary")
 
 _PAGES_BY_ROLE = {
     "programme_manager": frozenset(PAGES),
-    "advocacy": frozenset(PAGES) - {"imports"},
+    "advocacy": frozenset(PAGES) - {"imports", "events"},
     "donor": frozenset({"overview", "map", "occupancy", "consultations", "winter", "glossary"}),
 }
 

@@ -14,6 +14,7 @@ PAGE_TABLE = {
     "winter":          (True, True, True),
     "alerts":          (True, True, False),
     "imports":         (True, False, False),
+    "events":          (True, False, False),
     "glossary":        (True, True, True),
 }
 
