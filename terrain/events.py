@@ -243,6 +243,20 @@ def line(row, lang: str) -> str:
     return text
 
 
+def table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The recorded events as the managers' page lists them, headers and words in `lang`."""
+    shown = pd.DataFrame({
+        "when": [when(row, lang) for _, row in rows.iterrows()],
+        "city": [c if isinstance(c, str) and c else i18n.t("events.everywhere", lang) for c in rows["city"]],
+        "kind": [i18n.t(f"events.kind.{k}", lang) for k in rows["kind"]],
+        "label": [label_of(row, lang) for _, row in rows.iterrows()],
+        "audience": [i18n.t(f"events.{a}_mark", lang) for a in rows["audience"]],
+        "recorded_by": rows["recorded_by"].tolist(),
+        "event_id": rows["event_id"].tolist(),
+    })
+    return shown.rename(columns={c: i18n.t(f"events.column.{c}", lang) for c in shown.columns})
+
+
 # --- command line ---------------------------------------------------------------------------
 
 def _date(text: str) -> dt.date:

@@ -74,12 +74,13 @@ def draw(fig: go.Figure, events: pd.DataFrame | None, *, lang: str) -> go.Figure
         else:
             fig.add_shape(type="line", x0=first.isoformat(), x1=first.isoformat(), xref="x", yref="paper", y0=0,
                           y1=1, line={"color": colour, "width": 1.5, "dash": "dot"}, layer="above", name=name)
-        label = context.label_of(event, lang)
+        # a long label is cut, never the mark that says it is internal
+        label = _shown(context.label_of(event, lang))
         if internal:
             label = f"{label} · {i18n.t('events.internal_mark', lang)}"
         hover = context.line(event, lang)
         share = 0.0 if bounds is None else (first - bounds[0]) / (bounds[1] - bounds[0])
-        width = (len(_shown(label)) * CHAR_PX + 8) / NARROW_PLOT_PX
+        width = (len(label) * CHAR_PX + 8) / NARROW_PLOT_PX
         left_anchored = share <= 0.5
         extent = (share, share + width) if left_anchored else (share - width, share)
         row = next((r for r in range(LABEL_ROWS)
@@ -91,7 +92,7 @@ def draw(fig: go.Figure, events: pd.DataFrame | None, *, lang: str) -> go.Figure
         rows_used = max(rows_used, row + 1)
         fig.add_annotation(x=first.isoformat(), xref="x", y=1, yref="paper", yanchor="bottom",
                            yshift=2 + row * ROW_PX, xanchor="left" if left_anchored else "right",
-                           text=_shown(label), hovertext=hover, showarrow=False,
+                           text=label, hovertext=hover, showarrow=False,
                            font={"size": 11, "color": colour}, bgcolor="rgba(255, 255, 255, 0.85)",
                            borderpad=1, name=name)
     for first, colour, hover, name in dots:
