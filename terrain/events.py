@@ -159,7 +159,8 @@ def _change(db: Path, user: str, via: str, what: str, event_id: str) -> store.Ch
 
     def finish(attempt_id: str, note: dict, done: bool) -> None:
         if note.get("recovered") or note.get("outcome") != OUTCOME:
-            from terrain import imports  # a dead writer's change, settled as every writer's
+            # a dead writer's change, settled as every writer's
+            from terrain import imports
             imports._settle_audit(attempt_id, note, done)
             return
         audit.settle(attempt_id, OUTCOME if done else "failed", duration_ms=round(1000 * (time.monotonic() - started)),

@@ -16,7 +16,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from terrain import ROOT, SCHEMA_VERSION, alerts, briefs, events, exports, i18n, queries, store, upgrades
+from terrain import (
+    ROOT,
+    SCHEMA_VERSION,
+    alerts,
+    briefs,
+    events,
+    exports,
+    i18n,
+    queries,
+    store,
+    upgrades,
+)
 from terrain.__main__ import main
 from terrain.importing import audit
 from tests import fixture_data
@@ -357,3 +368,32 @@ def test_a_file_without_the_table_gets_it_empty_when_upgraded(db):
                            role="donor").empty
     finally:
         con.close()
+
+
+def test_the_winter_page_lists_the_season_s_events_as_its_reader_may_see_them(monkeypatch, fixture_db):
+    manager = _page(monkeypatch, fixture_db, "winter", "programme_manager", season="2023")
+    donor = _page(monkeypatch, fixture_db, "winter", "donor", season="2023")
+    heading = f"**{FR('events.heading')}**"
+    [listed] = [c.value for c in manager.caption if c.value.startswith(heading)]
+    assert "18 janvier 2024 — Calais — Expulsion secrète du camp (interne)" in listed
+    assert "19 décembre 2023 — partout — Loi immigration adoptée" in listed
+    [shown] = [c.value for c in donor.caption if c.value.startswith(heading)]
+    assert "Loi immigration adoptée" in shown and not any(secret in shown for secret in SECRET)
+
+
+def test_the_figure_cache_keys_on_the_events():
+    import pandas as pd
+
+    from terrain.charts import consultations as charts
+
+    frame = pd.DataFrame({"period": pd.to_datetime(["2024-01-01", "2024-02-01"]), "activity": ["medical"] * 2,
+                          "consultations": [20, 30]})
+    law = pd.DataFrame({"event_id": ["law"], "starts": pd.to_datetime(["2024-01-15"]), "ends": [pd.NaT],
+                        "city": [None], "kind": ["law"], "label_fr": ["Une loi"], "label_en": ["A law"],
+                        "audience": ["public"]})
+    without = charts.activity_over_time(frame, lang="fr", grain="month", k=0, events=law.iloc[0:0])
+    with_law = charts.activity_over_time(frame, lang="fr", grain="month", k=0, events=law)
+    assert with_law is not without
+    assert [a.text for a in with_law.layout.annotations if a.name == "event:law"] == ["Une loi"]
+    assert not [a for a in without.layout.annotations if a.name == "event:law"]
+    assert charts.activity_over_time(frame, lang="fr", grain="month", k=0, events=law) is with_law
