@@ -397,3 +397,15 @@ def test_the_figure_cache_keys_on_the_events():
     assert [a.text for a in with_law.layout.annotations if a.name == "event:law"] == ["Une loi"]
     assert not [a for a in without.layout.annotations if a.name == "event:law"]
     assert charts.activity_over_time(frame, lang="fr", grain="month", k=0, events=law) is with_law
+
+
+@pytest.mark.parametrize("audience", ["donor", "public"])
+def test_an_open_data_pack_carries_the_public_events_of_its_months(fixture_db, tmp_path, audience):
+    assert main(["publish", "--audience", audience, "--db", str(fixture_db), "--out", str(tmp_path / "pack")]) == 0
+    meta = json.loads((tmp_path / "pack" / "metadata.json").read_text(encoding="utf-8"))
+    assert [e["label_en"] for e in meta["context_events"]] == [
+        "Immigration law adopted", "Severe cold plan", "Mobile team reinforced"]
+    assert meta["context_events"][1] == {"starts": "2024-01-08", "ends": "2024-01-21", "city": "Calais",
+                                         "kind": "winter_plan", "label_fr": "Plan grand froid",
+                                         "label_en": "Severe cold plan"}
+    assert not any(secret in json.dumps(meta, ensure_ascii=False) for secret in SECRET)
