@@ -268,7 +268,8 @@ def _events_drawn(spec: dict) -> dict[str, list[str]]:
 @pytest.mark.parametrize("page, keys", [
     ("consultations", ["consultations_trend", "consultations_coverage"]),
     ("occupancy", ["beds_city_Calais", "occupancy_compare"]),
-    ("outreach", ["outreach_reached"]),
+    ("outreach", ["outreach_reached", "outreach_doses"]),
+    ("alerts", ["alerts_evidence"]),
 ])
 def test_a_manager_sees_the_events_of_the_period_on_every_time_chart(monkeypatch, fixture_db, page, keys):
     charts = _charts(_page(monkeypatch, fixture_db, page, "programme_manager", **JANUARY, grain="week"))
