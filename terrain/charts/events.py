@@ -53,6 +53,11 @@ def draw(fig: go.Figure, events: pd.DataFrame | None, *, lang: str) -> go.Figure
     if events is None or events.empty:
         return fig
     bounds = _axis_range(fig)
+    # a title standing on the plot's top edge (the first small multiple's) keeps its line:
+    # the labels' rows go above it
+    titled = any(note.yref == "paper" and note.yanchor == "bottom" and (note.y or 0) >= 0.99
+                 and not str(note.name or "").startswith("event:") for note in fig.layout.annotations)
+    base = ROW_PX + 2 if titled else 2
     placed: list[tuple[float, float, int]] = []   # (left, right, row) of each label, as shares of the axis
     rows_used = 0
     dots = []
@@ -91,7 +96,7 @@ def draw(fig: go.Figure, events: pd.DataFrame | None, *, lang: str) -> go.Figure
         placed.append((*extent, row))
         rows_used = max(rows_used, row + 1)
         fig.add_annotation(x=first.isoformat(), xref="x", y=1, yref="paper", yanchor="bottom",
-                           yshift=2 + row * ROW_PX, xanchor="left" if left_anchored else "right",
+                           yshift=base + row * ROW_PX, xanchor="left" if left_anchored else "right",
                            text=label, hovertext=hover, showarrow=False,
                            font={"size": 11, "color": colour}, bgcolor="rgba(255, 255, 255, 0.85)",
                            borderpad=1, name=name)
@@ -101,6 +106,6 @@ def draw(fig: go.Figure, events: pd.DataFrame | None, *, lang: str) -> go.Figure
     if rows_used:
         # the labels' rows go between the title and the plot: the plot gives up their height
         top = fig.layout.margin.t or 0
-        fig.update_layout(margin={"t": top + rows_used * ROW_PX + 4},
-                          height=(fig.layout.height or 450) + rows_used * ROW_PX + 4)
+        extra = base + rows_used * ROW_PX + 2
+        fig.update_layout(margin={"t": top + extra}, height=(fig.layout.height or 450) + extra)
     return fig
