@@ -64,9 +64,7 @@ def panel(row, beds, *, unit: str, key: str, city_level: bool, summary) -> None:
     for column, figure in zip([*st.columns(3), *st.columns(3)], figures):  # beds, then people
         column.metric(figure.label, figure.value, help=figure.help)
     st.plotly_chart(charts.beds_chart(beds, grain=beds_grain, unit=unit, tr=app.tr, lang=lang, threshold=k,
-                                      city=row["city"], spells=spells, levels=levels,
-                                      events=events[events["city"].isna() | (events["city"] == row["city"])]),
-                    key=key)
+                                      city=row["city"], spells=spells, levels=levels, events=events), key=key)
     if charts.over_capacity(summary.loc[[row.name]], beds):   # said only where a figure passes 100 %
         st.caption(app.tr("occupancy.over_full_note"))
 

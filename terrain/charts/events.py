@@ -47,6 +47,13 @@ def _axis_range(fig: go.Figure) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     return pd.Timestamp(bounds[0]), pd.Timestamp(bounds[1])
 
 
+def of_city(events: pd.DataFrame | None, city: str) -> pd.DataFrame | None:
+    """The events of `city` and those everywhere (no city)."""
+    if events is None:
+        return None
+    return events[(events["city"].isna() | (events["city"] == city)).to_numpy(dtype=bool)]
+
+
 def draw(fig: go.Figure, events: pd.DataFrame | None, *, lang: str) -> go.Figure:
     """Draw `events` (rows of queries/events_in_period.sql) on `fig`, whose x axis is time and
     already has its range (periods.time_axis); events outside the range are left out."""

@@ -247,7 +247,8 @@ def beds_chart(frame: pd.DataFrame, *, grain: str, unit: str, tr: Translate, lan
     beds_occupied, beds_available, turned_away...) or per week or month (period,
     bed_nights_occupied, bed_nights_available, nights_open, turned_away...), where the beds
     are means per night open and the refusals a total per period, on its own axis. `events`:
-    the context events of the period, drawn over it (terrain/charts/events.py).
+    the context events of the period, those of `city` and those everywhere drawn over it
+    (terrain/charts/events.py).
     """
     nightly = grain == "day"
     start, end = periods.query_period(frame)
@@ -319,7 +320,7 @@ def beds_chart(frame: pd.DataFrame, *, grain: str, unit: str, tr: Translate, lan
         periods.mark_partial(fig, spans, [max((v for v in (a, o) if v is not None), default=None)
                                           for a, o in zip(_values(available), _values(occupied))], grain, lang)
     fig.update_layout(bargap=0.3, height=430)
-    return context_events.draw(fig, events, lang=lang)
+    return context_events.draw(fig, context_events.of_city(events, city), lang=lang)
 
 
 def _turned_away_texts(frame: pd.DataFrame, tr: Translate, lang: str, threshold: int) -> list[str]:
