@@ -26,6 +26,7 @@ STREAMLIT_CAUSED: frozenset[tuple[str, str]] = frozenset()
 DRAWN = {
     "map": '[data-testid="stDeckGlJsonChart"] canvas',
     "imports": '[data-testid="stFileUploader"]',
+    "events": '[data-testid="stDataFrame"]',
     "glossary": f'text={i18n.t("glossary.small_counts.term", "fr")}',
 }
 PLOTLY = '[data-testid="stPlotlyChart"] .main-svg'
