@@ -19,6 +19,7 @@ ACCOUNTS = {"programme_manager": "manager", "advocacy": "advocacy", "donor": "do
 DRAWN = {
     "map": '[data-testid="stDeckGlJsonChart"] canvas',
     "imports": '[data-testid="stFileUploader"]',
+    "events": '[data-testid="stDataFrame"]',
     # the glossary draws no chart: its last entry shows it is whole
     "glossary": f'text={i18n.t("glossary.small_counts.term", "fr")}',
 }
