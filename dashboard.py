@@ -14,7 +14,7 @@ ICONS = {
     "overview": ":material/dashboard:", "map": ":material/map:", "occupancy": ":material/bed:",
     "consultations": ":material/stethoscope:", "outreach": ":material/directions_walk:",
     "winter": ":material/ac_unit:", "alerts": ":material/campaign:", "imports": ":material/upload_file:",
-    "approvals": ":material/task_alt:", "glossary": ":material/menu_book:",
+    "approvals": ":material/task_alt:", "events": ":material/event_note:", "glossary": ":material/menu_book:",
 }
 
 

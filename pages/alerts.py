@@ -62,7 +62,9 @@ else:
     evidence = alerts.for_audience(episode.rule, rows, k, [inside], place_total=False)
     st.plotly_chart(charts.evidence_figure(
         episode.rule, evidence, lang=lang, k=k, title=app.tr(f"alerts.chart_title.{episode.rule}", place=episode.place),
-        sd=config[episode.rule].get("sd_above_mean")), key="alerts_evidence")
+        sd=config[episode.rule].get("sd_above_mean"),
+        events=app.query("events_in_period", start=start, end=end, cities=[episode.city] if episode.city else [])),
+        key="alerts_evidence")
     if charts.over_capacity(episode.rule, evidence):   # said only where a night shown passes 100 %
         st.caption(app.tr("alerts.over_full_note"))
 

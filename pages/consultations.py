@@ -44,11 +44,12 @@ for column, activity in zip(st.columns(len(shown)), shown):
                   figure.text(lang, k), help=app.tr("consultations.metric_help"),
                   delta=i18n.format_percent(figure.change, lang, signed=True) if figure.change is not None else None)
 trend = query("by_period_activity", grain=f.grain)
+events = app.query("events_in_period", **f.params("start", "end", "cities"))
 if app.empty_notice(trend):
     st.stop()
 if k:
     st.caption(app.tr("consultations.totals_leave_out_hidden", k=k))
-st.plotly_chart(charts.activity_over_time(trend, lang=lang, grain=f.grain, k=k), key="consultations_trend")
+st.plotly_chart(charts.activity_over_time(trend, lang=lang, grain=f.grain, k=k, events=events), key="consultations_trend")
 
 st.header(app.tr("consultations.by_site_header" if detail else "consultations.by_city_header"))
 places = query("by_place")
@@ -76,7 +77,7 @@ if period["share"] is not None and period["unknown_share"] is not None:
                       unknown_share=i18n.format_percent(period["unknown_share"], lang),
                       unknown=i18n.format_number(period["unknown_coverage"], lang),
                       total=i18n.format_number(period["consultations"], lang)))
-st.plotly_chart(charts.share_without_coverage(coverage, lang=lang, grain=f.grain), key="consultations_coverage")
+st.plotly_chart(charts.share_without_coverage(coverage, lang=lang, grain=f.grain, events=events), key="consultations_coverage")
 table(by_coverage, "by_coverage")
 
 st.header(app.tr("consultations.year_on_year_header"))

@@ -53,6 +53,7 @@ if detail:
 else:
     spells, levels = charts.spells_from_periods(by_city, f.grain), None
 beds_grain = "day" if nightly else f.grain
+events = app.query("events_in_period", **where)
 city_beds = app.query("occupancy_nights_by_city", **where) if nightly else by_city
 
 
@@ -63,7 +64,7 @@ def panel(row, beds, *, unit: str, key: str, city_level: bool, summary) -> None:
     for column, figure in zip([*st.columns(3), *st.columns(3)], figures):  # beds, then people
         column.metric(figure.label, figure.value, help=figure.help)
     st.plotly_chart(charts.beds_chart(beds, grain=beds_grain, unit=unit, tr=app.tr, lang=lang, threshold=k,
-                                      city=row["city"], spells=spells, levels=levels), key=key)
+                                      city=row["city"], spells=spells, levels=levels, events=events), key=key)
     if charts.over_capacity(summary.loc[[row.name]], beds):   # said only where a figure passes 100 %
         st.caption(app.tr("occupancy.over_full_note"))
 
@@ -97,7 +98,7 @@ if not app.empty_notice(compare):
                    grain=app.tr(f"occupancy.grain_word.{f.grain}"))
     st.plotly_chart(charts.rate_small_multiples(
         compare, facet=facet, names=names, colours=charts.facet_colours(compare, facet), grain=f.grain,
-        title=title, tr=app.tr, lang=lang, spells=spells), key="occupancy_compare")
+        title=title, tr=app.tr, lang=lang, spells=spells, events=events), key="occupancy_compare")
     if charts.over_capacity(compare):
         st.caption(app.tr("occupancy.over_full_note"))
 

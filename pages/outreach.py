@@ -21,6 +21,7 @@ def table(frame, part: str, shaped=None) -> None:
                    columns=charts.table_columns(shown, app.tr), where="-".join(f.cities))
 
 
+events = app.query("events_in_period", **f.params("start", "end", "cities"))
 st.header(app.tr("outreach.outreach_header"))
 reached = app.query("outreach_by_period_place_type", **f.params("start", "end", "grain", "cities", "sites"))
 k = app.threshold_of(reached)
@@ -31,7 +32,7 @@ if not app.empty_notice(reached):
     for column, (label, values) in zip(st.columns(len(figures)), figures):
         column.metric(label, charts.total_text(values, lang, k), help=app.tr("outreach.metric_help"))
     st.caption(app.tr("outreach.reached_note"))
-    st.plotly_chart(charts.reached_over_time(reached, lang=lang, grain=f.grain, k=k), key="outreach_reached")
+    st.plotly_chart(charts.reached_over_time(reached, lang=lang, grain=f.grain, k=k, events=events), key="outreach_reached")
     by_team = app.query("outreach_by_team_place_type", **f.params("start", "end", "cities", "sites"))
     st.plotly_chart(charts.reached_by_team(by_team, lang=lang, k=k), key="outreach_by_team")
     table(by_team, "by_team")
@@ -41,7 +42,8 @@ doses = app.query("vaccinations_by_period_antigen", **f.params("start", "end", "
 if not app.empty_notice(doses):
     st.metric(app.tr("outreach.doses"), charts.total_text(doses["doses"], lang, app.threshold_of(doses)),
               help=app.tr("outreach.doses_help"))
-    st.plotly_chart(charts.doses_over_time(doses, lang=lang, grain=f.grain, k=app.threshold_of(doses)),
+    st.plotly_chart(charts.doses_over_time(doses, lang=lang, grain=f.grain, k=app.threshold_of(doses),
+                                            events=events),
                     key="outreach_doses")
 st.subheader(app.tr("outreach.campaigns_header"))
 campaigns = app.query("vaccinations_by_campaign", **f.params("start", "end", "cities"))

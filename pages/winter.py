@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from terrain import app, glossary, i18n, roles
+from terrain import app, events, glossary, i18n, roles
 from terrain.charts import winter as charts
 
 role = app.page_setup("winter")
@@ -73,6 +73,11 @@ else:
             app.show_table(charts.month_table(monthly), what=app.tr("winter.monthly.title"),
                            filters=replace(f, start=start, end=end), where="-".join(f.cities),
                            key="winter_months", columns=charts.table_columns(monthly, app.tr))
+    # The season's calendar has no time axis to draw them on: its context events are listed.
+    season_events = app.query("events_in_period", start=start, end=end, **where)
+    if not season_events.empty:
+        st.caption("  \n".join([f"**{app.tr('events.heading')}**",
+                                *(events.line(row, lang) for _, row in season_events.iterrows())]))
 
 st.header(app.tr("winter.comparison.heading"))
 if not app.empty_notice(nights):

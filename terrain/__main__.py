@@ -20,6 +20,7 @@ COMMANDS = {
     "templates": ("terrain.imports", "write import templates (CSV and XLSX)"),
     "upgrade": ("terrain.imports", "rewrite a database from an older Terrain in this layout"),
     "approve": ("terrain.approvals", "approve a city's month for donors and the public, or reopen it"),
+    "events": ("terrain.events", "list, add or remove the context events drawn on the charts"),
     "publish": ("terrain.publish", "write an audience's published set (CSV with HXL, XLSX, metadata)"),
     "bench": ("terrain.bench", "measure query speed and memory at scale"),
     "serve": ("terrain.serve", "serve the app from several processes behind nginx"),

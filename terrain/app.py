@@ -40,6 +40,7 @@ from terrain import (
     store,
     web,
 )
+from terrain import events as context_events
 from terrain import filters as flt
 from terrain.charts.cache import ContentsCache
 
@@ -726,19 +727,29 @@ def show_table(frame: pd.DataFrame, *, what: str, filters: flt.Filters, key: str
         st.caption(tr("common.marks_legend", k=k) if indicators.marks_told_apart(frame)
                    else tr("common.suppressed_note", k=k) + ("  \n" + tr("common.at_least_note")
                                                               if shown.lower_bounds else ""))
-    role = current_role()
-    if not roles.can(role, "download_tables"):
+    if not roles.can(current_role(), "download_tables"):
         return
-    data = dataset()
+    _download_buttons(frame, export_context(frame, what=what, filters=filters, headers=headers), key=key,
+                      where=where or "all", filters=filters)
+
+
+def export_context(frame: pd.DataFrame, *, what: str, filters: flt.Filters,
+                   headers: dict[str, str]) -> exports.ExportContext:
+    """What a download of `frame` says about itself, for the signed-in reader: the period its
+    figures hold (for donors whole months, up to the last published one), the filters, the
+    data's date, the audience, the source query, and the context events of the period as the
+    reader may see them (the door keeps internal ones from donors)."""
+    role, language, data = current_role(), lang(), dataset()
     provenance = frame.attrs.get("provenance", {})
-    # the period the figures hold: for donors whole months, up to the last published one
     held = provenance.get("params") or {}
-    ctx = exports.ExportContext(
-        title=what, period_start=held.get("start", filters.start), period_end=held.get("end", filters.end),
+    start, end = held.get("start", filters.start), held.get("end", filters.end)
+    events = query("events_in_period", start=start, end=end, cities=list(filters.cities))
+    return exports.ExportContext(
+        title=what, period_start=start, period_end=end,
         filters=describe_filters(filters), data_as_of=data.data_as_of,
         audience=tr(f"common.role.{role}"), is_synthetic=data.is_synthetic, lang=language,
-        queries=[provenance.get("query", "")], headers=headers)
-    _download_buttons(frame, ctx, key=key, where=where or "all", filters=filters)
+        queries=[provenance.get("query", "")], headers=headers,
+        events=[context_events.line(row, language) for _, row in events.iterrows()])
 
 
 def _download_buttons(frame: pd.DataFrame, ctx: exports.ExportContext, *, key: str, where: str,

@@ -43,6 +43,7 @@ import duckdb
 import pandas as pd
 
 from terrain import ROOT, alerts, audit, definitions, disclosure, exports, glossary, i18n, queries, roles, store
+from terrain import events as context_events
 from terrain.disclosure import ledger, marks, publication, views
 from terrain.charts import alerts as alert_charts
 
@@ -149,6 +150,7 @@ class Brief:
     dataset_name: str = ""
     released: pd.DataFrame | None = None     # a public brief's published cells, for the release ledger
     covers: tuple[str, dt.date, dt.date] | None = None   # a public brief's place name and whole months
+    events: list[str] = field(default_factory=list)   # the context events of its period and place
 
 
 class BriefRefused(Exception):
@@ -157,6 +159,19 @@ class BriefRefused(Exception):
 
 
 # --- words -------------------------------------------------------------------------------
+
+def _event_lines(con: duckdb.DuckDBPyConnection, request: Request, start: dt.date, end: dt.date,
+                 names: Mapping[str, tuple[str, bool]] | None = None) -> list[str]:
+    """The context events of the brief's period and place, one line each in its language;
+    through the query door for the brief's audience, so a public brief carries public events
+    only. `names`: how a public brief names each city (by its département where it must)."""
+    found = queries.run(con, "events_in_period", {"start": start, "end": end,
+                                                  "cities": [request.city] if request.city else []},
+                        role=BRIEF_ROLE, audience=request.audience)
+    if names:
+        found = found.assign(city=[names.get(c, (c, False))[0] if isinstance(c, str) else c for c in found["city"]])
+    return [context_events.line(row, request.lang) for _, row in found.iterrows()]
+
 
 def _t(key: str, lang: str, **values: Any) -> str:
     return i18n.t(f"briefs.{key}", lang, **values)
@@ -471,7 +486,7 @@ def compose(con: duckdb.DuckDBPyConnection, request: Request, config: alerts.Con
         table=table, table_note=_t("hidden_note", lang, k=k) if any(_t("hidden", lang) in row for row in table[1:])
         else None, details=details, marker=_t("synthetic", lang) if bool(meta["is_synthetic"]) else None,
         annex_intro=annex_intro, annex=annex, provenance=provenance, data_as_of=data_as_of,
-        dataset_name=str(meta["dataset_name"]))
+        dataset_name=str(meta["dataset_name"]), events=_event_lines(con, request, shown_start, shown_end))
 
 
 def _places(rule: str, evidence: pd.DataFrame, episodes: Sequence[alerts.Episode], config: alerts.Config) -> list[_Place]:
@@ -887,7 +902,8 @@ def _compose_public(con: duckdb.DuckDBPyConnection, request: Request, config: al
         annex=annex, provenance=[{"published_set": PUBLIC, "measures": measures, "cities": cities,
                      "months": [first.isoformat(), last.isoformat()]}],
         data_as_of=data_as_of, dataset_name=str(meta["dataset_name"]), released=cells,
-        covers=(where if request.city else "all", first, _month_end(last)))
+        covers=(where if request.city else "all", first, _month_end(last)),
+        events=_event_lines(con, request, first, _month_end(last), names))
 
 
 def _city_names(con: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date, lang: str) -> dict[str, tuple[str, bool]]:
@@ -1038,6 +1054,13 @@ def to_pdf(brief: Brief) -> bytes:
         if brief.table_note:
             pdf.set_font("DejaVu", "", 7.5)
             pdf.multi_cell(width, 4, brief.table_note, align="L", new_x="LMARGIN", new_y="NEXT")
+    if brief.events:
+        pdf.ln(3)
+        pdf.set_font("DejaVu", "B", 11.5)
+        pdf.cell(width, 7, i18n.t("events.heading", lang), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 9)
+        for line in brief.events:
+            pdf.multi_cell(width, 4.8, f"• {line}", align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font("DejaVu", "B", 11.5)
     pdf.cell(width, 7, _t("method", lang), new_x="LMARGIN", new_y="NEXT")
@@ -1112,6 +1135,10 @@ def to_docx(brief: Brief) -> bytes:
                         run.font.size = Pt(8.5)
         if brief.table_note:
             document.add_paragraph().add_run(brief.table_note).font.size = Pt(8)
+    if brief.events:
+        document.add_heading(i18n.t("events.heading", lang), level=1)
+        for line in brief.events:
+            document.add_paragraph(line, style="List Bullet")
     document.add_heading(_t("method", lang), level=1)
     for label, text in brief.details:
         paragraph = document.add_paragraph()

@@ -23,6 +23,7 @@ its ENUM types on insert (measured as fast as inserting integer codes, and simpl
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import datetime as dt
 import sys
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ import numpy as np
 import pyarrow as pa
 
 from terrain import SCHEMA_VERSION, store
+from terrain import events as context_events
 from terrain.campaigns import bands_in_words
 from terrain.disclosure import publication
 
@@ -180,6 +182,7 @@ def generate(path: str | Path, *, consultations: int | None = None, seed: int = 
         _insert(con, counts, "vaccination_campaigns", campaigns)
         _insert(con, counts, "vaccinations", vaccinations)
 
+        _insert(con, counts, "context_events", _context_events_columns(_context_events(calendar, sites)))
         con.execute(PLANTED_EVENTS_TABLE)
         _insert(con, counts, "demo_planted_events", _planted_columns(calendar, planted))
         bar = _ProgressBar("consultations", consultations) if progress else None
@@ -1470,6 +1473,75 @@ class _ConsultationModel:
 
 
 # --- loading --------------------------------------------------------------------------------
+
+# The programme's history as the demo's data hold it, for the charts' context
+# (terrain/events.py): (day, last day or None, city or None for everywhere, kind, French,
+# English, audience). The sites' openings and closings are read from SITES; the Calais
+# winter shelter's winters and the seasonal watch from the dates the data use.
+_HISTORY = (
+    (D(2016, 1, 28), D(2016, 2, 12), "Calais", "other", "Campagne rougeole", "Measles campaign", "public"),
+    (D(2016, 1, 28), D(2016, 2, 12), "Grande-Synthe", "other", "Campagne rougeole", "Measles campaign", "public"),
+    (D(2016, 10, 31), None, "Calais", "eviction", "Démantèlement de la Jungle", "The Jungle dismantled", "public"),
+    (D(2023, 12, 19), None, None, "law", "Loi immigration adoptée", "Immigration law adopted", "public"),
+    (D(2024, 1, 25), None, None, "law", "Mesures santé censurées", "Health measures struck down", "public"),
+    # Internal: what the teams know and keep to themselves (an eviction named before it is
+    # public, a team short of staff).
+    (D(2024, 10, 15), None, "Calais", "eviction", "Expulsion d'un campement", "Camp eviction", "internal"),
+    (D(2025, 8, 4), D(2025, 8, 24), "Paris", "other", "Équipe mobile réduite", "Mobile team reduced", "internal"),
+)
+_OPENING_LABELS = {
+    "camp": ("Début des consultations", "Consultations start"),
+    "day_centre": ("Ouverture du centre de jour", "Day centre opens"),
+    "shelter": ("Ouverture d'un hébergement", "Shelter opens"),
+    "mobile_team": ("Début de l'équipe mobile", "Mobile team starts"),
+    "squat": ("Consultations en squats", "Consultations in squats"),
+}
+_OPENING_LABELS_BY_SITE = {"grande_synthe_la_liniere": ("Ouverture de la Linière", "La Linière camp opens")}
+_CLOSING_LABELS = ("Fin du projet", "Project closes")
+
+
+def _context_events(calendar: _Calendar, sites: tuple[Site, ...]) -> list[context_events.Event]:
+    """The demo's public context events (and two internal ones), within its period."""
+    first, as_of = calendar.start, calendar.as_of
+    history = list(_HISTORY)
+    for site in sites:
+        if site.site_type != "emergency_shelter" and site.opened > first:   # open from the start: no event
+            labels = _OPENING_LABELS_BY_SITE.get(site.site_id, _OPENING_LABELS[site.site_type])
+            history.append((site.opened, None, site.city, "opening", *labels, "public"))
+    for city in {site.city for site in sites}:
+        left = _programme_left(city)
+        if left is not None:
+            history.append((left, None, city, "closure", *_CLOSING_LABELS, "public"))
+    shelter_winters = [(starts, ends) for starts, ends, _ in _EMERGENCY_WINTERS]
+    (first_month, first_day), (last_month, last_day), _ = _EMERGENCY_LATER
+    shelter_winters += [(D(year, first_month, first_day), D(year + 1, last_month, last_day))
+                        for year in range(_EMERGENCY_WINTERS[-1][1].year, as_of.year + 1)]
+    if any(site.site_type == "emergency_shelter" for site in sites):
+        history += [(starts, ends, "Calais", "opening", "Mise à l'abri hivernale", "Winter shelter open", "public")
+                    for starts, ends in shelter_winters]
+    history += [(season_start, None, None, "winter_plan", "Plan hivernal\u00a0: veille", "Winter plan: watch", "public")
+                for season_start, _ in calendar.winters()]
+    cities = {site.city for site in sites}
+    events, taken = [], set()
+    for starts, ends, city, kind, label_fr, label_en, audience in sorted(history, key=lambda e: (e[0], e[2] or "", e[3])):
+        if starts < first or starts > as_of or (city is not None and city not in cities):
+            continue
+        ends = min(ends, as_of) if ends is not None else None
+        event = context_events.Event(starts=starts, ends=ends if ends and ends > starts else None, city=city,
+                                     kind=kind, label_fr=label_fr, label_en=label_en, audience=audience)
+        event_id = context_events.new_id(event, taken)
+        taken.add(event_id)
+        events.append(dataclasses.replace(event, event_id=event_id))
+    return events
+
+
+def _context_events_columns(events: list[context_events.Event]) -> dict[str, list]:
+    # recorded "by the demo" at the time its data are dated, so that one seed gives one file
+    fields = ("event_id", "starts", "ends", "city", "kind", "label_fr", "label_en", "audience")
+    columns = {name: [getattr(event, name) for event in events] for name in fields}
+    at = dt.datetime.combine(max([e.starts for e in events], default=D(2016, 1, 1)), dt.time(23, 0))
+    return {**columns, "recorded_by": ["demo"] * len(events), "recorded_at": [at] * len(events)}
+
 
 def _sites_columns(sites: tuple[Site, ...], as_of: dt.date) -> dict[str, list]:
     columns = {name: [getattr(site, name) for site in sites] for name in Site.__dataclass_fields__}

@@ -153,6 +153,9 @@ class ExportContext:
     queries: Sequence[str] = ()  # names of the queries/ files the table comes from
     # column -> header as the page shows it; the spreadsheet downloads use these first
     headers: Mapping[str, str] = field(default_factory=dict)
+    # the context events of the period, one line each in `lang` (terrain/events.py `line`),
+    # as the reader may see them: public ones only for donors and public outputs
+    events: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         if self.lang not in LANGUAGES:
@@ -512,13 +515,16 @@ def to_spreadsheet_csv_bytes(frame: pd.DataFrame, ctx: ExportContext) -> bytes:
 def context_lines(frame: pd.DataFrame, ctx: ExportContext) -> list[str]:
     """What a spreadsheet download says about itself (the CSV's second file, the XLSX's
     second sheet): the export's metadata, then each column's header, name and HXL hashtag,
-    which tie the file to the HXL CSV and to the query's columns."""
+    which tie the file to the HXL CSV and to the query's columns, then the context events of
+    the period."""
     k, _ = _suppression(frame)
     lines = metadata_lines(ctx, k, _told_apart(frame))
     lines += ["", t("tables.columns_heading", ctx.lang)]
     for column in readable_columns(frame, ctx.headers):
         lines.append(t("tables.column_line", ctx.lang, header=header_of(column, ctx.lang, ctx.headers),
                        name=column, tag=hxl_tag(column)))
+    if ctx.events:
+        lines += ["", t("events.heading", ctx.lang), *ctx.events]
     return lines
 
 

@@ -84,7 +84,24 @@ def metadata(audience: str, k: int, cells: pd.DataFrame, facts: dict) -> dict:
                   + ", ".join(f"{f}: {[m.name for m in publication.MEASURES if m.family == f]}" for f in publication.FAMILIES),
         "files": {"cells.csv": "every cell, with an HXL row", "cells.xlsx": "the same, one sheet per measure",
                   "metadata.json": "this file"},
+        "context_events": "the public context events of these months (a day, or starts to ends; city null: "
+                          "everywhere), to read the figures with",
     }
+
+
+def _public_events(con: duckdb.DuckDBPyConnection, cells: pd.DataFrame) -> list[dict]:
+    """The public context events of the pack's months (terrain/events.py), read through the
+    door for the public: an internal event never goes into a pack."""
+    if cells.empty:
+        return []
+    months = pd.to_datetime(cells["month"])
+    rows = queries.run(con, "events_in_period", {"start": months.min().date(),
+                                                  "end": (months.max() + pd.offsets.MonthEnd(0)).date(), "cities": []},
+                       role="donor", audience="public")
+    return [{"starts": pd.Timestamp(row["starts"]).date().isoformat(),
+             "ends": None if pd.isna(row["ends"]) else pd.Timestamp(row["ends"]).date().isoformat(),
+             "city": row["city"] if isinstance(row["city"], str) else None, "kind": row["kind"],
+             "label_fr": row["label_fr"], "label_en": row["label_en"]} for _, row in rows.iterrows()]
 
 
 def write_pack(cells: pd.DataFrame, meta: dict, out: Path) -> list[Path]:
@@ -162,6 +179,7 @@ def command(argv: list[str]) -> int:
     try:
         facts = con.execute("SELECT dataset_name, is_synthetic, data_as_of FROM metadata").df()
         cells = queries.execute(con, queries.load("published_cells"), {"audience": args.audience})
+        context = _public_events(con, cells)
     finally:
         con.close()
     if facts.empty or cells.empty:
@@ -176,6 +194,7 @@ def command(argv: list[str]) -> int:
         return 1
     k = publication.threshold(args.audience)
     meta = metadata(args.audience, k, cells, facts.iloc[0].to_dict())
+    meta["context_events"] = context
     if args.audience == "public":
         try:
             release = ledger.record(cells, what=f"publish pack {args.out}", audience=args.audience, k=k,

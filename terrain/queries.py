@@ -12,6 +12,8 @@ A query is a file queries/<name>.sql. Its header declares what the door needs to
     -- locations: exact                       (rows carry latitude/longitude)
     -- combine: bed_nights_available = sum, coldest_c = min   (see below)
     -- monthly: map_sites_activity_by_month   (the same rows month by month; see below)
+    -- audience: audience                     (rows marked 'internal' in this column reach
+                                                the programme's staff only; see below)
 
 The door checks the parameters, then applies the role's rules (terrain/roles.py) and
 disclosure control (terrain/disclosure/) to the result, so a page cannot forget them.
@@ -29,6 +31,10 @@ error when the query is loaded: the door never guesses how to add a column up. A
 name a `monthly:` companion that gives the same rows for every month of the period at once
 (the month as `period`): the door then scans once and splits by month instead of running the
 query once per month.
+
+A query whose rows are not figures but context (the events drawn on the charts) may name an
+`audience:` column: its rows marked 'internal' never reach a donor nor anything public (the
+rows whose reader is a published set, `published_reader`); the programme's staff see them.
 """
 
 from __future__ import annotations
@@ -50,7 +56,7 @@ from terrain.disclosure import publication, views
 
 QUERIES_DIR = ROOT / "queries"
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
-_HEADER = re.compile(r"^--\s*(name|params|level|grain|counts|lines|rates|locations|combine|monthly|published):\s*(.*?)\s*$")
+_HEADER = re.compile(r"^--\s*(name|params|level|grain|counts|lines|rates|locations|combine|monthly|published|audience):\s*(.*?)\s*$")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _STRING_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.S)
 _RATE = re.compile(r"([a-z_][a-z0-9_]*)\s*=\s*([a-z_][a-z0-9_]*)\s*/\s*([a-z_][a-z0-9_]*)")
@@ -87,6 +93,7 @@ class Query:
     combine: tuple[tuple[str, str], ...] = ()   # (column, "sum" | "min" | "max")
     monthly: str = ""                           # a companion query: the same rows per month
     published: tuple[views.PublishedColumn, ...] = ()   # how the published sets answer it
+    audience_column: str = ""                   # rows marked 'internal' here: staff only
     description: str = field(default="", compare=False)
 
 
@@ -162,6 +169,7 @@ def parse(name: str, text: str) -> Query:
         counts=counts, lines=lines, rates=tuple(rates),
         exact_locations=header.get("locations", "").strip() == "exact",
         combine=tuple(combine), monthly=header.get("monthly", "").strip(),
+        audience_column=header.get("audience", "").strip(),
         description=" ".join(description).strip())
 
 
@@ -177,6 +185,8 @@ def load(name: str) -> Query:
         check_combinations(query)
     if query.published:
         check_published(query)
+    if query.audience_column and query.audience_column not in _probe(query).columns:
+        raise QueryError(f"queries/{name}.sql: audience: {query.audience_column!r} is not a column of its rows.")
     if query.monthly:
         if query.monthly == name:
             raise QueryError(f"queries/{name}.sql: a query cannot be its own monthly companion.")
@@ -376,7 +386,7 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | N
     effective = constrain(query, params, role)
     k = disclosure.threshold(role, audience)
     cities = None
-    if k > 1 and query.level == "city" and effective.get("cities"):
+    if k > 1 and query.level == "city" and _hides(query) and effective.get("cities"):
         cities, effective["cities"] = list(effective["cities"]), []
     reader = published_reader(role, audience)
     if reader is not None and _hides(query):
@@ -411,6 +421,8 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | N
                 frame = _combine(query, [_as_seen(query, month, role, k) for month in rows], k)
     if cities is not None and "city" in frame.columns:
         frame = frame[frame["city"].isin(cities)].reset_index(drop=True)
+    if query.audience_column and reader is not None:
+        frame = frame[(frame[query.audience_column] == "public").to_numpy(dtype=bool)].reset_index(drop=True)
     frame.attrs["provenance"] = {"query": name, "params": effective, "role": role,
                                  "audience": audience, "threshold": k}
     return frame

@@ -9,14 +9,14 @@ from __future__ import annotations
 ROLES = ("programme_manager", "advocacy", "donor")
 
 # Pages, in menu order. "imports" loads data; "approvals" approves months for donors and the
-# public; "alerts" drafts alerts and briefs; "glossary" gives every definition, to everyone
-# who reads a figure.
+# public; "events" keeps the context events drawn on the charts; "alerts" drafts alerts and
+# briefs; "glossary" gives every definition, to everyone who reads a figure.
 PAGES = ("overview", "map", "occupancy", "consultations", "outreach", "winter", "alerts", "imports", "approvals",
-         "glossary")
+         "events", "glossary")
 
 _PAGES_BY_ROLE = {
     "programme_manager": frozenset(PAGES),
-    "advocacy": frozenset(PAGES) - {"imports", "approvals"},
+    "advocacy": frozenset(PAGES) - {"imports", "approvals", "events"},
     "donor": frozenset({"overview", "map", "occupancy", "consultations", "winter", "glossary"}),
 }
 

@@ -164,3 +164,22 @@ CREATE TABLE month_reopenings (
     approved_by  VARCHAR NOT NULL,
     approved_at  TIMESTAMP NOT NULL
 );
+
+-- Context events drawn on the time charts, listed in briefs and exported with the figures
+-- (a shelter opening, a camp eviction, a law, a winter plan): what a reader needs to read a
+-- curve. Kept by programme managers beside the rows (terrain/events.py); no figure is built
+-- from them. A short label about a place or a decision, never about a person. Internal events
+-- never reach donors or anything public (the query door drops them: queries/events_in_period.sql).
+CREATE TABLE context_events (
+    event_id     VARCHAR PRIMARY KEY CHECK (regexp_full_match(event_id, '[a-z0-9][a-z0-9_-]{1,63}')),
+    starts       DATE NOT NULL,
+    ends         DATE,                 -- NULL: a single day; else the period's last day
+    city         VARCHAR CHECK (length(city) BETWEEN 2 AND 80),   -- NULL: everywhere
+    kind         VARCHAR NOT NULL CHECK (kind IN ('opening', 'closure', 'eviction', 'law', 'winter_plan', 'other')),
+    label_fr     VARCHAR NOT NULL CHECK (length(trim(label_fr)) BETWEEN 3 AND 48),
+    label_en     VARCHAR NOT NULL CHECK (length(trim(label_en)) BETWEEN 3 AND 48),
+    audience     VARCHAR NOT NULL CHECK (audience IN ('public', 'internal')),
+    recorded_by  VARCHAR NOT NULL,
+    recorded_at  TIMESTAMP NOT NULL,
+    CHECK (ends IS NULL OR ends > starts)
+);

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from terrain import SCHEMA_VERSION, store
+from terrain import SCHEMA_VERSION, events, store
 from terrain.disclosure import publication
 
 AS_OF = dt.date(2024, 3, 31)
@@ -97,6 +97,20 @@ SAMPLE_PARAMS = {
 }
 
 
+# Context events: the law everywhere, a cold plan in Calais, a Paris day, and one
+# internal event that no donor nor public output may ever carry.
+CONTEXT_EVENTS = [
+    events.Event(event_id="law-2023", starts=D(2023, 12, 19), kind="law", label_fr="Loi immigration adoptée",
+                 label_en="Immigration law adopted"),
+    events.Event(event_id="calais-cold-plan", starts=D(2024, 1, 8), ends=D(2024, 1, 21), city="Calais",
+                 kind="winter_plan", label_fr="Plan grand froid", label_en="Severe cold plan"),
+    events.Event(event_id="paris-team", starts=D(2024, 1, 25), city="Paris", kind="other",
+                 label_fr="Équipe mobile renforcée", label_en="Mobile team reinforced"),
+    events.Event(event_id="calais-eviction", starts=D(2024, 1, 18), city="Calais", kind="eviction",
+                 label_fr="Expulsion secrète du camp", label_en="Secret camp eviction", audience="internal"),
+]
+
+
 def build(path: Path, *, is_synthetic: bool = True, campaigns=CAMPAIGNS, vaccinations=VACCINATIONS,
           approved: bool = True) -> Path:
     """The fixture database at `path`; a test may give other campaigns and doses. Every whole
@@ -120,6 +134,7 @@ def build(path: Path, *, is_synthetic: bool = True, campaigns=CAMPAIGNS, vaccina
         con.executemany("INSERT INTO outreach VALUES (?, ?, ?, ?)", OUTREACH)
         con.executemany("INSERT INTO vaccination_campaigns VALUES (?, ?, ?, ?, ?, ?, ?, ?)", list(campaigns))
         con.executemany("INSERT INTO vaccinations VALUES (?, ?, ?, ?, ?, ?)", list(vaccinations))
+        events.insert(con, CONTEXT_EVENTS, user="fixture", at=dt.datetime(2024, 4, 1, 6, 0))
         if approved:
             publication.approve_through(con, AS_OF, "fixture", dt.datetime(2024, 4, 1, 6, 0))
     return Path(path)

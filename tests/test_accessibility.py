@@ -27,6 +27,7 @@ DRAWN = {
     "map": '[data-testid="stDeckGlJsonChart"] canvas',
     "imports": '[data-testid="stFileUploader"]',
     "approvals": '[data-testid="stDataFrame"]',
+    "events": '[data-testid="stDataFrame"]',
     "glossary": f'text={i18n.t("glossary.small_counts.term", "fr")}',
 }
 PLOTLY = '[data-testid="stPlotlyChart"] .main-svg'

@@ -20,6 +20,7 @@ DRAWN = {
     "map": '[data-testid="stDeckGlJsonChart"] canvas',
     "imports": '[data-testid="stFileUploader"]',
     "approvals": '[data-testid="stDataFrame"]',
+    "events": '[data-testid="stDataFrame"]',
     # the glossary draws no chart: its last entry shows it is whole
     "glossary": f'text={i18n.t("glossary.small_counts.term", "fr")}',
 }
@@ -343,3 +344,27 @@ def test_a_strangers_five_wrong_passwords_do_not_lock_the_real_user_out(server, 
         _title(page, "overview.title")
     finally:
         colleague.close()
+
+
+@pytest.mark.parametrize("role", ["donor", "programme_manager"])
+def test_a_download_s_context_lists_the_events_of_its_period_internal_ones_for_staff_only(role, server, chromium):
+    # The demo's internal events (terrain/demo.py _HISTORY) fall in 2024 and 2025.
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    try:
+        browser.sign_in(page, server, ACCOUNTS[role], PASSWORD)
+        page.goto(f"{server}/consultations?period=custom&from=2024-01-01&to=2025-12-31")
+        browser.wait_idle(page)
+        page.wait_for_selector(f'h1:has-text("{i18n.t("consultations.title", "fr")}")', timeout=60_000)
+        browser.wait_idle(page)
+        about = _download(page, "tables.download_context").read_bytes().decode("utf-8-sig")
+    finally:
+        context.close()
+    events = about.split(i18n.t("events.heading", "fr") + "\r\n", 1)[1].splitlines()
+    assert "25 janvier 2024 — partout — Mesures santé censurées" in events
+    internal = ["15 octobre 2024 — Calais — Expulsion d'un campement (interne)",
+                "du 4 au 24 août 2025 — Paris — Équipe mobile réduite (interne)"]
+    if role == "donor":
+        assert not any(line in about for line in internal) and "interne" not in " ".join(events)
+    else:
+        assert all(line in events for line in internal)

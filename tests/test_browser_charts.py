@@ -60,6 +60,19 @@ def _check_charts(page, role, name, width):
             assert _apart(title, legend.first.bounding_box()), f"{name} #{index}: the legend covers the title"
         box = chart.bounding_box()
         assert title["x"] + title["width"] <= box["x"] + box["width"] + 1, f"{name} #{index}: the title is cut"
+        # the context events' labels (terrain/charts/events.py): whole on the chart, clear of
+        # the title and the legend
+        events = chart.locator(".js-plotly-plot").evaluate(
+            "plot => (plot.layout.annotations || []).flatMap((note, i) => "
+            "String(note.name || '').startsWith('event:') ? [i] : [])")
+        for position in events:
+            label = chart.locator(f'.infolayer .annotation[data-index="{position}"]').bounding_box()
+            assert label is not None, f"{name} #{index}: event label {position} not drawn"
+            assert _apart(label, title), f"{name} #{index}: an event's label covers the title"
+            if legend.count():
+                assert _apart(label, legend.first.bounding_box()), f"{name} #{index}: an event's label meets the legend"
+            assert box["x"] - 1 <= label["x"] and label["x"] + label["width"] <= box["x"] + box["width"] + 1, \
+                f"{name} #{index}: an event's label is cut"
         browser.ARTIFACTS.mkdir(parents=True, exist_ok=True)
         chart.screenshot(path=str(browser.ARTIFACTS / f"charts-{role}-{name}-{width}-{index}.png"))
 

@@ -449,15 +449,17 @@ def test_english(monkeypatch, fixture_db):
     assert _table(at, "age_sex", "en")[EN("common.field.sex")].tolist() == ["Female", "Male", "Male"]
 
 
-def test_the_2023_law_is_marked_on_the_coverage_chart(monkeypatch, fixture_db):
+def test_the_2023_law_is_marked_on_the_coverage_chart_from_the_events_table(monkeypatch, fixture_db):
     winter = {"from": "2023-11-01", "to": "2024-02-29"}
     at = _page(monkeypatch, fixture_db, "programme_manager", period="custom", **winter)
     figure = _figure(at, "consultations_coverage")
-    assert [a.text for a in figure.layout.annotations if a.name != "direct_label"] == ["loi immigration (décembre 2023)"]
+    law = [a for a in figure.layout.annotations if a.name == "event:law-2023"]
+    assert [a.text for a in law] == ["Loi immigration adoptée"]
+    assert [s.x0 for s in figure.layout.shapes if s.name == "event:law-2023"] == ["2023-12-19T00:00:00"]
     assert figure.data[1].y == pytest.approx([1.0, 41 / 53, 0.0])
     february = {"from": "2024-02-01", "to": "2024-02-29"}
     at = _page(monkeypatch, fixture_db, "programme_manager", period="custom", **february)
-    assert not _figure(at, "consultations_coverage").layout.annotations
+    assert not [a for a in _figure(at, "consultations_coverage").layout.annotations if a.name == "event:law-2023"]
 
 
 def test_adding_up_cities_keeps_the_door_s_marks_true():

@@ -41,6 +41,8 @@ TABLE_DIGESTS = {
         "SELECT count(*), md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) FROM month_approvals AS t",
     "month_reopenings":
         "SELECT count(*), md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) FROM month_reopenings AS t",
+    "context_events":
+        "SELECT count(*), md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) FROM context_events AS t",
     # the published sets are a pure function of the rows: the same seed, the same cells hidden
     "published_grid":
         "SELECT count(*), md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) FROM published_grid AS t",
@@ -98,7 +100,7 @@ def test_same_seed_gives_identical_contents_and_another_seed_does_not(small_seed
             "AND table_type = 'BASE TABLE'").fetchall()}
     assert tables == set(TABLE_DIGESTS) | set(summaries.TABLES), "every table of the schema is compared"
     # The programme's fixed facts do not depend on the seed; the drawn figures do.
-    for table in ("metadata", "sites", "vaccination_campaigns"):
+    for table in ("metadata", "sites", "vaccination_campaigns", "context_events"):
         assert other[table] == first[table]
     for table in ("consultations", "weather_daily", "shelter_nights", "outreach", "vaccinations"):
         assert other[table] != first[table]
@@ -839,3 +841,17 @@ def test_people_are_turned_away_on_cold_nights_mainly_in_the_recorded_cold_spell
             WHERE s.city = e.city AND n.night BETWEEN e.starts AND e.ends AND n.turned_away > 0
               AND (w.tmin_c <= 0 OR w.vigilance IN ('orange', 'red')))""")
     assert unseen == 0
+
+
+def test_the_context_events_are_the_programme_s_history_within_the_period(tmp_path):
+    demo.generate(tmp_path / "small.duckdb", seed=3, **SMALL)     # 2023-01-01 to 2024-03-31
+    with duckdb.connect(str(tmp_path / "small.duckdb"), read_only=True) as con:
+        rows = con.execute("SELECT starts, ends, city, kind, label_en, audience FROM context_events "
+                           "ORDER BY starts, city NULLS FIRST").fetchall()
+    assert rows == [
+        (D(2023, 7, 3), None, "Calais", "opening", "Day centre opens", "public"),
+        (D(2023, 11, 1), None, None, "winter_plan", "Winter plan: watch", "public"),
+        (D(2023, 12, 19), None, None, "law", "Immigration law adopted", "public"),
+        (D(2024, 1, 22), D(2024, 3, 31), "Calais", "opening", "Winter shelter open", "public"),
+        (D(2024, 1, 25), None, None, "law", "Health measures struck down", "public"),
+    ]

@@ -271,7 +271,8 @@ def test_city_filters_do_not_change_what_is_hidden(con, donor_runs):
     """The same query and period with different cities: every city's rows are the same."""
     by_period = defaultdict(list)
     for name, params, audience in _with_period(donor_runs):
-        if queries.load(name).level == "city" and "cities" in params:
+        # (context rows, such as the events, hold no figure: an event everywhere is in every city)
+        if queries.load(name).level == "city" and "cities" in params and not queries.load(name).audience_column:
             rest = {k: v for k, v in params.items() if k != "cities"}
             by_period[(name, _frozen(rest), audience)].append(params)
     compared = 0

@@ -15,6 +15,7 @@ PAGE_TABLE = {
     "alerts":          (True, True, False),
     "imports":         (True, False, False),
     "approvals":     (True, False, False),
+    "events":          (True, False, False),
     "glossary":        (True, True, True),
 }
 

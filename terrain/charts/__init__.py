@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from terrain import i18n, indicators
+from terrain.charts import events as context_events
 from terrain.charts import palette, periods
 from terrain.charts.cache import figure_cache
 
@@ -124,12 +125,13 @@ def _language_of(x_title: str) -> tuple[str | None, str | None]:
 def stacked_bars(frame: pd.DataFrame, *, x: str, y: str, colour: str, colours: dict[str, str],
                  names: dict[str, str], title: str, x_title: str, y_title: str, legend_title: str,
                  hidden_text: str | None = None, lang: str | None = None, grain: str | None = None,
-                 k: int | None = None) -> go.Figure:
+                 k: int | None = None, events: pd.DataFrame | None = None) -> go.Figure:
     """Bars stacked by `colour`, one per week or month, each spanning its period. A hidden
     (suppressed) count has no bar (null, never 0): a grey mark on the axis says "< k"
     instead ("[c]" where the published set marks it as protecting another), so the chart
     never shows a small number nor a false zero; a figure that leaves out a hidden month
-    says "≥ N". A period the chosen dates cut is hatched and labelled "partiel".
+    says "≥ N". A period the chosen dates cut is hatched and labelled "partiel". `events`
+    (queries/events_in_period.sql) are drawn over the bars (terrain/charts/events.py).
 
     `lang` and `grain` default to those the axis title and the query name."""
     guessed_lang, guessed_grain = _language_of(x_title)
@@ -166,7 +168,7 @@ def stacked_bars(frame: pd.DataFrame, *, x: str, y: str, colour: str, colours: d
     periods.time_axis(fig, frame[x], grain, lang, start=start, end=end)
     periods.mark_partial(fig, every, [totals.get(p.first) for p in every], grain, lang)
     periods.count_axis(fig, totals, lang, k=k, hidden=bool(hidden_at))
-    return fig
+    return context_events.draw(fig, events, lang=lang)
 
 
 def hidden_marks_trace(fig: go.Figure, hidden_at: dict, lang: str, k: int | None, *, horizontal: bool = False,

@@ -26,6 +26,7 @@ from plotly.subplots import make_subplots
 
 from terrain import alerts, disclosure, i18n
 from terrain.charts import SITE_TYPE_COLOURS, SUPPRESSED_COLOUR, base_layout, periods
+from terrain.charts import events as context_events
 from terrain.charts.cache import figure_cache
 
 ALERT_COLOUR = "#b30000"
@@ -189,7 +190,7 @@ def _fit_title(figure, axes, title: str, fontsize: float = 9.5) -> None:
 
 @figure_cache
 def evidence_figure(rule: str, rows: pd.DataFrame, *, lang: str, title: str, k: int = 0,
-                    sd: float | None = None) -> go.Figure:
+                    sd: float | None = None, events: pd.DataFrame | None = None) -> go.Figure:
     spec = _layers(rule, lang, sd)
     x = _x(rows)
     fig = make_subplots(specs=[[{"secondary_y": bool(spec["right"])}]])
@@ -243,7 +244,7 @@ def evidence_figure(rule: str, rows: pd.DataFrame, *, lang: str, title: str, k: 
     if spec["right"]:
         fig.update_yaxes(title_text=spec["y_right"], secondary_y=True, showgrid=False, zeroline=True,
                          zerolinecolor=COLD_SHADE, range=_temperature_range(rows), tickmode="linear", tick0=0, dtick=5)
-    return fig
+    return context_events.draw(fig, events, lang=lang)
 
 
 # --- matplotlib (the briefs) -------------------------------------------------------------------

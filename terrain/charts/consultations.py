@@ -30,11 +30,11 @@ from terrain.charts import (
     stacked_bars,
     wrapped,
 )
+from terrain.charts import events as context_events
 from terrain.charts.cache import figure_cache
 
 # Adopted by Parliament on 19 December 2023 (loi n° 2024-42, promulgated 26 January 2024):
 # its restrictions on access to healthcare are why the share without coverage is watched.
-IMMIGRATION_LAW_ADOPTED = dt.date(2023, 12, 19)
 
 BAR_COLOUR = palette.BLUE
 BREAKDOWN_COLOURS = {
@@ -270,14 +270,16 @@ def headline(now: pd.DataFrame, before: pd.DataFrame, activity: str | None = Non
 # --- charts --------------------------------------------------------------------------------
 
 @figure_cache
-def activity_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int) -> go.Figure:
-    """Consultations per week or month, stacked by activity (summed over a donor's cities)."""
+def activity_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int,
+                       events: pd.DataFrame | None = None) -> go.Figure:
+    """Consultations per week or month, stacked by activity (summed over a donor's cities),
+    with the context `events` of the period."""
     data = combined(frame, ["period", "activity"], "consultations")
     fig = stacked_bars(
         data, x="period", y="consultations", colour="activity", colours=ACTIVITY_COLOURS,
         names={a: i18n.label("activity", a, lang) for a in ACTIVITY_COLOURS},
         title=_t("trend_title", lang), x_title=_t(f"axis_{grain}", lang), y_title=_t("axis_consultations", lang),
-        legend_title=_t("activity", lang), hidden_text=_hidden(lang, k), lang=lang, grain=grain, k=k)
+        legend_title=_t("activity", lang), hidden_text=_hidden(lang, k), lang=lang, grain=grain, k=k, events=events)
     return fig
 
 
@@ -410,11 +412,13 @@ def coverage_summary(frame: pd.DataFrame) -> dict[str, float | int | None]:
 
 
 @figure_cache
-def share_without_coverage(frame: pd.DataFrame, *, lang: str, grain: str) -> go.Figure:
+def share_without_coverage(frame: pd.DataFrame, *, lang: str, grain: str,
+                           events: pd.DataFrame | None = None) -> go.Figure:
     """Share with no health coverage among the consultations whose coverage is known, per
-    week or month (a line per city for a donor, named at its end), marked where the December
-    2023 immigration law was adopted; dotted, the share of all consultations whose coverage
-    is unknown, which the other share leaves out. Each value holds over its whole period."""
+    week or month (a line per city for a donor, named at its end), with the context `events`
+    of the period (the December 2023 immigration law among them); dotted, the share of all
+    consultations whose coverage is unknown, which the other share leaves out. Each value
+    holds over its whole period."""
     fig = go.Figure()
     start, end = periods.query_period(frame)
     lines = frame.groupby("city", sort=True) if "city" in frame.columns else [(None, frame)]
@@ -437,11 +441,6 @@ def share_without_coverage(frame: pd.DataFrame, *, lang: str, grain: str) -> go.
         if city and shown:
             ends.append((name, (shown[-1][0].last + dt.timedelta(days=1)).isoformat(), float(shown[-1][1]), colour))
     periods.percent_axis(fig, lang, 1.05)
-    periods_shown, law = pd.to_datetime(frame["period"]), pd.Timestamp(IMMIGRATION_LAW_ADOPTED)
-    if not frame.empty and periods_shown.min() <= law <= periods_shown.max() + pd.Timedelta(days=31):
-        fig.add_vline(x=law.timestamp() * 1000, line_dash="dash",
-                      line_color="#444444", annotation_text=_t("law_annotation", lang),
-                      annotation_position="top left")
     # No axis title: the ticks name the months, and the legend sits under them.
     base_layout(fig, title=_t("coverage_title", lang), x_title="",
                 y_title=_t("axis_share_without_coverage", lang),
@@ -449,4 +448,5 @@ def share_without_coverage(frame: pd.DataFrame, *, lang: str, grain: str) -> go.
     fig.update_layout(legend={"y": -0.12}, margin={"r": 110 if ends else 10}, height=520)
     if ends:   # the cities named at the end of their lines: the legend is far below
         direct_labels(fig, ends, y_range=(0, 1.05), plot_height=300)
-    return periods.time_axis(fig, frame["period"], grain, lang, start=start, end=end)
+    periods.time_axis(fig, frame["period"], grain, lang, start=start, end=end)
+    return context_events.draw(fig, events, lang=lang)

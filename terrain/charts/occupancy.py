@@ -26,6 +26,7 @@ from terrain.charts import (
     hidden_marks_trace,
     periods,
 )
+from terrain.charts import events as context_events
 from terrain.charts.cache import figure_cache
 
 Translate = Callable[..., str]
@@ -237,14 +238,17 @@ def _on_full_axis(x: pd.Series, values: pd.Series, grain: str) -> tuple[list[str
 
 @figure_cache
 def beds_chart(frame: pd.DataFrame, *, grain: str, unit: str, tr: Translate, lang: str, threshold: int,
-               city: str, spells: pd.DataFrame | None = None, levels: pd.DataFrame | None = None) -> go.Figure:
+               city: str, spells: pd.DataFrame | None = None, levels: pd.DataFrame | None = None,
+               events: pd.DataFrame | None = None) -> go.Figure:
     """Beds occupied against beds available (the capacity line), with people turned away
     each night, or the refusals of each week or month.
 
     `frame` holds one shelter's or one city's rows: nightly (grain "day": night,
     beds_occupied, beds_available, turned_away...) or per week or month (period,
     bed_nights_occupied, bed_nights_available, nights_open, turned_away...), where the beds
-    are means per night open and the refusals a total per period, on its own axis.
+    are means per night open and the refusals a total per period, on its own axis. `events`:
+    the context events of the period, those of `city` and those everywhere drawn over it
+    (terrain/charts/events.py).
     """
     nightly = grain == "day"
     start, end = periods.query_period(frame)
@@ -316,7 +320,7 @@ def beds_chart(frame: pd.DataFrame, *, grain: str, unit: str, tr: Translate, lan
         periods.mark_partial(fig, spans, [max((v for v in (a, o) if v is not None), default=None)
                                           for a, o in zip(_values(available), _values(occupied))], grain, lang)
     fig.update_layout(bargap=0.3, height=430)
-    return fig
+    return context_events.draw(fig, context_events.of_city(events, city), lang=lang)
 
 
 def _turned_away_texts(frame: pd.DataFrame, tr: Translate, lang: str, threshold: int) -> list[str]:
@@ -337,7 +341,7 @@ def _turned_away_texts(frame: pd.DataFrame, tr: Translate, lang: str, threshold:
 @figure_cache
 def rate_small_multiples(frame: pd.DataFrame, *, facet: str, names: dict[str, str], colours: dict[str, str],
                          grain: str, title: str, tr: Translate, lang: str,
-                         spells: pd.DataFrame | None = None) -> go.Figure:
+                         spells: pd.DataFrame | None = None, events: pd.DataFrame | None = None) -> go.Figure:
     """Occupancy rate per week or month, one small chart per shelter (facet "site_id") or
     city (facet "city"), all on one shared time axis, each with its 100 % line and its
     city's emergency-shelter spells. `colours` maps a facet value to its colour."""
@@ -365,7 +369,7 @@ def rate_small_multiples(frame: pd.DataFrame, *, facet: str, names: dict[str, st
     fig.update_layout(height=90 + 150 * len(facets), hovermode="x")
     fig.update_yaxes(title_text=tr("occupancy.chart.y_rate"), row=(len(facets) + 1) // 2, col=1)
     fig.update_xaxes(title_text=tr(f"occupancy.chart.x_{grain}"), row=len(facets), col=1)
-    return fig
+    return context_events.draw(fig, events, lang=lang)
 
 
 def facet_colours(frame: pd.DataFrame, facet: str) -> dict[str, str]:

@@ -141,13 +141,15 @@ def table_columns(frame: pd.DataFrame, tr) -> dict[str, str]:
 # --- charts --------------------------------------------------------------------------------
 
 @figure_cache
-def reached_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int) -> go.Figure:
-    """People reached per week or month, stacked by place type."""
+def reached_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int,
+                      events: pd.DataFrame | None = None) -> go.Figure:
+    """People reached per week or month, stacked by place type, with the context `events`."""
     fig = stacked_bars(
         frame, x="period", y="people_reached", colour="place_type", colours=PLACE_TYPE_COLOURS,
         names={p: i18n.label("place_type", p, lang) for p in PLACE_TYPE_COLOURS},
         title=_t("reached_title", lang), x_title=_t(f"axis_{grain}", lang), y_title=_t("axis_people", lang),
-        legend_title=_t("place_type", lang), hidden_text=_hidden(lang, k), lang=lang, grain=grain, k=k)
+        legend_title=_t("place_type", lang), hidden_text=_hidden(lang, k), lang=lang, grain=grain, k=k,
+        events=events)
     return fig
 
 
@@ -181,14 +183,17 @@ def reached_by_team(frame: pd.DataFrame, *, lang: str, k: int) -> go.Figure:
 
 
 @figure_cache
-def doses_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int) -> go.Figure:
-    """Vaccine doses per week or month, stacked by antigen (summed over cities)."""
+def doses_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int,
+                    events: pd.DataFrame | None = None) -> go.Figure:
+    """Vaccine doses per week or month, stacked by antigen (summed over cities), with the
+    context `events`."""
     data = combined(frame, ["period", "antigen"], "doses")
     fig = stacked_bars(
         data, x="period", y="doses", colour="antigen", colours=ANTIGEN_COLOURS,
         names={a: i18n.label("antigen", a, lang) for a in ANTIGEN_COLOURS},
         title=_t("doses_title", lang), x_title=_t(f"axis_{grain}", lang), y_title=_t("axis_doses", lang),
-        legend_title=_t("antigen", lang), hidden_text=_hidden(lang, k), lang=lang, grain=grain, k=k)
+        legend_title=_t("antigen", lang), hidden_text=_hidden(lang, k), lang=lang, grain=grain, k=k,
+        events=events)
     return fig
 
 

@@ -25,7 +25,7 @@ from terrain import ROOT
 
 FILE_NAME = "imports.duckdb"
 OUTCOMES = ("loaded", "refused", "checked", "failed", "rolled_back", "upgraded", "demo_built", "applying",
-            "approved", "reopened")
+            "approved", "reopened", "events_changed")
 # A change to the database file is recorded as "applying" before any file moves (the intent),
 # then as what happened: its outcome, or "failed" (terrain/store.py, the write protocol).
 # Two processes cannot write one DuckDB file at once: a writer that finds it locked retries.
