@@ -119,8 +119,10 @@ def approve_published_months(con: duckdb.DuckDBPyConnection, now: dt.datetime) -
 def before_schema_6(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> None:
     """A copied file from before schema 6: its published sets were tables that are views now
     (rebuilt by the writer), and its months were published without an approval."""
-    con.execute("DROP TABLE IF EXISTS published_cells")
-    con.execute("DROP TABLE IF EXISTS published_sets")
+    database = con.execute("SELECT current_database()").fetchone()[0]
+    for table in ("published_cells", "published_sets"):
+        if table in _columns(con, database):   # a table in schema 5, a view since
+            con.execute("DROP TABLE " + table)
     approve_published_months(con, now)
 
 
