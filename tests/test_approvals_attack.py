@@ -472,3 +472,59 @@ def test_a_dhis2_export_into_an_approved_month_is_refused_by_name(real_db, tmp_p
     assert "2024-02 is approved for Marseille" in imports.problem_lines(report, "en")[0]
     assert file_state(real_db) == before
     assert audit.recent().iloc[0]["outcome"] == "refused"
+
+
+# --- 5. an approval racing an import, and two approvals racing ------------------------------------
+
+def _cli(folder: Path, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "TERRAIN_AUDIT_DIR": str(folder / "audit"), "PYTHONPATH": str(ROOT)}
+    env.pop("TERRAIN_FAULT_AT", None)
+    return subprocess.Popen([sys.executable, "-m", "terrain", *args, "--lang", "en"], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finish(process: subprocess.Popen) -> tuple[int, str]:
+    out, err = process.communicate(timeout=180)
+    assert "Traceback" not in out + err
+    return process.returncode, out + err
+
+
+@pytest.mark.parametrize("round_", range(2))
+def test_an_approval_and_an_import_of_the_same_month_at_once_keep_both_or_refuse_the_import(real_demo, tmp_path,
+                                                                                            round_):
+    file = tmp_path / "weather.csv"
+    file.write_text("city;day;tmin_c;tmax_c;vigilance\nCalais;2024-03-15;-7,5;1;red\n", encoding="utf-8")
+    rows = read(real_demo, "SELECT count(*) FROM weather_daily")[0][0]
+    importing = _cli(tmp_path, "import", str(file), "--table", "weather_daily", "--replace", "--db", str(real_demo),
+                     "--user", "carol")
+    approving = _cli(tmp_path, "approve", "--month", "2024-03", "--all-cities", "--db", str(real_demo),
+                     "--user", "alice")
+    (imported, said), (approved, _) = _finish(importing), _finish(approving)
+    assert approved == 0
+    assert read(real_demo, "SELECT count(*) FROM month_approvals WHERE month = $m", {"m": MARCH}) == [(4,)]
+    history = list(audit.recent(10)["outcome"].iloc[::-1])
+    cold = read(real_demo, "SELECT tmin_c FROM weather_daily WHERE city = 'Calais' AND day = '2024-03-15'")[0][0]
+    if imported == 0:    # the import went first; the approval approved the month with it
+        assert history == ["loaded", "approved"] and cold == -7.5
+        assert donor_cell(real_demo, "cold_nights", "Calais", MARCH) >= 1
+    else:                # the approval went first; the import was refused whole, by name
+        assert imported == 1 and "2024-03 is approved for Calais" in said
+        assert history == ["approved", "refused"] and cold != -7.5
+    assert read(real_demo, "SELECT count(*) FROM weather_daily")[0][0] == rows
+    assert "applying" not in history and cutoff(real_demo) == MARCH
+
+
+def test_two_managers_approving_the_same_month_at_once_approve_it_once(db, tmp_path):
+    first, second = (_cli(tmp_path, "approve", "--month", "2024-03", "--all-cities", "--db", str(db), "--user", who)
+                     for who in ("alice", "bob"))
+    outcomes = [_finish(first), _finish(second)]
+    # checked and written under one hold of the lock: the second finds the month approved
+    # (it failed on the approval already there, "Constraint Error: Duplicate key ...")
+    assert [code for code, _ in outcomes] == [0, 0]
+    said = sorted(text.splitlines()[0] for _, text in outcomes)
+    assert said == ["March 2024 approved for Calais, Marseille, Pantin, Paris.",
+                    "March 2024 was already approved for Calais, Marseille, Pantin, Paris."]
+    assert read(db, "SELECT count(*), count(DISTINCT approved_by) FROM month_approvals WHERE month = $m",
+                {"m": MARCH}) == [(4, 1)]
+    assert list(audit.recent(10)["outcome"]) == ["approved"]
+    assert cutoff(db) == MARCH
