@@ -22,8 +22,20 @@ import docx
 import duckdb
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from terrain import ROOT, alerts, approvals, briefs, demo, imports, notify, store
+from terrain import (
+    ROOT,
+    SCHEMA_VERSION,
+    alerts,
+    approvals,
+    briefs,
+    demo,
+    imports,
+    notify,
+    store,
+)
 from terrain.__main__ import main
 from terrain.disclosure import ledger
 from terrain.importing import audit, dhis2
@@ -528,3 +540,81 @@ def test_two_managers_approving_the_same_month_at_once_approve_it_once(db, tmp_p
                 {"m": MARCH}) == [(4, 1)]
     assert list(audit.recent(10)["outcome"]) == ["approved"]
     assert cutoff(db) == MARCH
+
+
+# --- 6. the cutoff against an oracle ----------------------------------------------------------------
+
+MONTHS = [D(2024, m, 1) for m in range(1, 7)]
+# Each city's site (opened, closed) and the months it has consultations in. Bordeaux's and
+# Nantes's dates are drawn by the test; their rows stay where they are, so that a site whose
+# dates leave its rows outside is still a city with figures in those months.
+GRID_SITES = {"Calais": (D(2023, 1, 1), None), "Bordeaux": (D(2024, 3, 15), None),
+              "Nantes": (D(2023, 6, 1), D(2024, 2, 10)), "Grande-Synthe": (D(2015, 1, 1), D(2016, 12, 31))}
+ACTIVE = {"Calais": MONTHS, "Bordeaux": MONTHS[2:], "Nantes": MONTHS[:2], "Grande-Synthe": []}
+
+
+@pytest.fixture(scope="module")
+def grid_db(tmp_path_factory):
+    """Six whole months, four cities: one open throughout, one opening mid-way, one closing,
+    and one the programme left long ago that has only weather (cold nights in January)."""
+    path = tmp_path_factory.mktemp("oracle") / "grid.duckdb"
+    with store.new_database(path) as con:
+        con.execute("INSERT INTO metadata VALUES (1, 'oracle', false, DATE '2024-06-30', $v, TIMESTAMP '2024-07-01')",
+                    {"v": SCHEMA_VERSION})
+        for city, (opened, closed) in GRID_SITES.items():
+            site = city.lower().replace("-", "_") + "_site"
+            con.execute("INSERT INTO sites VALUES ($site, $city, $city, '75056', '75', 'camp', 48.8, 2.3, NULL, 'mixed', "
+                        "$opened, $closed)", {"site": site, "city": city, "opened": opened, "closed": closed})
+            for month in ACTIVE[city]:
+                con.executemany("INSERT INTO consultations VALUES (?, ?, 'medical', 'new', '25-34', 'M', 'no', 'other', "
+                                "'none', false)", [(month.replace(day=5), site)] * 12)
+        con.executemany("INSERT INTO weather_daily VALUES ('Grande-Synthe', ?, -4.0, 2.0, 'orange')",
+                        [(D(2024, 1, d),) for d in range(5, 9)])
+    return path
+
+
+def oracle(sites: dict, approved: set) -> dt.date | None:
+    """The last month such that every city with a site open or figures in it, in it and every
+    month before it, is approved."""
+    last = None
+    for month in MONTHS:
+        month_end = (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
+        expected = {city for city, (opened, closed) in sites.items()
+                    if opened <= month_end and (closed is None or closed >= month)}
+        expected |= {city for city, months in ACTIVE.items() if month in months}
+        if not expected <= {city for city, m in approved if m == month}:
+            break
+        last = month
+    return last
+
+
+CITY_MONTHS = sorted(itertools.product(GRID_SITES, MONTHS))
+DAYS_2024 = st.dates(D(2023, 12, 1), D(2024, 7, 31))
+
+
+# any set of approvals, and (mostly) all of them but a few, so that the cutoff runs far
+APPROVALS = st.one_of(st.sets(st.sampled_from(CITY_MONTHS)),
+                      st.sets(st.sampled_from(CITY_MONTHS), max_size=3).map(lambda left: set(CITY_MONTHS) - left))
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(approved=APPROVALS, bordeaux_opened=DAYS_2024,
+       nantes_closed=st.one_of(st.none(), DAYS_2024))
+def test_the_cutoff_is_the_last_month_every_city_of_it_and_before_is_approved(grid_db, approved, bordeaux_opened,
+                                                                             nantes_closed):
+    sites = {**GRID_SITES, "Bordeaux": (bordeaux_opened, None),
+             "Nantes": (min(D(2023, 6, 1), nantes_closed or D(2023, 6, 1)), nantes_closed)}
+    with duckdb.connect(str(grid_db)) as con:
+        con.execute("DELETE FROM month_approvals")
+        for city, (opened, closed) in sites.items():
+            con.execute("UPDATE sites SET opened = $opened, closed = $closed WHERE city = $city",
+                        {"opened": opened, "closed": closed, "city": city})
+        for city, month in sorted(approved):
+            con.execute("INSERT INTO month_approvals VALUES ($city, $month, 'prop', TIMESTAMP '2024-07-01')",
+                        {"city": city, "month": month})
+        found = con.execute("SELECT approved_until FROM publication_cutoff").fetchone()[0]
+        published = con.execute("SELECT max(month) FROM published_cells WHERE audience = 'donor'").fetchone()[0]
+        last_months = dict(con.execute("SELECT audience, last_month FROM published_sets").fetchall())
+    assert found == oracle(sites, approved)
+    assert published == found and last_months["donor"] == last_months["public"] == found
+    assert last_months["advocacy"] == MONTHS[-1]      # the programme's own set is never cut
