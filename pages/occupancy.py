@@ -3,7 +3,8 @@ per shelter, with the emergency shelter's open spells and the winter-plan levels
 
 import streamlit as st
 
-from terrain import app, filters as flt, i18n, roles
+from terrain import app, i18n, roles
+from terrain import filters as flt
 from terrain.charts import occupancy as charts
 
 role = app.page_setup("occupancy")
@@ -25,6 +26,9 @@ if without_shelter:  # a city with no shelter has nothing to show here, not "no 
 # The manager's weekly question, answered first: how full was each shelter last month, and
 # how many people were turned away (donors: each city, from their published set).
 month_start, month_end = flt.preset_period("last_month", app.dataset().data_as_of)
+if not detail:  # donors: the last month published to them (approved), which the door's period ends with
+    held = app.query("occupancy_summary_by_city", start=app.dataset().first_day, end=month_end, **f.params("cities"))
+    month_start, month_end = flt.preset_period("last_month", held.attrs["provenance"]["params"]["end"])
 month = (app.query("occupancy_summary_by_site", start=month_start, end=month_end, **f.params("cities", "sites"))
          if detail else app.query("occupancy_summary_by_city", start=month_start, end=month_end, **f.params("cities")))
 month_name = i18n.format_month(month.attrs["provenance"]["params"]["start"], lang)

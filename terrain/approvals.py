@@ -119,6 +119,13 @@ def approve(db: Path | None, cities: list[str], month: dt.date, *, user: str, vi
     it are left as they are and named in `skipped`; if all are, nothing is written."""
     db = Path(db or store.db_path())
     month = month.replace(day=1)
+    # Checked and written under one hold of the writer lock, as an import is: two managers
+    # approving at once, or an import in between, are one after the other.
+    with store.writer_lock(db):
+        return _approve(db, cities, month, user=user, via=via, now=now)
+
+
+def _approve(db: Path, cities: list[str], month: dt.date, *, user: str, via: str, now: dt.datetime | None) -> Done:
     with store.open_readonly(db) as con:
         frame = status(con)
     before = _until(frame)
@@ -149,6 +156,12 @@ def reopen(db: Path | None, cities: list[str], month: dt.date, *, reason: str, u
         raise ApprovalRefused("no_reason", least=MIN_REASON)
     if len(reason) > MAX_REASON:
         raise ApprovalRefused("long_reason", most=MAX_REASON)
+    with store.writer_lock(db):
+        return _reopen(db, cities, month, reason=reason, user=user, via=via, now=now)
+
+
+def _reopen(db: Path, cities: list[str], month: dt.date, *, reason: str, user: str, via: str,
+            now: dt.datetime | None) -> Done:
     with store.open_readonly(db) as con:
         frame = status(con)
     before = _until(frame)

@@ -404,10 +404,12 @@ def donor_digest(con: duckdb.DuckDBPyConnection, recipient: Recipient, context: 
     """The last published month's figures per city, read through the query door for the
     donor role (the donor published set), as the donor pages read them; None when no month
     is published."""
-    published = publication.months_published(con)
-    if published is None:
+    # The donors' set stops at the last approved month (terrain/approvals.py), not at the last
+    # whole one: a month still waiting is neither announced nor used up as this digest's key.
+    span = queries.read_published(con, "published_months", {"audience": "donor"})
+    if span.empty or pd.isna(span["last_month"].iloc[0]):
         return None
-    month = published[1]
+    month = pd.Timestamp(span["last_month"].iloc[0]).date()
     last_day = (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
     lang, role = recipient.lang, recipient.role
     cities = queries.run(con, "cities", {}, role=role)["city"].tolist()

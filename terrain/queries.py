@@ -43,9 +43,9 @@ import calendar
 import datetime as dt
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -58,7 +58,7 @@ QUERIES_DIR = ROOT / "queries"
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _HEADER = re.compile(r"^--\s*(name|params|level|grain|counts|lines|rates|locations|combine|monthly|published|audience):\s*(.*?)\s*$")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-_STRING_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.S)
+_STRING_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.DOTALL)
 _RATE = re.compile(r"([a-z_][a-z0-9_]*)\s*=\s*([a-z_][a-z0-9_]*)\s*/\s*([a-z_][a-z0-9_]*)")
 COMBINATIONS = ("sum", "min", "max")
 _COMBINE = re.compile(r"([a-z_][a-z0-9_]*)\s*=\s*(" + "|".join(COMBINATIONS) + ")")
@@ -396,6 +396,8 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | N
         effective = _within_published(con, effective, reader)
         frame = _from_published(con, query, effective, reader, k)
     else:
+        if reader is not None:
+            effective = _ended_with_published(con, effective, reader)
         months = _months(query, effective, role)
         if not months:
             frame = _as_seen(query, execute(con, query, effective), role, k)
@@ -454,6 +456,21 @@ def _within_published(con: duckdb.DuckDBPyConnection, params: dict[str, Any], re
     last = _month_end(_as_date(span["last_month"].iloc[0], "last_month"))
     if params.get("start") is not None and _as_date(params["start"], "start") > last:
         return params
+    return {**params, "end": min(_as_date(params["end"], "end"), last)}
+
+
+def _ended_with_published(con: duckdb.DuckDBPyConnection, params: dict[str, Any], reader: str) -> dict[str, Any]:
+    """Nights and weather, which the published readers read as they are (they count no one),
+    stop where their published set stops too: a month that waits for its approval shows them
+    nothing of the programme's (terrain/approvals.py); a period wholly after it is empty."""
+    if "end" not in params:
+        return params
+    span = execute(con, load("published_months"), {"audience": reader})
+    start = _as_date(params["start"], "start") if params.get("start") is not None else None
+    if span.empty or pd.isna(span["last_month"].iloc[0]):
+        last = (start or dt.date.min + dt.timedelta(days=1)) - dt.timedelta(days=1)
+    else:
+        last = _month_end(_as_date(span["last_month"].iloc[0], "last_month"))
     return {**params, "end": min(_as_date(params["end"], "end"), last)}
 
 

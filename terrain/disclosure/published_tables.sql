@@ -28,14 +28,22 @@ CREATE OR REPLACE TABLE published_grid_sets (
 );
 
 -- The months to approve: each whole month of the grid with each city that had a site open in
--- it, and its approval if it has one (terrain/approvals.py).
+-- it, or that has figures of the programme's activity in it whatever its sites' dates say (a
+-- sites import may move them after the rows came in), and its approval if it has one
+-- (terrain/approvals.py). The donors' cells tell the activity: their marks are distinct, so a
+-- hidden cell holds at least 1; the weather's cells count no activity.
 CREATE OR REPLACE VIEW months_to_approve AS
 WITH months AS (
     SELECT DISTINCT month FROM published_grid
 ), expected AS (
-    SELECT DISTINCT m.month, s.city
+    SELECT m.month, s.city
     FROM months AS m
     JOIN sites AS s ON s.opened <= last_day(m.month) AND (s.closed IS NULL OR s.closed >= m.month)
+    UNION
+    SELECT month, city
+    FROM published_grid
+    WHERE audience = 'donor' AND city <> '*' AND measure NOT IN ('cold_nights', 'cold_nights_without_emergency_shelter')
+      AND (value > 0 OR status <> 'shown')
 )
 SELECT e.city, e.month, a.approved_by, a.approved_at
 FROM expected AS e
