@@ -153,7 +153,8 @@ def test_a_person_signs_in_filters_and_downloads_through_nginx(demo_db, tmp_path
     with serve.running(2, port=serve.free_port(), run_dir=tmp_path / "run", env=_env(demo_db, tmp_path)) as fleet, \
             sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=browser.CHROMIUM, args=browser.CHROMIUM_ARGS)
-        context = chromium.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        # tall enough for the city filter's list to open below the menu's eleven pages
+        context = chromium.new_context(viewport={"width": 1400, "height": 1400}, accept_downloads=True)
         page = context.new_page()
         try:
             browser.sign_in(page, fleet.url, "manager", "terrain-demo")
