@@ -24,10 +24,10 @@ start, end = charts.season_period(season, data.data_as_of)
 where = {"cities": list(f.cities)}
 texts = {"tr": app.tr, "lang": lang}
 
-nights = app.query("winter_nights_by_season", **where)
+nights = app.query("winter_nights_by_season", until=None, **where)
 first_day = charts.season_period(seasons[-1], data.data_as_of)[0]
 months = app.query("winter_people_by_city_month", start=first_day, end=data.data_as_of, **where)
-people = charts.season_people(app.query("winter_nights_by_season_city", **where), months)
+people = charts.season_people(app.query("winter_nights_by_season_city", until=None, **where), months)
 hidden = app.tr("common.suppressed_value", k=app.threshold_of(months))
 st.header(app.tr("winter.season_heading", season=charts.season_label(season),
                  period=i18n.format_period(start, end, lang)))

@@ -8,11 +8,14 @@
 -- (as the winter gap alert counts them, queries/alert_winter_gap.sql).
 -- Nights and weather, not people: nothing here is suppressed.
 -- Counts from the summary site_diagnoses_daily (terrain/summaries.sql), not the consultations rows.
--- params: cities
+-- until: the last day counted; NULL for the data's as-of date. For donors and the public the
+-- door sets it to the end of the last approved month (terrain/approvals.py), as it ends
+-- their periods: a month that waits for its approval is counted in no season.
+-- params: cities, until
 -- level: programme
 -- grain: none
 WITH as_of AS (
-    SELECT data_as_of AS day FROM metadata
+    SELECT least(data_as_of, coalesce(CAST($until AS DATE), data_as_of)) AS day FROM metadata
 ),
 places AS (
     SELECT DISTINCT city, departement FROM sites

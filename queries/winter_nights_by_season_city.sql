@@ -10,11 +10,14 @@
 -- seasons (turned away on cold nights, consultations) are counted month by month in
 -- winter_people_by_city_month, so that a season's figure is the sum of its months for every
 -- role, and no season total can be set against its visible months to give a hidden one back.
--- params: cities
+-- until: the last day counted; NULL for the data's as-of date. For donors and the public the
+-- door sets it to the end of the last approved month (terrain/approvals.py), as it ends
+-- their periods: a month that waits for its approval is counted in no season.
+-- params: cities, until
 -- level: city
 -- grain: none
 WITH as_of AS (
-    SELECT data_as_of AS day FROM metadata
+    SELECT least(data_as_of, coalesce(CAST($until AS DATE), data_as_of)) AS day FROM metadata
 ),
 places AS (
     SELECT DISTINCT city, departement FROM sites

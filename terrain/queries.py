@@ -462,8 +462,9 @@ def _within_published(con: duckdb.DuckDBPyConnection, params: dict[str, Any], re
 def _ended_with_published(con: duckdb.DuckDBPyConnection, params: dict[str, Any], reader: str) -> dict[str, Any]:
     """Nights and weather, which the published readers read as they are (they count no one),
     stop where their published set stops too: a month that waits for its approval shows them
-    nothing of the programme's (terrain/approvals.py); a period wholly after it is empty."""
-    if "end" not in params:
+    nothing of the programme's (terrain/approvals.py); a period wholly after it is empty. A
+    query counted up to a day (`until`, the winter seasons) stops there as well."""
+    if "end" not in params and "until" not in params:
         return params
     span = execute(con, load("published_months"), {"audience": reader})
     start = _as_date(params["start"], "start") if params.get("start") is not None else None
@@ -471,6 +472,9 @@ def _ended_with_published(con: duckdb.DuckDBPyConnection, params: dict[str, Any]
         last = (start or dt.date.min + dt.timedelta(days=1)) - dt.timedelta(days=1)
     else:
         last = _month_end(_as_date(span["last_month"].iloc[0], "last_month"))
+    if "until" in params:   # a query counted up to a day (the winter seasons): that day at the latest
+        until = params["until"]
+        return {**params, "until": last if until is None else min(_as_date(until, "until"), last)}
     return {**params, "end": min(_as_date(params["end"], "end"), last)}
 
 

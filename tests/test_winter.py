@@ -34,7 +34,7 @@ from tests import fixture_data
 from tests.apptest import run_page, table_texts
 
 D = dt.date
-SEASON = {"cities": []}
+SEASON = {"cities": [], "until": None}
 SEASON_2023 = {"start": D(2023, 11, 1), "end": D(2024, 3, 31)}
 CALAIS_2023 = {
     "nights": 152, "cold_nights": 9, "coldest_c": -3.0,
@@ -94,7 +94,7 @@ SINCE_2022 = {"start": D(2022, 11, 1), "end": D(2024, 3, 31)}
 def _season_people(con, role, cities=()) -> pd.DataFrame:
     """The season and city rows the page shows: the nights, and the people added up from
     their months."""
-    nights = queries.run(con, "winter_nights_by_season_city", {"cities": list(cities)}, role=role)
+    nights = queries.run(con, "winter_nights_by_season_city", {"cities": list(cities), "until": None}, role=role)
     months = queries.run(con, "winter_people_by_city_month", {**SINCE_2022, "cities": list(cities)}, role=role)
     return charts.season_people(nights, months)
 
@@ -127,7 +127,7 @@ def test_season_nights_of_all_cities_count_each_night_once(fixture_con):
     season = _row(frame, season=2023)
     assert {k: season[k] for k in CALAIS_2023 if k in frame.columns} == {
         k: v for k, v in CALAIS_2023.items() if k in frame.columns}
-    paris = _row(queries.run(fixture_con, "winter_nights_by_season", {"cities": ["Paris"]}, role="donor"),
+    paris = _row(queries.run(fixture_con, "winter_nights_by_season", {"cities": ["Paris"], "until": None}, role="donor"),
                  season=2023)
     assert (paris["cold_nights"], paris["vigilance_green_nights"]) == (0, 152)
     assert paris["plan_veille_saisonniere_nights"] == 0
