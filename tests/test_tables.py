@@ -334,7 +334,7 @@ def test_a_new_data_version_shows_its_own_figures_in_the_tables(tmp_path, monkey
     from terrain import imports
     from tests import fixture_data
 
-    db = fixture_data.build(tmp_path / "terrain.duckdb", is_synthetic=False)
+    db = fixture_data.build(tmp_path / "terrain.duckdb", is_synthetic=False, approved=False)
     monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path / "audit"))
     monkeypatch.setenv("TERRAIN_DB", str(db))
     turned = FR("occupancy.column.turned_away")
