@@ -80,9 +80,7 @@ def status(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def published_until(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     """The last month donors and the public see (None: none yet)."""
-    frame = status(con)
-    seen = frame.loc[frame["published"], "month"]
-    return max(seen) if len(seen) else None
+    return _until(status(con))
 
 
 def waiting(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

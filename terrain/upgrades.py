@@ -120,9 +120,11 @@ def before_schema_6(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> None:
     """A copied file from before schema 6: its published sets were tables that are views now
     (rebuilt by the writer), and its months were published without an approval."""
     database = con.execute("SELECT current_database()").fetchone()[0]
-    for table in ("published_cells", "published_sets"):
-        if table in _columns(con, database):   # a table in schema 5, a view since
-            con.execute("DROP TABLE " + table)
+    tables = _columns(con, database)
+    for table, statement in (("published_cells", "DROP TABLE published_cells"),
+                             ("published_sets", "DROP TABLE published_sets")):
+        if table in tables:   # a table in schema 5, a view since
+            con.execute(statement)
     approve_published_months(con, now)
 
 

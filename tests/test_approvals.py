@@ -209,14 +209,16 @@ def test_new_rows_in_an_approved_month_are_refused_too(real_db, tmp_path):
 def as_schema_5(path):
     """The file as Terrain 5 wrote it: published sets as tables, no approvals."""
     with duckdb.connect(str(path)) as con:
-        for view in ("published_sets", "published_cells", "publication_cutoff", "months_to_approve"):
-            con.execute(f"DROP VIEW {view}")
+        for statement in ("DROP VIEW published_sets", "DROP VIEW published_cells", "DROP VIEW publication_cutoff",
+                          "DROP VIEW months_to_approve"):
+            con.execute(statement)
         con.execute("CREATE TABLE published_cells AS SELECT * FROM published_grid")
         con.execute("""CREATE TABLE published_sets AS SELECT audience, any_value(k) AS k, min(month) AS first_month,
                        max(month) AS last_month, count(*) AS cells, 0 AS hidden, 0 AS exposed
                        FROM published_grid GROUP BY audience""")
-        for table in ("published_grid", "published_grid_sets", "month_reopenings", "month_approvals"):
-            con.execute(f"DROP TABLE {table}")
+        for statement in ("DROP TABLE published_grid", "DROP TABLE published_grid_sets", "DROP TABLE month_reopenings",
+                          "DROP TABLE month_approvals"):
+            con.execute(statement)
         con.execute("UPDATE metadata SET schema_version = 5")
 
 
