@@ -23,7 +23,7 @@ def query(part: str, **extra):
 
 def table(frame, part: str) -> None:
     ui.show_table(charts.labelled(frame, lang), what=ui.tr(f"consultations.table.{part}"), filters=f,
-                   key=f"consultations_{part}", columns=charts.table_columns(frame, ui.tr), where="-".join(f.cities))
+                  key=f"consultations_{part}", columns=charts.table_columns(frame, ui.tr), where="-".join(f.cities))
 
 
 now = query("by_activity")
@@ -31,7 +31,7 @@ start, end = charts.shown_period(now)
 before = query("by_activity", **dict(zip(("start", "end"), charts.year_earlier(start, end))))
 k = ui.threshold_of(now)
 st.caption(ui.tr("consultations.compared_periods", period=i18n.format_period(start, end, lang),
-                  before=i18n.format_period(*charts.shown_period(before), lang)))
+                 before=i18n.format_period(*charts.shown_period(before), lang)))
 shown = [None, *[a for a in charts.ACTIVITY_COLOURS if not f.activities or a in f.activities]]
 for column, activity in zip(st.columns(len(shown)), shown):
     figure = charts.headline(now, before, activity)
@@ -67,11 +67,11 @@ coverage, by_coverage = query("coverage_by_period", grain=f.grain), query("by_co
 period = charts.coverage_summary(by_coverage)
 if period["share"] is not None and period["unknown_share"] is not None:
     st.caption(ui.tr("consultations.coverage_period", share=i18n.format_percent(period["share"], lang),
-                      without=i18n.format_number(period["without_coverage"], lang),
-                      known=i18n.format_number(period["with_known_coverage"], lang),
-                      unknown_share=i18n.format_percent(period["unknown_share"], lang),
-                      unknown=i18n.format_number(period["unknown_coverage"], lang),
-                      total=i18n.format_number(period["consultations"], lang)))
+                     without=i18n.format_number(period["without_coverage"], lang),
+                     known=i18n.format_number(period["with_known_coverage"], lang),
+                     unknown_share=i18n.format_percent(period["unknown_share"], lang),
+                     unknown=i18n.format_number(period["unknown_coverage"], lang),
+                     total=i18n.format_number(period["consultations"], lang)))
 st.plotly_chart(charts.share_without_coverage(coverage, lang=lang, grain=f.grain, events=events), key="consultations_coverage")
 table(by_coverage, "by_coverage")
 

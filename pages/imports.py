@@ -64,8 +64,8 @@ def chosen_mapping():
         return None
     elements = {entry.data_element for entry in mapping.entries.values()}
     st.caption(ui.tr("dhis2.page.mapping_summary", table=table_name(mapping.table),
-                      org_units=i18n.format_number(len(mapping.org_units), lang),
-                      elements=i18n.format_number(len(elements), lang)))
+                     org_units=i18n.format_number(len(mapping.org_units), lang),
+                     elements=i18n.format_number(len(elements), lang)))
     if choice != OWN_MAPPING:   # a copy to start one's own from
         st.download_button(ui.tr("dhis2.page.mapping_download"), data, shipped[choice].name,
                            mime="application/toml", key="dhis2_mapping_download")
@@ -78,11 +78,11 @@ def show(report, key, file_name, translation=None):
             st.caption(report.detected(lang))
     elif translation.problems:
         st.caption(ui.tr("dhis2.page.read", format=translation.format.upper(),
-                          values=i18n.format_number(translation.values, lang)))
+                         values=i18n.format_number(translation.values, lang)))
     else:
         st.caption(ui.tr("dhis2.page.translated", format=translation.format.upper(),
-                          values=i18n.format_number(translation.values, lang),
-                          rows=i18n.format_number(translation.rows, lang), table=table_name(report.table)))
+                         values=i18n.format_number(translation.values, lang),
+                         rows=i18n.format_number(translation.rows, lang), table=table_name(report.table)))
     if report.problems:
         st.error(ui.tr("imports.refused", count=i18n.format_number(report.problem_count, lang)))
         st.header(ui.tr("imports.problems_title"))
@@ -97,7 +97,7 @@ def show(report, key, file_name, translation=None):
         count = report.problem_count or report.warning_count
         if count > len(lines):
             st.caption(ui.tr("imports.problems_shown", shown=i18n.format_number(len(lines), lang),
-                              count=i18n.format_number(count, lang)))
+                             count=i18n.format_number(count, lang)))
         st.download_button(ui.tr("imports.download_problems"), lambda: imports.problems_csv(report, lang),
                            f"{file_name}.problems.csv", mime="text/csv", key=f"{key}_problems_csv")
 

@@ -26,7 +26,7 @@ frame = ui.query("map_sites_activity", **f.params("start", "end"))
 exact = ui.views.map_view().exact   # else the door has coarsened the sites to areas
 used = frame.attrs["provenance"]["params"]
 st.caption(ui.tr("map.caption_sites" if exact else "map.caption_areas",
-                  period=i18n.format_period(used["start"], used["end"], ui.lang())))
+                 period=i18n.format_period(used["start"], used["end"], ui.lang())))
 if frame.empty:
     st.info(ui.tr("map.no_sites"))
     st.stop()
@@ -62,4 +62,4 @@ st.caption(ui.tr("common.attribution") + ("" if style else " · " + ui.tr("map.a
 table = site_map.table(places, city=city, exact=exact, lang=ui.lang())
 st.header(ui.tr("map.table_sites" if exact else "map.table_areas"))
 ui.show_table(table, what=ui.tr("map.title"), filters=f, key="map_sites" if exact else "map_areas",
-               where="" if city == maps.FRANCE else city, columns=site_map.table_columns(exact, ui.lang()))
+              where="" if city == maps.FRANCE else city, columns=site_map.table_columns(exact, ui.lang()))

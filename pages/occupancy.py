@@ -17,7 +17,7 @@ where, site_where = f.params("start", "end", "cities"), f.params("start", "end",
 without_shelter = [c for c in f.cities if c not in set(ui.query("cities_with_shelters")["city"])]
 if without_shelter:  # a city with no shelter has nothing to show here, not "no data"
     st.info(ui.tr(f"occupancy.no_shelter.{'one' if len(without_shelter) == 1 else 'several'}",
-                   cities=", ".join(without_shelter)))
+                  cities=", ".join(without_shelter)))
     if len(without_shelter) == len(f.cities):
         st.stop()
 
@@ -90,7 +90,7 @@ st.header(ui.tr(f"occupancy.compare_{view.level}_header"))
 if not ui.empty_notice(compare):
     names = dict(zip(compare[facet], compare[name]))
     title = ui.tr(f"occupancy.chart.compare_{view.level}_title",
-                   grain=ui.tr(f"occupancy.grain_word.{f.grain}"))
+                  grain=ui.tr(f"occupancy.grain_word.{f.grain}"))
     st.plotly_chart(charts.rate_small_multiples(
         compare, facet=facet, names=names, colours=charts.facet_colours(compare, facet), grain=f.grain,
         title=title, tr=ui.tr, lang=lang, spells=spells, events=events), key="occupancy_compare")
@@ -102,4 +102,4 @@ titles = {name: ui.tr(f"occupancy.table.{name}", grain=ui.tr(f"occupancy.grain_w
 for tab, (name, frame) in zip(st.tabs(list(titles.values())), tables.items()):
     with tab:
         ui.show_table(charts.for_table(frame, label=ui.label), what=titles[name], filters=f, key=f"occupancy_{name}",
-                       columns=charts.table_columns(frame, ui.tr), where="-".join(f.cities))
+                      columns=charts.table_columns(frame, ui.tr), where="-".join(f.cities))

@@ -11,14 +11,14 @@ lang = ui.lang()
 st.title(ui.tr("outreach.title"))
 teams = ui.query("outreach_teams")
 f = ui.sidebar_filters(("period", "grain", "city", "site"), cities=ui.query("cities")["city"].tolist(),
-                        sites=dict(zip(teams["team_id"], teams["team_name"])))
+                       sites=dict(zip(teams["team_id"], teams["team_name"])))
 st.caption(ui.tr("outreach.period_shown", period=i18n.format_period(f.start, f.end, lang)))
 
 
 def table(frame, part: str, shaped=None) -> None:
     shown = charts.labelled(frame, lang) if shaped is None else shaped
     ui.show_table(shown, what=ui.tr(f"outreach.table.{part}"), filters=f, key=f"outreach_{part}",
-                   columns=charts.table_columns(shown, ui.tr), where="-".join(f.cities))
+                  columns=charts.table_columns(shown, ui.tr), where="-".join(f.cities))
 
 
 events = ui.query("events_in_period", **f.params("start", "end", "cities"))
@@ -43,7 +43,7 @@ if not ui.empty_notice(doses):
     st.metric(ui.tr("outreach.doses"), charts.total_text(doses["doses"], lang, ui.threshold_of(doses)),
               help=ui.tr("outreach.doses_help"))
     st.plotly_chart(charts.doses_over_time(doses, lang=lang, grain=f.grain, k=ui.threshold_of(doses),
-                                            events=events),
+                                           events=events),
                     key="outreach_doses")
 st.subheader(ui.tr("outreach.campaigns_header"))
 campaigns = ui.query("vaccinations_by_campaign", **f.params("start", "end", "cities"))

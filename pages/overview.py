@@ -102,5 +102,5 @@ if not ui.empty_notice(trend):
         legend_title=ui.tr("common.city"),
         hidden_text=ui.tr("common.suppressed_value", k=ui.threshold_of(trend))), key="overview_trend")
 ui.show_table(consultations, what=ui.tr("overview.consultations"), filters=f, key="overview_consultations",
-               columns={"city": ui.tr("common.city"), "activity": ui.tr("common.activity_label"),
+              columns={"city": ui.tr("common.city"), "activity": ui.tr("common.activity_label"),
                         "consultations": ui.tr("overview.consultations")})

@@ -30,7 +30,7 @@ months = ui.query("winter_people_by_city_month", start=first_day, end=data.data_
 people = charts.season_people(ui.query("winter_nights_by_season_city", until=None, **where), months)
 hidden = ui.tr("common.suppressed_value", k=ui.threshold_of(months))
 st.header(ui.tr("winter.season_heading", season=charts.season_label(season),
-                 period=i18n.format_period(start, end, lang)))
+                period=i18n.format_period(start, end, lang)))
 season_nights, season_people = nights[nights["season"] == season], people[people["season"] == season]
 if season_nights.empty:
     st.info(ui.tr("winter.empty_season", season=charts.season_label(season)))
@@ -43,7 +43,7 @@ else:
             column.metric(figure.label, figure.value, help=figure.help)
     several = " " + ui.tr("winter.several_cities") if len(f.cities) != 1 else ""
     st.caption(ui.tr("winter.definitions", cold_night=glossary.cold_night_text(lang),
-                      season_first=glossary.season_first_text(lang), season_last=glossary.season_last_text(lang))
+                     season_first=glossary.season_first_text(lang), season_last=glossary.season_last_text(lang))
                + several)
     if charts.people_total(season_people, "turned_away_on_cold_nights").partial:
         st.caption(ui.tr("common.totals_exclude_hidden"))
@@ -71,8 +71,8 @@ else:
         if not ui.empty_notice(monthly):
             st.plotly_chart(charts.monthly_cold_nights(monthly, **texts), key="winter_monthly")
             ui.show_table(charts.month_table(monthly), what=ui.tr("winter.monthly.title"),
-                           filters=replace(f, start=start, end=end), where="-".join(f.cities),
-                           key="winter_months", columns=charts.table_columns(monthly, ui.tr))
+                          filters=replace(f, start=start, end=end), where="-".join(f.cities),
+                          key="winter_months", columns=charts.table_columns(monthly, ui.tr))
     # The season's calendar has no time axis to draw them on: its context events are listed.
     season_events = ui.query("events_in_period", start=start, end=end, **where)
     if not season_events.empty:
@@ -83,8 +83,8 @@ st.header(ui.tr("winter.comparison.heading"))
 if not ui.empty_notice(nights):
     st.plotly_chart(charts.season_comparison(nights, people, hidden_text=hidden, **texts), key="winter_comparison")
     ui.show_table(charts.season_table(people), what=ui.tr("winter.comparison.heading"),
-                   filters=replace(f, start=first_day, end=data.data_as_of), where="-".join(f.cities),
-                   key="winter_seasons", columns=charts.table_columns(people, ui.tr))
+                  filters=replace(f, start=first_day, end=data.data_as_of), where="-".join(f.cities),
+                  key="winter_seasons", columns=charts.table_columns(people, ui.tr))
     if any(total.partial for total in
            (charts.people_total(people, c) for c in charts.PEOPLE_COUNTS)):
         st.caption(ui.tr("common.totals_exclude_hidden"))

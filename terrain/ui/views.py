@@ -2,7 +2,8 @@
 tables, levels, filters and actions a page works with.
 
 A page asks for its view (`occupancy()`, `consultations()`, ...) and lays it out; it never
-reads the role itself. The rules behind each answer are terrain/roles.py's pure functions;
+reads the role itself. Each view is worked out from the signed-in user's role, or from the
+role given (as the tests do). The rules behind each answer are terrain/roles.py's pure functions;
 the query door applies them again to every figure, whatever a page asks."""
 
 from __future__ import annotations
@@ -60,21 +61,15 @@ CONSULTATION_FILTERS = {
 
 def query(name: str, audience: str = "internal", **params: Any) -> pd.DataFrame:
     """Run a named query for the signed-in user's role (cached per data version)."""
-    role = session.current_role()
-    if role is None:
-        raise queries.AccessDenied("Nobody is signed in.")
-    return data.run(name, params, role, audience)
+    return data.run(name, params, _viewer(None), audience)
 
 
-def _role() -> str:
-    role = session.current_role()
+def _viewer(role: str | None) -> str:
+    """The role asked for (tests), else the signed-in user's."""
+    role = role or session.current_role()
     if role is None:
         raise queries.AccessDenied("Nobody is signed in.")
     return role
-
-
-def _level(role: str) -> str:
-    return roles.finest_level(role)
 
 
 # --- the frame ----------------------------------------------------------------------------
@@ -85,8 +80,8 @@ class Menu:
     others: tuple[str, ...]   # every other page: its address leads to the sign-in form or a refusal
 
 
-def menu() -> Menu:
-    role = session.current_role()
+def menu(role: str | None = None) -> Menu:
+    role = role or session.current_role()
     pages = roles.pages_for(role)
     return Menu(pages, tuple(p for p in roles.PAGES if p not in pages))
 
@@ -107,8 +102,8 @@ class Filtering:
     grains: tuple[str, ...]
 
 
-def filtering(fields: tuple[str, ...]) -> Filtering:
-    role = _role()
+def filtering(fields: tuple[str, ...], role: str | None = None) -> Filtering:
+    role = _viewer(role)
     if not roles.can(role, "see_site_detail"):
         fields = tuple(f for f in fields if f not in DETAIL_FILTERS)
     return Filtering(fields, roles.grains_for(role))
@@ -121,8 +116,8 @@ class Overview:
     months_to_approve: bool   # the months waiting for the viewer's approval come first
 
 
-def overview() -> Overview:
-    return Overview(months_to_approve=roles.can(_role(), "approve_months"))
+def overview(role: str | None = None) -> Overview:
+    return Overview(months_to_approve=roles.can(_viewer(role), "approve_months"))
 
 
 @dataclass(frozen=True)
@@ -130,8 +125,8 @@ class Map:
     exact: bool   # sites as points; else the communes and départements the door coarsened them to
 
 
-def map_view() -> Map:
-    return Map(exact=roles.can(_role(), "see_exact_locations"))
+def map_view(role: str | None = None) -> Map:
+    return Map(exact=roles.can(_viewer(role), "see_exact_locations"))
 
 
 @dataclass(frozen=True)
@@ -176,8 +171,8 @@ class Occupancy:
         return occupancy_charts.spells_from_periods(by_city, f.grain), None
 
 
-def occupancy() -> Occupancy:
-    if roles.can(_role(), "see_site_detail"):   # donors see cities and whole months only
+def occupancy(role: str | None = None) -> Occupancy:
+    if roles.can(_viewer(role), "see_site_detail"):   # donors see cities and whole months only
         return Occupancy(True, "shelters", "occupancy.nightly_note")
     return Occupancy(False, "cities", "occupancy.whole_months")
 
@@ -197,8 +192,8 @@ class Consultations:
         return dict(zip(sites["site_id"], sites["site_name"]))
 
 
-def consultations() -> Consultations:
-    level = _level(_role())
+def consultations(role: str | None = None) -> Consultations:
+    level = roles.finest_level(_viewer(role))
     return Consultations(level, CONSULTATIONS_QUERIES[level], CONSULTATION_FILTERS[level])
 
 
@@ -207,8 +202,8 @@ class Winter:
     night_by_night: bool   # each city's calendar of nights; else month by month
 
 
-def winter() -> Winter:
-    return Winter(night_by_night=roles.allows_grain(_role(), "day"))
+def winter(role: str | None = None) -> Winter:
+    return Winter(night_by_night=roles.allows_grain(_viewer(role), "day"))
 
 
 # --- alerts -------------------------------------------------------------------------------
@@ -242,7 +237,7 @@ class Alerts:
         return alert_rules.for_audience(episode.rule, rows, self.threshold, [inside], place_total=False)
 
 
-def alerts() -> Alerts:
-    role = _role()
+def alerts(role: str | None = None) -> Alerts:
+    role = _viewer(role)
     return Alerts(disclosure.threshold(role, "internal"),
                   tuple(a for a in roles.AUDIENCES if roles.can(role, f"prepare_{a}_brief")), data.data_version())
