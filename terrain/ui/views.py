@@ -3,8 +3,8 @@ tables, levels, filters and actions a page works with.
 
 A page asks for its view (`occupancy()`, `consultations()`, ...) and lays it out; it never
 reads the role itself. Each view is worked out from the signed-in user's role, or from the
-role given (as the tests do). The rules behind each answer are terrain/roles.py's pure functions;
-the query door applies them again to every figure, whatever a page asks."""
+role given (as the tests do). The rules behind each answer are terrain/roles.py's pure
+functions; the query door applies them again to every figure, whatever a page asks."""
 
 from __future__ import annotations
 
