@@ -19,8 +19,8 @@ from terrain import (
     sessions,
     web,
 )
-from terrain.ui import frame as page_frame
 from terrain.disclosure import publication
+from terrain.ui import frame as page_frame
 from tests import apptest
 
 JANUARY = {"period": "custom", "from": "2024-01-01", "to": "2024-01-31"}
