@@ -5,13 +5,13 @@ The checks and the write are terrain/events.py, shared with `python -m terrain e
 
 import streamlit as st
 
-from terrain import app, events, imports
+from terrain import events, imports, ui
 
-role = app.page_setup("events")
-lang, user = app.lang(), app.current_user()["name"]
-st.title(app.tr("events.title"))
-st.caption(app.tr("events.intro"))
-cities = app.query("cities")["city"].tolist()
+ui.page_setup("events")
+lang, user = ui.lang(), ui.current_user()["name"]
+st.title(ui.tr("events.title"))
+st.caption(ui.tr("events.intro"))
+cities = ui.query("cities")["city"].tolist()
 date_format = "DD/MM/YYYY" if lang == "fr" else "YYYY-MM-DD"
 DONE_KEY = "events_done"   # what the last change did, said once after the page is drawn again
 if DONE_KEY in st.session_state:
@@ -23,47 +23,47 @@ def write(change, done_key: str, event_id: str | None = None) -> None:
     try:
         event_id = change() or event_id
     except events.Refused as refused:
-        st.error(app.tr("events.page.refused", reason=refused.message(lang)))
+        st.error(ui.tr("events.page.refused", reason=refused.message(lang)))
     except imports.FAULTS as fault:
-        st.error(app.tr("events.page.fault", reason=imports.fault_reason(fault)))
+        st.error(ui.tr("events.page.fault", reason=imports.fault_reason(fault)))
     else:
-        st.session_state[DONE_KEY] = app.tr(done_key, event_id=event_id)
+        st.session_state[DONE_KEY] = ui.tr(done_key, event_id=event_id)
         st.rerun()   # the list and the charts read the new version of the file
 
 
-st.header(app.tr("events.page.add_heading"))
+st.header(ui.tr("events.page.add_heading"))
 with st.form("event_add"):
-    starts = st.date_input(app.tr("events.page.starts"), value=app.dataset().data_as_of, format=date_format,
+    starts = st.date_input(ui.tr("events.page.starts"), value=ui.dataset().data_as_of, format=date_format,
                            key="event_starts")
-    ends = st.date_input(app.tr("events.page.ends"), value=None, format=date_format, key="event_ends")
-    city = st.selectbox(app.tr("events.page.city"), [None, *cities], key="event_city",
-                        format_func=lambda c: app.tr("events.everywhere") if c is None else c)
-    kind = st.selectbox(app.tr("events.page.kind"), events.KINDS, key="event_kind",
-                        format_func=lambda k: app.tr(f"events.kind.{k}"))
-    help_text = app.tr("events.page.label_help", high=events.LABEL_LENGTH[1])
-    label_fr = st.text_input(app.tr("events.page.label_fr"), max_chars=events.LABEL_LENGTH[1], help=help_text,
+    ends = st.date_input(ui.tr("events.page.ends"), value=None, format=date_format, key="event_ends")
+    city = st.selectbox(ui.tr("events.page.city"), [None, *cities], key="event_city",
+                        format_func=lambda c: ui.tr("events.everywhere") if c is None else c)
+    kind = st.selectbox(ui.tr("events.page.kind"), events.KINDS, key="event_kind",
+                        format_func=lambda k: ui.tr(f"events.kind.{k}"))
+    help_text = ui.tr("events.page.label_help", high=events.LABEL_LENGTH[1])
+    label_fr = st.text_input(ui.tr("events.page.label_fr"), max_chars=events.LABEL_LENGTH[1], help=help_text,
                              key="event_label_fr")
-    label_en = st.text_input(app.tr("events.page.label_en"), max_chars=events.LABEL_LENGTH[1], help=help_text,
+    label_en = st.text_input(ui.tr("events.page.label_en"), max_chars=events.LABEL_LENGTH[1], help=help_text,
                              key="event_label_en")
-    audience = st.radio(app.tr("events.page.audience"), events.AUDIENCES, horizontal=True, key="event_audience",
-                        format_func=lambda a: app.tr(f"events.audience.{a}"))
-    if st.form_submit_button(app.tr("events.page.add_button"), type="primary"):
+    audience = st.radio(ui.tr("events.page.audience"), events.AUDIENCES, horizontal=True, key="event_audience",
+                        format_func=lambda a: ui.tr(f"events.audience.{a}"))
+    if st.form_submit_button(ui.tr("events.page.add_button"), type="primary"):
         event = events.Event(starts=starts, ends=ends, city=city, kind=kind, label_fr=label_fr, label_en=label_en,
                              audience=audience)
         problems = events.problems(event, cities)
         for problem in problems:
-            st.error(app.tr("events.page.refused", reason=problem.message(lang)))
+            st.error(ui.tr("events.page.refused", reason=problem.message(lang)))
         if not problems:
             write(lambda: events.add(event, user=user, via="page"), "events.page.added")
 
-st.header(app.tr("events.page.list_heading"))
-recorded = app.query("events_recorded")
+st.header(ui.tr("events.page.list_heading"))
+recorded = ui.query("events_recorded")
 if recorded.empty:
-    st.info(app.tr("events.page.empty"))
+    st.info(ui.tr("events.page.empty"))
     st.stop()
 st.dataframe(events.table(recorded, lang), hide_index=True, width="stretch", key="events_table")
 with st.form("event_remove"):
-    chosen = st.selectbox(app.tr("events.page.remove_label"), recorded["event_id"].tolist(), key="event_remove_id",
+    chosen = st.selectbox(ui.tr("events.page.remove_label"), recorded["event_id"].tolist(), key="event_remove_id",
                           format_func=lambda i: events.line(recorded[recorded["event_id"] == i].iloc[0], lang))
-    if st.form_submit_button(app.tr("events.page.remove_button")):
+    if st.form_submit_button(ui.tr("events.page.remove_button")):
         write(lambda: events.remove(chosen, user=user, via="page"), "events.page.removed", chosen)

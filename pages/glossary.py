@@ -3,14 +3,14 @@ who reads a figure may read what it counts."""
 
 import streamlit as st
 
-from terrain import app, glossary
+from terrain import glossary, ui
 
-app.page_setup("glossary")
-lang = app.lang()
-st.title(app.tr("glossary.title"))
-st.caption(app.tr("glossary.intro"))
+ui.page_setup("glossary")
+lang = ui.lang()
+st.title(ui.tr("glossary.title"))
+st.caption(ui.tr("glossary.intro"))
 for entry in glossary.entries(lang):
     with st.container(border=True):
         st.markdown(f"**{entry.term}**")
         st.markdown(entry.definition)
-        st.caption(app.tr("glossary.standard", standard=entry.standard))
+        st.caption(ui.tr("glossary.standard", standard=entry.standard))

@@ -10,15 +10,15 @@ import json
 
 import streamlit as st
 
-from terrain import app, i18n, imports
+from terrain import i18n, imports, ui
 from terrain.importing import dhis2, reading, tables, templates
 
-role = app.page_setup("imports")
-lang, user = app.lang(), app.current_user()["name"]
-st.title(app.tr("imports.title"))
-st.caption(app.tr("imports.intro"))
+ui.page_setup("imports")
+lang, user = ui.lang(), ui.current_user()["name"]
+st.title(ui.tr("imports.title"))
+st.caption(ui.tr("imports.intro"))
 load_tab, templates_tab, history_tab = st.tabs(
-    [app.tr("imports.tab_import"), app.tr("imports.tab_templates"), app.tr("imports.tab_history")])
+    [ui.tr("imports.tab_import"), ui.tr("imports.tab_templates"), ui.tr("imports.tab_history")])
 table_name = lambda t: i18n.t(f"imports.table.{t}", lang)  # noqa: E731
 SHOWN_PROBLEMS = 100      # on the page; the CSV download has them all
 OWN_MAPPING = ""          # the mapping choice "your own file", beside the shipped ones
@@ -27,13 +27,13 @@ OWN_MAPPING = ""          # the mapping choice "your own file", beside the shipp
 def run(attempt, *, dry_run):
     """The import's report and, for a DHIS2 export, its translation; a fault around the file
     (no space, the audit, a damaged database) stops the page with one line: nothing has changed."""
-    bar = st.progress(0.0, text=app.tr("imports.checking" if dry_run else "imports.loading"))
+    bar = st.progress(0.0, text=ui.tr("imports.checking" if dry_run else "imports.loading"))
     try:
         result = attempt(dry_run=dry_run, user=user, via="page",
-                         progress=lambda done, stage: bar.progress(done, app.tr(f"imports.stage.{stage}")))
+                         progress=lambda done, stage: bar.progress(done, ui.tr(f"imports.stage.{stage}")))
     except imports.FAULTS as fault:
         bar.empty()
-        st.error(app.tr("imports.cli.fault", reason=imports.fault_reason(fault)))
+        st.error(ui.tr("imports.cli.fault", reason=imports.fault_reason(fault)))
         st.stop()
     bar.empty()
     return result
@@ -48,10 +48,10 @@ def chosen_mapping():
     """The DHIS2 mapping file chosen, one shipped in examples/dhis2/ or the user's own:
     (its bytes, the mapping), or None (none yet, or one Terrain cannot use: said in one line)."""
     shipped = {f"examples/dhis2/{path.name}": path for path in dhis2.shipped_mappings()}
-    choice = st.selectbox(app.tr("dhis2.page.mapping_label"), [*shipped, OWN_MAPPING], key="dhis2_mapping",
+    choice = st.selectbox(ui.tr("dhis2.page.mapping_label"), [*shipped, OWN_MAPPING], key="dhis2_mapping",
                           format_func=lambda name: name or i18n.t("dhis2.page.mapping_own", lang))
     if choice == OWN_MAPPING:
-        uploaded = st.file_uploader(app.tr("dhis2.page.mapping_file_label"), type=["toml"], key="dhis2_mapping_file")
+        uploaded = st.file_uploader(ui.tr("dhis2.page.mapping_file_label"), type=["toml"], key="dhis2_mapping_file")
         if uploaded is None:
             return None
         data, name = uploaded.getvalue(), uploaded.name
@@ -60,14 +60,14 @@ def chosen_mapping():
     try:
         mapping = dhis2.read_mapping(data, name)
     except dhis2.MappingError as error:
-        st.error(app.tr("dhis2.cli.mapping_error", error=error.text(lang)))
+        st.error(ui.tr("dhis2.cli.mapping_error", error=error.text(lang)))
         return None
     elements = {entry.data_element for entry in mapping.entries.values()}
-    st.caption(app.tr("dhis2.page.mapping_summary", table=table_name(mapping.table),
-                      org_units=i18n.format_number(len(mapping.org_units), lang),
-                      elements=i18n.format_number(len(elements), lang)))
+    st.caption(ui.tr("dhis2.page.mapping_summary", table=table_name(mapping.table),
+                     org_units=i18n.format_number(len(mapping.org_units), lang),
+                     elements=i18n.format_number(len(elements), lang)))
     if choice != OWN_MAPPING:   # a copy to start one's own from
-        st.download_button(app.tr("dhis2.page.mapping_download"), data, shipped[choice].name,
+        st.download_button(ui.tr("dhis2.page.mapping_download"), data, shipped[choice].name,
                            mime="application/toml", key="dhis2_mapping_download")
     return data, mapping
 
@@ -77,28 +77,28 @@ def show(report, key, file_name, translation=None):
         if report.detection:
             st.caption(report.detected(lang))
     elif translation.problems:
-        st.caption(app.tr("dhis2.page.read", format=translation.format.upper(),
-                          values=i18n.format_number(translation.values, lang)))
+        st.caption(ui.tr("dhis2.page.read", format=translation.format.upper(),
+                         values=i18n.format_number(translation.values, lang)))
     else:
-        st.caption(app.tr("dhis2.page.translated", format=translation.format.upper(),
-                          values=i18n.format_number(translation.values, lang),
-                          rows=i18n.format_number(translation.rows, lang), table=table_name(report.table)))
+        st.caption(ui.tr("dhis2.page.translated", format=translation.format.upper(),
+                         values=i18n.format_number(translation.values, lang),
+                         rows=i18n.format_number(translation.rows, lang), table=table_name(report.table)))
     if report.problems:
-        st.error(app.tr("imports.refused", count=i18n.format_number(report.problem_count, lang)))
-        st.header(app.tr("imports.problems_title"))
+        st.error(ui.tr("imports.refused", count=i18n.format_number(report.problem_count, lang)))
+        st.header(ui.tr("imports.problems_title"))
         if translation is not None and not translation.problems:
-            st.caption(app.tr("dhis2.page.rows_translated"))
+            st.caption(ui.tr("dhis2.page.rows_translated"))
     elif report.warnings:
-        st.warning(app.tr("imports.warnings_title", count=i18n.format_number(report.warning_count, lang)))
+        st.warning(ui.tr("imports.warnings_title", count=i18n.format_number(report.warning_count, lang)))
     lines = imports.problems_frame(report, lang, limit=SHOWN_PROBLEMS)
     if not lines.empty:
         # A table that wraps its text: each message is read whole, however long.
         st.table(lines, hide_index=True)
         count = report.problem_count or report.warning_count
         if count > len(lines):
-            st.caption(app.tr("imports.problems_shown", shown=i18n.format_number(len(lines), lang),
-                              count=i18n.format_number(count, lang)))
-        st.download_button(app.tr("imports.download_problems"), lambda: imports.problems_csv(report, lang),
+            st.caption(ui.tr("imports.problems_shown", shown=i18n.format_number(len(lines), lang),
+                             count=i18n.format_number(count, lang)))
+        st.download_button(ui.tr("imports.download_problems"), lambda: imports.problems_csv(report, lang),
                            f"{file_name}.problems.csv", mime="text/csv", key=f"{key}_problems_csv")
 
 
@@ -109,7 +109,7 @@ def uploader_texts(size: int, limit: str = "imports.uploader.limit") -> None:
     screen reader says are rewritten whenever Streamlit draws them again (the button whose text
     is hidden is named by its label: a text drawn by CSS is no name to every screen reader). Checked in a real
     browser (tests/test_browser.py)."""
-    texts = {name: app.tr(limit if name == "limit" else f"imports.uploader.{name}", size=size, name="{name}")
+    texts = {name: ui.tr(limit if name == "limit" else f"imports.uploader.{name}", size=size, name="{name}")
              for name in ("drop", "browse", "limit", "remove", "add", "input")}
     css = {name: json.dumps(text, ensure_ascii=False) for name, text in texts.items()}   # a quoted CSS/JS string
     zone = '[data-testid="stFileUploaderDropzone"]'
@@ -156,42 +156,42 @@ with load_tab:
         done, to_trial = st.session_state.pop("import_done")
         st.success(done)
         if not to_trial:
-            st.caption(app.tr("imports.rollback_hint"))
-    source = st.radio(app.tr("dhis2.page.source_label"), ("terrain", "dhis2"), horizontal=True, key="import_source",
+            st.caption(ui.tr("imports.rollback_hint"))
+    source = st.radio(ui.tr("dhis2.page.source_label"), ("terrain", "dhis2"), horizontal=True, key="import_source",
                       format_func=lambda s: i18n.t(f"dhis2.page.source.{s}", lang))
     mapping = None
     if source == "dhis2":
-        st.caption(app.tr("dhis2.page.intro"))
+        st.caption(ui.tr("dhis2.page.intro"))
         mapping = chosen_mapping()
         table = mapping[1].table if mapping else None
     else:
-        table = st.selectbox(app.tr("imports.table_label"), tables.IMPORTABLE, format_func=table_name,
-                             key="import_table", index=None, placeholder=app.tr("imports.table_placeholder"))
+        table = st.selectbox(ui.tr("imports.table_label"), tables.IMPORTABLE, format_func=table_name,
+                             key="import_table", index=None, placeholder=ui.tr("imports.table_placeholder"))
     options = {}
     if synthetic:
-        options["start_real"] = st.toggle(app.tr("imports.start_real_label"), help=app.tr("imports.start_real_help"),
+        options["start_real"] = st.toggle(ui.tr("imports.start_real_label"), help=ui.tr("imports.start_real_help"),
                                           key="import_start_real")
         options["trial"] = not options["start_real"]
     trial = options.get("trial", False)
     if trial:
-        st.info(app.tr("imports.trial.notice", path=imports.trial_path().name))
+        st.info(ui.tr("imports.trial.notice", path=imports.trial_path().name))
     else:   # in the trial copy a row already there is always replaced
-        options["replace"] = st.toggle(app.tr("imports.replace_label"), help=app.tr("imports.replace_help"),
+        options["replace"] = st.toggle(ui.tr("imports.replace_label"), help=ui.tr("imports.replace_help"),
                                        key="import_replace")
     size = st.get_option("server.maxUploadSize")
     round_ = st.session_state.setdefault("import_round", 0)
     # A new key empties the uploader once its file is loaded.
     if source == "dhis2":
         uploader_texts(size, "dhis2.page.uploader_limit")
-        uploaded = st.file_uploader(app.tr("dhis2.page.file_label"), type=["csv", "json"], key=f"dhis2_file_{round_}")
-        st.caption(app.tr("dhis2.page.upload_limit", size=size))
+        uploaded = st.file_uploader(ui.tr("dhis2.page.file_label"), type=["csv", "json"], key=f"dhis2_file_{round_}")
+        st.caption(ui.tr("dhis2.page.upload_limit", size=size))
     else:
         uploader_texts(size)
-        uploaded = st.file_uploader(app.tr("imports.file_label"), type=["csv", "txt", "xlsx"],
+        uploaded = st.file_uploader(ui.tr("imports.file_label"), type=["csv", "txt", "xlsx"],
                                     key=f"import_file_{round_}")
-        st.caption(app.tr("imports.upload_limit", size=size))
+        st.caption(ui.tr("imports.upload_limit", size=size))
     if uploaded is not None and table is None:
-        st.info(app.tr("dhis2.page.choose_mapping" if source == "dhis2" else "imports.choose_table"))
+        st.info(ui.tr("dhis2.page.choose_mapping" if source == "dhis2" else "imports.choose_table"))
     elif uploaded is not None:
         data = uploaded.getvalue()
         if mapping:
@@ -200,11 +200,11 @@ with load_tab:
         else:
             sheets = reading.sheet_names(data) if data.startswith(reading.XLSX_MAGIC) else []
             if sheets:
-                options["sheet"] = st.selectbox(app.tr("imports.sheet_label"), sheets, key="import_sheet")
+                options["sheet"] = st.selectbox(ui.tr("imports.sheet_label"), sheets, key="import_sheet")
             attempt = functools.partial(template_import, data, uploaded.name, table, **options)
             recipe = table
         # Check once per file and choice (and database version): reruns must not re-check or re-audit.
-        key = (hashlib.sha256(data).hexdigest(), source, recipe, tuple(sorted(options.items())), app.data_version(),
+        key = (hashlib.sha256(data).hexdigest(), source, recipe, tuple(sorted(options.items())), ui.data_version(),
                imports.trial_version())
         if st.session_state.get("import_checked_key") != key:
             st.session_state["import_checked"] = run(attempt, dry_run=True)
@@ -213,50 +213,50 @@ with load_tab:
         show(report, "checked", uploaded.name, translation)
         if report.ok:
             rows, where = i18n.format_number(report.rows, lang), "imports.trial" if trial else "imports"
-            st.success(app.tr(f"{where}.clean", rows=rows, table=table_name(table)))
+            st.success(ui.tr(f"{where}.clean", rows=rows, table=table_name(table)))
             if report.replaced:
-                st.info(app.tr(f"{where}.will_replace", count=i18n.format_number(report.replaced, lang)))
-            if st.button(app.tr(f"{where}.load_button", rows=rows, table=table_name(table)), type="primary",
+                st.info(ui.tr(f"{where}.will_replace", count=i18n.format_number(report.replaced, lang)))
+            if st.button(ui.tr(f"{where}.load_button", rows=rows, table=table_name(table)), type="primary",
                          key="import_load"):
                 loaded, translation = run(attempt, dry_run=False)
                 if loaded.outcome != "loaded":   # the database changed since the check
                     show(loaded, "loaded", uploaded.name, translation)
                 else:
-                    st.session_state["import_done"] = (app.tr(
+                    st.session_state["import_done"] = (ui.tr(
                         f"{where}.loaded", rows=rows, table=table_name(table),
                         date=i18n.format_date(loaded.data_as_of, lang)), trial)
                     st.session_state["import_round"] += 1
                     st.rerun()
     if synthetic and imports.trial_path().exists():
-        st.header(app.tr("imports.trial.header"))
-        st.caption(app.tr("imports.trial.caption", path=imports.trial_path().name))
+        st.header(ui.tr("imports.trial.header"))
+        st.caption(ui.tr("imports.trial.caption", path=imports.trial_path().name))
         st.dataframe(imports.trial_contents_frame(lang), hide_index=True, width="stretch", key="trial_rows")
-        if st.button(app.tr("imports.trial.discard"), key="trial_discard"):
+        if st.button(ui.tr("imports.trial.discard"), key="trial_discard"):
             imports.discard_trial()
-            st.session_state["import_done"] = (app.tr("imports.trial.discarded"), True)
+            st.session_state["import_done"] = (ui.tr("imports.trial.discarded"), True)
             st.session_state["import_round"] += 1
             st.rerun()
 
 with templates_tab:
-    st.caption(app.tr("imports.templates_intro"))
-    chosen = st.selectbox(app.tr("imports.table_label"), tables.IMPORTABLE, format_func=table_name, key="template_table")
+    st.caption(ui.tr("imports.templates_intro"))
+    chosen = st.selectbox(ui.tr("imports.table_label"), tables.IMPORTABLE, format_func=table_name, key="template_table")
     names = templates.file_names(chosen)
     xlsx, csv, description = st.columns(3)
-    xlsx.download_button(app.tr("imports.download_template_xlsx"), templates.template_xlsx(chosen), names["xlsx"],
+    xlsx.download_button(ui.tr("imports.download_template_xlsx"), templates.template_xlsx(chosen), names["xlsx"],
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="template_xlsx")
-    csv.download_button(app.tr("imports.download_template_csv"), templates.template_csv(chosen), names["csv"],
+    csv.download_button(ui.tr("imports.download_template_csv"), templates.template_csv(chosen), names["csv"],
                         mime="text/csv", key="template_csv")
-    description.download_button(app.tr("imports.download_description_csv"), templates.description_csv(chosen),
+    description.download_button(ui.tr("imports.download_description_csv"), templates.description_csv(chosen),
                                 names["description"], mime="text/csv", key="template_description")
     rows = templates.description_rows(chosen, (lang,))
     st.dataframe([dict(zip(rows[0], row)) for row in rows[1:]], hide_index=True, width="stretch", key="template_columns")
 
 with history_tab:
-    st.header(app.tr("imports.table_rows_title"))
+    st.header(ui.tr("imports.table_rows_title"))
     st.dataframe(imports.contents_frame(lang), hide_index=True, width="stretch", key="import_table_rows")
-    st.header(app.tr("imports.history_title"))
+    st.header(ui.tr("imports.history_title"))
     history = imports.history_frame(lang)
     if history.empty:
-        st.info(app.tr("imports.history_empty"))
+        st.info(ui.tr("imports.history_empty"))
     else:
         st.dataframe(history, hide_index=True, width="stretch", key="import_history")

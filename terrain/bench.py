@@ -69,7 +69,7 @@ BUILD_TARGET_S = 600.0
 
 @dataclass(frozen=True)
 class Call:
-    """One `app.query` call as the page made it."""
+    """One call of the query door as the page made it."""
 
     name: str
     params: dict
@@ -177,14 +177,14 @@ def record_views(db: Path, pages: Sequence[str] | None = None, *,
     """Run each page once per role and view with AppTest, and keep the calls it made.
 
     The calls are recorded at the door itself, `queries.run`, with Streamlit's data cache
-    emptied before each run: a page reaches the door through `app.query`, but also through
+    emptied before each run: a page reaches the door through `ui.query`, but also through
     the frame (the dataset's metadata) and through modules it calls (the alert rules), which
-    `app.QUERY_LOG` does not see, and a cached result would hide a call."""
+    `ui.observe_queries()` does not see, and a cached result would hide a call."""
     _quiet_streamlit()
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from terrain import app, queries
+    from terrain import queries, ui
 
     view_params = {"default": {}, "filtered": FILTERED_VIEW} if view_params is None else view_params
     door, made = queries.run, []
@@ -204,7 +204,7 @@ def record_views(db: Path, pages: Sequence[str] | None = None, *,
                     continue
                 for view, params in view_params.items():
                     test = AppTest.from_file(str(PAGES_DIR / f"{page}.py"), default_timeout=timeout)
-                    test.session_state[app.USER_KEY] = {"name": "bench", "role": role, "via": "local"}
+                    test.session_state[ui.USER_KEY] = {"name": "bench", "role": role, "via": "local"}
                     for key, value in params.items():
                         test.query_params[key] = value
                     st.cache_data.clear()
@@ -320,16 +320,18 @@ class Question:
 
 
 _SITE_FILTERS = ("cities", "sites", "activities", "age_bands", "sexes", "minors_only", "girls_only")
-_SITE_LEVEL_QUESTIONS = {
-    "consultations_by_period_activity": ("period", "activity"),
-    "consultations_by_site_activity": ("site_id", "activity"),
-    "consultations_by_age_sex": ("age_band", "sex"),
-    "consultations_by_minor_status": ("unaccompanied_minor",),
-    "consultations_by_diagnosis": ("diagnosis_group",),
-    "consultations_by_visit_referral": ("visit", "referred"),
-    "consultations_by_coverage": ("health_coverage",),
+# The columns each answer is grouped by: the Consultations page's parts, whose queries are the
+# page's own per-site ones (terrain/ui/views.py), and the Overview's per-city queries.
+_CONSULTATIONS_PARTS = {
+    "by_period_activity": ("period", "activity"),
+    "by_place": ("site_id", "activity"),
+    "age_sex": ("age_band", "sex"),
+    "minor_status": ("unaccompanied_minor",),
+    "diagnosis": ("diagnosis_group",),
+    "visit_referral": ("visit", "referred"),
+    "by_coverage": ("health_coverage",),
 }
-_CITY_LEVEL_QUESTIONS = {
+_OVERVIEW_QUESTIONS = {
     "consultations_by_city_activity": ("city", "activity"),
     "consultations_by_period_city": ("period", "city"),
 }
@@ -340,7 +342,9 @@ def questions(as_of: dt.date = AS_OF) -> list[Question]:
     view (the last three months, every city, by month) and in a filtered one (last year,
     Calais, medical consultations of minors, by week)."""
     from terrain import filters, queries
+    from terrain.ui import views
 
+    site_level = {views.CONSULTATIONS_QUERIES["site"][part]: keys for part, keys in _CONSULTATIONS_PARTS.items()}
     start, end = filters.preset_period(filters.DEFAULT_PRESET, as_of)
     year_start, year_end = filters.preset_period("year", as_of, as_of.year - 1)
     no_filter = {"sites": [], "activities": [], "age_bands": [], "sexes": [],
@@ -353,7 +357,7 @@ def questions(as_of: dt.date = AS_OF) -> list[Question]:
     available = set(queries.names())
     asked = []
     for setting in settings:
-        for name, keys in {**_CITY_LEVEL_QUESTIONS, **_SITE_LEVEL_QUESTIONS}.items():
+        for name, keys in {**_OVERVIEW_QUESTIONS, **site_level}.items():
             if name in available:
                 wanted = queries.load(name).params
                 asked.append(Question(name, {k: v for k, v in setting.items() if k in wanted}, keys))

@@ -92,7 +92,7 @@ async def sign_out(request: Request) -> RedirectResponse:
 
 
 # Whether this process serves the routes (terrain/asgi.py says so); under a bare `streamlit run
-# dashboard.py` it does not, and a sign-in lasts as long as the page (terrain/app.py).
+# dashboard.py` it does not, and a sign-in lasts as long as the page (terrain/ui/session.py).
 _served = False
 
 

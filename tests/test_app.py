@@ -10,7 +10,6 @@ import pytest
 
 from terrain import (
     ROOT,
-    app,
     auth,
     disclosure,
     i18n,
@@ -21,6 +20,7 @@ from terrain import (
     web,
 )
 from terrain.disclosure import publication
+from terrain.ui import frame as page_frame
 from tests import apptest
 
 JANUARY = {"period": "custom", "from": "2024-01-01", "to": "2024-01-31"}
@@ -228,7 +228,7 @@ def test_the_trend_chart_stacks_the_queried_counts():
 
 
 def test_at_most_a_few_pages_run_at_once_in_a_process():
-    # dashboard.py runs every page inside app.one_of_few_runs(): twelve sessions asking at
+    # dashboard.py runs every page inside page_frame.one_of_few_runs(): twelve sessions asking at
     # once get PAGE_RUNS pages running, the others wait their turn.
     running, most, asked, changed, go_on = 0, 0, 0, threading.Condition(), threading.Event()
 
@@ -237,7 +237,7 @@ def test_at_most_a_few_pages_run_at_once_in_a_process():
         with changed:
             asked += 1
             changed.notify_all()
-        with app.one_of_few_runs():
+        with page_frame.one_of_few_runs():
             with changed:
                 running += 1
                 most = max(most, running)
@@ -251,13 +251,13 @@ def test_at_most_a_few_pages_run_at_once_in_a_process():
     for thread in threads:
         thread.start()
     with changed:
-        assert changed.wait_for(lambda: asked == 12 and running == app.PAGE_RUNS, timeout=60)
+        assert changed.wait_for(lambda: asked == 12 and running == page_frame.PAGE_RUNS, timeout=60)
         # the ten others are at the door: none gets in while the first pages run
-        assert not changed.wait_for(lambda: running > app.PAGE_RUNS, timeout=0.5)
+        assert not changed.wait_for(lambda: running > page_frame.PAGE_RUNS, timeout=0.5)
     go_on.set()
     for thread in threads:
         thread.join(timeout=60)
-    assert most == app.PAGE_RUNS == 2 and running == 0
+    assert most == page_frame.PAGE_RUNS == 2 and running == 0
 
 
 # --- restricted pages, however they are asked for ------------------------------------------------

@@ -25,11 +25,11 @@ def test_recorded_calls_are_the_queries_the_page_runs(fixture_db):
 
     assert [(v.page, v.role, v.view, v.error) for v in views] == [
         ("overview", role, "default", "") for role in ("programme_manager", "advocacy", "donor")]
-    in_source = set(re.findall(r'app\.query\("([a-z_]+)"', OVERVIEW_SOURCE))
+    in_source = set(re.findall(r'ui\.query\("([a-z_]+)"', OVERVIEW_SOURCE))
     for view in views:
-        # The page's frame reads the metadata first, then come the page's own app.query calls.
+        # The page's frame reads the metadata first, then come the page's own ui.query calls.
         assert view.calls[0] == bench.Call("dataset_metadata", {}, "programme_manager")
-        # (and the events of the period, which a table's downloads carry: terrain/app.py)
+        # (and the events of the period, which a table's downloads carry: terrain/ui/tables.py)
         # (the months waiting for approval are read for managers only: pages/overview.py)
         expected = in_source if view.role == "programme_manager" else in_source - {"month_approvals_by_city"}
         assert {c.name for c in view.calls[1:]} == expected | {"events_in_period"}

@@ -110,7 +110,7 @@ def _download(page, label_key: str) -> Path:
 
 
 def test_a_donor_download_is_made_on_click_and_holds_no_small_count(server, chromium):
-    # The files are written when a button is clicked (terrain/app.py show_table), from the
+    # The files are written when a button is clicked (terrain/ui/tables.py show_table), from the
     # frame the door gave the donor: every count reads "< 11", "[c]", 0 or at least 11.
     context = chromium.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page = context.new_page()

@@ -22,6 +22,7 @@ import pytest
 from terrain import i18n, indicators, queries, roles, summaries
 from terrain.disclosure import publication
 from terrain.charts import consultations as charts
+from terrain.ui import views
 from tests import fixture_data
 from tests.apptest import run_page, table_cells
 
@@ -224,14 +225,23 @@ def test_year_on_year_per_activity(year_on_year_db):
 
 
 def test_city_level_queries_take_no_finer_filter_and_are_refused_nothing_for_donors(fixture_con):
-    for name in set(charts.CITY_LEVEL_QUERIES.values()):
+    for name in set(views.CONSULTATIONS_QUERIES["city"].values()):
         query = queries.load(name)
         assert query.level == "city" and not query.params & {"sites", "activities", "age_bands", "sexes",
                                                                "minors_only", "girls_only"}, name
         assert "city" in _run(fixture_con, name, role="donor").columns, name
-    for name in charts.SITE_LEVEL_QUERIES.values():
+    for name in views.CONSULTATIONS_QUERIES["site"].values():
         with pytest.raises(queries.AccessDenied):
             _run(fixture_con, name, role="donor")
+
+
+@pytest.mark.parametrize("level", ["site", "city"])
+def test_each_query_of_a_level_takes_the_filters_of_that_level(level):
+    # The page hands every query of its level the same filters (terrain/ui/views.py); the door
+    # refuses a parameter a query does not declare.
+    view = views.Consultations(level, views.CONSULTATIONS_QUERIES[level], views.CONSULTATION_FILTERS[level])
+    for part, name in view.queries.items():
+        assert set(view.filter_params) <= queries.load(name).params, (level, part, name)
 
 
 def test_donor_breakdowns_are_per_city_with_small_counts_hidden(fixture_con):

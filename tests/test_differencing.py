@@ -5,7 +5,7 @@ The guarantee is built into the query door (terrain/queries.py): for roles that 
 only, a query with a period runs month by month, each month suppressed alone, and a figure
 for a longer period is the sum of the visible monthly cells. These tests run every donor page
 in Streamlit (AppTest) over presets, custom ranges and city filters on a small demo database,
-capture the queries the pages ask for (app.QUERY_LOG), and check what the door returns for
+capture the queries the pages ask for (ui.observe_queries()), and check what the door returns for
 each against the door's own single-month views.
 """
 
@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from terrain import app, demo, disclosure, i18n, queries, roles
+from terrain import demo, disclosure, i18n, queries, roles, ui
 from tests import apptest
 
 AS_OF = dt.date(2026, 2, 14)  # fixed, so that "last 4 weeks" and the winter season stay put
@@ -70,19 +70,17 @@ def donor_runs(demo_db, tmp_path_factory):
         mp.setenv("TERRAIN_DB", str(demo_db))
         mp.setenv("TERRAIN_USERS", str(state / "users.json"))
         mp.setenv("TERRAIN_AUTH_STATE", str(state / "auth-state.json"))
-        try:
-            for page in DONOR_PAGES:
-                for url in _page_urls(page):
-                    app.QUERY_LOG = []
+        for page in DONOR_PAGES:
+            for url in _page_urls(page):
+                with ui.observe_queries() as asked:
                     at = apptest.run_page(f"pages/{page}.py", "donor", url)
-                    assert not at.exception, (page, url, at.exception)
-                    notices = [w.value for w in at.warning if w.value != i18n.t("common.synthetic_banner", "fr")]
-                    assert notices == [], (page, url, notices)  # every URL above is valid
-                    for name, params, role, audience in app.QUERY_LOG:
-                        assert role == "donor"
-                        calls[(name, _frozen(params), audience)] = (name, dict(params), audience)
-        finally:
-            app.QUERY_LOG = None
+                assert not at.exception, (page, url, at.exception)
+                notices = [w.value for w in at.warning if w.value != i18n.t("common.synthetic_banner", "fr")]
+                assert notices == [], (page, url, notices)  # every URL above is valid
+                assert asked, (page, url)   # the page asked the door for its figures
+                for name, params, role, audience in asked:
+                    assert role == "donor"
+                    calls[(name, _frozen(params), audience)] = (name, dict(params), audience)
     return list(calls.values())
 
 

@@ -316,12 +316,12 @@ def test_an_internal_event_never_reaches_a_donor(monkeypatch, fixture_db):
 
             import streamlit as st
 
-            from terrain import app, exports
+            from terrain import exports, ui
             from terrain import filters as flt
             january = {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 1, 31)}
-            frame = app.query("occupancy_summary_by_city", **january, cities=[])
+            frame = ui.query("occupancy_summary_by_city", **january, cities=[])
             period = flt.Filters(**january)
-            context = exports.context_text_bytes(frame, app.export_context(frame, what="t", filters=period, headers={}))
+            context = exports.context_text_bytes(frame, ui.export_context(frame, what="t", filters=period, headers={}))
             st.text(context.decode("utf-8-sig"))
 
         at = AppTest.from_function(script, default_timeout=60)

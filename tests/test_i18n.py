@@ -77,7 +77,7 @@ def test_every_enum_value_of_the_schema_has_a_label_in_both_languages():
     assert missing == []
 
 
-# Every literal key the code passes to t() (or to app.tr(), exports._both()), every literal
+# Every literal key the code passes to t() (or to ui.tr(), exports._both()), every literal
 # label(category, value) call, and any other "common.…" literal.
 _T_CALL = re.compile(r"""\b(?:t|tr|_both)\(\s*(['"])([a-z_][a-z0-9_]*(?:\.[A-Za-z0-9_+\-]+)+)\1""")
 _LABEL_CALL = re.compile(r"""\blabel\(\s*(['"])([a-z_]+)\1\s*,\s*(['"])([A-Za-z0-9_+\-]+)\3""")

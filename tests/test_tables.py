@@ -254,19 +254,21 @@ def test_overview_table_names_activities_in_english(monkeypatch, fixture_db):
 def test_no_code_changes_a_pandas_option_per_table():
     """pandas options are global to the process, whose sessions draw tables at once in their
     own threads: a per-table `styler.render.max_elements` made another session's larger table
-    fail under load (found by `python -m terrain.loadtest`). It is set once, in terrain/app.py."""
+    fail under load (found by `python -m terrain.loadtest`). It is set once, in terrain/ui/tables.py."""
     import re
 
-    from terrain import ROOT, app
+    from terrain import ROOT
+    from terrain.ui import tables
 
     for path in [*(ROOT / "terrain").rglob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "dashboard.py"]:
         text = path.read_text(encoding="utf-8")
         for call in re.findall(r"pd\.(?:option_context|set_option)\([^)]*\)", text):
-            assert path.name == "app.py" and "STYLER_MAX_CELLS" in call, f"{path}: {call}"
-    assert pd.get_option("styler.render.max_elements") == app.STYLER_MAX_CELLS
+            assert path.relative_to(ROOT).as_posix() == "terrain/ui/tables.py" and "STYLER_MAX_CELLS" in call, \
+                f"{path}: {call}"
+    assert pd.get_option("styler.render.max_elements") == tables.STYLER_MAX_CELLS
 
 
-# --- tables kept once formatted (terrain/app.py, _table_shown) -------------------------------
+# --- tables kept once formatted (terrain/ui/tables.py, _table_shown) --------------------------
 
 def _display_values(shown) -> pd.DataFrame:
     """What Streamlit makes of the table's Styler: its own code, run on the kept cells."""
@@ -281,7 +283,7 @@ counts = st.lists(st.one_of(st.none(), st.integers(0, 5000)), min_size=1, max_si
 @given(first=counts, second=counts, lang=st.sampled_from(i18n.LANGUAGES))
 @settings(max_examples=60, deadline=None)
 def test_a_kept_table_shows_the_texts_of_its_own_figures_only(first, second, lang):
-    from terrain import app
+    from terrain.ui import tables as ui_tables
 
     def frame(values):
         rows = pd.DataFrame({"city": ["Calais"] * len(values), "activity": ["medical"] * len(values),
@@ -293,30 +295,30 @@ def test_a_kept_table_shows_the_texts_of_its_own_figures_only(first, second, lan
 
     for values in (first, second, first):
         rows = frame(values)
-        shown = app._table_shown(rows, None, lang)
+        shown = ui_tables._table_shown(rows, None, lang)
         expected = exports.cell_texts(exports.with_labels(rows, lang), lang)
         assert _display_values(shown).to_numpy().tolist() == expected.to_numpy().tolist()
         assert list(shown.table.columns) == [exports.header_of(c, lang) for c in rows.columns]
 
 
 def test_a_table_is_formatted_again_for_other_figures_attributes_columns_or_language():
-    from terrain import app
+    from terrain.ui import tables as ui_tables
 
     rows = pd.DataFrame({"activity": ["medical", "legal"], "consultations": [1234, 56],
                          "occupancy_rate": [0.959, 1.0]})
     rows.attrs["provenance"] = {"query": "q", "params": {"start": "2024-01-01"}}
-    shown = app._table_shown(rows, None, "fr")
-    assert app._table_shown(rows.copy(), None, "fr") is shown            # same figures: kept
+    shown = ui_tables._table_shown(rows, None, "fr")
+    assert ui_tables._table_shown(rows.copy(), None, "fr") is shown            # same figures: kept
     assert _display_values(shown)["Activité"].tolist() == ["Médical", "Juridique"]
     assert _display_values(shown).iloc[0].tolist()[1:] == ["1\u202f234", "95,9\u00a0%"]
-    english = app._table_shown(rows, None, "en")
+    english = ui_tables._table_shown(rows, None, "en")
     assert _display_values(english).iloc[0].tolist() == ["Medical", "1,234", "95.9%"]
     changed = rows.assign(consultations=[1235, 56])
-    assert _display_values(app._table_shown(changed, None, "fr")).iloc[0, 1] == "1\u202f235"
+    assert _display_values(ui_tables._table_shown(changed, None, "fr")).iloc[0, 1] == "1\u202f235"
     other_period = rows.copy()
     other_period.attrs["provenance"] = {"query": "q", "params": {"start": "2024-02-01"}}
-    assert app._table_shown(other_period, None, "fr") is not shown
-    only = app._table_shown(rows, {"consultations": "Nombre"}, "fr")
+    assert ui_tables._table_shown(other_period, None, "fr") is not shown
+    only = ui_tables._table_shown(rows, {"consultations": "Nombre"}, "fr")
     assert list(only.table.columns) == ["Nombre"]
 
 
@@ -371,7 +373,7 @@ def test_a_new_data_version_shows_its_own_figures_in_the_tables(tmp_path, monkey
 def test_tables_after_another_view_are_those_of_a_first_run(other, monkeypatch, fixture_db):
     """The tables a page shows once other filters or another language went before are the
     ones it shows with nothing kept: the kept tables never stand in for another view's."""
-    from terrain import app
+    from terrain.ui import tables as ui_tables
 
     def tables(params):
         at = AppTest.from_file(str(ROOT / "pages" / "occupancy.py"), default_timeout=60)
@@ -385,9 +387,9 @@ def test_tables_after_another_view_are_those_of_a_first_run(other, monkeypatch, 
 
     monkeypatch.setenv("TERRAIN_DB", str(fixture_db))
     view = {**JANUARY_URL, **other}
-    app._tables_shown.clear()
+    ui_tables._tables_shown.clear()
     cold = tables(view)
-    app._tables_shown.clear()
+    ui_tables._tables_shown.clear()
     tables(JANUARY_URL)
     warm = tables(view)
     assert warm == cold and cold != tables(JANUARY_URL)

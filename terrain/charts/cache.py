@@ -1,7 +1,7 @@
 """Figures built once per data version and view, not on every rerun.
 
 A Streamlit page runs again from the top on every click, and its queries come from the
-cache (terrain/app.py), but building a plotly figure from their frames costs more CPU than
+cache (terrain/ui/data.py), but building a plotly figure from their frames costs more CPU than
 anything else on a rerun (plotly validates every property it is given). `figure_cache`
 keeps the figures a builder made, by what they were made from: the frames' contents (every
 value and the index, hashed, with their columns, types and attributes), the other arguments,
@@ -16,7 +16,7 @@ object with no stable form, a function passed without the language it speaks) is
 before, uncached: the cache can miss, never serve a figure made from something else.
 
 `ContentsCache` is that cache for any builder: the tables' cells as the reader's language
-writes them (terrain/app.py) are kept the same way, in a cache of their own.
+writes them (terrain/ui/tables.py) are kept the same way, in a cache of their own.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def fingerprint(value: Any) -> Any:
 class ContentsCache:
     """Keeps what a builder made by what it was made from (see the module docstring), at most
     `entries` of them, the least recently used going first. Used as a decorator; each
-    instance is a cache of its own, so that tables (terrain/app.py) never push figures out."""
+    instance is a cache of its own, so that tables (terrain/ui/tables.py) never push figures out."""
 
     def __init__(self, entries: int) -> None:
         self.entries = entries

@@ -59,32 +59,6 @@ LABEL_CATEGORIES = {
 }
 TOP_DIAGNOSIS_GROUPS = 10
 
-# The page's queries, by part. Programme staff get every filter and rows per site; donors get
-# city-level queries, whose rows carry the city and which take no filter but the cities. The
-# donors' headline figures and places are one query (the Overview's): its cells are hidden
-# alike wherever they are shown, so no page tells what another hides.
-SITE_LEVEL_QUERIES = {
-    "by_activity": "consultations_by_activity",
-    "by_period_activity": "consultations_by_period_activity",
-    "by_place": "consultations_by_site_activity",
-    "age_sex": "consultations_by_age_sex",
-    "minor_status": "consultations_by_minor_status",
-    "diagnosis": "consultations_by_diagnosis",
-    "visit_referral": "consultations_by_visit_referral",
-    "coverage_by_period": "consultations_coverage_by_period",
-    "by_coverage": "consultations_by_coverage",
-}
-CITY_LEVEL_QUERIES = {
-    "by_activity": "consultations_by_city_activity",
-    "by_period_activity": "consultations_by_period_city_activity",
-    "by_place": "consultations_by_city_activity",
-    "age_sex": "consultations_by_city_age_sex",
-    "minor_status": "consultations_by_city_minor_status",
-    "diagnosis": "consultations_by_city_diagnosis",
-    "visit_referral": "consultations_by_city_visit_referral",
-    "coverage_by_period": "consultations_coverage_by_period_city",
-    "by_coverage": "consultations_by_city_coverage",
-}
 # Breakdown tabs: the category on the axis and the one its bars are grouped by.
 BREAKDOWNS = {
     "age_sex": ("age_band", "sex"),

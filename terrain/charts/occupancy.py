@@ -3,7 +3,7 @@ people turned away, occupancy rates compared on one time axis, with the emergenc
 open spells and the declared winter-plan levels shaded for context.
 
 Texts come from terrain/locales/occupancy.toml through the `tr` callable the page passes in
-(app.tr), so these functions stay free of Streamlit. A count hidden by disclosure control
+(ui.tr), so these functions stay free of Streamlit. A count hidden by disclosure control
 arrives as a missing value: it is never drawn as a number, and its hover text reads "< k".
 """
 

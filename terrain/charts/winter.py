@@ -2,7 +2,7 @@
 
 A season runs from 1 November to 31 March and is named by the year it starts (2023 is
 "2023–24"). Texts come from terrain/locales/winter.toml through the `tr` and `label`
-callables the page passes in (app.tr, app.label), so these functions stay free of Streamlit.
+callables the page passes in (ui.tr, ui.label), so these functions stay free of Streamlit.
 """
 
 from __future__ import annotations

@@ -1,0 +1,95 @@
+"""Data access for the pages: the process's shared read-only connection, query results
+cached per data version, the dataset's metadata, and a hook to observe which queries are
+asked (the benchmark and the differencing tests use it)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from terrain import queries, store
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _connection(path: str, version: str):
+    # One read-only connection per version of the file; a swapped-in file has a new version,
+    # so the next rerun opens it while sessions still reading the old one finish.
+    return store.open_readonly(Path(path))
+
+
+def data_version() -> str:
+    return store.data_version(store.db_path())
+
+
+@contextlib.contextmanager
+def cursor(version: str):
+    """A cursor of the process's shared read-only connection to that version of the data:
+    one DuckDB instance (one cache of the file's blocks) for every session and page."""
+    con = store.use(_connection(str(store.db_path()), version).cursor())
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _run_cached(name: str, params: dict, role: str, audience: str, version: str) -> pd.DataFrame:
+    with cursor(version) as con:
+        return queries.run(con, name, params, role=role, audience=audience)
+
+
+# The lists of the observers open now (observe_queries); each call asked is added to every one.
+_observers: list[list] = []
+_observers_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def observe_queries() -> Iterator[list[tuple[str, dict, str, str]]]:
+    """While open, a list of the calls the pages ask of the door through `run`, as (name,
+    params, role, audience), cache hits included: what a page asks, not what the door ran."""
+    asked: list[tuple[str, dict, str, str]] = []
+    with _observers_lock:
+        _observers.append(asked)
+    try:
+        yield asked
+    finally:
+        with _observers_lock:
+            _observers.remove(asked)
+
+
+def run(name: str, params: dict, role: str, audience: str = "internal") -> pd.DataFrame:
+    """A named query for that role and audience, cached per data version."""
+    if _observers:
+        with _observers_lock:
+            for asked in _observers:
+                asked.append((name, params, role, audience))
+    return _run_cached(name, params, role, audience, data_version())
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    is_synthetic: bool
+    data_as_of: dt.date
+    first_day: dt.date
+    schema_version: int
+
+
+@st.cache_data(show_spinner=False)
+def _dataset(version: str) -> Dataset:
+    with cursor(version) as con:
+        row = queries.read_rows(con, "dataset_metadata", {}).iloc[0]
+    return Dataset(str(row["dataset_name"]), bool(row["is_synthetic"]),
+                   pd.Timestamp(row["data_as_of"]).date(), pd.Timestamp(row["first_day"]).date(),
+                   int(row["schema_version"]))
+
+
+def dataset() -> Dataset:
+    return _dataset(data_version())
