@@ -111,7 +111,11 @@ def query(name: str, audience: str = "internal", **params: Any) -> pd.DataFrame:
         raise queries.AccessDenied("Nobody is signed in.")
     if QUERY_LOG is not None:
         QUERY_LOG.append((name, params, role, audience))
-    return _run_cached(name, params, role, audience, data_version())
+    try:
+        return _run_cached(name, params, role, audience, data_version())
+    except queries.QueryTimeout as timeout:
+        st.error(tr("door.timeout", limit=i18n.format_duration(timeout.seconds, lang())))
+        st.stop()
 
 
 @dataclass(frozen=True)
