@@ -35,7 +35,7 @@ from terrain.queries.catalogue import (
 from terrain.queries.door import execute, run
 from terrain.queries.errors import AccessDenied, QueryError, QueryTimeout
 from terrain.queries.limit import configured_seconds
-from terrain.queries.viewer import ROWS_READER, Viewer, published_reader, viewer
+from terrain.queries.viewer import ROWS_READER, Viewer, published_reader
 
 __all__ = [
     "QUERIES_DIR",
@@ -60,7 +60,6 @@ __all__ = [
     "read_published",
     "read_rows",
     "run",
-    "viewer",
 ]
 
 

@@ -184,7 +184,7 @@ def load(name: str) -> Query:
 def combined_by_month(query: Query) -> bool:
     """Whether some role gets this whole-period query as the combination of its months."""
     return query.grain == "none" and {"start", "end"} <= query.params and query.hides and any(
-        viewer.viewer(role).months_only and viewer.reaches(viewer.viewer(role), query) for role in roles.ROLES)
+        viewer.of(role).months_only and viewer.reaches(viewer.of(role), query) for role in roles.ROLES)
 
 
 # Values of each parameter's type, for running a query on an empty database to see the

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from terrain import definitions
-from terrain.queries import limit
+from terrain.queries import limit, viewer
 from terrain.queries.catalogue import Query, check_params, load
 from terrain.queries.combine import combine, combine_areas, side_by_side
 from terrain.queries.errors import AccessDenied
@@ -44,7 +44,7 @@ from terrain.queries.published import (
     within_published,
 )
 from terrain.queries.seen import as_seen
-from terrain.queries.viewer import Viewer, coarsens, constrain, viewer
+from terrain.queries.viewer import Viewer, coarsens, constrain
 
 
 def execute(con: duckdb.DuckDBPyConnection, query: Query, params: Mapping[str, Any]) -> pd.DataFrame:
@@ -64,7 +64,7 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | N
     query = load(name)
     params = dict(params or {})
     check_params(query, params)
-    who = viewer(role, audience)
+    who = viewer.of(role, audience)
     effective = constrain(who, query, params)
     cities = None
     if who.threshold > 1 and query.level == "city" and query.hides and effective.get("cities"):

@@ -51,7 +51,7 @@ def published_reader(role: str, audience: str) -> str | None:
 
 
 @functools.cache
-def viewer(role: str, audience: str = "internal") -> Viewer:
+def of(role: str, audience: str = "internal") -> Viewer:
     """The viewer of a role and audience (ValueError for an unknown one)."""
     reader = published_reader(role, audience)
     return Viewer(
