@@ -156,7 +156,7 @@ def combine_areas(query: Query, rows: pd.DataFrame, month: np.ndarray, k: int) -
         "departement": first["departement"].astype("string").to_numpy(),
         **{c: sums[c].to_numpy() for c in measures},
     })
-    for rate in query.rates:  # recomputed from the period's sums by _combine
+    for rate in query.rates:  # recomputed from the period's sums by `combine`
         cells[rate.column] = pd.array([pd.NA] * len(cells), dtype="Float64")
     # A commune shown as its département in any month is shown so in every month, once each
     # month's cells are suppressed (in the month's own areas).

@@ -61,7 +61,7 @@ def ended_with_published(db: TimeLimit, params: dict[str, Any], reader: str) -> 
 
 
 def published_months(db: TimeLimit, query: Query, params: Mapping[str, Any],
-                      reader: str, columns: pd.Index) -> pd.DataFrame:
+                     reader: str, columns: pd.Index) -> pd.DataFrame:
     """The query's rows per month and city, read from the reader's published set, with its
     rates and calendar columns (of `columns`) worked out."""
     cells = db.rows(load("published_cells_by_city_month").sql, {
@@ -88,7 +88,7 @@ def by_month(query: Query, rows: pd.DataFrame, k: int, keys: list[str]) -> pd.Da
     if rows.empty:
         return None
     counts = [c for c in query.counts if c in rows.columns]
-    # _combine adds up the months of each key over all its rows at once: one part holding
+    # combine adds up the months of each key over all its rows at once: one part holding
     # every month gives what one part per month gives, without a loop over the months.
     months = rows.drop(columns="period").reset_index(drop=True)
     months.attrs["suppression"] = {"k": k, "counts": counts,
@@ -97,7 +97,7 @@ def by_month(query: Query, rows: pd.DataFrame, k: int, keys: list[str]) -> pd.Da
 
 
 def from_published(db: TimeLimit, query: Query, params: Mapping[str, Any],
-                    reader: str, k: int) -> pd.DataFrame:
+                   reader: str, k: int) -> pd.DataFrame:
     """The query's rows read from the reader's published set (terrain/disclosure/views.py):
     per month and city, then put together as for any query (`combine` for a whole period).
     The month in progress is not in the published sets, so it is never shown."""
@@ -139,7 +139,7 @@ def from_published(db: TimeLimit, query: Query, params: Mapping[str, Any],
 
 
 def published_areas(db: TimeLimit, query: Query, params: Mapping[str, Any],
-                     reader: str, k: int) -> pd.DataFrame:
+                    reader: str, k: int) -> pd.DataFrame:
     """A map's areas for an audience that sees no point: each city's published figures over
     the period, drawn on the area that holds its sites (disclosure.area_of_sites: its commune,
     or its département where the commune holds a single camp, squat or small shelter; the
@@ -189,7 +189,7 @@ def published_areas(db: TimeLimit, query: Query, params: Mapping[str, Any],
         frame[column] = pd.array(frame[column], dtype="Int64")
     frame["site_count"] = pd.array(frame["site_count"], dtype="Int64")
     for name, (numerator, denominator) in ratios.items():
-        # an area of one city keeps the city's rate (_combine hides it where a month is hidden)
+        # an area of one city keeps the city's rate (combine hides it where a month is hidden)
         values = pd.array(frame[numerator], dtype="Float64") / pd.array(frame[denominator], dtype="Float64")
         values[np.asarray((pd.array(frame[denominator], dtype="Float64") == 0).fillna(True), dtype=bool)] = pd.NA
         own = pd.array(frame[name], dtype="Float64")
