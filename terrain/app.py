@@ -114,8 +114,12 @@ def query(name: str, audience: str = "internal", **params: Any) -> pd.DataFrame:
     try:
         return _run_cached(name, params, role, audience, data_version())
     except queries.QueryTimeout as timeout:
-        st.error(tr("door.timeout", limit=i18n.format_duration(timeout.seconds, lang())))
-        st.stop()
+        _stop_past_time_limit(timeout)
+
+
+def _stop_past_time_limit(timeout: queries.QueryTimeout) -> None:
+    st.error(tr("door.timeout", limit=i18n.format_duration(timeout.seconds, lang())))
+    st.stop()
 
 
 @dataclass(frozen=True)
@@ -446,6 +450,8 @@ def _chrome(role: str | None) -> None:
     except store.OutdatedDatabase as outdated:
         st.error(tr("common.outdated_database", path=str(outdated.path), version=outdated.version))
         st.stop()
+    except queries.QueryTimeout as timeout:
+        _stop_past_time_limit(timeout)
     except (duckdb.Error, OSError, store.NewerDatabase) as error:
         st.error(tr("common.unreadable_database", path=str(store.db_path()),
                     reason=str(getattr(error, "strerror", None) or error).splitlines()[0]))
