@@ -118,7 +118,10 @@ def query(name: str, audience: str = "internal", **params: Any) -> pd.DataFrame:
 
 
 def _stop_past_time_limit(timeout: queries.QueryTimeout) -> None:
-    st.error(tr("door.timeout", limit=i18n.format_duration(timeout.seconds, lang())))
+    seconds = timeout.seconds   # a limit under a second is written out, not rounded to "0 seconds"
+    limit = (i18n.format_duration(seconds, lang()) if seconds >= 1 else
+             f"{i18n.format_decimal(seconds, lang(), digits=max(1, -math.floor(math.log10(seconds))))}\u00a0s")
+    st.error(tr("door.timeout", limit=limit))
     st.stop()
 
 
