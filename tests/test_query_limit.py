@@ -14,8 +14,8 @@ from terrain import queries
 from terrain.queries import catalogue, limit
 from tests.apptest import run_page
 
-# A scan of ten billion numbers: minutes of work, so only an interrupt ends it in seconds.
-ENDLESS = "SELECT count(*) AS n FROM range(10000000000) t(i) WHERE i % 7 = 3"
+# A scan of a trillion numbers: hours of work, so only an interrupt ends it within a minute.
+ENDLESS = "SELECT count(*) AS n FROM range(1000000000000) t(i) WHERE i % 7 = 3"
 CITIES = ["Calais", "Marseille", "Pantin", "Paris"]   # tests/fixture_data.py
 
 
@@ -79,7 +79,7 @@ def test_a_statement_past_the_limit_is_interrupted_and_the_connection_still_answ
     started = time.monotonic()
     with pytest.raises(queries.QueryTimeout) as stopped, limit.TimeLimit(fixture_con, 0.2, "endless") as db:
         db.rows(ENDLESS, {})
-    assert time.monotonic() - started < 20   # interrupted, not finished
+    assert time.monotonic() - started < 60   # interrupted, not finished
     assert stopped.value.name == "endless" and stopped.value.seconds == 0.2
     assert isinstance(stopped.value, queries.QueryError)
     # the same connection, at once: right rows
@@ -107,7 +107,7 @@ def test_the_door_interrupts_a_call_past_the_limit_then_runs_the_next_one(fixtur
     started = time.monotonic()
     with pytest.raises(queries.QueryTimeout, match="'endless_count' ran past its time limit of 0.3 s"):
         queries.run(fixture_con, endless_query, {}, role=role)
-    assert time.monotonic() - started < 20
+    assert time.monotonic() - started < 60
     assert queries.run(fixture_con, "cities", {}, role=role)["city"].tolist() == CITIES
 
 
@@ -122,10 +122,10 @@ def test_the_statements_of_one_call_share_its_deadline(fixture_con):
     # Each statement is well within the limit; together they run past it, and the call stops.
     ran = 0
     with pytest.raises(queries.QueryTimeout), limit.TimeLimit(fixture_con, 0.3, "many") as db:
-        for _ in range(1000):
-            db.rows(scan(10**7), {})
+        for _ in range(100_000):
+            db.rows(scan(10**5), {})
             ran += 1
-    assert 0 < ran < 1000
+    assert 0 < ran < 100_000
 
 
 # --- a call that has ended --------------------------------------------------------------------
@@ -223,6 +223,6 @@ def slow_page(request, tmp_path, monkeypatch, fixture_db):
 def test_a_page_says_in_one_line_that_its_figures_took_too_long(slow_page, monkeypatch, lang, line):
     started = time.monotonic()
     at = run_page("pages/overview.py", "donor", db=slow_page, monkeypatch=monkeypatch, lang=lang)
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 60
     assert [error.value for error in at.error] == [line]
     assert not at.metric   # the page stopped there: no figure drawn after it
