@@ -1,6 +1,6 @@
 """Who may see and do what: the one place where access rules live, as pure functions.
 
-The query door (terrain/queries.py) and every page ask these functions; nothing else decides
+The query door (terrain/queries/) and every page ask these functions; nothing else decides
 access. Tested by the table in tests/test_roles.py.
 """
 

@@ -1,7 +1,7 @@
 """Differencing: no two donor views, however their periods and cities are chosen, can be
 subtracted to uncover a count the donor's single-month view hides.
 
-The guarantee is built into the query door (terrain/queries.py): for roles that see months
+The guarantee is built into the query door (terrain/queries/): for roles that see months
 only, a query with a period runs month by month, each month suppressed alone, and a figure
 for a longer period is the sum of the visible monthly cells. These tests run every donor page
 in Streamlit (AppTest) over presets, custom ranges and city filters on a small demo database,

@@ -8,6 +8,7 @@ import pytest
 
 from terrain import indicators, queries, roles
 from terrain.disclosure import publication
+from terrain.queries import catalogue
 from tests import fixture_data
 
 ALL_QUERIES = queries.names()
@@ -183,7 +184,7 @@ def test_combinations_are_read_from_the_header():
 
 def _query_file(tmp_path, monkeypatch, body: str) -> queries.Query:
     (tmp_path / "q.sql").write_text(HEADER.replace("params: start, end", "params: start, end, cities") + body)
-    monkeypatch.setattr(queries, "QUERIES_DIR", tmp_path)
+    monkeypatch.setattr(catalogue, "QUERIES_DIR", tmp_path)
     return queries.load.__wrapped__("q")  # the file, not the cached query of another test
 
 

@@ -11,7 +11,7 @@ from the published cells (terrain/disclosure/publication.py):
 Each item is a measure's total in a city and month, or its cells summed over some categories
 of one breakdown (`[breakdown=a+b]`: a derived figure, hidden when any of its cells is), or,
 for one item at most, the categories of a breakdown as rows (`by`). The query door
-(terrain/queries.py) reads the cells month by month and puts the months together as it does
+(terrain/queries/) reads the cells month by month and puts the months together as it does
 for any month-grain or whole-period query; nothing here reads a row of the data.
 """
 

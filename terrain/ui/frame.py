@@ -10,7 +10,7 @@ import threading
 import duckdb
 import streamlit as st
 
-from terrain import i18n, imports, store
+from terrain import i18n, imports, queries, store
 from terrain.ui import views
 from terrain.ui.data import dataset
 from terrain.ui.session import (
@@ -22,6 +22,7 @@ from terrain.ui.session import (
     lang,
     sign_in_form,
     sign_out,
+    stop_past_time_limit,
     tr,
 )
 
@@ -53,6 +54,8 @@ def _chrome(role: str | None) -> None:
     except store.OutdatedDatabase as outdated:
         st.error(tr("common.outdated_database", path=str(outdated.path), version=outdated.version))
         st.stop()
+    except queries.QueryTimeout as timeout:
+        stop_past_time_limit(timeout)
     except (duckdb.Error, OSError, store.NewerDatabase) as error:
         st.error(tr("common.unreadable_database", path=str(store.db_path()),
                     reason=str(getattr(error, "strerror", None) or error).splitlines()[0]))

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import duckdb
 import streamlit as st
 
-from terrain import auth, i18n, sessions, store, web
+from terrain import auth, i18n, queries, sessions, store, web
 from terrain.ui.data import dataset
 
 USER_KEY = "terrain_user"
@@ -69,6 +69,16 @@ def _asked_language() -> str:
 
 def tr(key: str, **values: Any) -> str:
     return i18n.t(key, lang(), **values)
+
+
+def stop_past_time_limit(timeout: queries.QueryTimeout) -> None:
+    """A query ran past the door's time limit: one line in the reader's language, and the page
+    stops there."""
+    seconds = timeout.seconds   # a limit under a second is written out, not rounded to "0 seconds"
+    limit = (i18n.format_duration(seconds, lang()) if seconds >= 1 else
+             f"{i18n.format_decimal(seconds, lang(), digits=max(1, -math.floor(math.log10(seconds))))}\u00a0s")
+    st.error(tr("door.timeout", limit=limit))
+    st.stop()
 
 
 def label(category: str, value: Any) -> str:

@@ -1,0 +1,216 @@
+"""Answers from the published sets (terrain/disclosure/publication.py): what donors and
+anything public read, never the rows.
+
+A query that declares `-- published:` is answered from the reader's published set per month
+and city (terrain/disclosure/views.py), then put together as for any query (combine.py); a
+map's areas are drawn from each city's published figures. The month in progress is never
+published, so the period ends with the last published month; nights and weather, which such
+readers read as they are (they count no one), stop there too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from terrain import disclosure
+from terrain.disclosure import views
+from terrain.queries.catalogue import Query, is_number, load, probe_columns
+from terrain.queries.combine import combine
+from terrain.queries.dates import as_date, month_end, months_between
+from terrain.queries.limit import TimeLimit
+from terrain.queries.seen import area_measures
+
+
+def within_published(db: TimeLimit, params: dict[str, Any], reader: str) -> dict[str, Any]:
+    """The period as the published set covers it: it ends with the last published month (the
+    month in progress is never published), so that captions, comparisons and downloads say
+    which whole months a figure holds."""
+    if "end" not in params:
+        return params
+    span = db.rows(load("published_months").sql, {"audience": reader})
+    if span.empty or pd.isna(span["last_month"].iloc[0]):
+        return params
+    last = month_end(as_date(span["last_month"].iloc[0], "last_month"))
+    if params.get("start") is not None and as_date(params["start"], "start") > last:
+        return params
+    return {**params, "end": min(as_date(params["end"], "end"), last)}
+
+
+def ended_with_published(db: TimeLimit, params: dict[str, Any], reader: str) -> dict[str, Any]:
+    """Nights and weather, which the published readers read as they are (they count no one),
+    stop where their published set stops too: a month that waits for its approval shows them
+    nothing of the programme's (terrain/approvals.py); a period wholly after it is empty. A
+    query counted up to a day (`until`, the winter seasons) stops there as well."""
+    if "end" not in params and "until" not in params:
+        return params
+    span = db.rows(load("published_months").sql, {"audience": reader})
+    start = as_date(params["start"], "start") if params.get("start") is not None else None
+    if span.empty or pd.isna(span["last_month"].iloc[0]):
+        last = (start or dt.date.min + dt.timedelta(days=1)) - dt.timedelta(days=1)
+    else:
+        last = month_end(as_date(span["last_month"].iloc[0], "last_month"))
+    if "until" in params:   # a query counted up to a day (the winter seasons): that day at the latest
+        until = params["until"]
+        return {**params, "until": last if until is None else min(as_date(until, "until"), last)}
+    return {**params, "end": min(as_date(params["end"], "end"), last)}
+
+
+def published_months(db: TimeLimit, query: Query, params: Mapping[str, Any],
+                     reader: str, columns: pd.Index) -> pd.DataFrame:
+    """The query's rows per month and city, read from the reader's published set, with its
+    rates and calendar columns (of `columns`) worked out."""
+    cells = db.rows(load("published_cells_by_city_month").sql, {
+        "audience": reader, "measures": views.measures(query.published), "start": params["start"],
+        "end": params["end"], "cities": list(params.get("cities") or [])})
+    rows = views.month_rows(cells, query.published)
+    for rate in query.rates:
+        numerator = pd.array(rows[rate.numerator], dtype="Float64")
+        denominator = pd.array(rows[rate.denominator], dtype="Float64")
+        values = numerator / denominator
+        values[np.asarray((denominator == 0).fillna(True), dtype=bool)] = pd.NA
+        rows[rate.column] = values
+    for column, of_month in views.CALENDAR.items():
+        if column in columns:
+            if column in views.ONLY_MONTHS:
+                keep = np.array([month.month in views.ONLY_MONTHS[column] for month in rows["period"]], dtype=bool)
+                rows = rows.loc[keep].reset_index(drop=True)
+            rows[column] = pd.array([of_month(month) for month in rows["period"]], dtype="Int64")
+    return rows
+
+
+def by_month(query: Query, rows: pd.DataFrame, k: int, keys: list[str]) -> pd.DataFrame | None:
+    """Monthly rows put together over the period (`combine`); None when there are none."""
+    if rows.empty:
+        return None
+    counts = [c for c in query.counts if c in rows.columns]
+    # combine adds up the months of each key over all its rows at once: one part holding
+    # every month gives what one part per month gives, without a loop over the months.
+    months = rows.drop(columns="period").reset_index(drop=True)
+    months.attrs["suppression"] = {"k": k, "counts": counts,
+                                   "suppressed": {c: int(months[c].isna().sum()) for c in counts}}
+    return combine(query, [months], k, keys=keys)
+
+
+def from_published(db: TimeLimit, query: Query, params: Mapping[str, Any],
+                   reader: str, k: int) -> pd.DataFrame:
+    """The query's rows read from the reader's published set (terrain/disclosure/views.py):
+    per month and city, then put together as for any query (`combine` for a whole period).
+    The month in progress is not in the published sets, so it is never shown."""
+    if query.exact_locations:
+        return published_areas(db, query, params, reader, k)
+    probe = probe_columns(query.name)
+    rows = published_months(db, query, params, reader, probe.columns)
+    counts = [c for c in query.counts if c in rows.columns]
+    order = [c for c in probe.columns if c not in (*counts, *(r.column for r in query.rates))
+             and not is_number(probe[c]) and c in rows.columns]
+    flags: dict[str, str] = {}
+    if query.grain == "none":
+        combined = by_month(query, rows, k, [c for c in order if c != "period"])
+        rows = probe.iloc[0:0].copy() if combined is None else combined
+        for c, partial in (rows.attrs.get("suppression") or {}).get("partial_rows", {}).items():
+            flags[c] = f"__partial_{c}"
+            rows[flags[c]] = partial   # travels with its row through the sort
+        for c, marks in (rows.attrs.get("suppression") or {}).get("hidden_marks", {}).items():
+            rows[views.mark_column(c)] = marks
+    order = sorted(order, key=lambda c: c != "period")   # months in order, as for any month series
+    rows = rows.sort_values(order, kind="stable").reset_index(drop=True) if len(rows) else rows
+    partial_rows = {c: [bool(v) for v in rows.pop(flags[c])] if c in flags else [False] * len(rows) for c in counts}
+    hidden_marks = {c: [m if isinstance(m, str) else None for m in rows[views.mark_column(c)]]
+                    if views.mark_column(c) in rows.columns else [None] * len(rows) for c in counts}
+    frame = pd.DataFrame({c: rows[c] if c in rows.columns else probe[c] for c in probe.columns})
+    for c in probe.columns:
+        if c in counts:
+            frame[c] = pd.array(frame[c], dtype="Int64")
+        elif c == "period":
+            frame[c] = pd.to_datetime(frame[c]).astype(probe[c].dtype)
+        elif pd.api.types.is_string_dtype(probe[c]):
+            frame[c] = frame[c].astype(probe[c].dtype)
+    attrs = rows.attrs.get("suppression") or {}
+    frame.attrs = {"suppression": {"k": k, "counts": counts, "published": reader,
+                                   "suppressed": {c: int(frame[c].isna().sum()) for c in counts},
+                                   "partial": attrs.get("partial", {c: 0 for c in counts}),
+                                   "partial_rows": partial_rows, "hidden_marks": hidden_marks, "derivable": {}}}
+    return frame
+
+
+def published_areas(db: TimeLimit, query: Query, params: Mapping[str, Any],
+                    reader: str, k: int) -> pd.DataFrame:
+    """A map's areas for an audience that sees no point: each city's published figures over
+    the period, drawn on the area that holds its sites (disclosure.area_of_sites: its commune,
+    or its département where the commune holds a single camp, squat or small shelter; the
+    département where its sites fall in several areas). An area shown as its département
+    names nothing finer: no city, no count or kind of site."""
+    rows = published_months(db, query, {**params, "cities": []}, reader, pd.Index([]))
+    combined = by_month(query, rows, k, ["city"])
+    everything = db.rows(load("brief_sites").sql, {})
+    city_areas = disclosure.city_areas(everything, months_between(params["start"], params["end"]))
+    opened, closed = pd.to_datetime(everything["opened"]), pd.to_datetime(everything["closed"])
+    sites = everything[((opened <= pd.Timestamp(params["end"]))
+                        & (closed.isna() | (closed >= pd.Timestamp(params["start"])))).to_numpy()]
+    sum_columns, ratios = area_measures(query)
+    areas = []
+    if combined is None:
+        # No city did anything in the period's published months (zeros), or the period lies
+        # after the last published month (the month in progress): nothing is published yet.
+        span = db.rows(load("published_months").sql, {"audience": reader})
+        last = span["last_month"].iloc[0] if len(span) else None
+        if last is None or pd.isna(last) or pd.Timestamp(params["start"]) > pd.Timestamp(last):
+            city_areas = {}
+        else:
+            combined = pd.DataFrame({"city": pd.Series(dtype="str"), **{c: pd.Series(dtype="Int64") for c in query.counts}})
+    for city, (code, kind, departement) in city_areas.items():
+        one_area = kind == "commune"
+        held = sites[sites["city"] == city]
+        figures = combined[combined["city"] == city] if combined is not None else combined
+        areas.append({
+            "city": city, "area_code": code, "area_kind": kind, "departement": departement,
+            "cities": (city,) if one_area else (),
+            "site_count": len(held) if one_area else pd.NA,
+            "site_types": ",".join(sorted(set(map(str, held["site_type"])))) if one_area else "",
+            # a city with no row in a period of published months did nothing: zeros
+            **{c: (figures[c].iloc[0] if figures is not None and len(figures) else 0 if combined is not None else pd.NA)
+               for c in [*sum_columns, *ratios]},
+        })
+    frame = pd.DataFrame(areas, columns=["area_code", "area_kind", "departement", "cities", "site_count", "site_types",
+                                         *sum_columns, *ratios])
+    # Two cities in one area: their figures add up, hidden if either is.
+    frame = (frame.groupby(["area_code", "area_kind", "departement"], sort=True, as_index=False)
+             .agg({"cities": lambda c: tuple(sorted(x for t in c for x in t)),
+                   "site_count": lambda n: pd.NA if n.isna().any() else int(n.sum()),
+                   "site_types": lambda t: ",".join(sorted({x for s in t for x in s.split(",") if x})),
+                   **{c: (lambda v: pd.NA if v.isna().any() else int(v.sum())) for c in sum_columns},
+                   **{c: "first" for c in ratios}}))
+    for column in sum_columns:
+        frame[column] = pd.array(frame[column], dtype="Int64")
+    frame["site_count"] = pd.array(frame["site_count"], dtype="Int64")
+    for name, (numerator, denominator) in ratios.items():
+        # an area of one city keeps the city's rate (combine hides it where a month is hidden)
+        values = pd.array(frame[numerator], dtype="Float64") / pd.array(frame[denominator], dtype="Float64")
+        values[np.asarray((pd.array(frame[denominator], dtype="Float64") == 0).fillna(True), dtype=bool)] = pd.NA
+        own = pd.array(frame[name], dtype="Float64")
+        frame[name] = pd.array(np.where(frame["cities"].map(len).to_numpy() <= 1, own, values), dtype="Float64")
+    frame = frame.astype({"area_code": "string", "area_kind": "string", "departement": "string", "site_types": "string"})
+    counts = list(query.counts)
+    # How a hidden figure reads: a city's own mark where the area is one city's, else neutral.
+    city_marks = {}
+    if combined is not None and "city" in combined.columns:
+        for c, marks in (combined.attrs.get("suppression") or {}).get("hidden_marks", {}).items():
+            city_marks[c] = dict(zip(combined["city"], marks))
+    cities_of: dict[str, list[str]] = {}
+    for row in areas:
+        cities_of.setdefault(row["area_code"], []).append(row["city"])
+    hidden_marks = {c: [None if pd.notna(value) else (city_marks.get(c, {}).get(cities_of[code][0]) or "protect")
+                        if len(cities_of.get(code, [])) == 1 else "protect"
+                        for code, value in zip(frame["area_code"], frame[c])] for c in counts if c in frame.columns}
+    frame.attrs = {"suppression": {"k": k, "counts": counts, "published": reader,
+                                   "suppressed": {c: int(frame[c].isna().sum()) for c in counts},
+                                   "partial": {c: 0 for c in counts}, "hidden_marks": hidden_marks, "derivable": {}},
+                   # which area a city's view shows, though a département names no city
+                   "areas_of_cities": {row["city"]: (row["area_code"],) for row in areas}}
+    return frame
+
