@@ -20,7 +20,6 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
-from urllib.parse import urlencode
 
 import duckdb
 import pandas as pd
@@ -227,14 +226,17 @@ def _apply_language_preference(user: dict) -> None:
 
 # --- the browser ------------------------------------------------------------------------
 
-def _in_browser(*, lang: str | None = None, go_to: str | None = None) -> None:
-    """Ask the browser, on this run, to keep the language in its cookie and/or to load one
-    of our routes (terrain/web.py), which sets or deletes the session cookie."""
+def _in_browser(*, lang: str | None = None, go_to: str | None = None, ticket: str | None = None) -> None:
+    """Ask the browser, on this run, to keep the language in its cookie, to load one of our
+    routes (terrain/web.py: sign-out deletes the session cookie), and/or to take a session's
+    ticket to the route that sets its cookie, without leaving the page."""
     script = dict(st.session_state.get(_BROWSER_SCRIPT_KEY) or {})
     if lang:
         script["lang"] = lang
     if go_to:
         script["go_to"] = go_to
+    if ticket:
+        script["ticket"] = ticket
     st.session_state[_BROWSER_SCRIPT_KEY] = script
 
 
@@ -246,6 +248,12 @@ def _run_browser_script() -> None:
     if script.get("lang") in i18n.LANGUAGES:
         lines.append(f'document.cookie = "{sessions.LANG_COOKIE}={script["lang"]}; path={_cookie_path()}; '
                      f'max-age={400 * 86400}; samesite=lax";')
+    if script.get("ticket"):
+        # fetch() takes the cookie as a page load would (same origin, HttpOnly), with no reload:
+        # the page is drawn signed in meanwhile, by the session this script's run holds.
+        lines.append(f"fetch({json.dumps(web.base_path() + web.SESSION_PATH)}, {{method: 'POST', "
+                     f"credentials: 'same-origin', cache: 'no-store', "
+                     f"headers: {{{json.dumps(web.TICKET_HEADER)}: {json.dumps(script['ticket'])}}}}});")
     if script.get("go_to"):
         # The page the browser is on (its filters too) is where the route sends it back.
         lines.append(f"window.location.replace({json.dumps(script['go_to'])} + "
@@ -402,8 +410,8 @@ def sign_in_form() -> None:
 
 
 def _open_local_session(name: str, role: str) -> None:
-    """Signed in: this session at once, and the browser through the route that sets the
-    session cookie and brings it back to this page."""
+    """Signed in: this session at once, drawing the page it is on, and the browser's cookie
+    from the route the page's script sends the ticket to (no reload)."""
     try:
         claims, ticket = auth.state_store().open_session(name, _now())
     except (OSError, sqlite3.Error):
@@ -412,13 +420,8 @@ def _open_local_session(name: str, role: str) -> None:
     user = {"name": name, "role": role, "via": "local", "sid": claims.sid, "checked": time.monotonic()}
     st.session_state[USER_KEY] = user
     _apply_language_preference(user)
-    if not web.mounted():
-        _in_browser(lang=lang())
-        st.rerun()
-    _in_browser(lang=lang(), go_to=web.base_path() + web.SESSION_PATH + "?" + urlencode({"ticket": ticket}))
-    st.info(tr("sessions.signing_in"))
-    _run_browser_script()
-    st.stop()
+    _in_browser(lang=lang(), ticket=ticket if web.mounted() else None)
+    st.rerun()
 
 
 def _data_is_synthetic() -> bool:

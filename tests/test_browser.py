@@ -17,7 +17,6 @@ PASSWORD = "terrain-demo"
 ACCOUNTS = {"programme_manager": "manager", "advocacy": "advocacy", "donor": "donor"}
 # What each page draws once loaded, on the demo data (selectors of Streamlit's elements).
 DRAWN = {
-    "map": '[data-testid="stDeckGlJsonChart"] canvas',
     "imports": '[data-testid="stFileUploader"]',
     "approvals": '[data-testid="stDataFrame"]',
     "events": '[data-testid="stDataFrame"]',
@@ -250,8 +249,13 @@ def test_a_link_opens_its_page_with_its_filters_after_sign_in_and_a_reload_or_ne
         assert page.locator('[role="dialog"]').count() == 0  # no "Page not found"
         browser.ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(browser.ARTIFACTS / "sign-in-from-a-link.png"), full_page=True)
-        browser.sign_in_here(page, "manager", PASSWORD)
+        page.evaluate("() => { window.terrainSameDocument = true; }")
+        # The cookie comes from a fetch() of the page's own script: the page is not reloaded.
+        with page.expect_response(lambda answer: answer.url.endswith("/_terrain/session")) as taken:
+            browser.sign_in_here(page, "manager", PASSWORD)
+        assert taken.value.status == 204
         _title(page, "occupancy.title")
+        assert page.evaluate("() => window.terrainSameDocument === true")
         url = urlparse(page.url)
         assert url.path == "/occupancy" and "city=Pantin" in url.query and "grain=week" in url.query
         cookie = next(c for c in context.cookies() if c["name"] == "terrain_session")
