@@ -117,6 +117,8 @@ def _last_element(page: str) -> dict:
         return {"selector": '[data-testid="stFileUploaderDropzone"]'}
     if page == "approvals":   # the grid of the last twelve months
         return {"selector": '[data-testid="stDataFrame"]'}
+    if page == "events":   # the list of the context events
+        return {"selector": '[data-testid="stDataFrame"]'}
     return {"charts": True}
 
 
