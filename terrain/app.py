@@ -390,6 +390,7 @@ def sign_in_form() -> None:
         if getattr(st.user, "is_logged_in", False):
             st.error(tr("common.unknown_identity"))
         return
+    _preload_chart_code()
     with st.form("sign_in"):
         name = st.text_input(tr("common.username"), key="sign_in_name")
         password = st.text_input(tr("common.password"), type="password", key="sign_in_password")
@@ -407,6 +408,17 @@ def sign_in_form() -> None:
             st.error(tr(f"common.sign_in_{result.reason}"))
     if _data_is_synthetic():
         st.caption(tr("common.demo_accounts"))
+
+
+def _preload_chart_code() -> None:
+    """While the visitor types, the browser fetches and compiles the charts' code (a module
+    preload: nothing runs), which the first page after sign-in would otherwise wait for."""
+    paths = web.chart_code_paths()
+    if paths:
+        st.html("<script>for (const href of " + json.dumps(paths) + ") {"
+                " if (document.querySelector(`link[rel=modulepreload][href=\"${href}\"]`)) continue;"
+                " const link = document.createElement('link'); link.rel = 'modulepreload'; link.href = href;"
+                " document.head.appendChild(link); }</script>", unsafe_allow_javascript=True)
 
 
 def _open_local_session(name: str, role: str) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -99,6 +100,18 @@ async def sign_out(request: Request) -> RedirectResponse:
     response.delete_cookie(sessions.SESSION_COOKIE, path=base or "/", httponly=True, samesite="lax",
                            secure=_secure(request))
     return response
+
+
+def chart_code_paths() -> list[str]:
+    """The addresses of the code Streamlit's frontend loads to draw a plotly chart (one file of
+    4.7 MB in Streamlit 1.67, named by a hash of its contents, loaded at the first chart a
+    page shows). The sign-in screen asks the browser to fetch and compile it while the visitor
+    types, so that the first page after sign-in does not wait for it; none when the build
+    names it otherwise (the page then loads it as before)."""
+    import streamlit
+
+    built = Path(streamlit.__file__).parent / "static" / "static" / "js"
+    return [f"{base_path()}/static/js/{path.name}" for path in sorted(built.glob("PlotlyChart.*.js"))]
 
 
 # Whether this process serves the routes (terrain/asgi.py says so); under a bare `streamlit run
