@@ -49,7 +49,7 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 # Every document notes when the script last finished, when the user last clicked and its long
 # tasks, in the page's clock (milliseconds since the epoch, to the microsecond); the click
-# survives the navigation that sign-in makes (sessionStorage).
+# survives a navigation (sessionStorage).
 RECORDER = """(() => {
   const now = () => performance.timeOrigin + performance.now();
   document.addEventListener('click', () => sessionStorage.setItem('terrainBenchClick', String(now())), true);
