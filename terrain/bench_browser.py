@@ -235,10 +235,15 @@ def link(page: str) -> str:
 
 
 def sign_in(page, url: str, role: str, timeout_ms: float) -> tuple[float, float]:
-    """Sign in with the role's demo account; (ms, script ms) from the click to the Overview whole."""
+    """Sign in with the role's demo account; (ms, script ms) from the click to the Overview whole.
+
+    The name and password are typed once the sign-in screen has loaded what it asked for (no
+    request for half a second): a person takes seconds to type them, and the screen fetches
+    meanwhile the code of the pages that follow (terrain/app.py, _preload_chart_code)."""
     page.goto(url)
     page.get_by_label(i18n.t("common.password", "fr")).wait_for(timeout=timeout_ms)
     page.wait_for_selector(IDLE, timeout=timeout_ms)
+    page.wait_for_load_state("networkidle", timeout=timeout_ms)
     page.get_by_label(i18n.t("common.username", "fr")).fill(demo_account(role))
     page.get_by_label(i18n.t("common.password", "fr")).fill(auth.DEMO_PASSWORD)
     page.get_by_role("button", name=i18n.t("common.sign_in", "fr")).click()
