@@ -8,6 +8,7 @@ import streamlit as st
 
 from terrain import i18n, maps, ui
 from terrain.charts import map as site_map
+from terrain.charts import map_figure
 
 ui.page_setup("map")
 st.title(ui.tr("map.title"))
@@ -46,16 +47,23 @@ if exact:
                      default=site_map.SITE_TYPES, key="map_layers", format_func=lambda t: ui.label("site_type", t))
     if not shown:
         st.info(ui.tr("map.no_layer"))
-    deck = site_map.sites_deck(frame, view=view, types=shown, texts=texts, style=style)
+    drawn = (site_map.sites_deck(frame, view=view, types=shown, texts=texts, style=style) if style
+             else map_figure.sites_figure(frame, view=view, types=shown, texts=texts))
     in_view = frame[maps.in_city(frame, city)]
     legend = site_map.site_legend_html(in_view["site_type"].value_counts().to_dict(), texts)
 else:
     measure = st.segmented_control(ui.tr("map.measure"), site_map.AREA_MEASURES, default="consultations",
                                    required=True, key="map_measure", format_func=lambda m: ui.tr(f"map.measure.{m}"))
-    deck = site_map.areas_deck(places, view=view, measure=measure, texts=texts, style=style)
+    drawn = (site_map.areas_deck(places, view=view, measure=measure, texts=texts, style=style) if style
+             else map_figure.areas_figure(places, view=view, measure=measure, texts=texts))
     legend = site_map.area_legend_html(places, measure, texts)
 map_column, legend_column = st.columns([4, 1])
-map_column.pydeck_chart(deck, height=560, key="map")
+# Drawn in SVG (no WebGL: a browser without a graphics card draws it at once); a tile
+# basemap, opt-in, needs deck.gl.
+if style:
+    map_column.pydeck_chart(drawn, height=maps.MAP_HEIGHT, key="map")
+else:
+    map_column.plotly_chart(drawn, key="map", config={"scrollZoom": False})
 legend_column.html(legend)
 st.caption(ui.tr("common.attribution") + ("" if style else " · " + ui.tr("map.attribution_note")))
 

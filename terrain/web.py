@@ -4,9 +4,13 @@ A Streamlit script talks to the browser over a websocket and cannot answer with 
 so the cookie is set here, by routes mounted through Streamlit's own ASGI app (`st.App`,
 see terrain/asgi.py), and read by the script from `st.context.cookies`:
 
-- GET /_terrain/session?ticket=T&next=/page?filters: the script that checked the password
-  opened a session with the one-time ticket T; this answers with the session's cookie and
-  sends the browser back to the page it signed in on, filters and all.
+- POST /_terrain/session with the header X-Terrain-Ticket: T: the script that checked the
+  password opened a session with the one-time ticket T, and the page it drew sends T here
+  with fetch(); this answers 204 with the session's cookie. The page is not reloaded: the
+  session it holds goes on at once, and the cookie keeps the next reload or tab signed in.
+  The ticket travels in a header, never in an address (nor in the proxy's logs or the
+  history), and a custom header is one that another site's page cannot send here without
+  this server's leave (CORS), which it never gives.
 - GET /_terrain/sign-out?next=...: revokes the cookie's session and deletes the cookie.
 - Every HTML page gives a browser without one a random `terrain_browser` cookie, by which
   failed sign-ins are counted per browser (terrain/auth.py).
@@ -17,16 +21,18 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from terrain import auth, sessions
 
 SESSION_PATH = "/_terrain/session"
+TICKET_HEADER = "X-Terrain-Ticket"
 SIGN_OUT_PATH = "/_terrain/sign-out"
 BROWSER_COOKIE_DAYS = 400  # the longest a browser keeps a cookie
 
@@ -60,13 +66,18 @@ def _store() -> sessions.Store:
     return auth.state_store()
 
 
-async def open_session(request: Request) -> RedirectResponse:
+async def open_session(request: Request) -> Response:
+    """204 with the session's cookie for a valid ticket; 403, and no cookie, for anything
+    else (no ticket, a spent or late one, a request another site made)."""
     base = base_path()
-    response = RedirectResponse(safe_next(request.query_params.get("next"), base), status_code=303)
-    response.headers["Cache-Control"] = "no-store"
-    ticket = request.query_params.get("ticket", "")
-    store = _store()
-    claims = await run_in_threadpool(store.redeem_ticket, ticket, datetime.now(UTC)) if ticket else None
+    ticket = request.headers.get(TICKET_HEADER, "")
+    # Browsers say where a request comes from; one from another site never gets a cookie.
+    cross_site = request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none")
+    claims = None
+    if ticket and not cross_site:
+        store = _store()
+        claims = await run_in_threadpool(store.redeem_ticket, ticket, datetime.now(UTC))
+    response = Response(status_code=204 if claims is not None else 403, headers={"Cache-Control": "no-store"})
     if claims is not None:
         token = sessions.sign_token(claims, await run_in_threadpool(sessions.secret, store.path))
         lifetime = int((claims.expires - datetime.now(UTC)).total_seconds())
@@ -91,6 +102,18 @@ async def sign_out(request: Request) -> RedirectResponse:
     return response
 
 
+def chart_code_paths() -> list[str]:
+    """The addresses of the code Streamlit's frontend loads to draw a plotly chart (one file of
+    4.7 MB in Streamlit 1.67, named by a hash of its contents, loaded at the first chart a
+    page shows). The sign-in screen asks the browser to fetch and compile it while the visitor
+    types, so that the first page after sign-in does not wait for it; none when the build
+    names it otherwise (the page then loads it as before)."""
+    import streamlit
+
+    built = Path(streamlit.__file__).parent / "static" / "static" / "js"
+    return [f"{base_path()}/static/js/{path.name}" for path in sorted(built.glob("PlotlyChart.*.js"))]
+
+
 # Whether this process serves the routes (terrain/asgi.py says so); under a bare `streamlit run
 # dashboard.py` it does not, and a sign-in lasts as long as the page (terrain/ui/session.py).
 _served = False
@@ -107,7 +130,7 @@ def mounted() -> bool:
 
 def routes() -> list[Route]:
     base = base_path()
-    return [Route(base + SESSION_PATH, open_session, methods=["GET"]),
+    return [Route(base + SESSION_PATH, open_session, methods=["POST"]),
             Route(base + SIGN_OUT_PATH, sign_out, methods=["GET"])]
 
 

@@ -24,7 +24,6 @@ FAILING = ("serious", "critical")
 STREAMLIT_CAUSED: frozenset[tuple[str, str]] = frozenset()
 # What each page draws last on the demo data: axe runs once it is there.
 DRAWN = {
-    "map": '[data-testid="stDeckGlJsonChart"] canvas',
     "imports": '[data-testid="stFileUploader"]',
     "approvals": '[data-testid="stDataFrame"]',
     "events": '[data-testid="stDataFrame"]',

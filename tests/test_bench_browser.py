@@ -43,8 +43,8 @@ def test_browser_bench_adds_each_role_s_page_times_to_the_json(data_dir, tmp_pat
 
 
 def test_a_page_that_never_becomes_whole_is_reported_not_timed(data_dir, tmp_path):
-    # The map page waits for a canvas that the glossary never draws: asked for the glossary's
-    # title with a chart required, the wait ends in a reported failure, not a figure.
+    # A chart page waits for its charts, which the glossary never draws: asked for the
+    # glossary's title with a chart required, the wait ends in a reported failure, not a figure.
     database, _, _ = bench.database_for(3000, 42, data_dir)
     from playwright.sync_api import sync_playwright
 

@@ -17,6 +17,7 @@ team, not sensitive) stays a commune.
 """
 
 import datetime as dt
+import html
 import json
 import math
 import re
@@ -26,13 +27,13 @@ import pandas as pd
 import pytest
 
 from terrain import ROOT, disclosure, filters, i18n, maps, queries, roles
-from terrain.charts import SITE_TYPE_COLOURS, SUPPRESSED_COLOUR
-from tests.apptest import run_page, table_texts
+from terrain.charts import SITE_TYPE_COLOURS, SUPPRESSED_COLOUR, map_figure
 from terrain.charts import map as site_map
 from tests import fixture_data
+from tests.apptest import run_page, table_texts
 
 JANUARY = {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 1, 31)}
-FR = lambda key, **values: i18n.t(key, "fr", **values)  # noqa: E731
+FR = lambda key, **values: i18n.t(key, "fr", **values)
 RESTRICTED = [role for role in roles.ROLES if not roles.can(role, "see_exact_locations")]
 SITE_POINTS = {site[0]: (site[7], site[6]) for site in fixture_data.SITES}  # site_id: (lon, lat)
 
@@ -192,13 +193,36 @@ def _page(monkeypatch, fixture_db, role, *, period=("2024-01-01", "2024-01-31"),
 
 
 def _deck(at) -> dict:
+    """The map as deck.gl draws it (a configured tile basemap)."""
     charts = at.get("deck_gl_json_chart")
     assert len(charts) == 1
     return json.loads(charts[0].proto.json)
 
 
-def _layers(spec) -> dict:
-    return {layer["id"]: layer for layer in spec["layers"]}
+def _map(at) -> dict:
+    """The map as the page draws it by default: a plotly figure in SVG, and no deck.gl."""
+    assert not at.get("deck_gl_json_chart")
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1
+    figure = json.loads(charts[0].proto.spec)
+    assert all(trace.get("type", "scatter") == "scatter" for trace in figure["data"])  # never scattergl
+    return figure
+
+
+def _traces(figure) -> dict:
+    return {trace["meta"]: trace for trace in figure["data"]}
+
+
+def _view(figure) -> maps.View:
+    return maps.View(**figure["layout"]["meta"]["view"])
+
+
+def _latitude(y: float) -> float:
+    return maps._latitude(math.radians(y))
+
+
+def _labels(figure) -> list[dict]:
+    return [note for note in figure["layout"].get("annotations", []) if note.get("name") == "label"]
 
 
 def _numbers(node):
@@ -218,31 +242,43 @@ def _widget(at, kind, key):
     return next(w for w in at.get(kind) if w.key == key)
 
 
+def _lines(hover: str) -> list[str]:
+    """A hover label's lines as the reader sees them (plotly writes "&lt;" as "<")."""
+    return [html.unescape(line) for line in hover.split("<br>")]
+
+
+def _points(trace) -> list[dict]:
+    """A point trace's points: where, how big, what fill, what tooltip lines."""
+    marker = trace["marker"]
+    fills = marker["color"] if isinstance(marker["color"], list) else [marker["color"]] * len(trace["x"])
+    return [{"longitude": x, "latitude": round(_latitude(y), 5), "radius": size / 2, "fill": fill,
+             "tooltip": _lines(text)}
+            for x, y, size, fill, text in zip(trace["x"], trace["y"], marker["size"], fills, trace["hovertext"])]
+
+
 def test_a_manager_sees_one_point_layer_per_site_type(monkeypatch, fixture_db):
     at = _page(monkeypatch, fixture_db, "programme_manager").run()
     assert not at.exception
-    spec = _deck(at)
-    layers = _layers(spec)
-    assert list(layers) == ["departements", "sites-camp", "sites-shelter", "sites-emergency_shelter",
-                            "sites-mobile_team", "labels"]
-    assert spec["mapStyle"] == "__MAP_STYLE__"  # no tiles: Streamlit would fetch Carto's for None
-    points = {site: (row["longitude"], row["latitude"]) for site, row in zip(
-        ("calais_camps",), layers["sites-camp"]["data"])}
-    assert points == {"calais_camps": SITE_POINTS["calais_camps"]}
-    shelters = {row["tooltip"].split("\n")[0]: row for row in layers["sites-shelter"]["data"]}
+    figure = _map(at)
+    layers = _traces(figure)
+    assert list(layers) == ["departements", "programme-departements", "sites-camp", "sites-shelter",
+                            "sites-emergency_shelter", "sites-mobile_team"]
+    assert sorted(note["text"] for note in _labels(figure)) == ["Calais", "Marseille", "Pantin", "Paris"]
+    camp = _points(layers["sites-camp"])
+    assert [(p["longitude"], p["latitude"]) for p in camp] == [SITE_POINTS["calais_camps"]]
+    shelters = {p["tooltip"][0]: p for p in _points(layers["sites-shelter"])}
     pantin = shelters["Hébergement filles Pantin"]
-    assert pantin["fill"][:3] == [8, 48, 107]  # full: the darkest class
+    assert pantin["fill"].startswith("rgba(8,48,107,")  # full: the darkest class
     assert pantin["radius"] == round(5 + 17 * math.sqrt(310 / 650), 1)
     assert "Nuitées occupées\u00a0: 310 sur 310 disponibles" in pantin["tooltip"]
     assert "Refus faute de place\u00a0: 3" in pantin["tooltip"]
     marseille = shelters["Hébergement mineurs Marseille"]
-    assert marseille["fill"][:3] == site_map.rgba(SUPPRESSED_COLOUR)[:3]  # no night in January
-    emergency = layers["sites-emergency_shelter"]["data"][0]
+    assert marseille["fill"].startswith("rgba({},{},{},".format(*site_map.rgba(SUPPRESSED_COLOUR)[:3]))
+    emergency = _points(layers["sites-emergency_shelter"])[0]
     assert emergency["radius"] == site_map.MAX_RADIUS_PX  # the most bed-nights
     assert "Taux d'occupation\u00a0: 93\u00a0%" in emergency["tooltip"]
-    assert layers["sites-emergency_shelter"]["getLineColor"] == site_map.rgba(SITE_TYPE_COLOURS["emergency_shelter"])
-    camp = layers["sites-camp"]["data"][0]
-    assert "Consultations\u00a0: 45" in camp["tooltip"]
+    assert layers["sites-emergency_shelter"]["marker"]["line"]["color"] == SITE_TYPE_COLOURS["emergency_shelter"]
+    assert "Consultations\u00a0: 45" in camp[0]["tooltip"]
     assert any(c.value.startswith(FR("common.attribution")) for c in at.caption)
 
 
@@ -258,44 +294,46 @@ def test_layer_toggles_leave_out_the_site_types_unticked(monkeypatch, fixture_db
     at = _page(monkeypatch, fixture_db, "programme_manager").run()
     _widget(at, "button_group", "map_layers").set_value(["camp", "mobile_team"]).run()
     assert not at.exception
-    assert [i for i in _layers(_deck(at)) if i.startswith("sites-")] == ["sites-camp", "sites-mobile_team"]
+    assert [i for i in _traces(_map(at)) if i.startswith("sites-")] == ["sites-camp", "sites-mobile_team"]
     # The choice survives a period without any camp.
     _widget(at, "date_input", "f_custom").set_value((dt.date(2016, 7, 1), dt.date(2016, 7, 31))).run()
-    assert [i for i in _layers(_deck(at)) if i.startswith("sites-")] == ["sites-mobile_team"]
+    assert [i for i in _traces(_map(at)) if i.startswith("sites-")] == ["sites-mobile_team"]
     _widget(at, "date_input", "f_custom").set_value((dt.date(2024, 1, 1), dt.date(2024, 1, 31))).run()
-    assert [i for i in _layers(_deck(at)) if i.startswith("sites-")] == ["sites-camp", "sites-mobile_team"]
+    assert [i for i in _traces(_map(at)) if i.startswith("sites-")] == ["sites-camp", "sites-mobile_team"]
     _widget(at, "button_group", "map_layers").set_value([]).run()
     assert [i.value for i in at.info] == [FR("map.no_layer")]
-    assert not [i for i in _layers(_deck(at)) if i.startswith("sites-")]
+    assert not [i for i in _traces(_map(at)) if i.startswith("sites-")]
 
 
 @pytest.mark.parametrize("role", RESTRICTED)
 def test_other_roles_see_area_polygons_and_no_site_coordinate(role, monkeypatch, fixture_db):
     at = _page(monkeypatch, fixture_db, role).run()
     assert not at.exception
-    spec = _deck(at)
-    layers = _layers(spec)
-    assert list(layers) == ["departements", "areas", "labels"]
-    assert not any(layer["@@type"] in ("ScatterplotLayer", "IconLayer") for layer in spec["layers"])
-    areas = {(f["properties"]["area_kind"], f["properties"]["area_code"]): f
-             for f in layers["areas"]["data"]["features"]}
-    assert set(areas) == {("departement", "62"), ("commune", "75056"), ("departement", "93"), ("departement", "13")}
-    assert {f["geometry"]["type"] for f in areas.values()} <= {"Polygon", "MultiPolygon"}
-    numbers = set(_numbers(spec))
-    text = at.get("deck_gl_json_chart")[0].proto.json
+    figure = _map(at)
+    layers = _traces(figure)
+    assert list(layers)[:2] == ["departements", "programme-departements"]
+    assert set(list(layers)[2:]) == {"area-departement-13", "area-departement-62", "area-departement-93",
+                                     "area-commune-75056"}
+    # polygons only: no marker anywhere, every area a closed, filled outline
+    assert {trace["mode"] for trace in figure["data"]} == {"lines"}
+    for uid in [uid for uid in layers if uid.startswith("area-")]:
+        assert layers[uid]["fill"] == "toself" and layers[uid]["hoveron"] == "fills"
+    numbers = set(_numbers(figure))
+    text = at.get("plotly_chart")[0].proto.spec
     for site_id, (lon, lat) in SITE_POINTS.items():
-        assert lon not in numbers and lat not in numbers, site_id
-        for value in (lon, lat):
+        for value in (lon, lat, round(map_figure.mercator(lat), 5)):
+            assert value not in numbers, (site_id, value)
             assert not re.search(rf"(?<![\d.]){re.escape(repr(value))}(?!\d)", text), (site_id, value)
     assert "Camps de Calais" not in text and "Hébergement filles Pantin" not in text
     k = disclosure.threshold(role)
-    pantin = areas[("departement", "93")]["properties"]["tooltip"].split("\n")
+    areas = {uid: _lines(trace["text"]) for uid, trace in layers.items() if uid.startswith("area-")}
+    pantin = areas["area-departement-93"]
     # An area shown as its département names nothing finer, whoever reads it.
     assert pantin[0] == "Seine-Saint-Denis (département)"
     assert not any("Pantin" in line or line.startswith("Sites") for line in pantin)
     assert ("Consultations\u00a0: " + ("8" if k == 5 else "< 11")) in pantin
     assert f"Refus faute de place\u00a0: < {k}" in pantin
-    calais = areas[("departement", "62")]["properties"]["tooltip"].split("\n")
+    calais = areas["area-departement-62"]
     assert ("Consultations\u00a0: " + ("45" if k == 5 else "< 11")) in calais
     # no count or kind of site in an area shown as its département
     assert not any(line.startswith("Sites") or line == "Calais" for line in calais)
@@ -323,11 +361,20 @@ def test_the_area_table_shows_hidden_counts_as_less_than_k(role, monkeypatch, fi
 def test_a_city_view_zooms_to_its_sites_or_areas(role, city, inside, monkeypatch, fixture_db):
     at = _page(monkeypatch, fixture_db, role, view=city).run()
     assert not at.exception and not at.warning[1:]
-    view = _deck(at)["initialViewState"]
-    assert inside.contains(view["longitude"], view["latitude"])
-    assert view["zoom"] > 6.5   # a département whole on a phone's map; a city's sites closer
+    figure = _map(at)
+    view = _view(figure)
+    assert inside.contains(view.longitude, view.latitude)
+    assert view.zoom > 6.5   # a département whole on a phone's map; a city's sites closer
     # Communes are drawn only when the view is close enough to read them.
-    assert ("communes" in _layers(_deck(at))) == (view["zoom"] >= maps.COMMUNE_ZOOM)
+    assert ("communes" in _traces(figure)) == (view.zoom >= maps.COMMUNE_ZOOM)
+    # The figure frames the view: its ranges, one unit per pixel on both axes, at the view's zoom.
+    x_range, y_range = figure["layout"]["xaxis"]["range"], figure["layout"]["yaxis"]["range"]
+    assert figure["layout"]["yaxis"]["scaleanchor"] == "x"
+    assert sum(x_range) / 2 == pytest.approx(view.longitude)
+    assert _latitude(sum(y_range) / 2) == pytest.approx(view.latitude)
+    degrees_per_pixel = 360 / (512 * 2 ** view.zoom)
+    assert (x_range[1] - x_range[0]) / degrees_per_pixel == pytest.approx(maps.FIT_WIDTH, abs=0.01)
+    assert (y_range[1] - y_range[0]) / degrees_per_pixel == pytest.approx(maps.MAP_HEIGHT, abs=0.01)
     assert at.query_params["view"] == city
 
 
@@ -343,7 +390,7 @@ def test_an_unknown_view_in_the_address_falls_back_to_france_with_a_notice(role,
     assert not at.exception
     assert FR("map.invalid_view") in [w.value for w in at.warning]
     france = _page(monkeypatch, fixture_db, role).run()
-    assert _deck(at)["initialViewState"] == _deck(france)["initialViewState"]
+    assert _view(_map(at)) == _view(_map(france))
 
 
 def test_a_tampered_period_falls_back_with_a_notice(monkeypatch, fixture_db):
@@ -368,7 +415,7 @@ def test_every_preset_runs_for_every_role(preset, role, monkeypatch, fixture_db)
     at.query_params["period"] = preset
     at.run()
     assert not at.exception
-    assert len(at.get("deck_gl_json_chart")) == 1
+    assert _map(at)
 
 
 def test_donors_see_whole_months(monkeypatch, fixture_db):
@@ -381,14 +428,16 @@ def test_the_page_reads_in_english(monkeypatch, fixture_db):
     at = _page(monkeypatch, fixture_db, "programme_manager", lang="en").run()
     assert not at.exception
     assert at.title[0].value == "Map of camps and shelters"
-    camp = _layers(_deck(at))["sites-camp"]["data"][0]
-    assert camp["tooltip"] == "Camps de Calais\nCamp · Calais\nConsultations: 45"
+    camp = _traces(_map(at))["sites-camp"]
+    assert camp["hovertext"] == ["Camps de Calais<br>Camp · Calais<br>Consultations: 45"]
 
 
 def test_a_configured_basemap_is_used(monkeypatch, fixture_db):
     at = _page(monkeypatch, fixture_db, "programme_manager")
     monkeypatch.setenv(maps.MAP_STYLE_ENV, "light")
     at.run()
+    # Tiles need deck.gl (WebGL): only then is the map drawn by it.
+    assert not at.get("plotly_chart")
     assert _deck(at)["mapStyle"] == "https://basemaps.cartocdn.com/gl/positron-gl-style/style.json"
 
 
@@ -410,11 +459,11 @@ def test_an_area_outside_the_boundary_files_is_listed_not_drawn():
     assert shapes.geometry.notna().tolist() == [True, False]
     assert maps.view_for_areas(shapes, "Lyon") is None
     texts = site_map.Texts("fr", str)
-    deck = json.loads(site_map.areas_deck(shapes, view=maps.france_view(), measure="consultations",
-                                          texts=texts, style=None).to_json())
-    drawn = next(layer for layer in deck["layers"] if layer["id"] == "areas")["data"]["features"]
-    assert [f["properties"]["area_code"] for f in drawn] == ["62"]
-    assert drawn[0]["properties"]["fill"] == site_map.rgba(site_map.AREA_SCALE[-1], 200)
+    figure = map_figure.areas_figure(shapes, view=maps.france_view(), measure="consultations", texts=texts)
+    drawn = [trace for trace in figure.data if trace.meta.startswith("area-")]
+    assert [trace.meta for trace in drawn] == ["area-departement-62"]
+    assert drawn[0].fillcolor == map_figure._hex(site_map.rgba(site_map.AREA_SCALE[-1], 200))
+    assert [note.text for note in figure.layout.annotations] == ["Pas-de-Calais"]
 
 
 # --- the frame and the place names (issue 15: Calais cut, labels on top of each other) -------
@@ -423,15 +472,10 @@ def test_an_area_outside_the_boundary_files_is_listed_not_drawn():
 def test_the_france_view_frames_every_place_shown_with_a_margin_on_a_phone(role, monkeypatch, fixture_db):
     at = _page(monkeypatch, fixture_db, role).run()
     assert not at.exception
-    deck = _deck(at)
-    view = maps.View(**{k: deck["initialViewState"][k] for k in ("latitude", "longitude", "zoom")})
-    layers = _layers(deck)
-    if role == "programme_manager":
-        points = [(p["longitude"], p["latitude"]) for layer_id, layer in layers.items()
-                  if layer_id.startswith("sites-") for p in layer["data"]]
-    else:
-        points = [tuple(xy) for feature in layers["areas"]["data"]["features"]
-                  for ring in _rings(feature["geometry"]) for xy in ring]
+    figure = _map(at)
+    view = _view(figure)
+    points = [(x, _latitude(y)) for uid, trace in _traces(figure).items()
+              if uid.startswith(("sites-", "area-")) for x, y in zip(trace["x"], trace["y"]) if x is not None]
     # Calais (the programme's north) and Marseille (its south) are both among them
     assert max(lat for _, lat in points) > 50.9 and min(lat for _, lat in points) < 43.4
     # On a 340 px wide, 560 px high map every place lies at least 40 px inside the frame.
@@ -440,23 +484,17 @@ def test_the_france_view_frames_every_place_shown_with_a_margin_on_a_phone(role,
         assert abs(x) <= maps.FIT_WIDTH / 2 - 40 and abs(y) <= maps.MAP_HEIGHT / 2 - 40, (longitude, latitude)
 
 
-def _rings(geometry):
-    if geometry["type"] == "Polygon":
-        return geometry["coordinates"]
-    return [ring for polygon in geometry["coordinates"] for ring in polygon]
-
-
 @pytest.mark.parametrize("role", roles.ROLES)
 def test_place_names_never_collide_at_the_view_s_zoom(role, monkeypatch, fixture_db):
     at = _page(monkeypatch, fixture_db, role).run()
-    deck = _deck(at)
-    view = maps.View(**{k: deck["initialViewState"][k] for k in ("latitude", "longitude", "zoom")})
-    labels = _layers(deck)["labels"]
-    assert labels["getPixelOffset"] == "@@=offset"
+    figure = _map(at)
+    view = _view(figure)
+    labels = _labels(figure)
+    assert len(labels) == 4
     boxes = []
-    for row in labels["data"]:
-        x, y = maps.pixel(row["longitude"], row["latitude"], view)
-        boxes.append((row["name"], site_map.label_box(row["name"], x + row["offset"][0], y + row["offset"][1])))
+    for note in labels:
+        x, y = maps.pixel(note["x"], _latitude(note["y"]), view)
+        boxes.append((note["text"], site_map.label_box(note["text"], x + note["xshift"], y - note["yshift"])))
     for (first, a), (second, b) in [(p, q) for i, p in enumerate(boxes) for q in boxes[i + 1:]]:
         apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
         assert apart, f"{first} and {second} overlap"

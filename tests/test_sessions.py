@@ -1,6 +1,7 @@
 """Signed session tokens, the shared sign-in store, and the routes that set the cookie."""
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -174,26 +175,50 @@ def client(state):
     return TestClient(Starlette(routes=web.routes()), base_url="http://terrain.test")
 
 
-def test_the_session_route_sets_an_httponly_cookie_and_goes_back_to_the_page(client):
+def _take_ticket(client, ticket, **headers):
+    return client.post(web.SESSION_PATH, headers={web.TICKET_HEADER: ticket, **headers})
+
+
+def test_the_session_route_sets_an_httponly_cookie_without_moving_the_page(client):
     claims, ticket = auth.state_store().open_session("manager", datetime.now(UTC))
-    answer = client.get(web.SESSION_PATH, params={"ticket": ticket, "next": "/occupancy?city=Pantin&grain=week"},
-                        follow_redirects=False)
-    assert answer.status_code == 303
-    assert answer.headers["location"] == "/occupancy?city=Pantin&grain=week"
+    answer = _take_ticket(client, ticket, **{"Sec-Fetch-Site": "same-origin"})
+    assert answer.status_code == 204 and "location" not in answer.headers
+    assert answer.headers["cache-control"] == "no-store"
     cookie = answer.headers["set-cookie"]
     assert cookie.startswith(f"{sessions.SESSION_COOKIE}=")
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
+    lifetime = int(re.search(r"Max-Age=(\d+)", cookie).group(1))
+    assert sessions.SESSION_LIFETIME.total_seconds() - 60 < lifetime <= sessions.SESSION_LIFETIME.total_seconds()
     token = answer.cookies[sessions.SESSION_COOKIE]
     assert verify_token(token, sessions.secret(auth.state_store().path), datetime.now(UTC)).sid == claims.sid
     # the same ticket a second time: no cookie
-    again = client.get(web.SESSION_PATH, params={"ticket": ticket, "next": "/"}, follow_redirects=False)
-    assert "set-cookie" not in again.headers
+    again = _take_ticket(client, ticket)
+    assert again.status_code == 403 and "set-cookie" not in again.headers
+
+
+@pytest.mark.parametrize("how", ["no ticket", "a made-up ticket", "another site", "in the address", "by GET"])
+def test_the_session_route_gives_no_cookie_but_for_its_own_page_s_ticket(how, client):
+    store = auth.state_store()
+    claims, ticket = store.open_session("manager", datetime.now(UTC))
+    if how == "no ticket":
+        answer = client.post(web.SESSION_PATH)
+    elif how == "a made-up ticket":
+        answer = _take_ticket(client, "x" * 43)
+    elif how == "another site":
+        answer = _take_ticket(client, ticket, **{"Sec-Fetch-Site": "cross-site"})
+    elif how == "in the address":
+        answer = client.post(web.SESSION_PATH, params={"ticket": ticket})
+    else:
+        answer = client.get(web.SESSION_PATH, params={"ticket": ticket}, headers={web.TICKET_HEADER: ticket})
+    assert answer.status_code in (403, 405) and "set-cookie" not in answer.headers
+    if how in ("another site", "in the address", "by GET"):   # refused without spending the ticket
+        assert store.redeem_ticket(ticket, datetime.now(UTC)).sid == claims.sid
 
 
 def test_the_sign_out_route_revokes_and_deletes_the_cookie(client):
     store = auth.state_store()
     claims, ticket = store.open_session("manager", datetime.now(UTC))
-    client.get(web.SESSION_PATH, params={"ticket": ticket, "next": "/"}, follow_redirects=False)
+    _take_ticket(client, ticket)
     answer = client.get(web.SIGN_OUT_PATH, params={"next": "/map"}, follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/map"
     assert f'{sessions.SESSION_COOKIE}=""' in answer.headers["set-cookie"]

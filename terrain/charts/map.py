@@ -1,4 +1,7 @@
-"""The map page's deck.gl (pydeck) layers and legend.
+"""The map page's colours, tooltips, place names, legend and table, and its deck.gl (pydeck)
+layers for a map over a tile basemap (opt-in: TERRAIN_MAP_STYLE). Without tiles, the default,
+the map is drawn in SVG from the same pieces (terrain/charts/map_figure.py): deck.gl draws
+in WebGL, which a machine without a graphics card renders in software, in seconds.
 
 Programme managers see one point layer per site type; everyone else sees the areas the
 query door coarsened the sites to, as filled polygons, and never a point. Boundaries are

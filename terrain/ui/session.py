@@ -11,7 +11,6 @@ import math
 import sqlite3
 import time
 from typing import Any
-from urllib.parse import urlencode
 
 import duckdb
 import streamlit as st
@@ -121,14 +120,17 @@ def _apply_language_preference(user: dict) -> None:
 
 # --- the browser ------------------------------------------------------------------------
 
-def _in_browser(*, lang: str | None = None, go_to: str | None = None) -> None:
-    """Ask the browser, on this run, to keep the language in its cookie and/or to load one
-    of our routes (terrain/web.py), which sets or deletes the session cookie."""
+def _in_browser(*, lang: str | None = None, go_to: str | None = None, ticket: str | None = None) -> None:
+    """Ask the browser, on this run, to keep the language in its cookie, to load one of our
+    routes (terrain/web.py: sign-out deletes the session cookie), and/or to take a session's
+    ticket to the route that sets its cookie, without leaving the page."""
     script = dict(st.session_state.get(_BROWSER_SCRIPT_KEY) or {})
     if lang:
         script["lang"] = lang
     if go_to:
         script["go_to"] = go_to
+    if ticket:
+        script["ticket"] = ticket
     st.session_state[_BROWSER_SCRIPT_KEY] = script
 
 
@@ -140,6 +142,12 @@ def _run_browser_script() -> None:
     if script.get("lang") in i18n.LANGUAGES:
         lines.append(f'document.cookie = "{sessions.LANG_COOKIE}={script["lang"]}; path={_cookie_path()}; '
                      f'max-age={400 * 86400}; samesite=lax";')
+    if script.get("ticket"):
+        # fetch() takes the cookie as a page load would (same origin, HttpOnly), with no reload:
+        # the page is drawn signed in meanwhile, by the session this script's run holds.
+        lines.append(f"fetch({json.dumps(web.base_path() + web.SESSION_PATH)}, {{method: 'POST', "
+                     f"credentials: 'same-origin', cache: 'no-store', "
+                     f"headers: {{{json.dumps(web.TICKET_HEADER)}: {json.dumps(script['ticket'])}}}}});")
     if script.get("go_to"):
         # The page the browser is on (its filters too) is where the route sends it back.
         lines.append(f"window.location.replace({json.dumps(script['go_to'])} + "
@@ -276,6 +284,7 @@ def sign_in_form() -> None:
         if getattr(st.user, "is_logged_in", False):
             st.error(tr("common.unknown_identity"))
         return
+    _preload_chart_code()
     with st.form("sign_in"):
         name = st.text_input(tr("common.username"), key="sign_in_name")
         password = st.text_input(tr("common.password"), type="password", key="sign_in_password")
@@ -295,9 +304,20 @@ def sign_in_form() -> None:
         st.caption(tr("common.demo_accounts"))
 
 
+def _preload_chart_code() -> None:
+    """While the visitor types, the browser fetches and compiles the charts' code (a module
+    preload: nothing runs), which the first page after sign-in would otherwise wait for."""
+    paths = web.chart_code_paths()
+    if paths:
+        st.html("<script>for (const href of " + json.dumps(paths) + ") {"
+                " if (document.querySelector(`link[rel=modulepreload][href=\"${href}\"]`)) continue;"
+                " const link = document.createElement('link'); link.rel = 'modulepreload'; link.href = href;"
+                " document.head.appendChild(link); }</script>", unsafe_allow_javascript=True)
+
+
 def _open_local_session(name: str, role: str) -> None:
-    """Signed in: this session at once, and the browser through the route that sets the
-    session cookie and brings it back to this page."""
+    """Signed in: this session at once, drawing the page it is on, and the browser's cookie
+    from the route the page's script sends the ticket to (no reload)."""
     try:
         claims, ticket = auth.state_store().open_session(name, _now())
     except (OSError, sqlite3.Error):
@@ -306,13 +326,8 @@ def _open_local_session(name: str, role: str) -> None:
     user = {"name": name, "role": role, "via": "local", "sid": claims.sid, "checked": time.monotonic()}
     st.session_state[USER_KEY] = user
     _apply_language_preference(user)
-    if not web.mounted():
-        _in_browser(lang=lang())
-        st.rerun()
-    _in_browser(lang=lang(), go_to=web.base_path() + web.SESSION_PATH + "?" + urlencode({"ticket": ticket}))
-    st.info(tr("sessions.signing_in"))
-    _run_browser_script()
-    st.stop()
+    _in_browser(lang=lang(), ticket=ticket if web.mounted() else None)
+    st.rerun()
 
 
 def _data_is_synthetic() -> bool:
