@@ -40,13 +40,12 @@ serve: $(VENV)/.installed $(DB)
 	$(PY) -m terrain upgrade --db $(DB)
 	$(PY) -m terrain serve --processes $(PROCESSES) --port $(PORT) --db $(DB)
 
-# Two workers for everything but the real browser, which runs on its own afterwards: its
-# 60-second waits would otherwise depend on what the other worker is busy with. Each file
-# stays on one worker, the longest files first (tests/conftest.py); the demo databases several
-# files read are built once for both workers.
+# Two workers for everything, the real browser included (its waits are for events, with
+# 60-second deadlines). Each file stays on one worker, the longest files first
+# (tests/conftest.py); the demo databases several files read are built once for both
+# workers, and the browser files that only read share one app per worker.
 test: $(VENV)/.installed-dev
-	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --ignore=tests/test_browser.py
-	$(PY) -m pytest -q tests/test_browser.py
+	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 bench: $(VENV)/.installed-dev
 	$(PY) -m terrain bench

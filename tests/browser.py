@@ -59,14 +59,51 @@ def streamlit_server(db: Path, workdir: Path):
         log.close()
 
 
-def wait_idle(page, timeout: float = 60_000) -> None:
-    # The script may not have started yet right after an action: give it a moment to leave
-    # the idle state, then wait until it is idle again.
-    page.wait_for_timeout(300)
+# Counts the script runs a document has begun (window.__terrainRuns): each time the app's
+# script state turns to "running". Records are read with their old values, so two changes
+# delivered in one batch are both counted.
+COUNT_RUNS = """(() => {
+  if (window.__terrainRuns !== undefined) return;
+  window.__terrainRuns = 0;
+  window.__terrainSettled = 0;
+  new MutationObserver(records => {
+    records.forEach((record, i) => {
+      const now = i + 1 < records.length && records[i + 1].target === record.target
+        ? records[i + 1].oldValue : record.target.getAttribute('data-test-script-state');
+      if (now === 'running' && record.oldValue !== 'running') window.__terrainRuns += 1;
+    });
+  }).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
+                        attributeFilter: ['data-test-script-state']});
+})()"""
+# How long an action is given to begin a run before it is taken to ask for none (a tab, a
+# download, a second wait for the same run).
+RUN_STARTS_WITHIN = 300
+
+
+def count_runs(page) -> None:
+    """Count the script runs of every document the page opens (for `wait_idle`)."""
+    page.add_init_script(COUNT_RUNS)
+
+
+def wait_idle(page, timeout: float = 180_000) -> None:
+    """Wait for the run the last action asked for to end. Where the page counts its runs
+    (`count_runs`, which `sign_in` sets up), a run begun since the last wait is waited for
+    to its end, however fast it began or ended; where none has begun, one is given
+    RUN_STARTS_WITHIN ms to begin. Elsewhere, that moment, then the idle state. The deadline
+    bounds a failure only: a run that rebuilds a data version (an import) takes minutes of
+    wall time on two busy cores."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function("() => window.__terrainRuns > window.__terrainSettled", timeout=RUN_STARTS_WITHIN)
+    except PlaywrightTimeout:
+        pass   # no run asked for, or runs not counted on this page
     page.wait_for_selector(IDLE, timeout=timeout)
+    page.evaluate("() => { if (window.__terrainRuns !== undefined) window.__terrainSettled = window.__terrainRuns; }")
 
 
 def sign_in(page, url: str, name: str, password: str) -> None:
+    count_runs(page)
     page.goto(url)
     wait_idle(page)
     sign_in_here(page, name, password)

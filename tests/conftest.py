@@ -2,6 +2,7 @@ import datetime as dt
 import fcntl
 import functools
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -73,12 +74,44 @@ def browser_demo(tmp_path_factory) -> Path:
                       lambda path: demo.generate(path, consultations=60_000, seed=7, as_of=today))
 
 
+@pytest.fixture(scope="session")
+def browser_server(browser_demo, tmp_path_factory):
+    """The real app on a copy of `browser_demo`, one server per worker for the browser files
+    that only read (accessibility, charts): each of them signs in anew in its own browser
+    context, and none writes."""
+    from tests import browser
+    path = shutil.copy2(browser_demo, tmp_path_factory.mktemp("browser-server") / "demo.duckdb")
+    with browser.streamlit_server(path, tmp_path_factory.mktemp("browser-server-run")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def demo_20k(tmp_path_factory) -> Path:
+    """A demo of 20,000 consultations (seed 7, as of today), built once for the run
+    (read-only: copy it to write): the notification and DHIS2 browser tests read it."""
+    from terrain import demo
+    today = dt.date.today()
+    return built_once(tmp_path_factory, f"demo-20k-seed7-{today}.duckdb",
+                      lambda path: demo.generate(path, consultations=20_000, seed=7, as_of=today))
+
+
+@pytest.fixture(scope="session")
+def approvals_demo(tmp_path_factory) -> Path:
+    """The small demo of the approval tests (2,000 consultations, seed 5, January to March
+    2024: January and February approved, March waiting), built once for the run (read-only:
+    copy it to write)."""
+    from terrain import demo
+    return built_once(tmp_path_factory, "approvals-demo.duckdb",
+                      lambda path: demo.generate(path, seed=5, as_of=dt.date(2024, 3, 31), consultations=2_000,
+                                                 start=dt.date(2024, 1, 1)))
+
+
 # --- how pytest-xdist shares the files out (`make test`: -n 2 --dist loadfile) ------------------
 
 # Files of the longest work (measured with --durations), started first so that no worker is
 # left alone with one of them at the end; the other files keep their collection order.
-LONGEST_FIRST = ("test_crash_safety.py", "test_differencing.py", "test_accessibility.py", "test_import_fuzz.py",
-                 "test_import_parts.py", "test_bench.py", "test_bench_browser.py",
+LONGEST_FIRST = ("test_crash_safety.py", "test_differencing.py", "test_accessibility.py", "test_browser.py",
+                 "test_import_fuzz.py", "test_import_parts.py", "test_bench.py", "test_bench_browser.py",
                  "test_browser_charts.py", "test_serve.py", "test_deploy.py", "test_demo.py", "test_briefs.py",
                  "test_notify.py", "test_charts.py", "test_publication.py")
 

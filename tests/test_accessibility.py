@@ -33,10 +33,8 @@ PLOTLY = '[data-testid="stPlotlyChart"] .main-svg'
 
 
 @pytest.fixture(scope="module")
-def server(browser_demo, tmp_path_factory):
-    path = shutil.copy2(browser_demo, tmp_path_factory.mktemp("a11y") / "demo.duckdb")
-    with browser.streamlit_server(path, tmp_path_factory.mktemp("a11y-server")) as url:
-        yield url
+def server(browser_server):
+    return browser_server   # tests/conftest.py: one app per worker for the files that only read
 
 
 @pytest.fixture(scope="module")

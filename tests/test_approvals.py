@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from terrain import approvals, demo, i18n, imports, upgrades
+from terrain import approvals, i18n, imports, upgrades
 from terrain.__main__ import main
 from terrain.importing import audit
 from tests import fixture_data
@@ -26,10 +26,8 @@ REFUSED = i18n.t("common.access_refused", "fr")
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("approvals") / "demo.duckdb"
-    demo.generate(path, seed=5, as_of=AS_OF, consultations=2_000, start=D(2024, 1, 1))
-    return path
+def demo_db(approvals_demo):
+    return approvals_demo   # tests/conftest.py: seed 5, 2,000 consultations, 1 January to AS_OF
 
 
 @pytest.fixture

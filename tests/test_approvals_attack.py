@@ -31,7 +31,6 @@ from terrain import (
     alerts,
     approvals,
     briefs,
-    demo,
     imports,
     notify,
     store,
@@ -51,11 +50,9 @@ PERIOD = {"period": "custom", "from": "2024-01-01", "to": "2024-03-31"}
 # --- databases -----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
+def demo_db(approvals_demo):
     """The small demo of tests/test_approvals.py: January and February approved, March waiting."""
-    path = tmp_path_factory.mktemp("attack") / "demo.duckdb"
-    demo.generate(path, seed=5, as_of=AS_OF, consultations=2_000, start=JANUARY)
-    return path
+    return approvals_demo
 
 
 @pytest.fixture

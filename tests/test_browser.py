@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from terrain import demo, i18n, roles
+from terrain import i18n, roles
 from tests import browser
 
 pytestmark = pytest.mark.skipif(not shutil.which(browser.CHROMIUM), reason="Debian's chromium is not installed")
@@ -29,10 +29,9 @@ CHART_CODE_FETCHES = ("performance.getEntriesByType('resource')"
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("browser") / "demo.duckdb"
-    demo.generate(path, consultations=60_000, seed=7)
-    return path
+def demo_db(browser_demo, tmp_path_factory):
+    # a copy: the import test leaves its trial copy beside the file
+    return shutil.copy2(browser_demo, tmp_path_factory.mktemp("browser") / "demo.duckdb")
 
 
 @pytest.fixture(scope="module")

@@ -17,10 +17,8 @@ ENGLISH = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b|\d{
 
 
 @pytest.fixture(scope="module")
-def server(browser_demo, tmp_path_factory):
-    path = shutil.copy2(browser_demo, tmp_path_factory.mktemp("charts-browser") / "demo.duckdb")
-    with browser.streamlit_server(path, tmp_path_factory.mktemp("charts-server")) as url:
-        yield url
+def server(browser_server):
+    return browser_server   # tests/conftest.py: one app per worker for the files that only read
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +43,10 @@ def _check_charts(page, role, name, width):
         if not chart.is_visible():   # a tab not shown
             continue
         chart.scroll_into_view_if_needed()
-        chart.hover()   # the mode bar shows on hover (a tap on a phone)
-        page.wait_for_timeout(300)
+        chart.hover()   # the mode bar shows on hover (a tap on a phone), fading in
+        if chart.locator(".modebar").count():
+            page.wait_for_function("bar => getComputedStyle(bar).opacity === '1'",
+                                   arg=chart.locator(".modebar").first.element_handle(), timeout=10_000)
         ticks = " ".join(chart.locator(".xtick text, .ytick text").all_text_contents())
         assert not ENGLISH.search(ticks), f"{name} #{index}: {ticks}"
         title = chart.locator(".g-gtitle").bounding_box()

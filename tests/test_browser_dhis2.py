@@ -7,7 +7,7 @@ import shutil
 import duckdb
 import pytest
 
-from terrain import demo, i18n, imports, store
+from terrain import i18n, imports, store
 from terrain.importing import dhis2
 from tests import browser
 from tests.test_accessibility import failing_violations
@@ -31,10 +31,9 @@ def _upload(page, key: str, name: str, data: bytes, mime: str) -> None:
     browser.wait_idle(page)
 
 
-def test_a_manager_uploads_the_example_export_and_mapping_and_loads_them_into_the_trial_copy(tmp_path):
+def test_a_manager_uploads_the_example_export_and_mapping_and_loads_them_into_the_trial_copy(tmp_path, demo_20k):
     from playwright.sync_api import sync_playwright
-    db = tmp_path / "terrain.duckdb"
-    demo.generate(db, consultations=20_000, seed=7)
+    db = shutil.copyfile(demo_20k, tmp_path / "terrain.duckdb")
     before = store.data_version(db)
     export = (dhis2.EXAMPLES / "dataValueSets_2026-10.csv").read_bytes()
     table = t("imports.table.shelter_nights")

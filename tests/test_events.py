@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from terrain import (
-    ROOT,
     SCHEMA_VERSION,
     alerts,
     briefs,
@@ -31,6 +30,7 @@ from terrain import (
 from terrain.__main__ import main
 from terrain.importing import audit
 from tests import fixture_data
+from tests.apptest import run_page
 from tests.test_briefs import pages as brief_pages
 
 D = dt.date
@@ -184,10 +184,7 @@ def test_an_event_everywhere_shows_in_every_city_and_a_city_s_only_in_its_own(fi
 # --- the page --------------------------------------------------------------------------------
 
 def _events_page(monkeypatch, db, role):
-    monkeypatch.setenv("TERRAIN_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "pages" / "events.py"), default_timeout=60)
-    at.session_state["terrain_user"] = {"name": "chef", "role": role, "via": "local"}
-    return at.run()
+    return run_page("pages/events.py", role, db=db, monkeypatch=monkeypatch, user="chef")
 
 
 def test_a_manager_adds_and_removes_an_event_on_the_page(monkeypatch, db):
@@ -239,14 +236,7 @@ def test_the_page_is_refused_to_donors_and_advocacy(monkeypatch, db, role):
 # --- on the charts -------------------------------------------------------------------------
 
 def _page(monkeypatch, db, page, role, **url):
-    monkeypatch.setenv("TERRAIN_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=60)
-    at.session_state["terrain_user"] = {"name": "tester", "role": role, "via": "local"}
-    for key, value in url.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_page(f"pages/{page}.py", role, url, db=db, monkeypatch=monkeypatch, user="tester")
 
 
 def _charts(at) -> dict[str, dict]:

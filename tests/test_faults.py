@@ -17,10 +17,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from terrain import ROOT, SCHEMA_VERSION, i18n
 from tests import fixture_data
+from tests.apptest import run_page
 
 WEATHER = "city;day;tmin_c;tmax_c;vigilance\nCalais;2024-04-03;-2,5;4;yellow\n"
 
@@ -155,10 +155,7 @@ def test_a_page_over_a_damaged_database_says_so_in_one_line(db, monkeypatch, dam
     _damage(db, damage)
     monkeypatch.setenv("TERRAIN_DB", str(db))
     for page in ("overview", "imports"):
-        at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=60)
-        at.session_state["terrain_user"] = {"name": "tester", "role": "programme_manager", "via": "local"}
-        at.run()
-        assert not at.exception
+        at = run_page(f"pages/{page}.py", "programme_manager", user="tester")
         [error] = [e.value for e in at.error]
         lead = i18n.t("common.unreadable_database", "fr", path=str(db), reason="").split("(")[0]
         assert error.startswith(lead) and "\n" not in error, error

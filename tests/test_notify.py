@@ -21,7 +21,7 @@ from aiosmtpd.smtp import AuthResult
 from hypothesis import given
 from hypothesis import strategies as st
 
-from terrain import ROOT, alerts, audit, demo, i18n, notify, store
+from terrain import ROOT, alerts, audit, i18n, notify, store
 from terrain.disclosure import publication
 
 SENDER = "Terrain <terrain@example.org>"
@@ -60,10 +60,8 @@ def smtp_server():
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("notify") / "demo.duckdb"
-    demo.generate(path, consultations=20_000, seed=7)
-    return path
+def demo_db(demo_20k):
+    return demo_20k   # read only: the outbox lives in the audit folder
 
 
 @pytest.fixture(autouse=True)

@@ -15,9 +15,8 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from streamlit.testing.v1 import AppTest
 
-from terrain import ROOT, exports, i18n, queries, store
+from terrain import exports, i18n, queries, store
 from terrain.exports import ExportContext
 from tests.apptest import run_page, table_texts
 
@@ -235,13 +234,8 @@ def test_occupancy_tables_read_in_french_and_sort_as_numbers(role, monkeypatch, 
 
 
 def test_overview_table_names_activities_in_english(monkeypatch, fixture_db):
-    monkeypatch.setenv("TERRAIN_DB", str(fixture_db))
-    at = AppTest.from_file(str(ROOT / "pages" / "overview.py"), default_timeout=60)
-    at.session_state["terrain_user"] = {"name": "t", "role": "programme_manager", "via": "local"}
-    for name, value in {**JANUARY_URL, "lang": "en"}.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception
+    at = run_page("pages/overview.py", "programme_manager", {**JANUARY_URL, "lang": "en"}, db=fixture_db,
+                  monkeypatch=monkeypatch, user="t")
     texts = table_texts(at.dataframe[0])
     activities = set(texts[i18n.t("common.activity_label", "en")])
     assert activities and activities <= {i18n.label("activity", a, "en") for a in ("medical", "mental_health",
@@ -342,13 +336,7 @@ def test_a_new_data_version_shows_its_own_figures_in_the_tables(tmp_path, monkey
     turned = FR("occupancy.column.turned_away")
 
     def january():
-        at = AppTest.from_file(str(ROOT / "pages" / "occupancy.py"), default_timeout=60)
-        at.session_state["terrain_user"] = {"name": "t", "role": "programme_manager", "via": "local"}
-        for name, value in JANUARY_URL.items():
-            at.query_params[name] = value
-        at.run()
-        assert not at.exception, at.exception
-        return _january_table(at)
+        return _january_table(run_page("pages/occupancy.py", "programme_manager", JANUARY_URL, user="t"))
 
     shelter = "Hébergement filles Pantin"   # pantin_girls_shelter, tests/fixture_data.py
     before = january()
@@ -376,12 +364,7 @@ def test_tables_after_another_view_are_those_of_a_first_run(other, monkeypatch, 
     from terrain.ui import tables as ui_tables
 
     def tables(params):
-        at = AppTest.from_file(str(ROOT / "pages" / "occupancy.py"), default_timeout=60)
-        at.session_state["terrain_user"] = {"name": "t", "role": "programme_manager", "via": "local"}
-        for name, value in params.items():
-            at.query_params[name] = value
-        at.run()
-        assert not at.exception, at.exception
+        at = run_page("pages/occupancy.py", "programme_manager", params, user="t")
         return [(list(table_texts(t).columns), table_texts(t).to_numpy().tolist(), t.value.to_numpy().tolist())
                 for t in at.dataframe]
 
