@@ -9,31 +9,9 @@
 -- grain: day
 -- counts: beds_occupied, turned_away, turned_away_minors, turned_away_girls
 -- rates: occupancy_rate = beds_occupied / beds_available
-WITH site_nights AS (
-    SELECT s.site_id, CAST(t.night AS DATE) AS night
-    FROM sites AS s,
-         generate_series(greatest($start::DATE, s.opened), least($end::DATE, coalesce(s.closed, $end::DATE)),
-                         INTERVAL 1 DAY) AS t(night)
-    WHERE s.site_type IN ('shelter', 'emergency_shelter')
-      AND (len($cities) = 0 OR s.city IN $cities)
-)
 SELECT
-    s.city,
-    s.site_id,
-    s.name AS site_name,
-    s.site_type::VARCHAR AS site_type,
-    s.bed_capacity,
-    s.population_focus::VARCHAR AS population_focus,
-    sn.night AS day,
-    n.beds_available,
-    coalesce(n.beds_occupied, 0) AS beds_occupied,
-    n.beds_occupied / nullif(n.beds_available, 0) AS occupancy_rate,
-    coalesce(n.turned_away, 0) AS turned_away,
-    coalesce(n.turned_away_minors, 0) AS turned_away_minors,
-    coalesce(n.turned_away_girls, 0) AS turned_away_girls,
-    w.tmin_c
-FROM site_nights AS sn
-JOIN sites AS s USING (site_id)
-LEFT JOIN shelter_nights AS n ON n.site_id = sn.site_id AND n.night = sn.night
-LEFT JOIN weather_daily AS w ON w.city = s.city AND w.day = sn.night
-ORDER BY s.city, s.site_id, sn.night
+    city, site_id, site_name, site_type, bed_capacity, population_focus, day,
+    beds_available, beds_occupied, beds_occupied / nullif(beds_available, 0) AS occupancy_rate,
+    turned_away, turned_away_minors, turned_away_girls, tmin_c
+FROM shelter_nights_in_service($start, $end, $cities)
+ORDER BY city, site_id, day

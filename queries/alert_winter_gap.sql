@@ -9,46 +9,9 @@
 -- params: start, end, cities
 -- level: city
 -- grain: day
-WITH season_nights AS (
-    SELECT
-        w.city,
-        w.day,
-        w.tmin_c,
-        w.vigilance::VARCHAR AS vigilance,
-        cold_night(w.tmin_c, w.vigilance) AS cold_night,
-        season_first_day(winter_season(w.day)) AS season_start
-    FROM weather_daily AS w
-    WHERE w.day BETWEEN $start AND $end
-      AND winter_season(w.day) IS NOT NULL
-      AND (len($cities) = 0 OR w.city IN $cities)
-),
-in_scope AS (
-    SELECT n.*
-    FROM season_nights AS n
-    WHERE EXISTS (
-        SELECT 1 FROM sites AS s
-        WHERE s.city = n.city
-          AND s.site_type = 'emergency_shelter'
-          AND in_service(s.opened, s.closed, n.day))
-),
-open_beds AS (
-    SELECT s.city, sn.night, sum(sn.beds_available) AS emergency_beds
-    FROM shelter_nights AS sn
-    JOIN sites AS s USING (site_id)
-    WHERE s.site_type = 'emergency_shelter'
-      AND sn.beds_available > 0
-      AND sn.night BETWEEN $start AND $end
-    GROUP BY s.city, sn.night
-)
 SELECT
-    n.city,
-    n.day,
-    n.season_start,
-    n.tmin_c,
-    n.vigilance,
-    n.cold_night,
-    coalesce(b.emergency_beds, 0)::BIGINT AS emergency_beds,
-    b.night IS NOT NULL AS shelter_open
-FROM in_scope AS n
-LEFT JOIN open_beds AS b ON b.city = n.city AND b.night = n.day
-ORDER BY n.city, n.day
+    city, night AS day, season_first_day(season) AS season_start, tmin_c, vigilance::VARCHAR AS vigilance, cold_night,
+    coalesce(emergency_beds, 0)::BIGINT AS emergency_beds, emergency_shelter_open AS shelter_open
+FROM winter_city_nights($start, $end, $cities)
+WHERE has_temperature AND emergency_shelter_this_season
+ORDER BY city, day
