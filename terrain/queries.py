@@ -565,7 +565,7 @@ def _published_areas(con: duckdb.DuckDBPyConnection, query: Query, params: Mappi
     names nothing finer: no city, no count or kind of site."""
     rows = _published_months(con, query, {**params, "cities": []}, reader, pd.Index([]))
     combined = _by_month(query, rows, k, ["city"])
-    everything = execute(con, load("brief_sites"), {})
+    everything = execute(con, load("sites_with_areas"), {})
     city_areas = disclosure.city_areas(everything, _months_between(params["start"], params["end"]))
     opened, closed = pd.to_datetime(everything["opened"]), pd.to_datetime(everything["closed"])
     sites = everything[((opened <= pd.Timestamp(params["end"]))
