@@ -144,18 +144,21 @@ CREATE OR REPLACE TEMP MACRO winter_city_nights(first_day, last_day, cities) AS 
         SELECT DISTINCT city, departement FROM sites
         WHERE len(cities) = 0 OR city IN cities
     ),
-    nights AS (
+    nights AS MATERIALIZED (
         SELECT c.city, CAST(t.night AS DATE) AS night, winter_season(CAST(t.night AS DATE)) AS season
         FROM (SELECT DISTINCT city FROM places) AS c,
              generate_series(first_day::DATE, last_day::DATE, INTERVAL 1 DAY) AS t(night)
     ),
+    areas AS (  -- a plan is declared for a city or for its département
+        SELECT city, 'departement' AS area_kind, departement AS area FROM places
+        UNION
+        SELECT city, 'city', city FROM places
+    ),
     declared AS (
         SELECT n.city, n.night, max(p.level) AS level
-        FROM nights AS n
-        JOIN places AS pl ON pl.city = n.city
-        JOIN winter_plan AS p
-          ON ((p.area_kind = 'departement' AND p.area = pl.departement) OR (p.area_kind = 'city' AND p.area = n.city))
-         AND n.night BETWEEN p.starts AND p.ends
+        FROM areas AS a
+        JOIN winter_plan AS p ON p.area_kind = a.area_kind AND p.area = a.area
+        JOIN nights AS n ON n.city = a.city AND n.night BETWEEN p.starts AND p.ends
         GROUP BY n.city, n.night
     ),
     emergency_in_service AS (
