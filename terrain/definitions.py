@@ -172,9 +172,11 @@ def install(con: duckdb.DuckDBPyConnection, definitions: Definitions | None = No
     mark = definitions.mark
     try:
         con.execute(relations)
-    except duckdb.CatalogException:
+    except (duckdb.CatalogException, duckdb.BinderException):
         # DuckDB binds a table macro when it is created: a connection without Terrain's tables
-        # (yet) gets the vocabulary alone, and `ensure` puts the relations on at its next call.
+        # (yet), or with an older layout of them (a file before its upgrade, which the store
+        # refuses by its version), gets the vocabulary alone, and `ensure` puts the relations
+        # on at its next call.
         mark += "|without relations"
     con.execute("SET VARIABLE terrain_definitions = $value", {"value": mark})
     return con
