@@ -7,13 +7,7 @@
 -- published: consultations by activity
 -- counts: consultations
 -- lines: city; activity
-SELECT
-    s.city,
-    c.activity::VARCHAR AS activity,
-    sum(c.consultations)::BIGINT AS consultations
-FROM consultations_daily AS c
-JOIN sites AS s USING (site_id)
-WHERE c.consulted_on BETWEEN $start AND $end
-  AND (len($cities) = 0 OR s.city IN $cities)
+SELECT c.city, c.activity::VARCHAR AS activity, sum(c.consultations)::BIGINT AS consultations
+FROM consultations_in('consultations_daily', $start, $end, $cities) AS c
 GROUP BY ALL
-ORDER BY s.city, activity
+ORDER BY c.city, activity

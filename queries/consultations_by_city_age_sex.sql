@@ -9,14 +9,7 @@
 -- published: consultations by age_sex
 -- counts: consultations
 -- lines: city, age_band; city, sex; city
-SELECT
-    s.city,
-    c.age_band::VARCHAR AS age_band,
-    c.sex::VARCHAR AS sex,
-    sum(c.consultations)::BIGINT AS consultations
-FROM consultations_daily AS c
-JOIN sites AS s USING (site_id)
-WHERE c.consulted_on BETWEEN $start AND $end
-  AND (len($cities) = 0 OR s.city IN $cities)
-GROUP BY s.city, c.age_band, c.sex
-ORDER BY s.city, c.age_band, c.sex
+SELECT c.city, c.age_band::VARCHAR AS age_band, c.sex::VARCHAR AS sex, sum(c.consultations)::BIGINT AS consultations
+FROM consultations_in('consultations_daily', $start, $end, $cities) AS c
+GROUP BY c.city, c.age_band, c.sex
+ORDER BY c.city, c.age_band, c.sex

@@ -9,13 +9,7 @@
 -- published: consultations by health_coverage
 -- counts: consultations
 -- lines: city; health_coverage
-SELECT
-    s.city,
-    c.health_coverage::VARCHAR AS health_coverage,
-    sum(c.consultations)::BIGINT AS consultations
-FROM consultations_daily_coverage AS c
-JOIN sites AS s USING (site_id)
-WHERE c.consulted_on BETWEEN $start AND $end
-  AND (len($cities) = 0 OR s.city IN $cities)
-GROUP BY s.city, c.health_coverage
-ORDER BY s.city, c.health_coverage
+SELECT c.city, c.health_coverage::VARCHAR AS health_coverage, sum(c.consultations)::BIGINT AS consultations
+FROM consultations_in('consultations_daily_coverage', $start, $end, $cities) AS c
+GROUP BY c.city, c.health_coverage
+ORDER BY c.city, c.health_coverage

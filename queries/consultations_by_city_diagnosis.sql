@@ -9,13 +9,7 @@
 -- published: consultations by diagnosis_group
 -- counts: consultations
 -- lines: city; diagnosis_group
-SELECT
-    s.city,
-    c.diagnosis_group::VARCHAR AS diagnosis_group,
-    sum(c.consultations)::BIGINT AS consultations
-FROM site_diagnoses_daily AS c
-JOIN sites AS s USING (site_id)
-WHERE c.consulted_on BETWEEN $start AND $end
-  AND (len($cities) = 0 OR s.city IN $cities)
-GROUP BY s.city, c.diagnosis_group
-ORDER BY s.city, consultations DESC, c.diagnosis_group
+SELECT c.city, c.diagnosis_group::VARCHAR AS diagnosis_group, sum(c.consultations)::BIGINT AS consultations
+FROM consultations_in('site_diagnoses_daily', $start, $end, $cities) AS c
+GROUP BY c.city, c.diagnosis_group
+ORDER BY c.city, consultations DESC, c.diagnosis_group

@@ -9,13 +9,7 @@
 -- published: consultations by unaccompanied_minor
 -- counts: consultations
 -- lines: city; unaccompanied_minor
-SELECT
-    s.city,
-    c.unaccompanied_minor::VARCHAR AS unaccompanied_minor,
-    sum(c.consultations)::BIGINT AS consultations
-FROM consultations_daily AS c
-JOIN sites AS s USING (site_id)
-WHERE c.consulted_on BETWEEN $start AND $end
-  AND (len($cities) = 0 OR s.city IN $cities)
-GROUP BY s.city, c.unaccompanied_minor
-ORDER BY s.city, c.unaccompanied_minor
+SELECT c.city, c.unaccompanied_minor::VARCHAR AS unaccompanied_minor, sum(c.consultations)::BIGINT AS consultations
+FROM consultations_in('consultations_daily', $start, $end, $cities) AS c
+GROUP BY c.city, c.unaccompanied_minor
+ORDER BY c.city, c.unaccompanied_minor

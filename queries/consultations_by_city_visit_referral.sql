@@ -9,14 +9,8 @@
 -- published: consultations by visit_referred
 -- counts: consultations
 -- lines: city, visit; city, referred; city
-SELECT
-    s.city,
-    c.visit::VARCHAR AS visit,
-    CASE WHEN c.referred THEN 'yes' ELSE 'no' END AS referred,
-    sum(c.consultations)::BIGINT AS consultations
-FROM consultations_daily_visit AS c
-JOIN sites AS s USING (site_id)
-WHERE c.consulted_on BETWEEN $start AND $end
-  AND (len($cities) = 0 OR s.city IN $cities)
-GROUP BY s.city, c.visit, c.referred
-ORDER BY s.city, c.visit, c.referred DESC
+SELECT c.city, c.visit::VARCHAR AS visit, CASE WHEN c.referred THEN 'yes' ELSE 'no' END AS referred,
+       sum(c.consultations)::BIGINT AS consultations
+FROM consultations_in('consultations_daily_visit', $start, $end, $cities) AS c
+GROUP BY c.city, c.visit, c.referred
+ORDER BY c.city, c.visit, c.referred DESC

@@ -7,13 +7,7 @@
 -- published: consultations
 -- counts: consultations
 -- lines: period; city
-SELECT
-    date_trunc($grain, c.consulted_on)::DATE AS period,
-    s.city,
-    sum(c.consultations)::BIGINT AS consultations
-FROM site_diagnoses_daily AS c
-JOIN sites AS s USING (site_id)
-WHERE c.consulted_on BETWEEN $start AND $end
-  AND (len($cities) = 0 OR s.city IN $cities)
+SELECT date_trunc($grain, c.consulted_on)::DATE AS period, c.city, sum(c.consultations)::BIGINT AS consultations
+FROM consultations_in('site_diagnoses_daily', $start, $end, $cities) AS c
 GROUP BY ALL
-ORDER BY period, s.city
+ORDER BY period, c.city

@@ -13,14 +13,8 @@
 -- published: consultations by activity
 -- counts: consultations
 -- lines: period, city; period, activity
-SELECT
-    date_trunc($grain, c.consulted_on)::DATE AS period,
-    s.city,
-    c.activity::VARCHAR AS activity,
-    sum(c.consultations)::BIGINT AS consultations
-FROM consultations_daily AS c
-JOIN sites AS s USING (site_id)
-WHERE c.consulted_on BETWEEN $start AND $end
-  AND (len($cities) = 0 OR s.city IN $cities)
-GROUP BY period, s.city, c.activity
-ORDER BY period, s.city, c.activity
+SELECT date_trunc($grain, c.consulted_on)::DATE AS period, c.city, c.activity::VARCHAR AS activity,
+       sum(c.consultations)::BIGINT AS consultations
+FROM consultations_in('consultations_daily', $start, $end, $cities) AS c
+GROUP BY period, c.city, c.activity
+ORDER BY period, c.city, c.activity

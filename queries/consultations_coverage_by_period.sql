@@ -19,18 +19,8 @@ SELECT
     coalesce(sum(c.consultations) FILTER (WHERE c.health_coverage <> 'unknown'), 0)::BIGINT AS with_known_coverage,
     coalesce(sum(c.consultations) FILTER (WHERE c.health_coverage = 'unknown'), 0)::BIGINT AS unknown_coverage,
     coalesce(sum(c.consultations) FILTER (WHERE c.health_coverage = 'none'), 0)::BIGINT AS without_coverage,
-    coalesce(sum(c.consultations) FILTER (WHERE c.health_coverage = 'none'), 0)::BIGINT
-        / nullif(sum(c.consultations) FILTER (WHERE c.health_coverage <> 'unknown'), 0)::BIGINT AS share_without_coverage
-FROM consultations_daily_coverage AS c
-JOIN sites AS s USING (site_id)
-WHERE c.consulted_on BETWEEN $start AND $end
-  AND (len($cities) = 0 OR s.city IN $cities)
-  AND (len($sites) = 0 OR c.site_id IN $sites)
-  AND (len($activities) = 0 OR c.activity::VARCHAR IN $activities)
-  AND (len($age_bands) = 0 OR c.age_band::VARCHAR IN $age_bands)
-  AND (len($sexes) = 0 OR c.sex::VARCHAR IN $sexes)
-  -- Minors: under 18, or recorded as an unaccompanied minor (whose age may be contested).
-  AND (NOT $minors_only OR is_minor(c.age_band, c.unaccompanied_minor))
-  AND (NOT $girls_only OR is_girl(c.sex, c.age_band, c.unaccompanied_minor))
+    without_coverage / nullif(with_known_coverage, 0) AS share_without_coverage
+FROM consultations_filtered('consultations_daily_coverage', $start, $end, $cities,
+                            $sites, $activities, $age_bands, $sexes, $minors_only, $girls_only) AS c
 GROUP BY period
 ORDER BY period

@@ -15,16 +15,11 @@
 -- lines: city
 -- rates: share_without_coverage = without_coverage / with_known_coverage
 SELECT
-    date_trunc($grain, c.consulted_on)::DATE AS period,
-    s.city,
+    date_trunc($grain, c.consulted_on)::DATE AS period, c.city,
     coalesce(sum(c.consultations) FILTER (WHERE c.health_coverage <> 'unknown'), 0)::BIGINT AS with_known_coverage,
     coalesce(sum(c.consultations) FILTER (WHERE c.health_coverage = 'unknown'), 0)::BIGINT AS unknown_coverage,
     coalesce(sum(c.consultations) FILTER (WHERE c.health_coverage = 'none'), 0)::BIGINT AS without_coverage,
-    coalesce(sum(c.consultations) FILTER (WHERE c.health_coverage = 'none'), 0)::BIGINT
-        / nullif(sum(c.consultations) FILTER (WHERE c.health_coverage <> 'unknown'), 0)::BIGINT AS share_without_coverage
-FROM consultations_daily_coverage AS c
-JOIN sites AS s USING (site_id)
-WHERE c.consulted_on BETWEEN $start AND $end
-  AND (len($cities) = 0 OR s.city IN $cities)
-GROUP BY period, s.city
-ORDER BY period, s.city
+    without_coverage / nullif(with_known_coverage, 0) AS share_without_coverage
+FROM consultations_in('consultations_daily_coverage', $start, $end, $cities) AS c
+GROUP BY period, c.city
+ORDER BY period, c.city

@@ -10,34 +10,6 @@
 -- counts: bed_nights_occupied, turned_away, turned_away_minors, turned_away_girls
 -- lines: city
 -- rates: occupancy_rate = bed_nights_occupied / bed_nights_available
-WITH city_nights AS (
-    SELECT
-        s.city,
-        n.night,
-        sum(n.beds_available)::BIGINT AS beds_available,
-        sum(n.beds_occupied)::BIGINT AS beds_occupied,
-        sum(n.turned_away)::BIGINT AS turned_away,
-        sum(n.turned_away_minors)::BIGINT AS turned_away_minors,
-        sum(n.turned_away_girls)::BIGINT AS turned_away_girls,
-        bool_or(s.site_type = 'emergency_shelter' AND n.beds_available > 0) AS emergency_shelter_open
-    FROM shelter_nights AS n
-    JOIN sites AS s USING (site_id)
-    WHERE n.night BETWEEN $start AND $end
-      AND (len($cities) = 0 OR s.city IN $cities)
-    GROUP BY s.city, n.night
-)
-SELECT
-    city,
-    date_trunc($grain, night)::DATE AS period,
-    count(*) FILTER (WHERE beds_available > 0) AS nights_open,
-    sum(beds_available)::BIGINT AS bed_nights_available,
-    sum(beds_occupied)::BIGINT AS bed_nights_occupied,
-    sum(beds_occupied) / nullif(sum(beds_available), 0) AS occupancy_rate,
-    count(*) FILTER (WHERE at_capacity(beds_occupied, beds_available)) AS nights_full,
-    sum(turned_away)::BIGINT AS turned_away,
-    sum(turned_away_minors)::BIGINT AS turned_away_minors,
-    sum(turned_away_girls)::BIGINT AS turned_away_girls,
-    count(*) FILTER (WHERE emergency_shelter_open) AS emergency_nights_open
-FROM city_nights
-GROUP BY ALL
+SELECT * EXCLUDE (site_id, site_name, site_type, bed_capacity)
+FROM occupancy($start, $end, $cities, [], $grain, false)
 ORDER BY city, period

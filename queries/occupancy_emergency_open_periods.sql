@@ -4,25 +4,13 @@
 -- params: start, end, cities
 -- level: city
 -- grain: day
-WITH open_nights AS (
-    SELECT DISTINCT s.city, n.night
-    FROM shelter_nights AS n
-    JOIN sites AS s USING (site_id)
-    WHERE s.site_type = 'emergency_shelter'
-      AND n.beds_available > 0
-      AND n.night BETWEEN $start AND $end
-      AND (len($cities) = 0 OR s.city IN $cities)
-),
-spells AS (
+WITH spells AS (
     -- Consecutive nights share the same night minus their rank: one value per spell.
     SELECT city, night, night - CAST(row_number() OVER (PARTITION BY city ORDER BY night) AS INTEGER) AS spell
-    FROM open_nights
+    FROM city_shelter_nights($start, $end, $cities)
+    WHERE emergency_shelter_open
 )
-SELECT
-    city,
-    min(night) AS first_night,
-    max(night) AS last_night,
-    count(*) AS nights
+SELECT city, min(night) AS first_night, max(night) AS last_night, count(*) AS nights
 FROM spells
 GROUP BY city, spell
 ORDER BY city, first_night

@@ -6,14 +6,8 @@
 -- grain: $grain
 -- counts: people_reached
 -- lines: period; place_type; *
-SELECT
-    date_trunc($grain, o.visited_on)::DATE AS period,
-    o.place_type::VARCHAR AS place_type,
-    sum(o.people_reached)::BIGINT AS people_reached
-FROM outreach AS o
-JOIN sites AS s ON s.site_id = o.team_id
-WHERE o.visited_on BETWEEN $start AND $end
-  AND (len($cities) = 0 OR s.city IN $cities)
-  AND (len($sites) = 0 OR o.team_id IN $sites)
+SELECT date_trunc($grain, o.visited_on)::DATE AS period, o.place_type::VARCHAR AS place_type,
+       sum(o.people_reached)::BIGINT AS people_reached
+FROM outreach_in($start, $end, $cities, $sites) AS o
 GROUP BY period, o.place_type
 ORDER BY period, o.place_type

@@ -6,17 +6,8 @@
 -- grain: none
 -- counts: people_reached
 -- lines: team_id; place_type; *
-SELECT
-    s.city,
-    o.team_id,
-    s.name AS team_name,
-    o.place_type::VARCHAR AS place_type,
-    count(DISTINCT o.visited_on) AS days_out,
-    sum(o.people_reached)::BIGINT AS people_reached
-FROM outreach AS o
-JOIN sites AS s ON s.site_id = o.team_id
-WHERE o.visited_on BETWEEN $start AND $end
-  AND (len($cities) = 0 OR s.city IN $cities)
-  AND (len($sites) = 0 OR o.team_id IN $sites)
-GROUP BY s.city, o.team_id, s.name, o.place_type
-ORDER BY s.city, s.name, o.place_type
+SELECT o.city, o.team_id, o.team_name, o.place_type::VARCHAR AS place_type,
+       count(DISTINCT o.visited_on) AS days_out, sum(o.people_reached)::BIGINT AS people_reached
+FROM outreach_in($start, $end, $cities, $sites) AS o
+GROUP BY o.city, o.team_id, o.team_name, o.place_type
+ORDER BY o.city, o.team_name, o.place_type

@@ -13,28 +13,7 @@
 -- counts: bed_nights_occupied, turned_away, turned_away_minors, turned_away_girls
 -- rates: occupancy_rate = bed_nights_occupied / bed_nights_available
 -- combine: bed_nights_available = sum, nights_at_capacity = sum
-WITH city_nights AS (
-    SELECT s.city, n.night,
-           sum(n.beds_available)::BIGINT AS beds_available,
-           sum(n.beds_occupied)::BIGINT AS beds_occupied,
-           sum(n.turned_away)::BIGINT AS turned_away,
-           sum(n.turned_away_minors)::BIGINT AS turned_away_minors,
-           sum(n.turned_away_girls)::BIGINT AS turned_away_girls
-    FROM shelter_nights AS n
-    JOIN sites AS s USING (site_id)
-    WHERE n.night BETWEEN $start AND $end
-      AND (len($cities) = 0 OR s.city IN $cities)
-    GROUP BY s.city, n.night
-)
-SELECT
-    city,
-    sum(beds_occupied) AS bed_nights_occupied,
-    sum(beds_available) AS bed_nights_available,
-    sum(beds_occupied) / nullif(sum(beds_available), 0) AS occupancy_rate,
-    count(*) FILTER (WHERE at_capacity(beds_occupied, beds_available)) AS nights_at_capacity,
-    sum(turned_away) AS turned_away,
-    sum(turned_away_minors) AS turned_away_minors,
-    sum(turned_away_girls) AS turned_away_girls
-FROM city_nights
-GROUP BY city
+SELECT city, bed_nights_occupied, bed_nights_available, occupancy_rate, nights_full AS nights_at_capacity,
+       turned_away, turned_away_minors, turned_away_girls
+FROM occupancy($start, $end, $cities, [], NULL, false)
 ORDER BY city

@@ -19,52 +19,31 @@
 -- counts: turned_away_on_cold_nights, consultations, medical_consultations, cold_related_consultations
 -- lines: period; season, city; season
 -- rates: cold_related_share = cold_related_consultations / medical_consultations
-WITH as_of AS (
-    SELECT data_as_of AS day FROM metadata
-),
-places AS (
-    SELECT DISTINCT city FROM sites
-    WHERE len($cities) = 0 OR city IN $cities
-),
-sheltering AS (
-    SELECT s.city, n.night, sum(n.turned_away) AS turned_away
-    FROM shelter_nights AS n
-    JOIN sites AS s USING (site_id)
-    WHERE n.night BETWEEN $start AND $end
-    GROUP BY s.city, n.night
-),
-turned_away AS (
-    SELECT sh.city, date_trunc('month', sh.night)::DATE AS period,
-           sum(sh.turned_away) FILTER (WHERE cold_night(w.tmin_c, w.vigilance))::BIGINT AS turned_away_on_cold_nights
-    FROM sheltering AS sh
-    LEFT JOIN weather_daily AS w ON w.city = sh.city AND w.day = sh.night
+WITH turned_away AS (
+    SELECT n.city, date_trunc('month', n.night)::DATE AS period,
+           sum(n.turned_away) FILTER (WHERE cold_night(w.tmin_c, w.vigilance))::BIGINT AS turned_away_on_cold_nights
+    FROM city_shelter_nights($start, $end, $cities) AS n
+    LEFT JOIN weather_daily AS w ON w.city = n.city AND w.day = n.night
     GROUP BY ALL
 ),
 care AS (
-    SELECT s.city, date_trunc('month', c.consulted_on)::DATE AS period,
+    SELECT c.city, date_trunc('month', c.consulted_on)::DATE AS period,
            sum(c.consultations)::BIGINT AS consultations,
            coalesce(sum(c.consultations) FILTER (WHERE c.diagnosis_group IN ('hypothermia_frostbite', 'respiratory_infection')), 0)::BIGINT
                AS cold_related_consultations
-    FROM site_diagnoses_daily AS c
-    JOIN sites AS s USING (site_id)
-    WHERE c.consulted_on BETWEEN $start AND $end
+    FROM consultations_in('site_diagnoses_daily', $start, $end, $cities) AS c
     GROUP BY ALL
 ),
 medical AS (  -- the cold-related share's denominator
-    SELECT s.city, date_trunc('month', c.consulted_on)::DATE AS period,
+    SELECT c.city, date_trunc('month', c.consulted_on)::DATE AS period,
            coalesce(sum(c.consultations) FILTER (WHERE c.activity = 'medical'), 0)::BIGINT AS medical_consultations
-    FROM consultations_daily AS c
-    JOIN sites AS s USING (site_id)
-    WHERE c.consulted_on BETWEEN $start AND $end
+    FROM consultations_in('consultations_daily', $start, $end, $cities) AS c
     GROUP BY ALL
 ),
-weather AS (
+city_months AS (
     SELECT DISTINCT w.city, date_trunc('month', w.day)::DATE AS period
     FROM weather_daily AS w
     WHERE w.day BETWEEN $start AND $end
-),
-city_months AS (
-    SELECT city, period FROM weather
     UNION SELECT city, period FROM turned_away
     UNION SELECT city, period FROM care
 )
@@ -82,6 +61,6 @@ LEFT JOIN turned_away AS t USING (city, period)
 LEFT JOIN medical AS d USING (city, period)
 LEFT JOIN care AS c USING (city, period)
 WHERE winter_season(m.period) IS NOT NULL
-  AND m.period <= (SELECT day FROM as_of)
-  AND m.city IN (SELECT city FROM places)
+  AND m.period <= (SELECT data_as_of FROM metadata)
+  AND m.city IN (SELECT city FROM sites WHERE len($cities) = 0 OR city IN $cities)
 ORDER BY m.period, m.city

@@ -620,20 +620,20 @@ def _access_summary(rows: pd.DataFrame, settings: Mapping[str, Any]) -> dict[str
 
 
 RULE_SPECS: dict[str, Rule] = {rule.name: rule for rule in (
-    Rule("shelter_saturation", "alert_shelter_saturation", "day", ("site_id",), "occupancy_rate", False,
+    Rule("shelter_saturation", "shelter_nights_by_site_day", "day", ("site_id",), "occupancy_rate", False,
          _saturation_conditions, _saturation_summary,
          lookback=lambda s: s["window_nights"] - 1, span_back=lambda s: s["window_nights"] - 1, peak_over="marked"),
-    Rule("cold_exclusion", "alert_cold_exclusion", "day", ("site_id",), "turned_away", False,
+    Rule("cold_exclusion", "shelter_nights_with_weather", "day", ("site_id",), "turned_away", False,
          _cold_conditions, _cold_summary, counted=_cold_counted),
-    Rule("winter_gap", "alert_winter_gap", "day", ("city",), "tmin_c", True, _gap_conditions, _gap_summary),
-    Rule("minors_surge", "alert_minors_by_week", "week", ("site_id",), "ratio", False,
+    Rule("winter_gap", "winter_nights_with_shelter_open", "day", ("city",), "tmin_c", True, _gap_conditions, _gap_summary),
+    Rule("minors_surge", "consultations_minors_by_site_week", "week", ("site_id",), "ratio", False,
          _minors_conditions, _minors_summary, lookback=lambda s: s["weeks"] - 1 + _YEAR_IN_WEEKS,
          span_back=lambda s: s["weeks"] - 1, counted=_minors_counted),
-    Rule("outbreak_signal", "alert_outbreak_cases_by_week", "week", ("site_id", "diagnosis_group"), "cases", False,
+    Rule("outbreak_signal", "outbreak_cases_by_site_week", "week", ("site_id", "diagnosis_group"), "cases", False,
          _outbreak_conditions, _outbreak_summary,
          lookback=lambda s: max(s["baseline_weeks"] + s["guard_weeks"],
                                 s["history_years"] * _YEAR_IN_WEEKS + s["history_half_window_weeks"])),
-    Rule("access_to_care", "alert_coverage_by_month", "month", ("city",), "change_points", False,
+    Rule("access_to_care", "consultations_coverage_by_city_month", "month", ("city",), "change_points", False,
          _access_conditions, _access_summary, lookback=lambda s: s["months"] - 1 + _YEAR_IN_MONTHS,
          span_back=lambda s: s["months"] - 1, counted=_access_counted),
 )}

@@ -909,7 +909,7 @@ def _compose_public(con: duckdb.DuckDBPyConnection, request: Request, config: al
 def _city_names(con: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date, lang: str) -> dict[str, tuple[str, bool]]:
     """city -> (how a public brief names it, whether by its département)."""
     from terrain import maps  # geopandas: loaded only for a brief that names a département
-    sites = queries.read_rows(con, "brief_sites", {})
+    sites = queries.read_rows(con, "sites_with_areas", {})
     areas = disclosure.city_areas(sites, [(m, _month_end(m)) for m in _months_of(first, last)])
     names: dict[str, tuple[str, bool]] = {}
     departements = None

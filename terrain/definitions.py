@@ -24,6 +24,8 @@ from terrain import ROOT
 
 CONFIG_PATH = ROOT / "config" / "definitions.toml"
 MACROS_FILE = Path(__file__).with_name("definitions.sql")
+# The rows many queries start from (table macros over the definitions), installed with them.
+RELATIONS_FILE = Path(__file__).with_name("relations.sql")
 
 # The winter season (trêve hivernale, plan hiver): 1 November to 31 March. A season is named
 # by the year it starts: season 2023 runs from 1 November 2023 to 31 March 2024.
@@ -153,19 +155,30 @@ def load(path: Path | None = None) -> Definitions:
 # --- the same, in SQL -----------------------------------------------------------------------
 
 @functools.cache
-def _macros() -> str:
-    return MACROS_FILE.read_text(encoding="utf-8")
+def _macros() -> tuple[str, str]:
+    return MACROS_FILE.read_text(encoding="utf-8"), RELATIONS_FILE.read_text(encoding="utf-8")
 
 
 def install(con: duckdb.DuckDBPyConnection, definitions: Definitions | None = None) -> duckdb.DuckDBPyConnection:
     """Put the definitions on a connection or cursor (each has its own variables and
-    temporary macros): the variables from `definitions` (default: `load()`), then the macros,
-    then the mark `ensure` reads."""
+    temporary macros): the variables from `definitions` (default: `load()`), then the macros
+    (terrain/definitions.sql, then the table macros of terrain/relations.sql), then the mark
+    `ensure` reads."""
     definitions = definitions or load()
     for name, value in definitions.variables.items():
         con.execute(_SET_VARIABLE[name], {"value": value})
-    con.execute(_macros())
-    con.execute("SET VARIABLE terrain_definitions = $value", {"value": definitions.mark})
+    vocabulary, relations = _macros()
+    con.execute(vocabulary)
+    mark = definitions.mark
+    try:
+        con.execute(relations)
+    except (duckdb.CatalogException, duckdb.BinderException):
+        # DuckDB binds a table macro when it is created: a connection without Terrain's tables
+        # (yet), or with an older layout of them (a file before its upgrade, which the store
+        # refuses by its version), gets the vocabulary alone, and `ensure` puts the relations
+        # on at its next call.
+        mark += "|without relations"
+    con.execute("SET VARIABLE terrain_definitions = $value", {"value": mark})
     return con
 
 

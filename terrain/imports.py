@@ -426,7 +426,7 @@ def _file_facts(path: str, version: str) -> tuple[bool, pd.DataFrame]:
     """Whether the file at `path` is synthetic, and its tables' rows, read once per version of
     the file (`version` changes whenever it is replaced): the Import page asks at every rerun."""
     with _snapshot(Path(path), empty=False) as con:
-        return _is_synthetic(con), queries.read_rows(con, "import_table_rows", {})
+        return _is_synthetic(con), queries.read_rows(con, "table_row_counts", {})
 
 
 def trial_path(db: Path | None = None) -> Path:

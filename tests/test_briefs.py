@@ -78,7 +78,7 @@ EXPECTED = {
                          "Dont moins de 5 refus concernant des mineurs.",
                          "une personne refusée trois nuits compte trois refus", "−3,0 °C", "Destinataire : Préfecture",
                          "Abri d'urgence de Calais", "8 janv. 2024", "16 janv. 2024", "Données au", "31 mars 2024",
-                         "effectifs inférieurs à 5 masqués", "alert_cold_exclusion"],
+                         "effectifs inférieurs à 5 masqués", "shelter_nights_with_weather"],
     # For the public: the whole month, from the public's published set, the city named by its
     # département; refusals, not people (one person refused on two nights is two refusals).
     ("fr", "public"): ["En janvier 2024, dans le département Pas-de-Calais (62), 37 refus faute de place ont été "
@@ -601,8 +601,8 @@ def test_provenance_is_an_annex_after_the_body(fixture_db, fmt, audience):
     if audience == "internal":
         assert [label for label, _ in brief.annex] == [briefs._t("annex.query.history", "fr"),
                                                        briefs._t("annex.query.period", "fr")]
-        assert text.index("alert_cold_exclusion") > at["annex"]
-        assert "alert_cold_exclusion (start=2024-01-08, end=2024-01-21, cities=[Calais])" in text
+        assert text.index("shelter_nights_with_weather") > at["annex"]
+        assert "shelter_nights_with_weather (start=2024-01-08, end=2024-01-21, cities=[Calais])" in text
     else:
         assert dict(brief.annex) == {"Ensemble publié": "public",
                                      "Mesures": "cold_nights, turned_away_on_cold_nights",

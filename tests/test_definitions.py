@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from terrain import ROOT, alerts, definitions, glossary, i18n, queries, roles, store
+from terrain import ROOT, alerts, definitions, glossary, i18n, queries, roles, store, summaries
 from tests import fixture_data
 from tests.apptest import run_page, texts
 
@@ -108,6 +108,32 @@ def test_no_query_writes_a_definition_of_its_own(path):
     text = "\n".join(line.split("--")[0] for line in path.read_text(encoding="utf-8").splitlines())
     found = [what for what, pattern in _WRITTEN_AGAIN.items() if pattern.search(text)]
     assert not found, f"{path.relative_to(ROOT)} writes {found} itself: call terrain/definitions.sql instead"
+
+
+def test_the_shared_rows_reach_a_connection_once_it_holds_the_tables():
+    # DuckDB binds a table macro when it is created: a bare connection gets the vocabulary
+    # alone, and the shared rows (terrain/relations.sql) as soon as the tables are there.
+    con = duckdb.connect()
+    try:
+        definitions.ensure(con)
+        assert con.execute("SELECT is_minor('15-17', 'no')").fetchall() == [(True,)]
+        with pytest.raises(duckdb.CatalogException, match="site_details"):
+            con.execute("SELECT * FROM site_details()")
+        store.create_schema(con)
+        summaries.refresh(con)
+        con.execute("INSERT INTO sites (site_id, name, city, commune_code, departement, site_type, latitude, longitude, "
+                    "bed_capacity, population_focus, opened) VALUES ('calais_shelter', 'Shelter', 'Calais', '62193', '62', 'shelter', "
+                    "50.95, 1.85, 20, 'minors', DATE '2024-01-01')")
+        con.execute("INSERT INTO shelter_nights (site_id, night, beds_available, beds_occupied, turned_away, "
+                    "turned_away_minors, turned_away_girls) VALUES ('calais_shelter', DATE '2024-01-02', 20, 20, 3, 2, 1), "
+                    "('calais_shelter', DATE '2024-01-03', 20, 12, 0, 0, 0)")
+        definitions.ensure(con)
+        assert con.execute("SELECT city, site_name FROM site_details()").fetchall() == [("Calais", "Shelter")]
+        assert con.execute("SELECT nights_open, bed_nights_occupied, nights_full, turned_away "
+                           "FROM occupancy(DATE '2024-01-01', DATE '2024-01-31', [], [], NULL, true)").fetchall() \
+            == [(2, 32, 1, 3)]
+    finally:
+        con.close()
 
 
 def test_python_reads_the_season_from_the_definitions():

@@ -66,7 +66,7 @@ class Reader(threading.Thread):
                     if con is not None:
                         con.close()
                     con, version = store.open_readonly(self.db), current
-                tables = queries.run(con, "import_table_rows", {}, role="programme_manager").set_index("table_name")
+                tables = queries.run(con, "table_row_counts", {}, role="programme_manager").set_index("table_name")
                 meta = queries.run(con, "dataset_metadata", {}, role="programme_manager")
                 state = (int(tables.loc["shelter_nights", "row_count"]), tables.loc["shelter_nights", "latest"].date(),
                          meta["data_as_of"].iloc[0].date())

@@ -6,18 +6,8 @@
 -- margins over cities are added in Python. Months run from the first month with data to the
 -- last whole month before the data's as-of date (the month in progress is never published).
 -- params: first_month, last_month
-WITH city_nights AS (  -- all of a city's shelters together, night by night
-    SELECT s.city, n.night,
-           sum(n.beds_available)::BIGINT AS beds_available,
-           sum(n.beds_occupied)::BIGINT AS beds_occupied,
-           sum(n.turned_away)::BIGINT AS turned_away,
-           sum(n.turned_away_minors)::BIGINT AS turned_away_minors,
-           sum(n.turned_away_girls)::BIGINT AS turned_away_girls,
-           bool_or(s.site_type = 'emergency_shelter' AND n.beds_available > 0) AS emergency_open
-    FROM shelter_nights AS n
-    JOIN sites AS s USING (site_id)
-    WHERE n.night >= $first_month AND n.night < $last_month + INTERVAL 1 MONTH
-    GROUP BY s.city, n.night
+WITH city_nights AS (  -- all of a city's shelters together, night by night (terrain/relations.sql)
+    SELECT * FROM city_shelter_nights($first_month, ($last_month + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE, [])
 ),
 shelter AS (
     SELECT n.city, date_trunc('month', n.night)::DATE AS month,
@@ -25,7 +15,7 @@ shelter AS (
            sum(n.beds_occupied)::BIGINT AS bed_nights_occupied,
            count(*) FILTER (WHERE n.beds_available > 0)::BIGINT AS nights_open,
            count(*) FILTER (WHERE at_capacity(n.beds_occupied, n.beds_available))::BIGINT AS nights_full,
-           count(*) FILTER (WHERE n.emergency_open)::BIGINT AS emergency_nights_open,
+           count(*) FILTER (WHERE n.emergency_shelter_open)::BIGINT AS emergency_nights_open,
            sum(n.turned_away)::BIGINT AS turned_away,
            sum(n.turned_away_minors)::BIGINT AS turned_away_minors,
            sum(n.turned_away_girls)::BIGINT AS turned_away_girls,
@@ -81,7 +71,7 @@ cold AS (  -- cold nights, and the winter gap nights among them (terrain/definit
            count(*) FILTER (WHERE winter_gap(w.day, w.tmin_c, w.vigilance, EXISTS (
                SELECT 1 FROM sites AS s
                WHERE s.city = w.city AND s.site_type = 'emergency_shelter'
-                 AND in_service(s.opened, s.closed, w.day)), n.emergency_open))::BIGINT
+                 AND in_service(s.opened, s.closed, w.day)), n.emergency_shelter_open))::BIGINT
                AS cold_nights_without_emergency_shelter
     FROM weather_daily AS w
     LEFT JOIN city_nights AS n ON n.city = w.city AND n.night = w.day

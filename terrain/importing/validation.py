@@ -86,7 +86,7 @@ class FileCheck:
         self.progress = progress or (lambda fraction, stage: None)
         self.result = Checked(self.table)
         self.problems, self.warnings = Merged(), Merged()
-        self.sites = queries.read_rows(con, "import_sites_reference", {}).set_index("site_id")
+        self.sites = queries.read_rows(con, "sites_with_areas", {}).set_index("site_id")
         self._campaigns: pd.DataFrame | None = None
         self.unnamed_filled: set[int] = set()       # file positions of unnamed columns holding values
         self.weeks: list[pd.DataFrame] = []         # per part: counts by site and week, for the warnings
@@ -108,7 +108,7 @@ class FileCheck:
     @property
     def campaigns(self) -> pd.DataFrame:
         if self._campaigns is None:
-            self._campaigns = queries.read_rows(self.con, "import_campaigns_reference", {})
+            self._campaigns = queries.read_rows(self.con, "campaigns_with_target_ages", {})
         return self._campaigns
 
     def add(self, raw: RawFile, fraction: float = 0.0) -> None:
@@ -240,9 +240,9 @@ class FileCheck:
 # Tables whose weeks are compared with the site's usual week: site column, date column,
 # counted column (None: rows are counted), the history query, its count, the warning.
 UNUSUAL_WEEKS = {
-    "consultations": ("site_id", "consulted_on", None, "import_consultations_by_site_week", "consultations",
+    "consultations": ("site_id", "consulted_on", None, "consultations_by_site_week", "consultations",
                       "unusual_week_consultations"),
-    "outreach": ("team_id", "visited_on", "people_reached", "import_outreach_by_team_week", "people_reached",
+    "outreach": ("team_id", "visited_on", "people_reached", "outreach_by_team_week", "people_reached",
                  "unusual_week_outreach"),
 }
 

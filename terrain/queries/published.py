@@ -147,7 +147,7 @@ def published_areas(db: TimeLimit, query: Query, params: Mapping[str, Any],
     names nothing finer: no city, no count or kind of site."""
     rows = published_months(db, query, {**params, "cities": []}, reader, pd.Index([]))
     combined = by_month(query, rows, k, ["city"])
-    everything = db.rows(load("brief_sites").sql, {})
+    everything = db.rows(load("sites_with_areas").sql, {})
     city_areas = disclosure.city_areas(everything, months_between(params["start"], params["end"]))
     opened, closed = pd.to_datetime(everything["opened"]), pd.to_datetime(everything["closed"])
     sites = everything[((opened <= pd.Timestamp(params["end"]))

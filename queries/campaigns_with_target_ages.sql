@@ -1,4 +1,4 @@
--- name: import_campaigns_reference
+-- name: campaigns_with_target_ages
 -- The vaccination campaigns a vaccinations import may refer to, with their target age bands
 -- (a dose outside them is loaded with a warning: its campaign's coverage does not count it).
 -- params:

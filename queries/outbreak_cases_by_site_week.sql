@@ -1,4 +1,4 @@
--- name: alert_outbreak_cases_by_week
+-- name: outbreak_cases_by_site_week
 -- Evidence of the outbreak signal alert (terrain/alerts.py, thresholds in
 -- config/alerts.toml): per site, week (from Monday) and epidemic-prone diagnosis group
 -- (scabies, suspected measles, acute diarrhoea), the cases seen. Every week with at least
@@ -11,10 +11,7 @@
 -- counts: cases, consultations
 WITH weeks AS (
     SELECT c.site_id, date_trunc('week', c.consulted_on)::DATE AS week, sum(c.consultations)::BIGINT AS consultations
-    FROM site_diagnoses_daily AS c
-    JOIN sites AS s USING (site_id)
-    WHERE c.consulted_on BETWEEN $start AND $end
-      AND (len($cities) = 0 OR s.city IN $cities)
+    FROM consultations_in('site_diagnoses_daily', $start, $end, $cities) AS c
     GROUP BY ALL
 ),
 cases AS (
@@ -25,19 +22,9 @@ cases AS (
       AND c.diagnosis_group IN ('skin_infection_scabies', 'suspected_measles', 'acute_diarrhoea')
     GROUP BY ALL
 )
-SELECT
-    s.city,
-    s.site_id,
-    s.name AS site_name,
-    s.site_type::VARCHAR AS site_type,
-    s.bed_capacity,
-    s.population_focus::VARCHAR AS population_focus,
-    w.week,
-    g.diagnosis_group,
-    coalesce(k.cases, 0) AS cases,
-    w.consultations
+SELECT d.*, w.week, g.diagnosis_group, coalesce(k.cases, 0) AS cases, w.consultations
 FROM weeks AS w
-JOIN sites AS s USING (site_id)
+JOIN site_details() AS d USING (site_id)
 CROSS JOIN (VALUES ('skin_infection_scabies'), ('suspected_measles'), ('acute_diarrhoea')) AS g(diagnosis_group)
 LEFT JOIN cases AS k ON k.site_id = w.site_id AND k.week = w.week AND k.diagnosis_group = g.diagnosis_group
-ORDER BY s.city, s.site_id, g.diagnosis_group, w.week
+ORDER BY d.city, d.site_id, g.diagnosis_group, w.week

@@ -1,4 +1,4 @@
--- name: import_consultations_by_site_week
+-- name: consultations_by_site_week
 -- Consultations per site and week (weeks start on Monday) from start to end: an import's
 -- "usual week" at each site, against which an unusual week in the file is flagged.
 -- params: start, end

@@ -1,4 +1,4 @@
--- name: import_table_rows
+-- name: table_row_counts
 -- What each importable table holds: its number of rows and the latest date in it, shown on
 -- the import page next to the history of imports.
 -- params:

@@ -1,4 +1,4 @@
--- name: alert_minors_by_week
+-- name: consultations_minors_by_site_week
 -- Evidence of the minors surge alert (terrain/alerts.py, thresholds in config/alerts.toml):
 -- per site and week (weeks start on Monday), the consultations of unaccompanied minors and
 -- all the site's consultations. Only weeks with at least one consultation at the site are
@@ -10,18 +10,11 @@
 -- grain: week
 -- counts: minors_consultations, consultations
 SELECT
-    s.city,
-    s.site_id,
-    s.name AS site_name,
-    s.site_type::VARCHAR AS site_type,
-    s.bed_capacity,
-    s.population_focus::VARCHAR AS population_focus,
+    d.*,
     date_trunc('week', c.consulted_on)::DATE AS week,
     coalesce(sum(c.consultations) FILTER (WHERE is_unaccompanied_minor(c.unaccompanied_minor)), 0)::BIGINT AS minors_consultations,
     sum(c.consultations)::BIGINT AS consultations
-FROM consultations_daily AS c
-JOIN sites AS s USING (site_id)
-WHERE c.consulted_on BETWEEN $start AND $end
-  AND (len($cities) = 0 OR s.city IN $cities)
+FROM consultations_in('consultations_daily', $start, $end, $cities) AS c
+JOIN site_details() AS d USING (site_id)
 GROUP BY ALL
-ORDER BY s.city, s.site_id, week
+ORDER BY d.city, d.site_id, week

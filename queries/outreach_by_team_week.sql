@@ -1,4 +1,4 @@
--- name: import_outreach_by_team_week
+-- name: outreach_by_team_week
 -- People reached per mobile team and week (weeks start on Monday) from start to end: an
 -- import's "usual week" for each team, against which an unusual week in the file is flagged.
 -- params: start, end

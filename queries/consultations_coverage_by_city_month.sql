@@ -1,4 +1,4 @@
--- name: alert_coverage_by_month
+-- name: consultations_coverage_by_city_month
 -- Evidence of the access to care alert (terrain/alerts.py, thresholds in config/alerts.toml):
 -- per city and month, the consultations, those whose health coverage is known (none, AME or
 -- PUMa/CSS: the share's denominator, an unknown coverage being neither) and those of people
@@ -11,14 +11,11 @@
 -- grain: month
 -- counts: consultations, with_known_coverage, without_coverage
 SELECT
-    s.city,
+    c.city,
     date_trunc('month', c.consulted_on)::DATE AS month,
     sum(c.consultations)::BIGINT AS consultations,
     coalesce(sum(c.consultations) FILTER (WHERE c.health_coverage <> 'unknown'), 0)::BIGINT AS with_known_coverage,
     coalesce(sum(c.consultations) FILTER (WHERE c.health_coverage = 'none'), 0)::BIGINT AS without_coverage
-FROM consultations_daily_coverage AS c
-JOIN sites AS s USING (site_id)
-WHERE c.consulted_on BETWEEN $start AND $end
-  AND (len($cities) = 0 OR s.city IN $cities)
+FROM consultations_in('consultations_daily_coverage', $start, $end, $cities) AS c
 GROUP BY ALL
-ORDER BY s.city, month
+ORDER BY c.city, month
