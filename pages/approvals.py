@@ -6,7 +6,8 @@ The rules and the writes are terrain/approvals.py, shared with `python -m terrai
 import pandas as pd
 import streamlit as st
 
-from terrain import app, approvals, i18n, imports, store
+from terrain import app, approvals, i18n, store
+from terrain.importing import loading
 
 role = app.page_setup("approvals")
 lang, user = app.lang(), app.current_user()["name"]
@@ -40,8 +41,8 @@ def write(action, *args, **kwargs) -> bool:
     except approvals.ApprovalRefused as refused:
         st.error(refused.text(lang))
         return False
-    except (store.WriteError, imports.audit.AuditUnavailable, OSError) as fault:
-        st.error(app.tr("approvals.cli.fault", reason=imports.fault_reason(fault)))
+    except (store.WriteError, loading.audit.AuditUnavailable, OSError) as fault:
+        st.error(app.tr("approvals.cli.fault", reason=loading.fault_reason(fault)))
         return False
     key = "approvals.cli.approved" if action is approvals.approve else "approvals.cli.reopened"
     message = app.tr(key, cities=", ".join(result.cities), month=i18n.format_month(result.month, lang))

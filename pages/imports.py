@@ -2,7 +2,7 @@
 mapping) in full, load it only if nothing is wrong; the templates to fill in; the history of
 every attempt. Programme managers only.
 
-The checks and the load are terrain/imports.py, shared with `python -m terrain import`."""
+The checks and the load are terrain/importing/loading.py, shared with `python -m terrain import`."""
 
 import functools
 import hashlib
@@ -10,8 +10,8 @@ import json
 
 import streamlit as st
 
-from terrain import app, i18n, imports
-from terrain.importing import dhis2, reading, tables, templates
+from terrain import app, i18n
+from terrain.importing import dhis2, loading, reading, tables, templates
 
 role = app.page_setup("imports")
 lang, user = app.lang(), app.current_user()["name"]
@@ -31,9 +31,9 @@ def run(attempt, *, dry_run):
     try:
         result = attempt(dry_run=dry_run, user=user, via="page",
                          progress=lambda done, stage: bar.progress(done, app.tr(f"imports.stage.{stage}")))
-    except imports.FAULTS as fault:
+    except loading.FAULTS as fault:
         bar.empty()
-        st.error(app.tr("imports.cli.fault", reason=imports.fault_reason(fault)))
+        st.error(app.tr("imports.cli.fault", reason=loading.fault_reason(fault)))
         st.stop()
     bar.empty()
     return result
@@ -41,7 +41,7 @@ def run(attempt, *, dry_run):
 
 def template_import(data, name, table, **options):
     """import_file, answering as import_dhis2 does: (report, no translation)."""
-    return imports.import_file(data, name, table, **options), None
+    return loading.import_file(data, name, table, **options), None
 
 
 def chosen_mapping():
@@ -90,7 +90,7 @@ def show(report, key, file_name, translation=None):
             st.caption(app.tr("dhis2.page.rows_translated"))
     elif report.warnings:
         st.warning(app.tr("imports.warnings_title", count=i18n.format_number(report.warning_count, lang)))
-    lines = imports.problems_frame(report, lang, limit=SHOWN_PROBLEMS)
+    lines = loading.problems_frame(report, lang, limit=SHOWN_PROBLEMS)
     if not lines.empty:
         # A table that wraps its text: each message is read whole, however long.
         st.table(lines, hide_index=True)
@@ -98,7 +98,7 @@ def show(report, key, file_name, translation=None):
         if count > len(lines):
             st.caption(app.tr("imports.problems_shown", shown=i18n.format_number(len(lines), lang),
                               count=i18n.format_number(count, lang)))
-        st.download_button(app.tr("imports.download_problems"), lambda: imports.problems_csv(report, lang),
+        st.download_button(app.tr("imports.download_problems"), lambda: loading.problems_csv(report, lang),
                            f"{file_name}.problems.csv", mime="text/csv", key=f"{key}_problems_csv")
 
 
@@ -151,7 +151,7 @@ def uploader_texts(size: int, limit: str = "imports.uploader.limit") -> None:
 
 
 with load_tab:
-    synthetic = imports.database_is_synthetic()
+    synthetic = loading.database_is_synthetic()
     if "import_done" in st.session_state:   # the last load, reported once after the reset below
         done, to_trial = st.session_state.pop("import_done")
         st.success(done)
@@ -174,7 +174,7 @@ with load_tab:
         options["trial"] = not options["start_real"]
     trial = options.get("trial", False)
     if trial:
-        st.info(app.tr("imports.trial.notice", path=imports.trial_path().name))
+        st.info(app.tr("imports.trial.notice", path=loading.trial_path().name))
     else:   # in the trial copy a row already there is always replaced
         options["replace"] = st.toggle(app.tr("imports.replace_label"), help=app.tr("imports.replace_help"),
                                        key="import_replace")
@@ -195,7 +195,7 @@ with load_tab:
     elif uploaded is not None:
         data = uploaded.getvalue()
         if mapping:
-            attempt = functools.partial(imports.import_dhis2, data, uploaded.name, mapping[1], **options)
+            attempt = functools.partial(loading.import_dhis2, data, uploaded.name, mapping[1], **options)
             recipe = hashlib.sha256(mapping[0]).hexdigest()
         else:
             sheets = reading.sheet_names(data) if data.startswith(reading.XLSX_MAGIC) else []
@@ -205,7 +205,7 @@ with load_tab:
             recipe = table
         # Check once per file and choice (and database version): reruns must not re-check or re-audit.
         key = (hashlib.sha256(data).hexdigest(), source, recipe, tuple(sorted(options.items())), app.data_version(),
-               imports.trial_version())
+               loading.trial_version())
         if st.session_state.get("import_checked_key") != key:
             st.session_state["import_checked"] = run(attempt, dry_run=True)
             st.session_state["import_checked_key"] = key
@@ -227,12 +227,12 @@ with load_tab:
                         date=i18n.format_date(loaded.data_as_of, lang)), trial)
                     st.session_state["import_round"] += 1
                     st.rerun()
-    if synthetic and imports.trial_path().exists():
+    if synthetic and loading.trial_path().exists():
         st.header(app.tr("imports.trial.header"))
-        st.caption(app.tr("imports.trial.caption", path=imports.trial_path().name))
-        st.dataframe(imports.trial_contents_frame(lang), hide_index=True, width="stretch", key="trial_rows")
+        st.caption(app.tr("imports.trial.caption", path=loading.trial_path().name))
+        st.dataframe(loading.trial_contents_frame(lang), hide_index=True, width="stretch", key="trial_rows")
         if st.button(app.tr("imports.trial.discard"), key="trial_discard"):
-            imports.discard_trial()
+            loading.discard_trial()
             st.session_state["import_done"] = (app.tr("imports.trial.discarded"), True)
             st.session_state["import_round"] += 1
             st.rerun()
@@ -253,9 +253,9 @@ with templates_tab:
 
 with history_tab:
     st.header(app.tr("imports.table_rows_title"))
-    st.dataframe(imports.contents_frame(lang), hide_index=True, width="stretch", key="import_table_rows")
+    st.dataframe(loading.contents_frame(lang), hide_index=True, width="stretch", key="import_table_rows")
     st.header(app.tr("imports.history_title"))
-    history = imports.history_frame(lang)
+    history = loading.history_frame(lang)
     if history.empty:
         st.info(app.tr("imports.history_empty"))
     else:

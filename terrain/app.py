@@ -32,7 +32,6 @@ from terrain import (
     disclosure,
     exports,
     i18n,
-    imports,
     indicators,
     queries,
     roles,
@@ -43,6 +42,7 @@ from terrain import (
 from terrain import events as context_events
 from terrain import filters as flt
 from terrain.charts.cache import ContentsCache
+from terrain.importing import loading
 
 # The tables are drawn through a pandas Styler (their cells as the reader's language writes
 # them, sorted on the values beneath). pandas caps the cells a Styler renders with a global
@@ -434,7 +434,7 @@ def _chrome(role: str | None) -> None:
     """Banner, data date, language switch and user box: on every page, signed in or not."""
     try:
         # A change a writer left half done (killed, power cut) is finished or undone first.
-        imports.recover_if_left_over(store.db_path())
+        loading.recover_if_left_over(store.db_path())
         data = dataset()
     except FileNotFoundError:
         st.error(tr("common.no_database", path=str(store.db_path())))
