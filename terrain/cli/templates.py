@@ -7,7 +7,7 @@ from pathlib import Path
 
 from terrain import ROOT
 from terrain.cli import DONE, languages, parse
-from terrain.cli.writers import parser, say
+from terrain.cli.writers import fault, parser, say
 from terrain.importing import templates
 
 
@@ -17,6 +17,10 @@ def command(argv: list[str]) -> int:
     args = parse(made, argv)
     if isinstance(args, int):
         return args
-    written = templates.write_all(args.out)
-    say(languages(args.lang), "imports.cli.templates_written", count=len(written), directory=str(args.out))
+    shown_in = languages(args.lang)
+    try:
+        written = templates.write_all(args.out)
+    except OSError as error:
+        return fault(shown_in, error)
+    say(shown_in, "imports.cli.templates_written", count=len(written), directory=str(args.out))
     return DONE
