@@ -699,7 +699,7 @@ def test_every_kind_of_problem_stage_outcome_and_reason_has_its_text():
     import re
     from terrain import i18n
     sources = "".join((ROOT / "terrain" / name).read_text(encoding="utf-8")
-                      for name in ("imports.py", "importing/validation.py", "importing/reading.py"))
+                      for name in ("importing/loading.py", "importing/validation.py", "importing/reading.py"))
     kinds = set(re.findall(r'(?:at_rows|Finding|header_problem|Unreadable|refuse)\(\s*"([a-z_]+)"', sources))
     kinds |= set(validation.NOT_PARSED.values())
     assert {"personal_value", "already_in_database", "synthetic_database", "not_category", "xls_format"} <= kinds
