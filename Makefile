@@ -51,7 +51,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m terrain bench
 
 load: $(VENV)/.installed-dev
-	$(PY) -m terrain.loadtest
+	$(PY) -m terrain loadtest
 
 clean:
 	rm -rf $(VENV) tests/artifacts

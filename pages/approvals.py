@@ -6,7 +6,8 @@ The rules and the writes are terrain/approvals.py, shared with `python -m terrai
 import pandas as pd
 import streamlit as st
 
-from terrain import approvals, i18n, imports, store, ui
+from terrain import approvals, i18n, store, ui
+from terrain.importing import loading
 
 ui.page_setup("approvals")
 lang, user = ui.lang(), ui.current_user()["name"]
@@ -40,8 +41,8 @@ def write(action, *args, **kwargs) -> bool:
     except approvals.ApprovalRefused as refused:
         st.error(refused.text(lang))
         return False
-    except (store.WriteError, imports.audit.AuditUnavailable, OSError) as fault:
-        st.error(ui.tr("approvals.cli.fault", reason=imports.fault_reason(fault)))
+    except (store.WriteError, loading.audit.AuditUnavailable, OSError) as fault:
+        st.error(ui.tr("approvals.cli.fault", reason=loading.fault_reason(fault)))
         return False
     key = "approvals.cli.approved" if action is approvals.approve else "approvals.cli.reopened"
     message = ui.tr(key, cities=", ".join(result.cities), month=i18n.format_month(result.month, lang))

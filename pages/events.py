@@ -5,7 +5,8 @@ The checks and the write are terrain/events.py, shared with `python -m terrain e
 
 import streamlit as st
 
-from terrain import events, imports, ui
+from terrain import events, ui
+from terrain.importing import loading
 
 ui.page_setup("events")
 lang, user = ui.lang(), ui.current_user()["name"]
@@ -24,8 +25,8 @@ def write(change, done_key: str, event_id: str | None = None) -> None:
         event_id = change() or event_id
     except events.Refused as refused:
         st.error(ui.tr("events.page.refused", reason=refused.message(lang)))
-    except imports.FAULTS as fault:
-        st.error(ui.tr("events.page.fault", reason=imports.fault_reason(fault)))
+    except loading.FAULTS as fault:
+        st.error(ui.tr("events.page.fault", reason=loading.fault_reason(fault)))
     else:
         st.session_state[DONE_KEY] = ui.tr(done_key, event_id=event_id)
         st.rerun()   # the list and the charts read the new version of the file

@@ -23,11 +23,8 @@ default the data's), or with --since those that started since a date.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import json
 import math
-import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +34,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from terrain import ROOT, disclosure, queries, store
+from terrain import ROOT, disclosure, queries
 
 CONFIG_PATH = ROOT / "config" / "alerts.toml"
 RULES = ("shelter_saturation", "cold_exclusion", "winter_gap", "minors_surge", "outbreak_signal",
@@ -909,84 +906,7 @@ def shown_figures(rule: str, figures: Mapping[str, Any], peak: Any, k: int) -> t
     return shown, (None if peak_hidden else peak)
 
 
-# --- command line -------------------------------------------------------------------------
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
 def data_bounds(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date]:
     """The first day of the data and its "as of" date."""
     row = queries.read_rows(con, "dataset_metadata", {}).iloc[0]
     return pd.Timestamp(row["first_day"]).date(), pd.Timestamp(row["data_as_of"]).date()
-
-
-def _line(episode: Episode) -> str:
-    place = episode.city if not episode.site_name else f"{episode.city} — {episode.site_name}"
-    if episode.subject:
-        place += f" ({episode.subject})"
-    status = "active" if episode.active else "ended"
-    figures = ", ".join(f"{k}={_plain(v)}" for k, v in episode.figures.items() if v is not None)
-    return (f"{episode.rule:<19} {episode.start} → {episode.end} [{status}] {place}: "
-            f"peak {_plain(episode.peak)} on {episode.peak_on}; {figures}")
-
-
-def open_for_command(config_path: Path | None, db: Path | None) -> tuple[Config, duckdb.DuckDBPyConnection, Path] | int:
-    """The thresholds and a read-only connection an alerts command works on, or, after one
-    line on stderr, its exit status (2) when either cannot be had."""
-    try:
-        config = load_config(config_path)
-    except ConfigError as error:
-        print(f"Bad alerts configuration: {error}", file=sys.stderr)
-        return 2
-    path = db or store.db_path()
-    try:
-        return config, store.open_readonly(path), path
-    except (FileNotFoundError, store.OutdatedDatabase, store.NewerDatabase, duckdb.Error) as error:
-        print(f"Cannot open the database: {error}", file=sys.stderr)
-        return 2
-
-
-def command(argv: list[str]) -> int:
-    if argv[:1] == ["evaluate"]:
-        from terrain import alerts_evaluation
-        return alerts_evaluation.command(argv[1:])
-    parser = argparse.ArgumentParser(prog="python -m terrain alerts",
-                                     description="List the advocacy alert episodes active on a date, or started since a date.")
-    parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
-    parser.add_argument("--as-of", type=_date, default=None, help="evaluate up to this day (default: the data's as-of date)")
-    parser.add_argument("--since", type=_date, default=None, help="list the episodes that started on or after this day")
-    parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument("--config", type=Path, default=None, help=f"thresholds file (default: {CONFIG_PATH.relative_to(ROOT)})")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    opened = open_for_command(args.config, args.db)
-    if isinstance(opened, int):
-        return opened
-    config, con, _ = opened
-    try:
-        first_day, data_as_of = data_bounds(con)
-        # Nights after the data's date hold no figure, which would end every episode.
-        as_of = min(args.as_of or data_as_of, data_as_of)
-        if args.since and args.since > as_of:
-            print(f"--since ({args.since}) is after the as-of date ({as_of}).", file=sys.stderr)
-            return 2
-        episodes = evaluate(con, config, first_day, as_of)
-    finally:
-        con.close()
-    shown = started_since(episodes, args.since) if args.since else active_on(episodes, as_of)
-    if args.json:
-        print(json.dumps({"as_of": as_of.isoformat(), "since": args.since.isoformat() if args.since else None,
-                          "data_as_of": data_as_of.isoformat(), "config": str(args.config or CONFIG_PATH),
-                          "episodes": [e.to_dict() for e in shown]}, ensure_ascii=False, indent=2))
-        return 0
-    what = f"started since {args.since}" if args.since else f"active on {as_of}"
-    print(f"{len(shown)} alert episode(s) {what} (data as of {data_as_of}).")
-    for episode in shown:
-        print(_line(episode))
-    return 0

@@ -20,13 +20,9 @@ A rule with no event of its kind in the period says so instead of a score.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import json
 import statistics
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Sequence
 
 import duckdb
@@ -187,35 +183,3 @@ def table(scores: Sequence[Score]) -> str:
                      f"{s.median_days_to_detection if s.median_days_to_detection is not None else '-':>12}"
                      f"{s.false_alarms:>13}{s.site_years:>12.1f}{s.false_alarms_per_site_year:>15.2f}")
     return "\n".join(lines)
-
-
-def command(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m terrain alerts evaluate",
-                                     description="Score the alert rules against what the demo generator planted.")
-    parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
-    parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="also write the scores as JSON")
-    parser.add_argument("--config", type=Path, default=None, help="thresholds file (default: config/alerts.toml)")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    opened = alerts.open_for_command(args.config, args.db)
-    if isinstance(opened, int):
-        return opened
-    config, con, path = opened
-    try:
-        scores = evaluate(con, config)
-    except NoPlantedEvents:
-        print(f"{path} holds no planted events: only a demo database built by this version of Terrain "
-              "(python -m terrain demo) can be scored.", file=sys.stderr)
-        return 2
-    finally:
-        con.close()
-    print(table(scores))
-    met = [s.meets_targets for s in scores if s.meets_targets is not None]
-    print(f"Targets (sensitivity ≥ {TARGET_SENSITIVITY:.0%} within {WITHIN_DAYS} days, ≤ {TARGET_FALSE_ALARMS:g} "
-          f"false alarm per site-year): {'met' if all(met) else 'not met'} by the rules scored.")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"rules": [s.as_dict() for s in scores]}, indent=2) + "\n", encoding="utf-8")
-    return 0 if all(met) else 1

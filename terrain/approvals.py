@@ -18,17 +18,15 @@ audited as under way before anything moves.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import getpass
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from terrain import i18n, imports, queries, store
+from terrain import i18n, queries, store
+from terrain.importing import loading
 
 MIN_REASON = 5
 MAX_REASON = 500
@@ -132,7 +130,7 @@ def _approve(db: Path, cities: list[str], month: dt.date, *, user: str, via: str
     skipped = tuple(sorted(rows.loc[rows["approved_by"].notna(), "city"]))
     if not to_approve:
         return Done(month, (), before, before, skipped)
-    change = imports.whole_file_change(db, user, via, "approve", "approved", subject=_subject(to_approve, month),
+    change = loading.whole_file_change(db, user, via, "approve", "approved", subject=_subject(to_approve, month),
                                        table="month_approvals", details=_audit_details("approval", month, to_approve, None))
     stamp = (now or dt.datetime.now()).replace(microsecond=0)
     with store.new_database(db, keep_backup=True, copy_from=db, derived=False, change=change) as con:
@@ -168,7 +166,7 @@ def _reopen(db: Path, cities: list[str], month: dt.date, *, reason: str, user: s
     if not_approved:
         raise ApprovalRefused("not_approved", city=", ".join(not_approved), month=month)
     chosen = sorted(rows["city"])
-    change = imports.whole_file_change(db, user, via, "reopen", "reopened", subject=_subject(chosen, month),
+    change = loading.whole_file_change(db, user, via, "reopen", "reopened", subject=_subject(chosen, month),
                                        table="month_approvals", details=_audit_details("reopening", month, chosen, reason))
     stamp = (now or dt.datetime.now()).replace(microsecond=0)
     with store.new_database(db, keep_backup=True, copy_from=db, derived=False, change=change) as con:
@@ -196,95 +194,3 @@ def _until(frame: pd.DataFrame) -> dt.date | None:
 
 def _subject(cities: list[str], month: dt.date) -> str:
     return f"{', '.join(cities)} {month.strftime('%Y-%m')}"
-
-
-# --- command line ----------------------------------------------------------------------------
-
-def _say(languages: tuple[str, ...], key: str, stream=None, **values) -> None:
-    for index, lang in enumerate(languages):
-        shown = {k: i18n.format_month(v, lang) if isinstance(v, dt.date) else v for k, v in values.items()}
-        print(("  " if index else "") + i18n.t(key, lang, **shown), file=stream or sys.stdout)
-
-
-def command(argv: list[str]) -> int:
-    """`python -m terrain approve --city CITY --month YYYY-MM [--undo --reason TEXT]`, or
-    `--list` for the months waiting."""
-    parser = argparse.ArgumentParser(
-        prog="python -m terrain approve",
-        description="Approve a city's month for donors and the public, reopen it (--undo, with a reason), "
-                    "or list the months waiting (--list).")
-    parser.add_argument("--city", action="append", default=[], help="a city (repeat for several)")
-    parser.add_argument("--all-cities", action="store_true", help="every city with a site open in the month")
-    parser.add_argument("--month", default=None, help="the month, YYYY-MM")
-    parser.add_argument("--undo", action="store_true", help="reopen the month (needs --reason)")
-    parser.add_argument("--reason", default=None, help="why the month is reopened (kept in the audit)")
-    parser.add_argument("--list", action="store_true", help="list the months waiting for an approval")
-    parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
-    parser.add_argument("--user", default=None, help="who approves, for the audit (default: the login name)")
-    parser.add_argument("--lang", choices=(*i18n.LANGUAGES, "both"), default="both",
-                        help="language of the messages (default: French with English alongside)")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    languages = i18n.LANGUAGES if args.lang == "both" else (args.lang,)
-    db = Path(args.db or store.db_path())
-    if not db.exists():
-        _say(languages, "approvals.cli.no_file", sys.stderr, path=str(db))
-        return 1
-    try:
-        if args.list:
-            return _list(db, languages)
-        if args.month is None or not (args.city or args.all_cities):
-            _say(languages, "approvals.cli.usage", sys.stderr)
-            return 2
-        try:
-            month = parse_month(args.month)
-        except ValueError:
-            _say(languages, "approvals.cli.bad_month", sys.stderr, text=args.month)
-            return 2
-        cities = args.city
-        if args.all_cities:
-            with store.open_readonly(db) as con:
-                frame = status(con)
-            cities = sorted(frame.loc[frame["month"] == month, "city"]) or ["—"]
-        user = args.user or getpass.getuser()
-        if args.undo:
-            done = reopen(db, cities, month, reason=args.reason or "", user=user, via="cli")
-            _say(languages, "approvals.cli.reopened", cities=", ".join(done.cities), month=month)
-        else:
-            done = approve(db, cities, month, user=user, via="cli")
-            if done.skipped:
-                _say(languages, "approvals.cli.already", cities=", ".join(done.skipped), month=month)
-            if done.cities:
-                _say(languages, "approvals.cli.approved", cities=", ".join(done.cities), month=month)
-        _say_published(languages, done.published_until_after)
-        return 0
-    except ApprovalRefused as refused:
-        for index, lang in enumerate(languages):
-            print(("  " if index else "") + refused.text(lang), file=sys.stderr)
-        return 1
-    except (store.WriteError, store.OutdatedDatabase, store.NewerDatabase, OSError, duckdb.Error,
-            imports.audit.AuditUnavailable) as fault:
-        _say(languages, "approvals.cli.fault", sys.stderr, reason=imports.fault_reason(fault))
-        return 1
-
-
-def _say_published(languages: tuple[str, ...], until: dt.date | None) -> None:
-    if until is None:
-        _say(languages, "approvals.cli.nothing_published")
-    else:
-        _say(languages, "approvals.cli.published_until", month=until)
-
-
-def _list(db: Path, languages: tuple[str, ...]) -> int:
-    with store.open_readonly(db) as con:
-        frame = waiting(con)
-        until = published_until(con)
-    _say_published(languages, until)
-    if frame.empty:
-        _say(languages, "approvals.cli.none_waiting")
-        return 0
-    for month, rows in frame.groupby("month", sort=True):
-        _say(languages, "approvals.cli.waiting", month=month, cities=", ".join(rows["city"]))
-    return 0

@@ -17,21 +17,17 @@ account has signed in from before is never slowed by others' failures.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import fcntl
-import getpass
 import json
 import os
 import re
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -161,7 +157,7 @@ def _write_users(path: Path, users: dict) -> None:
 
 # --- accounts ----------------------------------------------------------------------------
 
-def _check_name(name: str) -> None:
+def check_name(name: str) -> None:
     if not isinstance(name, str) or not USERNAME_PATTERN.fullmatch(name):
         raise ValueError(f"User name {name!r} refused: use 2 to 32 characters among a-z, 0-9, '.', '_' and '-'.")
 
@@ -177,7 +173,7 @@ def _check_password(password: str) -> None:
 
 
 def add_user(name: str, role: str, password: str, path: Path | str | None = None) -> None:
-    _check_name(name)
+    check_name(name)
     _check_role(role)
     _check_password(password)
     file = users_path(path)
@@ -378,70 +374,3 @@ def role_for_identity(email: str | None, groups: Sequence[str], mapping: Mapping
     if "@" in email:
         return checked["domains"].get(email.rsplit("@", 1)[1])
     return None
-
-
-# --- command line ------------------------------------------------------------------------
-
-def _read_new_password(stdin: IO[str]) -> str:
-    if stdin.isatty():
-        first = getpass.getpass("Password: ")
-        if getpass.getpass("Password again: ") != first:
-            raise ValueError("The two passwords differ.")
-        return first
-    line = stdin.readline()
-    if not line:
-        raise ValueError("No password on standard input.")
-    return line.rstrip("\r\n")
-
-
-def _valid_name(name: str) -> str:
-    try:
-        _check_name(name)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from error
-    return name
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m terrain users",
-                                     description="Local Terrain accounts ($TERRAIN_USERS, default data/users.json).")
-    commands = parser.add_subparsers(dest="command", required=True)
-    add = commands.add_parser("add", help="create an account; the password is asked, or read from standard input")
-    add.add_argument("name", type=_valid_name)
-    add.add_argument("--role", required=True, choices=ROLES)
-    commands.add_parser("list", help="list accounts")
-    remove = commands.add_parser("remove", help="delete an account")
-    remove.add_argument("name")
-    passwd = commands.add_parser("passwd", help="change an account's password")
-    passwd.add_argument("name")
-    return parser
-
-
-def users_command(argv: list[str], stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> int:
-    """`python -m terrain users ...`: 0 done, 1 refused, 2 bad arguments."""
-    stdin = stdin or sys.stdin
-    stdout = stdout or sys.stdout
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    try:
-        if args.command == "add":
-            add_user(args.name, args.role, _read_new_password(stdin))
-            print(f"Added {args.name} ({args.role}) to {users_path()}.", file=stdout)
-        elif args.command == "passwd":
-            set_password(args.name, _read_new_password(stdin))
-            print(f"Changed the password of {args.name}.", file=stdout)
-        elif args.command == "remove":
-            remove_user(args.name)
-            print(f"Removed {args.name} from {users_path()}.", file=stdout)
-        else:
-            accounts = list_users()
-            if not accounts:
-                print(f"No accounts in {users_path()}.", file=stdout)
-            for account in accounts:
-                print(f"{account['name']:<32} {account['role']:<18} {account['created']}", file=stdout)
-    except ValueError as refusal:
-        print(f"Refused: {refusal}", file=sys.stderr)
-        return 1
-    return 0

@@ -20,21 +20,18 @@ hidden count are not given. Places are named by their kind and commune ("un héb
 mineurs de Pantin"), never by coordinates or street; site names appear in internal drafts
 only. Every brief produced is recorded in the briefs log (terrain/audit.py).
 
-Command line: `python -m terrain brief [--db PATH] --rule NAME --from DATE --to DATE
+Command line (terrain/cli/brief.py): `python -m terrain brief [--db PATH] --rule NAME --from DATE --to DATE
 [--city CITY] --lang fr|en --audience public|internal --format docx|pdf --out PATH
 [--recipient prefecture|ars|defenseur_des_droits|press] [--config PATH]`.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime as dt
-import getpass
 import hashlib
 import io
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -42,7 +39,7 @@ from typing import Any, Mapping, Sequence
 import duckdb
 import pandas as pd
 
-from terrain import ROOT, alerts, audit, definitions, disclosure, exports, glossary, i18n, queries, roles, store
+from terrain import alerts, audit, definitions, disclosure, exports, glossary, i18n, queries, roles
 from terrain import events as context_events
 from terrain.disclosure import ledger, marks, publication, views
 from terrain.charts import alerts as alert_charts
@@ -1222,69 +1219,3 @@ def produce(con: duckdb.DuckDBPyConnection, request: Request, config: alerts.Con
         "format": request.format, "recipient": request.recipient_type, "file_name": name, "sha256": digest,
         "data_as_of": brief.data_as_of, "dataset_name": brief.dataset_name})
     return Produced(content, name, digest, MIME_TYPES[request.format], brief)
-
-
-# --- command line ----------------------------------------------------------------------------
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers: the uid still says who
-        import os
-        return f"uid:{os.getuid()}"
-
-
-def command(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m terrain brief",
-                                     description="Write a brief to the authorities from an alert rule's evidence.")
-    parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
-    parser.add_argument("--rule", required=True, choices=alerts.RULES)
-    parser.add_argument("--from", dest="start", required=True, type=_date, help="first day (YYYY-MM-DD)")
-    parser.add_argument("--to", dest="end", required=True, type=_date, help="last day (YYYY-MM-DD)")
-    parser.add_argument("--city", default=None)
-    parser.add_argument("--lang", choices=i18n.LANGUAGES, default="fr")
-    parser.add_argument("--audience", choices=roles.AUDIENCES, default="internal")
-    parser.add_argument("--format", choices=FORMATS, default="pdf")
-    parser.add_argument("--recipient", choices=RECIPIENTS, default=None,
-                        help="recipient type (default: by rule, e.g. the préfecture for cold exclusion)")
-    parser.add_argument("--out", type=Path, required=True, help="file to write")
-    parser.add_argument("--config", type=Path, default=None, help="thresholds file (default: config/alerts.toml)")
-    try:
-        args = parser.parse_args(list(argv))
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    try:
-        request = Request(rule=args.rule, start=args.start, end=args.end, lang=args.lang, audience=args.audience,
-                          format=args.format, city=args.city, recipient=args.recipient)
-        config = alerts.load_config(args.config)
-    except (ValueError, alerts.ConfigError) as error:
-        print(f"python -m terrain brief: {error}", file=sys.stderr)
-        return 2
-    if args.out.suffix.lower() != f".{args.format}":
-        print(f"python -m terrain brief: --out {args.out} should end in .{args.format}.", file=sys.stderr)
-        return 2
-    try:
-        con = store.open_readonly(args.db or store.db_path())
-    except (FileNotFoundError, store.OutdatedDatabase, store.NewerDatabase, duckdb.Error) as error:
-        print(f"python -m terrain brief: cannot open the database: {error}", file=sys.stderr)
-        return 2
-    try:
-        config_name = str(args.config) if args.config else str(alerts.CONFIG_PATH.relative_to(ROOT))
-        produced = produce(con, request, config, user=_os_user(), via="cli", config_name=config_name)
-    except BriefRefused as refusal:
-        print(f"python -m terrain brief: {refusal}", file=sys.stderr)
-        return 1
-    finally:
-        con.close()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(produced.content)
-    print(f"Brief written to {args.out} ({len(produced.content):,} bytes, sha256 {produced.sha256}); "
-          f"recorded in {audit.audit_path()}.")
-    return 0

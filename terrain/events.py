@@ -14,20 +14,15 @@ drops them for donors and anything public: queries/events_in_period.sql). No fig
 from the events, so a change copies the file and keeps its summaries and published sets
 (`store.new_database(derived=False)`); every change is audited ("events_changed").
 
-The page (pages/events.py) and the command line share `add` and `remove`. A label names a
-place or a decision, never a person: one that looks like an e-mail address or a phone number
-is refused, as an import refuses such a cell.
-
-Exit status: 0 done, 1 refused (nothing changed), 2 bad arguments or a fault around the file.
+The page (pages/events.py) and the command line (terrain/cli/events.py) share `add` and
+`remove`. A label names a place or a decision, never a person: one that looks like an e-mail
+address or a phone number is refused, as an import refuses such a cell.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import getpass
 import re
-import sys
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -160,8 +155,8 @@ def _change(db: Path, user: str, via: str, what: str, event_id: str) -> store.Ch
     def finish(attempt_id: str, note: dict, done: bool) -> None:
         if note.get("recovered") or note.get("outcome") != OUTCOME:
             # a dead writer's change, settled as every writer's
-            from terrain import imports
-            imports._settle_audit(attempt_id, note, done)
+            from terrain.importing import loading
+            loading._settle_audit(attempt_id, note, done)
             return
         audit.settle(attempt_id, OUTCOME if done else "failed", duration_ms=round(1000 * (time.monotonic() - started)),
                      problems=details if done else [*details, {"kind": "interrupted"}])
@@ -174,6 +169,15 @@ def _snapshot(db: Path) -> duckdb.DuckDBPyConnection:
     if not db.exists():
         raise FileNotFoundError(f"No Terrain database at {db}.")
     return store.open_readonly(db)
+
+
+def recorded_in(db: Path) -> pd.DataFrame:
+    """`recorded`, read from the database file `db` (`events list`)."""
+    con = _snapshot(db)
+    try:
+        return recorded(con)
+    finally:
+        con.close()
 
 
 def add(event: Event, *, db: Path | None = None, user: str, via: str,
@@ -256,95 +260,3 @@ def table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
         "event_id": rows["event_id"].tolist(),
     })
     return shown.rename(columns={c: i18n.t(f"events.column.{c}", lang) for c in shown.columns})
-
-
-# --- command line ---------------------------------------------------------------------------
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m terrain events",
-                                     description="List, add or remove the context events drawn on the charts.")
-    parser.add_argument("--lang", choices=(*i18n.LANGUAGES, "both"), default="both",
-                        help="language of the messages (default: French with English alongside)")
-    commands = parser.add_subparsers(dest="action", required=True)
-    for name in ("list", "add", "remove"):
-        sub = commands.add_parser(name)
-        sub.add_argument("--db", type=Path, default=None,
-                         help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
-        sub.add_argument("--lang", choices=(*i18n.LANGUAGES, "both"), default=argparse.SUPPRESS)
-        if name == "list":
-            sub.add_argument("--audience", choices=AUDIENCES, default=None,
-                             help="public: the events donors and public outputs carry; default: all")
-            continue
-        sub.add_argument("--user", default=None, help="who changes the events, for the audit (default: the login name)")
-        if name == "remove":
-            sub.add_argument("event_id", help="the event's id (python -m terrain events list)")
-            continue
-        sub.add_argument("--starts", type=_date, required=True, help="the day, or the period's first day (YYYY-MM-DD)")
-        sub.add_argument("--ends", type=_date, default=None, help="a period's last day (none: a single day)")
-        sub.add_argument("--city", default=None, help="the city (none: everywhere)")
-        sub.add_argument("--kind", choices=KINDS, required=True)
-        sub.add_argument("--fr", dest="label_fr", required=True, help=f"short label in French ({LABEL_LENGTH[1]} characters at most)")
-        sub.add_argument("--en", dest="label_en", required=True, help=f"short label in English ({LABEL_LENGTH[1]} characters at most)")
-        sub.add_argument("--audience", choices=AUDIENCES, default="public",
-                         help="public: shown with the figures wherever they go (default); internal: staff only")
-        sub.add_argument("--id", dest="event_id", default=None, help="the event's id (default: date-kind-city)")
-    return parser
-
-
-def _say(languages: tuple[str, ...], key: str, stream=None, **values) -> None:
-    for index, lang in enumerate(languages):
-        print(("  " if index else "") + i18n.t(key, lang, **values), file=stream or sys.stdout)
-
-
-def command(argv: list[str]) -> int:
-    """`python -m terrain events list|add|remove ...`"""
-    from terrain import imports  # the faults every writer reports the same way
-    parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    languages = i18n.LANGUAGES if args.lang == "both" else (args.lang,)
-    db = Path(args.db or store.db_path())
-    if not db.exists():
-        _say(languages, "events.cli.no_database", sys.stderr, path=str(db))
-        return 2
-    try:
-        if args.action == "list":
-            con = _snapshot(db)
-            try:
-                rows = recorded(con)
-            finally:
-                con.close()
-            if args.audience:
-                rows = rows[rows["audience"] == args.audience]
-            lang = languages[0]
-            for _, row in rows.iterrows():
-                print(f"{row['event_id']}\t{line(row, lang)}")
-            _say(languages, "events.cli.listed", count=i18n.format_number(len(rows), languages[0]))
-            return 0
-        user = args.user or getpass.getuser()
-        if args.action == "add":
-            event = Event(starts=args.starts, ends=args.ends, city=args.city, kind=args.kind, label_fr=args.label_fr,
-                          label_en=args.label_en, audience=args.audience, event_id=args.event_id)
-            event_id = add(event, db=db, user=user, via="cli")
-            _say(languages, "events.cli.added", event_id=event_id, db=str(db))
-        else:
-            remove(args.event_id, db=db, user=user, via="cli")
-            _say(languages, "events.cli.removed", event_id=args.event_id, db=str(db))
-        return 0
-    except Refused as refused:
-        for index, lang in enumerate(languages):
-            print(("  " if index else "") + i18n.t("events.cli.refused", lang, reason=refused.message(lang)),
-                  file=sys.stderr)
-        return 1
-    except imports.FAULTS as fault:
-        _say(languages, "events.cli.fault", sys.stderr, reason=imports.fault_reason(fault))
-        return 2

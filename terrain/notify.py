@@ -1,4 +1,4 @@
-"""`python -m terrain notify`: the alerts by e-mail, and a digest.
+"""The alerts by e-mail, and a digest (its command: `python -m terrain notify`, terrain/cli/notify.py).
 
 Run it on a schedule (cron or a systemd timer: docs/deploy.md). Each run:
 
@@ -31,7 +31,6 @@ The SMTP account: `TERRAIN_SMTP_URL`, else `[smtp] url` in .streamlit/secrets.to
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
 import datetime as dt
@@ -41,7 +40,6 @@ import os
 import smtplib
 import sqlite3
 import ssl
-import sys
 import tomllib
 import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
@@ -574,60 +572,3 @@ def run(db: Path, settings: Settings, config: alerts.Config, server: Server | No
             return Outcome(queued, sent, failed, waiting)
     finally:
         con.close()
-
-
-def command(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m terrain notify",
-                                     description="Send the new alert episodes and the digests by e-mail.")
-    parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
-    parser.add_argument("--dry-run", action="store_true", help="say what would be queued, queue and send nothing")
-    parser.add_argument("--config", type=Path, default=None, help="recipients (default: config/notify.toml)")
-    parser.add_argument("--alerts-config", type=Path, default=None, help="thresholds (default: config/alerts.toml)")
-    try:
-        args = parser.parse_args(list(argv))
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    try:
-        settings = load_config(args.config)
-        config = alerts.load_config(args.alerts_config)
-    except (ConfigError, alerts.ConfigError) as error:
-        print(f"python -m terrain notify: {error}", file=sys.stderr)
-        return 2
-    if not settings.recipients:
-        print(f"No recipient in {args.config or CONFIG_PATH.relative_to(ROOT)}: nothing to send.")
-        return 0
-    server = None
-    if not args.dry_run:
-        url = smtp_url()
-        if not url:
-            print("python -m terrain notify: no SMTP account: set TERRAIN_SMTP_URL "
-                  "(smtp://user:password@host:port?starttls=1) or [smtp] url in .streamlit/secrets.toml.",
-                  file=sys.stderr)
-            return 2
-        try:
-            server = parse_smtp_url(url)
-        except ValueError as error:
-            print(f"python -m terrain notify: {error}", file=sys.stderr)
-            return 2
-    db = args.db or store.db_path()
-    try:
-        outcome = run(db, settings, config, server, dry_run=args.dry_run)
-    except (FileNotFoundError, store.OutdatedDatabase, store.NewerDatabase, duckdb.Error) as error:
-        print(f"python -m terrain notify: cannot open the database: {error}", file=sys.stderr)
-        return 2
-    except sqlite3.Error as error:
-        print(f"python -m terrain notify: cannot use the outbox {outbox_path()}: {error}", file=sys.stderr)
-        return 2
-    except briefs.BriefRefused as refusal:
-        print(f"python -m terrain notify: a brief could not be made: {refusal}", file=sys.stderr)
-        return 1
-    if args.dry_run:
-        for message in outcome.queued:
-            print(f"would queue for {message.recipient}: {message.subject}")
-        print(f"{len(outcome.queued)} message(s) would be queued; nothing sent (--dry-run).")
-        return 0
-    print(f"{len(outcome.queued)} message(s) queued, {len(outcome.sent)} sent, "
-          f"{outcome.waiting} waiting in {outbox_path()}.")
-    for key, why in dict(outcome.failed).items():
-        print(f"not sent: {key.split('|')[1]} ({key.split('|')[0]}): {why}", file=sys.stderr)
-    return 1 if outcome.failed else 0

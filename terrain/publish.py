@@ -1,4 +1,4 @@
-"""`python -m terrain publish`: an audience's whole published set, as an open-data pack.
+"""An audience's whole published set, as an open-data pack (`python -m terrain publish`).
 
 The pack is what a donor or HDX would receive, and the set the tests attack: every cell of
 the audience's grid (terrain/disclosure/publication.py) as CSV with HXL hashtags and as XLSX,
@@ -11,14 +11,12 @@ a hidden cell away.
 
 from __future__ import annotations
 
-import argparse
 import csv
-import getpass
 import json
 import os
 import shutil
-import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -157,57 +155,55 @@ def _write_files(cells: pd.DataFrame, meta: dict, out: Path) -> list[str]:
     return written
 
 
-def command(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m terrain publish", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--audience", choices=AUDIENCES, required=True)
-    parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
-    parser.add_argument("--out", type=Path, required=True, help="folder to write the pack into")
-    parser.add_argument("--user", default=None, help="who publishes (recorded in the release ledger)")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    path = args.db or store.db_path()
+class PublishRefused(Exception):
+    """A pack that cannot be written, in one line; nothing was written."""
+
+
+@dataclass
+class Published:
+    """What a pack holds, for the one line that says it was written."""
+
+    written: list[Path]
+    cells: int
+    hidden: int
+    first_month: str
+    last_month: str
+
+
+def publish(path: Path, audience: str, out: Path, *, user: str) -> Published:
+    """Write `audience`'s published set of the database at `path` into the folder `out` (a
+    public one recorded in the release ledger first), or raise PublishRefused."""
     try:
         con = store.open_readonly(path)
     except (FileNotFoundError, store.OutdatedDatabase, store.NewerDatabase) as problem:
-        print(f"Refused: {problem}", file=sys.stderr)
-        return 1
+        raise PublishRefused(str(problem)) from problem
     except duckdb.Error as problem:   # not a DuckDB file, or a damaged one: one line, no traceback
-        print(f"Refused: {path} cannot be read as a Terrain database ({type(problem).__name__}).", file=sys.stderr)
-        return 1
+        raise PublishRefused(f"{path} cannot be read as a Terrain database ({type(problem).__name__}).") from problem
     try:
         facts = con.execute("SELECT dataset_name, is_synthetic, data_as_of FROM metadata").df()
-        cells = queries.execute(con, queries.load("published_cells"), {"audience": args.audience})
+        cells = queries.execute(con, queries.load("published_cells"), {"audience": audience})
         context = _public_events(con, cells)
     finally:
         con.close()
     if facts.empty or cells.empty:
-        print(f"Refused: {path} holds no published figures (no data, or no whole month yet).", file=sys.stderr)
-        return 1
+        raise PublishRefused(f"{path} holds no published figures (no data, or no whole month yet).")
     known = {(m.name, b, c) for m in publication.MEASURES for b in ("all", *m.breakdowns)
              for c in publication.CATEGORIES[b]}
     unknown = set(zip(cells["measure"], cells["breakdown"], cells["category"])) - known
     if unknown:
-        print(f"Refused: {path} holds published cells this Terrain does not describe ({len(unknown)}, e.g. "
-              f"{sorted(unknown)[0]}): run `python -m terrain upgrade --db {path}`.", file=sys.stderr)
-        return 1
-    k = publication.threshold(args.audience)
-    meta = metadata(args.audience, k, cells, facts.iloc[0].to_dict())
+        raise PublishRefused(f"{path} holds published cells this Terrain does not describe ({len(unknown)}, e.g. "
+                             f"{min(unknown)}): run `python -m terrain upgrade --db {path}`.")
+    k = publication.threshold(audience)
+    meta = metadata(audience, k, cells, facts.iloc[0].to_dict())
     meta["context_events"] = context
-    if args.audience == "public":
+    if audience == "public":
         try:
-            release = ledger.record(cells, what=f"publish pack {args.out}", audience=args.audience, k=k,
-                                    user=args.user or os.environ.get("USER") or getpass.getuser(),
+            release = ledger.record(cells, what=f"publish pack {out}", audience=audience, k=k, user=user,
                                     data_as_of=facts.iloc[0]["data_as_of"], dataset_name=facts.iloc[0]["dataset_name"])
         except ledger.ReleaseRefused as refusal:
-            print(f"Refused: with what was released before, this pack would give hidden figures away. {refusal}",
-                  file=sys.stderr)
-            return 1
+            raise PublishRefused("with what was released before, this pack would give hidden figures away. "
+                                 f"{refusal}") from refusal
         meta["release_id"] = release.release_id
-    written = write_pack(cells, meta, args.out)
-    hidden = int((cells["status"] != "shown").sum())
-    print(f"Published set of the {args.audience} audience written to {args.out} "
-          f"({len(cells):,} cells, {hidden:,} hidden, {meta['first_month']} to {meta['last_month']}; "
-          f"{', '.join(p.name for p in written)}).")
-    return 0
+    written = write_pack(cells, meta, out)
+    return Published(written, len(cells), int((cells["status"] != "shown").sum()), meta["first_month"],
+                     meta["last_month"])

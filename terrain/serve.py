@@ -1,4 +1,4 @@
-"""`python -m terrain serve`: the app on every core, behind nginx.
+"""The app on every core, behind nginx (`python -m terrain serve`, terrain/cli/serve.py).
 
 Streamlit renders a page in Python, under one interpreter lock: one process uses about one
 core however many sessions it serves. `serve` starts N identical app processes on loopback
@@ -26,7 +26,6 @@ data/run/) and printed by `serve --print-config`; docs/deploy.md shows it.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import ctypes
 import os
@@ -294,65 +293,8 @@ def running(processes: int, *, port: int, address: str = "127.0.0.1", run_dir: P
             app.stop()
 
 
-class _Stop(Exception):
-    pass
-
-
-def _raise_stop(signum, frame) -> None:
-    raise _Stop(signal.Signals(signum).name)
-
-
-def command(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m terrain serve", description=__doc__.split("\n")[0])
-    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
-                        help="app processes (default: one per core, here %(default)s)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8501),
-                        help="the public port nginx listens on (default 8501)")
-    parser.add_argument("--address", default="127.0.0.1",
-                        help="the address nginx listens on (default 127.0.0.1; 0.0.0.0 for every interface)")
-    parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
-    parser.add_argument("--run-dir", type=Path, default=None, help="nginx's configuration, logs and pid (default data/run/)")
-    parser.add_argument("--print-config", action="store_true",
-                        help="print the nginx configuration for these options and stop")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    if not 1 <= args.processes <= 64:
-        print("Between 1 and 64 app processes.", file=sys.stderr)
-        return 2
-    run_dir = (args.run_dir or ROOT / "data" / "run").resolve()
-    if args.print_config:
-        ports = [8600 + i for i in range(args.processes)]
-        print(nginx_config(ports, port=args.port, address=args.address, run_dir=run_dir,
-                           worker_user=_worker_user()), end="")
-        return 0
-    env = dict(os.environ)
-    if args.db is not None:
-        env["TERRAIN_DB"] = str(args.db.resolve())
-    db = Path(env.get("TERRAIN_DB") or ROOT / "data" / "terrain.duckdb")
-    if not db.exists():
-        print(f"No database at {db}: build the demo with `python -m terrain demo`, or give --db.", file=sys.stderr)
-        return 2
-    previous = {s: signal.signal(s, _raise_stop) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        with running(args.processes, port=args.port, address=args.address, run_dir=run_dir, env=env) as fleet:
-            print(f"Terrain: {args.processes} app process{'es' if args.processes > 1 else ''} behind nginx on "
-                  f"{fleet.url} (logs in {run_dir}). Ctrl-C stops them all.", flush=True)
-            while True:
-                time.sleep(HEALTH_EVERY_S)
-                fleet.check()
-                while fleet.events:
-                    print(fleet.events.pop(0), flush=True)
-    except _Stop:
-        print("Stopped.", flush=True)
-        return 0
-    except ServeError as error:
-        print(error, file=sys.stderr)
-        return 1
-    except FileNotFoundError as error:
-        print(f"{error.filename} is not installed: nginx is needed (Debian: apt-get install nginx).", file=sys.stderr)
-        return 2
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+def shown_config(processes: int, *, port: int, address: str, run_dir: Path) -> str:
+    """The nginx configuration for these options, as `serve --print-config` shows it (the app
+    processes on ports 8600 and up: the real ones are chosen free at start)."""
+    return nginx_config([8600 + i for i in range(processes)], port=port, address=address, run_dir=run_dir,
+                        worker_user=_worker_user())

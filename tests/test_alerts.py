@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from terrain import SCHEMA_VERSION, alerts, audit, briefs, definitions, i18n, store
+from terrain.cli import alerts as alerts_cli
 from terrain.disclosure import ledger, publication
 from tests import fixture_data
 from tests.apptest import run_page
@@ -590,7 +591,7 @@ def test_unreadable_configuration_files(tmp_path):
 # --- command line ------------------------------------------------------------------------------------------------
 
 def run_cli(capsys, *argv):
-    status = alerts.command(list(argv))
+    status = alerts_cli.command(list(argv))
     out, err = capsys.readouterr()
     return status, out, err
 

@@ -12,9 +12,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from terrain import approvals, i18n, imports, upgrades
+from terrain import approvals, i18n, upgrades
 from terrain.__main__ import main
-from terrain.importing import audit
+from terrain.importing import audit, loading
 from tests import fixture_data
 from tests.apptest import run_page, texts
 
@@ -173,16 +173,16 @@ def test_an_import_into_an_approved_month_is_refused_until_it_is_reopened(real_d
     cities = sorted(set(read(real_db, "SELECT city FROM sites WHERE site_id IN (SELECT site_id FROM shelter_nights "
                                       "WHERE night = '2024-01-15')")[i][0] for i in range(len(rows))))
     before = os.stat(real_db)
-    report = imports.import_file(file, "nights.csv", "shelter_nights", db=real_db, replace=True, user="carol", via="cli")
+    report = loading.import_file(file, "nights.csv", "shelter_nights", db=real_db, replace=True, user="carol", via="cli")
     assert report.outcome == "refused"
     assert {f.kind for f in report.problems} == {"approved_month"}
-    lines = imports.problem_lines(report, "en")
+    lines = loading.problem_lines(report, "en")
     assert len(lines) == len(rows) and all("2024-01 is approved for" in line for line in lines)
     assert (os.stat(real_db).st_ino, os.stat(real_db).st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
     approvals.reopen(real_db, cities, D(2024, 1, 1), reason="January shelter nights resent", user="carol", via="cli")
-    report = imports.import_file(file, "nights.csv", "shelter_nights", db=real_db, replace=True, user="carol", via="cli")
-    assert report.outcome == "loaded", imports.problem_lines(report, "en")
+    report = loading.import_file(file, "nights.csv", "shelter_nights", db=real_db, replace=True, user="carol", via="cli")
+    assert report.outcome == "loaded", loading.problem_lines(report, "en")
     # in the audit: the refusal, the reopening with its reason, then the load
     history = audit.recent(10).iloc[::-1]
     assert list(history["outcome"]) == ["refused", "reopened", "loaded"]
@@ -193,12 +193,12 @@ def test_new_rows_in_an_approved_month_are_refused_too(real_db, tmp_path):
     file = tmp_path / "nights.csv"
     frame = nights_file(real_db, D(2024, 2, 10), tmp_path / "february.csv")
     frame.assign(night="2024-03-10").to_csv(file, index=False)     # a night March does not have yet
-    report = imports.import_file(file, "nights.csv", "shelter_nights", db=real_db, user="carol", via="cli")
+    report = loading.import_file(file, "nights.csv", "shelter_nights", db=real_db, user="carol", via="cli")
     assert [f.kind for f in report.problems] == ["approved_month"]
-    assert "2024-03 is approved for Marseille" in imports.problem_lines(report, "en")[0]
+    assert "2024-03 is approved for Marseille" in loading.problem_lines(report, "en")[0]
     approvals.reopen(real_db, ["Marseille"], D(2024, 3, 1), reason="March nights were missing", user="carol", via="cli")
-    report = imports.import_file(file, "nights.csv", "shelter_nights", db=real_db, user="carol", via="cli")
-    assert report.outcome == "loaded", imports.problem_lines(report, "en")
+    report = loading.import_file(file, "nights.csv", "shelter_nights", db=real_db, user="carol", via="cli")
+    assert report.outcome == "loaded", loading.problem_lines(report, "en")
     assert read(real_db, "SELECT count(*) FROM shelter_nights WHERE night = '2024-03-10'") == [(1,)]
 
 
@@ -289,8 +289,8 @@ def test_the_overview_shows_managers_what_waits_and_donors_the_approved_months_o
 def test_a_trial_on_the_demo_loads_rows_of_an_approved_month_and_says_a_real_database_would_not(db, tmp_path):
     file = tmp_path / "nights.csv"
     frame = nights_file(db, D(2024, 2, 10), file)
-    report = imports.import_file(file, "nights.csv", "shelter_nights", db=db, trial=True, user="dana", via="page")
-    assert report.outcome == "loaded", imports.problem_lines(report, "en")
+    report = loading.import_file(file, "nights.csv", "shelter_nights", db=db, trial=True, user="dana", via="page")
+    assert report.outcome == "loaded", loading.problem_lines(report, "en")
     assert [w.kind for w in report.warnings if w.kind == "approved_month"] == ["approved_month"]
-    assert len(imports.warning_lines(report, "en", limit=None)) >= len(frame)
+    assert len(loading.warning_lines(report, "en", limit=None)) >= len(frame)
     assert last_months(db)["donor"] == D(2024, 2, 1)      # the demo itself is untouched

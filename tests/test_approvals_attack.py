@@ -31,13 +31,12 @@ from terrain import (
     alerts,
     approvals,
     briefs,
-    imports,
     notify,
     store,
 )
 from terrain.__main__ import main
 from terrain.disclosure import ledger
-from terrain.importing import audit, dhis2
+from terrain.importing import audit, dhis2, loading
 from tests import fixture_data
 from tests.apptest import plotly_figures, run_page, texts, values
 
@@ -113,7 +112,7 @@ def csv_of(path, sql, out, params=None):
 
 
 def load(path, file, table, **options):
-    return imports.import_file(Path(file), Path(file).name, table, db=Path(path), user="attacker", via="cli",
+    return loading.import_file(Path(file), Path(file).name, table, db=Path(path), user="attacker", via="cli",
                                **options)
 
 
@@ -241,7 +240,7 @@ def test_a_new_city_in_an_approved_month_moves_the_cutoff_back_until_it_is_appro
                               4.84 AS longitude, NULL AS bed_capacity, 'mixed' AS population_focus,
                               DATE '2024-02-10' AS opened, NULL AS closed""", file)
     report = load(real_db, file, "sites")
-    assert report.outcome == "loaded", imports.problem_lines(report, "en")
+    assert report.outcome == "loaded", loading.problem_lines(report, "en")
     # Lyon had a site open in February and March, approved by no one: donors stop in January
     assert cutoff(real_db) == JANUARY
     assert read(real_db, "SELECT month FROM months_to_approve WHERE city = 'Lyon' AND approved_by IS NULL "
@@ -325,7 +324,7 @@ def test_an_approval_killed_at_any_step_leaves_the_old_or_the_new_version(killed
     new = old + 4 if kind == "approve" else old - 1       # four cities approved for March; Calais reopened
     assert _approvals(db) in (old, new)
     monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(db.parent / "audit"))
-    imports.recover(db)
+    loading.recover(db)
     expected = old if step in BEFORE_INTENT else new
     assert _approvals(db) == expected
     assert _approvals(Path(f"{db}.1")) == (None if step in BEFORE_INTENT else old)
@@ -361,7 +360,7 @@ def test_weather_of_a_city_the_programme_left_is_refused_in_an_approved_month(re
     before = file_state(real_demo)
     report = load(real_demo, file, "weather_daily")
     assert report.outcome == "refused" and [f.kind for f in report.problems] == ["approved_month"]
-    assert "2024-01 is approved for Calais, Marseille, Pantin, Paris" in imports.problem_lines(report, "en")[0]
+    assert "2024-01 is approved for Calais, Marseille, Pantin, Paris" in loading.problem_lines(report, "en")[0]
     assert file_state(real_demo) == before
     assert donor_cell(real_demo, "cold_nights", "Grande-Synthe", JANUARY) == 0
     # a month no city has approved takes it
@@ -392,7 +391,7 @@ def test_an_emergency_shelter_whose_days_in_service_change_in_an_approved_month_
     before = file_state(real_demo)
     report = load(real_demo, shelter_row(real_demo, tmp_path / "sites.csv", **change), "sites", replace=True)
     assert report.outcome == "refused" and [f.kind for f in report.problems] == ["approved_month"]
-    assert f"{months} is approved for Calais" in imports.problem_lines(report, "en")[0]
+    assert f"{months} is approved for Calais" in loading.problem_lines(report, "en")[0]
     assert file_state(real_demo) == before
     assert {m: donor_cell(real_demo, "cold_nights_without_emergency_shelter", "Calais", m)
             for m in (JANUARY, FEBRUARY)} == gaps
@@ -403,7 +402,7 @@ def test_an_emergency_shelter_opened_earlier_loads_once_its_month_is_reopened(re
     approvals.reopen(real_demo, ["Calais"], JANUARY, reason="emergency shelter opened on 1 January", user="carol",
                      via="cli")
     report = load(real_demo, file, "sites", replace=True)
-    assert report.outcome == "loaded", imports.problem_lines(report, "en")
+    assert report.outcome == "loaded", loading.problem_lines(report, "en")
     gaps = read(real_demo, """SELECT value FROM published_grid WHERE audience = 'advocacy' AND city = 'Calais'
                               AND measure = 'cold_nights_without_emergency_shelter' AND month = '2024-01-01'""")
     assert gaps == [(5,)]     # 4, 6, 7, 8 and 9 January: cold, the shelter in service and not open
@@ -414,7 +413,7 @@ def test_a_new_emergency_shelter_in_an_approved_month_is_refused(real_demo, tmp_
                        commune_code="13055", departement="13", opened="2024-02-01")
     report = load(real_demo, file, "sites")
     assert [f.kind for f in report.problems] == ["approved_month"]
-    assert "2024-02 is approved for Marseille" in imports.problem_lines(report, "en")[0]
+    assert "2024-02 is approved for Marseille" in loading.problem_lines(report, "en")[0]
     # opened in March, which waits, it loads
     file = shelter_row(real_demo, tmp_path / "sites.csv", site_id="marseille_emergency_shelter", city="Marseille",
                        commune_code="13055", departement="13", opened="2024-03-01")
@@ -430,7 +429,7 @@ def test_a_site_closed_before_its_activity_cannot_publish_its_city_unapproved(re
     frame = pd.read_csv(file, dtype=str, keep_default_na=False).assign(closed="2024-02-29")
     frame.to_csv(file, index=False)
     report = load(real_demo, file, "sites", replace=True)
-    assert report.outcome == "loaded", imports.problem_lines(report, "en")
+    assert report.outcome == "loaded", loading.problem_lines(report, "en")
     assert read(real_demo, "SELECT approved_by FROM months_to_approve WHERE city = 'Paris' AND month = $m",
                 {"m": MARCH}) == [(None,)]
     assert cutoff(real_demo) == FEBRUARY
@@ -446,8 +445,8 @@ def test_moving_a_site_with_activity_in_an_approved_month_or_changing_its_kind_i
     before = file_state(real_db)
     report = load(real_db, file, "sites", replace=True)
     assert [f.kind for f in report.problems] == ["approved_month"]
-    assert "2023-12, 2024-01 is approved for" in imports.problem_lines(report, "en")[0] or \
-        "2024-01 is approved for" in imports.problem_lines(report, "en")[0]
+    assert "2023-12, 2024-01 is approved for" in loading.problem_lines(report, "en")[0] or \
+        "2024-01 is approved for" in loading.problem_lines(report, "en")[0]
     assert file_state(real_db) == before
 
 
@@ -468,7 +467,7 @@ def test_any_activity_in_an_approved_month_is_refused(real_db, tmp_path, table):
     before = file_state(real_db)
     report = load(real_db, file, table, replace=True)
     assert report.outcome == "refused" and {f.kind for f in report.problems} == {"approved_month"}
-    assert says in imports.problem_lines(report, "en")[0]
+    assert says in loading.problem_lines(report, "en")[0]
     assert file_state(real_db) == before
 
 
@@ -478,10 +477,10 @@ def test_a_dhis2_export_into_an_approved_month_is_refused_by_name(real_db, tmp_p
     values_ = {"tN3kBedsAvl": 20, "tN3kBedsOcc": 19, "tN3kTurnAll": 0, "tN3kTurnMin": 0, "tN3kTurnGrl": 0}
     lines = [f"{element},20240210,OuMarsMinSh,HllvX50cXC0,HllvX50cXC0,{value}" for element, value in values_.items()]
     before = file_state(real_db)
-    report, _ = imports.import_dhis2((head + "\n".join(lines) + "\n").encode(), "export.csv", mapping, db=real_db,
+    report, _ = loading.import_dhis2((head + "\n".join(lines) + "\n").encode(), "export.csv", mapping, db=real_db,
                                      replace=True, user="attacker", via="cli")
     assert report.outcome == "refused" and {f.kind for f in report.problems} == {"approved_month"}
-    assert "2024-02 is approved for Marseille" in imports.problem_lines(report, "en")[0]
+    assert "2024-02 is approved for Marseille" in loading.problem_lines(report, "en")[0]
     assert file_state(real_db) == before
     assert audit.recent().iloc[0]["outcome"] == "refused"
 

@@ -14,8 +14,10 @@ from argon2 import PasswordHasher
 from terrain import ROOT, auth
 from terrain.auth import (
     DEMO_ACCOUNTS, DEMO_PASSWORD, Result, account_slowdown, add_user, authenticate, browser_wait,
-    list_users, remove_user, role_for_identity, set_password, users_command,
+    list_users, remove_user, role_for_identity, set_password,
 )
+from terrain.cli import users as users_cli
+from terrain.cli.users import command as users_command
 
 T0 = datetime(2025, 1, 14, 21, 0, tzinfo=UTC)
 
@@ -428,7 +430,7 @@ class Terminal(io.StringIO):
 ])
 def test_users_command_asks_twice_on_a_terminal(monkeypatch, typed, status, accounts):
     answers = iter(typed)
-    monkeypatch.setattr(auth.getpass, "getpass", lambda prompt: next(answers))
+    monkeypatch.setattr(users_cli.getpass, "getpass", lambda prompt: next(answers))
     assert users_command(["add", "bob", "--role", "donor"], stdin=Terminal(), stdout=io.StringIO()) == status
     assert [u["name"] for u in list_users()] == accounts
 

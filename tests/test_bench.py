@@ -7,7 +7,9 @@ import re
 
 import pytest
 
-from terrain import ROOT, bench, demo, queries, store
+from terrain import ROOT, demo, queries, store
+from terrain.cli import bench as bench_cli
+from terrain.perf import bench
 from tests import fixture_data
 
 OVERVIEW_SOURCE = (ROOT / "pages" / "overview.py").read_text(encoding="utf-8")
@@ -105,7 +107,7 @@ def test_command_writes_the_issue_s_json_and_reuses_its_database(tmp_path, capsy
     argv = ["--consultations", "3000", "--data-dir", str(tmp_path), "--json", str(out), "--repeat", "1",
             "--pages", "overview"]
 
-    assert bench.command(argv) == 0
+    assert bench_cli.command(argv) == 0
 
     figures = json.loads(out.read_text())
     assert list(figures) == ["sizes"]
@@ -133,5 +135,5 @@ def test_command_writes_the_issue_s_json_and_reuses_its_database(tmp_path, capsy
 
 
 def test_bad_arguments_exit_with_status_2(capsys):
-    assert bench.command(["--pages", "nowhere"]) == 2
-    assert bench.command(["--repeat", "0"]) == 2
+    assert bench_cli.command(["--pages", "nowhere"]) == 2
+    assert bench_cli.command(["--repeat", "0"]) == 2

@@ -6,7 +6,9 @@ import shutil
 
 import pytest
 
-from terrain import bench, bench_browser, roles
+from terrain import roles
+from terrain.cli import bench as bench_cli
+from terrain.perf import bench, bench_browser
 
 pytestmark = pytest.mark.skipif(not shutil.which(bench_browser.CHROMIUM), reason="Debian's chromium is not installed")
 
@@ -23,7 +25,7 @@ def test_browser_bench_adds_each_role_s_page_times_to_the_json(data_dir, tmp_pat
     argv = ["--browser", "--consultations", "3000", "--data-dir", str(data_dir), "--json", str(out),
             "--repeat", "1", "--pages", "overview"]
 
-    assert bench.command(argv) == 0
+    assert bench_cli.command(argv) == 0
 
     figures = json.loads(out.read_text())
     assert list(figures) == ["sizes", "browser", "browser_sign_in"]

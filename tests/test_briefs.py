@@ -23,6 +23,7 @@ import pytest
 from pypdf import PdfReader
 
 from terrain import SCHEMA_VERSION, alerts, audit, briefs, i18n, store, summaries
+from terrain.cli import brief as brief_cli
 from terrain.disclosure import ledger, marks, publication
 from tests import fixture_data
 
@@ -240,7 +241,7 @@ def test_a_public_brief_of_the_month_in_progress_is_refused_in_one_line(fixture_
     with pytest.raises(briefs.BriefRefused, match=r"dernier mois publié\u00a0: mars 2024"):
         produce(fixture_db, rule="cold_exclusion", start=D(2024, 4, 1), end=D(2024, 4, 20), audience="public")
     out = tmp_path / "brief.pdf"
-    status = briefs.command(["--db", str(fixture_db), "--rule", "cold_exclusion", "--from", "2024-04-01", "--to",
+    status = brief_cli.command(["--db", str(fixture_db), "--rule", "cold_exclusion", "--from", "2024-04-01", "--to",
                              "2024-04-20", "--audience", "public", "--lang", "en", "--out", str(out)])
     err = capsys.readouterr().err
     assert status == 1 and not out.exists() and audit.recent_briefs().empty
@@ -256,7 +257,7 @@ def test_the_ledger_refuses_a_brief_that_would_give_a_revision_away(fixture_db, 
                   what="earlier pack", user="someone", audience="public", data_as_of=D(2024, 2, 29),
                   dataset_name="earlier", k=11)
     out = tmp_path / "brief.pdf"
-    status = briefs.command(["--db", str(fixture_db), "--rule", "cold_exclusion", "--from", "2024-01-08", "--to",
+    status = brief_cli.command(["--db", str(fixture_db), "--rule", "cold_exclusion", "--from", "2024-01-08", "--to",
                              "2024-01-21", "--audience", "public", "--lang", "en", "--out", str(out)])
     err = capsys.readouterr().err
     assert status == 1 and not out.exists() and audit.recent_briefs().empty
@@ -332,7 +333,7 @@ def test_default_recipients_and_thresholds():
 
 def test_cli_writes_and_records_a_brief(fixture_db, tmp_path, capsys):
     out = tmp_path / "brief.pdf"
-    status = briefs.command(["--db", str(fixture_db), "--rule", "cold_exclusion", "--from", "2024-01-08",
+    status = brief_cli.command(["--db", str(fixture_db), "--rule", "cold_exclusion", "--from", "2024-01-08",
                              "--to", "2024-01-21", "--city", "Calais", "--lang", "fr", "--audience", "public",
                              "--format", "pdf", "--out", str(out)])
     assert status == 0
@@ -355,7 +356,7 @@ def test_cli_bad_arguments_exit_2(fixture_db, tmp_path, capsys, argv, message):
     base = {"--db": str(fixture_db), "--rule": "cold_exclusion", "--from": "2024-01-08", "--to": "2024-01-21",
             "--format": "pdf", "--out": str(tmp_path / "brief.pdf")}
     given = dict(zip(argv[::2], argv[1::2]))
-    status = briefs.command([part for pair in {**base, **given}.items() for part in pair])
+    status = brief_cli.command([part for pair in {**base, **given}.items() for part in pair])
     assert status == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "brief.pdf").exists()

@@ -211,15 +211,15 @@ def test_the_uploader_speaks_the_users_language_and_a_template_loads_into_the_tr
         browser.wait_idle(page)
         page.wait_for_selector(f'text={t("imports.trial.header")}', timeout=60_000)
         assert store.data_version(demo_db) == before        # the demo never changed
-        from terrain import imports
-        assert imports.trial_path(demo_db).exists()
+        from terrain.importing import loading
+        assert loading.trial_path(demo_db).exists()
         page.set_viewport_size({"width": 390, "height": 900})
         browser.wait_idle(page)
         page.screenshot(path=str(browser.ARTIFACTS / f"imports-trial-{lang}-390.png"), full_page=True)
         page.get_by_role("button", name=t("imports.trial.discard")).click()
         browser.wait_idle(page)
         page.wait_for_selector(f'text={t("imports.trial.discarded")}', timeout=60_000)
-        assert not imports.trial_path(demo_db).exists()
+        assert not loading.trial_path(demo_db).exists()
         assert store.data_version(demo_db) == before
         if lang == "en":   # the account keeps the language it chose: give it its French back
             page.set_viewport_size({"width": 1400, "height": 1000})

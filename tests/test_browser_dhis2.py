@@ -7,8 +7,8 @@ import shutil
 import duckdb
 import pytest
 
-from terrain import i18n, imports, store
-from terrain.importing import dhis2
+from terrain import i18n, store
+from terrain.importing import dhis2, loading
 from tests import browser
 from tests.test_accessibility import failing_violations
 
@@ -103,7 +103,7 @@ def test_a_manager_uploads_the_example_export_and_mapping_and_loads_them_into_th
     expected = sorted(tuple(row.split(",")[:7]) for row in
                       dhis2.translate(values, dhis2.load_mapping(dhis2.EXAMPLES / "mapping.toml")).csv.decode().split()[1:])
     assert len(expected) == 93
-    assert _october(imports.trial_path(db)) == expected != _october(db)
+    assert _october(loading.trial_path(db)) == expected != _october(db)
 
 
 def _october(path) -> list[tuple]:

@@ -24,8 +24,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from terrain import ROOT, SCHEMA_VERSION, imports, store
-from terrain.importing import audit
+from terrain import ROOT, SCHEMA_VERSION, store
+from terrain.importing import audit, loading
 from tests import fixture_data
 
 NEW_DATABASE_STEPS = ("built", "audit_begun", "intent_written", "linked.3", "placed.3", "linked.2", "placed.2",
@@ -176,7 +176,7 @@ def test_a_writer_killed_at_any_step_leaves_the_old_or_the_new_version(killed, k
     assert set(layout) <= {*before, *after}, layout
 
     monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(db.parent / "audit"))
-    imports.recover(db)   # what the next writer, or the app, does first
+    loading.recover(db)   # what the next writer, or the app, does first
     expected = before if step in BEFORE_INTENT else after
     assert _layout(db, read) == expected
     if read is _weather_rows:   # (an upgrade's old version is an older Terrain's file)
@@ -202,7 +202,7 @@ def test_a_writer_killed_at_any_step_leaves_the_old_or_the_new_version(killed, k
     if kind != "demo":
         assert _import_day(db.parent, db, "2024-04-05").returncode == 0
         assert list((db.parent / "tmp").iterdir()) == []
-        assert imports.rollback(db, user="tester", via="test") == db
+        assert loading.rollback(db, user="tester", via="test") == db
         assert _layout(db, read)[0] == expected[0]
 
 

@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 import json
 
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 import pytest

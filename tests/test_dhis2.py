@@ -184,10 +184,10 @@ def test_a_wrong_mapping_is_refused_by_name(text, says):
 
 
 def test_a_wrong_mapping_on_the_command_line_is_one_line_in_each_language(tmp_path, capsys):
-    from terrain import imports
+    from terrain.cli import import_ as import_cli
     wrong = tmp_path / "wrong.toml"
     wrong.write_bytes(MAPPING.read_bytes().replace(b'column = "turned_away_girls"', b'column = ["turned_away_girls"]'))
-    assert imports.command([str(EXAMPLE / "dataValueSets_2026-10.csv"), "--from", "dhis2", "--mapping", str(wrong),
+    assert import_cli.command([str(EXAMPLE / "dataValueSets_2026-10.csv"), "--from", "dhis2", "--mapping", str(wrong),
                             "--db", str(tmp_path / "none.duckdb")]) == 2
     assert capsys.readouterr().err.splitlines() == [
         (f"Fichier de correspondance inutilisable\u00a0: {wrong}\u00a0: values 5 (tN3kTurnGrl)\u00a0: "
@@ -312,7 +312,7 @@ def test_a_manager_loads_the_example_export_through_the_page_into_a_real_databas
 
 
 def test_on_the_demo_the_export_goes_into_the_trial_copy_and_the_demo_never_changes(demo_db, tmp_path, monkeypatch):
-    from terrain import imports
+    from terrain.importing import loading
     monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path / "audit"))
     demo_copy = tmp_path / "terrain.duckdb"
     shutil.copy(demo_db, demo_copy)
@@ -333,7 +333,7 @@ def test_on_the_demo_the_export_goes_into_the_trial_copy_and_the_demo_never_chan
     assert not at.exception
     assert [s.value for s in at.success] == [
         "Loaded into the trial copy, table “Shelter nights” (rows: 93). The demonstration has not changed."]
-    trial = imports.trial_path(demo_copy)
+    trial = loading.trial_path(demo_copy)
     first = ("marseille_minors_shelter", dt.date(2026, 10, 1), dt.date(2026, 10, 1))
     assert [n[3] for n in _nights(trial, [first[0]], *first[1:])] == [7]
     assert [n[3] for n in _nights(demo_copy, [first[0]], *first[1:])] == [18]

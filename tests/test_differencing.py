@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from terrain import demo, disclosure, i18n, queries, roles, ui
+from terrain import demo, disclosure, i18n, queries, ui
 from tests import apptest
 
 AS_OF = dt.date(2026, 2, 14)  # fixed, so that "last 4 weeks" and the winter season stay put

@@ -10,9 +10,9 @@ import sys
 import threading
 from pathlib import Path
 
-import pytest
 
-from terrain import ROOT, imports, queries, store
+from terrain import ROOT, queries, store
+from terrain.importing import loading
 from tests import fixture_data
 
 D = dt.date
@@ -127,8 +127,8 @@ def test_a_reader_in_the_same_process_as_the_import_sees_old_or_new(tmp_path, mo
     def import_in_this_process(reader):
         for day in range(1, IMPORTS + 1):
             data = night_file(tmp_path, day).read_bytes()
-            report = imports.import_file(data, f"nuit-{day}.csv", "shelter_nights", db=db, user="test", via="test")
-            assert report.outcome == "loaded", imports.problem_lines(report, "en")
+            report = loading.import_file(data, f"nuit-{day}.csv", "shelter_nights", db=db, user="test", via="test")
+            assert report.outcome == "loaded", loading.problem_lines(report, "en")
 
     reader = watch(db, import_in_this_process)
     assert reader.errors == []
@@ -141,7 +141,7 @@ def test_a_connection_opened_after_an_import_sees_it_while_an_old_one_is_still_o
     monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path / "audit"))
     db = fixture_data.build(tmp_path / "terrain.duckdb", is_synthetic=False, approved=False)
     old = store.open_readonly(db)    # the app keeps one per data version in st.cache_resource
-    imports.import_file(night_file(tmp_path, 1).read_bytes(), "nuit-1.csv", "shelter_nights", db=db,
+    loading.import_file(night_file(tmp_path, 1).read_bytes(), "nuit-1.csv", "shelter_nights", db=db,
                         user="test", via="test")
     new = store.open_readonly(db)
     try:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from terrain import imports
+from terrain.cli import import_ as import_cli
 from tests import fixture_data
 
 FILE = "semaine.csv"
@@ -71,7 +71,7 @@ def _attempt(folder: Path, db: Path, data: bytes, table: str) -> None:
     before = _digest(db)
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = imports.command([str(path), "--table", table, "--db", str(db), "--lang", "en"])
+        status = import_cli.command([str(path), "--table", table, "--db", str(db), "--lang", "en"])
     assert status in (0, 1, 2), status
     report = err.getvalue().splitlines()
     assert all(len(line) <= MAX_LINE for line in out.getvalue().splitlines() + report)
@@ -189,7 +189,7 @@ def test_the_files_that_crashed_the_importer(database, audit_dir, tmp_path, name
     path.write_bytes(data)
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        got = imports.command([str(path), "--table", "weather_daily", "--db", str(db), "--lang", "en"])
+        got = import_cli.command([str(path), "--table", "weather_daily", "--db", str(db), "--lang", "en"])
     assert got == status, err.getvalue()
     if says:
         assert says in err.getvalue() and err.getvalue().startswith(path.name)
@@ -204,7 +204,7 @@ def test_a_mac_roman_file_keeps_its_accents(database, audit_dir, tmp_path):
                       "Marseille;13055;13;day_centre;43,3;5,4;;mixed;2023-05-02;\n").encode("mac_roman"))
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        assert imports.command([str(path), "--table", "sites", "--db", str(db), "--lang", "en"]) == 0
+        assert import_cli.command([str(path), "--table", "sites", "--db", str(db), "--lang", "en"]) == 0
     assert "encoding Mac-Roman" in out.getvalue()
     import duckdb
     con = duckdb.connect(str(db), read_only=True)

@@ -25,8 +25,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from terrain import imports
-from terrain.importing import findings, staging
+from terrain.importing import findings, loading, staging
 from tests import fixture_data
 
 HEADER = "site_id;night;beds_available;beds_occupied;turned_away;turned_away_minors;turned_away_girls"
@@ -72,7 +71,7 @@ def _file(drawn) -> bytes:
     return ("\n".join([HEADER, *(_line(*row) for row in drawn)]) + "\n").encode()
 
 
-def _said(report: imports.Report) -> tuple:
+def _said(report: loading.Report) -> tuple:
     """Everything a report says, in an order that does not depend on the parts."""
     def finding(f: findings.Finding) -> tuple:
         values = tuple(sorted((name, tuple(str(v) for v in values)) for name, values in f.values.items()))
@@ -81,8 +80,8 @@ def _said(report: imports.Report) -> tuple:
             sorted(map(finding, report.warnings)))
 
 
-def _check(data: bytes, database: Path, parts: int, **options) -> imports.Report:
-    return imports.import_file(data, "nuits.csv", "shelter_nights", db=database, dry_run=True, user="test",
+def _check(data: bytes, database: Path, parts: int, **options) -> loading.Report:
+    return loading.import_file(data, "nuits.csv", "shelter_nights", db=database, dry_run=True, user="test",
                                via="test", chunk_rows=parts, today=dt.date(2024, 12, 1), **options)
 
 
@@ -119,9 +118,9 @@ def test_rows_load_the_same_whatever_the_parts(database, tmp_path):
     for parts in (1, 4, WHOLE):
         db = tmp_path / f"parts-{parts}.duckdb"
         shutil.copy2(database, db)
-        report = imports.import_file(data, "nuits.csv", "shelter_nights", db=db, user="test", via="test",
+        report = loading.import_file(data, "nuits.csv", "shelter_nights", db=db, user="test", via="test",
                                      chunk_rows=parts, today=dt.date(2024, 12, 1))
-        assert report.outcome == "loaded", imports.problem_lines(report, "en")
+        assert report.outcome == "loaded", loading.problem_lines(report, "en")
         con = duckdb.connect(str(db), read_only=True)
         loaded.append(con.execute("SELECT * FROM shelter_nights ORDER BY site_id, night").fetchall())
         con.close()
@@ -152,14 +151,14 @@ def test_a_workbook_is_read_in_parts_with_its_own_row_numbers(database, tmp_path
 def test_past_a_hundred_thousand_rows_a_problem_keeps_its_count_and_says_the_rest(database):
     many = findings.MAX_KEPT_ROWS + 5
     data = ("city;day;tmin_c;tmax_c;vigilance\n" + "Calais;2001-01-01;1;5;purple\n" * many).encode()
-    report = imports.import_file(data, "meteo.csv", "weather_daily", db=database, dry_run=True, user="test",
+    report = loading.import_file(data, "meteo.csv", "weather_daily", db=database, dry_run=True, user="test",
                                  via="test", chunk_rows=30_000)
     by_kind = {f.kind: f for f in report.problems}
     purple, twice = by_kind["not_category"], by_kind["duplicate_in_file"]
     assert (purple.count, len(purple.rows), purple.rows[-1]) == (many, findings.MAX_KEPT_ROWS,
                                                                  findings.MAX_KEPT_ROWS + 1)
     assert (twice.count, len(twice.rows), twice.rows[0]) == (many - 1, findings.MAX_KEPT_ROWS, 3)
-    listed = imports.problems_csv(report, "en").decode("utf-8-sig").splitlines()
+    listed = loading.problems_csv(report, "en").decode("utf-8-sig").splitlines()
     assert any(line.endswith(f"… and 5 more rows with the same problem, past row {findings.MAX_KEPT_ROWS + 1} "
                              f"(the first {findings.MAX_KEPT_ROWS} are listed).") for line in listed[-2:])
     assert any(line.endswith(f"… and 4 more rows with the same problem, past row {findings.MAX_KEPT_ROWS + 2} "

@@ -16,8 +16,9 @@ import duckdb
 import openpyxl
 import pytest
 
-from terrain import ROOT, imports, store
-from terrain.importing import anonymity, audit, reading, tables, templates, validation
+from terrain import ROOT, store
+from terrain.cli import import_ as import_cli, rollback as rollback_cli, templates as templates_cli
+from terrain.importing import anonymity, audit, loading, reading, tables, templates, validation
 from tests import fixture_data
 from tests.apptest import run_page, texts
 
@@ -90,9 +91,9 @@ def csv(*lines: str, encoding: str = "cp1252") -> bytes:
     return "\r\n".join(lines).encode(encoding) + b"\r\n"
 
 
-def load(data: bytes, table: str, db: Path, name: str = "semaine.csv", **options) -> imports.Report:
+def load(data: bytes, table: str, db: Path, name: str = "semaine.csv", **options) -> loading.Report:
     options.setdefault("today", TODAY)
-    return imports.import_file(data, name, table, db=db, user="test", via="test", **options)
+    return loading.import_file(data, name, table, db=db, user="test", via="test", **options)
 
 
 # --- every kind of defect -----------------------------------------------------------------------
@@ -214,7 +215,7 @@ def test_each_defect_is_refused_at_its_row_and_column_and_nothing_changes(db, ta
     assert [(f.kind, f.column) for f in report.problems] == [(kind, column)]
     assert report.problems[0].rows.tolist() == ([row] if row else [])
     for lang in ("fr", "en"):   # the message exists in both languages and says where
-        (line,) = imports.problem_lines(report, lang)
+        (line,) = loading.problem_lines(report, lang)
         assert line.startswith(f"semaine.csv, {'ligne' if lang == 'fr' else 'row'} {row}" if row else "semaine.csv")
     assert state(db) == before
     assert not store.backup_paths(db)[0].exists()
@@ -227,7 +228,7 @@ def test_a_night_after_the_site_closed_is_refused(db):
     report = load(csv(NIGHTS, "lille_shelter;28/02/2024;25;20;0;0;0", "lille_shelter;01/03/2024;25;20;0;0;0"),
                   "shelter_nights", db)
     assert [(f.kind, f.column, f.rows.tolist()) for f in report.problems] == [("after_closed", "night", [3])]
-    assert imports.problem_lines(report, "en") == [
+    assert loading.problem_lines(report, "en") == [
         "semaine.csv, row 3, column “night”: 2024-03-01 is after site lille_shelter closed (2024-02-29)."]
     assert state(db) == before
 
@@ -235,8 +236,8 @@ def test_a_night_after_the_site_closed_is_refused(db):
 def test_the_list_of_problems_downloads_whole_as_a_csv(db):
     bad = [NIGHTS] + [f"marseille_minors_shelter;{day:02d}/03/2024;20;-1;0;0;0" for day in range(1, 31)]
     report = load(csv(*bad), "shelter_nights", db)
-    assert len(imports.problem_lines(report, "fr")) == 21          # 20 rows, then how many more
-    lines = imports.problems_csv(report, "fr").decode("utf-8-sig").splitlines()
+    assert len(loading.problem_lines(report, "fr")) == 21          # 20 rows, then how many more
+    lines = loading.problems_csv(report, "fr").decode("utf-8-sig").splitlines()
     assert lines[0] == "Fichier;Ligne;Colonne;Problème"
     assert len(lines) == 31 and lines[30].startswith("semaine.csv;31;beds_occupied;-1")
 
@@ -244,7 +245,7 @@ def test_the_list_of_problems_downloads_whole_as_a_csv(db):
 def test_a_file_loaded_as_the_wrong_table_names_the_right_one(db):
     report = load(csv(NIGHTS, NIGHT), "consultations", db)
     assert report.problems[-1].kind == "other_table"
-    assert imports.problem_lines(report, "en")[-1] == (
+    assert loading.problem_lines(report, "en")[-1] == (
         "semaine.csv, row 1: this file's columns are those of the table “Shelter nights”: "
         "choose it as the table to load (--table shelter_nights on the command line).")
 
@@ -258,7 +259,7 @@ def test_a_file_that_cannot_be_read_is_refused_and_nothing_changes(db, data, nam
     before = state(db)
     report = load(data, "shelter_nights", db, name=name)
     assert (report.outcome, [f.kind for f in report.problems]) == ("refused", [kind])
-    assert imports.problem_lines(report, "en")[0].startswith(f"{name}: ")
+    assert loading.problem_lines(report, "en")[0].startswith(f"{name}: ")
     assert state(db) == before
 
 
@@ -273,10 +274,10 @@ def test_every_problem_of_a_file_is_reported_at_once(db):
 
 def test_the_allowed_values_are_listed_in_the_message(db):
     report = load(csv(CONSULTS, CONSULT.replace(";medical;", ";dentistry;")), "consultations", db)
-    assert imports.problem_lines(report, "en") == [
+    assert loading.problem_lines(report, "en") == [
         "semaine.csv, row 2, column “activity”: “dentistry” is not an allowed value; "
         "allowed values: medical, mental_health, social, legal."]
-    assert imports.problem_lines(report, "fr") == [
+    assert loading.problem_lines(report, "fr") == [
         "semaine.csv, ligne 2, colonne «\u00a0activity\u00a0»\u00a0: «\u00a0dentistry\u00a0» n'est pas une valeur "
         "permise\u00a0; valeurs permises\u00a0: medical, mental_health, social, legal."]
 
@@ -308,7 +309,7 @@ def test_a_personal_value_is_never_repeated_in_messages_or_the_audit(db):
     phone = "06 12 34 56 78"
     report = load(csv(NIGHTS, NIGHT.replace("04/03/2024", phone)), "shelter_nights", db)
     assert [f.kind for f in report.problems] == ["personal_value"]   # not also "not a date"
-    shown = " ".join(imports.problem_lines(report, "fr") + imports.problem_lines(report, "en"))
+    shown = " ".join(loading.problem_lines(report, "fr") + loading.problem_lines(report, "en"))
     assert phone not in shown and "numéro de téléphone" in shown and "phone number" in shown
     (attempt,) = audit.recent().to_dict("records")
     assert phone not in json.dumps(attempt, default=str)
@@ -462,12 +463,12 @@ def test_rollback_restores_the_previous_version_exactly(db):
     before = state(db)
     load(csv(NIGHTS, NIGHT), "shelter_nights", db)
     load(csv(WEATHER, "Calais;01/04/2024;-1;5;yellow"), "weather_daily", db)
-    imports.rollback(db, user="test", via="test")
+    loading.rollback(db, user="test", via="test")
     assert rows_of(db, "SELECT count(*) FROM weather_daily WHERE day = '2024-04-01'") == [(0,)]
-    imports.rollback(db, user="test", via="test")
+    loading.rollback(db, user="test", via="test")
     assert state(db)[1:] == before[1:]
     with pytest.raises(FileNotFoundError):
-        imports.rollback(db, user="test", via="test")
+        loading.rollback(db, user="test", via="test")
     assert list(audit.recent()["outcome"]) == ["failed", "rolled_back", "rolled_back", "loaded", "loaded"]
 
 
@@ -478,7 +479,7 @@ def test_start_real_replaces_the_demo_with_a_new_real_database(tmp_path):
     assert rows_of(demo, "SELECT dataset_name, is_synthetic FROM metadata") == [("Terrain", False)]
     assert rows_of(demo, "SELECT site_id FROM sites") == [("lille_shelter",)]
     assert rows_of(demo, "SELECT count(*) FROM consultations") == [(0,)]     # no synthetic row came along
-    imports.rollback(demo, user="test", via="test")                         # the demo is the previous version
+    loading.rollback(demo, user="test", via="test")                         # the demo is the previous version
     assert rows_of(demo, "SELECT is_synthetic, (SELECT count(*) FROM consultations) FROM metadata") == [(True, 88)]
 
 
@@ -526,7 +527,7 @@ def test_a_week_far_above_the_sites_usual_weeks_is_a_warning_not_a_refusal(db):
     report = load(csv(CONSULTS, *busy), "consultations", db)
     assert report.outcome == "loaded"
     (warning,) = report.warnings
-    assert imports.warning_lines(report, "en") == [
+    assert loading.warning_lines(report, "en") == [
         "semaine.csv, row 2, column “site_id”: week of 2024-05-13 at site marseille_minors_shelter: 40 consultations, "
         "far from the usual week (median 5 over 11 previous weeks)."]
 
@@ -566,7 +567,7 @@ def test_a_dose_outside_its_campaigns_target_ages_is_loaded_with_a_warning(db):
     assert report.outcome == "loaded" and not report.problems
     (warning,) = report.warnings
     assert (warning.kind, warning.column, warning.rows.tolist()) == ("dose_outside_target_ages", "age_band", [2])
-    assert imports.i18n.t("imports.warning.dose_outside_target_ages", "fr", value="18-24", campaign="mmr-2024-pantin",
+    assert loading.i18n.t("imports.warning.dose_outside_target_ages", "fr", value="18-24", campaign="mmr-2024-pantin",
                           bands="15-17").startswith("dose à 18-24, hors des tranches d'âge ciblées")
 
 
@@ -610,7 +611,7 @@ def test_the_xlsx_template_describes_each_column_and_lists_the_allowed_values():
 
 
 def test_templates_command_writes_three_files_per_table(tmp_path):
-    assert imports.templates_command(["--out", str(tmp_path)]) == 0
+    assert templates_cli.command(["--out", str(tmp_path)]) == 0
     assert len(list(tmp_path.iterdir())) == 3 * len(tables.IMPORTABLE)
     description = (tmp_path / "terrain_weather_daily_description.csv").read_bytes()
     assert description.startswith(b"\xef\xbb\xbf") and "de -40 à 45".encode() in description
@@ -623,24 +624,24 @@ def test_cli_exit_status_loaded_checked_refused_and_bad_arguments(db, tmp_path, 
     good.write_bytes(csv(NIGHTS, "marseille_minors_shelter;04/03/2024;20;18;0;0;0"))
     bad.write_bytes(csv(NIGHTS, "marseille_minors_shelter;05/03/2024;20;-18;0;0;0"))
     before = state(db)
-    assert imports.command([str(good), "--table", "shelter_nights", "--db", str(db), "--dry-run"]) == 0
+    assert import_cli.command([str(good), "--table", "shelter_nights", "--db", str(db), "--dry-run"]) == 0
     assert state(db) == before
-    assert imports.command([str(bad), "--table", "shelter_nights", "--db", str(db)]) == 1
+    assert import_cli.command([str(bad), "--table", "shelter_nights", "--db", str(db)]) == 1
     assert state(db) == before
     err = capsys.readouterr().err
     assert "mauvais.csv, ligne 2, colonne «\u00a0beds_occupied\u00a0»\u00a0: -18\u00a0: un nombre négatif" in err
     assert "mauvais.csv, row 2, column “beds_occupied”: -18: a negative number is impossible here." in err
-    assert imports.command([str(good), "--table", "shelter_nights", "--db", str(db), "--lang", "en"]) == 0
+    assert import_cli.command([str(good), "--table", "shelter_nights", "--db", str(db), "--lang", "en"]) == 0
     assert "Loaded into “shelter_nights” (rows: 1)" in capsys.readouterr().out
-    assert imports.command([str(good), "--table", "repas", "--db", str(db)]) == 2
-    assert imports.command([str(good), "--db", str(db)]) == 2
-    assert imports.command([str(tmp_path / "absent.csv"), "--table", "sites", "--db", str(db)]) == 2
+    assert import_cli.command([str(good), "--table", "repas", "--db", str(db)]) == 2
+    assert import_cli.command([str(good), "--db", str(db)]) == 2
+    assert import_cli.command([str(tmp_path / "absent.csv"), "--table", "sites", "--db", str(db)]) == 2
 
 
 def test_cli_rollback_exit_status(db):
     load(csv(NIGHTS, NIGHT), "shelter_nights", db)
-    assert imports.rollback_command(["--db", str(db)]) == 0
-    assert imports.rollback_command(["--db", str(db)]) == 1
+    assert rollback_cli.command(["--db", str(db)]) == 0
+    assert rollback_cli.command(["--db", str(db)]) == 1
 
 
 # --- the page --------------------------------------------------------------------------------------
@@ -698,7 +699,7 @@ def test_every_kind_of_problem_stage_outcome_and_reason_has_its_text():
     import re
     from terrain import i18n
     sources = "".join((ROOT / "terrain" / name).read_text(encoding="utf-8")
-                      for name in ("imports.py", "importing/validation.py", "importing/reading.py"))
+                      for name in ("importing/loading.py", "importing/validation.py", "importing/reading.py"))
     kinds = set(re.findall(r'(?:at_rows|Finding|header_problem|Unreadable|refuse)\(\s*"([a-z_]+)"', sources))
     kinds |= set(validation.NOT_PARSED.values())
     assert {"personal_value", "already_in_database", "synthetic_database", "not_category", "xls_format"} <= kinds
@@ -751,15 +752,15 @@ def test_the_unchanged_template_loads_into_a_trial_copy_and_the_demo_stays_as_it
     assert (report.outcome, report.rows, report.problems) == ("loaded", 1, [])
     assert [f.kind for f in report.warnings] == ["example_row"]   # said, not refused
     assert state(demo) == before
-    copy = imports.trial_path(demo)
+    copy = loading.trial_path(demo)
     assert copy == demo.with_name("terrain.trial.duckdb")
     assert rows_of(copy, "SELECT is_synthetic FROM metadata") == [(True,)]   # the copy is labelled synthetic too
     changed = {name for name, digest in state(copy)[2].items() if digest != before[2][name]}
     assert changed - {"metadata"} == {table}
     # Nothing but the demo and the copy is left beside them: no lock, no intent, no backup.
     assert sorted(p.name for p in demo.parent.iterdir() if p.name != "audit") == ["terrain.duckdb", "terrain.trial.duckdb"]
-    assert imports.discard_trial(demo) is True and not copy.exists()
-    assert imports.discard_trial(demo) is False
+    assert loading.discard_trial(demo) is True and not copy.exists()
+    assert loading.discard_trial(demo) is False
     assert state(demo) == before
 
 
@@ -768,7 +769,7 @@ def test_trial_imports_add_up_in_the_copy_and_the_page_shows_them(demo, monkeypa
     second = "lille_day;Accueil de jour Lille;Lille;59350;59;day_centre;50,6290;3,0570;;mixed;01/02/2024;"
     assert load(csv(SITES, first), "sites", demo, trial=True).outcome == "loaded"
     assert load(csv(SITES, second), "sites", demo, trial=True).outcome == "loaded"
-    assert rows_of(imports.trial_path(demo), "SELECT site_id FROM sites WHERE city = 'Lille' ORDER BY 1") == [
+    assert rows_of(loading.trial_path(demo), "SELECT site_id FROM sites WHERE city = 'Lille' ORDER BY 1") == [
         ("lille_day",), ("lille_shelter",)]
     assert rows_of(demo, "SELECT count(*) FROM sites WHERE city = 'Lille'") == [(0,)]
     monkeypatch.setenv("TERRAIN_DB", str(demo))
@@ -782,14 +783,14 @@ def test_trial_imports_add_up_in_the_copy_and_the_page_shows_them(demo, monkeypa
     at.button(key="trial_discard").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == ["Copie d'essai supprimée. La démonstration n'a jamais changé."]
-    assert not imports.trial_path(demo).exists()
+    assert not loading.trial_path(demo).exists()
     assert not [d for d in at.dataframe if "Lignes dans la copie d'essai" in d.value.columns]
 
 
 def test_a_trial_is_for_the_demo_only(db):
     with pytest.raises(ValueError):
         load(csv(NIGHTS, NIGHT), "shelter_nights", db, trial=True)
-    assert not imports.trial_path(db).exists()
+    assert not loading.trial_path(db).exists()
 
 
 def test_outside_a_trial_the_example_row_is_still_refused(db):
@@ -835,12 +836,12 @@ def test_a_damaged_workbook_gets_one_line_not_a_problem_per_garbled_cell(demo):
     damaged[:4] = os.urandom(4).replace(b"P", b"Q")   # its first bytes lost: no longer a zip
     report = load(bytes(damaged), "consultations", demo, name="consultations.xlsx", trial=True, dry_run=True)
     assert [f.kind for f in report.problems] == ["not_what_its_name_says"]
-    assert imports.problem_lines(report, "fr") == [
+    assert loading.problem_lines(report, "fr") == [
         "consultations.xlsx\u00a0: ce fichier porte le nom d'un classeur Excel (.xlsx) mais n'en est pas un — son "
         "contenu\u00a0: des données illisibles (le fichier est sans doute endommagé). Ouvrez-le dans son logiciel et "
         "enregistrez-le à nouveau en .xlsx ou en CSV."]
     renamed = load(csv(NIGHTS, NIGHT), "shelter_nights", demo, name="semaine.xlsx", trial=True, dry_run=True)
-    assert imports.problem_lines(renamed, "en") == [
+    assert loading.problem_lines(renamed, "en") == [
         "semaine.xlsx: this file is named as an Excel workbook (.xlsx) but is not one — its contents: text (a renamed "
         "CSV?). Open it in its application and save it again as .xlsx or CSV."]
 

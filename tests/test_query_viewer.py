@@ -98,3 +98,26 @@ def test_points_are_areas_for_whoever_may_not_see_them(role, coarsened):
 def test_a_date_that_is_not_one_is_refused_for_a_role_that_sees_months():
     with pytest.raises(queries.QueryError, match=r"\$start must be a date, not 'soon'"):
         viewer.constrain(viewer.of("donor"), CITIES_BY_GRAIN, {**ASKED, "start": "soon"})
+
+
+def test_the_door_tells_its_observers_every_call_and_nothing_once_they_close(fixture_con):
+    """The benchmark's hook: every call that reaches the door, from any thread, refused ones
+    included, as it was asked; a closed observer hears nothing more."""
+    import threading
+
+    period = {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 1, 31), "cities": []}
+    monthly = {**period, "grain": "month"}
+    answered = []
+    with queries.observe() as asked:
+        queries.run(fixture_con, "cities", {}, role="programme_manager")
+        worker = threading.Thread(target=lambda: answered.append(
+            queries.run(fixture_con.cursor(), "occupancy_by_city", monthly, role="donor")))
+        worker.start()
+        worker.join()
+        with pytest.raises(queries.AccessDenied):
+            queries.run(fixture_con, "consultations_coverage_by_city_month", period, role="donor")
+    queries.run(fixture_con, "cities", {}, role="advocacy")
+    assert len(answered) == 1
+    assert asked == [("cities", {}, "programme_manager", "internal"),
+                     ("occupancy_by_city", monthly, "donor", "internal"),
+                     ("consultations_coverage_by_city_month", period, "donor", "internal")]

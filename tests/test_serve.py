@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from terrain import ROOT, serve
-from terrain.loadtest import Session
+from terrain.perf.loadtest import Session
 
 
 @pytest.fixture(autouse=True, scope="module")

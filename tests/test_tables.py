@@ -248,7 +248,7 @@ def test_overview_table_names_activities_in_english(monkeypatch, fixture_db):
 def test_no_code_changes_a_pandas_option_per_table():
     """pandas options are global to the process, whose sessions draw tables at once in their
     own threads: a per-table `styler.render.max_elements` made another session's larger table
-    fail under load (found by `python -m terrain.loadtest`). It is set once, in terrain/ui/tables.py."""
+    fail under load (found by `python -m terrain loadtest`). It is set once, in terrain/ui/tables.py."""
     import re
 
     from terrain import ROOT
@@ -327,7 +327,7 @@ def _january_table(at) -> pd.DataFrame:
 
 def test_a_new_data_version_shows_its_own_figures_in_the_tables(tmp_path, monkeypatch):
     """A rerun after an import formats the new figures, not the ones kept from before."""
-    from terrain import imports
+    from terrain.importing import loading
     from tests import fixture_data
 
     db = fixture_data.build(tmp_path / "terrain.duckdb", is_synthetic=False, approved=False)
@@ -343,7 +343,7 @@ def test_a_new_data_version_shows_its_own_figures_in_the_tables(tmp_path, monkey
     assert before.loc[shelter, turned] == "3"
     nights = ("site_id;night;beds_available;beds_occupied;turned_away;turned_away_minors;turned_away_girls\r\n"
               "pantin_girls_shelter;15/01/2024;10;10;1500;0;0\r\n").encode("cp1252")
-    report = imports.import_file(nights, "semaine.csv", "shelter_nights", db=db, user="test", via="test",
+    report = loading.import_file(nights, "semaine.csv", "shelter_nights", db=db, user="test", via="test",
                                  replace=True, today=dt.date(2024, 3, 1))
     assert report.outcome == "loaded", report
     con = store.open_readonly(db)

@@ -1,4 +1,4 @@
-"""The parts of an import (terrain/imports.py runs them, for the page and the CLI alike):
+"""The parts of an import (terrain/importing/loading.py runs them, for the page and the commands alike):
 
 - tables.py: what can be imported, read from the schema (columns, types, categories, keys);
 - reading.py: bytes to a table of text cells (CSV in any usual encoding and separator, XLSX);

@@ -20,7 +20,7 @@ table of days), a value that is not a whole count (text, a decimal, a negative),
 value twice, a row missing one of its table's columns. Nothing is translated if anything is
 wrong. What it translates is the table in Terrain's own import format, which then goes
 through the importer's every check, its atomic apply, its audit and its rollback
-(terrain/imports.py `import_dhis2`).
+(terrain/importing/loading.py `import_dhis2`).
 
 `export` writes the other way, from a Terrain database, for the shipped examples and tests.
 """

@@ -81,7 +81,7 @@ class FileCheck:
                  trial: bool = False):
         self.headers, self.table, self.con, self.staging = headers, tbl.tables()[table_name], con, staging
         self.replace, self.today = replace, np.datetime64(today or tbl.today(), "D")
-        # A trial on a copy of the demo (terrain/imports.py) takes the template as it comes.
+        # A trial on a copy of the demo (terrain/importing/loading.py) takes the template as it comes.
         self.trial = trial
         self.progress = progress or (lambda fraction, stage: None)
         self.result = Checked(self.table)

@@ -5,7 +5,8 @@
     queries.read_published(con, name, params)                a published set, read whole
 
 Its parts, each with one job: catalogue.py (the query files, their headers and parameters),
-viewer.py (who reads: a role and audience resolved once), door.py (`run`), limit.py (the time
+viewer.py (who reads: a role and audience resolved once), door.py (`run`, and `observe`,
+the hook through which the benchmark sees every call), limit.py (the time
 limit of a call), months.py and combine.py (month by month, and the months put together),
 seen.py (one run's rows as a viewer sees them), published.py (answers from the published
 sets), errors.py (what the door raises), dates.py (whole months).
@@ -32,7 +33,7 @@ from terrain.queries.catalogue import (
     names,
     parse,
 )
-from terrain.queries.door import execute, run
+from terrain.queries.door import execute, observe, run
 from terrain.queries.errors import AccessDenied, QueryError, QueryTimeout
 from terrain.queries.limit import configured_seconds
 from terrain.queries.viewer import ROWS_READER, Viewer, published_reader
@@ -55,6 +56,7 @@ __all__ = [
     "execute",
     "load",
     "names",
+    "observe",
     "parse",
     "published_reader",
     "read_published",

@@ -10,7 +10,8 @@ import threading
 import duckdb
 import streamlit as st
 
-from terrain import i18n, imports, queries, store
+from terrain import i18n, queries, store
+from terrain.importing import loading
 from terrain.ui import views
 from terrain.ui.data import dataset
 from terrain.ui.session import (
@@ -46,7 +47,7 @@ def _chrome(role: str | None) -> None:
     """Banner, data date, language switch and user box: on every page, signed in or not."""
     try:
         # A change a writer left half done (killed, power cut) is finished or undone first.
-        imports.recover_if_left_over(store.db_path())
+        loading.recover_if_left_over(store.db_path())
         data = dataset()
     except FileNotFoundError:
         st.error(tr("common.no_database", path=str(store.db_path())))

@@ -1,10 +1,5 @@
-"""Loading real data: validated, atomic, audited imports, shared by the page and the CLI.
-
-    python -m terrain import PATH --table NAME [--db PATH] [--dry-run] [--replace]
-                                  [--sheet NAME] [--start-real] [--lang fr|en|both] [--user NAME]
-    python -m terrain import PATH --from dhis2 --mapping MAPPING.toml [--db PATH] [--dry-run] [--replace]
-    python -m terrain rollback [--db PATH] [--lang fr|en|both] [--user NAME]
-    python -m terrain templates [--out DIR]
+"""Loading real data: validated, atomic, audited imports, shared by the Import page and the
+commands `import`, `rollback` and `upgrade` (terrain/cli/).
 
 An import reads the file (terrain/importing/reading.py), checks all of it
 (terrain/importing/validation.py) against a read-only snapshot of the database, a part at
@@ -34,19 +29,14 @@ Policies:
   would show real rows to anyone with the published demo password.
 - "Data as of" becomes the latest day of activity or weather in the database after the
   import (not the day of the import: a Tuesday import of last week's data is as of Sunday).
-
-Exit status: 0 loaded (or --dry-run and clean), 1 refused (nothing changed), 2 bad arguments.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
-import functools
 import datetime as dt
-import getpass
-import sys
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,8 +45,8 @@ from typing import Callable, Iterator
 import duckdb
 import pandas as pd
 
-from terrain import ROOT, SCHEMA_VERSION, i18n, queries, store, upgrades
-from terrain.importing import audit, dhis2, findings, reading, staging, statements, tables, templates, validation
+from terrain import SCHEMA_VERSION, i18n, queries, store, upgrades
+from terrain.importing import audit, dhis2, findings, reading, staging, statements, tables, validation
 from terrain.importing.findings import Finding
 
 Progress = Callable[[float, str], None]
@@ -493,117 +483,6 @@ def history_frame(lang: str, limit: int = 200) -> pd.DataFrame:
     return shown.rename(columns={c: i18n.t(f"imports.audit.{c}", lang) for c in shown.columns})
 
 
-# --- command line ----------------------------------------------------------------------------
-
-def _languages(choice: str) -> tuple[str, ...]:
-    return i18n.LANGUAGES if choice == "both" else (choice,)
-
-
-def _say(languages: tuple[str, ...], key: str, stream=None, **values) -> None:
-    for index, lang in enumerate(languages):
-        shown = {k: (i18n.format_number(v, lang) if isinstance(v, int) and not isinstance(v, bool) else
-                     i18n.format_date(v, lang) if isinstance(v, dt.date) else v) for k, v in values.items()}
-        print(("  " if index else "") + i18n.t(key, lang, **shown), file=stream or sys.stdout)
-
-
-def _parser(prog: str, description: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description=description)
-    parser.add_argument("--lang", choices=(*i18n.LANGUAGES, "both"), default="both",
-                        help="language of the messages (default: French with English alongside)")
-    return parser
-
-
-def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace | int:
-    try:
-        return parser.parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-
-
-def command(argv: list[str]) -> int:
-    """`python -m terrain import PATH --table NAME ...`, or `--from dhis2 --mapping FILE`."""
-    parser = _parser("python -m terrain import", "Check a CSV or XLSX file (or a DHIS2 export) and load it into a "
-                     "Terrain table.")
-    parser.add_argument("path", type=Path, help="the CSV or XLSX file, or the DHIS2 dataValueSets export (CSV, JSON)")
-    parser.add_argument("--table", default=None, choices=tables.IMPORTABLE,
-                        help="the table to load (a DHIS2 import: the mapping's)")
-    parser.add_argument("--from", dest="source", choices=("terrain", "dhis2"), default="terrain",
-                        help="terrain: Terrain's own template (default); dhis2: a DHIS2 dataValueSets export")
-    parser.add_argument("--mapping", type=Path, default=None,
-                        help="--from dhis2: the mapping file (examples/dhis2/mapping.toml)")
-    parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
-    parser.add_argument("--dry-run", action="store_true", help="check only, load nothing")
-    parser.add_argument("--replace", action="store_true", help="replace existing rows with the same key")
-    parser.add_argument("--sheet", default=None, help="XLSX: the sheet to read (default: the first)")
-    parser.add_argument("--start-real", action="store_true",
-                        help="the database is the synthetic demo: start a new real database in its place")
-    parser.add_argument("--user", default=None, help="who imports, for the audit (default: the login name)")
-    args = _parse(parser, argv)
-    if isinstance(args, int):
-        return args
-    languages = _languages(args.lang)
-    if args.source == "terrain" and args.table is None:
-        parser.print_usage(sys.stderr)
-        print("python -m terrain import: --table is required (or --from dhis2 --mapping FILE)", file=sys.stderr)
-        return 2
-    if args.source == "dhis2" and args.mapping is None:
-        parser.print_usage(sys.stderr)
-        print("python -m terrain import: --from dhis2 needs --mapping FILE", file=sys.stderr)
-        return 2
-    if not args.path.is_file():
-        _say(languages, "imports.cli.no_file", sys.stderr, path=str(args.path))
-        return 2
-    mapping = None
-    if args.source == "dhis2":
-        try:
-            mapping = dhis2.load_mapping(args.mapping)
-        except dhis2.MappingError as error:
-            for index, lang in enumerate(languages):
-                print(("  " if index else "") + i18n.t("dhis2.cli.mapping_error", lang, error=error.text(lang)),
-                      file=sys.stderr)
-            return 2
-        if args.table is not None and args.table != mapping.table:
-            _say(languages, "dhis2.cli.table_differs", sys.stderr, table=args.table, mapped=mapping.table)
-            return 2
-    try:
-        if mapping is None:
-            report = import_file(args.path, args.path.name, args.table, db=args.db, replace=args.replace,
-                                 sheet=args.sheet, dry_run=args.dry_run, start_real=args.start_real,
-                                 user=args.user or getpass.getuser(), via="cli")
-        else:
-            report, translation = import_dhis2(args.path.read_bytes(), args.path.name, mapping, db=args.db,
-                                               replace=args.replace, dry_run=args.dry_run,
-                                               start_real=args.start_real, user=args.user or getpass.getuser(),
-                                               via="cli")
-            if translation is not None and not translation.problems:
-                _say(languages, "dhis2.cli.translated", values=translation.values, rows=translation.rows,
-                     table=mapping.table, format=translation.format.upper())
-    except FAULTS as fault:
-        return _fault(languages, fault)
-    for index, lang in enumerate(languages):
-        if report.detection:
-            print(("  " if index else "") + report.detected(lang))
-    if report.warnings:
-        _say(languages, "imports.cli.warnings", count=report.warning_count)
-        for lang in languages:
-            for line in warning_lines(report, lang):
-                print("  " + line)
-    if not report.ok:
-        for lang in languages:
-            for line in problem_lines(report, lang):
-                print(line, file=sys.stderr)
-        _say(languages, "imports.cli.refused", sys.stderr, count=report.problem_count)
-        return 1
-    if report.outcome == "checked":
-        _say(languages, "imports.cli.checked", rows=report.rows, table=report.table)
-        return 0
-    if report.replaced:
-        _say(languages, "imports.cli.replaced", count=report.replaced)
-    _say(languages, "imports.cli.loaded", rows=report.rows, table=report.table, db=str(report.database),
-         date=report.data_as_of)
-    return 0
-
-
 # What can go wrong around a file rather than in it: no space, a folder that cannot be
 # written, a database file that is damaged or from another Terrain, an audit that cannot be
 # written. Each is one line, in the user's language, and nothing has changed.
@@ -618,71 +497,3 @@ def fault_reason(fault: BaseException) -> str:
     else:
         text = str(fault)
     return (text.strip().splitlines() or [type(fault).__name__])[0]
-
-
-def _fault(languages: tuple[str, ...], fault: BaseException) -> int:
-    _say(languages, "imports.cli.fault", sys.stderr, reason=fault_reason(fault))
-    return 2
-
-
-def _database_parser(prog: str, description: str, who: str) -> argparse.ArgumentParser:
-    """The arguments of a command that changes the database file as a whole: --db and --user."""
-    parser = _parser(prog, description)
-    parser.add_argument("--db", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
-    parser.add_argument("--user", default=None, help=f"{who}, for the audit (default: the login name)")
-    return parser
-
-
-def upgrade_command(argv: list[str]) -> int:
-    """`python -m terrain upgrade [--db PATH]`"""
-    args = _parse(_database_parser("python -m terrain upgrade", "Rewrite a database written by an older "
-                                   "Terrain in this version's layout (data kept).", "who upgrades"), argv)
-    if isinstance(args, int):
-        return args
-    languages = _languages(args.lang)
-    db = Path(args.db or store.db_path())
-    if not db.exists():
-        _say(languages, "imports.cli.no_file", sys.stderr, path=str(db))
-        return 1
-    try:
-        upgraded = upgrade(db, user=args.user or getpass.getuser(), via="cli")
-    except FAULTS as fault:
-        return _fault(languages, fault)
-    _say(languages, "imports.cli.upgraded" if upgraded is not None else "imports.cli.already_current", db=str(db))
-    for campaign in upgraded.campaigns if upgraded is not None else ():
-        _say(languages, f"imports.cli.campaign_bands_{campaign.source}", campaign=campaign.campaign_id,
-             words=campaign.target_ages, bands=", ".join(campaign.bands))
-    if upgraded is not None and any(c.source != "words" for c in upgraded.campaigns):
-        _say(languages, "imports.cli.campaign_bands_check")
-    return 0
-
-
-def rollback_command(argv: list[str]) -> int:
-    """`python -m terrain rollback [--db PATH]`"""
-    args = _parse(_database_parser("python -m terrain rollback", "Put the previous version of the database back.",
-                                   "who rolls back"), argv)
-    if isinstance(args, int):
-        return args
-    languages = _languages(args.lang)
-    db = Path(args.db or store.db_path())
-    try:
-        rollback(db, user=args.user or getpass.getuser(), via="cli")
-    except FileNotFoundError:
-        _say(languages, "imports.cli.no_backup", sys.stderr, db=str(db))
-        return 1
-    except FAULTS as fault:
-        return _fault(languages, fault)
-    _say(languages, "imports.cli.rolled_back", db=str(db))
-    return 0
-
-
-def templates_command(argv: list[str]) -> int:
-    """`python -m terrain templates [--out DIR]`"""
-    parser = _parser("python -m terrain templates", "Write the import templates (CSV, XLSX, descriptions).")
-    parser.add_argument("--out", type=Path, default=ROOT / "data" / "templates", help="directory (default: data/templates)")
-    args = _parse(parser, argv)
-    if isinstance(args, int):
-        return args
-    written = templates.write_all(args.out)
-    _say(_languages(args.lang), "imports.cli.templates_written", count=len(written), directory=str(args.out))
-    return 0

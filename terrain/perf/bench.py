@@ -23,7 +23,6 @@ Workers are separate processes so that each peak memory (VmHWM) is its own.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
 import json
@@ -176,10 +175,11 @@ def record_views(db: Path, pages: Sequence[str] | None = None, *,
                  timeout: float = 600) -> list[View]:
     """Run each page once per role and view with AppTest, and keep the calls it made.
 
-    The calls are recorded at the door itself, `queries.run`, with Streamlit's data cache
-    emptied before each run: a page reaches the door through `ui.query`, but also through
-    the frame (the dataset's metadata) and through modules it calls (the alert rules), which
-    `ui.observe_queries()` does not see, and a cached result would hide a call."""
+    The calls are recorded at the door itself (its hook, `queries.observe()`), with
+    Streamlit's data cache emptied before each run: a page reaches the door through
+    `ui.query`, but also through the frame (the dataset's metadata) and through modules it
+    calls (the alert rules), which `ui.observe_queries()` does not see, and a cached result
+    would hide a call."""
     _quiet_streamlit()
     import streamlit as st
     from streamlit.testing.v1 import AppTest
@@ -187,50 +187,43 @@ def record_views(db: Path, pages: Sequence[str] | None = None, *,
     from terrain import queries, ui
 
     view_params = {"default": {}, "filtered": FILTERED_VIEW} if view_params is None else view_params
-    door, made = queries.run, []
-
-    def recorded_run(con, name, params=None, *, role, audience="internal"):
-        made.append(Call(name, dict(params or {}), role, audience))
-        return door(con, name, params, role=role, audience=audience)
-
     previous_db = os.environ.get("TERRAIN_DB")
     os.environ["TERRAIN_DB"] = str(db)
-    queries.run = recorded_run
     views = []
     try:
-        for page in pages or available_pages():
-            for role in roles.ROLES:
-                if not roles.can_view_page(role, page):
-                    continue
-                for view, params in view_params.items():
-                    test = AppTest.from_file(str(PAGES_DIR / f"{page}.py"), default_timeout=timeout)
-                    test.session_state[ui.USER_KEY] = {"name": "bench", "role": role, "via": "local"}
-                    for key, value in params.items():
-                        test.query_params[key] = value
-                    st.cache_data.clear()
-                    made.clear()
-                    error = ""
-                    _quiet_streamlit()  # AppTest reads Streamlit's configuration, log level included
-                    cpu: list[float] = []
-                    try:
-                        test.run()
-                        if test.exception:
-                            error = test.exception[0].message
-                        calls = tuple(made)
-                        # What a rerun costs once its queries are cached (a widget touched, a
-                        # page come back to): the page's own Python, its charts and tables,
-                        # plus AppTest's reading of what the page sent, on this thread.
-                        for _ in range(RERUNS if not error else 0):
-                            started = time.process_time()
+        with queries.observe() as made:
+            for page in pages or available_pages():
+                for role in roles.ROLES:
+                    if not roles.can_view_page(role, page):
+                        continue
+                    for view, params in view_params.items():
+                        test = AppTest.from_file(str(PAGES_DIR / f"{page}.py"), default_timeout=timeout)
+                        test.session_state[ui.USER_KEY] = {"name": "bench", "role": role, "via": "local"}
+                        for key, value in params.items():
+                            test.query_params[key] = value
+                        st.cache_data.clear()
+                        made.clear()
+                        error = ""
+                        _quiet_streamlit()  # AppTest reads Streamlit's configuration, log level included
+                        cpu: list[float] = []
+                        try:
                             test.run()
-                            cpu.append((time.process_time() - started) * 1000)
-                    except Exception as exc:  # a page still being written must not stop the run
-                        error = f"{type(exc).__name__}: {exc}"
-                        calls = tuple(made)
-                    views.append(View(page, role, view, calls, error.strip().splitlines()[0] if error else "",
-                                      tuple(cpu)))
+                            if test.exception:
+                                error = test.exception[0].message
+                            calls = tuple(Call(*asked) for asked in made)
+                            # What a rerun costs once its queries are cached (a widget touched, a
+                            # page come back to): the page's own Python, its charts and tables,
+                            # plus AppTest's reading of what the page sent, on this thread.
+                            for _ in range(RERUNS if not error else 0):
+                                started = time.process_time()
+                                test.run()
+                                cpu.append((time.process_time() - started) * 1000)
+                        except Exception as exc:  # a page still being written must not stop the run
+                            error = f"{type(exc).__name__}: {exc}"
+                            calls = tuple(Call(*asked) for asked in made)
+                        views.append(View(page, role, view, calls, error.strip().splitlines()[0] if error else "",
+                                          tuple(cpu)))
     finally:
-        queries.run = door
         st.cache_data.clear()
         if previous_db is None:
             os.environ.pop("TERRAIN_DB", None)
@@ -498,7 +491,7 @@ def _in_worker(kind: str, payload: Any, timeout: float = 3600) -> Any:
     with tempfile.TemporaryDirectory(prefix="terrain-bench-") as tmp:
         given, answered = Path(tmp) / "in.pickle", Path(tmp) / "out.pickle"
         given.write_bytes(pickle.dumps(payload))
-        subprocess.run([sys.executable, "-m", "terrain.bench", "--worker", kind, str(given), str(answered)],
+        subprocess.run([sys.executable, "-m", "terrain.perf.bench", "--worker", kind, str(given), str(answered)],
                        cwd=ROOT, check=True, timeout=timeout)
         return pickle.loads(answered.read_bytes())
 
@@ -706,110 +699,5 @@ def time_published_sets(db: Path) -> float:
         con.close()
 
 
-def _bench_imports(args: argparse.Namespace) -> int:
-    from terrain import bench_imports
-
-    csv_sizes = bench_imports.CSV_SIZES if args.import_csv is None else args.import_csv
-    xlsx_sizes = bench_imports.XLSX_SIZES if args.import_xlsx is None else args.import_xlsx
-    figures = bench_imports.bench(csv_sizes, xlsx_sizes, args.data_dir / "imports")
-    print()
-    print(bench_imports.table(figures))
-    print("\n".join(bench_imports.check_targets(figures)))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"imports": [f.as_dict() for f in figures]}, indent=2) + "\n",
-                             encoding="utf-8")
-        print(f"\nFigures written to {args.json}")
-    return 0 if all(f.outcome == "loaded" for f in figures) else 1
-
-
-def _bench_browser(args: argparse.Namespace, pages: Sequence[str]) -> int:
-    """The pages in Chromium (terrain/bench_browser.py), on the same databases; the JSON file,
-    if it already holds the other figures, keeps them beside "browser"."""
-    from terrain import bench_browser
-
-    lacking = bench_browser.missing()
-    if lacking:
-        print(lacking)
-        return 2
-    sizes = []
-    for consultations in args.consultations:
-        db, _, _ = database_for(consultations, args.seed, args.data_dir)
-        print(f"Driving Chromium through every page for every role on {db.name}...", file=sys.stderr)
-        figures = bench_browser.measure(db, consultations, pages=pages, repeat=args.repeat,
-                                        progress=lambda line: print(line, file=sys.stderr))
-        sizes.append(figures)
-        print()
-        print(bench_browser.table(figures), flush=True)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        kept = json.loads(args.json.read_text(encoding="utf-8")) if args.json.exists() else {}
-        kept = kept if isinstance(kept, dict) else {}
-        args.json.write_text(json.dumps({**kept, **bench_browser.as_json(sizes)}, indent=2) + "\n", encoding="utf-8")
-        print(f"\nFigures written to {args.json}")
-    return 1 if any(size.errors for size in sizes) else 0
-
-
-def command(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m terrain bench", description=__doc__.split("\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--consultations", type=int, nargs="+", default=list(DEFAULT_SIZES), metavar="N",
-                        help="database sizes (default: 1000000 10000000; 50000000 100000000 on request)")
-    parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="also write the figures as JSON")
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--repeat", type=int, default=None,
-                        help="timed runs of each call after a warm-up (default 7); with --browser, "
-                             "rounds of sign-in, switches and visits (default 3)")
-    parser.add_argument("--budget", type=float, default=5.0, metavar="SECONDS",
-                        help="stop repeating a call once it has taken this long in all (default 5)")
-    parser.add_argument("--pages", nargs="+", default=None, help="only these pages (default: every page)")
-    parser.add_argument("--data-dir", type=Path, default=BENCH_DIR, help="where the databases are kept")
-    parser.add_argument("--no-pandas", action="store_true", help="skip the pandas alternative")
-    parser.add_argument("--imports", action="store_true",
-                        help="time imports instead (terrain/bench_imports.py): CSV files of --import-csv rows and "
-                             "XLSX files of --import-xlsx rows")
-    parser.add_argument("--browser", action="store_true",
-                        help="time the pages in Chromium instead (terrain/bench_browser.py): first visit and "
-                             "page switch to the last chart drawn, for every role, p50 and p95 over --repeat "
-                             "rounds; with --json, adds \"browser\" to the file (its other figures are kept)")
-    parser.add_argument("--import-csv", type=int, nargs="*", default=None, metavar="N",
-                        help="CSV sizes for --imports (default: 1000000 5000000 20000000)")
-    parser.add_argument("--import-xlsx", type=int, nargs="*", default=None, metavar="N",
-                        help="XLSX sizes for --imports (default: 1000000)")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    if args.repeat is None:
-        args.repeat = 3 if args.browser else 7
-    unknown = sorted(set(args.pages or ()) - set(roles.PAGES))
-    if unknown or any(n < 0 for n in args.consultations) or args.repeat < 1:
-        parser.print_usage()
-        print(f"Unknown pages: {', '.join(unknown)}" if unknown else "Sizes must be ≥ 0 and --repeat ≥ 1.")
-        return 2
-    pages = [p for p in (args.pages or available_pages()) if (PAGES_DIR / f"{p}.py").exists()]
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"Machine: {os.cpu_count()} cores, load average {load:.1f} at start "
-          f"(timings on a busy machine are slower than on an idle one).")
-    if args.imports:
-        return _bench_imports(args)
-    if args.browser:
-        return _bench_browser(args, pages)
-    sizes = []
-    for consultations in args.consultations:
-        size = bench_size(consultations, seed=args.seed, directory=args.data_dir, pages=pages,
-                          repeat=args.repeat, budget_s=args.budget, pandas=not args.no_pandas)
-        sizes.append(size)
-        print()
-        print(table(size), flush=True)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(as_json(sizes), indent=2) + "\n", encoding="utf-8")
-        print(f"\nFigures written to {args.json}")
-    return 0
-
-
-if __name__ == "__main__":
-    if sys.argv[1:2] == ["--worker"]:
-        sys.exit(worker(sys.argv[2:]))
-    sys.exit(command(sys.argv[1:]))
+if __name__ == "__main__":  # a worker, started by _in_worker
+    sys.exit(worker(sys.argv[2:]))

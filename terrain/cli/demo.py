@@ -9,7 +9,6 @@ an import (terrain/store.py, the write protocol).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import getpass
 import sys
 import time
@@ -17,62 +16,56 @@ from pathlib import Path
 
 import duckdb
 
-from terrain import demo, imports, store
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+from terrain import demo, store
+from terrain.cli import BAD, DB_HELP, DONE, REFUSED, iso_date, parse
+from terrain.importing import loading
 
 
 def command(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m terrain demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=None, help="database file (default: $TERRAIN_DB or data/terrain.duckdb)")
+    parser.add_argument("--out", type=Path, default=None, help=DB_HELP)
     parser.add_argument("--consultations", type=int, default=None,
                         help="number of consultation rows (default: the volume the sites' daily rates give, "
                              "docs/demo-data.md)")
     parser.add_argument("--seed", type=int, default=42, help="random seed: the same seed gives the same data")
-    parser.add_argument("--as-of", type=_date, default=None, metavar="DATE",
+    parser.add_argument("--as-of", type=iso_date, default=None, metavar="DATE",
                         help="the data's last day, YYYY-MM-DD (default: today)")
     parser.add_argument("--user", default=None, help="who builds it, for the audit (default: the login name)")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
+    args = parse(parser, argv)
+    if isinstance(args, int):
+        return args
     if args.consultations is not None and args.consultations < 0:
         parser.print_usage()
         print("--consultations must be zero or more.")
-        return 2
+        return BAD
     out = Path(args.out or store.db_path())
     started = time.perf_counter()
     try:
         with store.writer_lock(out):
-            imports.recover(out)
+            loading.recover(out)
             if out.exists():
                 try:
-                    synthetic = imports.database_is_synthetic(out)
+                    synthetic = loading.database_is_synthetic(out)
                 except store.NewerDatabase as newer:
                     print(f"python -m terrain demo: {newer} It is left as it is.", file=sys.stderr)
-                    return 1
+                    return REFUSED
                 except (duckdb.Error, IndexError, KeyError):
                     print(f"python -m terrain demo: {out} exists and cannot be read as a Terrain database; "
                           "it is left as it is (move it away to build the demo there).", file=sys.stderr)
-                    return 1
+                    return REFUSED
                 if not synthetic:
                     print(f"python -m terrain demo: {out} holds real data; the demo never replaces it "
                           "(choose another --out).", file=sys.stderr)
-                    return 1
-            change = imports.whole_file_change(out, args.user or getpass.getuser(), "cli", "demo", "demo_built")
+                    return REFUSED
+            change = loading.whole_file_change(out, args.user or getpass.getuser(), "cli", "demo", "demo_built")
             counts = demo.generate(out, consultations=args.consultations, seed=args.seed, as_of=args.as_of,
                                    progress=True, keep_backup=out.exists(), change=change)
     except store.WriteError as error:
         print(f"python -m terrain demo: {error}", file=sys.stderr)
-        return 2
+        return BAD
     except ValueError as error:  # a period the programme did not run in (generate checks it first)
         print(f"python -m terrain demo: {error}", file=sys.stderr)
-        return 2
+        return BAD
     summary = ", ".join(f"{table} {rows:,}" for table, rows in counts.items())
     print(f"Synthetic demo database written to {out} in {time.perf_counter() - started:.1f} s ({summary}).")
-    return 0
+    return DONE
