@@ -1,6 +1,7 @@
 """Data access for the pages: the process's shared read-only connection, query results
-cached per data version, the dataset's metadata, and a hook to observe which queries are
-asked (the benchmark and the differencing tests use it)."""
+cached per data version, the dataset's metadata, and a hook to observe which queries the
+pages ask, cache hits included (the differencing tests use it; the benchmark listens at the
+door itself, terrain.queries.observe)."""
 
 from __future__ import annotations
 
