@@ -90,12 +90,9 @@ if submitted:
     choices = dict(lang=brief_lang, audience=audience, format=fmt, recipient=recipient)
     request = (briefs.Request.about_episode(episode, **choices) if scope == "episode"
                else briefs.Request.about_view(rule, f.start, f.end, f.cities, **choices))
-    user = ui.current_user()
     st.session_state.pop("alerts_produced_brief", None)
     try:
-        with ui.cursor(view.version) as con:
-            st.session_state["alerts_produced_brief"] = briefs.produce(con, request, config, user=user["name"],
-                                                                       via=user["via"])
+        st.session_state["alerts_produced_brief"] = view.brief(request, config, ui.current_user())
     except briefs.BriefRefused as refusal:
         st.error(str(refusal), icon=":material/block:")
 produced = st.session_state.get("alerts_produced_brief")

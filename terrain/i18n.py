@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import string
 import tomllib
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -347,3 +348,11 @@ def format_duration(seconds: float, lang: str) -> str:
     130 -> "2 minutes"."""
     return babel.dates.format_timedelta(dt.timedelta(seconds=seconds), threshold=1,
                                         locale=_babel_locale(lang))
+
+
+def format_time_limit(seconds: float, lang: str) -> str:
+    """A time limit in words: from a second up as `format_duration` says it; a limit under a
+    second written out ("0,2 s"), never rounded to "0 secondes"."""
+    if seconds >= 1:
+        return format_duration(seconds, lang)
+    return f"{format_decimal(seconds, lang, digits=max(1, -math.floor(math.log10(seconds))))}\u00a0s"

@@ -195,19 +195,36 @@ def slowed(text: str) -> str:
     return "\n".join(header) + f"\nSELECT * FROM ({body}) AS answer WHERE ({ENDLESS}) > 0\n"
 
 
-@pytest.fixture(params=["cities", "dataset_metadata"])
-def slow_page(request, tmp_path, monkeypatch, fixture_db):
-    """The catalogue with one query made endless: the list of cities (the first figure every
-    page asks for), or the data's metadata (read by the frame of every page)."""
+def _slowed_catalogue(name: str, tmp_path, monkeypatch) -> None:
+    """The catalogue with one query made endless, and a limit of one second."""
     queries_dir = tmp_path / "queries"
     queries_dir.mkdir()
     for path in catalogue.QUERIES_DIR.glob("*.sql"):
         text = path.read_text(encoding="utf-8")
-        (queries_dir / path.name).write_text(slowed(text) if path.stem == request.param else text, encoding="utf-8")
+        (queries_dir / path.name).write_text(slowed(text) if path.stem == name else text, encoding="utf-8")
     monkeypatch.setattr(catalogue, "QUERIES_DIR", queries_dir)
     catalogue.load.cache_clear()
     monkeypatch.setenv(limit.VARIABLE, "1")
+
+
+@pytest.fixture(params=["cities", "dataset_metadata"])
+def slow_page(request, tmp_path, monkeypatch, fixture_db):
+    """The catalogue with one query made endless: the list of cities (the first figure every
+    page asks for), or the data's metadata (read by the frame of every page)."""
     import streamlit
+    _slowed_catalogue(request.param, tmp_path, monkeypatch)
+    streamlit.cache_data.clear()
+    yield fixture_db
+    catalogue.load.cache_clear()
+    streamlit.cache_data.clear()
+
+
+@pytest.fixture
+def slow_alert_rule(tmp_path, monkeypatch, fixture_db):
+    """The evidence of the shelter saturation rule (the first the alerts evaluate) made endless:
+    rows the alert rules read whole, not a page's figure."""
+    import streamlit
+    _slowed_catalogue("shelter_nights_by_site_day", tmp_path, monkeypatch)
     streamlit.cache_data.clear()
     yield fixture_db
     catalogue.load.cache_clear()
@@ -226,3 +243,25 @@ def test_a_page_says_in_one_line_that_its_figures_took_too_long(slow_page, monke
     assert time.monotonic() - started < 60
     assert [error.value for error in at.error] == [line]
     assert not at.metric   # the page stopped there: no figure drawn after it
+
+
+def test_the_alerts_page_says_in_one_line_that_its_rules_took_too_long(slow_alert_rule, monkeypatch):
+    at = run_page("pages/alerts.py", "advocacy", db=slow_alert_rule, monkeypatch=monkeypatch, lang="en")
+    assert not at.exception
+    assert [error.value for error in at.error] == [
+        "Working out these figures took longer than the limit of 1 second and was stopped. "
+        "Choose a shorter period or fewer cities, then try again."]
+    assert not at.dataframe   # stopped before the episodes' table
+
+
+def test_a_command_past_the_limit_says_so_in_each_language_and_exits_2(slow_alert_rule, capsys):
+    from terrain import cli
+
+    status = cli.main(["alerts", "--db", str(slow_alert_rule), "--as-of", "2024-03-31"])
+    out, err = capsys.readouterr()
+    assert status == cli.BAD and out == ""
+    assert err.splitlines() == [
+        "Le calcul a dépassé la limite de 1\u00a0seconde (TERRAIN_QUERY_SECONDS) et a été interrompu ; rien n'a "
+        "été écrit. Relancez avec une période plus courte ou une limite plus longue.",
+        "The work took longer than the limit of 1 second (TERRAIN_QUERY_SECONDS) and was stopped; nothing was "
+        "written. Run it again with a shorter period or a longer limit."]

@@ -8,7 +8,8 @@ Exit status, the same for every command:
 - DONE (0): done;
 - REFUSED (1): refused, nothing changed;
 - BAD (2): bad arguments, configuration, or a fault around the file (no space, a folder or
-  audit that cannot be written, a damaged database): one line, nothing changed.
+  audit that cannot be written, a damaged database), or a query past the door's time limit:
+  one line, nothing changed.
 """
 
 from __future__ import annotations
@@ -59,7 +60,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Unknown command {name!r}.\n\n{usage()}", file=sys.stderr)
         return BAD
     module = importlib.import_module(COMMANDS[name][0])
-    return int(module.command(rest) or DONE)
+    try:
+        return int(module.command(rest) or DONE)
+    except Exception as fault:
+        if not _past_time_limit(fault):
+            raise
+        return BAD
+
+
+def _past_time_limit(fault: Exception) -> bool:
+    """A query past the door's time limit (terrain/queries/limit.py), from any command: one
+    line per language on stderr, not a traceback. The door's errors are loaded whenever the
+    door can have raised one, so a command that never queries never imports them."""
+    errors = sys.modules.get("terrain.queries.errors")
+    if errors is None or not isinstance(fault, errors.QueryTimeout):
+        return False
+    from terrain import i18n
+    for lang in i18n.LANGUAGES:
+        print(i18n.t("door.timeout_command", lang, limit=i18n.format_time_limit(fault.seconds, lang)),
+              file=sys.stderr)
+    return True
 
 
 def parse(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace | int:

@@ -73,10 +73,7 @@ def tr(key: str, **values: Any) -> str:
 def stop_past_time_limit(timeout: queries.QueryTimeout) -> None:
     """A query ran past the door's time limit: one line in the reader's language, and the page
     stops there."""
-    seconds = timeout.seconds   # a limit under a second is written out, not rounded to "0 seconds"
-    limit = (i18n.format_duration(seconds, lang()) if seconds >= 1 else
-             f"{i18n.format_decimal(seconds, lang(), digits=max(1, -math.floor(math.log10(seconds))))}\u00a0s")
-    st.error(tr("door.timeout", limit=limit))
+    st.error(tr("door.timeout", limit=i18n.format_time_limit(timeout.seconds, lang())))
     st.stop()
 
 

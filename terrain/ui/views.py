@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from terrain import alerts as alert_rules
-from terrain import disclosure, queries, roles
+from terrain import briefs, disclosure, queries, roles
 from terrain import filters as flt
 from terrain.charts import occupancy as occupancy_charts
 from terrain.ui import data, session
@@ -232,13 +232,30 @@ class Alerts:
     version: str   # the data version read, once for the page's run
 
     def episodes(self, config: dict) -> list:
-        return _evaluated(self.version, config)
+        """Every episode of every rule; past the door's time limit, one line and the page stops."""
+        try:
+            return _evaluated(self.version, config)
+        except queries.QueryTimeout as timeout:
+            session.stop_past_time_limit(timeout)
 
     def evidence(self, episode, config: dict, start: dt.date, end: dt.date) -> pd.DataFrame:
         """The rows of the episode's rule from `start` to `end`, hidden for the viewer."""
-        rows = alert_rules.rows_of(episode, _evaluated(self.version, config, episode.rule, start, end, episode.city))
+        try:
+            evaluated = _evaluated(self.version, config, episode.rule, start, end, episode.city)
+        except queries.QueryTimeout as timeout:
+            session.stop_past_time_limit(timeout)
+        rows = alert_rules.rows_of(episode, evaluated)
         inside = (rows["period"] >= episode.start) & (rows["period_end"] <= episode.end)
         return alert_rules.for_audience(episode.rule, rows, self.threshold, [inside], place_total=False)
+
+    def brief(self, request, config: dict, user: dict):
+        """The brief asked for (terrain/briefs.py), from this run's data version, recorded in
+        the audit as the user's; past the door's time limit, one line and the page stops."""
+        try:
+            with data.cursor(self.version) as con:
+                return briefs.produce(con, request, config, user=user["name"], via=user["via"])
+        except queries.QueryTimeout as timeout:
+            session.stop_past_time_limit(timeout)
 
 
 def alerts(role: str | None = None) -> Alerts:
