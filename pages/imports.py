@@ -15,11 +15,11 @@ from terrain.importing import dhis2, loading, reading, tables, templates
 
 ui.page_setup("imports")
 lang, user = ui.lang(), ui.current_user()["name"]
-st.title(ui.tr("loading.title"))
-st.caption(ui.tr("loading.intro"))
+st.title(ui.tr("imports.title"))
+st.caption(ui.tr("imports.intro"))
 load_tab, templates_tab, history_tab = st.tabs(
-    [ui.tr("loading.tab_import"), ui.tr("loading.tab_templates"), ui.tr("loading.tab_history")])
-table_name = lambda t: i18n.t(f"loading.table.{t}", lang)  # noqa: E731
+    [ui.tr("imports.tab_import"), ui.tr("imports.tab_templates"), ui.tr("imports.tab_history")])
+table_name = lambda t: i18n.t(f"imports.table.{t}", lang)  # noqa: E731
 SHOWN_PROBLEMS = 100      # on the page; the CSV download has them all
 OWN_MAPPING = ""          # the mapping choice "your own file", beside the shipped ones
 
@@ -27,13 +27,13 @@ OWN_MAPPING = ""          # the mapping choice "your own file", beside the shipp
 def run(attempt, *, dry_run):
     """The import's report and, for a DHIS2 export, its translation; a fault around the file
     (no space, the audit, a damaged database) stops the page with one line: nothing has changed."""
-    bar = st.progress(0.0, text=ui.tr("loading.checking" if dry_run else "loading.loading"))
+    bar = st.progress(0.0, text=ui.tr("imports.checking" if dry_run else "imports.loading"))
     try:
         result = attempt(dry_run=dry_run, user=user, via="page",
-                         progress=lambda done, stage: bar.progress(done, ui.tr(f"loading.stage.{stage}")))
+                         progress=lambda done, stage: bar.progress(done, ui.tr(f"imports.stage.{stage}")))
     except loading.FAULTS as fault:
         bar.empty()
-        st.error(ui.tr("loading.cli.fault", reason=loading.fault_reason(fault)))
+        st.error(ui.tr("imports.cli.fault", reason=loading.fault_reason(fault)))
         st.stop()
     bar.empty()
     return result
@@ -84,32 +84,32 @@ def show(report, key, file_name, translation=None):
                          values=i18n.format_number(translation.values, lang),
                          rows=i18n.format_number(translation.rows, lang), table=table_name(report.table)))
     if report.problems:
-        st.error(ui.tr("loading.refused", count=i18n.format_number(report.problem_count, lang)))
-        st.header(ui.tr("loading.problems_title"))
+        st.error(ui.tr("imports.refused", count=i18n.format_number(report.problem_count, lang)))
+        st.header(ui.tr("imports.problems_title"))
         if translation is not None and not translation.problems:
             st.caption(ui.tr("dhis2.page.rows_translated"))
     elif report.warnings:
-        st.warning(ui.tr("loading.warnings_title", count=i18n.format_number(report.warning_count, lang)))
+        st.warning(ui.tr("imports.warnings_title", count=i18n.format_number(report.warning_count, lang)))
     lines = loading.problems_frame(report, lang, limit=SHOWN_PROBLEMS)
     if not lines.empty:
         # A table that wraps its text: each message is read whole, however long.
         st.table(lines, hide_index=True)
         count = report.problem_count or report.warning_count
         if count > len(lines):
-            st.caption(ui.tr("loading.problems_shown", shown=i18n.format_number(len(lines), lang),
+            st.caption(ui.tr("imports.problems_shown", shown=i18n.format_number(len(lines), lang),
                              count=i18n.format_number(count, lang)))
-        st.download_button(ui.tr("loading.download_problems"), lambda: loading.problems_csv(report, lang),
+        st.download_button(ui.tr("imports.download_problems"), lambda: loading.problems_csv(report, lang),
                            f"{file_name}.problems.csv", mime="text/csv", key=f"{key}_problems_csv")
 
 
-def uploader_texts(size: int, limit: str = "loading.uploader.limit") -> None:
+def uploader_texts(size: int, limit: str = "imports.uploader.limit") -> None:
     """Streamlit 1.67 writes the uploader's own texts in English ("Drag and drop a file here",
     "Upload", "50MB per file", "Remove …", "Add files") and lets no argument change them:
     they are hidden and ours, in the user's language, drawn in their place; the labels only a
     screen reader says are rewritten whenever Streamlit draws them again (the button whose text
     is hidden is named by its label: a text drawn by CSS is no name to every screen reader). Checked in a real
     browser (tests/test_browser.py)."""
-    texts = {name: ui.tr(limit if name == "limit" else f"loading.uploader.{name}", size=size, name="{name}")
+    texts = {name: ui.tr(limit if name == "limit" else f"imports.uploader.{name}", size=size, name="{name}")
              for name in ("drop", "browse", "limit", "remove", "add", "input")}
     css = {name: json.dumps(text, ensure_ascii=False) for name, text in texts.items()}   # a quoted CSS/JS string
     zone = '[data-testid="stFileUploaderDropzone"]'
@@ -156,7 +156,7 @@ with load_tab:
         done, to_trial = st.session_state.pop("import_done")
         st.success(done)
         if not to_trial:
-            st.caption(ui.tr("loading.rollback_hint"))
+            st.caption(ui.tr("imports.rollback_hint"))
     source = st.radio(ui.tr("dhis2.page.source_label"), ("terrain", "dhis2"), horizontal=True, key="import_source",
                       format_func=lambda s: i18n.t(f"dhis2.page.source.{s}", lang))
     mapping = None
@@ -165,18 +165,18 @@ with load_tab:
         mapping = chosen_mapping()
         table = mapping[1].table if mapping else None
     else:
-        table = st.selectbox(ui.tr("loading.table_label"), tables.IMPORTABLE, format_func=table_name,
-                             key="import_table", index=None, placeholder=ui.tr("loading.table_placeholder"))
+        table = st.selectbox(ui.tr("imports.table_label"), tables.IMPORTABLE, format_func=table_name,
+                             key="import_table", index=None, placeholder=ui.tr("imports.table_placeholder"))
     options = {}
     if synthetic:
-        options["start_real"] = st.toggle(ui.tr("loading.start_real_label"), help=ui.tr("loading.start_real_help"),
+        options["start_real"] = st.toggle(ui.tr("imports.start_real_label"), help=ui.tr("imports.start_real_help"),
                                           key="import_start_real")
         options["trial"] = not options["start_real"]
     trial = options.get("trial", False)
     if trial:
-        st.info(ui.tr("loading.trial.notice", path=loading.trial_path().name))
+        st.info(ui.tr("imports.trial.notice", path=loading.trial_path().name))
     else:   # in the trial copy a row already there is always replaced
-        options["replace"] = st.toggle(ui.tr("loading.replace_label"), help=ui.tr("loading.replace_help"),
+        options["replace"] = st.toggle(ui.tr("imports.replace_label"), help=ui.tr("imports.replace_help"),
                                        key="import_replace")
     size = st.get_option("server.maxUploadSize")
     round_ = st.session_state.setdefault("import_round", 0)
@@ -187,11 +187,11 @@ with load_tab:
         st.caption(ui.tr("dhis2.page.upload_limit", size=size))
     else:
         uploader_texts(size)
-        uploaded = st.file_uploader(ui.tr("loading.file_label"), type=["csv", "txt", "xlsx"],
+        uploaded = st.file_uploader(ui.tr("imports.file_label"), type=["csv", "txt", "xlsx"],
                                     key=f"import_file_{round_}")
-        st.caption(ui.tr("loading.upload_limit", size=size))
+        st.caption(ui.tr("imports.upload_limit", size=size))
     if uploaded is not None and table is None:
-        st.info(ui.tr("dhis2.page.choose_mapping" if source == "dhis2" else "loading.choose_table"))
+        st.info(ui.tr("dhis2.page.choose_mapping" if source == "dhis2" else "imports.choose_table"))
     elif uploaded is not None:
         data = uploaded.getvalue()
         if mapping:
@@ -200,7 +200,7 @@ with load_tab:
         else:
             sheets = reading.sheet_names(data) if data.startswith(reading.XLSX_MAGIC) else []
             if sheets:
-                options["sheet"] = st.selectbox(ui.tr("loading.sheet_label"), sheets, key="import_sheet")
+                options["sheet"] = st.selectbox(ui.tr("imports.sheet_label"), sheets, key="import_sheet")
             attempt = functools.partial(template_import, data, uploaded.name, table, **options)
             recipe = table
         # Check once per file and choice (and database version): reruns must not re-check or re-audit.
@@ -212,7 +212,7 @@ with load_tab:
         report, translation = st.session_state["import_checked"]
         show(report, "checked", uploaded.name, translation)
         if report.ok:
-            rows, where = i18n.format_number(report.rows, lang), "loading.trial" if trial else "imports"
+            rows, where = i18n.format_number(report.rows, lang), "imports.trial" if trial else "imports"
             st.success(ui.tr(f"{where}.clean", rows=rows, table=table_name(table)))
             if report.replaced:
                 st.info(ui.tr(f"{where}.will_replace", count=i18n.format_number(report.replaced, lang)))
@@ -228,35 +228,35 @@ with load_tab:
                     st.session_state["import_round"] += 1
                     st.rerun()
     if synthetic and loading.trial_path().exists():
-        st.header(ui.tr("loading.trial.header"))
-        st.caption(ui.tr("loading.trial.caption", path=loading.trial_path().name))
+        st.header(ui.tr("imports.trial.header"))
+        st.caption(ui.tr("imports.trial.caption", path=loading.trial_path().name))
         st.dataframe(loading.trial_contents_frame(lang), hide_index=True, width="stretch", key="trial_rows")
-        if st.button(ui.tr("loading.trial.discard"), key="trial_discard"):
+        if st.button(ui.tr("imports.trial.discard"), key="trial_discard"):
             loading.discard_trial()
-            st.session_state["import_done"] = (ui.tr("loading.trial.discarded"), True)
+            st.session_state["import_done"] = (ui.tr("imports.trial.discarded"), True)
             st.session_state["import_round"] += 1
             st.rerun()
 
 with templates_tab:
-    st.caption(ui.tr("loading.templates_intro"))
-    chosen = st.selectbox(ui.tr("loading.table_label"), tables.IMPORTABLE, format_func=table_name, key="template_table")
+    st.caption(ui.tr("imports.templates_intro"))
+    chosen = st.selectbox(ui.tr("imports.table_label"), tables.IMPORTABLE, format_func=table_name, key="template_table")
     names = templates.file_names(chosen)
     xlsx, csv, description = st.columns(3)
-    xlsx.download_button(ui.tr("loading.download_template_xlsx"), templates.template_xlsx(chosen), names["xlsx"],
+    xlsx.download_button(ui.tr("imports.download_template_xlsx"), templates.template_xlsx(chosen), names["xlsx"],
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="template_xlsx")
-    csv.download_button(ui.tr("loading.download_template_csv"), templates.template_csv(chosen), names["csv"],
+    csv.download_button(ui.tr("imports.download_template_csv"), templates.template_csv(chosen), names["csv"],
                         mime="text/csv", key="template_csv")
-    description.download_button(ui.tr("loading.download_description_csv"), templates.description_csv(chosen),
+    description.download_button(ui.tr("imports.download_description_csv"), templates.description_csv(chosen),
                                 names["description"], mime="text/csv", key="template_description")
     rows = templates.description_rows(chosen, (lang,))
     st.dataframe([dict(zip(rows[0], row)) for row in rows[1:]], hide_index=True, width="stretch", key="template_columns")
 
 with history_tab:
-    st.header(ui.tr("loading.table_rows_title"))
+    st.header(ui.tr("imports.table_rows_title"))
     st.dataframe(loading.contents_frame(lang), hide_index=True, width="stretch", key="import_table_rows")
-    st.header(ui.tr("loading.history_title"))
+    st.header(ui.tr("imports.history_title"))
     history = loading.history_frame(lang)
     if history.empty:
-        st.info(ui.tr("loading.history_empty"))
+        st.info(ui.tr("imports.history_empty"))
     else:
         st.dataframe(history, hide_index=True, width="stretch", key="import_history")
