@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DB ?= $(or $(TERRAIN_DB),data/terrain.duckdb)
 PORT ?= 8501
 
-.PHONY: run serve test demo bench load clean
+.PHONY: run serve test fuzz demo bench load clean
 
 # pip lists each package as it comes: the first install takes a minute or two, and says so.
 $(VENV)/.installed: requirements.txt
@@ -46,6 +46,11 @@ serve: $(VENV)/.installed $(DB)
 # workers, and the browser files that only read share one app per worker.
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
+
+# The importer's property tests, ten times longer and with new examples at each run
+# (tests/examples.py): before a release, or after a change to the importer.
+fuzz: $(VENV)/.installed-dev
+	TERRAIN_EXAMPLES=10 $(PY) -m pytest -q -n 2 tests/test_import_fuzz.py tests/test_import_parts.py
 
 bench: $(VENV)/.installed-dev
 	$(PY) -m terrain bench

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from terrain.cli import import_ as import_cli
 from tests import fixture_data
+from tests.examples import HUNT, examples
 
 FILE = "semaine.csv"
 MAX_LINE = 1_000     # characters a line of the report may hold
@@ -85,7 +86,7 @@ def _attempt(folder: Path, db: Path, data: bytes, table: str) -> None:
     assert not [p for p in db.parent.iterdir() if p.name.endswith((".new", ".swap", ".intent"))]
 
 
-@settings(max_examples=200, deadline=None, derandomize=True,
+@settings(max_examples=examples(100), deadline=None, derandomize=not HUNT,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.one_of(st.binary(max_size=3_000),
                       st.binary(max_size=200).map(lambda head: VALID["weather_daily"].encode() + head)),
@@ -135,7 +136,7 @@ def mutated(draw) -> tuple[str, bytes]:
     return table, data
 
 
-@settings(max_examples=200, deadline=None, derandomize=True,
+@settings(max_examples=examples(100), deadline=None, derandomize=not HUNT,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=mutated())
 def test_mutations_of_valid_files(database, audit_dir, tmp_path_factory, case):

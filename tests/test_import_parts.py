@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from terrain.importing import findings, loading, staging
 from tests import fixture_data
+from tests.examples import HUNT, examples
 
 HEADER = "site_id;night;beds_available;beds_occupied;turned_away;turned_away_minors;turned_away_girls"
 SITES = ("pantin_girls_shelter", "marseille_minors_shelter")
@@ -85,7 +86,8 @@ def _check(data: bytes, database: Path, parts: int, **options) -> loading.Report
                                via="test", chunk_rows=parts, today=dt.date(2024, 12, 1), **options)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(30), deadline=None, derandomize=not HUNT,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(drawn=rows, replace=st.booleans())
 def test_a_file_checked_in_parts_says_what_it_says_whole(database, drawn, replace):
     data = _file(drawn)
