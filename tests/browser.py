@@ -20,6 +20,12 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
+def apart(a, b) -> bool:
+    """Two bounding boxes (Playwright's) that do not overlap."""
+    return (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+            or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

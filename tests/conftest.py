@@ -85,6 +85,18 @@ def browser_server(browser_demo, tmp_path_factory):
         yield url
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium, headless, one per test file that drives it."""
+    from playwright.sync_api import sync_playwright
+
+    from tests import browser
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=browser.CHROMIUM, args=browser.CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
 @pytest.fixture(scope="session")
 def demo_20k(tmp_path_factory) -> Path:
     """A demo of 20,000 consultations (seed 7, as of today), built once for the run

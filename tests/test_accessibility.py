@@ -37,15 +37,6 @@ def server(browser_server):
     return browser_server   # tests/conftest.py: one app per worker for the files that only read
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=browser.CHROMIUM, args=browser.CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
 def failing_violations(page, allowed=STREAMLIT_CAUSED) -> list[tuple[str, str, str, str]]:
     """axe's serious and critical WCAG 2.1 AA violations on the page as it is, less the
     `allowed` (rule, selector) pairs: (rule, impact, element, what is wrong) for each element."""

@@ -40,15 +40,6 @@ def server(demo_db, tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=browser.CHROMIUM, args=browser.CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
 def _open_page(page, url, name):
     link = "/" if name == "overview" else f"/{name}"
     page.locator(f'[data-testid="stSidebarNav"] a[href$="{link}"]').click()

@@ -21,20 +21,6 @@ def server(browser_server):
     return browser_server   # tests/conftest.py: one app per worker for the files that only read
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=browser.CHROMIUM, args=browser.CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-def _apart(a, b) -> bool:
-    return (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
-            or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
-
-
 def _check_charts(page, role, name, width):
     charts = page.locator(CHART)
     assert charts.count(), f"{name}: no chart"
@@ -54,10 +40,10 @@ def _check_charts(page, role, name, width):
             continue
         modebar = chart.locator(".modebar")
         if modebar.count() and modebar.first.is_visible():
-            assert _apart(title, modebar.first.bounding_box()), f"{name} #{index}: the tools cover the title"
+            assert browser.apart(title, modebar.first.bounding_box()), f"{name} #{index}: the tools cover the title"
         legend = chart.locator(".legend")
         if legend.count():
-            assert _apart(title, legend.first.bounding_box()), f"{name} #{index}: the legend covers the title"
+            assert browser.apart(title, legend.first.bounding_box()), f"{name} #{index}: the legend covers the title"
         box = chart.bounding_box()
         assert title["x"] + title["width"] <= box["x"] + box["width"] + 1, f"{name} #{index}: the title is cut"
         # the context events' labels (terrain/charts/events.py): whole on the chart, clear of
@@ -68,9 +54,9 @@ def _check_charts(page, role, name, width):
         for position in events:
             label = chart.locator(f'.infolayer .annotation[data-index="{position}"]').bounding_box()
             assert label is not None, f"{name} #{index}: event label {position} not drawn"
-            assert _apart(label, title), f"{name} #{index}: an event's label covers the title"
+            assert browser.apart(label, title), f"{name} #{index}: an event's label covers the title"
             if legend.count():
-                assert _apart(label, legend.first.bounding_box()), f"{name} #{index}: an event's label meets the legend"
+                assert browser.apart(label, legend.first.bounding_box()), f"{name} #{index}: an event's label meets the legend"
             assert box["x"] - 1 <= label["x"] and label["x"] + label["width"] <= box["x"] + box["width"] + 1, \
                 f"{name} #{index}: an event's label is cut"
         browser.ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -23,20 +23,6 @@ def server(browser_demo, tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=browser.CHROMIUM, args=browser.CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-def _apart(a, b) -> bool:
-    return (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
-            or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
-
-
 def _check_map(page, role: str, width: int) -> None:
     chart = page.locator(MAP)
     assert chart.count() == 1
@@ -61,7 +47,7 @@ def _check_map(page, role: str, width: int) -> None:
         assert box["x"] - 1 <= a["x"] and a["x"] + a["width"] <= box["x"] + box["width"] + 1, f"{first} is cut"
         assert box["y"] - 1 <= a["y"] and a["y"] + a["height"] <= box["y"] + box["height"] + 1, f"{first} is cut"
         for second, b in labels[i + 1:]:
-            assert _apart(a, b), f"{first} and {second} overlap at {width} px"
+            assert browser.apart(a, b), f"{first} and {second} overlap at {width} px"
     points = chart.locator(".scatterlayer .points path").count()
     assert (points > 0) == (role == "programme_manager")
     browser.ARTIFACTS.mkdir(parents=True, exist_ok=True)

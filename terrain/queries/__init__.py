@@ -6,7 +6,7 @@
 
 Its parts, each with one job: catalogue.py (the query files, their headers and parameters),
 viewer.py (who reads: a role and audience resolved once), door.py (`run`, and `observe`,
-the hook through which the benchmark sees every call), limit.py (the time
+the hook through which the benchmark hears every call: observers.py), limit.py (the time
 limit of a call), months.py and combine.py (month by month, and the months put together),
 seen.py (one run's rows as a viewer sees them), published.py (answers from the published
 sets), errors.py (what the door raises), dates.py (whole months).

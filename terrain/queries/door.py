@@ -20,8 +20,7 @@ rows whose reader is a published set); the programme's staff see them.
 from __future__ import annotations
 
 import contextlib
-import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import duckdb
@@ -40,6 +39,7 @@ from terrain.queries.months import (
     months_as_seen,
     months_for,
 )
+from terrain.queries.observers import Observers
 from terrain.queries.published import (
     ended_with_published,
     from_published,
@@ -48,24 +48,14 @@ from terrain.queries.published import (
 from terrain.queries.seen import as_seen
 from terrain.queries.viewer import Viewer, coarsens, constrain
 
-
-# The lists of the observers open now (`observe`); each call to `run` is added to every one.
-_observers: list[list[tuple[str, dict, str, str]]] = []
-_observers_lock = threading.Lock()
+# Who listens to the calls that reach `run` (`observe`).
+_calls = Observers()
 
 
-@contextlib.contextmanager
-def observe() -> Iterator[list[tuple[str, dict, str, str]]]:
+def observe() -> contextlib.AbstractContextManager[list[tuple[str, dict, str, str]]]:
     """While open, a list of the calls that reach `run`, as (name, params, role, audience), from
     any caller and thread: what the door was asked, before its checks (the benchmark's hook)."""
-    asked: list[tuple[str, dict, str, str]] = []
-    with _observers_lock:
-        _observers.append(asked)
-    try:
-        yield asked
-    finally:
-        with _observers_lock:
-            _observers.remove(asked)
+    return _calls.observe()
 
 
 def execute(con: duckdb.DuckDBPyConnection, query: Query, params: Mapping[str, Any]) -> pd.DataFrame:
@@ -82,10 +72,7 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | N
     Raises QueryError (a malformed query or call), AccessDenied (not for this role), or
     QueryTimeout (past the time limit; the connection stays usable).
     """
-    if _observers:
-        with _observers_lock:
-            for asked in _observers:
-                asked.append((name, dict(params or {}), role, audience))
+    _calls.tell((name, dict(params or {}), role, audience))
     query = load(name)
     params = dict(params or {})
     check_params(query, params)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from terrain import queries, store
+from terrain.queries.observers import Observers
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -46,31 +45,19 @@ def _run_cached(name: str, params: dict, role: str, audience: str, version: str)
         return queries.run(con, name, params, role=role, audience=audience)
 
 
-# The lists of the observers open now (observe_queries); each call asked is added to every one.
-_observers: list[list] = []
-_observers_lock = threading.Lock()
+# Who listens to what the pages ask (`observe_queries`).
+_asked = Observers()
 
 
-@contextlib.contextmanager
-def observe_queries() -> Iterator[list[tuple[str, dict, str, str]]]:
+def observe_queries() -> contextlib.AbstractContextManager[list[tuple[str, dict, str, str]]]:
     """While open, a list of the calls the pages ask of the door through `run`, as (name,
     params, role, audience), cache hits included: what a page asks, not what the door ran."""
-    asked: list[tuple[str, dict, str, str]] = []
-    with _observers_lock:
-        _observers.append(asked)
-    try:
-        yield asked
-    finally:
-        with _observers_lock:
-            _observers.remove(asked)
+    return _asked.observe()
 
 
 def run(name: str, params: dict, role: str, audience: str = "internal") -> pd.DataFrame:
     """A named query for that role and audience, cached per data version."""
-    if _observers:
-        with _observers_lock:
-            for asked in _observers:
-                asked.append((name, params, role, audience))
+    _asked.tell((name, params, role, audience))
     return _run_cached(name, params, role, audience, data_version())
 
 
