@@ -91,18 +91,22 @@ def count_runs(page) -> None:
     page.add_init_script(COUNT_RUNS)
 
 
-def wait_idle(page, timeout: float = 180_000) -> None:
+def wait_idle(page, timeout: float = 180_000, *, run_follows: bool = False) -> None:
     """Wait for the run the last action asked for to end. Where the page counts its runs
     (`count_runs`, which `sign_in` sets up), a run begun since the last wait is waited for
     to its end, however fast it began or ended; where none has begun, one is given
-    RUN_STARTS_WITHIN ms to begin. Elsewhere, that moment, then the idle state. The deadline
-    bounds a failure only: a run that rebuilds a data version (an import) takes minutes of
-    wall time on two busy cores."""
+    RUN_STARTS_WITHIN ms to begin, or, with `run_follows` (an action that always reruns the
+    page, such as a download button's click), as long as it takes. Elsewhere, that moment,
+    then the idle state. The deadline bounds a failure only: a run that rebuilds a data
+    version (an import) takes minutes of wall time on two busy cores."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        page.wait_for_function("() => window.__terrainRuns > window.__terrainSettled", timeout=RUN_STARTS_WITHIN)
+        page.wait_for_function("() => window.__terrainRuns > window.__terrainSettled",
+                               timeout=timeout if run_follows else RUN_STARTS_WITHIN)
     except PlaywrightTimeout:
+        if run_follows:
+            raise
         pass   # no run asked for, or runs not counted on this page
     page.wait_for_selector(IDLE, timeout=timeout)
     page.evaluate("() => { if (window.__terrainRuns !== undefined) window.__terrainSettled = window.__terrainRuns; }")

@@ -96,7 +96,10 @@ def _download(page, label_key: str) -> Path:
     with page.expect_download(timeout=60_000) as download:
         button.click()
     path = Path(download.value.path())
-    browser.wait_idle(page)   # the click reruns the page: the next button is drawn anew
+    # The click reruns the page (its buttons are drawn anew), the run beginning after the
+    # download, a tenth of a second later on a quiet machine and later on a busy one: wait for
+    # it to begin and end, or the next click lands on a button being replaced.
+    browser.wait_idle(page, run_follows=True)
     return path
 
 
