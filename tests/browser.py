@@ -105,9 +105,9 @@ def wait_idle(page, timeout: float = 180_000, *, run_follows: bool = False) -> N
         page.wait_for_function("() => window.__terrainRuns > window.__terrainSettled",
                                timeout=timeout if run_follows else RUN_STARTS_WITHIN)
     except PlaywrightTimeout:
-        if run_follows:
+        if run_follows:   # the run that must follow never began: a failure, said as one
             raise
-        pass   # no run asked for, or runs not counted on this page
+        # else no run asked for, or runs not counted on this page
     page.wait_for_selector(IDLE, timeout=timeout)
     page.evaluate("() => { if (window.__terrainRuns !== undefined) window.__terrainSettled = window.__terrainRuns; }")
 

@@ -239,7 +239,7 @@ def sign_in(page, url: str, role: str, timeout_ms: float) -> tuple[float, float]
 
     The name and password are typed once the sign-in screen has loaded what it asked for (no
     request for half a second): a person takes seconds to type them, and the screen fetches
-    meanwhile the code of the pages that follow (terrain/app.py, _preload_chart_code)."""
+    meanwhile the code of the pages that follow (terrain/ui/session.py, _preload_chart_code)."""
     page.goto(url)
     page.get_by_label(i18n.t("common.password", "fr")).wait_for(timeout=timeout_ms)
     page.wait_for_selector(IDLE, timeout=timeout_ms)
