@@ -79,7 +79,8 @@ def ranges(values: np.ndarray, status: np.ndarray, relations: list[Relation], k:
     """The smallest and largest value each hidden cell can hold (NaN for visible cells).
 
     `values` are read at visible cells only; `upper` gives known upper bounds (inf where
-    none). `only` restricts the work to the components holding those cells. With `enough`,
+    none). `only` restricts the work to those hidden cells: the others are left NaN (their
+    components are solved for these cells alone). With `enough`,
     a cell whose values seen in the solutions found so far already span `enough` values is
     not solved for: its range is then the span seen, a lower bound of the true one (enough
     to tell a protected cell from an exposed one, much faster). With `integer` False, the
@@ -104,9 +105,11 @@ def ranges(values: np.ndarray, status: np.ndarray, relations: list[Relation], k:
             lowest[cell], highest[cell] = low_all[cell], high_all[cell]
     for group in _components(np.array(sorted(linked), dtype=np.int64), rows):
         cells = np.unique(np.concatenate([rows[i][0] for i in group]))
-        if only is not None and not only.intersection(int(c) for c in cells):
+        wanted = None if only is None else np.array([int(c) in only for c in cells], dtype=bool)
+        if wanted is not None and not wanted.any():
             continue
-        _solve_component(cells, [rows[i] for i in group], low_all, high_all, lowest, highest, enough, integer)
+        _solve_component(cells, [rows[i] for i in group], low_all, high_all, lowest, highest, enough, integer,
+                         wanted)
     return lowest, highest
 
 
@@ -136,13 +139,13 @@ _BANNER_SHOWN = False
 
 
 def _solve_component(cells, rows, low_all, high_all, lowest, highest, enough: int | None = None,
-                     integer: bool = True) -> None:
+                     integer: bool = True, wanted: np.ndarray | None = None) -> None:
     """Bounds of each cell of one component: one program built once, its objective changed
     cell by cell (HiGHS re-solves from where it stood). The linear relaxation is solved first;
     with `integer`, an optimum that is not a whole-number point is solved again in whole
     numbers (a whole-number optimum of the relaxation is the integer optimum). With `enough`,
     every solution found widens the span seen of every cell, and cells already spanning
-    `enough` values are skipped."""
+    `enough` values are skipped. With `wanted`, only those cells' bounds are worked out."""
     position = {int(c): i for i, c in enumerate(cells)}
     n = len(cells)
     columns: list[list[tuple[int, float]]] = [[] for _ in range(n)]
@@ -191,12 +194,14 @@ def _solve_component(cells, rows, low_all, high_all, lowest, highest, enough: in
     seen_low = np.full(n, np.inf)
     seen_high = np.full(n, -np.inf)
     for i, cell in enumerate(cells):
+        if wanted is not None and not wanted[i]:
+            continue
         if enough is not None and seen_high[i] - seen_low[i] >= enough - 1:
             lowest[cell], highest[cell] = seen_low[i], seen_high[i]
             continue
         for sign in (1.0, -1.0):
             value, point = optimum(i, sign, False)
-            if integer and point is not None and not np.allclose(point, np.round(point), atol=1e-6):
+            if integer and point is not None and not _whole(point):
                 value, point = optimum(i, sign, True)
             if integer and np.isfinite(value):
                 value = round(value)
@@ -209,6 +214,12 @@ def _solve_component(cells, rows, low_all, high_all, lowest, highest, enough: in
                 lowest[cell] = value
             else:
                 highest[cell] = value
+
+
+def _whole(point: np.ndarray) -> bool:
+    """Whether a solution is a whole-number point (np.allclose to its rounding, atol 1e-6)."""
+    rounded = np.round(point)
+    return bool(np.all(np.abs(point - rounded) <= 1e-6 + 1e-5 * np.abs(rounded)))
 
 
 def values_needed(k: int) -> int:

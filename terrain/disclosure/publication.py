@@ -181,6 +181,32 @@ def block_layout(family: str, cities: list[str]) -> tuple[list[tuple[str, str, s
 
 # --- suppression of one block ------------------------------------------------------------------
 
+class _Tables:
+    """A block's cells as tables, one per measure and breakdown: its places (cities, then the
+    total over cities, as in the block's keys) as rows, the breakdown's categories as columns,
+    each entry a cell's position in the block. Made when first asked for."""
+
+    def __init__(self, keys: list[tuple[str, str, str, str]], at: dict[tuple[str, str, str, str], int]):
+        self._keys, self._at = keys, at
+        self._places: dict[str, list[str]] = {}
+        self._tables: dict[tuple[str, str], np.ndarray] = {}
+
+    def places(self, measure: str) -> list[str]:
+        if measure not in self._places:
+            self._places[measure] = list(dict.fromkeys(key[3] for key in self._keys if key[0] == measure))
+        return self._places[measure]
+
+    def place(self, measure: str, city: str) -> int:
+        return self.places(measure).index(city)
+
+    def table(self, measure: str, breakdown: str) -> np.ndarray:
+        if (measure, breakdown) not in self._tables:
+            self._tables[(measure, breakdown)] = np.array(
+                [[self._at[(measure, breakdown, category, place)] for category in CATEGORIES[breakdown]]
+                 for place in self.places(measure)], dtype=np.int64)
+        return self._tables[(measure, breakdown)]
+
+
 def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[str, str, str, str]],
                    relations: list[Relation], k: int) -> tuple[np.ndarray, int]:
     """The status of every cell of a block (SHOWN, SMALL or PROTECT), and how many hidden cells
@@ -201,7 +227,7 @@ def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[s
     status[sensitive & (values >= 1) & (values < k)] = SMALL
     if not status.any():
         return status, 0
-    at = {key: i for i, key in enumerate(keys)}
+    layout = _Tables(keys, {key: i for i, key in enumerate(keys)})
     floor = attack.protect_floor(k)
     roomy = floor + attack.values_needed(k) - 1
     of_cell: dict[int, list[int]] = {}
@@ -219,69 +245,67 @@ def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[s
         inf if it cannot (a zero, a count of no one, a small count)."""
         if cell is None:
             return np.inf
-        if status[cell] != SHOWN:
-            return 0.0
-        if not sensitive[cell]:
-            return np.inf
-        if values[cell] == 0 and floor == 0:
-            return 1e9   # a zero, where zeros may protect: the last resort
-        if values[cell] < max(k, 1):
-            return np.inf
-        return float(values[cell]) * weight[cell] + (0.0 if values[cell] >= roomy else 1e6)
+        return float(costs(np.array([cell]))[0])
+
+    def costs(cells: np.ndarray) -> np.ndarray:
+        """`cost` of many cells at once."""
+        value = values[cells]
+        cost = value * weight[cells] + np.where(value >= roomy, 0.0, 1e6)
+        cost[value < max(k, 1)] = np.inf
+        if floor == 0:
+            cost[value == 0] = 1e9   # a zero, where zeros may protect: the last resort
+        cost[~sensitive[cells]] = np.inf
+        cost[status[cells] != SHOWN] = 0.0
+        return cost
 
     def hide(cells) -> list[int]:
-        added = [c for c in cells if status[c] == SHOWN]
+        added = [int(c) for c in cells if status[c] == SHOWN]
         status[added] = PROTECT
         return added
 
-    def slack(cell: int | None) -> tuple[float, float]:
-        """How far a cell can go down and up under its mark (hidden as it is, or as a partner)."""
-        if cell is None:
-            return 0.0, 0.0
-        if status[cell] == SMALL and floor:
-            return values[cell] - 1.0, k - 1.0 - values[cell]
-        return values[cell] - float(floor), np.inf
+    def slack(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """How far each cell can go down and up under its mark (hidden as it is, or as a partner)."""
+        value = values[cells].astype(float)
+        small = (status[cells] == SMALL) & bool(floor)
+        return (np.where(small, value - 1.0, value - float(floor)),
+                np.where(small, k - 1.0 - value, np.inf))
 
     def rectangle(cell: int) -> list[int]:
         measure, breakdown, category, city = keys[cell]
-        places = [c for c in dict.fromkeys(key[3] for key in keys if key[0] == measure) if c != city]
-        best, best_cost = None, np.inf
+        table = layout.table(measure, breakdown)   # places × categories, positions in the block
+        here, there = layout.place(measure, city), [p for p in range(table.shape[0]) if p != layout.place(measure, city)]
         if breakdown != "all":
-            down, up = slack(cell)
-            for other_city in places:
-                for other in CATEGORIES[breakdown]:
-                    if other == category:
-                        continue
-                    row, column = at.get((measure, breakdown, other, city)), at.get((measure, breakdown, category, other_city))
-                    diagonal = at.get((measure, breakdown, other, other_city))
-                    total = cost(row) + cost(column) + cost(diagonal)
-                    if not np.isfinite(total):
-                        continue
-                    (row_down, row_up), (column_down, column_up) = slack(row), slack(column)
-                    diagonal_down, diagonal_up = slack(diagonal)
-                    # the cell goes up as its row and column partners go down, and the other way
-                    moves = (min(up, row_down, column_down, diagonal_up)
-                             + min(down, row_up, column_up, diagonal_down))
-                    if moves < attack.values_needed(k) - 1:
-                        total += 1e7
-                    if total < best_cost:
-                        best, best_cost = [row, column, diagonal], total
-            return hide(best) if best is not None else []
+            own = CATEGORIES[breakdown].index(category)
+            others = [c for c in range(table.shape[1]) if c != own]
+            # every rectangle through the cell, other places first, then other categories
+            row = np.tile(table[here, others], len(there))
+            column = np.repeat(table[there, own], len(others))
+            diagonal = table[np.ix_(there, others)].ravel()
+            total = costs(row) + costs(column) + costs(diagonal)
+            (down, up), (row_down, row_up) = slack(np.array([cell])), slack(row)
+            (column_down, column_up), (diagonal_down, diagonal_up) = slack(column), slack(diagonal)
+            # the cell goes up as its row and column partners go down, and the other way
+            moves = (np.minimum.reduce([np.broadcast_to(up, row.shape), row_down, column_down, diagonal_up])
+                     + np.minimum.reduce([np.broadcast_to(down, row.shape), row_up, column_up, diagonal_down]))
+            total = np.where(np.isfinite(total) & (moves < attack.values_needed(k) - 1), total + 1e7, total)
+            if not len(total) or not np.isfinite(total).any():
+                return []
+            best = int(np.argmin(total))   # the first of the cheapest
+            return hide([row[best], column[best], diagonal[best]])
         breakdowns = MEASURE[measure].breakdowns
-        if not breakdowns:
+        if not breakdowns or not there:
             return []
-        for other_city in places:   # a city's total: one pair of cells in every breakdown
-            chosen, total = [at.get((measure, "all", "*", other_city))], cost(at.get((measure, "all", "*", other_city)))
-            for each in breakdowns:
-                pairs = [(cost(at.get((measure, each, c, city))) + cost(at.get((measure, each, c, other_city))),
-                          [at.get((measure, each, c, city)), at.get((measure, each, c, other_city))])
-                         for c in CATEGORIES[each]]
-                pair_cost, pair = min(pairs, key=lambda p: p[0])
-                chosen += pair
-                total += pair_cost
-            if total < best_cost:
-                best, best_cost = chosen, total
-        return hide(best) if best is not None else []
+        total, chosen = costs(table[there, 0]), [[int(c)] for c in table[there, 0]]
+        for each in breakdowns:   # a city's total: one pair of cells in every breakdown
+            pairs = layout.table(measure, each)
+            pair_costs = costs(pairs[here, :])[None, :] + costs(pairs[there, :].ravel()).reshape(len(there), -1)
+            cheapest = np.argmin(pair_costs, axis=1)
+            total = total + pair_costs[np.arange(len(there)), cheapest]
+            for i, c in enumerate(cheapest):
+                chosen[i] += [int(pairs[here, c]), int(pairs[there[i], c])]
+        if not np.isfinite(total).any():
+            return []
+        return hide(chosen[int(np.argmin(total))])
 
     def partner(cell: int) -> list[int]:
         near = [c for r in of_cell.get(cell, []) for c in relations[r].cells]
@@ -295,29 +319,31 @@ def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[s
             hidden = next(int(c) for c in relation.cells if status[c] != SHOWN)
             rectangle(hidden) or partner(hidden)
     # Repaired against the linear relaxation first (a cell it finds exposed is exposed, and it
-    # is ten times faster), then against whole numbers until nothing is exposed.
+    # is ten times faster), then against whole numbers until nothing is exposed. Hiding a cell
+    # only widens what the others can hold (the truth stays within every mark, so the reader's
+    # set of possible tables only grows): after a round, only the cells still exposed and
+    # those just hidden need their ranges worked out again.
     left = 0
     for integer in (False, True):
-        touched: set[int] | None = None
+        again: set[int] | None = None     # the first round looks at every hidden cell
         for _ in range(MAX_REPAIR_ROUNDS):
-            lowest, highest = attack.ranges(values, status, relations, k, only=touched,
+            lowest, highest = attack.ranges(values, status, relations, k, only=again,
                                             enough=attack.values_needed(k), integer=integer)
-            bad = attack.exposed(lowest, highest, k)
+            bad = [int(c) for c in attack.exposed(lowest, highest, k)]
             left = len(bad)
             if not left:
                 break
-            touched = set()
-            for cell in (int(c) for c in bad):
-                if cell in touched:
-                    continue
+            again = set(bad)
+            repaired = False
+            for cell in bad:
                 added = rectangle(cell) or partner(cell)
-                if added:
-                    touched.update([cell, *added])
-            if not touched:
+                again.update(added)
+                repaired = repaired or bool(added)
+            if not repaired:
                 break
-    if left or touched is None:
+    if left or again is None:
         return status, left
-    # the last round looked at the repaired components only: check the whole block once more
+    # the last rounds looked at the repaired cells only: check the whole block once more
     lowest, highest = attack.ranges(values, status, relations, k, enough=attack.values_needed(k))
     return status, len(attack.exposed(lowest, highest, k))
 
@@ -427,16 +453,21 @@ def _suppress_grid(grid: pd.DataFrame, cities: list[str], k: int) -> tuple[np.nd
     status = np.zeros(len(grid), dtype=np.int8)
     left = 0
     counts_people = grid["measure"].map({m.name: m.counts_people for m in MEASURES}).to_numpy(dtype=bool)
-    families = grid["measure"].map({m.name: m.family for m in MEASURES})
+    families = grid["measure"].map({m.name: m.family for m in MEASURES}).to_numpy()
+    columns = [grid[c].to_numpy(dtype=object) for c in ("measure", "breakdown", "category", "city")]
+    all_values = grid["value"].to_numpy()
     for family in FAMILIES:
         keys = _keys(family, cities)
         relations = _relations(keys, cities)
         order = {key: i for i, key in enumerate(keys)}
-        rows = grid[(families == family).to_numpy()]
-        for _, block in rows.groupby("month", sort=True):
-            local = np.array([order[key] for key in zip(block["measure"], block["breakdown"], block["category"], block["city"])])
-            positions = block.index.to_numpy()[np.argsort(local)]
-            values = grid["value"].to_numpy()[positions]
+        rows = np.flatnonzero(families == family)
+        # each grid row's place in its block's keys, and the blocks by month
+        local = np.array([order[key] for key in zip(*(column[rows] for column in columns))], dtype=np.int64)
+        months = grid["month"].to_numpy()[rows]
+        for month in sorted(set(months)):
+            in_month = months == month
+            positions = rows[in_month][np.argsort(local[in_month])]
+            values = all_values[positions]
             block_status, block_left = suppress_block(values, counts_people[positions], keys, relations, k)
             status[positions] = block_status
             left += block_left
