@@ -107,24 +107,42 @@ def month_rows(cells: pd.DataFrame, items: tuple[PublishedColumn, ...]) -> pd.Da
         rows = rows.drop(columns="category")
     else:
         rows = cells[keys].drop_duplicates()
-    for item in items:
-        if item.by:
-            continue
-        mine = cells[(cells["measure"] == item.measure) & (cells["breakdown"] == item.breakdown)
-                     & cells["category"].isin(item.categories)]
-        by_key = [mine[k] for k in keys]
-        values = mine["value"].groupby(by_key, sort=False).sum(min_count=1).astype("Int64")
-        hidden = mine["value"].isna().groupby(by_key, sort=False).any()
-        values[hidden.reindex(values.index).to_numpy(dtype=bool)] = pd.NA
-        # How a hidden figure reads: "small" when it is one small cell and zeros, else a
-        # neutral mark (a sum of hidden cells may be k or more).
-        small = (mine["status"] == "small").groupby(by_key, sort=False).sum()
-        n_hidden = mine["value"].isna().groupby(by_key, sort=False).sum()
-        rest = mine["value"].fillna(0).groupby(by_key, sort=False).sum()
-        mark = pd.Series(np.where(n_hidden == 0, None, np.where((n_hidden == 1) & (small == 1) & (rest == 0),
-                                                                "small", "protect")), index=values.index, dtype=object)
-        rows = rows.merge(pd.DataFrame({item.column: values, mark_column(item.column): mark}).reset_index(),
-                          on=keys, how="left")
+    summed = [item for item in items if not item.by]
+    if summed:
+        # Every summed item's cells at once, each tagged with its column (a cell may serve
+        # several items): per column, month and city, the sum of the shown values, how many
+        # cells are hidden and how many of those are small.
+        of_breakdown = cells.groupby(["measure", "breakdown"], sort=False).indices
+        category = cells["category"].to_numpy(dtype=object)
+        picked = []
+        for item in summed:
+            at = of_breakdown.get((item.measure, item.breakdown), np.array([], dtype=np.int64))
+            at = at[np.isin(category[at], list(item.categories))]
+            picked.append(cells.iloc[at][[*keys, "value", "status"]].assign(column=item.column))
+        mine = pd.concat(picked, ignore_index=True)
+        hidden = mine["value"].isna().to_numpy()
+        parts = pd.DataFrame({"column": mine["column"], "period": mine["period"], "city": mine["city"],
+                              "rest": mine["value"].fillna(0).to_numpy(dtype=np.int64), "hidden": hidden,
+                              "small": (mine["status"] == "small").to_numpy(dtype=bool)})
+        totals = parts.groupby(["column", *keys], sort=False)[["rest", "hidden", "small"]].sum()
+        at = pd.MultiIndex.from_frame(rows[keys])
+        named = set(totals.index.get_level_values("column"))
+        for item in summed:
+            if item.column in named:
+                mine = totals.xs(item.column, level="column").reindex(at)
+            else:   # none of its cells in these months and cities
+                mine = pd.DataFrame({"rest": np.nan, "hidden": 0, "small": 0}, index=at)
+            found = mine["rest"].notna().to_numpy()
+            n_hidden, small = mine["hidden"].to_numpy(), mine["small"].to_numpy()
+            values = pd.array(mine["rest"].to_numpy(), dtype="Int64")
+            values[~found | (n_hidden > 0)] = pd.NA
+            # How a hidden figure reads: "small" when it is one small cell and zeros, else a
+            # neutral mark (a sum of hidden cells may be k or more).
+            mark = np.where(~found | (n_hidden == 0), None,
+                            np.where((n_hidden == 1) & (small == 1) & (mine["rest"].to_numpy() == 0),
+                                     "small", "protect"))
+            rows[item.column] = values
+            rows[mark_column(item.column)] = pd.Series(mark, dtype=object).to_numpy()
     value_columns = [item.column for item in items]
     for column in value_columns:
         rows[column] = pd.array(rows[column], dtype="Int64")
