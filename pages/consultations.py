@@ -52,10 +52,15 @@ st.plotly_chart(charts.by_place(places, lang=lang, k=k), key="consultations_by_p
 table(places, "by_place")
 
 st.header(ui.tr("consultations.breakdowns_header"))
-tabs = st.tabs([ui.tr(f"consultations.tab.{part}") for part in charts.BREAKDOWNS])
+# Only the open tab is drawn (a click on another reruns the page); every tab's figures are
+# read, as the page's downloads and the published views expect.
+tabs = st.tabs([ui.tr(f"consultations.tab.{part}") for part in charts.BREAKDOWNS], on_change="rerun",
+               key="consultations_breakdown_tab")
 for tab, (part, (category, colour)) in zip(tabs, charts.BREAKDOWNS.items()):
+    frame = query(part)
+    if not tab.open:
+        continue
     with tab:
-        frame = query(part)
         if not ui.empty_notice(frame):
             st.plotly_chart(charts.breakdown(frame, category, lang=lang, k=k, colour=colour),
                             key=f"consultations_{part}")

@@ -64,8 +64,13 @@ def panel(row, beds, *, unit: str, key: str, city_level: bool, summary) -> None:
         st.caption(ui.tr("occupancy.over_full_note"))
 
 
+# Tabs run only the open one's content (a click on another reruns the page): each holds
+# six figures and a chart, and drawing every tab's made the page slow to open.
 st.header(ui.tr("occupancy.cities_header"))
-for tab, (_, row) in zip(st.tabs(cities["city"].tolist()), cities.iterrows()):
+for tab, (_, row) in zip(st.tabs(cities["city"].tolist(), on_change="rerun", key="occupancy_city_tab"),
+                         cities.iterrows()):
+    if not tab.open:
+        continue
     with tab:
         if row["emergency_nights_open"]:
             st.caption(ui.tr("occupancy.emergency_caption", nights=i18n.format_number(row["emergency_nights_open"], lang)))
@@ -79,7 +84,10 @@ if view.per_shelter:
     by_site = ui.query("occupancy_by_site", grain=f.grain, **site_where)
     site_beds = ui.query("occupancy_nights_by_site", **site_where) if nightly else by_site
     if not ui.empty_notice(sites):
-        for tab, (_, row) in zip(st.tabs(sites["site_name"].tolist()), sites.iterrows()):
+        for tab, (_, row) in zip(st.tabs(sites["site_name"].tolist(), on_change="rerun", key="occupancy_site_tab"),
+                                 sites.iterrows()):
+            if not tab.open:
+                continue
             with tab:
                 panel(row, site_beds[site_beds["site_id"] == row["site_id"]], unit=row["site_name"],
                       key=f"beds_site_{row['site_id']}", city_level=False, summary=sites)
@@ -99,7 +107,10 @@ if not ui.empty_notice(compare):
 
 st.header(ui.tr("occupancy.tables_header"))
 titles = {name: ui.tr(f"occupancy.table.{name}", grain=ui.tr(f"occupancy.grain_word.{f.grain}")) for name in tables}
-for tab, (name, frame) in zip(st.tabs(list(titles.values())), tables.items()):
+for tab, (name, frame) in zip(st.tabs(list(titles.values()), on_change="rerun", key="occupancy_table_tab"),
+                              tables.items()):
+    if not tab.open:
+        continue
     with tab:
         ui.show_table(charts.for_table(frame, label=ui.label), what=titles[name], filters=f, key=f"occupancy_{name}",
                       columns=charts.table_columns(frame, ui.tr), where="-".join(f.cities))

@@ -57,7 +57,10 @@ else:
         daily = ui.query("winter_nights_by_city_day", start=start, end=end, **where)
         if not ui.empty_notice(daily):
             city_names = list(dict.fromkeys(daily["city"]))
-            for tab, city in zip(st.tabs(city_names), city_names):
+            # only the open tab is drawn (a click on another reruns the page)
+            for tab, city in zip(st.tabs(city_names, on_change="rerun", key="winter_city_tab"), city_names):
+                if not tab.open:
+                    continue
                 part = daily[daily["city"] == city]
                 tab.plotly_chart(charts.calendar_heatmap(part, city=city, season=season, label=ui.label,
                                                          hidden_text=hidden, **texts), key=f"winter_calendar_{city}")

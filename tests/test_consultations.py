@@ -291,6 +291,12 @@ def _table(at, part, lang="fr"):
             return (i18n.t("common.field.activity", lang) in columns
                     and i18n.t(_TABLE_COLUMNS["year_on_year"], lang) not in columns)
         return i18n.t(_TABLE_COLUMNS[part], lang) in columns
+    if part in charts.BREAKDOWNS:   # its tab opened as a click would: only the open tab is drawn
+        label = i18n.t(f"consultations.tab.{part}", lang)
+        [tab] = [tab for tab in at.tabs if tab.label == label]
+        if not tab.children:
+            at.session_state["consultations_breakdown_tab"] = label
+            at.run()
     return next(table_cells(d) for d in at.dataframe if is_it(set(d.value.columns)))
 
 
