@@ -336,7 +336,9 @@ def test_a_new_data_version_shows_its_own_figures_in_the_tables(tmp_path, monkey
     turned = FR("occupancy.column.turned_away")
 
     def january():
-        return _january_table(run_page("pages/occupancy.py", "programme_manager", JANUARY_URL, user="t"))
+        at = run_page("pages/occupancy.py", "programme_manager", JANUARY_URL, user="t", run=False)
+        at.session_state["occupancy_table_tab"] = FR("occupancy.table.summary_by_site")   # its tab, open
+        return _january_table(at.run())
 
     shelter = "Hébergement filles Pantin"   # pantin_girls_shelter, tests/fixture_data.py
     before = january()
