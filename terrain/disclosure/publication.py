@@ -240,15 +240,9 @@ def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[s
     # a measure (its headline, its trend) the dearest.
     weight = np.array([0.1 if key[3] == ALL_CITIES else 10.0 if key[1:3] == TOTAL else 1.0 for key in keys])
 
-    def cost(cell: int | None) -> float:
-        """What hiding a cell costs: nothing if hidden, its weighted value if it can protect,
-        inf if it cannot (a zero, a count of no one, a small count)."""
-        if cell is None:
-            return np.inf
-        return float(costs(np.array([cell]))[0])
-
     def costs(cells: np.ndarray) -> np.ndarray:
-        """`cost` of many cells at once."""
+        """What hiding each cell costs: nothing if hidden, its weighted value if it can protect,
+        inf if it cannot (a zero, a count of no one, a small count)."""
         value = values[cells]
         cost = value * weight[cells] + np.where(value >= roomy, 0.0, 1e6)
         cost[value < max(k, 1)] = np.inf
@@ -273,7 +267,8 @@ def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[s
     def rectangle(cell: int) -> list[int]:
         measure, breakdown, category, city = keys[cell]
         table = layout.table(measure, breakdown)   # places × categories, positions in the block
-        here, there = layout.place(measure, city), [p for p in range(table.shape[0]) if p != layout.place(measure, city)]
+        here = layout.place(measure, city)
+        there = [p for p in range(table.shape[0]) if p != here]
         if breakdown != "all":
             own = CATEGORIES[breakdown].index(category)
             others = [c for c in range(table.shape[1]) if c != own]
@@ -308,11 +303,12 @@ def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[s
         return hide(chosen[int(np.argmin(total))])
 
     def partner(cell: int) -> list[int]:
-        near = [c for r in of_cell.get(cell, []) for c in relations[r].cells]
-        candidates = [c for c in near if np.isfinite(cost(c)) and status[c] == SHOWN]
+        near = np.array([c for r in of_cell.get(cell, []) for c in relations[r].cells], dtype=np.int64)
+        candidates = [(price, int(c)) for price, c in zip(costs(near), near)
+                      if np.isfinite(price) and status[c] == SHOWN]
         if not candidates:
             return []
-        return hide([min(candidates, key=lambda c: (cost(c), c))])
+        return hide([min(candidates)[1]])
 
     for relation in relations:   # every total with a single hidden cell gets a partner
         if not relation.inequality and int(np.count_nonzero(status[list(relation.cells)])) == 1:
