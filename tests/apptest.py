@@ -34,6 +34,18 @@ def run_page(path: str, role: str | None = None, params: dict | None = None, *, 
     return at
 
 
+def open_tab(at: AppTest, key: str, label: str):
+    """The tab of that label among the tabs keyed `key`, opened as a click would: pages draw
+    only the open tab (`st.tabs(..., on_change="rerun")`), so the page runs again when the tab
+    is not the open one."""
+    [tab] = [tab for tab in at.tabs if tab.label == label]
+    if not tab.children:
+        at.session_state[key] = label
+        at.run()
+        [tab] = [tab for tab in at.tabs if tab.label == label]
+    return tab
+
+
 def texts(at: AppTest) -> str:
     """All the text the page shows in markdown, captions, alerts, titles and headings."""
     return " ".join(e.value for kind in ("markdown", "caption", "warning", "error", "info", "title", "header", "subheader")

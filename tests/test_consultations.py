@@ -24,7 +24,7 @@ from terrain.disclosure import publication
 from terrain.charts import consultations as charts
 from terrain.ui import views
 from tests import fixture_data
-from tests.apptest import run_page, table_cells
+from tests.apptest import open_tab, run_page, table_cells
 
 JANUARY = {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 1, 31)}
 ALL = {"cities": [], "sites": [], "activities": [], "age_bands": [], "sexes": [], "minors_only": False,
@@ -292,11 +292,7 @@ def _table(at, part, lang="fr"):
                     and i18n.t(_TABLE_COLUMNS["year_on_year"], lang) not in columns)
         return i18n.t(_TABLE_COLUMNS[part], lang) in columns
     if part in charts.BREAKDOWNS:   # its tab opened as a click would: only the open tab is drawn
-        label = i18n.t(f"consultations.tab.{part}", lang)
-        [tab] = [tab for tab in at.tabs if tab.label == label]
-        if not tab.children:
-            at.session_state["consultations_breakdown_tab"] = label
-            at.run()
+        open_tab(at, "consultations_breakdown_tab", i18n.t(f"consultations.tab.{part}", lang))
     return next(table_cells(d) for d in at.dataframe if is_it(set(d.value.columns)))
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from terrain import i18n, queries, roles, store
 from terrain.charts import occupancy as charts
-from tests.apptest import run_page, texts
+from tests.apptest import open_tab, run_page, texts
 
 JANUARY = {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 1, 31), "cities": []}
 EMERGENCY_SPELL = {"start": dt.date(2024, 1, 8), "end": dt.date(2024, 1, 21), "cities": []}
@@ -166,12 +166,7 @@ CITIES = {"Calais", "Grande-Synthe", "Marseille", "Pantin", "Paris"}
 def _tab(at, label):
     """The tab of that label, opened as a click would (only the open tab is drawn, and the
     page runs again); a city's tab among the cities', a shelter's among the shelters'."""
-    [tab] = [tab for tab in at.tabs if tab.label == label]
-    if not tab.children:
-        at.session_state["occupancy_city_tab" if label in CITIES else "occupancy_site_tab"] = label
-        at.run()
-        [tab] = [tab for tab in at.tabs if tab.label == label]
-    return tab
+    return open_tab(at, "occupancy_city_tab" if label in CITIES else "occupancy_site_tab", label)
 
 
 def _metrics(container):
