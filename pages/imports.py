@@ -68,7 +68,7 @@ def chosen_mapping():
                      elements=i18n.format_number(len(elements), lang)))
     if choice != OWN_MAPPING:   # a copy to start one's own from
         st.download_button(ui.tr("dhis2.page.mapping_download"), data, shipped[choice].name,
-                           mime="application/toml", key="dhis2_mapping_download")
+                           mime="application/toml", key="dhis2_mapping_download", on_click="ignore")
     return data, mapping
 
 
@@ -99,7 +99,7 @@ def show(report, key, file_name, translation=None):
             st.caption(ui.tr("imports.problems_shown", shown=i18n.format_number(len(lines), lang),
                              count=i18n.format_number(count, lang)))
         st.download_button(ui.tr("imports.download_problems"), lambda: loading.problems_csv(report, lang),
-                           f"{file_name}.problems.csv", mime="text/csv", key=f"{key}_problems_csv")
+                           f"{file_name}.problems.csv", mime="text/csv", key=f"{key}_problems_csv", on_click="ignore")
 
 
 def uploader_texts(size: int, limit: str = "imports.uploader.limit") -> None:
@@ -243,11 +243,12 @@ with templates_tab:
     names = templates.file_names(chosen)
     xlsx, csv, description = st.columns(3)
     xlsx.download_button(ui.tr("imports.download_template_xlsx"), templates.template_xlsx(chosen), names["xlsx"],
-                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="template_xlsx")
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="template_xlsx",
+                         on_click="ignore")
     csv.download_button(ui.tr("imports.download_template_csv"), templates.template_csv(chosen), names["csv"],
-                        mime="text/csv", key="template_csv")
+                        mime="text/csv", key="template_csv", on_click="ignore")
     description.download_button(ui.tr("imports.download_description_csv"), templates.description_csv(chosen),
-                                names["description"], mime="text/csv", key="template_description")
+                                names["description"], mime="text/csv", key="template_description", on_click="ignore")
     rows = templates.description_rows(chosen, (lang,))
     st.dataframe([dict(zip(rows[0], row)) for row in rows[1:]], hide_index=True, width="stretch", key="template_columns")
 

@@ -96,7 +96,7 @@ def wait_idle(page, timeout: float = 180_000, *, run_follows: bool = False) -> N
     (`count_runs`, which `sign_in` sets up), a run begun since the last wait is waited for
     to its end, however fast it began or ended; where none has begun, one is given
     RUN_STARTS_WITHIN ms to begin, or, with `run_follows` (an action that always reruns the
-    page, such as a download button's click), as long as it takes. Elsewhere, that moment,
+    page, such as a filter changed), as long as it takes. Elsewhere, that moment,
     then the idle state. The deadline bounds a failure only: a run that rebuilds a data
     version (an import) takes minutes of wall time on two busy cores."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout

@@ -243,6 +243,8 @@ def test_overview_table_names_activities_in_english(monkeypatch, fixture_db):
     assert [b.proto.label for b in at.get("download_button")] == [
         i18n.t(key, "en") for key in ("tables.download_csv", "tables.download_xlsx", "tables.download_context",
                                       "tables.download_hxl")]
+    # made when clicked, and a click runs nothing (a run would replace the buttons under the next click)
+    assert all(b.proto.deferred_file_id and b.proto.ignore_rerun for b in at.get("download_button"))
 
 
 def test_no_code_changes_a_pandas_option_per_table():

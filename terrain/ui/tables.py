@@ -170,7 +170,8 @@ def _download_buttons(frame: pd.DataFrame, ctx: exports.ExportContext, *, key: s
                       filters: flt.Filters) -> None:
     """The CSV for the reader's Excel first, then the workbook, the CSV's context, and the
     HXL CSV for humanitarian data tools. The files are made when a button is clicked, not
-    on every run of the page."""
+    on every run of the page, and a click does not run the page again: a download changes
+    nothing it shows, and a run begun by one click replaces the buttons under the next."""
     def name(what: str, ext: str) -> str:
         return exports.export_filename(what, where, filters.start, filters.end, ext)
 
@@ -186,5 +187,5 @@ def _download_buttons(frame: pd.DataFrame, ctx: exports.ExportContext, *, key: s
     ]
     for column, (text, help_text, make, filename, mime, button_key) in zip(st.columns(len(files)), files):
         column.download_button(tr(text), functools.partial(make, frame, ctx), filename, mime=mime,
-                               key=button_key, help=tr(help_text),
+                               key=button_key, help=tr(help_text), on_click="ignore",
                                type="primary" if button_key == f"csv_{key}" else "secondary")
