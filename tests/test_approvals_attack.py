@@ -35,7 +35,7 @@ from terrain import (
     store,
 )
 from terrain.__main__ import main
-from terrain.disclosure import ledger
+from terrain.disclosure import ledger, publication
 from terrain.importing import audit, dhis2, loading
 from tests import fixture_data
 from tests.apptest import plotly_figures, run_page, texts, values
@@ -608,6 +608,7 @@ def test_the_cutoff_is_the_last_month_every_city_of_it_and_before_is_approved(gr
         for city, (opened, closed) in sites.items():
             con.execute("UPDATE sites SET opened = $opened, closed = $closed WHERE city = $city",
                         {"opened": opened, "closed": closed, "city": city})
+        publication.build(con)   # as every write of new sites does (store.new_database)
         for city, month in sorted(approved):
             con.execute("INSERT INTO month_approvals VALUES ($city, $month, 'prop', TIMESTAMP '2024-07-01')",
                         {"city": city, "month": month})

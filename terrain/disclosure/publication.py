@@ -49,7 +49,7 @@ STATUS_NAMES = {SHOWN: "shown", SMALL: "small", PROTECT: "protect"}
 GRID_SQL = Path(__file__).with_name("grid_cells_from_rows.sql")
 TABLES_SQL = Path(__file__).with_name("published_tables.sql")
 MAX_REPAIR_ROUNDS = 500
-TABLES = ("published_grid", "published_grid_sets")
+TABLES = ("published_grid", "published_grid_sets", "published_grid_months", "published_grid_cities")
 
 
 def threshold(audience: str) -> int:
@@ -442,6 +442,24 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
         con.execute("""
             INSERT INTO published_grid_sets VALUES ($audience, $k, $exposed)
         """, {"audience": audience, "k": facts["k"], "exposed": facts["exposed"]})
+    con.execute("""
+        INSERT INTO published_grid_months
+        SELECT audience, month, count(*), count(*) FILTER (WHERE status <> 'shown')
+        FROM published_grid
+        GROUP BY audience, month
+    """)
+    con.execute("""
+        INSERT INTO published_grid_cities
+        SELECT s.city, m.month
+        FROM (SELECT DISTINCT month FROM published_grid_months) AS m
+        JOIN sites AS s ON s.opened <= last_day(m.month) AND (s.closed IS NULL OR s.closed >= m.month)
+        UNION
+        SELECT city, month
+        FROM published_grid
+        WHERE audience = 'donor' AND city <> $everywhere
+          AND measure NOT IN ('cold_nights', 'cold_nights_without_emergency_shelter')
+          AND (value > 0 OR status <> 'shown')
+    """, {"everywhere": ALL_CITIES})
     return report
 
 

@@ -8,6 +8,10 @@
 -- suppressed on its own (no relation crosses months), so cutting the months after the cutoff
 -- leaves every earlier cell as it is: an approval or a reopening changes no cell, only how far
 -- the readers see, and needs no rebuild.
+--
+-- Two small tables, built with the grid, say per month what the views need (how many cells,
+-- which cities did something), so that the cutoff every read of a published figure asks for
+-- is worked out over a few hundred rows, not over the whole grid.
 CREATE OR REPLACE TABLE published_grid (
     audience   VARCHAR NOT NULL CHECK (audience IN ('donor', 'public', 'advocacy')),
     measure    VARCHAR NOT NULL,
@@ -27,26 +31,31 @@ CREATE OR REPLACE TABLE published_grid_sets (
     exposed       BIGINT NOT NULL   -- hidden cells the relations pin whatever is hidden (0 expected)
 );
 
+-- Per audience and month of the grid: its cells, and how many of them are hidden.
+CREATE OR REPLACE TABLE published_grid_months (
+    audience   VARCHAR NOT NULL,
+    month      DATE NOT NULL,
+    cells      BIGINT NOT NULL,
+    hidden     BIGINT NOT NULL,
+    PRIMARY KEY (audience, month)
+);
+
 -- The months to approve: each whole month of the grid with each city that had a site open in
 -- it, or that has figures of the programme's activity in it whatever its sites' dates say (a
--- sites import may move them after the rows came in), and its approval if it has one
--- (terrain/approvals.py). The donors' cells tell the activity: their marks are distinct, so a
--- hidden cell holds at least 1; the weather's cells count no activity.
+-- sites import may move them after the rows came in). The donors' cells tell the activity:
+-- their marks are distinct, so a hidden cell holds at least 1; the weather's cells count no
+-- activity. Sites and rows change only with a new data version, which rebuilds this table.
+CREATE OR REPLACE TABLE published_grid_cities (
+    city       VARCHAR NOT NULL,
+    month      DATE NOT NULL,
+    PRIMARY KEY (city, month)
+);
+
+-- The months to approve (published_grid_cities), each with its approval if it has one
+-- (terrain/approvals.py).
 CREATE OR REPLACE VIEW months_to_approve AS
-WITH months AS (
-    SELECT DISTINCT month FROM published_grid
-), expected AS (
-    SELECT m.month, s.city
-    FROM months AS m
-    JOIN sites AS s ON s.opened <= last_day(m.month) AND (s.closed IS NULL OR s.closed >= m.month)
-    UNION
-    SELECT month, city
-    FROM published_grid
-    WHERE audience = 'donor' AND city <> '*' AND measure NOT IN ('cold_nights', 'cold_nights_without_emergency_shelter')
-      AND (value > 0 OR status <> 'shown')
-)
 SELECT e.city, e.month, a.approved_by, a.approved_at
-FROM expected AS e
+FROM published_grid_cities AS e
 LEFT JOIN month_approvals AS a ON a.city = e.city AND a.month = e.month;
 
 -- The last month the donors and the public see: the month before the first one that waits for
@@ -54,7 +63,7 @@ LEFT JOIN month_approvals AS a ON a.city = e.city AND a.month = e.month;
 -- the app by its staff) is not cut.
 CREATE OR REPLACE VIEW publication_cutoff AS
 SELECT max(g.month) AS approved_until
-FROM (SELECT DISTINCT month FROM published_grid) AS g
+FROM (SELECT DISTINCT month FROM published_grid_months) AS g
 WHERE g.month < coalesce((SELECT min(month) FROM months_to_approve WHERE approved_by IS NULL), DATE '9999-12-01');
 
 CREATE OR REPLACE VIEW published_cells AS
@@ -63,9 +72,13 @@ FROM published_grid AS g
 WHERE g.audience NOT IN ('donor', 'public')
    OR g.month <= (SELECT approved_until FROM publication_cutoff);
 
+-- Each audience's set as published_cells holds it: its months, cells and hidden cells.
 CREATE OR REPLACE VIEW published_sets AS
-SELECT s.audience, s.k, min(c.month) AS first_month, max(c.month) AS last_month, count(c.month) AS cells,
-       count(c.month) FILTER (WHERE c.status <> 'shown') AS hidden, s.exposed
+SELECT s.audience, s.k, min(m.month) AS first_month, max(m.month) AS last_month,
+       CAST(coalesce(sum(m.cells), 0) AS BIGINT) AS cells, CAST(coalesce(sum(m.hidden), 0) AS BIGINT) AS hidden,
+       s.exposed
 FROM published_grid_sets AS s
-LEFT JOIN published_cells AS c USING (audience)
+LEFT JOIN published_grid_months AS m
+       ON m.audience = s.audience
+      AND (s.audience NOT IN ('donor', 'public') OR m.month <= (SELECT approved_until FROM publication_cutoff))
 GROUP BY s.audience, s.k, s.exposed;

@@ -54,6 +54,9 @@ def combine(query: Query, parts: list[pd.DataFrame], k: int, keys: list[str] | N
     hidden month.
     """
     data = pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
+    # The months' records are read from `parts`; on `data`, pandas would copy them deeply
+    # into every column and group taken below.
+    data.attrs = {}
     counts = [c for c in query.counts if c in data.columns]
     combined = {c: how for c, how in query.combine if c in data.columns}
     rates = [r for r in query.rates if r.column in data.columns]

@@ -109,13 +109,17 @@ def from_published(db: TimeLimit, query: Query, params: Mapping[str, Any],
     order = [c for c in probe.columns if c not in (*counts, *(r.column for r in query.rates))
              and not is_number(probe[c]) and c in rows.columns]
     flags: dict[str, str] = {}
+    # what combine says of the rows, kept apart: pandas copies a frame's attrs deeply into
+    # every column and frame taken from it
+    suppression: dict = {}
     if query.grain == "none":
         combined = by_month(query, rows, k, [c for c in order if c != "period"])
         rows = probe.iloc[0:0].copy() if combined is None else combined
-        for c, partial in (rows.attrs.get("suppression") or {}).get("partial_rows", {}).items():
+        suppression, rows.attrs = rows.attrs.get("suppression") or {}, {}
+        for c, partial in suppression.get("partial_rows", {}).items():
             flags[c] = f"__partial_{c}"
             rows[flags[c]] = partial   # travels with its row through the sort
-        for c, marks in (rows.attrs.get("suppression") or {}).get("hidden_marks", {}).items():
+        for c, marks in suppression.get("hidden_marks", {}).items():
             rows[views.mark_column(c)] = marks
     order = sorted(order, key=lambda c: c != "period")   # months in order, as for any month series
     rows = rows.sort_values(order, kind="stable").reset_index(drop=True) if len(rows) else rows
@@ -130,10 +134,9 @@ def from_published(db: TimeLimit, query: Query, params: Mapping[str, Any],
             frame[c] = pd.to_datetime(frame[c]).astype(probe[c].dtype)
         elif pd.api.types.is_string_dtype(probe[c]):
             frame[c] = frame[c].astype(probe[c].dtype)
-    attrs = rows.attrs.get("suppression") or {}
     frame.attrs = {"suppression": {"k": k, "counts": counts, "published": reader,
                                    "suppressed": {c: int(frame[c].isna().sum()) for c in counts},
-                                   "partial": attrs.get("partial", {c: 0 for c in counts}),
+                                   "partial": suppression.get("partial", {c: 0 for c in counts}),
                                    "partial_rows": partial_rows, "hidden_marks": hidden_marks, "derivable": {}}}
     return frame
 
@@ -147,6 +150,9 @@ def published_areas(db: TimeLimit, query: Query, params: Mapping[str, Any],
     names nothing finer: no city, no count or kind of site."""
     rows = published_months(db, query, {**params, "cities": []}, reader, pd.Index([]))
     combined = by_month(query, rows, k, ["city"])
+    suppression: dict = {}
+    if combined is not None:   # kept apart (pandas copies attrs deeply into each frame taken)
+        suppression, combined.attrs = combined.attrs.get("suppression") or {}, {}
     everything = db.rows(load("sites_with_areas").sql, {})
     city_areas = disclosure.city_areas(everything, months_between(params["start"], params["end"]))
     opened, closed = pd.to_datetime(everything["opened"]), pd.to_datetime(everything["closed"])
@@ -199,7 +205,7 @@ def published_areas(db: TimeLimit, query: Query, params: Mapping[str, Any],
     # How a hidden figure reads: a city's own mark where the area is one city's, else neutral.
     city_marks = {}
     if combined is not None and "city" in combined.columns:
-        for c, marks in (combined.attrs.get("suppression") or {}).get("hidden_marks", {}).items():
+        for c, marks in suppression.get("hidden_marks", {}).items():
             city_marks[c] = dict(zip(combined["city"], marks))
     cities_of: dict[str, list[str]] = {}
     for row in areas:
