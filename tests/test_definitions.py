@@ -285,3 +285,30 @@ def test_a_figure_s_help_gives_the_glossary_s_definition(fixture_db, monkeypatch
     assert not at.exception
     helps = {m.label: m.proto.help for m in at.metric}
     assert glossary.definition(term, "fr") in helps[i18n.t(label, "fr")]
+
+
+# --- the app's cursors keep them --------------------------------------------------------------
+
+def test_the_app_s_cursors_keep_the_definitions_and_drop_a_failed_or_changed_one(fixture_db, monkeypatch):
+    """A page's query takes a cursor of the process's connection with the definitions already
+    on it (putting them on takes as long as a small query); a cursor whose statement failed,
+    or that holds other definitions, is not handed out again."""
+    from terrain.ui import data
+
+    monkeypatch.setenv("TERRAIN_DB", str(fixture_db))
+    version = data.data_version()
+    with data.cursor(version) as first:
+        assert first.execute("SELECT winter_season(DATE '2024-01-10')").fetchall()[0][0] is not None
+    with data.cursor(version) as again:
+        assert again is first
+        assert again.execute("SELECT getvariable('terrain_definitions')").fetchall()[0][0] == definitions.load().mark
+    with pytest.raises(duckdb.CatalogException):
+        with data.cursor(version) as failing:
+            failing.execute("SELECT * FROM no_such_table")
+    with data.cursor(version) as fresh:
+        assert fresh is not failing
+        other = definitions.parse({"cold_night": {"tmin_at_most": -5.0, "vigilance": ["red"]}}, "a test")
+        definitions.install(fresh, other)
+    with data.cursor(version) as after:
+        assert after is not fresh
+        assert after.execute("SELECT getvariable('terrain_definitions')").fetchall()[0][0] == definitions.load().mark

@@ -50,6 +50,10 @@ TABLE_DIGESTS = {
         "SELECT count(*), md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) FROM published_grid AS t",
     "published_grid_sets":
         "SELECT count(*), md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) FROM published_grid_sets AS t",
+    "published_grid_months":
+        "SELECT count(*), md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) FROM published_grid_months AS t",
+    "published_grid_cities":
+        "SELECT count(*), md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) FROM published_grid_cities AS t",
 }
 
 

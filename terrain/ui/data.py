@@ -7,21 +7,56 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
-from terrain import queries, store
+from terrain import definitions, queries, store
 from terrain.queries.observers import Observers
 
 
+class _Cursors:
+    """The cursors of one version's read-only connection, kept between uses with the
+    programme's definitions on them: putting those on a new cursor (the macros of
+    terrain/definitions.sql and relations.sql) takes about 35 ms, as long as a small query.
+    A cursor is used by one thread at a time; one that failed is closed, not kept, and so is
+    one whose definitions are no longer those of config/definitions.toml."""
+
+    KEPT = 8
+
+    def __init__(self, path: Path) -> None:
+        self.connection = store.open_readonly(path)
+        self._idle: list = []
+        self._lock = threading.Lock()
+
+    def take(self):
+        with self._lock:
+            con = self._idle.pop() if self._idle else None
+        return store.use(con or self.connection.cursor())
+
+    def give_back(self, con) -> None:
+        try:
+            mark = con.execute("SELECT getvariable('terrain_definitions')").fetchall()[0][0]
+            current = definitions.load().mark
+        except (duckdb.Error, definitions.DefinitionsError):
+            con.close()
+            return
+        with self._lock:
+            if mark == current and len(self._idle) < self.KEPT:
+                self._idle.append(con)
+                return
+        con.close()
+
+
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _connection(path: str, version: str):
+def _connection(path: str, version: str) -> _Cursors:
     # One read-only connection per version of the file; a swapped-in file has a new version,
     # so the next rerun opens it while sessions still reading the old one finish.
-    return store.open_readonly(Path(path))
+    return _Cursors(Path(path))
 
 
 def data_version() -> str:
@@ -32,11 +67,14 @@ def data_version() -> str:
 def cursor(version: str):
     """A cursor of the process's shared read-only connection to that version of the data:
     one DuckDB instance (one cache of the file's blocks) for every session and page."""
-    con = store.use(_connection(str(store.db_path()), version).cursor())
+    cursors = _connection(str(store.db_path()), version)
+    con = cursors.take()
     try:
         yield con
-    finally:
+    except BaseException:
         con.close()
+        raise
+    cursors.give_back(con)
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)
