@@ -36,6 +36,7 @@ import json
 import re
 import sys
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,12 +75,21 @@ class MappingError(Exception):
     key), `source` which file; str() is the English text, `text(lang)` any language's."""
 
     def __init__(self, source: str, kind: str, **params: Any):
-        self.source, self.kind, self.params = source, kind, params
+        # one line whatever the file holds: a line break or a tab in a name is written out
+        # (a backslash and n), as it stands in the file
+        self.source, self.kind = _one_line(source), kind
+        self.params = {key: _one_line(value) if isinstance(value, str) else value for key, value in params.items()}
         super().__init__(self.text("en"))
 
     def text(self, lang: str) -> str:
         return i18n.t("dhis2.cli.mapping_in", lang, source=self.source,
                       problem=i18n.t(f"dhis2.mapping.{self.kind}", lang, **self.params))
+
+
+def _one_line(text: str) -> str:
+    """`text` with its control characters and line or paragraph separators written as Python
+    writes them in a string ("\\n", "\\t", "\\x00", "\\u2028"); any other character kept."""
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
 
 
 class Unreadable(Exception):
