@@ -156,22 +156,11 @@ def problems(cells: pd.DataFrame, earlier: pd.DataFrame, k: int) -> list[Problem
         seen = np.zeros(len(keys), dtype=bool)
         before = earlier.iloc[earlier_blocks[(family, month)]]
         hidden_everywhere = np.ones(len(keys), dtype=bool)
-        known_before = None
-        for frame in (before, block):
-            for row in frame.itertuples():
-                i = at.get((row.measure, row.breakdown, row.category, row.city))
-                if i is None:
-                    continue
-                seen[i] = True
-                if row.status == "shown":
-                    values[i] = row.value
-                    hidden_everywhere[i] = False
-                elif status[i] != SMALL:
-                    status[i] = _STATUS[row.status]
-            if known_before is None:
-                known_before = (values.copy(), status.copy(), seen.copy(), hidden_everywhere.copy())
-        if all(np.array_equal(now, then) for now, then in zip((values, status, seen, hidden_everywhere),
-                                                               known_before)):
+        known = (values, status, seen, hidden_everywhere)
+        _read(before, at, *known)
+        known_before = tuple(array.copy() for array in known)
+        _read(block, at, *known)
+        if all(np.array_equal(now, then) for now, then in zip(known, known_before)):
             # The block tells a reader nothing the earlier releases did not: what they gave
             # away together was checked when the last of them was recorded (a block released
             # once is the published set's own, protected when it was built).
@@ -203,6 +192,22 @@ def problems(cells: pd.DataFrame, earlier: pd.DataFrame, k: int) -> list[Problem
                                  f"{highest[i]:.0f}.", "narrowed", measure, city, month,
                                  (int(lowest[i]), int(highest[i]))))
     return found
+
+
+def _read(frame: pd.DataFrame, at: dict, values: np.ndarray, status: np.ndarray, seen: np.ndarray,
+          hidden_everywhere: np.ndarray) -> None:
+    """What a reader knows of a block once `frame`'s cells are read too, put in the arrays: a
+    cell is seen, its value is the last shown, it is small if any release marked it small."""
+    for row in frame.itertuples():
+        i = at.get((row.measure, row.breakdown, row.category, row.city))
+        if i is None:
+            continue
+        seen[i] = True
+        if row.status == "shown":
+            values[i] = row.value
+            hidden_everywhere[i] = False
+        elif status[i] != SMALL:
+            status[i] = _STATUS[row.status]
 
 
 def record(cells: pd.DataFrame, *, what: str, user: str, audience: str, data_as_of: dt.date | None,

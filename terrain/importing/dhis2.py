@@ -36,7 +36,6 @@ import json
 import re
 import sys
 import tomllib
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +46,7 @@ import numpy as np
 
 from terrain import ROOT, i18n
 from terrain.importing import tables
-from terrain.importing.findings import ERROR, WARNING, Finding, Label
+from terrain.importing.findings import ERROR, WARNING, Finding, Label, visible
 
 EXAMPLES = ROOT / "examples" / "dhis2"
 DEFAULT_COMBO = "HllvX50cXC0"   # DHIS2's default category option combo (and attribute combo)
@@ -75,21 +74,15 @@ class MappingError(Exception):
     key), `source` which file; str() is the English text, `text(lang)` any language's."""
 
     def __init__(self, source: str, kind: str, **params: Any):
-        # one line whatever the file holds: a line break or a tab in a name is written out
-        # (a backslash and n), as it stands in the file
-        self.source, self.kind = _one_line(source), kind
-        self.params = {key: _one_line(value) if isinstance(value, str) else value for key, value in params.items()}
+        # one line whatever the file holds: a line break or a tab in a name is written as its
+        # code, as the import reports write it (findings.visible)
+        self.source, self.kind = visible(source), kind
+        self.params = {key: visible(value) if isinstance(value, str) else value for key, value in params.items()}
         super().__init__(self.text("en"))
 
     def text(self, lang: str) -> str:
         return i18n.t("dhis2.cli.mapping_in", lang, source=self.source,
                       problem=i18n.t(f"dhis2.mapping.{self.kind}", lang, **self.params))
-
-
-def _one_line(text: str) -> str:
-    """`text` with its control characters and line or paragraph separators written as Python
-    writes them in a string ("\\n", "\\t", "\\x00", "\\u2028"); any other character kept."""
-    return "".join(repr(c)[1:-1] if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
 
 
 class Unreadable(Exception):
