@@ -24,7 +24,10 @@ if done:
 
 seen = months.loc[months["published"], "month"]
 until = max(seen) if len(seen) else None
-if until is None:
+withheld = ui.query("published_sets_withheld")
+if not withheld.empty:
+    st.error(ui.tr("approvals.page.withheld", cells=i18n.format_number(int(withheld["exposed"].max()), lang)))
+elif until is None:
     st.warning(ui.tr("approvals.cli.nothing_published"))
 else:
     st.info(ui.tr("approvals.cli.published_until", month=i18n.format_month(until, lang)))

@@ -34,10 +34,12 @@ HXL_ROW = ("#indicator+name", "#indicator+breakdown", "#indicator+category", "#a
 
 
 def marks(k: int) -> dict[str, str]:
-    """How each kind of hidden cell reads in this audience's outputs."""
+    """How each kind of hidden cell reads in the pack. A cell of a breakdown marked whole
+    (its place's total is small) may be 0: it reads as the range it holds, in brackets (a
+    spreadsheet would read "0-10" as a date)."""
     if attack.distinct_marks(k):
-        return {"small": f"< {k}", "protect": "[c]"}
-    return {"small": "[c]", "protect": "[c]"}
+        return {"small": f"< {k}", "small_or_zero": f"[0-{k - 1}]", "protect": "[c]"}
+    return {"small": "[c]", "small_or_zero": "[c]", "protect": "[c]"}
 
 
 def metadata(audience: str, k: int, cells: pd.DataFrame, facts: dict) -> dict:
@@ -57,8 +59,11 @@ def metadata(audience: str, k: int, cells: pd.DataFrame, facts: dict) -> dict:
         "marks": marks(k),
         "reader_knows": {
             "small": [1, k - 1] if attack.distinct_marks(k) else [0, None],
+            "small_or_zero": [0, k - 1] if attack.distinct_marks(k) else [0, None],
             "protect": [attack.protect_floor(k), None],
-            "zeros": "always shown" if attack.distinct_marks(k) else "may be hidden",
+            "zeros": ("shown, but in rows marked small_or_zero whole: the breakdowns of a place whose total is "
+                      "small, and rows the suppression's last resorts marked so") if attack.distinct_marks(k)
+                     else "may be hidden",
         },
         "min_values_per_hidden_cell": attack.values_needed(k),
         "dimensions": {"city": cities, "all_cities": publication.ALL_CITIES, "month": "calendar month (first day)",
@@ -181,10 +186,15 @@ def publish(path: Path, audience: str, out: Path, *, user: str) -> Published:
         raise PublishRefused(f"{path} cannot be read as a Terrain database ({type(problem).__name__}).") from problem
     try:
         facts = con.execute("SELECT dataset_name, is_synthetic, data_as_of FROM metadata").df()
+        withheld = queries.execute(con, queries.load("published_sets_withheld"), {})
         cells = queries.execute(con, queries.load("published_cells"), {"audience": audience})
         context = _public_events(con, cells)
     finally:
         con.close()
+    if not withheld.empty:
+        raise PublishRefused(f"{path}: {int(withheld['exposed'].max())} hidden figures of the published sets could be "
+                             "worked out (their build could not protect them), so nothing is published; report it "
+                             "with the data's date.")
     if facts.empty or cells.empty:
         raise PublishRefused(f"{path} holds no published figures (no data, or no whole month yet).")
     known = {(m.name, b, c) for m in publication.MEASURES for b in ("all", *m.breakdowns)

@@ -258,6 +258,27 @@ def test_the_page_refuses_a_reopening_without_a_reason(db):
     assert last_months(db)["donor"] == D(2024, 2, 1) and audit_rows("reopened").empty
 
 
+def test_a_set_its_build_could_not_protect_publishes_nothing_and_the_page_says_why(db, tmp_path, capsys):
+    """No build leaves such a set any more (tests/test_publication.py attacks them): the file
+    is altered by hand as a build that failed to protect 3 hidden cells would leave it."""
+    before = read(db, "SELECT count(*) FROM published_cells WHERE audience = 'advocacy'")
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE published_grid_sets SET exposed = 3 WHERE audience = 'donor'")
+
+    assert read(db, "SELECT count(*) FROM published_cells WHERE audience IN ('donor', 'public')") == [(0,)]
+    assert last_months(db) == {"donor": None, "public": None, "advocacy": D(2024, 3, 1)}
+    assert read(db, "SELECT count(*) FROM published_cells WHERE audience = 'advocacy'") == before
+    assert main(["publish", "--audience", "public", "--db", str(db), "--out", str(tmp_path / "pack"),
+                 "--user", "tester"]) == 1
+    said = capsys.readouterr().err.strip()
+    assert "3 hidden figures of the published sets could be worked out" in said and len(said.splitlines()) == 1
+    assert not (tmp_path / "pack").exists()
+    at = run_page("pages/approvals.py", "programme_manager")
+    assert not at.exception
+    assert any("3 chiffres masqués de leur jeu publié pourraient être recalculés" in e.value for e in at.error)
+    assert not any("Aucun mois n'est encore validé" in w.value for w in at.warning)
+
+
 @pytest.mark.parametrize("role", ["advocacy", "donor"])
 def test_only_managers_reach_the_page(db, role):
     at = run_page("pages/approvals.py", role)

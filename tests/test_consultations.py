@@ -214,11 +214,14 @@ def test_year_on_year_per_activity(year_on_year_db):
         before = _run(con, "consultations_by_city_activity", role="donor",
                       start=dt.date(2023, 1, 1), end=dt.date(2023, 1, 31))
         table = charts.year_on_year(now, before, "fr")
+        # Pantin's totals, 8 and 4, are small: its whole activity row is marked "< 11" both
+        # years, the zeros of its other activities included, and so is any change of it.
         assert table[["city", "activity"]].values.tolist() == [
-            ["Calais", "medical"], ["Calais", "mental_health"], ["Calais", "social"], ["Pantin", "medical"]]
-        # Pantin's 8 and 4 are hidden, so is any change that would involve them.
-        pantin = table.set_index(["city", "activity"]).loc[("Pantin", "medical")]
-        assert pd.isna(pantin.consultations) and pd.isna(pantin.consultations_year_before) and pantin.change == "—"
+            ["Calais", "medical"], ["Calais", "mental_health"], ["Calais", "social"],
+            ["Pantin", "medical"], ["Pantin", "mental_health"], ["Pantin", "social"], ["Pantin", "legal"]]
+        pantin = table[table["city"] == "Pantin"]
+        assert pantin["consultations"].isna().all() and pantin["consultations_year_before"].isna().all()
+        assert (pantin["change"] == "—").all()
         assert charts.headline(now, before).change is None
     finally:
         con.close()
@@ -246,15 +249,17 @@ def test_each_query_of_a_level_takes_the_filters_of_that_level(level):
 
 def test_donor_breakdowns_are_per_city_with_small_counts_hidden(fixture_con):
     ages = _run(fixture_con, "consultations_by_city_age_sex", role="donor")
-    # January: Pantin's 8 girls of 15-17 are small, and so is Pantin's total. The totals over
-    # cities are published, and the table has three non-zero columns only (zeros are shown):
-    # the total over cities of the 15-17 girls needs a partner in its row, the 18-24 men of
-    # all cities, whose only city is Calais, and Calais's row then needs the 25-34 men.
+    # January: Pantin's total, 8 (its 15-17 girls), is small, so its whole age-sex row is
+    # marked "< 11", zeros included. In the totals over cities (published, not read here) the
+    # 15-17 girls (8, small) are protected by the row of all cities, its 18-24 and 25-34 men and
+    # its total hidden (totals over cities are the cheapest partners): Calais's row stays shown.
     assert _cells(ages.fillna(-1), "city", "age_band", "sex") == {  # -1: hidden
-        ("Calais", "18-24", "M"): -1, ("Calais", "25-34", "M"): -1, ("Pantin", "15-17", "F"): -1}
+        ("Calais", "18-24", "M"): 33, ("Calais", "25-34", "M"): 12,
+        **{("Pantin", *age_sex.split(" ")): -1 for age_sex in publication.CATEGORIES["age_sex"]}}
     assert ages.attrs["suppression"]["published"] == "donor"
     minors = _run(fixture_con, "consultations_by_city_minor_status", role="donor", cities=["Pantin"])
-    assert _cells(minors.fillna(-1), "city", "unaccompanied_minor") == {("Pantin", "yes"): -1}
+    assert _cells(minors.fillna(-1), "city", "unaccompanied_minor") == {
+        ("Pantin", "yes"): -1, ("Pantin", "no"): -1, ("Pantin", "unknown"): -1}
 
 
 # --- page ------------------------------------------------------------------------------------

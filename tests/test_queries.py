@@ -119,7 +119,7 @@ def test_donor_periods_are_whole_months(fixture_con):
     manager = queries.run(fixture_con, "consultations_by_city_activity", mid_month, role="programme_manager")
     donor = queries.run(fixture_con, "consultations_by_city_activity", mid_month, role="donor")
     assert _cells(manager, "city", "activity") == {("Calais", "social"): 3}
-    assert len(donor) == 4
+    assert len(donor) == 7   # Calais's three activities, and Pantin's four: its small total marks its row whole
     assert donor.attrs["provenance"]["params"]["start"] == dt.date(2024, 1, 1)
     assert donor.attrs["provenance"]["params"]["end"] == dt.date(2024, 1, 31)
 
@@ -233,16 +233,18 @@ def test_every_whole_period_query_donors_reach_says_how_to_combine_its_numbers()
 
 def test_a_donors_period_adds_up_the_visible_months(fixture_con):
     # December: Calais 20 medical (shown). January: Calais 30 medical, 12 mental health,
-    # 3 social and Pantin 8 medical: the 3 and the 8 are small, and the published set hides
-    # Calais's 30 medical with them (with the totals over cities), so the 12 stay shown.
-    # February: Marseille 15 medical (shown). A manager sees 88 consultations; a donor 47,
-    # never the 30 hidden in January.
+    # 3 social and Pantin 8 medical: the 3 and the 8 are small, Pantin's total too, so Pantin's
+    # whole row is marked (its zeros included), and the published set hides Calais's 30
+    # medical with them (with the totals over cities), so the 12 stay shown. February:
+    # Marseille 15 medical (shown). A manager sees 88 consultations; a donor 47, never the 30
+    # hidden in January.
     donor = queries.run(fixture_con, "consultations_by_city_activity", {**DECEMBER_TO_FEBRUARY, "cities": []},
                         role="donor")
     cells = _cells(donor, "city", "activity")
     assert {key: v for key, v in cells.items() if not pd.isna(v)} == {
         ("Calais", "medical"): 20, ("Calais", "mental_health"): 12, ("Marseille", "medical"): 15}
-    assert {key for key, v in cells.items() if pd.isna(v)} == {("Calais", "social"), ("Pantin", "medical")}
+    assert {key for key, v in cells.items() if pd.isna(v)} == {
+        ("Calais", "social"), *(("Pantin", activity) for activity in ("medical", "mental_health", "social", "legal"))}
     assert donor.attrs["suppression"]["published"] == "donor"
     assert donor.attrs["suppression"]["partial"] == {"consultations": 1}  # Calais medical leaves out January
 
@@ -348,8 +350,9 @@ def test_donor_map_areas_add_up_their_months(fixture_con):
     assert areas.loc["62", "cities"] == () and pd.isna(areas.loc["62", "site_count"])
     assert areas.loc["62", "site_types"] == ""
     assert areas.loc["75056", "cities"] == ("Paris",) and areas.loc["75056", "site_count"] == 1
-    # Calais: 20 consultations in December shown, January's 45 hidden (Pantin's 8 needs a partner).
-    assert areas.loc["62", "consultations"] == 20 and pd.isna(areas.loc["93", "consultations"])
+    # Calais: 20 consultations in December and 45 in January, shown (Pantin's 8, hidden, is
+    # protected by the total over cities).
+    assert areas.loc["62", "consultations"] == 65 and pd.isna(areas.loc["93", "consultations"])
     assert areas.loc["13", "consultations"] == 15 and areas.loc["75056", "people_reached"] == 37
 
 

@@ -188,14 +188,17 @@ def test_donor_season_counts_below_11_are_hidden(fixture_con):
 
 def test_a_donors_season_is_the_sum_of_its_visible_months(fixture_con):
     # Calais, 2023–24: 20 consultations in December, 45 in January. In January Pantin's 8 is
-    # hidden, and Calais's 45 with it (the month's line), as on the Overview's trend: the
-    # season shows the 20 of December, marked as leaving a hidden month out.
+    # hidden, protected by the total over cities (hidden instead of Calais's 45, as on the
+    # Overview's trend): the season shows 65, leaving nothing out; Pantin's, all in January,
+    # is hidden (a season made of hidden months only is not a false 0).
     months = queries.run(fixture_con, "winter_people_by_city_month", {**SEASON_2023, "cities": []}, role="donor")
     calais = months[months["city"] == "Calais"]
     assert _row(calais, period=pd.Timestamp(2023, 12, 1))["consultations"] == 20
-    assert pd.isna(_row(calais, period=pd.Timestamp(2024, 1, 1))["consultations"])
+    assert _row(calais, period=pd.Timestamp(2024, 1, 1))["consultations"] == 45
+    assert pd.isna(_row(months[months["city"] == "Pantin"], period=pd.Timestamp(2024, 1, 1))["consultations"])
     season = _row(_season_people(fixture_con, "donor"), season=2023, city="Calais")
-    assert (season["consultations"], season["consultations_partial"]) == (20, True)
+    assert (season["consultations"], season["consultations_partial"]) == (65, False)
+    assert pd.isna(_row(_season_people(fixture_con, "donor"), season=2023, city="Pantin")["consultations"])
     # A city's month is hidden here exactly where the Overview's trend hides it.
     trend = queries.run(fixture_con, "consultations_by_period_city", {**SEASON_2023, "grain": "month", "cities": []},
                         role="donor")

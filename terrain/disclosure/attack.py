@@ -3,8 +3,10 @@
 The reader is assumed to know every visible cell; every relation the set declares (a margin
 is the sum of its cells; minors turned away are among all people turned away; bed-nights
 occupied are at most twice those available); that a cell marked small ("< k") holds 1 to
-k - 1, and that a cell hidden to protect another ("[c]") holds at least k (zeros are always
-shown and small cells are marked small, so a protecting cell is neither); under the internal
+k - 1, that a cell of a place whose total is small holds 0 to k - 1 (its whole breakdown is
+marked, zeros included: SMALL_OR_ZERO), and that a cell hidden to protect another ("[c]")
+holds at least k (zeros are shown elsewhere and small cells are marked small, so a
+protecting cell is neither); under the internal
 threshold, where all hidden cells read alike, only that a hidden cell holds at least 0. For each hidden
 cell, the smallest and the largest whole number it can hold under all of that is its range:
 a cell is protected when its range holds at least `MIN_VALUES` values.
@@ -25,6 +27,8 @@ import numpy as np
 
 SHOWN, SMALL, PROTECT = 0, 1, 2
 UNSEEN = 3   # a cell no output has shown or marked: a reader knows only that it is at least 0
+SMALL_OR_ZERO = 4   # a cell of a breakdown marked whole, zeros included: 0 to k - 1
+HIDDEN_MARKS = (SMALL, PROTECT, SMALL_OR_ZERO)
 MIN_VALUES = 5   # a hidden cell must keep at least this many possible values
 
 
@@ -238,16 +242,17 @@ def distinct_marks(k: int) -> bool:
 
 def protect_floor(k: int) -> int:
     """The least value a reader knows a protecting cell holds: k where marks are distinct
-    (zeros are always shown and small cells are marked small), else 0."""
+    (a zero is shown or marked small or zero, and small cells are marked small), else 0."""
     return k if distinct_marks(k) else 0
 
 
 def bounds_of(status: np.ndarray, k: int, upper: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """What the marks alone say of each hidden cell: 1..k-1 for small, k.. for protecting
-    where marks are distinct; 0.. for every hidden cell where they are not."""
+    """What the marks alone say of each hidden cell: 1..k-1 for small, 0..k-1 for small or
+    zero, k.. for protecting where marks are distinct; 0.. for every hidden cell where they
+    are not."""
     if distinct_marks(k):
         low = np.where(status == SMALL, 1.0, np.where(status == PROTECT, float(k), 0.0))
-        high = np.where(status == SMALL, float(k - 1), np.inf)
+        high = np.where((status == SMALL) | (status == SMALL_OR_ZERO), float(k - 1), np.inf)
     else:
         low, high = np.zeros(len(status)), np.full(len(status), np.inf)
     high = np.where(status == UNSEEN, np.inf, high)
@@ -257,9 +262,11 @@ def bounds_of(status: np.ndarray, k: int, upper: np.ndarray | None = None) -> tu
 
 
 def exposed(lowest: np.ndarray, highest: np.ndarray, k: int) -> np.ndarray:
-    """Hidden cells whose range holds fewer values than `values_needed(k)`."""
+    """Hidden cells whose range holds fewer values than `values_needed(k)`, but for a cell
+    that can only be 0: a reader who works that out learns what a shown zero says (no one),
+    as for a category with no one in any city, whose total over cities is a shown 0."""
     width = highest - lowest
-    return np.flatnonzero(~np.isnan(width) & (width < values_needed(k) - 1))
+    return np.flatnonzero(~np.isnan(width) & (width < values_needed(k) - 1) & (highest != 0))
 
 
 def exposed_marked(lowest: np.ndarray, highest: np.ndarray, status: np.ndarray, k: int) -> np.ndarray:

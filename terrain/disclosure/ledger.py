@@ -27,7 +27,7 @@ import pandas as pd
 
 from terrain import audit
 from terrain.disclosure import attack, publication
-from terrain.disclosure.attack import PROTECT, SHOWN, SMALL, UNSEEN
+from terrain.disclosure.attack import HIDDEN_MARKS, PROTECT, SHOWN, SMALL, SMALL_OR_ZERO, UNSEEN
 
 LEDGER_FILE = "releases.duckdb"
 _CREATE = """
@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS released_cells (
     status      VARCHAR NOT NULL
 );
 """
-_STATUS = {"shown": SHOWN, "small": SMALL, "protect": PROTECT}
+_STATUS = {"shown": SHOWN, "small": SMALL, "small_or_zero": SMALL_OR_ZERO, "protect": PROTECT}
 _ATTEMPTS, _PAUSE_S = 20, 0.1
 
 
@@ -167,7 +167,7 @@ def problems(cells: pd.DataFrame, earlier: pd.DataFrame, k: int) -> list[Problem
             continue
         status[~hidden_everywhere] = SHOWN
         status[~seen] = UNSEEN
-        if not np.isin(status, (SMALL, PROTECT)).any():
+        if not np.isin(status, HIDDEN_MARKS).any():
             continue
         try:
             lowest, highest = attack.ranges(values, status, relations, k)
@@ -197,7 +197,8 @@ def problems(cells: pd.DataFrame, earlier: pd.DataFrame, k: int) -> list[Problem
 def _read(frame: pd.DataFrame, at: dict, values: np.ndarray, status: np.ndarray, seen: np.ndarray,
           hidden_everywhere: np.ndarray) -> None:
     """What a reader knows of a block once `frame`'s cells are read too, put in the arrays: a
-    cell is seen, its value is the last shown, it is small if any release marked it small."""
+    cell is seen, its value is the last shown, it is small if any release marked it small (1
+    to k - 1 says more than "small or zero", 0 to k - 1)."""
     for row in frame.itertuples():
         i = at.get((row.measure, row.breakdown, row.category, row.city))
         if i is None:

@@ -20,7 +20,11 @@ or two periods always meet the same cells hidden alike:
 
 Suppression (`suppress_block`) works on one block at a time, a family of measures in one month
 (no relation crosses months or families): counts of people from 1 to k - 1 are hidden as small;
-then partners are hidden until every hidden cell keeps at least `attack.MIN_VALUES` possible
+where small and protecting cells are marked apart, a place whose total of a measure is small
+has every cell of its breakdowns marked "small or zero" (0 to k - 1), zeros included, since a
+total of at most k - 1 over several small cells each known to hold at least 1 would narrow
+them all (nine consultations over seven diagnosis groups: each group 1 to 4, the total 7 to
+10); then partners are hidden until every hidden cell keeps at least `attack.MIN_VALUES` possible
 values against the integer program of terrain/disclosure/attack.py, which sees what the
 audience sees. Nights, beds and weather count no one and are published as they are.
 """
@@ -38,14 +42,14 @@ import pandas as pd
 
 from terrain import definitions
 from terrain.disclosure import attack, thresholds
-from terrain.disclosure.attack import PROTECT, SHOWN, SMALL, Relation
+from terrain.disclosure.attack import PROTECT, SHOWN, SMALL, SMALL_OR_ZERO, Relation
 
 AUDIENCES = ("donor", "public", "advocacy")
 # Whose rules each published set follows (terrain/disclosure/thresholds.py holds the thresholds).
 _RULES = {"donor": ("donor", "public"), "public": ("advocacy", "public"), "advocacy": ("advocacy", "internal")}
 ALL_CITIES = "*"
 TOTAL = ("all", "*")
-STATUS_NAMES = {SHOWN: "shown", SMALL: "small", PROTECT: "protect"}
+STATUS_NAMES = {SHOWN: "shown", SMALL: "small", PROTECT: "protect", SMALL_OR_ZERO: "small_or_zero"}
 GRID_SQL = Path(__file__).with_name("grid_cells_from_rows.sql")
 TABLES_SQL = Path(__file__).with_name("published_tables.sql")
 MAX_REPAIR_ROUNDS = 500
@@ -209,17 +213,21 @@ class _Tables:
 
 def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[str, str, str, str]],
                    relations: list[Relation], k: int) -> tuple[np.ndarray, int]:
-    """The status of every cell of a block (SHOWN, SMALL or PROTECT), and how many hidden cells
-    could not be protected (0 unless the block's relations pin a cell whatever is hidden).
+    """The status of every cell of a block (SHOWN, SMALL, SMALL_OR_ZERO or PROTECT), and how
+    many hidden cells could not be protected (0 unless the block's relations pin a cell
+    whatever is hidden).
 
-    Small counts of people (1 to k - 1) are hidden. Each total that then holds a single hidden
-    cell gets a partner. Then the integer program bounds every hidden cell, and each cell left
-    with too few possible values gets a move: in its breakdown's table (cities and the total
-    over cities as rows, categories as columns), the three other corners of the cheapest
-    rectangle through it are hidden, so that it can go up and down with them while every
-    margin stays the same; a city's total moves with one pair of cells in every breakdown.
-    Partners are counts of at least k (a zero is always shown, a small count is already
-    hidden), those with room to move first. Repeated until no hidden cell is exposed.
+    Small counts of people (1 to k - 1) are hidden; where the marks are told apart, the
+    breakdowns of a place whose total is small are marked whole (`_open_small_places`).
+    Each total that then holds a single hidden cell gets a partner. Then the integer program
+    bounds every hidden cell, and each cell left with too few possible values gets a move: in
+    its breakdown's table (cities and the total over cities as rows, categories as columns),
+    the three other corners of the cheapest rectangle through it are hidden, so that it can go
+    up and down with them while every margin stays the same; a city's total moves with one
+    pair of cells in every breakdown. Partners are counts of at least k (a zero is shown or
+    already marked, a small count is already hidden), those with room to move first. Repeated
+    until no hidden cell is exposed; then the last resorts, each followed by the same repair,
+    for what partners do not protect.
     """
     status = np.zeros(len(values), dtype=np.int8)
     if k <= 1:
@@ -228,6 +236,8 @@ def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[s
     if not status.any():
         return status, 0
     layout = _Tables(keys, {key: i for i, key in enumerate(keys)})
+    if attack.distinct_marks(k):
+        _open_small_places(status, sensitive, keys, layout)
     floor = attack.protect_floor(k)
     roomy = floor + attack.values_needed(k) - 1
     of_cell: dict[int, list[int]] = {}
@@ -261,8 +271,9 @@ def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[s
         """How far each cell can go down and up under its mark (hidden as it is, or as a partner)."""
         value = values[cells].astype(float)
         small = (status[cells] == SMALL) & bool(floor)
-        return (np.where(small, value - 1.0, value - float(floor)),
-                np.where(small, k - 1.0 - value, np.inf))
+        under_k = small | ((status[cells] == SMALL_OR_ZERO) & bool(floor))
+        return (np.where(small, value - 1.0, np.where(under_k, value, value - float(floor))),
+                np.where(under_k, k - 1.0 - value, np.inf))
 
     def rectangle(cell: int) -> list[int]:
         measure, breakdown, category, city = keys[cell]
@@ -319,29 +330,103 @@ def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[s
     # only widens what the others can hold (the truth stays within every mark, so the reader's
     # set of possible tables only grows): after a round, only the cells still exposed and
     # those just hidden need their ranges worked out again.
-    left = 0
-    for integer in (False, True):
-        again: set[int] | None = None     # the first round looks at every hidden cell
-        for _ in range(MAX_REPAIR_ROUNDS):
-            lowest, highest = attack.ranges(values, status, relations, k, only=again,
-                                            enough=attack.values_needed(k), integer=integer)
-            bad = [int(c) for c in attack.exposed(lowest, highest, k)]
-            left = len(bad)
-            if not left:
-                break
-            again = set(bad)
-            repaired = False
-            for cell in bad:
-                added = rectangle(cell) or partner(cell)
-                again.update(added)
-                repaired = repaired or bool(added)
-            if not repaired:
-                break
-    if left or again is None:
-        return status, left
-    # the last rounds looked at the repaired cells only: check the whole block once more
-    lowest, highest = attack.ranges(values, status, relations, k, enough=attack.values_needed(k))
-    return status, len(attack.exposed(lowest, highest, k))
+    def repair() -> list[int]:
+        bad: list[int] = []
+        again: set[int] | None = None
+        for integer in (False, True):
+            again = None     # the first round looks at every hidden cell
+            for _ in range(MAX_REPAIR_ROUNDS):
+                lowest, highest = attack.ranges(values, status, relations, k, only=again,
+                                                enough=attack.values_needed(k), integer=integer)
+                bad = [int(c) for c in attack.exposed(lowest, highest, k)]
+                if not bad:
+                    break
+                again = set(bad)
+                repaired = False
+                for cell in bad:
+                    added = rectangle(cell) or partner(cell)
+                    again.update(added)
+                    repaired = repaired or bool(added)
+                if not repaired:
+                    break
+        if bad or again is None:
+            return bad
+        # the last rounds looked at the repaired cells only: check the whole block once more
+        lowest, highest = attack.ranges(values, status, relations, k, enough=attack.values_needed(k))
+        return [int(c) for c in attack.exposed(lowest, highest, k)]
+
+    def hide_around(cells: list[int], whole_tables: bool) -> bool:
+        """Hide every count of at least k that shares a margin or a relation with one of
+        `cells`, or, with `whole_tables`, every one of their breakdowns' tables (all places,
+        all categories): the last resorts when no rectangle of partners gives a cell room."""
+        if whole_tables:
+            near = np.concatenate([layout.table(keys[cell][0], keys[cell][1]).ravel() for cell in cells])
+        else:
+            near = np.array([c for cell in cells for r in of_cell.get(cell, []) for c in relations[r].cells],
+                            dtype=np.int64)
+        return bool(hide(near[np.isfinite(costs(near)) & (values[near] >= max(k, 1))]))
+
+    def withhold_block(_) -> bool:
+        """Hide every count of people of the block: under k marked small or zero (where the
+        marks are told apart), k or more as protecting."""
+        before = status.copy()
+        if attack.distinct_marks(k):
+            status[sensitive & (values < k) & (status != PROTECT)] = SMALL_OR_ZERO
+        hide(np.flatnonzero(sensitive & ((values >= k) | (floor == 0))))
+        return not np.array_equal(before, status)
+
+    # What the partners do not protect (the small cells of a row add up to a small sum, and the
+    # row is tied to a small one elsewhere, or a column shown whole pins what a few small rows
+    # hold together): the rows of those cells are marked whole, then their neighbours of at
+    # least k are hidden, then their breakdowns' whole tables, then every count of people of
+    # the block, repairing after each step.
+    steps = [lambda cells: attack.distinct_marks(k) and _open_rows(status, sensitive, values, keys, layout, cells, k),
+             lambda cells: hide_around(cells, whole_tables=False),
+             lambda cells: hide_around(cells, whole_tables=True),
+             withhold_block]
+    bad = repair()
+    while bad:
+        if not any(step(bad) for step in steps):
+            break
+        bad = repair()
+    return status, len(bad)
+
+
+def _open_rows(status: np.ndarray, sensitive: np.ndarray, values: np.ndarray, keys: list[tuple[str, str, str, str]],
+               layout: _Tables, cells: list[int], k: int) -> bool:
+    """Mark SMALL_OR_ZERO every cell under k of the row of each of `cells` (its place's cells
+    of its breakdown; every breakdown of the place for a total), zeros included. Whether any
+    cell changed."""
+    changed = False
+    for cell in cells:
+        measure, breakdown, _, place = keys[cell]
+        here = layout.place(measure, place)
+        for each in (MEASURE[measure].breakdowns if breakdown == "all" else (breakdown,)):
+            row = layout.table(measure, each)[here]
+            under = row[sensitive[row] & (values[row] < k) & np.isin(status[row], (SHOWN, SMALL))]
+            status[under] = SMALL_OR_ZERO
+            changed = changed or bool(len(under))
+    return changed
+
+
+def _open_small_places(status: np.ndarray, sensitive: np.ndarray, keys: list[tuple[str, str, str, str]],
+                       layout: _Tables) -> None:
+    """Mark SMALL_OR_ZERO every cell of the breakdowns of each place (a city, or all cities)
+    whose total of a measure is small. Such a breakdown holds fewer than k people, so every
+    cell of it is under k: marked alike, zeros included, they say no more than the total does.
+    Shown as they would be otherwise (zeros as 0, each small cell as at least 1), a reader
+    adds up the least the small cells hold and pins the total and the cells between them."""
+    for measure in dict.fromkeys(key[0] for key in keys):
+        breakdowns = MEASURE[measure].breakdowns
+        if not breakdowns:
+            continue
+        totals = layout.table(measure, "all")[:, 0]
+        small_places = (status[totals] == SMALL) & sensitive[totals]
+        if not small_places.any():
+            continue
+        for breakdown in breakdowns:
+            cells = layout.table(measure, breakdown)[small_places].ravel()
+            status[cells[sensitive[cells]]] = SMALL_OR_ZERO
 
 
 # --- the grid ------------------------------------------------------------------------------------

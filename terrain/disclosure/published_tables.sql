@@ -1,7 +1,8 @@
 -- The published sets of every audience (terrain/disclosure/publication.py), rebuilt whole with
 -- each data version inside the writer's new file. A hidden cell has no value, only its status:
--- 'small' (1 to k - 1, shown "< k") or 'protect' (hidden so that a small one cannot be worked
--- out, shown "[c]"). Zeros are shown.
+-- 'small' (1 to k - 1, shown "< k"), 'small_or_zero' (0 to k - 1, shown "< k": every cell of
+-- the breakdowns of a place whose total is small, zeros included) or 'protect' (hidden so that
+-- a small one cannot be worked out, shown "[c]"). Other zeros are shown.
 --
 -- published_grid holds every whole month; what the donors and the public read is the view
 -- published_cells, which stops at the last approved month (publication_cutoff). Each month is
@@ -20,7 +21,7 @@ CREATE OR REPLACE TABLE published_grid (
     city       VARCHAR NOT NULL,   -- '*': all cities together
     month      DATE NOT NULL,
     value      BIGINT,
-    status     VARCHAR NOT NULL CHECK (status IN ('shown', 'small', 'protect')),
+    status     VARCHAR NOT NULL CHECK (status IN ('shown', 'small', 'small_or_zero', 'protect')),
     k          INTEGER NOT NULL,
     CHECK ((status = 'shown') = (value IS NOT NULL))
 );
@@ -43,8 +44,10 @@ CREATE OR REPLACE TABLE published_grid_months (
 -- The months to approve: each whole month of the grid with each city that had a site open in
 -- it, or that has figures of the programme's activity in it whatever its sites' dates say (a
 -- sites import may move them after the rows came in). The donors' cells tell the activity:
--- their marks are distinct, so a hidden cell holds at least 1; the weather's cells count no
--- activity. Sites and rows change only with a new data version, which rebuilds this table.
+-- their marks are distinct, so a hidden cell holds at least 1 (a cell marked small or zero may
+-- be 0, but its place's total is small, so at least 1, and tells the same city and month); the
+-- weather's cells count no activity. Sites and rows change only with a new data version, which
+-- rebuilds this table.
 CREATE OR REPLACE TABLE published_grid_cities (
     city       VARCHAR NOT NULL,
     month      DATE NOT NULL,
@@ -59,12 +62,14 @@ FROM published_grid_cities AS e
 LEFT JOIN month_approvals AS a ON a.city = e.city AND a.month = e.month;
 
 -- The last month the donors and the public see: the month before the first one that waits for
--- an approval. NULL: no month is approved yet. The programme's own set ('advocacy', read in
--- the app by its staff) is not cut.
+-- an approval. NULL: no month is approved yet, or the donors' or the public's set has a hidden
+-- cell its build could not protect (published_grid_sets.exposed), so neither publishes anything.
+-- The programme's own set ('advocacy', read in the app by its staff) is not cut.
 CREATE OR REPLACE VIEW publication_cutoff AS
 SELECT max(g.month) AS approved_until
 FROM (SELECT DISTINCT month FROM published_grid_months) AS g
-WHERE g.month < coalesce((SELECT min(month) FROM months_to_approve WHERE approved_by IS NULL), DATE '9999-12-01');
+WHERE g.month < coalesce((SELECT min(month) FROM months_to_approve WHERE approved_by IS NULL), DATE '9999-12-01')
+  AND NOT EXISTS (SELECT 1 FROM published_grid_sets WHERE audience IN ('donor', 'public') AND exposed > 0);
 
 CREATE OR REPLACE VIEW published_cells AS
 SELECT g.*

@@ -100,7 +100,7 @@ def month_rows(cells: pd.DataFrame, items: tuple[PublishedColumn, ...]) -> pd.Da
     if by is not None:
         mine = cells[(cells["measure"] == by.measure) & (cells["breakdown"] == by.breakdown)]
         rows = mine[[*keys, "category", "value"]].rename(columns={"value": by.column})
-        rows[mark_column(by.column)] = [status if status in ("small", "protect") else None for status in mine["status"]]
+        rows[mark_column(by.column)] = [_MARK_OF_STATUS.get(status) for status in mine["status"]]
         parts = [str(c).split(" ", len(by.category_columns) - 1) for c in rows["category"]]
         for i, column in enumerate(by.category_columns):
             rows[column] = [part[i] for part in parts]
@@ -123,7 +123,7 @@ def month_rows(cells: pd.DataFrame, items: tuple[PublishedColumn, ...]) -> pd.Da
         hidden = mine["value"].isna().to_numpy()
         parts = pd.DataFrame({"column": mine["column"], "period": mine["period"], "city": mine["city"],
                               "rest": mine["value"].fillna(0).to_numpy(dtype=np.int64), "hidden": hidden,
-                              "small": (mine["status"] == "small").to_numpy(dtype=bool)})
+                              "small": mine["status"].isin(("small", "small_or_zero")).to_numpy(dtype=bool)})
         totals = parts.groupby(["column", *keys], sort=False)[["rest", "hidden", "small"]].sum()
         at = pd.MultiIndex.from_frame(rows[keys])
         named = set(totals.index.get_level_values("column"))
@@ -153,6 +153,9 @@ def month_rows(cells: pd.DataFrame, items: tuple[PublishedColumn, ...]) -> pd.Da
 
 
 MARK_PREFIX = "__mark_"
+# How a hidden cell reads on a page: a cell of a breakdown marked whole (0 to k - 1) reads as a
+# small one, "< k", which is true of it too.
+_MARK_OF_STATUS = {"small": "small", "small_or_zero": "small", "protect": "protect"}
 
 
 def mark_column(column: str) -> str:
