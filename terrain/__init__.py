@@ -12,4 +12,4 @@ ROOT = Path(__file__).resolve().parent.parent
 # 6: months approved city by city (month_approvals, month_reopenings): donors and the public
 #    see approved months only; an upgraded file has every month it published approved by the
 #    upgrade, so that its readers see what they saw (terrain/upgrades.py).
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7

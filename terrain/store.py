@@ -497,8 +497,9 @@ def upgrade(target: Path, change: Change | None = None) -> upgrades.Upgrade | No
     Schema 2 added the summary tables, schema 3 the published sets, schema 4 their cold
     nights, which every new file gets; schema 5 the campaigns' target age bands, for which an
     older file is rebuilt into the schema (terrain/upgrades.py); schema 6 the months'
-    approvals, every month an older file published being approved by the upgrade. None if
-    already current."""
+    approvals, every month an older file published being approved by the upgrade; schema 7
+    the published sets' "small or zero" marks and their refusal of a set with exposed cells,
+    which the upgrade's writer rebuilds as every writer does. None if already current."""
     target = Path(target)
     with writer_lock(target):
         recover(target, change)

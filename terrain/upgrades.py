@@ -13,6 +13,11 @@ them from its target ages in words (terrain/campaigns.py); where the words state
 can be read, from the bands its doses were given in, and where it has none, every known
 band. The upgrade says which campaign got which bands and how, so that a wrong guess is seen
 and corrected (a campaigns import replaces them).
+
+Version 7 changed how the published sets are suppressed (a place whose total is small has its
+breakdowns marked "small or zero" whole; terrain/disclosure/publication.py) and made a set
+with cells its build could not protect publish nothing: a file of version 6 is copied, and its
+published sets, their views included, are rebuilt with the new rules like every derived table.
 """
 
 from __future__ import annotations

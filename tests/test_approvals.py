@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from terrain import approvals, i18n, upgrades
+from terrain import SCHEMA_VERSION, approvals, i18n, upgrades
 from terrain.__main__ import main
 from terrain.importing import audit, loading
 from tests import fixture_data
@@ -223,11 +223,35 @@ def as_schema_5(path):
 def test_an_upgraded_file_keeps_what_its_readers_saw(db, capsys):
     as_schema_5(db)
     assert main(["upgrade", "--db", str(db), "--lang", "en"]) == 0
-    assert read(db, "SELECT schema_version FROM metadata") == [(6,)]
+    assert read(db, "SELECT schema_version FROM metadata") == [(SCHEMA_VERSION,)]
     # Terrain 5 published every whole month: the upgrade approved them all, and says by whom
     assert last_months(db) == {"advocacy": D(2024, 3, 1), "donor": D(2024, 3, 1), "public": D(2024, 3, 1)}
     assert read(db, "SELECT DISTINCT approved_by FROM month_approvals") == [(upgrades.UPGRADE_APPROVER,)]
     assert read(db, "SELECT count(*) FROM months_to_approve WHERE approved_by IS NULL") == [(0,)]
+
+
+def test_a_file_of_schema_6_gets_its_published_sets_rebuilt_under_the_new_rules(db, capsys):
+    """Terrain 6 published a set whatever cells its build could not protect (its view of the
+    cutoff had no refusal) and marked each small cell alone: the upgrade rebuilds the sets."""
+    rebuilt = read(db, "SELECT audience, status, count(*) FROM published_grid GROUP BY ALL ORDER BY ALL")
+    with duckdb.connect(str(db)) as con:
+        con.execute("""CREATE OR REPLACE VIEW publication_cutoff AS
+                       SELECT max(month) AS approved_until FROM published_grid_months
+                       WHERE month < coalesce((SELECT min(month) FROM months_to_approve WHERE approved_by IS NULL),
+                                              DATE '9999-12-01')""")
+        con.execute("UPDATE published_grid_sets SET exposed = 18 WHERE audience IN ('donor', 'public')")
+        con.execute("UPDATE metadata SET schema_version = 6")
+    assert last_months(db)["donor"] == D(2024, 2, 1)   # what Terrain 6 served
+    assert main(["upgrade", "--db", str(db), "--lang", "en"]) == 0
+    assert read(db, "SELECT schema_version FROM metadata") == [(SCHEMA_VERSION,)]
+    assert read(db, "SELECT audience, exposed FROM published_grid_sets ORDER BY 1") == [
+        ("advocacy", 0), ("donor", 0), ("public", 0)]
+    assert read(db, "SELECT audience, status, count(*) FROM published_grid GROUP BY ALL ORDER BY ALL") == rebuilt
+    assert last_months(db)["donor"] == D(2024, 2, 1)
+    # and the refusal is in the file's views again
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE published_grid_sets SET exposed = 1 WHERE audience = 'public'")
+    assert last_months(db)["donor"] is None
 
 
 # --- the page and the Overview ------------------------------------------------------------------
