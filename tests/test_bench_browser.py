@@ -62,3 +62,12 @@ def test_a_page_that_never_becomes_whole_is_reported_not_timed(data_dir, tmp_pat
                 bench_browser.wait_whole(page, {**bench_browser.wanted("glossary"), "charts": True}, 3_000)
         finally:
             chromium.close()
+
+
+@pytest.mark.parametrize(("started", "idle", "expected"), [
+    (1_000.0, 1_300.0, (500.0, 300.0)),   # a run ended 300 ms after the click, drawn at 500
+    (1_000.0, 1_000.0, (500.0, 0.0)),
+    (1_000.0, 580.0, (500.0, None)),      # the last run ended before the click: no script time
+])
+def test_a_script_time_is_only_that_of_a_run_ended_after_the_click(started, idle, expected):
+    assert bench_browser._since(started, {"now": 1_500.0, "idle": idle}) == expected

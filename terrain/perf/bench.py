@@ -131,6 +131,8 @@ def _fingerprint(*paths: Path) -> str:
 def database_path(consultations: int, seed: int, directory: Path = BENCH_DIR) -> Path:
     code = _fingerprint(ROOT / "terrain" / "demo.py", ROOT / "terrain" / "schema.sql",
                         ROOT / "terrain" / "summaries.sql", ROOT / "terrain" / "disclosure" / "publication.py",
+                        ROOT / "terrain" / "disclosure" / "attack.py",
+                        ROOT / "terrain" / "disclosure" / "published_tables.sql",
                         ROOT / "terrain" / "disclosure" / "grid_cells_from_rows.sql")
     return Path(directory) / f"terrain-{consultations}-seed{seed}-{AS_OF.isoformat()}-{code}.duckdb"
 
