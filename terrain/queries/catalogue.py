@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -204,13 +205,22 @@ def _empty_database() -> duckdb.DuckDBPyConnection:
     return con
 
 
+# One cursor probes every query, the definitions put on it once (about 35 ms a cursor, three
+# probes for some queries: a page's first run in a process paid it for each of its queries);
+# page runs share it from their threads, one at a time.
+_PROBING = threading.Lock()
+
+
+@functools.cache
+def _probe_cursor() -> duckdb.DuckDBPyConnection:
+    return _empty_database().cursor()
+
+
 def probe(query: Query) -> pd.DataFrame:
     """The query's rows on an empty database: its columns and their types."""
-    cursor = definitions.ensure(_empty_database().cursor())
-    try:
+    with _PROBING:
+        cursor = definitions.ensure(_probe_cursor())   # put on again if config/definitions.toml changed
         return cursor.execute(query.sql, {p: _PROBE_PARAMS[p] for p in query.params}).df()
-    finally:
-        cursor.close()
 
 
 def is_number(column: pd.Series) -> bool:
