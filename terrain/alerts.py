@@ -289,7 +289,19 @@ def _by_place(frame: pd.DataFrame, place: tuple[str, ...]):
 
 
 def _number(frame: pd.DataFrame, column: str) -> pd.Series:
-    return pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    values = frame[column]
+    if values.dtype == np.float64:   # already numbers (`_as_floats`): no copy
+        return values
+    return pd.to_numeric(values, errors="coerce").astype("float64")
+
+
+def _as_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its numeric columns (booleans aside) as float64, NA as NaN: what `_number`
+    gives, converted once for a frame whose slices are summed hundreds of times."""
+    converted = {c: pd.to_numeric(frame[c], errors="coerce").astype("float64") for c in frame.columns
+                 if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+                 and frame[c].dtype != np.float64}
+    return frame.assign(**converted) if converted else frame.copy(deep=False)
 
 
 def _cold(frame: pd.DataFrame) -> pd.Series:
@@ -654,6 +666,9 @@ def series(con: duckdb.DuckDBPyConnection, rule: str, config: Config, start: dt.
     everything = periods_between(first, end, spec.step)
     raw = queries.read_rows(con, spec.query, {"start": first, "end": period_end(everything[-1], spec.step),
                                               "cities": list(cities)})
+    # Pandas deep-copies a frame's attrs into every frame made from it: the door's record is
+    # left off while the rule works (its own provenance is set at the end).
+    raw.attrs = {}
     frame = _complete(raw, spec.place, spec.step, everything)  # the date column is named after the step
     if frame.empty:
         return frame
@@ -671,7 +686,9 @@ def episodes_in(rule: str, frame: pd.DataFrame, config: Config) -> list[Episode]
     if frame.empty:
         return []
     found = []
-    for _, rows in _by_place(frame, spec.place):
+    working = _as_floats(frame)
+    working.attrs = {}   # not deep-copied into every slice (see `series`)
+    for _, rows in _by_place(working, spec.place):
         rows = rows.sort_values("period").reset_index(drop=True)
         last_position = len(rows) - 1
         for first, last in find_episodes(rows["holds"].tolist(), settings["clear_after"]):

@@ -69,3 +69,59 @@ def test_alerts_are_shown_with_the_role_s_threshold_and_its_brief_audiences(role
 def test_nobody_signed_in_gets_no_view():
     with pytest.raises(queries.AccessDenied):
         views.occupancy()
+
+
+# --- the alert episodes, made once per data version and settings ---------------------------------
+
+def test_the_alert_episodes_made_in_the_background_are_the_ones_the_page_reads(monkeypatch, fixture_db):
+    import threading
+
+    from terrain import alerts, store
+    from terrain.ui import data
+
+    monkeypatch.setenv("TERRAIN_DB", str(fixture_db))
+    monkeypatch.setattr(views, "_EPISODES", {})
+    config = alerts.load_config()
+    with store.open_readonly(fixture_db) as con:
+        expected = alerts.evaluate(con, config, *alerts.data_bounds(con))
+    assert expected   # the fixture's saturation and cold exclusion, at least
+
+    # A page's run (its own thread) sets it going: the evaluation waits for that run's end.
+    planned, page_run_may_end = threading.Event(), threading.Event()
+
+    def page_run() -> None:
+        views.warm_alerts(config)
+        views.warm_alerts(config)   # a second ask plans nothing more
+        planned.set()
+        page_run_may_end.wait(10)
+
+    run = threading.Thread(target=page_run)
+    run.start()
+    assert planned.wait(10)
+    evaluation = views._evaluation(data.data_version(), config)
+    assert evaluation.warming and not evaluation.claimed   # planned, not begun while the page runs
+    page_run_may_end.set()
+    run.join()
+    assert evaluation.finished.wait(30) and evaluation.claimed
+    assert views._episodes(data.data_version(), config) == expected
+    for thread in [t for t in threading.enumerate() if t.name == "terrain-alert-episodes"]:
+        thread.join(10)
+        assert not thread.is_alive()
+    # other settings are another evaluation; the page makes it itself when nothing has
+    other = {**config, "cold_exclusion": {**config["cold_exclusion"], "turned_away_at_least": 1000}}
+    assert views._episodes(data.data_version(), other) == [e for e in expected if e.rule != "cold_exclusion"]
+    assert len(views._EPISODES) == 2
+
+
+def test_a_failed_evaluation_of_the_alert_episodes_is_not_kept(monkeypatch, fixture_db, tmp_path):
+    from terrain import alerts
+
+    monkeypatch.setattr(views, "_EPISODES", {})
+    config = alerts.load_config()
+    monkeypatch.setenv("TERRAIN_DB", str(tmp_path / "missing.duckdb"))
+    with pytest.raises(Exception):
+        views._episodes("no such version", config)
+    monkeypatch.setenv("TERRAIN_DB", str(fixture_db))
+    from terrain.ui import data
+    assert views._episodes(data.data_version(), config)
+    assert views._evaluation("no such version", config).failure is None   # a new one, not the failed one

@@ -89,3 +89,4 @@ def page_setup(page: str) -> None:
     if not views.may_open(page):
         st.error(tr("common.access_refused"))
         st.stop()
+    views.get_ready(page)

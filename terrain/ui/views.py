@@ -9,14 +9,16 @@ functions; the query door applies them again to every figure, whatever a page as
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import json
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from terrain import alerts as alert_rules
-from terrain import briefs, disclosure, queries, roles
+from terrain import briefs, disclosure, queries, roles, web
 from terrain import filters as flt
 from terrain.charts import occupancy as occupancy_charts
 from terrain.ui import data, session
@@ -213,13 +215,98 @@ def winter(role: str | None = None) -> Winter:
 # --- alerts -------------------------------------------------------------------------------
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _evaluated(version: str, config: dict, rule: str | None = None, start=None, end=None, city: str | None = None):
-    # The whole history for the episodes (an episode keeps its real start), or one rule's
-    # evidence around an episode; keyed by the data version, like query().
+def _evaluated(version: str, config: dict, rule: str, start, end, city: str | None):
+    # One rule's evidence around an episode; keyed by the data version, like query().
     with data.cursor(version) as con:
-        if rule is None:
-            return alert_rules.evaluate(con, config, *alert_rules.data_bounds(con))
         return alert_rules.series(con, rule, config, start, end, [city])
+
+
+# Every episode of every rule, on the whole history (an episode keeps its real start): about a
+# second at a million consultations, worked out once per data version and settings in this
+# process. A viewer who may open the Alerts page sets it going in the background from any other
+# page (`warm_alerts`), once that page's run has ended, so that the Alerts page finds it ready;
+# whoever comes first makes it (the Alerts page itself, if it asks before the background has
+# begun), the others wait for it. A failed evaluation is not kept: the next ask makes it again.
+@dataclass(eq=False)
+class _Evaluation:
+    claimed: bool = False          # someone is making it
+    warming: bool = False          # a background thread will make it after a page's run
+    finished: threading.Event = field(default_factory=threading.Event)
+    episodes: tuple = ()
+    failure: BaseException | None = None
+
+
+_EPISODES: dict[tuple[str, str], _Evaluation] = {}
+_EPISODES_LOCK = threading.Lock()
+_EPISODES_KEPT = 4
+_RUN_END_WAIT_S = 30
+
+
+def _evaluation(version: str, config: dict) -> _Evaluation:
+    key = (version, json.dumps(config, sort_keys=True, default=str))
+    with _EPISODES_LOCK:
+        evaluation = _EPISODES.get(key)
+        if evaluation is None or evaluation.failure is not None:
+            evaluation = _EPISODES[key] = _Evaluation()
+            while len(_EPISODES) > _EPISODES_KEPT:
+                _EPISODES.pop(next(iter(_EPISODES)))
+        return evaluation
+
+
+def _make(evaluation: _Evaluation, version: str, config: dict) -> None:
+    """Make the evaluation unless someone has claimed it."""
+    with _EPISODES_LOCK:
+        if evaluation.claimed:
+            return
+        evaluation.claimed = True
+    try:
+        with data.cursor(version) as con:
+            evaluation.episodes = tuple(alert_rules.evaluate(con, config, *alert_rules.data_bounds(con)))
+    except BaseException as failed:   # the Alerts page says why (one line), when it asks
+        evaluation.failure = failed
+    finally:
+        evaluation.finished.set()
+
+
+def _episodes(version: str, config: dict) -> list:
+    evaluation = _evaluation(version, config)
+    _make(evaluation, version, config)
+    evaluation.finished.wait()
+    if evaluation.failure is not None:
+        raise evaluation.failure
+    return list(evaluation.episodes)
+
+
+def get_ready(page: str) -> None:
+    """After `page`'s access check, in a served app: set going in the background what its
+    viewer's Alerts page needs (the episodes), unless this is that page, which makes them
+    itself, or the viewer may not open it, or its settings cannot be read (it says so)."""
+    if page == "alerts" or not web.mounted() or not may_open("alerts"):
+        return
+    try:
+        config = alert_rules.load_config()
+    except alert_rules.ConfigError:
+        return
+    warm_alerts(config)
+
+
+def warm_alerts(config: dict) -> None:
+    """Set the evaluation of every alert episode going in the background, for the data
+    version this run reads, once the run of the page that asks has ended (it would otherwise
+    share the processor with that page). Nothing if it is made, going or planned already."""
+    version = data.data_version()
+    evaluation = _evaluation(version, config)
+    with _EPISODES_LOCK:
+        if evaluation.claimed or evaluation.warming:
+            return
+        evaluation.warming = True
+    page_run = threading.current_thread()
+
+    def evaluate() -> None:
+        page_run.join(_RUN_END_WAIT_S)
+        _make(evaluation, version, config)
+
+    threading.Thread(target=evaluate, name="terrain-alert-episodes", daemon=True).start()
 
 
 @dataclass(frozen=True)
@@ -234,7 +321,7 @@ class Alerts:
     def episodes(self, config: dict) -> list:
         """Every episode of every rule; past the door's time limit, one line and the page stops."""
         try:
-            return _evaluated(self.version, config)
+            return _episodes(self.version, config)
         except queries.QueryTimeout as timeout:
             session.stop_past_time_limit(timeout)
 
