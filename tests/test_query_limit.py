@@ -224,8 +224,11 @@ def slow_alert_rule(tmp_path, monkeypatch, fixture_db):
     """The evidence of the shelter saturation rule (the first the alerts evaluate) made endless:
     rows the alert rules read whole, not a page's figure."""
     import streamlit
+
+    from terrain.ui import views
     _slowed_catalogue("shelter_nights_by_site_day", tmp_path, monkeypatch)
     streamlit.cache_data.clear()
+    monkeypatch.setattr(views, "_EPISODES", {})   # episodes another test made on this file are kept
     yield fixture_db
     catalogue.load.cache_clear()
     streamlit.cache_data.clear()
