@@ -327,3 +327,9 @@ def test_a_breakdown_of_several_cities_all_hidden_says_so_under_its_title():
     assert FR("charts.all_hidden", k=11) in spec["layout"]["title"]["text"]
     assert all(a.get("name") != "all_hidden" for a in spec["layout"].get("annotations", []))
     assert all(v is None for t in spec["data"] if t["type"] == "bar" for v in t["y"])
+    # said once under the title: no "< 11" under each bar's place (they pile up on a phone)
+    assert not [t for t in spec["data"] if t["type"] == "scatter"]
+    # some shown: each hidden one is marked where its bar would be
+    frame["consultations"] = pd.array([None, 14], dtype="Int64")
+    spec = json.loads(consultation_charts.breakdown(frame, "age_band", lang="fr", k=11).to_json())
+    assert [t["text"] for t in spec["data"] if t["type"] == "scatter"] == [["< 11"]]

@@ -302,6 +302,9 @@ def breakdown(frame: pd.DataFrame, category: str, *, lang: str, k: int, colour: 
                         subplot_titles=cities if cities != [None] else None,
                         horizontal_spacing=0.15 if horizontal else 0.05, vertical_spacing=0.15)
     groups = CATEGORY_VALUES[colour] if colour else (None,)
+    # Where every count is hidden, the note under the title says so once: a mark per bar would
+    # only crowd the axis (eighteen "< 11" under six age bands, piled up on a phone).
+    every_hidden = bool(pd.to_numeric(frame["consultations"], errors="coerce").isna().all())
     for index, city in enumerate(cities):
         part = frame if city is None else frame[frame["city"] == city]
         rank = {value: i for i, value in enumerate(_category_order(part, category))}
@@ -325,7 +328,7 @@ def breakdown(frame: pd.DataFrame, category: str, *, lang: str, k: int, colour: 
             else:
                 fig.add_bar(x=names, y=shown, **bar)
             hidden = [i for i, v in enumerate(shown) if v is None]
-            if hidden:
+            if hidden and not every_hidden:
                 # A hidden count has no bar: its reading ("< k") is written at the foot of
                 # the axis, where its bar would start, in the bar's place within its group.
                 at, zeros = [names[i] for i in hidden], [0] * len(hidden)
