@@ -218,7 +218,7 @@ def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[s
     whatever is hidden).
 
     Small counts of people (1 to k - 1) are hidden; where the marks are told apart, the
-    breakdowns of a place whose total is small are marked whole (`_open_small_places`).
+    breakdowns of a place whose total is small are marked whole (`_open_rows`).
     Each total that then holds a single hidden cell gets a partner. Then the integer program
     bounds every hidden cell, and each cell left with too few possible values gets a move: in
     its breakdown's table (cities and the total over cities as rows, categories as columns),
@@ -237,7 +237,12 @@ def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[s
         return status, 0
     layout = _Tables(keys, {key: i for i, key in enumerate(keys)})
     if attack.distinct_marks(k):
-        _open_small_places(status, sensitive, keys, layout)
+        # A place whose total is small has all its breakdowns marked whole: fewer than k
+        # people, so every cell under k, marked alike, says no more than the total does (shown
+        # one by one, zeros as 0 and each small cell as at least 1, they pin the total and
+        # each other).
+        small_totals = [int(i) for i in np.flatnonzero(status == SMALL) if keys[i][1:3] == TOTAL]
+        _open_rows(status, sensitive, values, keys, layout, small_totals, k)
     floor = attack.protect_floor(k)
     roomy = floor + attack.values_needed(k) - 1
     of_cell: dict[int, list[int]] = {}
@@ -407,26 +412,6 @@ def _open_rows(status: np.ndarray, sensitive: np.ndarray, values: np.ndarray, ke
             status[under] = SMALL_OR_ZERO
             changed = changed or bool(len(under))
     return changed
-
-
-def _open_small_places(status: np.ndarray, sensitive: np.ndarray, keys: list[tuple[str, str, str, str]],
-                       layout: _Tables) -> None:
-    """Mark SMALL_OR_ZERO every cell of the breakdowns of each place (a city, or all cities)
-    whose total of a measure is small. Such a breakdown holds fewer than k people, so every
-    cell of it is under k: marked alike, zeros included, they say no more than the total does.
-    Shown as they would be otherwise (zeros as 0, each small cell as at least 1), a reader
-    adds up the least the small cells hold and pins the total and the cells between them."""
-    for measure in dict.fromkeys(key[0] for key in keys):
-        breakdowns = MEASURE[measure].breakdowns
-        if not breakdowns:
-            continue
-        totals = layout.table(measure, "all")[:, 0]
-        small_places = (status[totals] == SMALL) & sensitive[totals]
-        if not small_places.any():
-            continue
-        for breakdown in breakdowns:
-            cells = layout.table(measure, breakdown)[small_places].ravel()
-            status[cells[sensitive[cells]]] = SMALL_OR_ZERO
 
 
 # --- the grid ------------------------------------------------------------------------------------
