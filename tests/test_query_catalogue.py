@@ -98,3 +98,19 @@ def test_a_call_must_give_exactly_the_declared_parameters(declared, given_params
         return
     with pytest.raises(queries.QueryError, match=r"missing: .*, unexpected: "):
         catalogue.check_params(query, dict.fromkeys(given_params))
+
+
+def test_preloading_reads_every_query_and_probes_the_published_ones_as_a_first_run_would():
+    """What a served process does at start (terrain/asgi.py): afterwards a page's first run of
+    any query finds it read, checked and, where the published sets are read, probed."""
+    catalogue.load.cache_clear()
+    catalogue.probe_columns.cache_clear()
+    catalogue.preload()
+    loaded = catalogue.load.cache_info()
+    assert loaded.currsize == len(catalogue.names())   # every query of the catalogue loads
+    published = [name for name in catalogue.names() if catalogue.load(name).published]
+    assert published and catalogue.probe_columns.cache_info().currsize == len(published)
+    hits = catalogue.probe_columns.cache_info().hits
+    for name in published:
+        catalogue.probe_columns(name)
+    assert catalogue.probe_columns.cache_info().hits == hits + len(published)   # none probed again
