@@ -22,7 +22,7 @@ from terrain import charts, demo, i18n
 from terrain.charts import consultations as consultation_charts
 from terrain.charts import outreach as outreach_charts
 from terrain.charts import palette, periods
-from tests.apptest import run_page
+from tests.apptest import run_page, values
 
 # Two colours one chart shows must stay at least this far apart (CIEDE2000) for normal
 # vision and as protanopes, deuteranopes and tritanopes see them: about five times what an
@@ -326,10 +326,49 @@ def test_a_breakdown_of_several_cities_all_hidden_says_so_under_its_title():
     spec = json.loads(consultation_charts.breakdown(frame, "age_band", lang="fr", k=11).to_json())
     assert FR("charts.all_hidden", k=11) in spec["layout"]["title"]["text"]
     assert all(a.get("name") != "all_hidden" for a in spec["layout"].get("annotations", []))
-    assert all(v is None for t in spec["data"] if t["type"] == "bar" for v in t["y"])
+    assert all(v is None for t in spec["data"] if t["type"] == "bar" for v in t["x"])   # bars lie down
     # said once under the title: no "< 11" under each bar's place (they pile up on a phone)
     assert not [t for t in spec["data"] if t["type"] == "scatter"]
     # some shown: each hidden one is marked where its bar would be
     frame["consultations"] = pd.array([None, 14], dtype="Int64")
     spec = json.loads(consultation_charts.breakdown(frame, "age_band", lang="fr", k=11).to_json())
     assert [t["text"] for t in spec["data"] if t["type"] == "scatter"] == [["< 11"]]
+
+
+def test_a_donors_breakdown_is_one_axis_naming_each_city_beside_its_values():
+    """Per city, on one count axis (one scale for all cities), the values in one order for
+    every city; a hidden count's mark in its own bar's place, beside its city's value."""
+    frame = pd.DataFrame({
+        "city": ["Paris"] * 4 + ["Calais"] * 4,
+        "age_band": ["18-24", "18-24", "0-14", "0-14", "18-24", "18-24", "0-14", "0-14"],
+        "sex": ["F", "M"] * 4,
+        "consultations": pd.array([12, 40, None, 25, 30, None, 15, 80], dtype="Int64")})
+    spec = json.loads(consultation_charts.breakdown(frame, "age_band", lang="fr", k=11, colour="sex").to_json())
+    layout = spec["layout"]
+    assert "xaxis2" not in layout and "yaxis2" not in layout   # one panel
+    assert layout["yaxis"]["type"] == "multicategory"
+    bars = {t["name"]: t for t in spec["data"] if t["type"] == "bar"}
+    assert set(bars) == {i18n.label("sex", "F", "fr"), i18n.label("sex", "M", "fr")}
+    woman = bars[i18n.label("sex", "F", "fr")]
+    cities, bands = woman["y"]
+    young, adult = i18n.label("age_band", "0-14", "fr"), i18n.label("age_band", "18-24", "fr")
+    # the cities in order, each with its bands in their natural order
+    assert list(zip(cities, bands)) == [("Calais", young), ("Calais", adult), ("Paris", young), ("Paris", adult)]
+    assert values(woman["x"]) == [15, 30, None, 12]
+    [mark] = [t for t in spec["data"] if t["type"] == "scatter" and t["legendgroup"] == i18n.label("sex", "F", "fr")]
+    assert [list(pair) for pair in zip(*mark["y"])] == [["Paris", young]] and mark["text"] == ["< 11"]
+    assert mark["orientation"] == "h" and mark["offsetgroup"] == woman["offsetgroup"]   # in its bar's place
+    assert layout["legend"]["y"] < 0   # under the plot
+
+
+def test_warming_up_loads_plotly_rules_for_the_traces_the_charts_draw():
+    """What a served process does at start (terrain/asgi.py): the rules of the layout's and
+    the drawn traces' properties made before the first chart needs them."""
+    from plotly.validator_cache import ValidatorCache
+
+    ValidatorCache._cache.clear()   # as in a new process (plotly makes them again when asked)
+    charts.warm_up()
+    made = set(ValidatorCache._cache)
+    for path in [("bar", "orientation"), ("scatter", "textposition"), ("layout.xaxis", "tickformat"),
+                 ("layout.legend", "orientation"), ("heatmap", "colorscale")]:
+        assert path in made, path

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from terrain import i18n, indicators
 from terrain.charts import (
@@ -58,6 +56,7 @@ LABEL_CATEGORIES = {
     "site_type": "site_type",
 }
 TOP_DIAGNOSIS_GROUPS = 10
+COUNT_AXIS_PX = 64   # a horizontal chart's count axis under its plot: the numbers and the title
 
 # Breakdown tabs: the category on the axis and the one its bars are grouped by.
 BREAKDOWNS = {
@@ -292,61 +291,75 @@ def by_place(frame: pd.DataFrame, *, lang: str, k: int) -> go.Figure:
 @figure_cache
 def breakdown(frame: pd.DataFrame, category: str, *, lang: str, k: int, colour: str | None = None) -> go.Figure:
     """Bars of consultations per value of `category`, grouped by `colour` when given (age
-    band by sex), one panel per city for a donor. A hidden count has no bar: its label
-    reads "< k" at the foot of the axis."""
-    cities = sorted(frame["city"].unique()) if "city" in frame.columns else [None]
-    horizontal = category == "diagnosis_group"
-    columns = min(len(cities), 3)
-    rows = math.ceil(len(cities) / columns)
-    fig = make_subplots(rows=rows, cols=columns, shared_yaxes=not horizontal,
-                        subplot_titles=cities if cities != [None] else None,
-                        horizontal_spacing=0.15 if horizontal else 0.05, vertical_spacing=0.15)
+    band by sex). A donor's figures are per city: one axis whose labels name the city under
+    its values (a panel per city drew twelve axes and three times the traces, for the same
+    bars). A hidden count has no bar: its label reads "< k" at the foot of the axis."""
+    by_city = "city" in frame.columns
+    cities = sorted(frame["city"].unique()) if by_city else [None]
+    # Bars along the values, but lying down for the diagnoses (long names) and for a donor's
+    # cities (a value per city: four times the places, whose names a phone can still read).
+    horizontal = category == "diagnosis_group" or by_city
     groups = CATEGORY_VALUES[colour] if colour else (None,)
+    # The places on the axis: each city's values, in one order for all (the most frequent
+    # diagnoses over the cities), so that a value sits at the same place in every city.
+    keys = list(zip(frame["city"] if by_city else [None] * len(frame), frame[category]))
+    present = set(keys)
+    order = _category_order(frame, category)
+    places = [(city, value) for city in cities for value in order if (city, value) in present]
+    rank = {place: i for i, place in enumerate(places)}
     # Where every count is hidden, the note under the title says so once: a mark per bar would
     # only crowd the axis (eighteen "< 11" under six age bands, piled up on a phone).
     every_hidden = bool(pd.to_numeric(frame["consultations"], errors="coerce").isna().all())
-    for index, city in enumerate(cities):
-        part = frame if city is None else frame[frame["city"] == city]
-        rank = {value: i for i, value in enumerate(_category_order(part, category))}
-        for group in groups:
-            cells = part if group is None else part[part[colour] == group]
-            cells = cells[cells[category].isin(rank)].sort_values(category, key=lambda s: s.map(rank))
-            if cells.empty:
-                continue
-            values = pd.to_numeric(cells["consultations"], errors="coerce")
-            names = [i18n.label(LABEL_CATEGORIES[category], v, lang) for v in cells[category]]
-            legend = i18n.label(LABEL_CATEGORIES[colour], group, lang) if group else _t("consultations", lang)
-            where = dict(row=index // columns + 1, col=index % columns + 1)
-            labels = _counts(cells, lang, k)
-            bar = dict(name=legend, legendgroup=legend, showlegend=index == 0 and group is not None,
-                       marker_color=BREAKDOWN_COLOURS[colour][group] if group else BAR_COLOUR,
-                       text=labels, textposition="outside", cliponaxis=False, offsetgroup=legend,
-                       hovertemplate="%{text}<extra>" + legend + "</extra>", **where)
-            shown = [None if pd.isna(v) else float(v) for v in values]
-            if horizontal:
-                fig.add_bar(y=names, x=shown, orientation="h", **bar)
-            else:
-                fig.add_bar(x=names, y=shown, **bar)
-            hidden = [i for i, v in enumerate(shown) if v is None]
-            if hidden and not every_hidden:
-                # A hidden count has no bar: its reading ("< k") is written at the foot of
-                # the axis, where its bar would start, in the bar's place within its group.
-                at, zeros = [names[i] for i in hidden], [0] * len(hidden)
-                fig.add_scatter(x=zeros if horizontal else at, y=at if horizontal else zeros, mode="text",
-                                text=[labels[i] for i in hidden], textposition="middle right" if horizontal
-                                else "top center", textfont={"color": HIDDEN_MARK_COLOUR}, offsetgroup=legend,
-                                legendgroup=legend, showlegend=False, cliponaxis=False,
-                                hovertemplate="%{text}<extra>" + legend + "</extra>", **where)
-    if horizontal:
-        fig.update_yaxes(autorange="reversed")
-    fig.update_layout(barmode="group", scattermode="group", height=(420 if horizontal else 360) * rows,
-                      hovermode="closest")
+    fig = go.Figure()
+    position = pd.Series([rank.get(key, -1) for key in keys], index=frame.index)
+    for group in groups:
+        chosen = (position >= 0) & (True if group is None else frame[colour] == group)
+        cells = frame[chosen].iloc[position[chosen].argsort(kind="stable")]
+        if cells.empty:
+            continue
+        values = pd.to_numeric(cells["consultations"], errors="coerce")
+        names = [i18n.label(LABEL_CATEGORIES[category], v, lang) for v in cells[category]]
+        at = [cells["city"].tolist(), names] if by_city else names
+        legend = i18n.label(LABEL_CATEGORIES[colour], group, lang) if group else _t("consultations", lang)
+        labels = _counts(cells, lang, k)
+        bar = dict(name=legend, legendgroup=legend, showlegend=group is not None,
+                   marker_color=BREAKDOWN_COLOURS[colour][group] if group else BAR_COLOUR,
+                   text=labels, textposition="outside", cliponaxis=False, offsetgroup=legend,
+                   hovertemplate="%{text}<extra>" + legend + "</extra>")
+        shown = [None if pd.isna(v) else float(v) for v in values]
+        if horizontal:
+            fig.add_bar(y=at, x=shown, orientation="h", **bar)
+        else:
+            fig.add_bar(x=at, y=shown, **bar)
+        hidden = [i for i, v in enumerate(shown) if v is None]
+        if hidden and not every_hidden:
+            # A hidden count has no bar: its reading ("< k") is written at the foot of the
+            # axis, where its bar would start, in the bar's place within its group.
+            where = [[at[0][i] for i in hidden], [names[i] for i in hidden]] if by_city else [names[i] for i in hidden]
+            zeros = [0] * len(hidden)
+            fig.add_scatter(x=zeros if horizontal else where, y=where if horizontal else zeros, mode="text",
+                            orientation="h" if horizontal else "v",
+                            text=[labels[i] for i in hidden], textposition="middle right" if horizontal
+                            else "top center", textfont={"color": HIDDEN_MARK_COLOUR}, offsetgroup=legend,
+                            legendgroup=legend, showlegend=False, cliponaxis=False,
+                            hovertemplate="%{text}<extra>" + legend + "</extra>")
+    bars = len(places) * (len(groups) if colour else 1)
+    height = max(300, 150 + 10 * bars + 12 * len(places)) if horizontal else 360
+    fig.update_layout(barmode="group", scattermode="group", height=height, hovermode="closest")
     axis = _t("axis_consultations", lang)
     base_layout(fig, title=_t(f"{category}_title", lang), x_title=axis if horizontal else "",
                 y_title="" if horizontal else axis, legend_title=_t(colour, lang) if colour else "", lang=lang)
+    category_axis = fig.update_yaxes if horizontal else fig.update_xaxes
+    if by_city:   # the cities beside their values, apart from each other
+        category_axis(type="multicategory", showdividers=True, dividercolor="#9ca3af")
+    if horizontal:   # the legend under the count axis's title, not a fifth of a tall plot below it
+        plot = height - fig.layout.margin.t - COUNT_AXIS_PX
+        fig.update_layout(legend_y=-COUNT_AXIS_PX / plot)
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")
     counts = pd.to_numeric(frame["consultations"], errors="coerce")
     periods.count_axis(fig, counts, lang, k=k, hidden=bool(counts.isna().any()), axis="x" if horizontal else "y",
-                       note_under_title=cities != [None])
+                       note_under_title=by_city)
     return fig
 
 
