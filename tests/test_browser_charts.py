@@ -21,6 +21,19 @@ def server(browser_server):
     return browser_server   # tests/conftest.py: one app per worker for the files that only read
 
 
+# The x axes' labels and titles that a chart's legend overlaps (their texts), in the browser.
+_LEGEND_MEETS_X_LABELS = """plot => {
+  const legend = plot.querySelector('.legend .bg') || plot.querySelector('.legend');
+  if (!legend) return [];
+  const box = legend.getBoundingClientRect();
+  const texts = [...plot.querySelectorAll('.xaxislayer-above text, .xtick2 text, [class^="g-x"][class$="title"] text')];
+  return texts.filter(t => t.textContent.trim()).filter(t => {
+    const r = t.getBoundingClientRect();
+    return r.width && !(r.right <= box.left || box.right <= r.left || r.bottom <= box.top || box.bottom <= r.top);
+  }).map(t => t.textContent.trim());
+}"""
+
+
 def _check_charts(page, role, name, width):
     charts = page.locator(CHART)
     assert charts.count(), f"{name}: no chart"
@@ -44,6 +57,9 @@ def _check_charts(page, role, name, width):
         legend = chart.locator(".legend")
         if legend.count():
             assert browser.apart(title, legend.first.bounding_box()), f"{name} #{index}: the legend covers the title"
+            # nor the x axis's names and title, flat or turned (terrain/charts/legend.py)
+            met = chart.locator(".js-plotly-plot").evaluate(_LEGEND_MEETS_X_LABELS)
+            assert not met, f"{name} #{index} at {width} px: the legend meets {met}"
         box = chart.bounding_box()
         assert title["x"] + title["width"] <= box["x"] + box["width"] + 1, f"{name} #{index}: the title is cut"
         # the context events' labels (terrain/charts/events.py): whole on the chart, clear of

@@ -372,3 +372,30 @@ def test_warming_up_loads_plotly_rules_for_the_traces_the_charts_draw():
     for path in [("bar", "orientation"), ("scatter", "textposition"), ("layout.xaxis", "tickformat"),
                  ("layout.legend", "orientation"), ("heatmap", "colorscale")]:
         assert path in made, path
+
+
+def test_a_legend_goes_as_far_below_as_a_phone_turns_the_axis_names():
+    """Names that fit side by side on a phone's plot stay flat; more turn by 30°, then 90°
+    (plotly's way), and the legend is placed under them as they are on the phone."""
+    from terrain.charts import legend
+
+    assert legend.labels_px(["sept. 2026", "oct. 2026"]) == legend.LINE_PX   # two fit flat
+    turned = legend.labels_px(["1 sept. 2026"] * 6)
+    upright = legend.labels_px([f"20{n:02d}–{n + 1:02d}" for n in range(12)])   # twelve seasons
+    assert legend.LINE_PX < turned < len("1 sept. 2026") * legend.CHAR_PX   # by 30°
+    assert upright == len("2015–16") * legend.CHAR_PX                      # by 90°
+
+    def seasons(count: int) -> go.Figure:
+        fig = go.Figure()
+        fig.add_bar(x=[f"20{n:02d}–{n + 1:02d}" for n in range(count)], y=list(range(count)), name="a")
+        fig.add_bar(x=[f"20{n:02d}–{n + 1:02d}" for n in range(count)], y=list(range(count)), name="b")
+        charts.base_layout(fig, title="t", x_title="Saison", y_title="n", lang="fr")
+        fig.update_layout(height=400)
+        return legend.clear_of_labels(fig)
+
+    few, many = seasons(2), seasons(12)
+    assert many.layout.legend.y < few.layout.legend.y < 0   # further down under turned names
+    # a legend placed elsewhere by its chart is left where it is
+    fig = seasons(2)
+    fig.update_layout(legend={"orientation": "v", "y": 1})
+    assert legend.clear_of_labels(fig).layout.legend.y == 1

@@ -5,12 +5,14 @@ checks every pair that one chart shows, as three kinds of colour blindness see t
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import plotly.graph_objects as go
 
 from terrain import i18n, indicators
 from terrain.charts import events as context_events
-from terrain.charts import palette, periods
+from terrain.charts import legend, palette, periods
 from terrain.charts.cache import figure_cache
 
 SITE_TYPE_COLOURS = {
@@ -52,6 +54,17 @@ TITLE_LINE = 44
 TITLE_LINE_PX = 22
 # A place's name beside a horizontal bar: short lines leave a phone room for the bar.
 PLACE_LINE = 24
+
+
+def chart(builder):
+    """A chart builder whose figures leave with their legend clear of the x axis's labels on
+    any screen (terrain/charts/legend.py), kept by what they were built from (figure_cache)."""
+    @functools.wraps(builder)
+    def laid_out(*args, **kwargs):
+        fig = builder(*args, **kwargs)
+        return None if fig is None else legend.clear_of_labels(fig)   # None: nothing to draw
+
+    return figure_cache(laid_out)
 
 
 def title_margin(text: str) -> int:
@@ -146,7 +159,7 @@ def _language_of(x_title: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-@figure_cache
+@chart
 def stacked_bars(frame: pd.DataFrame, *, x: str, y: str, colour: str, colours: dict[str, str],
                  names: dict[str, str], title: str, x_title: str, y_title: str, legend_title: str,
                  hidden_text: str | None = None, lang: str | None = None, grain: str | None = None,

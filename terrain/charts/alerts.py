@@ -25,9 +25,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from terrain import alerts, disclosure, i18n
-from terrain.charts import SITE_TYPE_COLOURS, SUPPRESSED_COLOUR, base_layout, periods
+from terrain.charts import SITE_TYPE_COLOURS, SUPPRESSED_COLOUR, base_layout, chart, periods
 from terrain.charts import events as context_events
-from terrain.charts.cache import figure_cache
 
 ALERT_COLOUR = "#b30000"
 MAIN_COLOUR = SITE_TYPE_COLOURS["shelter"]
@@ -188,7 +187,7 @@ def _fit_title(figure, axes, title: str, fontsize: float = 9.5) -> None:
 
 # --- plotly (the alerts page) ------------------------------------------------------------------
 
-@figure_cache
+@chart
 def evidence_figure(rule: str, rows: pd.DataFrame, *, lang: str, title: str, k: int = 0,
                     sd: float | None = None, events: pd.DataFrame | None = None) -> go.Figure:
     spec = _layers(rule, lang, sd)

@@ -21,6 +21,7 @@ from terrain.charts import (
     HIDDEN_MARK_COLOUR,
     PLACE_LINE,
     base_layout,
+    chart,
     direct_labels,
     hidden_marks_trace,
     palette,
@@ -29,7 +30,6 @@ from terrain.charts import (
     wrapped,
 )
 from terrain.charts import events as context_events
-from terrain.charts.cache import figure_cache
 
 # Adopted by Parliament on 19 December 2023 (loi n° 2024-42, promulgated 26 January 2024):
 # its restrictions on access to healthcare are why the share without coverage is watched.
@@ -56,7 +56,6 @@ LABEL_CATEGORIES = {
     "site_type": "site_type",
 }
 TOP_DIAGNOSIS_GROUPS = 10
-COUNT_AXIS_PX = 64   # a horizontal chart's count axis under its plot: the numbers and the title
 
 # Breakdown tabs: the category on the axis and the one its bars are grouped by.
 BREAKDOWNS = {
@@ -242,7 +241,7 @@ def headline(now: pd.DataFrame, before: pd.DataFrame, activity: str | None = Non
 
 # --- charts --------------------------------------------------------------------------------
 
-@figure_cache
+@chart
 def activity_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int,
                        events: pd.DataFrame | None = None) -> go.Figure:
     """Consultations per week or month, stacked by activity (summed over a donor's cities),
@@ -256,7 +255,7 @@ def activity_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int,
     return fig
 
 
-@figure_cache
+@chart
 def by_place(frame: pd.DataFrame, *, lang: str, k: int) -> go.Figure:
     """Consultations per site (per city for a donor), stacked by activity, largest first."""
     place = "site_name" if "site_name" in frame.columns else "city"
@@ -288,17 +287,16 @@ def by_place(frame: pd.DataFrame, *, lang: str, k: int) -> go.Figure:
     return periods.count_axis(fig, totals, lang, k=k, hidden=bool(hidden_at), axis="x")
 
 
-@figure_cache
+@chart
 def breakdown(frame: pd.DataFrame, category: str, *, lang: str, k: int, colour: str | None = None) -> go.Figure:
-    """Bars of consultations per value of `category`, grouped by `colour` when given (age
-    band by sex). A donor's figures are per city: one axis whose labels name the city under
-    its values (a panel per city drew twelve axes and three times the traces, for the same
-    bars). A hidden count has no bar: its label reads "< k" at the foot of the axis."""
+    """Bars of consultations per value of `category`, lying down (the values' names read flat
+    beside them, even on a phone: standing, six age bands turned their names into the legend),
+    grouped by `colour` when given (age band by sex). A donor's figures are per city: one axis
+    naming each city beside its values, one count scale (a panel per city drew twelve axes
+    and three times the traces, for the same bars). A hidden count has no bar: its label
+    reads "< k" at the foot of the axis, in its bar's place."""
     by_city = "city" in frame.columns
     cities = sorted(frame["city"].unique()) if by_city else [None]
-    # Bars along the values, but lying down for the diagnoses (long names) and for a donor's
-    # cities (a value per city: four times the places, whose names a phone can still read).
-    horizontal = category == "diagnosis_group" or by_city
     groups = CATEGORY_VALUES[colour] if colour else (None,)
     # The places on the axis: each city's values, in one order for all (the most frequent
     # diagnoses over the cities), so that a value sits at the same place in every city.
@@ -319,47 +317,36 @@ def breakdown(frame: pd.DataFrame, category: str, *, lang: str, k: int, colour: 
             continue
         values = pd.to_numeric(cells["consultations"], errors="coerce")
         names = [i18n.label(LABEL_CATEGORIES[category], v, lang) for v in cells[category]]
-        at = [cells["city"].tolist(), names] if by_city else names
+        cells_cities = cells["city"].tolist() if by_city else []
+
+        def at(indices: list[int]) -> list:
+            """The places of those cells on the axis: (city, value) for a donor."""
+            chosen_names = [names[i] for i in indices]
+            return [[cells_cities[i] for i in indices], chosen_names] if by_city else chosen_names
+
         legend = i18n.label(LABEL_CATEGORIES[colour], group, lang) if group else _t("consultations", lang)
         labels = _counts(cells, lang, k)
-        bar = dict(name=legend, legendgroup=legend, showlegend=group is not None,
-                   marker_color=BREAKDOWN_COLOURS[colour][group] if group else BAR_COLOUR,
-                   text=labels, textposition="outside", cliponaxis=False, offsetgroup=legend,
-                   hovertemplate="%{text}<extra>" + legend + "</extra>")
         shown = [None if pd.isna(v) else float(v) for v in values]
-        if horizontal:
-            fig.add_bar(y=at, x=shown, orientation="h", **bar)
-        else:
-            fig.add_bar(x=at, y=shown, **bar)
+        fig.add_bar(y=at(list(range(len(cells)))), x=shown, orientation="h", name=legend, legendgroup=legend,
+                    showlegend=group is not None, marker_color=BREAKDOWN_COLOURS[colour][group] if group else BAR_COLOUR,
+                    text=labels, textposition="outside", cliponaxis=False, offsetgroup=legend,
+                    hovertemplate="%{text}<extra>" + legend + "</extra>")
         hidden = [i for i, v in enumerate(shown) if v is None]
         if hidden and not every_hidden:
-            # A hidden count has no bar: its reading ("< k") is written at the foot of the
-            # axis, where its bar would start, in the bar's place within its group.
-            where = [[at[0][i] for i in hidden], [names[i] for i in hidden]] if by_city else [names[i] for i in hidden]
-            zeros = [0] * len(hidden)
-            fig.add_scatter(x=zeros if horizontal else where, y=where if horizontal else zeros, mode="text",
-                            orientation="h" if horizontal else "v",
-                            text=[labels[i] for i in hidden], textposition="middle right" if horizontal
-                            else "top center", textfont={"color": HIDDEN_MARK_COLOUR}, offsetgroup=legend,
-                            legendgroup=legend, showlegend=False, cliponaxis=False,
-                            hovertemplate="%{text}<extra>" + legend + "</extra>")
+            fig.add_scatter(x=[0] * len(hidden), y=at(hidden), mode="text", orientation="h",
+                            text=[labels[i] for i in hidden], textposition="middle right",
+                            textfont={"color": HIDDEN_MARK_COLOUR}, offsetgroup=legend, legendgroup=legend,
+                            showlegend=False, cliponaxis=False, hovertemplate="%{text}<extra>" + legend + "</extra>")
     bars = len(places) * (len(groups) if colour else 1)
-    height = max(300, 150 + 10 * bars + 12 * len(places)) if horizontal else 360
-    fig.update_layout(barmode="group", scattermode="group", height=height, hovermode="closest")
-    axis = _t("axis_consultations", lang)
-    base_layout(fig, title=_t(f"{category}_title", lang), x_title=axis if horizontal else "",
-                y_title="" if horizontal else axis, legend_title=_t(colour, lang) if colour else "", lang=lang)
-    category_axis = fig.update_yaxes if horizontal else fig.update_xaxes
+    fig.update_layout(barmode="group", scattermode="group", height=max(300, 150 + 10 * bars + 12 * len(places)),
+                      hovermode="closest")
+    base_layout(fig, title=_t(f"{category}_title", lang), x_title=_t("axis_consultations", lang), y_title="",
+                legend_title=_t(colour, lang) if colour else "", lang=lang)
     if by_city:   # the cities beside their values, apart from each other
-        category_axis(type="multicategory", showdividers=True, dividercolor="#9ca3af")
-    if horizontal:   # the legend under the count axis's title, not a fifth of a tall plot below it
-        plot = height - fig.layout.margin.t - COUNT_AXIS_PX
-        fig.update_layout(legend_y=-COUNT_AXIS_PX / plot)
-    if horizontal:
-        fig.update_yaxes(autorange="reversed")
+        fig.update_yaxes(type="multicategory", showdividers=True, dividercolor="#9ca3af")
+    fig.update_yaxes(autorange="reversed")
     counts = pd.to_numeric(frame["consultations"], errors="coerce")
-    periods.count_axis(fig, counts, lang, k=k, hidden=bool(counts.isna().any()), axis="x" if horizontal else "y",
-                       note_under_title=by_city)
+    periods.count_axis(fig, counts, lang, k=k, hidden=bool(counts.isna().any()), axis="x", note_under_title=by_city)
     return fig
 
 
@@ -401,7 +388,7 @@ def coverage_summary(frame: pd.DataFrame) -> dict[str, float | int | None]:
             "unknown_share": unknown / everything if unknown is not None and everything else None}
 
 
-@figure_cache
+@chart
 def share_without_coverage(frame: pd.DataFrame, *, lang: str, grain: str,
                            events: pd.DataFrame | None = None) -> go.Figure:
     """Share with no health coverage among the consultations whose coverage is known, per

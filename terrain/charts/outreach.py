@@ -18,13 +18,13 @@ from terrain.charts import (
     PLACE_LINE,
     SITE_TYPE_COLOURS,
     base_layout,
+    chart,
     hidden_marks_trace,
     palette,
     periods,
     stacked_bars,
     wrapped,
 )
-from terrain.charts.cache import figure_cache
 from terrain.charts.consultations import combined
 
 # Camps and squats keep their site-type colours; the street gets one they do not use.
@@ -140,7 +140,7 @@ def table_columns(frame: pd.DataFrame, tr) -> dict[str, str]:
 
 # --- charts --------------------------------------------------------------------------------
 
-@figure_cache
+@chart
 def reached_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int,
                       events: pd.DataFrame | None = None) -> go.Figure:
     """People reached per week or month, stacked by place type, with the context `events`."""
@@ -153,7 +153,7 @@ def reached_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int,
     return fig
 
 
-@figure_cache
+@chart
 def reached_by_team(frame: pd.DataFrame, *, lang: str, k: int) -> go.Figure:
     """People reached per mobile team, stacked by place type, largest first."""
     data = combined(frame, ["team_name", "place_type"], "people_reached")
@@ -182,7 +182,7 @@ def reached_by_team(frame: pd.DataFrame, *, lang: str, k: int) -> go.Figure:
     return periods.count_axis(fig, totals, lang, k=k, hidden=bool(hidden_at), axis="x")
 
 
-@figure_cache
+@chart
 def doses_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int,
                     events: pd.DataFrame | None = None) -> go.Figure:
     """Vaccine doses per week or month, stacked by antigen (summed over cities), with the
@@ -197,7 +197,7 @@ def doses_over_time(frame: pd.DataFrame, *, lang: str, grain: str, k: int,
     return fig
 
 
-@figure_cache
+@chart
 def coverage_ranges(frame: pd.DataFrame, *, lang: str) -> go.Figure:
     """Each campaign's coverage as a bar from its lowest to its highest estimate, never past
     100 % (a capped end says so in its label, its reason in the hover), with Sphere's 90 %

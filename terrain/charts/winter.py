@@ -22,10 +22,10 @@ from terrain.charts import (
     SITE_TYPE_COLOURS,
     SUPPRESSED_COLOUR,
     base_layout,
+    chart,
     hidden_marks_trace,
     periods,
 )
-from terrain.charts.cache import figure_cache
 from terrain.filters import season_bounds, season_of
 
 Translate = Callable[..., str]
@@ -42,6 +42,7 @@ COLD_COLOUR = "#0072B2"      # Okabe–Ito blue: apart from the shelter's reddis
 PEOPLE_COLOUR = "#333333"    # darker than the grey mark of a hidden figure
 GAP_COLOUR = "#b30000"
 SEASON_MONTHS = definitions.season_months()
+DAYS_NAMED = [1, 5, 10, 15, 20, 25, 31]   # the calendar's days named under it
 # One fixed scale for every city and season, so that a colour always means the same
 # temperature: blues below 0 °C, white at 0 °C, warm colours above; beyond the range the
 # colour saturates (the hover gives the exact value).
@@ -296,7 +297,7 @@ def _night_text(row: pd.Series, *, tr: Translate, label: Translate, lang: str, h
     return "<br>".join(lines)
 
 
-@figure_cache
+@chart
 def calendar_heatmap(nights: pd.DataFrame, *, city: str, season: int, tr: Translate, label: Translate,
                      lang: str, hidden_text: str) -> go.Figure:
     """Nightly minimum temperature of one city's season, months down and days across, with
@@ -338,7 +339,8 @@ def calendar_heatmap(nights: pd.DataFrame, *, city: str, season: int, tr: Transl
     watch_nights = int((nights["plan_level"] == "veille_saisonniere").sum())
     fig.update_yaxes(tickvals=list(range(len(months))), autorange="reversed", showgrid=False, zeroline=False,
                      ticktext=[i18n.format_month(dt.date(y, m, 1), lang) for y, m in months])
-    fig.update_xaxes(tickmode="linear", dtick=1, showgrid=False, zeroline=False, range=[0.4, 31.6])
+    # every fifth day named: thirty-one names turned into a smudge on a phone
+    fig.update_xaxes(tickmode="array", tickvals=DAYS_NAMED, showgrid=False, zeroline=False, range=[0.4, 31.6])
     base_layout(fig, title=tr("winter.calendar.title", city=city, season=season_label(season)),
                 x_title=tr("winter.calendar.x_title"), y_title="", legend_title="", lang=lang)
     fig.update_layout(hovermode="closest", height=360, legend={"y": -0.25, "yanchor": "top", "x": 0,
@@ -353,7 +355,7 @@ def calendar_heatmap(nights: pd.DataFrame, *, city: str, season: int, tr: Transl
     return fig
 
 
-@figure_cache
+@chart
 def demand_scatter(nights: pd.DataFrame, *, city: str, tr: Translate, lang: str,
                    hidden_text: str) -> go.Figure | None:
     """People asking for a bed (sheltered + turned away) against the night's minimum
@@ -393,7 +395,7 @@ def demand_scatter(nights: pd.DataFrame, *, city: str, tr: Translate, lang: str,
     return fig
 
 
-@figure_cache
+@chart
 def season_comparison(nights: pd.DataFrame, people: pd.DataFrame, *, tr: Translate, lang: str,
                       hidden_text: str) -> go.Figure:
     """Season against season: the nights (cold, emergency shelter open, cold with none
@@ -431,7 +433,7 @@ def season_comparison(nights: pd.DataFrame, people: pd.DataFrame, *, tr: Transla
     return fig
 
 
-@figure_cache
+@chart
 def monthly_cold_nights(months: pd.DataFrame, *, tr: Translate, lang: str) -> go.Figure:
     """Cold nights per month and city: the calendar of roles that see months only."""
     fig = go.Figure()
