@@ -965,3 +965,31 @@ def test_publish_refuses_a_file_that_is_no_database_in_one_line(tmp_path, capsys
     printed = capsys.readouterr().err.strip().splitlines()
     assert len(printed) == 1 and printed[0].startswith("Refused:") and "Traceback" not in printed[0]
     assert not (tmp_path / "pack").exists()
+
+
+def test_programs_kept_between_passes_give_the_same_ranges_and_are_not_solved_again():
+    """A block's repair keeps what it solved (terrain/disclosure/attack.py, `solved`): the
+    ranges read from it are those solved afresh, and asking again solves nothing new."""
+    from terrain.disclosure import attack as program
+
+    # a two-by-two table of small counts (a b / c d) with its margins shown: each cell moves
+    # with the three others (cells: a, b, a+b, c, d, c+d, a+c, b+d, all)
+    values = np.array([3, 4, 7, 5, 6, 11, 8, 10, 18], dtype=float)
+    status = np.full(9, program.SHOWN)
+    status[[0, 1, 3, 4]] = program.SMALL
+    relations = [program.Relation((0, 1, 2), (1, 1, -1)), program.Relation((3, 4, 5), (1, 1, -1)),
+                 program.Relation((0, 3, 6), (1, 1, -1)), program.Relation((1, 4, 7), (1, 1, -1)),
+                 program.Relation((6, 7, 8), (1, 1, -1))]
+    fresh = program.ranges(values, status, relations, 11)
+    kept: dict = {}
+    first = program.ranges(values, status, relations, 11, solved=kept)
+    solved = len(kept)
+    again = program.ranges(values, status, relations, 11, solved=kept)
+    for ranges in (first, again):
+        np.testing.assert_array_equal(ranges[0], fresh[0])
+        np.testing.assert_array_equal(ranges[1], fresh[1])
+    assert solved > 0 and len(kept) == solved   # nothing solved the second time
+    # a changed component is another program: its answers are solved, not read
+    status[2] = program.SMALL   # a row total hidden too
+    program.ranges(values, status, relations, 11, solved=kept)
+    assert len(kept) > solved

@@ -18,6 +18,7 @@ measures at most, usually one breakdown of one month).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from dataclasses import dataclass
@@ -79,7 +80,8 @@ def _hidden_rows(values: np.ndarray, status: np.ndarray, relations: list[Relatio
 
 def ranges(values: np.ndarray, status: np.ndarray, relations: list[Relation], k: int,
            upper: np.ndarray | None = None, only: set[int] | None = None,
-           enough: int | None = None, integer: bool = True) -> tuple[np.ndarray, np.ndarray]:
+           enough: int | None = None, integer: bool = True,
+           solved: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The smallest and largest value each hidden cell can hold (NaN for visible cells).
 
     `values` are read at visible cells only; `upper` gives known upper bounds (inf where
@@ -90,7 +92,10 @@ def ranges(values: np.ndarray, status: np.ndarray, relations: list[Relation], k:
     to tell a protected cell from an exposed one, much faster). With `integer` False, the
     linear relaxation is solved instead: its ranges contain the integer ones, so a cell it
     finds exposed is exposed (ten times faster; a cell it finds protected must still be
-    checked with whole numbers).
+    checked with whole numbers). `solved`, a dict the caller keeps between calls, holds every
+    program solved, by what it is made of: a later call asking the same of a component that
+    has not changed (the whole-number pass after the relaxation's, the components a repair
+    did not touch) reads the answer instead of solving again.
     """
     values = np.asarray(values, dtype=float)
     status = np.asarray(status)
@@ -113,7 +118,7 @@ def ranges(values: np.ndarray, status: np.ndarray, relations: list[Relation], k:
         if wanted is not None and not wanted.any():
             continue
         _solve_component(cells, [rows[i] for i in group], low_all, high_all, lowest, highest, enough, integer,
-                         wanted)
+                         wanted, solved)
     return lowest, highest
 
 
@@ -143,7 +148,7 @@ _BANNER_SHOWN = False
 
 
 def _solve_component(cells, rows, low_all, high_all, lowest, highest, enough: int | None = None,
-                     integer: bool = True, wanted: np.ndarray | None = None) -> None:
+                     integer: bool = True, wanted: np.ndarray | None = None, solved: dict | None = None) -> None:
     """Bounds of each cell of one component: one program built once, its objective changed
     cell by cell (HiGHS re-solves from where it stood). The linear relaxation is solved first;
     with `integer`, an optimum that is not a whole-number point is solved again in whole
@@ -170,10 +175,18 @@ def _solve_component(cells, rows, low_all, high_all, lowest, highest, enough: in
     model.a_matrix_.index_ = np.array([r for column in columns for r, _ in column], dtype=np.int32)
     model.a_matrix_.value_ = np.array([v for column in columns for _, v in column], dtype=float)
     solvers: dict[bool, highspy.Highs] = {}
+    # What the program is made of: the same cells, bounds and relations give the same optima.
+    made_of = None if solved is None else hashlib.blake2b(b"".join(
+        np.ascontiguousarray(part).tobytes() for part in (
+            np.asarray(cells, dtype=np.int64), model.col_lower_, model.col_upper_, model.row_lower_,
+            model.row_upper_, model.a_matrix_.start_, model.a_matrix_.index_, model.a_matrix_.value_)),
+        digest_size=16).digest()
 
     def solver_for(whole: bool) -> highspy.Highs:
         if whole not in solvers:
             solver = _quiet_solver()
+            if not whole:   # a re-solve after a change of objective starts from the last basis
+                solver.setOptionValue("presolve", "off")
             solver.passModel(model)
             if whole:
                 solver.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
@@ -182,6 +195,14 @@ def _solve_component(cells, rows, low_all, high_all, lowest, highest, enough: in
         return solvers[whole]
 
     def optimum(i: int, sign: float, whole: bool) -> tuple[float, np.ndarray | None]:
+        if made_of is None:
+            return solve(i, sign, whole)
+        key = (made_of, i, sign, whole)
+        if key not in solved:
+            solved[key] = solve(i, sign, whole)
+        return solved[key]
+
+    def solve(i: int, sign: float, whole: bool) -> tuple[float, np.ndarray | None]:
         solver = solver_for(whole)
         solver.changeColCost(i, sign)
         solver.run()

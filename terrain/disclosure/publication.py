@@ -335,6 +335,10 @@ def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[s
     # only widens what the others can hold (the truth stays within every mark, so the reader's
     # set of possible tables only grows): after a round, only the cells still exposed and
     # those just hidden need their ranges worked out again.
+    # Programs solved, kept for the block: the whole-number pass begins with the relaxation
+    # the first pass solved, and a repair leaves most components as they were.
+    solved: dict = {}
+
     def repair() -> list[int]:
         bad: list[int] = []
         again: set[int] | None = None
@@ -342,7 +346,7 @@ def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[s
             again = None     # the first round looks at every hidden cell
             for _ in range(MAX_REPAIR_ROUNDS):
                 lowest, highest = attack.ranges(values, status, relations, k, only=again,
-                                                enough=attack.values_needed(k), integer=integer)
+                                                enough=attack.values_needed(k), integer=integer, solved=solved)
                 bad = [int(c) for c in attack.exposed(lowest, highest, k)]
                 if not bad:
                     break
@@ -357,7 +361,7 @@ def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[s
         if bad or again is None:
             return bad
         # the last rounds looked at the repaired cells only: check the whole block once more
-        lowest, highest = attack.ranges(values, status, relations, k, enough=attack.values_needed(k))
+        lowest, highest = attack.ranges(values, status, relations, k, enough=attack.values_needed(k), solved=solved)
         return [int(c) for c in attack.exposed(lowest, highest, k)]
 
     def hide_around(cells: list[int], whole_tables: bool) -> bool:
