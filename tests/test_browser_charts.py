@@ -62,6 +62,11 @@ def _check_charts(page, role, name, width):
             assert not met, f"{name} #{index} at {width} px: the legend meets {met}"
         box = chart.bounding_box()
         assert title["x"] + title["width"] <= box["x"] + box["width"] + 1, f"{name} #{index}: the title is cut"
+        for axis_title in chart.locator('[class^="g-x"][class$="title"] text, [class^="g-y"][class$="title"] text').all():
+            where = axis_title.bounding_box()
+            if where and axis_title.text_content().strip():
+                assert box["x"] - 1 <= where["x"] and where["x"] + where["width"] <= box["x"] + box["width"] + 1, \
+                    f"{name} #{index} at {width} px: the axis title {axis_title.text_content()!r} is cut"
         # the context events' labels (terrain/charts/events.py): whole on the chart, clear of
         # the title and the legend
         events = chart.locator(".js-plotly-plot").evaluate(

@@ -395,6 +395,12 @@ def test_a_legend_goes_as_far_below_as_a_phone_turns_the_axis_names():
 
     few, many = seasons(2), seasons(12)
     assert many.layout.legend.y < few.layout.legend.y < 0   # further down under turned names
+    # a chart too short to hold its plot above its names and legend grows (plotly would give up
+    # pushing its margins, and the legend would land on the names)
+    short = seasons(2)
+    short.update_layout(height=180)
+    assert legend.clear_of_labels(short).layout.height > 180
+    assert seasons(2).layout.height == 400   # one tall enough keeps its height
     # a legend placed elsewhere by its chart is left where it is
     fig = seasons(2)
     fig.update_layout(legend={"orientation": "v", "y": 1})

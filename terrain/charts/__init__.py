@@ -54,6 +54,8 @@ TITLE_LINE = 44
 TITLE_LINE_PX = 22
 # A place's name beside a horizontal bar: short lines leave a phone room for the bar.
 PLACE_LINE = 24
+# An axis title's line: centred on a phone's narrow plot, a longer one ran off the chart's edge.
+AXIS_TITLE_LINE = 26
 
 
 def chart(builder):
@@ -97,7 +99,8 @@ def base_layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, legen
         # axis would push it off a phone's screen
         title={"text": text, "x": 0, "xanchor": "left", "xref": "container", "yref": "container", "y": 1,
                "yanchor": "top", "pad": {"t": TITLE_TOP, "l": 10}, "automargin": False},
-        xaxis_title=x_title, yaxis_title=y_title, legend_title_text=legend_title,
+        xaxis_title=wrapped(x_title, AXIS_TITLE_LINE), yaxis_title=wrapped(y_title, AXIS_TITLE_LINE),
+        legend_title_text=legend_title,
         font={"family": FONT, "size": 13}, margin={"l": 10, "r": 10, "t": title_margin(text), "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0,
                 "title": {"side": "top left"}},

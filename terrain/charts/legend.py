@@ -23,6 +23,9 @@ TITLE_PX = 26           # an axis title, under its labels
 GAP_PX = 8
 LEGEND_ROW_PX = 20     # a row of the legend; on a phone, beside a narrow plot, an entry a row
 DEFAULT_HEIGHT = 450    # plotly's, and Streamlit's, when a figure sets none
+MIN_PLOT_PX = 100       # the least plot a chart keeps above what goes under it (plotly gives up
+                        # pushing its margins out when they would leave less, and the legend lands
+                        # on the names)
 
 
 def _lines(text: str) -> tuple[int, int]:
@@ -102,6 +105,8 @@ def clear_of_labels(fig: go.Figure) -> go.Figure:
     height = layout.height or DEFAULT_HEIGHT
     margin = layout.margin
     plot = height - (margin.t or 0) - (margin.b or 0) - below - GAP_PX - rows * LEGEND_ROW_PX
-    plot = max(plot, 0.1 * height)
+    if plot < MIN_PLOT_PX:   # a short chart grows to hold its names, title and legend under the plot
+        fig.update_layout(height=height + MIN_PLOT_PX - plot)
+        plot = MIN_PLOT_PX
     fig.update_layout(legend_y=-(below + GAP_PX) / plot)
     return fig

@@ -26,7 +26,6 @@ from terrain.charts import (
     chart,
     hidden_marks_trace,
     periods,
-    wrapped,
 )
 from terrain.charts import events as context_events
 
@@ -34,8 +33,6 @@ Translate = Callable[..., str]
 
 # A nightly line is readable up to about a quarter; beyond it, weeks or months.
 NIGHTLY_MAX_NIGHTS = 93
-# A small chart's title on a phone's line (plotly does not wrap them): longer ones take two lines.
-FACET_TITLE_LINE = 36
 OPEN_COLOUR = SITE_TYPE_COLOURS["emergency_shelter"]
 OCCUPIED_COLOUR = SITE_TYPE_COLOURS["shelter"]
 CAPACITY_COLOUR = "#404040"
@@ -350,7 +347,7 @@ def rate_small_multiples(frame: pd.DataFrame, *, facet: str, names: dict[str, st
     city's emergency-shelter spells. `colours` maps a facet value to its colour."""
     facets = list(dict.fromkeys(frame[facet]))
     fig = make_subplots(rows=len(facets), cols=1, shared_xaxes=True, vertical_spacing=min(0.08, 0.3 / len(facets)),
-                        subplot_titles=[wrapped(names.get(f, str(f)), FACET_TITLE_LINE) for f in facets])
+                        subplot_titles=[names.get(f, str(f)) for f in facets])
     top_rate = pd.to_numeric(frame["occupancy_rate"]).max()
     highest = 1.1 if pd.isna(top_rate) else max(1.1, float(top_rate) * 1.05)
     start, end = periods.query_period(frame)
@@ -369,10 +366,7 @@ def rate_small_multiples(frame: pd.DataFrame, *, facet: str, names: dict[str, st
     periods.percent_axis(fig, lang, highest, step=0.5)
     base_layout(fig, title=title, x_title="", y_title="", lang=lang)
     periods.time_axis(fig, frame["period"], grain, lang, start=start, end=end)
-    two_lines = any("<br>" in note.text for note in fig.layout.annotations if note.text)
-    fig.update_layout(height=90 + (168 if two_lines else 150) * len(facets), hovermode="x")
-    if two_lines:   # the first small chart's title takes a line more above it
-        fig.update_layout(margin_t=fig.layout.margin.t + 18)
+    fig.update_layout(height=90 + 150 * len(facets), hovermode="x")
     fig.update_yaxes(title_text=tr("occupancy.chart.y_rate"), row=(len(facets) + 1) // 2, col=1)
     fig.update_xaxes(title_text=tr(f"occupancy.chart.x_{grain}"), row=len(facets), col=1)
     return context_events.draw(fig, events, lang=lang)
