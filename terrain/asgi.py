@@ -9,8 +9,6 @@ local sign-in its HttpOnly session cookie (terrain/web.py).
 cookie: a reload signs the user out.
 """
 
-import threading
-
 import streamlit as st
 from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
@@ -27,14 +25,11 @@ PagesManager.uses_pages_directory = False
 web.mark_served()
 
 
-def _warm_up() -> None:
-    """What a process's first pages would load, loaded while the first person signs in: the
-    query catalogue read and probed, plotly's rules and classes (together 0.3–0.4 s)."""
-    catalogue.preload()
-    charts.warm_up()
-
-
-threading.Thread(target=_warm_up, name="terrain-warm-up", daemon=True).start()
+# What a process's first pages would load, loaded before it serves anyone: the query catalogue
+# read and probed, plotly's rules and classes (together 0.3–0.4 s of the start, here and not in
+# someone's first page; done before serving, so that no page runs beside it).
+catalogue.preload()
+charts.warm_up()
 app = st.App(ROOT / "dashboard.py", routes=web.routes(), middleware=[Middleware(web.BrowserCookieMiddleware)])
 
 if __name__ == "__main__":
