@@ -22,7 +22,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from terrain import queries, store
 from terrain.disclosure import attack, ledger, publication
@@ -137,27 +139,38 @@ def _write_files(cells: pd.DataFrame, meta: dict, out: Path) -> list[str]:
         handle.flush()
         os.fsync(handle.fileno())
     written.append("cells.csv")
-    book = Workbook()
-    about = book.active
-    about.title = "metadata"
+    # Written as a stream (openpyxl's write-only book): a pack's 120,000 rows took 15 s built
+    # as a sheet in memory, about a third of that streamed.
+    book = Workbook(write_only=True)
+    about = book.create_sheet("metadata")
     for key in ("dataset", "synthetic", "audience", "data_as_of", "first_month", "last_month", "threshold"):
         about.append([key, str(meta[key])])
     about.append(["marks", json.dumps(meta["marks"], ensure_ascii=False)])
     for measure, part in rows.groupby("measure", sort=False):
         sheet = book.create_sheet(measure[:31])
-        sheet.append(list(COLUMNS))
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(part) + 2}"
+        sheet.append([_bold(sheet, name) for name in COLUMNS])
         sheet.append(list(HXL_ROW))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in part.itertuples(index=False):
-            sheet.append([None if pd.isna(v) else (int(v) if isinstance(v, (int,)) or hasattr(v, "item") else v)
-                          for v in row])
-        sheet.auto_filter.ref = f"A1:G{sheet.max_row}"
+        columns = [_plain(part[column]) for column in COLUMNS]
+        for row in zip(*columns):
+            sheet.append(row)
     book.save(out / "cells.xlsx")
     written.append("cells.xlsx")
     (out / "metadata.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
     written.append("metadata.json")
     return written
+
+
+def _plain(column: pd.Series) -> list:
+    """A column's values as Python's own (a count an int, a missing one None), for the sheet."""
+    values = column.astype(object)
+    return values.where(column.notna(), None).tolist()
+
+
+def _bold(sheet, value) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = Font(bold=True)
+    return cell
 
 
 class PublishRefused(Exception):
