@@ -263,9 +263,9 @@ def format_date(d: dt.date, lang: str, format: str = "long") -> str:
     return babel.dates.format_date(d, format, locale=_babel_locale(lang))
 
 
-def format_month(d: dt.date, lang: str) -> str:
-    """"janvier 2024" / "January 2024"."""
-    return babel.dates.format_date(d, "LLLL y", locale=_babel_locale(lang))
+def format_month(d: dt.date, lang: str, short: bool = False) -> str:
+    """"janvier 2024" / "January 2024"; short: "janv. 2024" / "Jan 2024"."""
+    return babel.dates.format_date(d, "LLL y" if short else "LLLL y", locale=_babel_locale(lang))
 
 
 def format_period(start: dt.date, end: dt.date, lang: str) -> str:

@@ -51,6 +51,7 @@ def _check_charts(page, role, name, width):
         title = chart.locator(".g-gtitle").bounding_box()
         if title is None:
             continue
+        box = chart.bounding_box()
         modebar = chart.locator(".modebar")
         if modebar.count() and modebar.first.is_visible():
             assert browser.apart(title, modebar.first.bounding_box()), f"{name} #{index}: the tools cover the title"
@@ -60,13 +61,26 @@ def _check_charts(page, role, name, width):
             # nor the x axis's names and title, flat or turned (terrain/charts/legend.py)
             met = chart.locator(".js-plotly-plot").evaluate(_LEGEND_MEETS_X_LABELS)
             assert not met, f"{name} #{index} at {width} px: the legend meets {met}"
-        box = chart.bounding_box()
+            # and every entry whole on the chart
+            for entry in chart.locator(".infolayer .legend .traces, .infolayer .legend .legendtitletext").all():
+                where = entry.bounding_box()
+                if where and where["width"]:
+                    assert box["x"] - 1 <= where["x"] and where["x"] + where["width"] <= box["x"] + box["width"] + 1 \
+                        and where["y"] + where["height"] <= box["y"] + box["height"] + 1, \
+                        f"{name} #{index} at {width} px: the legend's {entry.text_content()!r} is cut"
         assert title["x"] + title["width"] <= box["x"] + box["width"] + 1, f"{name} #{index}: the title is cut"
         for axis_title in chart.locator('[class^="g-x"][class$="title"] text, [class^="g-y"][class$="title"] text').all():
             where = axis_title.bounding_box()
             if where and axis_title.text_content().strip():
                 assert box["x"] - 1 <= where["x"] and where["x"] + where["width"] <= box["x"] + box["width"] + 1, \
                     f"{name} #{index} at {width} px: the axis title {axis_title.text_content()!r} is cut"
+        # every note on the chart whole (a small chart's title, a line's label): plotly does
+        # not wrap them, and on a phone a long one ran off both edges
+        for note in chart.locator(".infolayer .annotation").all():
+            where = note.bounding_box()
+            if where and note.text_content().strip():
+                assert box["x"] - 1 <= where["x"] and where["x"] + where["width"] <= box["x"] + box["width"] + 1, \
+                    f"{name} #{index} at {width} px: the note {note.text_content()!r} is cut"
         # the context events' labels (terrain/charts/events.py): whole on the chart, clear of
         # the title and the legend
         events = chart.locator(".js-plotly-plot").evaluate(
@@ -81,7 +95,15 @@ def _check_charts(page, role, name, width):
             assert box["x"] - 1 <= label["x"] and label["x"] + label["width"] <= box["x"] + box["width"] + 1, \
                 f"{name} #{index}: an event's label is cut"
         browser.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        # Chromium draws only what the window shows of an element in Streamlit's scrolled
+        # main block: a chart taller than the window is shot in a window that holds it
+        # (its width unchanged, plotly does not redraw it)
+        viewport = page.viewport_size
+        if box["height"] + 40 > viewport["height"]:
+            page.set_viewport_size({"width": viewport["width"], "height": int(box["height"]) + 200})
+            chart.evaluate("chart => chart.scrollIntoView({block: 'center'})")   # clear of the fixed header
         chart.screenshot(path=str(browser.ARTIFACTS / f"charts-{role}-{name}-{width}-{index}.png"))
+        page.set_viewport_size(viewport)
 
 
 @pytest.mark.parametrize("role", ACCOUNTS)

@@ -149,8 +149,11 @@ def test_every_chart_keeps_its_legend_and_tools_off_its_title(demo_db, monkeypat
                 assert layout["legend"].get("y", 1) < 0, f"{page}: {layout['title']['text']}"
             assert layout["title"]["pad"]["t"] >= 30
             assert "zoom" in layout["modebar"]["remove"]
-            # a title line a phone holds (plotly does not wrap it)
-            assert all(len(line) <= charts.TITLE_LINE for line in layout["title"]["text"].split("<br>"))
+            # a title line a phone holds (plotly does not wrap it), and the note under it too
+            for line in layout["title"]["text"].split("<br>"):
+                note = line.startswith("<span")
+                text = re.sub(r"<[^>]+>", "", line)
+                assert len(text) <= (periods.NOTE_LINE if note else charts.TITLE_LINE), f"{page}: {text!r}"
 
 
 # --- time axes in the page's language -----------------------------------------------------

@@ -221,7 +221,9 @@ def evidence_figure(rule: str, rows: pd.DataFrame, *, lang: str, title: str, k: 
     if spec["shade"]:
         column, name, colour = spec["shade"]
         for position, (left, right) in enumerate(_spans(x, _flags(rows, column), spec["step"])):
-            label = {"annotation_text": name, "annotation_position": "top left"} if position == 0 else {}
+            label = {"annotation_text": name,
+                     "annotation_position": periods.span_label_position(left, right, x.iloc[0], x.iloc[-1])
+                     } if position == 0 else {}
             fig.add_vrect(x0=left, x1=right, fillcolor=colour, opacity=0.6, line_width=0, layer="below", **label)
     if spec.get("zero_line"):
         fig.add_hline(y=0, line_dash="dot", line_color=CAPACITY_COLOUR)

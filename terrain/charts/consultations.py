@@ -56,6 +56,10 @@ LABEL_CATEGORIES = {
     "site_type": "site_type",
 }
 TOP_DIAGNOSIS_GROUPS = 10
+# A breakdown's bar and the mark of a hidden one in its place ("< 11", "[c]"): three marks
+# side by side (one per sex) hold in three bars' height without running into each other.
+BAR_PX = 11
+HIDDEN_MARK_PX = 10
 
 # Breakdown tabs: the category on the axis and the one its bars are grouped by.
 BREAKDOWNS = {
@@ -335,10 +339,11 @@ def breakdown(frame: pd.DataFrame, category: str, *, lang: str, k: int, colour: 
         if hidden and not every_hidden:
             fig.add_scatter(x=[0] * len(hidden), y=at(hidden), mode="text", orientation="h",
                             text=[labels[i] for i in hidden], textposition="middle right",
-                            textfont={"color": HIDDEN_MARK_COLOUR}, offsetgroup=legend, legendgroup=legend,
+                            textfont={"color": HIDDEN_MARK_COLOUR, "size": HIDDEN_MARK_PX}, offsetgroup=legend,
+                            legendgroup=legend,
                             showlegend=False, cliponaxis=False, hovertemplate="%{text}<extra>" + legend + "</extra>")
     bars = len(places) * (len(groups) if colour else 1)
-    fig.update_layout(barmode="group", scattermode="group", height=max(300, 150 + 10 * bars + 12 * len(places)),
+    fig.update_layout(barmode="group", scattermode="group", height=max(300, 150 + BAR_PX * bars + 12 * len(places)),
                       hovermode="closest")
     base_layout(fig, title=_t(f"{category}_title", lang), x_title=_t("axis_consultations", lang), y_title="",
                 legend_title=_t(colour, lang) if colour else "", lang=lang)

@@ -60,11 +60,12 @@ def draw(fig: go.Figure, events: pd.DataFrame | None, *, lang: str) -> go.Figure
     if events is None or events.empty:
         return fig
     bounds = _axis_range(fig)
-    # a title standing on the plot's top edge (the first small multiple's) keeps its line:
-    # the labels' rows go above it
-    titled = any(note.yref == "paper" and note.yanchor == "bottom" and (note.y or 0) >= 0.99
-                 and not str(note.name or "").startswith("event:") for note in fig.layout.annotations)
-    base = ROW_PX + 2 if titled else 2
+    # a title standing on the plot's top edge (the first small multiple's) keeps its lines:
+    # the labels' rows go above them
+    title_lines = max((str(note.text or "").count("<br>") + 1 for note in fig.layout.annotations
+                       if note.yref == "paper" and note.yanchor == "bottom" and (note.y or 0) >= 0.99
+                       and not str(note.name or "").startswith("event:")), default=0)
+    base = title_lines * ROW_PX + 2
     placed: list[tuple[float, float, int]] = []   # (left, right, row) of each label, as shares of the axis
     rows_used = 0
     dots = []
@@ -112,7 +113,8 @@ def draw(fig: go.Figure, events: pd.DataFrame | None, *, lang: str) -> go.Figure
                            hovertext=hover, showarrow=False, font={"size": 10, "color": colour}, name=name)
     if rows_used:
         # the labels' rows go between the title and the plot: the plot gives up their height
+        # (a first small chart's title already has its room, made by its builder)
         top = fig.layout.margin.t or 0
-        extra = base + rows_used * ROW_PX + 2
+        extra = rows_used * ROW_PX + 4
         fig.update_layout(margin={"t": top + extra}, height=(fig.layout.height or 450) + extra)
     return fig

@@ -100,8 +100,9 @@ def clear_of_labels(fig: go.Figure) -> go.Figure:
         block += TICK_PX + (TITLE_PX + LINE_PX * str(title).count("<br>") if title else 0)
         below = block if bottom is None or low < bottom - 1e-9 else max(below, block)
         bottom = low if bottom is None else min(bottom, low)
-    entries = len({t.name for t in fig.data if t.showlegend is not False and t.name})
-    rows = entries + (1 if legend.title.text else 0)
+    # an entry of two lines (a long name beside wide y labels) takes two rows
+    lines = {t.name: t.name.count("<br>") + 1 for t in fig.data if t.showlegend is not False and t.name}
+    rows = sum(lines.values()) + (1 if legend.title.text else 0)
     height = layout.height or DEFAULT_HEIGHT
     margin = layout.margin
     plot = height - (margin.t or 0) - (margin.b or 0) - below - GAP_PX - rows * LEGEND_ROW_PX

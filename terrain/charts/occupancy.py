@@ -26,6 +26,7 @@ from terrain.charts import (
     chart,
     hidden_marks_trace,
     periods,
+    wrapped,
 )
 from terrain.charts import events as context_events
 
@@ -41,6 +42,11 @@ TURNED_AWAY_COLOUR = "#b30000"
 # seasonal watch covers the whole season: it is the background, not a marked spell.
 PLAN_LEVEL_COLOURS = {"grand_froid": "#6a51a3", "tres_grand_froid": "#3f007d", "froid_extreme": "#000000"}
 _ONE_NIGHT = dt.timedelta(days=1)
+# A small chart's title (a shelter's or a city's name), centred over a plot that is about
+# 280 px wide on a phone: lines of 36 characters of the 13 px font fit.
+SMALL_TITLE_LINE = 36
+SMALL_TITLE_FONT = 13
+SMALL_TITLE_PX = 17
 
 
 def shows_nights(start: dt.date, end: dt.date, can_see_days: bool) -> bool:
@@ -186,15 +192,18 @@ def _period_end(start: dt.date, grain: str) -> dt.date:
 
 
 def _shade(fig: go.Figure, spells: pd.DataFrame | None, levels: pd.DataFrame | None, *, city: str,
-           tr: Translate, row: int | None = None) -> None:
+           tr: Translate, axis: tuple[dt.date, dt.date], row: int | None = None) -> None:
     """Shade the city's emergency-shelter spells (whole height, annotated) and its declared
     plan levels above the seasonal watch (a band along the bottom, named in the legend)."""
     where = {"row": row, "col": 1} if row else {}
     if spells is not None and not spells.empty:
         for spell in spells[spells["city"] == city].itertuples():
-            fig.add_vrect(x0=_day(spell.first_night), x1=_day(spell.last_night) + _ONE_NIGHT,
-                          fillcolor=OPEN_COLOUR, opacity=0.12, line_width=0, layer="below",
-                          annotation_text=tr("occupancy.chart.emergency_open"), annotation_position="top left",
+            left, right = _day(spell.first_night), _day(spell.last_night) + _ONE_NIGHT
+            # (as text: plotly finds the middle of a span of dates written so, not of date objects)
+            fig.add_vrect(x0=left.isoformat(), x1=right.isoformat(), fillcolor=OPEN_COLOUR, opacity=0.12,
+                          line_width=0, layer="below",
+                          annotation_text=tr("occupancy.chart.emergency_open"),
+                          annotation_position=periods.span_label_position(left, right, *axis),
                           annotation_font={"size": 11, "color": OPEN_COLOUR}, **where)
     if levels is not None and not levels.empty:
         marked = levels[(levels["city"] == city) & levels["level"].isin(list(PLAN_LEVEL_COLOURS))]
@@ -299,7 +308,7 @@ def beds_chart(frame: pd.DataFrame, *, grain: str, unit: str, tr: Translate, lan
                  for span, value, text in zip(spans, turned, turned_texts) if value is None}
     if hidden_at:
         hidden_marks_trace(fig, hidden_at, lang, threshold, secondary_y=not nightly)
-    _shade(fig, spells, levels, city=city, tr=tr)
+    _shade(fig, spells, levels, city=city, tr=tr, axis=(start, end))
     if nightly:
         title = tr("occupancy.chart.beds_nightly_title", unit=unit)
         y_title = tr("occupancy.chart.y_beds_nightly")
@@ -346,8 +355,14 @@ def rate_small_multiples(frame: pd.DataFrame, *, facet: str, names: dict[str, st
     city (facet "city"), all on one shared time axis, each with its 100 % line and its
     city's emergency-shelter spells. `colours` maps a facet value to its colour."""
     facets = list(dict.fromkeys(frame[facet]))
-    fig = make_subplots(rows=len(facets), cols=1, shared_xaxes=True, vertical_spacing=min(0.08, 0.3 / len(facets)),
-                        subplot_titles=[names.get(f, str(f)) for f in facets])
+    # A shelter's name takes two lines where a phone's plot is too narrow for it: the gap
+    # between two small charts holds them (its share of the plot's height, 150 px a chart).
+    titles = [wrapped(names.get(f, str(f)), SMALL_TITLE_LINE) for f in facets]
+    lines = max(title.count("<br>") + 1 for title in titles)
+    gap = (SMALL_TITLE_PX * lines + 10) / (150 * len(facets))
+    fig = make_subplots(rows=len(facets), cols=1, shared_xaxes=True,
+                        vertical_spacing=min(gap, 1 / len(facets)) if len(facets) > 1 else 0, subplot_titles=titles)
+    fig.update_annotations(font_size=SMALL_TITLE_FONT)
     top_rate = pd.to_numeric(frame["occupancy_rate"]).max()
     highest = 1.1 if pd.isna(top_rate) else max(1.1, float(top_rate) * 1.05)
     start, end = periods.query_period(frame)
@@ -362,11 +377,13 @@ def rate_small_multiples(frame: pd.DataFrame, *, facet: str, names: dict[str, st
         label = {"annotation_text": tr("occupancy.chart.full"), "annotation_position": "bottom right",
                  "annotation_font": {"size": 10}} if row == 1 else {}
         fig.add_hline(y=1.0, line={"color": CAPACITY_COLOUR, "dash": "dot", "width": 1}, row=row, col=1, **label)
-        _shade(fig, spells, None, city=part["city"].iloc[0], tr=tr, row=row)
+        _shade(fig, spells, None, city=part["city"].iloc[0], tr=tr, axis=(start, end), row=row)
     periods.percent_axis(fig, lang, highest, step=0.5)
     base_layout(fig, title=title, x_title="", y_title="", lang=lang)
     periods.time_axis(fig, frame["period"], grain, lang, start=start, end=end)
-    fig.update_layout(height=90 + 150 * len(facets), hovermode="x")
+    # the first small chart's title stands above its plot, in the top margin
+    fig.update_layout(height=90 + 150 * len(facets) + SMALL_TITLE_PX * lines, hovermode="x",
+                      margin_t=fig.layout.margin.t + SMALL_TITLE_PX * lines)
     fig.update_yaxes(title_text=tr("occupancy.chart.y_rate"), row=(len(facets) + 1) // 2, col=1)
     fig.update_xaxes(title_text=tr(f"occupancy.chart.x_{grain}"), row=len(facets), col=1)
     return context_events.draw(fig, events, lang=lang)

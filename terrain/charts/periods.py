@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import textwrap
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -266,6 +267,38 @@ def mark_partial(fig: go.Figure, periods: list[Period], tops: list, grain: str, 
 
 # --- count axes ------------------------------------------------------------------------------
 
+def span_label_position(left, right, first, last) -> str:
+    """Where a shaded span's label goes ("top left", "top right" or "top"), from where the
+    span stands on an axis running from `first` to `last` (dates or timestamps): anchored at
+    the span's left edge, a label of some 180 px (11 px font) ran off a phone's 280 px plot
+    when the span stood past its first third."""
+    first, last = pd.Timestamp(first), pd.Timestamp(last)
+    length = (last - first) / pd.Timedelta(days=1) or 1
+    begins = (pd.Timestamp(left) - first) / pd.Timedelta(days=1) / length
+    ends = (pd.Timestamp(right) - first) / pd.Timedelta(days=1) / length
+    if begins <= 0.35:
+        return "top left"
+    if ends >= 0.6:
+        return "top right"
+    return "top"
+
+
+# A note under a chart's title: lines a phone's chart holds whole, in the 13 px font.
+NOTE_LINE = 48
+NOTE_LINE_PX = 22
+
+
+def under_title(fig: go.Figure, note: str) -> go.Figure:
+    """`note` on its own lines under the title (plain, smaller), the top margin grown to hold
+    them: a note placed over the plot's left edge ran off a phone's screen."""
+    lines = textwrap.wrap(note, NOTE_LINE, break_long_words=False, break_on_hyphens=False) or [""]
+    title = fig.layout.title.text or ""
+    spans = "<br>".join(f"<span style='font-size:13px;font-weight:normal'>{line}</span>" for line in lines)
+    fig.update_layout(title_text=f"{title}<br>{spans}" if title else spans,
+                      margin_t=(fig.layout.margin.t or 0) + NOTE_LINE_PX * len(lines))
+    return fig
+
+
 def count_axis(fig: go.Figure, shown: Iterable, lang: str, *, k: int | None = None, hidden: bool = False,
                secondary_y: bool | None = None, row: int | None = None, col: int | None = None,
                axis: str = "y", note_under_title: bool = False) -> go.Figure:
@@ -280,9 +313,7 @@ def count_axis(fig: go.Figure, shown: Iterable, lang: str, *, k: int | None = No
         update(range=[0, 1], showticklabels=False, showgrid=False, zeroline=True, **where)
         text = t("all_hidden", lang, k=k) if k else t("all_hidden_plain", lang)
         if note_under_title:
-            title = fig.layout.title.text or ""
-            fig.update_layout(title_text=f"{title}<br><span style='font-size:13px;font-weight:normal'>{text}</span>",
-                              margin_t=(fig.layout.margin.t or 0) + 22)
+            under_title(fig, text)
         else:
             fig.add_annotation(text=text, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
                                font={"size": 14, "color": "#52606d"}, name="all_hidden")

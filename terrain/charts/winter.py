@@ -25,6 +25,7 @@ from terrain.charts import (
     chart,
     hidden_marks_trace,
     periods,
+    wrapped,
 )
 from terrain.filters import season_bounds, season_of
 
@@ -43,6 +44,7 @@ PEOPLE_COLOUR = "#333333"    # darker than the grey mark of a hidden figure
 GAP_COLOUR = "#b30000"
 SEASON_MONTHS = definitions.season_months()
 DAYS_NAMED = [1, 5, 10, 15, 20, 25, 31]   # the calendar's days named under it
+LEGEND_NAME_LINE = 32   # a calendar legend entry's line, beside the months' names on a phone
 # One fixed scale for every city and season, so that a colour always means the same
 # temperature: blues below 0 °C, white at 0 °C, warm colours above; beyond the range the
 # colour saturates (the hover gives the exact value).
@@ -319,7 +321,8 @@ def calendar_heatmap(nights: pd.DataFrame, *, city: str, season: int, tr: Transl
         z=z, x=list(range(1, 32)), y=list(range(len(months))), text=text,
         hovertemplate="%{text}<extra></extra>", colorscale=TEMPERATURE_SCALE, zmin=TEMPERATURE_RANGE[0],
         zmax=TEMPERATURE_RANGE[1], xgap=2, ygap=2,
-        colorbar={"title": {"text": tr("winter.calendar.colour_title")}, "thickness": 12},
+        # the scale's title turned along it: written across, it took a phone's plot's width
+        colorbar={"title": {"text": tr("winter.calendar.colour_title"), "side": "right"}, "thickness": 12},
         name=tr("winter.calendar.colour_title"), showscale=True))
 
     def mark(rows: pd.DataFrame, dy: float, name: str, symbol: str, colour: str) -> None:
@@ -334,11 +337,13 @@ def calendar_heatmap(nights: pd.DataFrame, *, city: str, season: int, tr: Transl
         mark(nights[nights["plan_level"] == level], -0.28, label("plan_level", level), "triangle-down", colour)
     mark(nights[nights["shelters_full"] > 0], 0.28, tr("winter.calendar.shelter_full"), "square", FULL_COLOUR)
     gaps = nights[nights["cold_night"] & nights["emergency_shelter_this_season"] & ~nights["emergency_shelter_open"]]
-    mark(gaps, 0, tr("winter.calendar.winter_gap"), "x-thin-open", GAP_COLOUR)
+    # on two lines: the legend starts at the plot's left edge, after the months' names, and on
+    # a phone this name ran off the chart's right edge
+    mark(gaps, 0, wrapped(tr("winter.calendar.winter_gap"), LEGEND_NAME_LINE), "x-thin-open", GAP_COLOUR)
 
     watch_nights = int((nights["plan_level"] == "veille_saisonniere").sum())
     fig.update_yaxes(tickvals=list(range(len(months))), autorange="reversed", showgrid=False, zeroline=False,
-                     ticktext=[i18n.format_month(dt.date(y, m, 1), lang) for y, m in months])
+                     ticktext=[i18n.format_month(dt.date(y, m, 1), lang, short=True) for y, m in months])
     # every fifth day named: thirty-one names turned into a smudge on a phone
     fig.update_xaxes(tickmode="array", tickvals=DAYS_NAMED, showgrid=False, zeroline=False, range=[0.4, 31.6])
     base_layout(fig, title=tr("winter.calendar.title", city=city, season=season_label(season)),
@@ -346,12 +351,9 @@ def calendar_heatmap(nights: pd.DataFrame, *, city: str, season: int, tr: Transl
     fig.update_layout(hovermode="closest", height=360, legend={"y": -0.25, "yanchor": "top", "x": 0,
                                                                "xanchor": "left"},
                       margin={"l": 10, "r": 10, "b": 10})
-    # the watch note goes between the title and the plot
-    fig.update_layout(margin_t=fig.layout.margin.t + 22)
-    fig.add_annotation(text=tr("winter.calendar.watch_note", n=watch_nights) if watch_nights
-                       else tr("winter.calendar.no_watch"),
-                       xref="paper", yref="paper", x=0, y=1.0, yanchor="bottom", showarrow=False,
-                       font={"size": 12, "color": "#555555"})
+    # the watch note under the title, on lines a phone holds
+    periods.under_title(fig, tr("winter.calendar.watch_note", n=watch_nights) if watch_nights
+                        else tr("winter.calendar.no_watch"))
     return fig
 
 
