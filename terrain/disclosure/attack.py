@@ -31,6 +31,7 @@ UNSEEN = 3   # a cell no output has shown or marked: a reader knows only that it
 SMALL_OR_ZERO = 4   # a cell of a breakdown marked whole, zeros included: 0 to k - 1
 HIDDEN_MARKS = (SMALL, PROTECT, SMALL_OR_ZERO)
 MIN_VALUES = 5   # a hidden cell must keep at least this many possible values
+PRIMAL_SIMPLEX = 4   # HiGHS's simplex_strategy
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,9 @@ def _solve_component(cells, rows, low_all, high_all, lowest, highest, enough: in
             solver = _quiet_solver()
             if not whole:   # a re-solve after a change of objective starts from the last basis
                 solver.setOptionValue("presolve", "off")
+                # which is still feasible: the primal simplex goes on from it (the dual one,
+                # HiGHS's default, starts over): a demo's 40,000 programs in 20 % less time
+                solver.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
             solver.passModel(model)
             if whole:
                 solver.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
