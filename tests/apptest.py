@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 
 import numpy as np
 import pandas as pd
+from streamlit.components.v2.component_manager import BidiComponentManager
 from streamlit.testing.v1 import AppTest
 
 from terrain import ROOT
+
+
+@functools.cache
+def _components() -> BidiComponentManager:
+    """Streamlit's registry of installed custom components, found once per process, as a
+    served app finds it once at start: each new AppTest otherwise reads the metadata of every
+    installed package for them (about 0.12 s a page run, minutes over the suite). The app
+    declares no component of its own, so one registry serves every run."""
+    manager = BidiComponentManager()
+    manager.discover_and_register_components(start_file_watching=False)
+    return manager
 
 
 def run_page(path: str, role: str | None = None, params: dict | None = None, *, db=None, monkeypatch=None,
@@ -21,6 +34,7 @@ def run_page(path: str, role: str | None = None, params: dict | None = None, *, 
     if db is not None:
         monkeypatch.setenv("TERRAIN_DB", str(db))
     at = AppTest.from_file(str(ROOT / path), default_timeout=timeout)
+    at._bidi_component_manager = _components()
     if role:
         at.session_state["terrain_user"] = {"name": user, "role": role, "via": "local"}
     if lang:
