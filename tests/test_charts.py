@@ -408,3 +408,47 @@ def test_a_legend_goes_as_far_below_as_a_phone_turns_the_axis_names():
     fig = seasons(2)
     fig.update_layout(legend={"orientation": "v", "y": 1})
     assert legend.clear_of_labels(fig).layout.legend.y == 1
+
+
+@pytest.mark.parametrize(("left", "right", "position"), [
+    (dt.date(2026, 9, 1), dt.date(2026, 9, 20), "top left"),     # in the first third: reads rightwards
+    (dt.date(2026, 11, 20), dt.date(2026, 12, 1), "top right"),  # at the end: ends at the span's right edge
+    (dt.date(2026, 10, 10), dt.date(2026, 10, 20), "top"),       # in the middle: centred on the span
+])
+def test_a_shaded_span_s_label_is_anchored_where_a_phone_s_plot_holds_it(left, right, position):
+    assert periods.span_label_position(left, right, dt.date(2026, 9, 1), dt.date(2026, 12, 1)) == position
+    # and plotly places it so with dates written as text (its middle of two date objects fails)
+    fig = go.Figure(go.Scatter(x=["2026-09-01", "2026-12-01"], y=[0, 1]))
+    fig.add_vrect(x0=left.isoformat(), x1=right.isoformat(), annotation_text="Mise à l'abri d'urgence ouverte",
+                  annotation_position=position)
+    assert fig.layout.annotations[0].xanchor == {"top left": "left", "top right": "right", "top": "center"}[position]
+
+
+def test_a_note_under_a_title_takes_lines_a_phone_holds_and_the_room_for_them():
+    fig = charts.base_layout(go.Figure(), title="Calais : température minimale de chaque nuit", x_title="",
+                             y_title="", lang="fr")
+    top = fig.layout.margin.t
+    note = "Veille saisonnière déclarée 32 nuits (non marquée) ; triangles : niveaux supérieurs déclarés"
+    periods.under_title(fig, note)
+    lines = [re.sub(r"<[^>]+>", "", line) for line in fig.layout.title.text.split("<br>")[1:]]
+    assert " ".join(lines) == note and len(lines) > 1
+    assert all(len(line) <= periods.NOTE_LINE for line in lines)
+    assert fig.layout.margin.t == top + len(lines) * periods.NOTE_LINE_PX
+
+
+def test_small_charts_titles_take_two_lines_with_room_between_the_charts():
+    from terrain.charts import occupancy
+    months = [dt.date(2026, m, 1) for m in (9, 10, 11)]
+    names = {"a": "Hébergement pour mineurs non accompagnés, Marseille", "b": "Abri, Pantin"}
+    frame = pd.DataFrame({"site_id": ["a"] * 3 + ["b"] * 3, "city": ["Marseille"] * 3 + ["Pantin"] * 3,
+                          "period": months * 2, "occupancy_rate": [0.9, 0.95, 1.0, 0.8, 0.85, 0.9],
+                          "nights_full": [1, 2, 3, 0, 0, 1]})
+    fig = occupancy.rate_small_multiples(frame, facet="site_id", names=names, colours={}, grain="month",
+                                         title="Taux d'occupation", tr=lambda key, **v: key, lang="fr")
+    titles = [note.text for note in fig.layout.annotations if note.text in
+              {charts.wrapped(n, occupancy.SMALL_TITLE_LINE) for n in names.values()}]
+    assert titles[0] == "Hébergement pour mineurs non<br>accompagnés, Marseille" and titles[1] == "Abri, Pantin"
+    # the gap between the two charts holds two lines of the title's font
+    gap = fig.layout.yaxis.domain[0] - fig.layout.yaxis2.domain[1]
+    plot_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b - 80   # less the months and their title
+    assert gap * plot_px >= 2 * occupancy.SMALL_TITLE_PX

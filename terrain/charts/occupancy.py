@@ -356,10 +356,11 @@ def rate_small_multiples(frame: pd.DataFrame, *, facet: str, names: dict[str, st
     city's emergency-shelter spells. `colours` maps a facet value to its colour."""
     facets = list(dict.fromkeys(frame[facet]))
     # A shelter's name takes two lines where a phone's plot is too narrow for it: the gap
-    # between two small charts holds them (its share of the plot's height, 150 px a chart).
+    # between two small charts holds them (its share of the plot's height: 150 px a chart, less
+    # the 80 px the months and their title take under the last one).
     titles = [wrapped(names.get(f, str(f)), SMALL_TITLE_LINE) for f in facets]
     lines = max(title.count("<br>") + 1 for title in titles)
-    gap = (SMALL_TITLE_PX * lines + 10) / (150 * len(facets))
+    gap = (SMALL_TITLE_PX * lines + 10) / (150 * len(facets) - 80)
     fig = make_subplots(rows=len(facets), cols=1, shared_xaxes=True,
                         vertical_spacing=min(gap, 1 / len(facets)) if len(facets) > 1 else 0, subplot_titles=titles)
     fig.update_annotations(font_size=SMALL_TITLE_FONT)
