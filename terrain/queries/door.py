@@ -100,18 +100,7 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | N
         frame = frame[(frame[query.audience_column] == "public").to_numpy(dtype=bool)].reset_index(drop=True)
     frame.attrs["provenance"] = {"query": name, "params": effective, "role": role,
                                  "audience": audience, "threshold": k}
-    frame.attrs = {key: Sealed(value) if isinstance(value, dict) else value for key, value in frame.attrs.items()}
     return frame
-
-
-class Sealed(dict):
-    """What a result says of itself (its provenance, what was hidden): read, never changed,
-    since pandas deep-copies a frame's attrs at every row filter or column taken out (a
-    seventh of a chart's building went into copying them). A sealed one copies as itself;
-    a reader that wants to change it makes a dict of it first, as `dict(...)` or `{**...}`."""
-
-    def __deepcopy__(self, memo) -> Sealed:
-        return self
 
 
 def _from_rows(db: limit.TimeLimit, query: Query, params: dict[str, Any], who: Viewer) -> pd.DataFrame:
