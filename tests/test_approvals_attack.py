@@ -13,8 +13,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -37,7 +35,7 @@ from terrain import (
 from terrain.__main__ import main
 from terrain.disclosure import ledger, publication
 from terrain.importing import audit, dhis2, loading
-from tests import fixture_data
+from tests import commands, fixture_data
 from tests.apptest import plotly_figures, run_page, texts, values
 
 D = dt.date
@@ -303,8 +301,7 @@ def _killed_writer(case, demo_db, root):
     env = {**os.environ, "TERRAIN_AUDIT_DIR": str(folder / "audit"), "PYTHONPATH": str(ROOT),
            "TERRAIN_FAULT_AT": step}
     args, _ = WRITES[kind]
-    result = subprocess.run([sys.executable, "-m", "terrain", *args, "--db", str(db), "--user", "tester",
-                             "--lang", "en"], env=env, capture_output=True, text=True, cwd=ROOT, timeout=180, check=False)
+    result = commands.run([*args, "--db", str(db), "--user", "tester", "--lang", "en"], env=env)
     return case, (db, result)
 
 
@@ -487,14 +484,13 @@ def test_a_dhis2_export_into_an_approved_month_is_refused_by_name(real_db, tmp_p
 
 # --- 5. an approval racing an import, and two approvals racing ------------------------------------
 
-def _cli(folder: Path, *args: str) -> subprocess.Popen:
+def _cli(folder: Path, *args: str) -> commands.Started:
     env = {**os.environ, "TERRAIN_AUDIT_DIR": str(folder / "audit"), "PYTHONPATH": str(ROOT)}
     env.pop("TERRAIN_FAULT_AT", None)
-    return subprocess.Popen([sys.executable, "-m", "terrain", *args, "--lang", "en"], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return commands.start([*args, "--lang", "en"], env=env)
 
 
-def _finish(process: subprocess.Popen) -> tuple[int, str]:
+def _finish(process: commands.Started) -> tuple[int, str]:
     out, err = process.communicate(timeout=180)
     assert "Traceback" not in out + err
     return process.returncode, out + err

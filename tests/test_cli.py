@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import ast
 import importlib
+import os
+import signal
 import subprocess
 import sys
 
 import pytest
 
-from terrain import ROOT, cli
+from terrain import ROOT, cli, store
 from terrain.__main__ import main
+from tests import commands, fixture_data
 
 RUNTIME = [path for path in sorted((ROOT / "terrain").rglob("*.py"))
            if path.relative_to(ROOT / "terrain").parts[0] not in ("cli", "perf", "__main__.py")]
@@ -60,6 +63,28 @@ def test_python_dash_m_terrain_runs_the_same_router():
     refused = subprocess.run([sys.executable, "-m", "terrain", "bilan"], cwd=ROOT, check=False, capture_output=True,
                              text=True, timeout=120)
     assert refused.returncode == cli.BAD and refused.stdout == ""
+
+
+@pytest.mark.parametrize("args", [["templates", "--help"], ["bilan"], ["import", "--table", "nowhere", "x.csv"],
+                                  ["rollback", "--db", "/nonexistent/folder/terrain.duckdb", "--lang", "en"]])
+def test_a_forked_command_says_and_exits_as_python_dash_m_terrain_does(args, tmp_path):
+    # tests/commands.py forks the crash tests' writers from a server that imported the
+    # command line once: what they print and how they end must be what `python -m terrain` does.
+    env = {**os.environ, "TERRAIN_AUDIT_DIR": str(tmp_path / "audit")}
+    real = subprocess.run([sys.executable, "-m", "terrain", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    forked = commands.run(args, env=env)
+    assert (forked.returncode, forked.stdout, forked.stderr) == (real.returncode, real.stdout, real.stderr)
+    assert forked.stdout + forked.stderr != ""
+
+
+def test_a_forked_writer_killed_at_a_step_ends_as_a_killed_process_does(tmp_path):
+    db = fixture_data.build(tmp_path / "terrain.duckdb", is_synthetic=False, approved=False)
+    env = {**os.environ, "TERRAIN_AUDIT_DIR": str(tmp_path / "audit"), "TERRAIN_FAULT_AT": "intent_written"}
+    csv = tmp_path / "weather.csv"
+    csv.write_text("city;day;tmin_c;tmax_c;vigilance\nCalais;2024-04-01;-2,5;4;yellow\n", encoding="utf-8")
+    killed = commands.run(["import", str(csv), "--table", "weather_daily", "--db", str(db), "--lang", "en"], env=env)
+    assert killed.returncode == -signal.SIGKILL and (db.parent / f"{db.name}{store.INTENT_SUFFIX}").exists()
 
 
 @pytest.mark.parametrize("path", RUNTIME, ids=lambda p: str(p.relative_to(ROOT)))

@@ -1,6 +1,7 @@
 """Every writer killed at every step of the write protocol (terrain/store.py).
 
-A real writer process (`python -m terrain import | rollback | upgrade | demo`) is started with
+A real writer process (`python -m terrain import | rollback | upgrade | demo`, forked from a
+server that imported the command line once: tests/commands.py) is started with
 TERRAIN_FAULT_AT naming one step; it kills itself there with SIGKILL, as a power cut or an
 OOM killer would, at exactly that instruction (no timing luck). Then, for each step:
 
@@ -18,7 +19,6 @@ import concurrent.futures
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -26,7 +26,7 @@ import pytest
 
 from terrain import ROOT, SCHEMA_VERSION, store
 from terrain.importing import audit, loading
-from tests import fixture_data
+from tests import commands, fixture_data
 
 NEW_DATABASE_STEPS = ("built", "audit_begun", "intent_written", "linked.3", "placed.3", "linked.2", "placed.2",
                       "linked.1", "placed.1", "linked:db", "placed:db", "arranged", "audit_finished")
@@ -76,9 +76,8 @@ def _env(folder: Path, step: str | None = None) -> dict:
 def _import_day(folder: Path, db: Path, day: str, step: str | None = None) -> subprocess.CompletedProcess:
     csv = folder / f"weather_{day}.csv"
     csv.write_text(WEATHER.format(day=day), encoding="utf-8")
-    return subprocess.run([sys.executable, "-m", "terrain", "import", str(csv), "--table", "weather_daily",
-                           "--db", str(db), "--lang", "en", "--user", "tester"],
-                          env=_env(folder, step), capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return commands.run(["import", str(csv), "--table", "weather_daily", "--db", str(db), "--lang", "en",
+                         "--user", "tester"], env=_env(folder, step), timeout=120)
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +104,7 @@ def _writer(kind: str, folder: Path, db: Path, step: str) -> subprocess.Complete
     args = {"rollback": ["rollback", "--db", str(db), "--lang", "en"],
             "upgrade": ["upgrade", "--db", str(db), "--lang", "en"],
             "demo": ["demo", "--out", str(db), "--consultations", "0"]}[kind]
-    return subprocess.run([sys.executable, "-m", "terrain", *args], env=_env(folder, step), capture_output=True,
-                          text=True, cwd=ROOT, timeout=180)
+    return commands.run(args, env=_env(folder, step))
 
 
 def _earlier_demo(folder: Path) -> Path:
@@ -114,8 +112,7 @@ def _earlier_demo(folder: Path) -> Path:
     from the next demo by one weather row less."""
     folder.mkdir(parents=True)
     db = folder / "terrain.duckdb"
-    result = subprocess.run([sys.executable, "-m", "terrain", "demo", "--out", str(db), "--consultations", "0"],
-                            env=_env(folder), capture_output=True, text=True, cwd=ROOT, timeout=180)
+    result = commands.run(["demo", "--out", str(db), "--consultations", "0"], env=_env(folder))
     assert result.returncode == 0, result.stderr
     marker = duckdb.connect(str(db))
     marker.execute("DELETE FROM weather_daily WHERE day = (SELECT max(day) FROM weather_daily) AND city = 'Calais'")

@@ -8,7 +8,6 @@ import datetime as dt
 import hashlib
 import shutil
 import subprocess
-import sys
 import tomllib
 
 import duckdb
@@ -18,6 +17,7 @@ from hypothesis import strategies as st
 
 from terrain import ROOT, store
 from terrain.importing import audit, dhis2
+from tests import commands
 
 EXAMPLE = ROOT / "examples" / "dhis2"
 MAPPING = EXAMPLE / "mapping.toml"
@@ -44,8 +44,7 @@ def real_db(demo_db, tmp_path, monkeypatch):
 def _cli(*args: str, env_audit) -> subprocess.CompletedProcess:
     import os
     env = {**os.environ, "TERRAIN_AUDIT_DIR": str(env_audit)}
-    return subprocess.run([sys.executable, "-m", "terrain", *args, "--lang", "en"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, check=False)
+    return commands.run([*args, "--lang", "en"], env=env)
 
 
 def _nights(path, sites, first, last) -> list[tuple]:

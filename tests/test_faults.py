@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-import resource
 import shutil
-import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from terrain import ROOT, SCHEMA_VERSION, i18n
-from tests import fixture_data
+from tests import commands, fixture_data
 from tests.apptest import run_page
 
 WEATHER = "city;day;tmin_c;tmax_c;vigilance\nCalais;2024-04-03;-2,5;4;yellow\n"
@@ -43,13 +40,8 @@ def _digest(path: Path) -> str:
 
 
 def _terrain(*args: str, audit: Path, file_size: int | None = None) -> subprocess.CompletedProcess:
-    def limits() -> None:
-        if file_size is not None:
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
     env = {**os.environ, "TERRAIN_AUDIT_DIR": str(audit), "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "terrain", *args], env=env, capture_output=True, text=True,
-                          cwd=ROOT, timeout=180, preexec_fn=limits)
+    return commands.run(list(args), env=env, file_size=file_size)
 
 
 def _one_line(result: subprocess.CompletedProcess, code: int) -> str:
