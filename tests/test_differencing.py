@@ -177,7 +177,8 @@ def _monthly_cells(con, name, params, audience, frame):
 
 
 def _cell_index(frame: pd.DataFrame, keys: list[str]) -> dict:
-    return {tuple(row[k] for k in keys): row for _, row in frame.iterrows()}
+    # (rows as dicts: a row taken by iterrows carries a deep copy of the frame's attrs)
+    return {tuple(row[k] for k in keys): row for row in frame.to_dict("records")}
 
 
 def test_the_donor_pages_ran_every_kind_of_query(donor_runs):

@@ -238,10 +238,8 @@ def _check(report: Report, source: reading.Source, base: Path, *, sheet, replace
     db = report.database
     exists = base.exists()
     progress(0.0, "reading")
-    synthetic = False
-    if exists:
-        with _snapshot(base, empty=False) as con:
-            synthetic = _is_synthetic(con)
+    # (read once per version of the file: the Import page asks at every rerun)
+    synthetic = exists and database_is_synthetic(base)
     fresh = not exists or (start_real and synthetic)
     replace = replace or trial
     with staging.folder() as folder:
