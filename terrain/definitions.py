@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,6 +181,20 @@ def install(con: duckdb.DuckDBPyConnection, definitions: Definitions | None = No
         mark += "|without relations"
     con.execute("SET VARIABLE terrain_definitions = $value", {"value": mark})
     return con
+
+
+@functools.cache
+def _uses() -> re.Pattern:
+    vocabulary, relations = _macros()
+    names = re.findall(r"\bMACRO\s+(\w+)", vocabulary + relations, flags=re.IGNORECASE)
+    return re.compile(r"\b(?:getvariable|%s)\s*\(" % "|".join(map(re.escape, names)), re.IGNORECASE)
+
+
+def needed_by(sql: str) -> bool:
+    """Whether `sql` calls a macro of the definitions or reads one of their variables: a
+    statement that does neither runs on a connection without them (the query door then
+    skips `ensure`, some 40 ms of macros put on a new connection: an import's checks)."""
+    return _uses().search(sql) is not None
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:

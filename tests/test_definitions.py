@@ -136,6 +136,57 @@ def test_the_shared_rows_reach_a_connection_once_it_holds_the_tables():
         con.close()
 
 
+def _bare(fixture_db) -> duckdb.DuckDBPyConnection:
+    """A connection to the fixture's tables with no definitions on it."""
+    con = duckdb.connect()
+    con.execute("ATTACH $p AS data (READ_ONLY)", {"p": str(fixture_db)})
+    con.execute("USE data")
+    return con
+
+
+def test_a_query_said_to_need_no_definitions_runs_without_them(fixture_db):
+    # The door skips installing the definitions for these (terrain/queries/door.py): each
+    # must run on a connection that has none, and the others must be the ones that call them.
+    free = [n for n in queries.names() if not definitions.needed_by(queries.load(n).sql)]
+    needing = [n for n in queries.names() if n not in free]
+    assert len(free) > 10 and len(needing) > 30
+    con = _bare(fixture_db)
+    try:
+        for name in free:
+            query = queries.load(name)
+            con.execute(query.sql, {p: fixture_data.SAMPLE_PARAMS[p] for p in query.params}).fetchall()
+        failed = 0
+        for name in needing:
+            query = queries.load(name)
+            try:
+                con.execute(query.sql, {p: fixture_data.SAMPLE_PARAMS[p] for p in query.params}).fetchall()
+            except duckdb.CatalogException:
+                failed += 1
+        assert failed == len(needing), "a query that calls no macro is said to need the definitions"
+    finally:
+        con.close()
+
+
+def test_the_door_installs_the_definitions_where_a_run_reads_them_only(fixture_db):
+    from terrain.queries import door
+
+    # every statement the door reads for itself, listed where it decides
+    said = set()
+    for path in (ROOT / "terrain" / "queries").glob("*.py"):
+        said |= set(re.findall(r'load\("(\w+)"\)', path.read_text(encoding="utf-8")))
+    assert said <= set(door.PUBLISHED_STATEMENTS)
+    con = _bare(fixture_db)
+    try:
+        queries.run(con, "sites_with_areas", {}, role="programme_manager")
+        activity = {p: fixture_data.SAMPLE_PARAMS[p] for p in queries.load("consultations_by_city_activity").params}
+        queries.run(con, "consultations_by_city_activity", activity, role="donor")   # from the published set
+        assert con.execute("SELECT getvariable('terrain_definitions')").fetchall() == [(None,)]
+        queries.run(con, "consultations_by_city_activity", activity, role="programme_manager")   # from the rows
+        assert con.execute("SELECT getvariable('terrain_definitions')").fetchall()[0][0].startswith(str(definitions.CONFIG_PATH))
+    finally:
+        con.close()
+
+
 def test_python_reads_the_season_from_the_definitions():
     from terrain import filters
     from terrain.charts import winter
