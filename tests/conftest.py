@@ -118,6 +118,21 @@ def approvals_demo(tmp_path_factory) -> Path:
                                                  start=dt.date(2024, 1, 1)))
 
 
+@pytest.fixture(scope="session")
+def bench_3000(tmp_path_factory) -> Path:
+    """The benchmark's folder with its database of 3,000 consultations (seed 42), as
+    `bench --consultations 3000` builds it (terrain/perf/bench.py), built once for the run:
+    both benchmark test files run the command on it. Read-only: copy the folder to use it."""
+    from terrain.perf import bench
+
+    def build(folder: Path) -> None:
+        partial = folder.with_name(f"{folder.name}.partial")   # a failed build leaves no folder
+        shutil.rmtree(partial, ignore_errors=True)
+        bench.database_for(3000, 42, partial)
+        partial.rename(folder)
+    return built_once(tmp_path_factory, "bench-3000-seed42", build)
+
+
 # --- how pytest-xdist shares the files out (`make test`: -n 2 --dist loadfile) ------------------
 
 # Files of the longest work (measured with --durations), started first so that no worker is

@@ -4,6 +4,7 @@ Never timings: they belong to the benchmark run, not to the tests."""
 import datetime as dt
 import json
 import re
+import shutil
 
 import pytest
 
@@ -102,9 +103,11 @@ def test_a_failing_query_is_reported_and_the_others_are_timed(fixture_db):
     assert list(errors) == [1] and errors[1].startswith("no_such_query: QueryError")
 
 
-def test_command_writes_the_issue_s_json_and_reuses_its_database(tmp_path, capsys):
+def test_command_writes_the_issue_s_json_and_reuses_its_database(bench_3000, tmp_path, capsys):
+    # the folder as `bench --consultations 3000` left it (built once for the run: conftest.py)
+    data = shutil.copytree(bench_3000, tmp_path / "data")
     out = tmp_path / "bench.json"
-    argv = ["--consultations", "3000", "--data-dir", str(tmp_path), "--json", str(out), "--repeat", "1",
+    argv = ["--consultations", "3000", "--data-dir", str(data), "--json", str(out), "--repeat", "1",
             "--pages", "overview"]
 
     assert bench_cli.command(argv) == 0
@@ -123,15 +126,17 @@ def test_command_writes_the_issue_s_json_and_reuses_its_database(tmp_path, capsy
     assert 0 < page["render_cpu_p50_ms"] <= page["render_cpu_p95_ms"]
     assert page["first_after_restart_ms"] > 0
     printed = capsys.readouterr().out
-    assert "3,000 consultations" in printed and "built now" in printed
+    assert "3,000 consultations" in printed and "reused" in printed and "built now" not in printed
     assert "published sets of every audience built in" in printed
     assert "render CPU per rerun p95 ≤ 150 ms" in printed
     assert "disagree" not in printed
 
-    databases = sorted(tmp_path.glob("*.duckdb"))
+    databases = sorted(data.glob("*.duckdb"))
     assert [p.name.split("-")[:3] for p in databases] == [["terrain", "3000", "seed42"]]
-    assert bench.database_for(3000, 42, tmp_path)[1:] == (pytest.approx(json.loads(
-        databases[0].with_suffix(".build.json").read_text())["seconds"]), False)
+    built = json.loads(databases[0].with_suffix(".build.json").read_text())
+    assert built["consultations"] == 3000 and built["seconds"] > 0
+    assert bench.database_for(3000, 42, data)[1:] == (pytest.approx(built["seconds"]), False)
+    assert bench.database_for(3000, 42, data)[0] == bench.database_path(3000, 42, data) == databases[0]
 
 
 def test_bad_arguments_exit_with_status_2(capsys):

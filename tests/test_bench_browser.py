@@ -14,9 +14,9 @@ pytestmark = pytest.mark.skipif(not shutil.which(bench_browser.CHROMIUM), reason
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    """Where the tiny benchmark database is built once, for both tests."""
-    return tmp_path_factory.mktemp("bench-browser")
+def data_dir(bench_3000, tmp_path_factory):
+    """A copy of the benchmark's folder with its tiny database (tests/conftest.py), for both tests."""
+    return shutil.copytree(bench_3000, tmp_path_factory.mktemp("bench-browser") / "data")
 
 
 def test_browser_bench_adds_each_role_s_page_times_to_the_json(data_dir, tmp_path, capsys):
