@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from terrain import ROOT, demo, queries, store
+from terrain import ROOT, queries, store
 from terrain.cli import bench as bench_cli
 from terrain.perf import bench
 from tests import fixture_data
@@ -17,9 +17,9 @@ OVERVIEW_SOURCE = (ROOT / "pages" / "overview.py").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
-def tiny_demo(tmp_path_factory):
-    path = tmp_path_factory.mktemp("bench") / "tiny.duckdb"
-    demo.generate(path, consultations=20_000, seed=3, as_of=bench.AS_OF)
+def tiny_demo(bench_3000):
+    """The benchmark's own database of 3,000 consultations (read only)."""
+    [path] = bench_3000.glob("*.duckdb")
     return path
 
 
