@@ -51,7 +51,7 @@ class _Server:
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
         self._lock = threading.Lock()
         self._next = 0
-        self._waiting: dict[int, dict] = {}     # id -> {"pid", "status", "ended": Event}
+        self._waiting: dict[int, dict] = {}     # id -> {"pid", "status", "ended": Event}, until it ends
         threading.Thread(target=self._read, daemon=True, name="terrain-commands").start()
         atexit.register(self.close)
 
@@ -59,22 +59,20 @@ class _Server:
         for line in self._process.stdout:
             answer = json.loads(line)
             with self._lock:
-                entry = self._waiting[answer["id"]]
-            if "pid" in answer:
-                entry["pid"] = answer["pid"]
-                entry["forked"].set()
-            else:
-                entry["status"] = answer["status"]
-                entry["ended"].set()
+                if "pid" in answer:
+                    self._waiting[answer["id"]]["pid"] = answer["pid"]
+                    continue
+                entry = self._waiting.pop(answer["id"])
+            entry["status"] = answer["status"]
+            entry["ended"].set()
         with self._lock:    # the server is gone: nobody waits for ever
             for entry in self._waiting.values():
-                entry["forked"].set()
                 entry["ended"].set()
 
     def submit(self, request: dict) -> dict:
         with self._lock:
             self._next += 1
-            entry = {"pid": None, "status": None, "forked": threading.Event(), "ended": threading.Event()}
+            entry = {"pid": None, "status": None, "ended": threading.Event()}
             self._waiting[self._next] = entry
             self._process.stdin.write(json.dumps({"id": self._next, **request}) + "\n")
             self._process.stdin.flush()

@@ -135,8 +135,9 @@ def test_command_writes_the_issue_s_json_and_reuses_its_database(bench_3000, tmp
     assert [p.name.split("-")[:3] for p in databases] == [["terrain", "3000", "seed42"]]
     built = json.loads(databases[0].with_suffix(".build.json").read_text())
     assert built["consultations"] == 3000 and built["seconds"] > 0
-    assert bench.database_for(3000, 42, data)[1:] == (pytest.approx(built["seconds"]), False)
-    assert bench.database_for(3000, 42, data)[0] == bench.database_path(3000, 42, data) == databases[0]
+    path, seconds, built_now = bench.database_for(3000, 42, data)
+    assert (path, seconds, built_now) == (databases[0], pytest.approx(built["seconds"]), False)
+    assert path == bench.database_path(3000, 42, data)
 
 
 def test_bad_arguments_exit_with_status_2(capsys):
