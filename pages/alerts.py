@@ -48,7 +48,7 @@ else:
     st.subheader(ui.tr("alerts.evidence_header"))
     start, end = alerts.window_around(episode, data.first_day, data.data_as_of)
     evidence = view.evidence(episode, config, start, end)
-    st.plotly_chart(charts.evidence_figure(
+    ui.plot(charts.evidence_figure(
         episode.rule, evidence, lang=lang, k=k, title=ui.tr(f"alerts.chart_title.{episode.rule}", place=episode.place),
         sd=config[episode.rule].get("sd_above_mean"),
         events=ui.query("events_in_period", start=start, end=end, cities=[episode.city] if episode.city else [])),

@@ -44,11 +44,11 @@ if ui.empty_notice(trend):
     st.stop()
 if k:
     st.caption(ui.tr("consultations.totals_leave_out_hidden", k=k))
-st.plotly_chart(charts.activity_over_time(trend, lang=lang, grain=f.grain, k=k, events=events), key="consultations_trend")
+ui.plot(charts.activity_over_time(trend, lang=lang, grain=f.grain, k=k, events=events), key="consultations_trend")
 
 st.header(ui.tr(f"consultations.by_{view.level}_header"))
 places = query("by_place")
-st.plotly_chart(charts.by_place(places, lang=lang, k=k), key="consultations_by_place")
+ui.plot(charts.by_place(places, lang=lang, k=k), key="consultations_by_place")
 table(places, "by_place")
 
 st.header(ui.tr("consultations.breakdowns_header"))
@@ -62,8 +62,7 @@ for tab, (part, (category, colour)) in zip(tabs, charts.BREAKDOWNS.items()):
         continue
     with tab:
         if not ui.empty_notice(frame):
-            st.plotly_chart(charts.breakdown(frame, category, lang=lang, k=k, colour=colour),
-                            key=f"consultations_{part}")
+            ui.plot(charts.breakdown(frame, category, lang=lang, k=k, colour=colour), key=f"consultations_{part}")
             table(frame, part)
 
 st.header(ui.tr("consultations.coverage_header"))
@@ -77,7 +76,7 @@ if period["share"] is not None and period["unknown_share"] is not None:
                      unknown_share=i18n.format_percent(period["unknown_share"], lang),
                      unknown=i18n.format_number(period["unknown_coverage"], lang),
                      total=i18n.format_number(period["consultations"], lang)))
-st.plotly_chart(charts.share_without_coverage(coverage, lang=lang, grain=f.grain, events=events), key="consultations_coverage")
+ui.plot(charts.share_without_coverage(coverage, lang=lang, grain=f.grain, events=events), key="consultations_coverage")
 table(by_coverage, "by_coverage")
 
 st.header(ui.tr("consultations.year_on_year_header"))

@@ -63,7 +63,7 @@ map_column, legend_column = st.columns([4, 1])
 if style:
     map_column.pydeck_chart(drawn, height=maps.MAP_HEIGHT, key="map")
 else:
-    map_column.plotly_chart(drawn, key="map", config={"scrollZoom": False})
+    ui.plot(drawn, key="map", into=map_column, config={"scrollZoom": False})
 legend_column.html(legend)
 st.caption(ui.tr("common.attribution") + ("" if style else " · " + ui.tr("map.attribution_note")))
 

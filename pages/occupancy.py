@@ -58,8 +58,8 @@ def panel(row, beds, *, unit: str, key: str, city_level: bool, summary) -> None:
                                partial=partial)
     for column, figure in zip([*st.columns(3), *st.columns(3)], figures):  # beds, then people
         column.metric(figure.label, figure.value, help=figure.help)
-    st.plotly_chart(charts.beds_chart(beds, grain=beds_grain, unit=unit, tr=ui.tr, lang=lang, threshold=k,
-                                      city=row["city"], spells=spells, levels=levels, events=events), key=key)
+    ui.plot(charts.beds_chart(beds, grain=beds_grain, unit=unit, tr=ui.tr, lang=lang, threshold=k,
+                              city=row["city"], spells=spells, levels=levels, events=events), key=key)
     if charts.over_capacity(summary.loc[[row.name]], beds):   # said only where a figure passes 100 %
         st.caption(ui.tr("occupancy.over_full_note"))
 
@@ -99,7 +99,7 @@ if not ui.empty_notice(compare):
     names = dict(zip(compare[facet], compare[name]))
     title = ui.tr(f"occupancy.chart.compare_{view.level}_title",
                   grain=ui.tr(f"occupancy.grain_word.{f.grain}"))
-    st.plotly_chart(charts.rate_small_multiples(
+    ui.plot(charts.rate_small_multiples(
         compare, facet=facet, names=names, colours=charts.facet_colours(compare, facet), grain=f.grain,
         title=title, tr=ui.tr, lang=lang, spells=spells, events=events), key="occupancy_compare")
     if charts.over_capacity(compare):

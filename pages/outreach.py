@@ -32,9 +32,9 @@ if not ui.empty_notice(reached):
     for column, (label, values) in zip(st.columns(len(figures)), figures):
         column.metric(label, charts.total_text(values, lang, k), help=ui.tr("outreach.metric_help"))
     st.caption(ui.tr("outreach.reached_note"))
-    st.plotly_chart(charts.reached_over_time(reached, lang=lang, grain=f.grain, k=k, events=events), key="outreach_reached")
+    ui.plot(charts.reached_over_time(reached, lang=lang, grain=f.grain, k=k, events=events), key="outreach_reached")
     by_team = ui.query("outreach_by_team_place_type", **f.params("start", "end", "cities", "sites"))
-    st.plotly_chart(charts.reached_by_team(by_team, lang=lang, k=k), key="outreach_by_team")
+    ui.plot(charts.reached_by_team(by_team, lang=lang, k=k), key="outreach_by_team")
     table(by_team, "by_team")
 
 st.header(ui.tr("outreach.vaccination_header"))
@@ -42,14 +42,13 @@ doses = ui.query("vaccinations_by_period_antigen", **f.params("start", "end", "g
 if not ui.empty_notice(doses):
     st.metric(ui.tr("outreach.doses"), charts.total_text(doses["doses"], lang, ui.threshold_of(doses)),
               help=ui.tr("outreach.doses_help"))
-    st.plotly_chart(charts.doses_over_time(doses, lang=lang, grain=f.grain, k=ui.threshold_of(doses),
-                                           events=events),
-                    key="outreach_doses")
+    ui.plot(charts.doses_over_time(doses, lang=lang, grain=f.grain, k=ui.threshold_of(doses), events=events),
+            key="outreach_doses")
 st.subheader(ui.tr("outreach.campaigns_header"))
 campaigns = ui.query("vaccinations_by_campaign", **f.params("start", "end", "cities"))
 if not ui.empty_notice(campaigns):
     st.caption(ui.tr("outreach.coverage_note"))
     if charts.has_sphere_antigen(campaigns):   # Sphere's 90 % concerns measles (and MMR) only
         st.info(ui.tr("outreach.sphere_note"))
-    st.plotly_chart(charts.coverage_ranges(campaigns, lang=lang), key="outreach_coverage")
+    ui.plot(charts.coverage_ranges(campaigns, lang=lang), key="outreach_coverage")
     table(campaigns, "campaigns", charts.campaigns_table(campaigns, lang))

@@ -95,7 +95,7 @@ if i18n.shown_above(indicators.ratio(occupied, available)):   # said only where 
 if ui.threshold_of(consultations):
     st.caption(ui.tr("common.totals_exclude_hidden", k=ui.threshold_of(consultations)))
 if not ui.empty_notice(trend):
-    st.plotly_chart(charts.stacked_bars(
+    ui.plot(charts.stacked_bars(
         trend, x="period", y="consultations", colour="city", colours=charts.CITY_COLOURS,
         names={c: c for c in cities}, title=ui.tr("overview.trend_title"),
         x_title=ui.tr(f"common.grain_{f.grain}"), y_title=ui.tr("overview.trend_y"),

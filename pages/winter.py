@@ -62,17 +62,17 @@ else:
                 if not tab.open:
                     continue
                 part = daily[daily["city"] == city]
-                tab.plotly_chart(charts.calendar_heatmap(part, city=city, season=season, label=ui.label,
-                                                         hidden_text=hidden, **texts), key=f"winter_calendar_{city}")
+                ui.plot(charts.calendar_heatmap(part, city=city, season=season, label=ui.label, hidden_text=hidden,
+                                                **texts), key=f"winter_calendar_{city}", into=tab)
                 demand = charts.demand_scatter(part, city=city, hidden_text=hidden, **texts)
                 if demand is None:
                     tab.info(ui.tr("winter.demand.no_shelter_nights", city=city))
                 else:
-                    tab.plotly_chart(demand, key=f"winter_demand_{city}")
+                    ui.plot(demand, key=f"winter_demand_{city}", into=tab)
     else:
         monthly = ui.query("winter_nights_by_city_month", start=start, end=end, **where)
         if not ui.empty_notice(monthly):
-            st.plotly_chart(charts.monthly_cold_nights(monthly, **texts), key="winter_monthly")
+            ui.plot(charts.monthly_cold_nights(monthly, **texts), key="winter_monthly")
             ui.show_table(charts.month_table(monthly), what=ui.tr("winter.monthly.title"),
                           filters=replace(f, start=start, end=end), where="-".join(f.cities),
                           key="winter_months", columns=charts.table_columns(monthly, ui.tr))
@@ -84,7 +84,7 @@ else:
 
 st.header(ui.tr("winter.comparison.heading"))
 if not ui.empty_notice(nights):
-    st.plotly_chart(charts.season_comparison(nights, people, hidden_text=hidden, **texts), key="winter_comparison")
+    ui.plot(charts.season_comparison(nights, people, hidden_text=hidden, **texts), key="winter_comparison")
     ui.show_table(charts.season_table(people), what=ui.tr("winter.comparison.heading"),
                   filters=replace(f, start=first_day, end=data.data_as_of), where="-".join(f.cities),
                   key="winter_seasons", columns=charts.table_columns(people, ui.tr))

@@ -56,6 +56,28 @@ TITLE_LINE_PX = 22
 PLACE_LINE = 24
 # An axis title's line: centred on a phone's narrow plot, a longer one ran off the chart's edge.
 AXIS_TITLE_LINE = 26
+# The app's own typeface (Streamlit's), for chart titles and hover boxes as for the page's text.
+APP_FONT = '"Source Sans", ' + FONT
+# Every figure's look, as defaults under what each builder sets: the pages draw the figures as
+# they are (`theme=None`, terrain/ui/plots.py). Streamlit's chart theme set the same things in
+# the browser, at every draw of every chart (about 30 ms a chart in Chromium); these are its
+# sizes and spacings, in the colours of this module (text at 10:1 on white, Okabe & Ito).
+TEMPLATE = go.layout.Template(layout={
+    "font": {"family": FONT, "size": 12, "color": TEXT_COLOUR},
+    "title": {"font": {"family": APP_FONT, "size": 16, "color": "#111827", "weight": 700}, "pad": {"l": 2}},
+    "legend": {"font": {"size": 12}, "title": {"font": {"size": 12}, "side": "top"}, "valign": "top",
+               "borderwidth": 0},
+    "xaxis": {"automargin": True, "showgrid": False, "zeroline": False, "tickfont": {"size": 12}, "tickcolor": "#d1d5db",
+              "title": {"font": {"size": 14}, "standoff": 20}},
+    "yaxis": {"automargin": True, "ticklabelposition": "outside", "tickfont": {"size": 12}, "tickcolor": "#d1d5db",
+              "title": {"font": {"size": 14}, "standoff": 24}},
+    "margin": {"pad": 8},
+    "hoverlabel": {"bgcolor": "white", "bordercolor": "#d1d5db",
+                   "font": {"family": APP_FONT, "size": 12, "color": TEXT_COLOUR}},
+    "colorway": [palette.BLUE, palette.ORANGE, palette.BLUISH_GREEN, palette.VERMILION, palette.REDDISH_PURPLE,
+                 palette.SKY_BLUE],
+    "paper_bgcolor": "white", "plot_bgcolor": "white",
+})
 
 
 def chart(builder):
@@ -101,6 +123,7 @@ def base_layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, legen
                "yanchor": "top", "pad": {"t": TITLE_TOP, "l": 10}, "automargin": False},
         xaxis_title=wrapped(x_title, AXIS_TITLE_LINE), yaxis_title=wrapped(y_title, AXIS_TITLE_LINE),
         legend_title_text=legend_title,
+        template=TEMPLATE,
         font={"family": FONT, "size": 13}, margin={"l": 10, "r": 10, "t": title_margin(text), "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0,
                 "title": {"side": "top left"}},

@@ -28,7 +28,7 @@ import plotly.graph_objects as go
 import shapely
 
 from terrain import maps
-from terrain.charts import FONT, MODEBAR_REMOVED, SITE_TYPE_COLOURS
+from terrain.charts import FONT, MODEBAR_REMOVED, SITE_TYPE_COLOURS, TEMPLATE
 from terrain.charts import map as site_map
 
 # Rounding of the drawn coordinates: a tenth of a pixel at the closest zoom (MAX_ZOOM).
@@ -152,7 +152,7 @@ def _figure(traces: list, view: maps.View, labels: list[dict], *, height: int) -
     x_range, y_range = ranges(view)
     fig = go.Figure(data=traces)
     fig.update_layout(
-        height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False,
+        template=TEMPLATE, height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False,
         plot_bgcolor="white", paper_bgcolor="white", dragmode=False, hovermode="closest",
         font={"family": FONT, "size": 13}, annotations=labels,
         hoverlabel={"bgcolor": site_map.TOOLTIP_STYLE["backgroundColor"], "font": {"color": "#ffffff", "size": 13},

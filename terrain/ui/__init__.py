@@ -7,6 +7,7 @@
   the one place below the pages where a role becomes a view;
 - `filter_widgets`: the sidebar's filters, read from and written back to the URL;
 - `tables`: tables in the reader's language, with their downloads;
+- `plots`: charts drawn as terrain/charts made them (their look in their template);
 - `frame`: every page's frame (banner, language switch, user box, access check).
 
 A page uses the names below: it calls `page_setup`, asks `views` for its view, reads its filters,
@@ -18,6 +19,7 @@ from terrain.ui import views
 from terrain.ui.data import cursor, data_version, dataset, observe_queries
 from terrain.ui.filter_widgets import describe_filters, sidebar_filters
 from terrain.ui.frame import one_of_few_runs, page_setup
+from terrain.ui.plots import plot
 from terrain.ui.session import USER_KEY, current_role, current_user, label, lang, tr
 from terrain.ui.tables import (
     count_text,
@@ -31,7 +33,7 @@ from terrain.ui.views import query
 __all__ = [
     "USER_KEY", "count_text", "current_role", "current_user", "cursor", "data_version", "dataset",
     "describe_filters", "empty_notice", "export_context", "label", "lang", "observe_queries", "one_of_few_runs",
-    "page_setup", "query", "show_table", "sidebar_filters", "threshold_of", "tr", "views",
+    "page_setup", "plot", "query", "show_table", "sidebar_filters", "threshold_of", "tr", "views",
 ]
 
 # A rerun makes and drops thousands of objects, and now and then Python walks every object the
