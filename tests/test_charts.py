@@ -144,6 +144,12 @@ def test_every_chart_keeps_its_legend_and_tools_off_its_title(demo_db, monkeypat
         at = run_page(f"pages/{page}.py", "programme_manager")
         for chart in at.get("plotly_chart"):
             layout = json.loads(chart.proto.spec)["layout"]
+            # drawn as built (ui.plot), its look in the figure: axes that make room for their
+            # labels, text in the readable grey, with no theme of Streamlit's laid over it
+            assert chart.proto.theme == "", f"{page}: drawn with Streamlit's theme"
+            look = layout["template"]["layout"]
+            assert look["yaxis"]["automargin"] and look["xaxis"]["automargin"]
+            assert look["font"]["color"] == look["hoverlabel"]["font"]["color"] == charts.TEXT_COLOUR
             # the legend under the plot, or none; the title under the mode bar's band
             if layout.get("showlegend", True) and "legend" in layout:
                 assert layout["legend"].get("y", 1) < 0, f"{page}: {layout['title']['text']}"

@@ -204,6 +204,7 @@ def _map(at) -> dict:
     assert not at.get("deck_gl_json_chart")
     charts = at.get("plotly_chart")
     assert len(charts) == 1
+    assert charts[0].proto.theme == ""   # drawn as built (ui.plot), its look in its template
     figure = json.loads(charts[0].proto.spec)
     assert all(trace.get("type", "scatter") == "scatter" for trace in figure["data"])  # never scattergl
     return figure
