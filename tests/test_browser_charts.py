@@ -46,6 +46,14 @@ def _check_charts(page, role, name, width):
         if chart.locator(".modebar").count():
             page.wait_for_function("bar => getComputedStyle(bar).opacity === '1'",
                                    arg=chart.locator(".modebar").first.element_handle(), timeout=10_000)
+        # the box that lists every series at the pointer (its middle: the widest box fits on
+        # neither side of it) stays on the chart, on a phone too
+        box = chart.bounding_box()
+        for hover in chart.locator(".hoverlayer .legend, .hoverlayer .hovertext").all():
+            where = hover.bounding_box()
+            if where and where["width"]:
+                assert box["x"] - 1 <= where["x"] and where["x"] + where["width"] <= box["x"] + box["width"] + 1, \
+                    f"{name} #{index} at {width} px: the hover box {hover.text_content()[:80]!r} runs off the chart"
         ticks = " ".join(chart.locator(".xtick text, .ytick text").all_text_contents())
         assert not ENGLISH.search(ticks), f"{name} #{index}: {ticks}"
         title = chart.locator(".g-gtitle").bounding_box()

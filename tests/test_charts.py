@@ -162,6 +162,26 @@ def test_every_chart_keeps_its_legend_and_tools_off_its_title(demo_db, monkeypat
                 assert len(text) <= (periods.NOTE_LINE if note else charts.TITLE_LINE), f"{page}: {text!r}"
 
 
+def test_a_long_hover_line_is_wrapped_for_a_phone_and_a_short_one_kept():
+    fig = go.Figure()
+    fig.add_scatter(x=[1, 2], y=[20, 20], hovertemplate="%{y:.1f}<extra>Lits disponibles</extra>")
+    fig.add_bar(x=[1, 2], y=[0, 3], customdata=["0 (dont mineurs 0, dont filles 0)", "3 (dont mineurs 1, dont filles 0)"],
+                hovertemplate="%{customdata}<extra>Personnes refusées faute de place (chaque nuit)</extra>")
+    fig.update_layout(hovermode="x unified")
+    short, long = charts.hover_fits_a_phone(fig).data
+    assert short.hovertemplate == "%{y:.1f}<extra>Lits disponibles</extra>"
+    name, value = long.hovertemplate.removesuffix("<extra></extra>").rsplit("<br>", 1)
+    assert name.replace("<br>", " ") == "Personnes refusées faute de place (chaque nuit)" and value == "%{customdata}"
+    lines = [line for text in (name, *long.customdata) for line in text.split("<br>")]
+    assert max(len(line) for line in lines) <= charts.HOVER_LINE
+    assert [text.replace("<br>", " ") for text in long.customdata] == ["0 (dont mineurs 0, dont filles 0)",
+                                                                        "3 (dont mineurs 1, dont filles 0)"]
+    # a box per point ("closest") is left as it is
+    closest = go.Figure(go.Bar(x=[1], y=[1], hovertemplate="%{y}<extra>" + "x" * 60 + "</extra>"))
+    closest.update_layout(hovermode="closest")
+    assert charts.hover_fits_a_phone(closest).data[0].hovertemplate == "%{y}<extra>" + "x" * 60 + "</extra>"
+
+
 # --- time axes in the page's language -----------------------------------------------------
 
 def _monthly(values, start=dt.date(2026, 9, 1), end=dt.date(2026, 12, 4), k=11):

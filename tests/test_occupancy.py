@@ -332,9 +332,11 @@ def test_the_beds_chart_marks_people_turned_away_as_the_door_does():
     fig = charts.beds_chart(frame, grain="month", unit="Pantin", tr=lambda key, **v: key.split(".")[-1], lang="fr",
                             threshold=11, city="Pantin")
     bars = next(trace for trace in fig.data if trace.type == "bar")
-    assert list(bars.customdata) == ["≥ 25 (turned_away_minors 12, turned_away_girls < 11)",   # January
-                                     "< 11 (turned_away_minors [c], turned_away_girls 0)",     # February
-                                     "[c] (turned_away_minors < 11, turned_away_girls 0)"]     # March
+    # (each text wrapped on words for a phone's hover box: charts.hover_fits_a_phone)
+    assert [text.replace("<br>", " ") for text in bars.customdata] == [
+        "≥ 25 (turned_away_minors 12, turned_away_girls < 11)",   # January
+        "< 11 (turned_away_minors [c], turned_away_girls 0)",     # February
+        "[c] (turned_away_minors < 11, turned_away_girls 0)"]     # March
 
 
 # --- occupancy above 100 % (mattresses on the floor), said where it shows ------------------------

@@ -6,6 +6,7 @@ checks every pair that one chart shows, as three kinds of colour blindness see t
 from __future__ import annotations
 
 import functools
+import re
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -81,14 +82,54 @@ TEMPLATE = go.layout.Template(layout={
 
 
 def chart(builder):
-    """A chart builder whose figures leave with their legend clear of the x axis's labels on
-    any screen (terrain/charts/legend.py), kept by what they were built from (figure_cache)."""
+    """A chart builder whose figures leave with their legend clear of the x axis's labels and
+    their hover box narrow enough for a phone (terrain/charts/legend.py, `hover_fits_a_phone`),
+    kept by what they were built from (figure_cache)."""
     @functools.wraps(builder)
     def laid_out(*args, **kwargs):
         fig = builder(*args, **kwargs)
-        return None if fig is None else legend.clear_of_labels(fig)   # None: nothing to draw
+        if fig is None:   # nothing to draw
+            return None
+        return hover_fits_a_phone(legend.clear_of_labels(fig))
 
     return figure_cache(laid_out)
+
+
+# The longest line of a hover box that a phone's chart holds beside its y axis (about 300 px of
+# 358, in the box's 12 px text, its colour mark and padding included).
+HOVER_LINE = 34
+_NAMED_HOVER = re.compile(r"(?s)(?P<value>.*)<extra>(?P<name>.+)</extra>")
+
+
+def _hover_texts(trace) -> list[str] | None:
+    """A trace's `customdata` when it is one text per point (None for columns of values)."""
+    data = getattr(trace, "customdata", None)
+    if data is None or any(not isinstance(value, str) for value in data):
+        return None
+    return list(data)
+
+
+def hover_fits_a_phone(fig: go.Figure) -> go.Figure:
+    """Where a figure's hover box lists every series at the pointer ("x unified"), each series
+    reads "name : value" on one line: plotly neither wraps it nor keeps a box wider than the
+    chart inside it (on a 390 px phone it ran off the chart's left edge). A series whose line
+    would be longer than `HOVER_LINE` gets its name and its value on lines of their own, each
+    wrapped on words (its texts in `customdata` too)."""
+    if fig.layout.hovermode != "x unified":
+        return fig
+    for trace in fig.data:
+        template = getattr(trace, "hovertemplate", None)
+        found = _NAMED_HOVER.fullmatch(template) if isinstance(template, str) else None
+        if not found:
+            continue
+        texts = _hover_texts(trace) if "%{customdata}" in found["value"] else None
+        longest = max((len(text) for text in texts), default=0) if texts is not None else 8   # a number
+        if len(found["name"]) + 3 + longest <= HOVER_LINE:
+            continue
+        if texts is not None:
+            trace.customdata = [wrapped(text, HOVER_LINE) for text in texts]
+        trace.hovertemplate = f"{wrapped(found['name'], HOVER_LINE)}<br>{found['value']}<extra></extra>"
+    return fig
 
 
 def title_margin(text: str) -> int:
