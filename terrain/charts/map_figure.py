@@ -153,7 +153,7 @@ def _figure(traces: list, view: maps.View, labels: list[dict], *, height: int) -
     fig = go.Figure(data=traces)
     fig.update_layout(
         template=TEMPLATE, height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False,
-        plot_bgcolor="white", paper_bgcolor="white", dragmode=False, hovermode="closest",
+        dragmode=False, hovermode="closest",
         font={"family": FONT, "size": 13}, annotations=labels,
         hoverlabel={"bgcolor": site_map.TOOLTIP_STYLE["backgroundColor"], "font": {"color": "#ffffff", "size": 13},
                     "align": "left"},
