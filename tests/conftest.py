@@ -137,9 +137,9 @@ def bench_3000(tmp_path_factory) -> Path:
 
 # Files of the longest work (measured with --durations), started first so that no worker is
 # left alone with one of them at the end; the other files keep their collection order.
-LONGEST_FIRST = ("test_crash_safety.py", "test_differencing.py", "test_accessibility.py", "test_browser.py",
+LONGEST_FIRST = ("test_browser_pages.py", "test_crash_safety.py", "test_differencing.py", "test_browser.py",
                  "test_import_fuzz.py", "test_import_parts.py", "test_bench.py", "test_bench_browser.py",
-                 "test_browser_charts.py", "test_serve.py", "test_deploy.py", "test_demo.py", "test_briefs.py",
+                 "test_serve.py", "test_deploy.py", "test_demo.py", "test_briefs.py",
                  "test_notify.py", "test_charts.py", "test_publication.py")
 
 

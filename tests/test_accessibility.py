@@ -1,5 +1,5 @@
 """WCAG 2.1 AA in a real browser: axe-core (bundled by axe-playwright-python) on the sign-in
-screen and on every page of every role, on a fresh demo database. No serious or critical
+screen here, and on every page of every role in the walk of tests/test_browser_pages.py. No serious or critical
 violation is allowed, except those Streamlit itself causes that we cannot fix: each of those
 is listed below as a rule and a selector, with its Streamlit issue in docs/accessibility.md,
 so that any new one fails."""
@@ -8,13 +8,11 @@ import shutil
 
 import pytest
 
-from terrain import i18n, roles
+from terrain import i18n
 from tests import browser
 
 pytestmark = pytest.mark.skipif(not shutil.which(browser.CHROMIUM), reason="Debian's chromium is not installed")
 
-PASSWORD = "terrain-demo"
-ACCOUNTS = {"programme_manager": "manager", "advocacy": "advocacy", "donor": "donor"}
 # WCAG 2.0 and 2.1, levels A and AA: the rules axe tags with these.
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 FAILING = ("serious", "critical")
@@ -22,14 +20,6 @@ FAILING = ("serious", "critical")
 # fix, each explained in docs/accessibility.md with Streamlit's issue. Empty today: every
 # serious or critical violation axe found was ours and is fixed.
 STREAMLIT_CAUSED: frozenset[tuple[str, str]] = frozenset()
-# What each page draws last on the demo data: axe runs once it is there.
-DRAWN = {
-    "imports": '[data-testid="stFileUploader"]',
-    "approvals": '[data-testid="stDataFrame"]',
-    "events": '[data-testid="stDataFrame"]',
-    "glossary": f'text={i18n.t("glossary.small_counts.term", "fr")}',
-}
-PLOTLY = '[data-testid="stPlotlyChart"] .main-svg'
 
 
 @pytest.fixture(scope="module")
@@ -65,15 +55,6 @@ def _listed(page, allowed, rule: str, target) -> bool:
                          " return !!e && selectors.some(s => e.matches(s)); }", [target, selectors])
 
 
-def _open_page(page, name: str) -> None:
-    link = "/" if name == "overview" else f"/{name}"
-    page.locator(f'[data-testid="stSidebarNav"] a[href$="{link}"]').click()
-    browser.wait_idle(page)
-    page.wait_for_selector(f'h1:has-text("{i18n.t(f"{name}.title", "fr")}")', timeout=60_000)
-    page.wait_for_selector(DRAWN.get(name, PLOTLY), timeout=60_000)
-    browser.wait_idle(page)
-
-
 def test_the_sign_in_screen_has_none_and_the_check_sees_one_put_there(server, chromium):
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
@@ -96,19 +77,3 @@ def test_the_sign_in_screen_has_none_and_the_check_sees_one_put_there(server, ch
         assert [rule for rule, *_ in failing_violations(page, allowed)] == ["button-name"]
     finally:
         context.close()
-
-
-@pytest.mark.parametrize("role", roles.ROLES)
-def test_every_page_of_the_role_has_no_serious_violation(role, server, chromium):
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    found = {}
-    try:
-        browser.sign_in(page, server, ACCOUNTS[role], PASSWORD)
-        for name in roles.pages_for(role):
-            _open_page(page, name)
-            if violations := failing_violations(page):
-                found[name] = violations
-    finally:
-        context.close()
-    assert found == {}

@@ -1,4 +1,6 @@
-"""The real app in a real browser: every page, for every role, on a fresh demo database."""
+"""The real app in a real browser, on a fresh demo database: what a person does across pages
+(links, reloads, downloads, imports, sign-in). Every page of every role, walked once, is in
+tests/test_browser_pages.py."""
 
 import csv
 import io
@@ -8,21 +10,13 @@ from urllib.parse import urlparse
 
 import pytest
 
-from terrain import i18n, roles
+from terrain import i18n
 from tests import browser
 
 pytestmark = pytest.mark.skipif(not shutil.which(browser.CHROMIUM), reason="Debian's chromium is not installed")
 
 PASSWORD = "terrain-demo"
 ACCOUNTS = {"programme_manager": "manager", "advocacy": "advocacy", "donor": "donor"}
-# What each page draws once loaded, on the demo data (selectors of Streamlit's elements).
-DRAWN = {
-    "imports": '[data-testid="stFileUploader"]',
-    "approvals": '[data-testid="stDataFrame"]',
-    "events": '[data-testid="stDataFrame"]',
-    # the glossary draws no chart: its last entry shows it is whole
-    "glossary": f'text={i18n.t("glossary.small_counts.term", "fr")}',
-}
 PLOTLY = '[data-testid="stPlotlyChart"] .main-svg'
 CHART_CODE_FETCHES = ("performance.getEntriesByType('resource')"
                       ".filter(e => e.name.includes('/static/js/PlotlyChart.')).length")
@@ -46,27 +40,6 @@ def _open_page(page, url, name):
     browser.wait_idle(page)
     page.wait_for_selector(f'h1:has-text("{i18n.t(f"{name}.title", "fr")}")', timeout=60_000)
     browser.wait_idle(page)
-
-
-@pytest.mark.parametrize("role", roles.ROLES)
-def test_every_allowed_page_renders(role, server, chromium):
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    try:
-        browser.sign_in(page, server, ACCOUNTS[role], PASSWORD)
-        links = page.locator('[data-testid="stSidebarNav"] a')
-        shown = sorted(urlparse(href).path.strip("/") or "overview"
-                       for href in links.evaluate_all("els => els.map(e => e.getAttribute('href'))"))
-        assert shown == sorted(roles.pages_for(role))
-        for name in roles.pages_for(role):
-            _open_page(page, server, name)
-            selector = DRAWN.get(name, PLOTLY)
-            page.wait_for_selector(selector, timeout=60_000)
-            assert page.locator('[data-testid="stException"]').count() == 0, f"{name} shows an exception"
-            browser.ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(browser.ARTIFACTS / f"{role}-{name}.png"), full_page=True)
-    finally:
-        context.close()
 
 
 def test_restricted_page_url_right_after_a_fresh_start_shows_no_data(demo_db, tmp_path, chromium):
