@@ -105,6 +105,16 @@ def test_donor_counts_are_suppressed_with_complements(fixture_con):
     assert frame.attrs["provenance"]["threshold"] == 11
 
 
+def test_a_result_s_records_pass_to_the_frames_made_from_it_without_a_copy(fixture_con):
+    # pandas copies a frame's attrs deeply into each frame made from it; the door's records
+    # (a mark per row for a donor) are shared instead, and read the same
+    frame = queries.run(fixture_con, "consultations_by_city_activity", {**JANUARY, "cities": []}, role="donor")
+    assert frame.attrs["suppression"]["hidden_marks"] and frame.attrs["provenance"]["role"] == "donor"
+    for made in (frame["consultations"], frame[frame["city"] == "Calais"], frame.copy(deep=True)):
+        assert made.attrs == frame.attrs
+        assert all(made.attrs[key] is frame.attrs[key] for key in ("provenance", "suppression"))
+
+
 def test_donor_suppression_does_not_depend_on_the_city_filter(fixture_con):
     everywhere = queries.run(fixture_con, "consultations_by_city_activity", {**JANUARY, "cities": []}, role="donor")
     calais = queries.run(fixture_con, "consultations_by_city_activity", {**JANUARY, "cities": ["Calais"]}, role="donor")

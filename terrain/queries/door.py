@@ -100,9 +100,21 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | N
         frame = frame[frame["city"].isin(cities)].reset_index(drop=True)
     if query.audience_column and who.published is not None:
         frame = frame[(frame[query.audience_column] == "public").to_numpy(dtype=bool)].reset_index(drop=True)
-    frame.attrs["provenance"] = {"query": name, "params": effective, "role": role,
-                                 "audience": audience, "threshold": k}
+    frame.attrs = {key: Record(value) for key, value in frame.attrs.items()}
+    frame.attrs["provenance"] = Record({"query": name, "params": effective, "role": role,
+                                        "audience": audience, "threshold": k})
     return frame
+
+
+class Record(dict):
+    """A record a result carries in its `attrs` (its provenance, what was hidden), read and
+    never changed once the door returns it: pandas copies a frame's `attrs` deeply into each
+    frame made from it (a column taken, a filter, a sum), and a record holding a mark per row
+    would be copied whole at each of a page's steps. This one is passed on as it is. To
+    change what a result says, make a new record (`{**record, ...}`)."""
+
+    def __deepcopy__(self, memo: dict) -> Record:
+        return self
 
 
 # What the door itself reads for a reader of the published sets (terrain/queries/published.py).
