@@ -107,42 +107,41 @@ def month_rows(cells: pd.DataFrame, items: tuple[PublishedColumn, ...]) -> pd.Da
         rows = rows.drop(columns="category")
     else:
         rows = cells[keys].drop_duplicates()
+    rows = rows.reset_index(drop=True)
     summed = [item for item in items if not item.by]
     if summed:
-        # Every summed item's cells at once, each tagged with its column (a cell may serve
-        # several items): per column, month and city, the sum of the shown values, how many
-        # cells are hidden and how many of those are small.
+        # Every summed item's cells at once: per item, month and city, the sum of the shown
+        # values, how many cells are hidden and how many of those are small, counted with
+        # numpy over each cell's place (its month and city) among the rows' months and cities.
+        place = {}
+        cell_place = np.fromiter((place.setdefault(key, len(place)) for key in zip(cells["period"], cells["city"])),
+                                 dtype=np.int64, count=len(cells))
+        row_place = np.fromiter((place[key] for key in zip(rows["period"], rows["city"])),
+                                dtype=np.int64, count=len(rows))
+        value = cells["value"].to_numpy(dtype="float64", na_value=np.nan)
+        hidden_cell = np.isnan(value)
+        shown_cell = np.where(hidden_cell, 0.0, value)
+        small_cell = cells["status"].isin(("small", "small_or_zero")).to_numpy(dtype=bool)
         of_breakdown = cells.groupby(["measure", "breakdown"], sort=False).indices
         category = cells["category"].to_numpy(dtype=object)
-        picked = []
+        added = {}
         for item in summed:
             at = of_breakdown.get((item.measure, item.breakdown), np.array([], dtype=np.int64))
             at = at[np.isin(category[at], list(item.categories))]
-            picked.append(cells.iloc[at][[*keys, "value", "status"]].assign(column=item.column))
-        mine = pd.concat(picked, ignore_index=True)
-        hidden = mine["value"].isna().to_numpy()
-        parts = pd.DataFrame({"column": mine["column"], "period": mine["period"], "city": mine["city"],
-                              "rest": mine["value"].fillna(0).to_numpy(dtype=np.int64), "hidden": hidden,
-                              "small": mine["status"].isin(("small", "small_or_zero")).to_numpy(dtype=bool)})
-        totals = parts.groupby(["column", *keys], sort=False)[["rest", "hidden", "small"]].sum()
-        at = pd.MultiIndex.from_frame(rows[keys])
-        named = set(totals.index.get_level_values("column"))
-        for item in summed:
-            if item.column in named:
-                mine = totals.xs(item.column, level="column").reindex(at)
-            else:   # none of its cells in these months and cities
-                mine = pd.DataFrame({"rest": np.nan, "hidden": 0, "small": 0}, index=at)
-            found = mine["rest"].notna().to_numpy()
-            n_hidden, small = mine["hidden"].to_numpy(), mine["small"].to_numpy()
-            values = pd.array(mine["rest"].to_numpy(), dtype="Int64")
+
+            def per_place(weights, at=at):
+                return np.bincount(cell_place[at], weights=weights, minlength=len(place))[row_place]
+            found = per_place(np.ones(len(at))) > 0   # none of its cells in a month and city: no figure
+            rest, n_hidden, small = per_place(shown_cell[at]), per_place(hidden_cell[at]), per_place(small_cell[at])
+            values = pd.array(rest.astype(np.int64), dtype="Int64")
             values[~found | (n_hidden > 0)] = pd.NA
             # How a hidden figure reads: "small" when it is one small cell and zeros, else a
             # neutral mark (a sum of hidden cells may be k or more).
             mark = np.where(~found | (n_hidden == 0), None,
-                            np.where((n_hidden == 1) & (small == 1) & (mine["rest"].to_numpy() == 0),
-                                     "small", "protect"))
-            rows[item.column] = values
-            rows[mark_column(item.column)] = pd.Series(mark, dtype=object).to_numpy()
+                            np.where((n_hidden == 1) & (small == 1) & (rest == 0), "small", "protect"))
+            added[item.column] = values
+            added[mark_column(item.column)] = mark.astype(object)
+        rows = pd.concat([rows, pd.DataFrame(added)], axis=1)
     value_columns = [item.column for item in items]
     for column in value_columns:
         rows[column] = pd.array(rows[column], dtype="Int64")
