@@ -72,24 +72,32 @@ def combine(query: Query, parts: list[pd.DataFrame], k: int, keys: list[str] | N
     def grouped(column: pd.Series):
         return column.groupby(by, sort=False, dropna=False)
 
-    sizes = grouped(pd.Series(1, index=data.index)).size()
+    groups = grouped(pd.Series(1, index=data.index))
+    sizes = groups.size()
     result = sizes.index.to_frame(index=False) if keys else pd.DataFrame(index=range(len(sizes)))
     if keys:
         result.columns = keys
         for c in keys:
             result[c] = result[c].astype(data[c].dtype)
+    # Each row's group (numbered in the order of `sizes`, first seen first): the counts are
+    # added up per group with numpy, a few array passes for each column.
+    group = groups.ngroup().to_numpy()
+
+    def per_group(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(group, weights=weights, minlength=len(sizes))
+
     partial, marks = {}, {}
     for c in counts:
-        hidden = grouped(data[c].isna()).any().to_numpy()
-        shown = grouped(data[c].notna()).any().to_numpy()
-        total = grouped(data[c].fillna(0).astype("int64")).sum().to_numpy()
+        values = data[c].to_numpy(dtype="float64", na_value=np.nan)
+        n_hidden = per_group(np.isnan(values))
+        hidden, shown = n_hidden > 0, per_group(~np.isnan(values)) > 0
+        total = per_group(np.nan_to_num(values, nan=0.0)).astype(np.int64)
         result[c] = pd.array(total, dtype="Int64")
         result.loc[~shown | (hidden & (total == 0)), c] = pd.NA
         partial[c] = hidden
         if views.mark_column(c) in data.columns:
             # A hidden figure reads "small" only when it is one small month and zeros.
-            n_hidden = grouped(data[c].isna()).sum().to_numpy()
-            n_small = grouped(data[views.mark_column(c)] == "small").sum().to_numpy()
+            n_small = per_group((data[views.mark_column(c)] == "small").to_numpy(dtype=bool))
             small = (n_hidden == 1) & (n_small == 1) & (total == 0)
             marks[c] = [None if pd.notna(v) else ("small" if is_small else "protect")
                         for v, is_small in zip(result[c], small)]
