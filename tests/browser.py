@@ -10,8 +10,9 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from terrain import ROOT, i18n
+from terrain import ROOT, i18n, web
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -113,12 +114,36 @@ def wait_idle(page, timeout: float = 180_000, *, run_follows: bool = False) -> N
 
 
 def sign_in(page, url: str, name: str, password: str) -> None:
+    """Sign in on the page's own sign-in screen, and wait for the session's cookie: the page
+    sends its ticket to SESSION_PATH with fetch() after the run that checked the password
+    (terrain/web.py), so a reload or a new address opened before that answer would find no
+    cookie and show the sign-in screen again (as it did on two busy cores)."""
     count_runs(page)
     page.goto(url)
     wait_idle(page)
-    sign_in_here(page, name, password)
+    with page.expect_response(lambda answer: urlsplit(answer.url).path.endswith(web.SESSION_PATH),
+                              timeout=60_000) as answered:
+        sign_in_here(page, name, password)
+    assert answered.value.status == 204, f"the session's cookie was refused: {answered.value.status}"
     page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
     wait_idle(page)
+
+
+def wait_for_title(page, title: str, shot: str, timeout: float = 60_000) -> None:
+    """Wait for the page's title; past the deadline, fail with what the page shows instead
+    (its first lines, and a screenshot in tests/artifacts/<shot>-failed.png)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_selector(f'h1:has-text("{title}")', timeout=timeout)
+    except PlaywrightTimeout:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{shot}-failed.png"), full_page=True)
+        state = page.evaluate("() => document.querySelector('[data-testid=\"stApp\"]')"
+                              "?.getAttribute('data-test-script-state')")
+        shown = " | ".join(page.locator("body").inner_text().split("\n")[:12])
+        raise AssertionError(f"no title {title!r} after {timeout / 1000:.0f} s at {page.url} (script {state}); "
+                             f"the page shows: {shown[:600]}") from None
 
 
 def sign_in_here(page, name: str, password: str) -> None:

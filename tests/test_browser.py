@@ -330,7 +330,7 @@ def test_a_download_s_context_lists_the_events_of_its_period_internal_ones_for_s
         browser.sign_in(page, server, ACCOUNTS[role], PASSWORD)
         page.goto(f"{server}/consultations?period=custom&from=2024-01-01&to=2025-12-31")
         browser.wait_idle(page)
-        page.wait_for_selector(f'h1:has-text("{i18n.t("consultations.title", "fr")}")', timeout=60_000)
+        browser.wait_for_title(page, i18n.t("consultations.title", "fr"), f"context-download-{role}")
         browser.wait_idle(page)
         about = _download(page, "tables.download_context").read_bytes().decode("utf-8-sig")
     finally:
