@@ -100,7 +100,7 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | N
         frame = frame[frame["city"].isin(cities)].reset_index(drop=True)
     if query.audience_column and who.published is not None:
         frame = frame[(frame[query.audience_column] == "public").to_numpy(dtype=bool)].reset_index(drop=True)
-    frame.attrs = {key: Record(value) for key, value in frame.attrs.items()}
+    frame.attrs = {key: Record(value) if isinstance(value, dict) else value for key, value in frame.attrs.items()}
     frame.attrs["provenance"] = Record({"query": name, "params": effective, "role": role,
                                         "audience": audience, "threshold": k})
     return frame
