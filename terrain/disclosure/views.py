@@ -124,15 +124,16 @@ def month_rows(cells: pd.DataFrame, items: tuple[PublishedColumn, ...]) -> pd.Da
         small_cell = cells["status"].isin(("small", "small_or_zero")).to_numpy(dtype=bool)
         of_breakdown = cells.groupby(["measure", "breakdown"], sort=False).indices
         category = cells["category"].to_numpy(dtype=object)
+
+        def per_row(at: np.ndarray, weights: np.ndarray) -> np.ndarray:
+            """The cells `at` added up by month and city, for each row."""
+            return np.bincount(cell_place[at], weights=weights, minlength=len(place))[row_place]
         added = {}
         for item in summed:
             at = of_breakdown.get((item.measure, item.breakdown), np.array([], dtype=np.int64))
             at = at[np.isin(category[at], list(item.categories))]
-
-            def per_place(weights, at=at):
-                return np.bincount(cell_place[at], weights=weights, minlength=len(place))[row_place]
-            found = per_place(np.ones(len(at))) > 0   # none of its cells in a month and city: no figure
-            rest, n_hidden, small = per_place(shown_cell[at]), per_place(hidden_cell[at]), per_place(small_cell[at])
+            found = per_row(at, np.ones(len(at))) > 0   # none of its cells in a month and city: no figure
+            rest, n_hidden, small = (per_row(at, cell[at]) for cell in (shown_cell, hidden_cell, small_cell))
             values = pd.array(rest.astype(np.int64), dtype="Int64")
             values[~found | (n_hidden > 0)] = pd.NA
             # How a hidden figure reads: "small" when it is one small cell and zeros, else a
