@@ -146,6 +146,20 @@ def wait_for_title(page, title: str, shot: str, timeout: float = 60_000) -> None
                              f"the page shows: {shown[:600]}") from None
 
 
+def open_page(page, name: str, drawn: str | None = None) -> None:
+    """The page opened from the menu: a click on its link, the run it asks for waited for,
+    then the page's title and, if given, what the page draws last, and any run that follows.
+    (A click is not always followed by a run that the page counts — the page's own link
+    runs nothing — so none is required.)"""
+    link = "/" if name == "overview" else f"/{name}"
+    page.locator(f'[data-testid="stSidebarNav"] a[href$="{link}"]').click()
+    wait_idle(page)
+    wait_for_title(page, i18n.t(f"{name}.title", "fr"), f"open-{name}")
+    if drawn:
+        page.wait_for_selector(drawn, timeout=60_000)
+    wait_idle(page)
+
+
 def sign_in_here(page, name: str, password: str) -> None:
     """Fill the sign-in form the page shows and submit it."""
     page.get_by_label(i18n.t("common.username", "fr")).fill(name)

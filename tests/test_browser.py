@@ -34,14 +34,6 @@ def server(demo_db, tmp_path_factory):
         yield url
 
 
-def _open_page(page, url, name):
-    link = "/" if name == "overview" else f"/{name}"
-    page.locator(f'[data-testid="stSidebarNav"] a[href$="{link}"]').click()
-    browser.wait_idle(page)
-    page.wait_for_selector(f'h1:has-text("{i18n.t(f"{name}.title", "fr")}")', timeout=60_000)
-    browser.wait_idle(page)
-
-
 def test_restricted_page_url_right_after_a_fresh_start_shows_no_data(demo_db, tmp_path, chromium):
     # A new server: Streamlit's page discovery runs on its first request, before
     # st.navigation; the page itself must refuse.
@@ -78,7 +70,7 @@ def test_a_donor_download_is_made_on_click_and_holds_no_small_count(server, chro
     page = context.new_page()
     try:
         browser.sign_in(page, server, ACCOUNTS["donor"], PASSWORD)
-        _open_page(page, server, "consultations")
+        browser.open_page(page, "consultations")
         excel = _download(page, "tables.download_csv").read_bytes()
         about = _download(page, "tables.download_context").read_bytes().decode("utf-8-sig")
         hxl = list(csv.reader(io.StringIO(_download(page, "tables.download_hxl").read_text(encoding="utf-8-sig"))))
@@ -201,7 +193,7 @@ SIGN_IN_FORM = f'input[aria-label="{i18n.t("common.password", "fr")}"]'
 
 
 def _title(page, key: str, lang: str = "fr"):
-    page.wait_for_selector(f'h1:has-text("{i18n.t(key, lang)}")', timeout=60_000)
+    browser.wait_for_title(page, i18n.t(key, lang), f"{key}-{lang}")
     browser.wait_idle(page)
 
 

@@ -96,7 +96,7 @@ def _walk(server: str, chromium, role: str) -> Walk:
         browser.ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for name in roles.pages_for(role):
             page.set_viewport_size(DESKTOP)
-            _open_page(page, name)
+            browser.open_page(page, name, DRAWN.get(name, PLOTLY))
             walk.visited.append(name)
             walk.exceptions[name] = page.locator('[data-testid="stException"]').count()
             page.screenshot(path=str(browser.ARTIFACTS / f"{role}-{name}.png"), full_page=True)
@@ -120,17 +120,6 @@ def _walk(server: str, chromium, role: str) -> Walk:
     finally:
         context.close()
     return walk
-
-
-def _open_page(page, name: str) -> None:
-    """A click in the menu, which always runs the page's script: its run waited for to the end
-    (however long it takes to begin), then what the page draws last. No second run follows
-    (measured on every page of every role), so none is waited for."""
-    link = "/" if name == "overview" else f"/{name}"
-    page.locator(f'[data-testid="stSidebarNav"] a[href$="{link}"]').click()
-    browser.wait_idle(page, run_follows=True)
-    page.wait_for_selector(f'h1:has-text("{i18n.t(f"{name}.title", "fr")}")', timeout=60_000)
-    page.wait_for_selector(DRAWN.get(name, PLOTLY), timeout=60_000)
 
 
 # --- the pages ---------------------------------------------------------------------------------
