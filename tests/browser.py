@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import weakref
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -87,9 +88,17 @@ COUNT_RUNS = """(() => {
 RUN_STARTS_WITHIN = 300
 
 
+# What each page's console said (warnings and errors), for a failure to report.
+CONSOLE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def count_runs(page) -> None:
-    """Count the script runs of every document the page opens (for `wait_idle`)."""
+    """Count the script runs of every document the page opens (for `wait_idle`), and keep
+    what its console warns of (for `wait_for_shown`)."""
     page.add_init_script(COUNT_RUNS)
+    said = CONSOLE.setdefault(page, [])
+    page.on("console", lambda message: said.append(f"{message.type}: {message.text}")
+            if message.type in ("warning", "error") else None)
 
 
 def wait_idle(page, timeout: float = 180_000, *, run_follows: bool = False) -> None:
@@ -129,21 +138,28 @@ def sign_in(page, url: str, name: str, password: str) -> None:
     wait_idle(page)
 
 
-def wait_for_title(page, title: str, shot: str, timeout: float = 60_000) -> None:
-    """Wait for the page's title; past the deadline, fail with what the page shows instead
-    (its first lines, and a screenshot in tests/artifacts/<shot>-failed.png)."""
+def wait_for_shown(page, selector: str, shot: str, timeout: float = 60_000) -> None:
+    """Wait for `selector` to be shown; past the deadline, fail with what the page shows
+    instead (the script's state, its first lines, its console's warnings, and a screenshot
+    in tests/artifacts/<shot>-failed.png)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        page.wait_for_selector(f'h1:has-text("{title}")', timeout=timeout)
+        page.wait_for_selector(selector, timeout=timeout)
     except PlaywrightTimeout:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{shot}-failed.png"), full_page=True)
         state = page.evaluate("() => document.querySelector('[data-testid=\"stApp\"]')"
                               "?.getAttribute('data-test-script-state')")
-        shown = " | ".join(page.locator("body").inner_text().split("\n")[:12])
-        raise AssertionError(f"no title {title!r} after {timeout / 1000:.0f} s at {page.url} (script {state}); "
-                             f"the page shows: {shown[:600]}") from None
+        shown = " | ".join(line for line in page.locator("body").inner_text().split("\n") if line.strip())
+        said = " | ".join(CONSOLE.get(page, [])[-8:]) or "nothing"
+        raise AssertionError(f"{selector!r} not shown after {timeout / 1000:.0f} s at {page.url} (script {state}); "
+                             f"the page shows: {shown[:900]}; its console warned of: {said[:600]}") from None
+
+
+def wait_for_title(page, title: str, shot: str, timeout: float = 60_000) -> None:
+    """Wait for the page's title (h1), failing as `wait_for_shown` does."""
+    wait_for_shown(page, f'h1:has-text("{title}")', shot, timeout)
 
 
 def open_page(page, name: str, drawn: str | None = None) -> None:

@@ -26,9 +26,16 @@ def t(key: str, **values) -> str:
 
 
 def _upload(page, key: str, name: str, data: bytes, mime: str) -> None:
+    """The file chosen in the uploader, shown there by its name (the upload asked for and
+    begun), and the run it starts waited for."""
     page.locator(f'.st-key-{key} [data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         files=[{"name": name, "mimeType": mime, "buffer": data}])
+    browser.wait_for_shown(page, f'.st-key-{key} [data-testid="stFileChipName"][title="{name}"]', f"dhis2-upload-{name}")
     browser.wait_idle(page)
+
+
+def _shown(page, text: str, shot: str) -> None:
+    browser.wait_for_shown(page, f"text={text}", f"dhis2-{shot}")
 
 
 def test_a_manager_uploads_the_example_export_and_mapping_and_loads_them_into_the_trial_copy(tmp_path, demo_20k):
@@ -47,8 +54,7 @@ def test_a_manager_uploads_the_example_export_and_mapping_and_loads_them_into_th
             page.get_by_text(t("dhis2.page.source.dhis2"), exact=True).click()
             browser.wait_idle(page)
             # The shipped mapping is offered first, with what it maps and a copy to start one's own from.
-            page.wait_for_selector(f'text={t("dhis2.page.mapping_summary", table=table, org_units="3", elements="5")}',
-                                   timeout=60_000)
+            _shown(page, t("dhis2.page.mapping_summary", table=table, org_units="3", elements="5"), "shipped")
             assert page.get_by_role("button", name=t("dhis2.page.mapping_download")).count() == 1
             assert failing_violations(page) == []          # WCAG 2.1 AA, as every page (test_accessibility.py)
             browser.ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -61,8 +67,7 @@ def test_a_manager_uploads_the_example_export_and_mapping_and_loads_them_into_th
             browser.wait_idle(page)
             _upload(page, "dhis2_mapping_file", "mapping.toml", (dhis2.EXAMPLES / "mapping.toml").read_bytes(),
                     "application/toml")
-            page.wait_for_selector(f'text={t("dhis2.page.mapping_summary", table=table, org_units="3", elements="5")}',
-                                   timeout=60_000)
+            _shown(page, t("dhis2.page.mapping_summary", table=table, org_units="3", elements="5"), "own-mapping")
             # The uploader says what it takes, in French, without Streamlit's English list of types.
             limit = t("dhis2.page.uploader_limit", size=50)
             drawn = page.locator('.st-key-dhis2_file_0 [data-testid="stFileUploaderDropzone"]').evaluate(
@@ -71,7 +76,7 @@ def test_a_manager_uploads_the_example_export_and_mapping_and_loads_them_into_th
             assert drawn == [t("imports.uploader.browse"), limit]
 
             _upload(page, "dhis2_file_0", "defective.csv", DEFECTIVE, "text/csv")
-            page.wait_for_selector(f'text={t("imports.refused", count="3")}', timeout=60_000)
+            _shown(page, t("imports.refused", count="3"), "refused")
             shown = page.locator('[data-testid="stTable"]').inner_text()
             for named in ("2026W40", "XXunknownDE", "OuNowhere01"):
                 assert named in shown
@@ -85,13 +90,13 @@ def test_a_manager_uploads_the_example_export_and_mapping_and_loads_them_into_th
             browser.wait_idle(page)
 
             _upload(page, "dhis2_file_0", "dataValueSets_2026-10.csv", export, "text/csv")
-            page.wait_for_selector(f'text={t("imports.trial.clean", table=table, rows="93")}', timeout=60_000)
+            _shown(page, t("imports.trial.clean", table=table, rows="93"), "clean")
             assert page.locator('[data-testid="stException"]').count() == 0
             page.screenshot(path=str(browser.ARTIFACTS / "imports-dhis2-checked-1400.png"), full_page=True)
             page.get_by_role("button", name=t("imports.trial.load_button", rows="93")).click()
             browser.wait_idle(page)
-            page.wait_for_selector(f'text={t("imports.trial.loaded", table=table, rows="93")}', timeout=60_000)
-            page.wait_for_selector(f'text={t("imports.trial.header")}', timeout=60_000)
+            _shown(page, t("imports.trial.loaded", table=table, rows="93"), "loaded")
+            _shown(page, t("imports.trial.header"), "trial-header")
             page.set_viewport_size({"width": 390, "height": 3200})
             browser.wait_idle(page)
             page.screenshot(path=str(browser.ARTIFACTS / "imports-dhis2-loaded-390.png"), full_page=True)
