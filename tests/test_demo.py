@@ -54,6 +54,8 @@ TABLE_DIGESTS = {
         "SELECT count(*), md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) FROM published_grid_months AS t",
     "published_grid_cities":
         "SELECT count(*), md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) FROM published_grid_cities AS t",
+    "published_grid_blocks":
+        "SELECT count(*), md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) FROM published_grid_blocks AS t",
 }
 
 

@@ -32,6 +32,8 @@ audience sees. Nights, beds and weather count no one and are published as they a
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import importlib.metadata
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +55,8 @@ STATUS_NAMES = {SHOWN: "shown", SMALL: "small", PROTECT: "protect", SMALL_OR_ZER
 GRID_SQL = Path(__file__).with_name("grid_cells_from_rows.sql")
 TABLES_SQL = Path(__file__).with_name("published_tables.sql")
 MAX_REPAIR_ROUNDS = 500
-TABLES = ("published_grid", "published_grid_sets", "published_grid_months", "published_grid_cities")
+TABLES = ("published_grid", "published_grid_sets", "published_grid_months", "published_grid_cities",
+          "published_grid_blocks")
 
 
 def threshold(audience: str) -> int:
@@ -486,21 +489,32 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
 
     Called by terrain.store.new_database before a new file is swapped in, like the summary
     tables, so every data version carries its own published sets. Returns, per audience,
-    what was built: cells, hidden cells, cells that could not be protected, seconds."""
+    what was built: cells, hidden cells, cells that could not be protected, seconds, and
+    its blocks (a family in a month), how many of them solved (the others were found
+    suppressed already, in the previous version or earlier in this build).
+
+    A block whose cells, layout and threshold are those of a block of the previous version
+    (the writer's file starts as a copy of it), suppressed by the same code, is taken as it
+    was (`published_grid_blocks`): suppression is a function of those alone, so the cells
+    are those a new solve would give, and an import that changes a week solves that week's
+    month only."""
+    known = _known_blocks(con)
     con.execute(TABLES_SQL.read_text(encoding="utf-8"))
     grid = true_grid(con)
     report: dict[str, dict] = {}
     if grid.empty:
-        return {audience: {"cells": 0, "hidden": 0, "exposed": 0, "seconds": 0.0} for audience in AUDIENCES}
+        return {audience: {"cells": 0, "hidden": 0, "exposed": 0, "seconds": 0.0, "blocks": 0, "blocks_solved": 0}
+                for audience in AUDIENCES}
     cities = sorted(c for c in grid["city"].unique() if c != ALL_CITIES)
-    done: dict[int, tuple[np.ndarray, int, float]] = {}
+    done: dict[int, tuple[np.ndarray, int, float, int, int]] = {}
+    made: dict[str, tuple[str, int, np.ndarray, int]] = {}
     for audience in AUDIENCES:
         k = threshold(audience)
         if k not in done:
             started = time.perf_counter()
-            status, left = _suppress_grid(grid, cities, k)
-            done[k] = (status, left, time.perf_counter() - started)
-        status, left, seconds = done[k]
+            status, left, blocks, solved = _suppress_grid(grid, cities, k, known, made)
+            done[k] = (status, left, time.perf_counter() - started, blocks, solved)
+        status, left, seconds, blocks, solved = done[k]
         published = grid.assign(
             audience=audience, k=k,
             value=pd.array(np.where(status == SHOWN, grid["value"].to_numpy(), 0), dtype="Int64"),
@@ -511,7 +525,14 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
         con.execute("INSERT INTO published_grid SELECT * FROM published_frame")
         con.unregister("published_frame")
         report[audience] = {"k": k, "cells": int(len(grid)), "hidden": int((status != SHOWN).sum()),
-                            "exposed": int(left), "seconds": round(seconds, 2)}
+                            "exposed": int(left), "seconds": round(seconds, 2), "blocks": blocks,
+                            "blocks_solved": solved}
+    blocks = pd.DataFrame([(digest, family, k, _statuses_text(statuses), left)
+                           for digest, (family, k, statuses, left) in made.items()],
+                          columns=["digest", "family", "k", "statuses", "exposed"])
+    con.register("blocks_frame", blocks)
+    con.execute("INSERT INTO published_grid_blocks SELECT * FROM blocks_frame")
+    con.unregister("blocks_frame")
     for audience, facts in report.items():
         con.execute("""
             INSERT INTO published_grid_sets VALUES ($audience, $k, $exposed)
@@ -537,9 +558,60 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     return report
 
 
-def _suppress_grid(grid: pd.DataFrame, cities: list[str], k: int) -> tuple[np.ndarray, int]:
+# What a block's statuses are worked out by: this module (the grid's layout, the relations,
+# suppress_block), the integer program (attack.py) and its solver. A change to any of them
+# makes every block of the next build new.
+_SUPPRESSED_BY = hashlib.blake2b(
+    Path(__file__).read_bytes() + Path(attack.__file__).read_bytes()
+    + importlib.metadata.version("highspy").encode(), digest_size=16).digest()
+
+
+def block_digest(family: str, k: int, keys: list[tuple[str, str, str, str]], values: np.ndarray,
+                 sensitive: np.ndarray) -> str:
+    """What a block's statuses are a function of: its family, threshold, cells in their order
+    (the cities among them, which give its relations), their values and which count people,
+    and the code that suppresses it."""
+    digest = hashlib.blake2b(_SUPPRESSED_BY, digest_size=20)
+    digest.update(repr((family, int(k), keys)).encode("utf-8"))
+    digest.update(np.ascontiguousarray(values, dtype=np.int64).tobytes())
+    digest.update(np.ascontiguousarray(sensitive, dtype=bool).tobytes())
+    return digest.hexdigest()
+
+
+def _statuses_text(statuses: np.ndarray) -> str:
+    return (np.asarray(statuses, dtype=np.uint8) + ord("0")).tobytes().decode("ascii")
+
+
+def _may_be_of(statuses: np.ndarray, values: np.ndarray, sensitive: np.ndarray, k: int) -> bool:
+    """Whether statuses kept for a block fit it at first sight: one per cell, known marks
+    only, every small count of people hidden. (A file whose kept blocks were changed by
+    hand is then solved again rather than trusted.)"""
+    if len(statuses) != len(values) or not np.isin(statuses, list(STATUS_NAMES)).all():
+        return False
+    small = sensitive & (values >= 1) & (values < k) if k > 1 else np.zeros(len(values), dtype=bool)
+    return bool((statuses[small] != SHOWN).all())
+
+
+def _known_blocks(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[np.ndarray, int]]:
+    """The blocks the file's previous version suppressed, by digest (none in a new file, or
+    in one built before blocks were kept)."""
+    present = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
+                          "AND table_name = 'published_grid_blocks'").fetchall()[0][0]
+    if not present:
+        return {}
+    return {digest: (np.frombuffer(text.encode("ascii"), dtype=np.uint8).astype(np.int8) - ord("0"), int(exposed))
+            for digest, text, exposed in con.execute(
+                "SELECT digest, statuses, exposed FROM published_grid_blocks").fetchall()}
+
+
+def _suppress_grid(grid: pd.DataFrame, cities: list[str], k: int, known: dict[str, tuple[np.ndarray, int]],
+                   made: dict[str, tuple[str, int, np.ndarray, int]]) -> tuple[np.ndarray, int, int, int]:
+    """Every cell's status, the cells left exposed, how many blocks, and how many of them
+    were solved (the others found in `known` or `made`); each block's statuses are added to
+    `made` by digest."""
     status = np.zeros(len(grid), dtype=np.int8)
     left = 0
+    blocks = solved = 0
     counts_people = grid["measure"].map({m.name: m.counts_people for m in MEASURES}).to_numpy(dtype=bool)
     families = grid["measure"].map({m.name: m.family for m in MEASURES}).to_numpy()
     columns = [grid[c].to_numpy(dtype=object) for c in ("measure", "breakdown", "category", "city")]
@@ -555,8 +627,17 @@ def _suppress_grid(grid: pd.DataFrame, cities: list[str], k: int) -> tuple[np.nd
         for month in sorted(set(months)):
             in_month = months == month
             positions = rows[in_month][np.argsort(local[in_month])]
-            values = all_values[positions]
-            block_status, block_left = suppress_block(values, counts_people[positions], keys, relations, k)
+            values, sensitive = all_values[positions], counts_people[positions]
+            digest = block_digest(family, k, keys, values, sensitive)
+            blocks += 1
+            if digest in made:
+                block_status, block_left = made[digest][2], made[digest][3]
+            elif digest in known and _may_be_of(known[digest][0], values, sensitive, k):
+                block_status, block_left = known[digest]
+            else:
+                block_status, block_left = suppress_block(values, sensitive, keys, relations, k)
+                solved += 1
+            made[digest] = (family, k, block_status, block_left)
             status[positions] = block_status
             left += block_left
-    return status, left
+    return status, left, blocks, solved

@@ -54,6 +54,19 @@ CREATE OR REPLACE TABLE published_grid_cities (
     PRIMARY KEY (city, month)
 );
 
+-- Each block's statuses (a family of measures in a month, for one threshold), by what they are
+-- a function of (terrain/disclosure/publication.py, block_digest): the block's cells in their
+-- order, their values, the threshold and the code that suppressed them. The next data
+-- version's build takes a block it finds here as it is instead of solving it again. `statuses`
+-- holds one digit per cell, in the block's order (0 shown, 1 small, 2 protect, 4 small or zero).
+CREATE OR REPLACE TABLE published_grid_blocks (
+    digest     VARCHAR PRIMARY KEY,
+    family     VARCHAR NOT NULL,
+    k          INTEGER NOT NULL,
+    statuses   VARCHAR NOT NULL,
+    exposed    BIGINT NOT NULL
+);
+
 -- The months to approve (published_grid_cities), each with its approval if it has one
 -- (terrain/approvals.py).
 CREATE OR REPLACE VIEW months_to_approve AS
