@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from terrain.disclosure import ledger, publication
 from terrain.disclosure.attack import PROTECT, SHOWN, SMALL, SMALL_OR_ZERO, Relation
 
 D = dt.date
-AS_OF = D(2026, 12, 4)   # the full default demo: 2016-01-01 to 2026-12-04
+AS_OF = D(2026, 11, 30)   # the reference demo (tests/conftest.py): the full default, 2016-01-01 to 2026-11-30
 MIN_VALUES = 5           # the fewest possible values a hidden cell may keep (restated, not imported)
 CAP = 10_000_000         # an upper bound far above any count (see `_bound_group`)
 
@@ -37,9 +38,8 @@ CAP = 10_000_000         # an upper bound far above any count (see `_bound_group
 # --- the database and the packs, built once -------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def full_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("full") / "terrain.duckdb"
-    demo.generate(path, seed=42, as_of=AS_OF)
+def full_db(reference_demo, tmp_path_factory) -> Path:
+    path = shutil.copyfile(reference_demo, tmp_path_factory.mktemp("full") / "terrain.duckdb")
     # every whole month approved (the demo leaves its last one waiting): these tests compare
     # what donors and managers read, month by month, up to the last whole month
     with duckdb.connect(str(path)) as con:
