@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import re
 
 import pandas as pd
@@ -18,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from terrain import charts, demo, i18n
+from terrain import charts, i18n
 from terrain.charts import consultations as consultation_charts
 from terrain.charts import outreach as outreach_charts
 from terrain.charts import palette, periods
@@ -98,10 +99,9 @@ def test_camp_and_squat_are_told_apart_by_deuteranopes():
 # --- every chart of every page ------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("charts") / "demo.duckdb"
-    demo.generate(path, consultations=5000, seed=7, as_of=AS_OF)
-    return path
+def demo_db(reference_demo, tmp_path_factory):
+    """A copy of the reference demo (every page's charts with every category they draw)."""
+    return shutil.copyfile(reference_demo, tmp_path_factory.mktemp("charts") / "demo.duckdb")
 
 
 def _legend_colours(spec: dict) -> dict[str, str]:
