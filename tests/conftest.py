@@ -66,8 +66,9 @@ def reference_demo(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def browser_demo(tmp_path_factory) -> Path:
-    """The demo the real-browser and real-server tests serve (60,000 consultations, seed 7, as
-    of today), built once for the run (read-only: copy it to write)."""
+    """The demo the real-browser and real-server tests serve, and the notifications read
+    (60,000 consultations, seed 7, as of today), built once for the run (read-only: copy it
+    to write)."""
     from terrain import demo
     today = dt.date.today()
     return built_once(tmp_path_factory, f"browser-demo-{today}.duckdb",
@@ -95,16 +96,6 @@ def chromium():
         instance = p.chromium.launch(executable_path=browser.CHROMIUM, args=browser.CHROMIUM_ARGS)
         yield instance
         instance.close()
-
-
-@pytest.fixture(scope="session")
-def demo_20k(tmp_path_factory) -> Path:
-    """A demo of 20,000 consultations (seed 7, as of today), built once for the run
-    (read-only: copy it to write): the notification and DHIS2 browser tests read it."""
-    from terrain import demo
-    today = dt.date.today()
-    return built_once(tmp_path_factory, f"demo-20k-seed7-{today}.duckdb",
-                      lambda path: demo.generate(path, consultations=20_000, seed=7, as_of=today))
 
 
 @pytest.fixture(scope="session")

@@ -38,9 +38,9 @@ def _shown(page, text: str, shot: str) -> None:
     browser.wait_for_shown(page, f"text={text}", f"dhis2-{shot}")
 
 
-def test_a_manager_uploads_the_example_export_and_mapping_and_loads_them_into_the_trial_copy(tmp_path, demo_20k):
+def test_a_manager_uploads_the_example_export_and_mapping_and_loads_them_into_the_trial_copy(tmp_path, browser_demo):
     from playwright.sync_api import sync_playwright
-    db = shutil.copyfile(demo_20k, tmp_path / "terrain.duckdb")
+    db = shutil.copyfile(browser_demo, tmp_path / "terrain.duckdb")
     before = store.data_version(db)
     export = (dhis2.EXAMPLES / "dataValueSets_2026-10.csv").read_bytes()
     table = t("imports.table.shelter_nights")

@@ -60,8 +60,8 @@ def smtp_server():
 
 
 @pytest.fixture(scope="module")
-def demo_db(demo_20k):
-    return demo_20k   # read only: the outbox lives in the audit folder
+def demo_db(browser_demo):
+    return browser_demo   # read only: the outbox lives in the audit folder
 
 
 @pytest.fixture(autouse=True)
