@@ -128,6 +128,7 @@ def test_command_writes_the_issue_s_json_and_reuses_its_database(bench_3000, tmp
     printed = capsys.readouterr().out
     assert "3,000 consultations" in printed and "reused" in printed and "built now" not in printed
     assert "published sets of every audience built in" in printed
+    assert "published sets rebuilt with every block kept (an import that changes no month) in" in printed
     assert "render CPU per rerun p95 ≤ 150 ms" in printed
     assert "disagree" not in printed
 
