@@ -140,7 +140,7 @@ def sign_in(page, url: str, name: str, password: str) -> None:
 
 def wait_for_shown(page, selector: str, shot: str, timeout: float = 60_000) -> None:
     """Wait for `selector` to be shown; past the deadline, fail with what the page shows
-    instead (the script's state, its first lines, its console's warnings, and a screenshot
+    instead (the script's state, the lines it shows, its console's warnings, and a screenshot
     in tests/artifacts/<shot>-failed.png)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 

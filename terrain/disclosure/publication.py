@@ -630,14 +630,12 @@ def _suppress_grid(grid: pd.DataFrame, cities: list[str], k: int, known: dict[st
             values, sensitive = all_values[positions], counts_people[positions]
             digest = block_digest(family, k, keys, values, sensitive)
             blocks += 1
-            if digest in made:
-                block_status, block_left = made[digest][2], made[digest][3]
-            elif digest in known and _may_be_of(known[digest][0], values, sensitive, k):
-                block_status, block_left = known[digest]
-            else:
-                block_status, block_left = suppress_block(values, sensitive, keys, relations, k)
-                solved += 1
-            made[digest] = (family, k, block_status, block_left)
+            if digest not in made:
+                kept = known.get(digest)
+                if kept is None or not _may_be_of(kept[0], values, sensitive, k):
+                    kept, solved = suppress_block(values, sensitive, keys, relations, k), solved + 1
+                made[digest] = (family, k, *kept)
+            _, _, block_status, block_left = made[digest]
             status[positions] = block_status
             left += block_left
     return status, left, blocks, solved
