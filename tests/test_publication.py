@@ -1065,3 +1065,44 @@ def test_programs_kept_between_passes_give_the_same_ranges_and_are_not_solved_ag
     status[2] = program.SMALL   # a row total hidden too
     program.ranges(values, status, relations, 11, solved=kept)
     assert len(kept) > solved
+
+
+def _two_way(data) -> tuple[np.ndarray, np.ndarray, list[Relation]]:
+    """A table of places × categories drawn by Hypothesis, with its row, column and grand
+    totals, its small counts marked small and some other cells hidden as partners: the cells in
+    order (each place's categories then its total, then the column totals and the grand total)."""
+    places, categories = data.draw(st.integers(2, 4)), data.draw(st.integers(2, 4))
+    table = np.array(data.draw(st.lists(st.lists(st.sampled_from([0, 1, 2, 3, 6, 9, 11, 14, 25, 40]),
+                                                 min_size=categories, max_size=categories),
+                                        min_size=places, max_size=places)), dtype=float)
+    width = categories + 1
+    values = np.concatenate([np.append(row, row.sum()) for row in table]
+                            + [np.append(table.sum(axis=0), table.sum())])
+    relations = [Relation((*range(p * width, p * width + categories), p * width + categories),
+                          (1.0,) * categories + (-1.0,)) for p in range(places + 1)]
+    relations += [Relation((*(p * width + c for p in range(places + 1)),), (1.0,) * places + (-1.0,))
+                  for c in range(width)]
+    status = np.where((values >= 1) & (values < 11), SMALL, SHOWN)
+    partners = data.draw(st.lists(st.sampled_from(np.flatnonzero(values >= 11).tolist() or [0]), max_size=4))
+    status[[p for p in partners if values[p] >= 11]] = PROTECT
+    return values, status, relations
+
+
+@settings(max_examples=60, derandomize=True)
+@given(st.data(), st.booleans())
+def test_the_quick_ranges_find_the_same_cells_exposed_as_the_whole_ones(data, false_truth):
+    """The builder's ranges (`enough`: a span seen from the truth and from the solutions found,
+    one side of a cell solved at a time) find exposed exactly the hidden cells whose whole range
+    is too narrow, and never say a cell holds a value outside its whole range. With the hidden
+    cells' values made up (not a table the relations allow), they must not start from them."""
+    from terrain.disclosure import attack as program
+
+    values, status, relations = _two_way(data)
+    exact_low, exact_high = program.ranges(values, status, relations, 11)
+    told = values.copy()
+    if false_truth:   # every hidden cell said to hold 40: the totals no longer add up
+        told[status != SHOWN] = 40
+    low, high = program.ranges(told, status, relations, 11, enough=program.values_needed(11))
+    hidden = status != SHOWN
+    assert np.array_equal(program.exposed(low, high, 11), program.exposed(exact_low, exact_high, 11))
+    assert (low[hidden] >= exact_low[hidden]).all() and (high[hidden] <= exact_high[hidden]).all()
