@@ -1106,3 +1106,47 @@ def test_the_quick_ranges_find_the_same_cells_exposed_as_the_whole_ones(data, fa
     hidden = status != SHOWN
     assert np.array_equal(program.exposed(low, high, 11), program.exposed(exact_low, exact_high, 11))
     assert (low[hidden] >= exact_low[hidden]).all() and (high[hidden] <= exact_high[hidden]).all()
+
+
+@settings(max_examples=60, derandomize=True)
+@given(st.data(), st.booleans())
+def test_values_seen_in_one_call_serve_the_next_only_while_the_tables_possible_only_grow(data, grow):
+    """The whole-number values a cell was seen to take (`witnessed`) carry over to the next call
+    when the reader's possible tables only grew (more cells hidden: a repair), and are forgotten
+    when they may have shrunk (a hidden cell shown again): either way the cells found exposed
+    are those of the whole ranges."""
+    from terrain.disclosure import attack as program
+
+    values, status, relations = _two_way(data)
+    kept: dict = {}
+    program.ranges(values, status, relations, 11, enough=program.values_needed(11), witnessed=kept)
+    later = status.copy()
+    if grow:    # partners hidden
+        more = data.draw(st.lists(st.sampled_from(np.flatnonzero(values >= 11).tolist() or [0]), max_size=4))
+        later[[c for c in more if values[c] >= 11]] = PROTECT
+    else:       # some hidden cells shown again
+        shown_again = data.draw(st.lists(st.sampled_from(np.flatnonzero(status != SHOWN).tolist() or [0]),
+                                         min_size=1, max_size=4))
+        later[shown_again] = SHOWN
+    exact_low, exact_high = program.ranges(values, later, relations, 11)
+    low, high = program.ranges(values, later, relations, 11, enough=program.values_needed(11), witnessed=kept)
+    hidden = later != SHOWN
+    assert np.array_equal(program.exposed(low, high, 11), program.exposed(exact_low, exact_high, 11))
+    assert (low[hidden] >= exact_low[hidden]).all() and (high[hidden] <= exact_high[hidden]).all()
+
+
+def test_a_relaxation_s_fractional_solutions_are_not_carried_into_the_whole_number_pass():
+    """One hidden cell x with 1 <= 2x <= 9 (two shown cells bound it): over the real numbers
+    it spans 0.5 to 4.5 and looks protected; in whole numbers it holds 1 to 4, four values,
+    and is exposed. The relaxation's pass, then the whole-number pass with what it saw kept:
+    only the truth and whole solutions carry over, so the second finds it exposed."""
+    from terrain.disclosure import attack as program
+
+    values = np.array([2.0, 9.0, 1.0])
+    status = np.array([PROTECT, SHOWN, SHOWN])
+    relations = [Relation((0, 1), (2.0, -1.0), inequality=True), Relation((0, 2), (-2.0, 1.0), inequality=True)]
+    kept, seen = {}, {}
+    relaxed = program.ranges(values, status, relations, 5, enough=5, integer=False, solved=kept, witnessed=seen)
+    assert list(program.exposed(*relaxed, 5)) == []
+    whole = program.ranges(values, status, relations, 5, enough=5, solved=kept, witnessed=seen)
+    assert list(program.exposed(*whole, 5)) == [0] and (whole[0][0], whole[1][0]) == (1.0, 4.0)

@@ -82,7 +82,7 @@ def _hidden_rows(values: np.ndarray, status: np.ndarray, relations: list[Relatio
 def ranges(values: np.ndarray, status: np.ndarray, relations: list[Relation], k: int,
            upper: np.ndarray | None = None, only: set[int] | None = None,
            enough: int | None = None, integer: bool = True,
-           solved: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+           solved: dict | None = None, witnessed: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The smallest and largest value each hidden cell can hold (NaN for visible cells).
 
     The bounds are worked out from the visible cells' `values`; `upper` gives known upper
@@ -101,11 +101,18 @@ def ranges(values: np.ndarray, status: np.ndarray, relations: list[Relation], k:
     checked with whole numbers). `solved`, a dict the caller keeps between calls, holds every
     program solved, by what it is made of: a later call asking the same of a component that
     has not changed (the whole-number pass after the relaxation's, the components a repair
-    did not touch) reads the answer instead of solving again.
+    did not touch) reads the answer instead of solving again. `witnessed`, another dict the
+    caller keeps between calls, holds the whole-number values each cell was seen to take (in
+    the truth and the whole-number solutions found): while the tables a reader cannot rule out
+    only grow from one call to the next (cells hidden, marks widened, the same relations and
+    values: a repair), each of those tables is still one, and a later call starts from them
+    (the whole-number pass does not solve again what the relaxation's already showed with
+    whole numbers). Where the set may have shrunk they are forgotten.
     """
     values = np.asarray(values, dtype=float)
     status = np.asarray(status)
     low_all, high_all = bounds_of(status, k, upper)
+    seen = None if witnessed is None else _witnessed(witnessed, values, status, relations, low_all, high_all)
     lowest = np.full(len(values), np.nan)
     highest = np.full(len(values), np.nan)
     hidden = np.flatnonzero(status != SHOWN)
@@ -124,8 +131,27 @@ def ranges(values: np.ndarray, status: np.ndarray, relations: list[Relation], k:
         if wanted is not None and not wanted.any():
             continue
         _solve_component(cells, [rows[i] for i in group], low_all, high_all, lowest, highest, enough, integer,
-                         wanted, solved, values)
+                         wanted, solved, values, seen)
     return lowest, highest
+
+
+def _witnessed(witnessed: dict, values: np.ndarray, status: np.ndarray, relations: list[Relation],
+               low_all: np.ndarray, high_all: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The whole-number values seen of each cell (lowest, highest) in earlier calls, if every
+    table a reader could not rule out then is one now: the same relations and values, and each
+    cell's bounds (a shown cell's: its value) the same or wider. Else none (new, empty spans).
+    The spans returned are updated in place by the call."""
+    shown = status == SHOWN
+    low_now, high_now = np.where(shown, values, low_all), np.where(shown, values, high_all)
+    before = witnessed.get("bounds")
+    still = (before is not None and witnessed.get("relations") is relations
+             and np.array_equal(witnessed["values"], values, equal_nan=True)
+             and bool(np.all(low_now <= before[0])) and bool(np.all(high_now >= before[1])))
+    if not still:
+        witnessed.update(relations=relations, values=values.copy(),
+                         low=np.full(len(values), np.inf), high=np.full(len(values), -np.inf))
+    witnessed["bounds"] = (low_now, high_now)
+    return witnessed["low"], witnessed["high"]
 
 
 def _quiet_solver() -> highspy.Highs:
@@ -155,13 +181,15 @@ _BANNER_SHOWN = False
 
 def _solve_component(cells, rows, low_all, high_all, lowest, highest, enough: int | None = None,
                      integer: bool = True, wanted: np.ndarray | None = None, solved: dict | None = None,
-                     values: np.ndarray | None = None) -> None:
+                     values: np.ndarray | None = None,
+                     seen: tuple[np.ndarray, np.ndarray] | None = None) -> None:
     """Bounds of each cell of one component: one program built once, its objective changed
     cell by cell (HiGHS re-solves from where it stood). The linear relaxation is solved first;
     with `integer`, an optimum that is not a whole-number point is solved again in whole
     numbers (a whole-number optimum of the relaxation is the integer optimum). With `enough`,
     the span seen of every cell starts at its true value in `values` if the true values meet
-    every bound and relation, and every solution found widens it; a cell already spanning
+    every bound and relation, and at the whole-number values `seen` (lowest, highest of every
+    cell of the block, updated here) holds; every solution found widens it; a cell already spanning
     `enough` values is skipped, and a cell's side with more room is solved first, the other
     only if the span is still short. With `wanted`, only those cells' bounds are worked out."""
     position = {int(c): i for i, c in enumerate(cells)}
@@ -234,6 +262,13 @@ def _solve_component(cells, rows, low_all, high_all, lowest, highest, enough: in
         truth = _feasible(np.asarray(values, dtype=float)[cells], model, columns)
         if truth is not None:
             seen_low, seen_high = truth.copy(), truth.copy()
+    # whole-number values seen, kept for later calls (a relaxation's point may be fractional)
+    whole_low, whole_high = seen_low.copy(), seen_high.copy()
+    if enough is not None and seen is not None:
+        np.minimum(whole_low, seen[0][cells], out=whole_low)
+        np.maximum(whole_high, seen[1][cells], out=whole_high)
+        np.minimum(seen_low, whole_low, out=seen_low)
+        np.maximum(seen_high, whole_high, out=seen_high)
 
     def spans(i: int) -> bool:
         return enough is not None and seen_high[i] - seen_low[i] >= enough - 1
@@ -257,15 +292,20 @@ def _solve_component(cells, rows, low_all, high_all, lowest, highest, enough: in
                 value, point = optimum(i, sign, True)
             if integer and np.isfinite(value):
                 value = round(value)
-            if point is None:
-                seen_high[i] = np.inf
+            if point is None:   # unbounded above: in whole numbers too (from the truth, along
+                seen_high[i] = whole_high[i] = np.inf   # a whole multiple of the direction)
             elif enough is not None:
                 np.minimum(seen_low, point, out=seen_low)
                 np.maximum(seen_high, point, out=seen_high)
+                if _whole(point):
+                    np.minimum(whole_low, point, out=whole_low)
+                    np.maximum(whole_high, point, out=whole_high)
             if sign > 0:
                 lowest[cell] = value
             else:
                 highest[cell] = value
+    if seen is not None:
+        seen[0][cells], seen[1][cells] = whole_low, whole_high
 
 
 def _feasible(point: np.ndarray, model: highspy.HighsLp,

@@ -341,6 +341,7 @@ def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[s
     # Programs solved, kept for the block: the whole-number pass begins with the relaxation
     # the first pass solved, and a repair leaves most components as they were.
     solved: dict = {}
+    witnessed: dict = {}   # and the whole-number values each cell was seen to take: hiding only widens
 
     def repair() -> list[int]:
         bad: list[int] = []
@@ -349,7 +350,8 @@ def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[s
             again = None     # the first round looks at every hidden cell
             for _ in range(MAX_REPAIR_ROUNDS):
                 lowest, highest = attack.ranges(values, status, relations, k, only=again,
-                                                enough=attack.values_needed(k), integer=integer, solved=solved)
+                                                enough=attack.values_needed(k), integer=integer, solved=solved,
+                                                witnessed=witnessed)
                 bad = [int(c) for c in attack.exposed(lowest, highest, k)]
                 if not bad:
                     break
@@ -364,7 +366,8 @@ def suppress_block(values: np.ndarray, sensitive: np.ndarray, keys: list[tuple[s
         if bad or again is None:
             return bad
         # the last rounds looked at the repaired cells only: check the whole block once more
-        lowest, highest = attack.ranges(values, status, relations, k, enough=attack.values_needed(k), solved=solved)
+        lowest, highest = attack.ranges(values, status, relations, k, enough=attack.values_needed(k), solved=solved,
+                                        witnessed=witnessed)
         return [int(c) for c in attack.exposed(lowest, highest, k)]
 
     def hide_around(cells: list[int], whole_tables: bool) -> bool:
