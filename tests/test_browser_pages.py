@@ -142,17 +142,53 @@ def test_every_page_of_the_role_has_no_serious_violation(role, walks):
 
 # --- the charts --------------------------------------------------------------------------------
 
-# The x axes' labels and titles that a chart's legend overlaps (their texts), in the browser.
-_LEGEND_MEETS_X_LABELS = """plot => {
-  const legend = plot.querySelector('.legend .bg') || plot.querySelector('.legend');
-  if (!legend) return [];
-  const box = legend.getBoundingClientRect();
-  const texts = [...plot.querySelectorAll('.xaxislayer-above text, .xtick2 text, [class^="g-x"][class$="title"] text')];
-  return texts.filter(t => t.textContent.trim()).filter(t => {
-    const r = t.getBoundingClientRect();
-    return r.width && !(r.right <= box.left || box.right <= r.left || r.bottom <= box.top || box.bottom <= r.top);
-  }).map(t => t.textContent.trim());
+# Everything the checks read of one chart, in one call (a round trip to the browser for each
+# box took a second a page): each box as the browser lays it out, the mode bar's only where it
+# is shown.
+_GEOMETRY = """chart => {
+  const box = el => { if (!el) return null; const r = el.getBoundingClientRect();
+                      return {x: r.x, y: r.y, width: r.width, height: r.height}; };
+  const shown = el => { const r = el && el.getBoundingClientRect();
+                        return Boolean(r && r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden'); };
+  const named = el => ({text: el.textContent, box: box(el)});
+  const all = selector => [...chart.querySelectorAll(selector)].map(named);
+  const plot = chart.querySelector('.js-plotly-plot');
+  const legend = chart.querySelector('.legend');
+  const modebar = chart.querySelector('.modebar');
+  // the x axes' labels and titles the legend overlaps (their texts)
+  let meets = [];
+  const legendBox = plot && (plot.querySelector('.legend .bg') || plot.querySelector('.legend'));
+  if (legendBox) {
+    const b = legendBox.getBoundingClientRect();
+    meets = [...plot.querySelectorAll('.xaxislayer-above text, .xtick2 text, [class^="g-x"][class$="title"] text')]
+      .filter(t => t.textContent.trim()).filter(t => {
+        const r = t.getBoundingClientRect();
+        return r.width && !(r.right <= b.left || b.right <= r.left || r.bottom <= b.top || b.bottom <= r.top);
+      }).map(t => t.textContent.trim());
+  }
+  const events = plot ? (plot.layout.annotations || []).flatMap((note, i) =>
+    String(note.name || '').startsWith('event:') ? [i] : []) : [];
+  return {
+    box: box(chart),
+    hovers: all('.hoverlayer .legend, .hoverlayer .hovertext'),
+    ticks: [...chart.querySelectorAll('.xtick text, .ytick text')].map(t => t.textContent).join(' '),
+    title: box(chart.querySelector('.g-gtitle')),
+    modebar: shown(modebar) ? box(modebar) : null,
+    legend: legend ? box(legend) : null,
+    has_legend: Boolean(legend),
+    legend_meets: meets,
+    entries: all('.infolayer .legend .traces, .infolayer .legend .legendtitletext'),
+    axis_titles: all('[class^="g-x"][class$="title"] text, [class^="g-y"][class$="title"] text'),
+    notes: all('.infolayer .annotation'),
+    events: events.map(i => ({index: i,
+                              box: box(chart.querySelector(`.infolayer .annotation[data-index="${i}"]`))})),
+  };
 }"""
+
+
+def _inside(box, where) -> bool:
+    """A box within the chart's width (1 px of rounding either side)."""
+    return box["x"] - 1 <= where["x"] and where["x"] + where["width"] <= box["x"] + box["width"] + 1
 
 
 def _check_charts(page, role, name, width):
@@ -167,62 +203,49 @@ def _check_charts(page, role, name, width):
         if chart.locator(".modebar").count():
             page.wait_for_function("bar => getComputedStyle(bar).opacity === '1'",
                                    arg=chart.locator(".modebar").first.element_handle(), timeout=10_000)
+        seen = chart.evaluate(_GEOMETRY)
+        box = seen["box"]
         # the box that lists every series at the pointer (its middle: the widest box fits on
         # neither side of it) stays on the chart, on a phone too
-        box = chart.bounding_box()
-        for hover in chart.locator(".hoverlayer .legend, .hoverlayer .hovertext").all():
-            where = hover.bounding_box()
-            if where and where["width"]:
-                assert box["x"] - 1 <= where["x"] and where["x"] + where["width"] <= box["x"] + box["width"] + 1, \
-                    f"{name} #{index} at {width} px: the hover box {hover.text_content()[:80]!r} runs off the chart"
-        ticks = " ".join(chart.locator(".xtick text, .ytick text").all_text_contents())
-        assert not ENGLISH.search(ticks), f"{name} #{index}: {ticks}"
-        title = chart.locator(".g-gtitle").bounding_box()
+        for hover in seen["hovers"]:
+            if hover["box"] and hover["box"]["width"]:
+                assert _inside(box, hover["box"]), \
+                    f"{name} #{index} at {width} px: the hover box {hover['text'][:80]!r} runs off the chart"
+        assert not ENGLISH.search(seen["ticks"]), f"{name} #{index}: {seen['ticks']}"
+        title = seen["title"]
         if title is None:
             continue
-        box = chart.bounding_box()
-        modebar = chart.locator(".modebar")
-        if modebar.count() and modebar.first.is_visible():
-            assert browser.apart(title, modebar.first.bounding_box()), f"{name} #{index}: the tools cover the title"
-        legend = chart.locator(".legend")
-        if legend.count():
-            assert browser.apart(title, legend.first.bounding_box()), f"{name} #{index}: the legend covers the title"
+        if seen["modebar"]:
+            assert browser.apart(title, seen["modebar"]), f"{name} #{index}: the tools cover the title"
+        if seen["has_legend"]:
+            assert browser.apart(title, seen["legend"]), f"{name} #{index}: the legend covers the title"
             # nor the x axis's names and title, flat or turned (terrain/charts/legend.py)
-            met = chart.locator(".js-plotly-plot").evaluate(_LEGEND_MEETS_X_LABELS)
-            assert not met, f"{name} #{index} at {width} px: the legend meets {met}"
+            assert not seen["legend_meets"], f"{name} #{index} at {width} px: the legend meets {seen['legend_meets']}"
             # and every entry whole on the chart
-            for entry in chart.locator(".infolayer .legend .traces, .infolayer .legend .legendtitletext").all():
-                where = entry.bounding_box()
+            for entry in seen["entries"]:
+                where = entry["box"]
                 if where and where["width"]:
-                    assert box["x"] - 1 <= where["x"] and where["x"] + where["width"] <= box["x"] + box["width"] + 1 \
-                        and where["y"] + where["height"] <= box["y"] + box["height"] + 1, \
-                        f"{name} #{index} at {width} px: the legend's {entry.text_content()!r} is cut"
+                    assert _inside(box, where) and where["y"] + where["height"] <= box["y"] + box["height"] + 1, \
+                        f"{name} #{index} at {width} px: the legend's {entry['text']!r} is cut"
         assert title["x"] + title["width"] <= box["x"] + box["width"] + 1, f"{name} #{index}: the title is cut"
-        for axis_title in chart.locator('[class^="g-x"][class$="title"] text, [class^="g-y"][class$="title"] text').all():
-            where = axis_title.bounding_box()
-            if where and axis_title.text_content().strip():
-                assert box["x"] - 1 <= where["x"] and where["x"] + where["width"] <= box["x"] + box["width"] + 1, \
-                    f"{name} #{index} at {width} px: the axis title {axis_title.text_content()!r} is cut"
+        for axis_title in seen["axis_titles"]:
+            if axis_title["box"] and axis_title["text"].strip():
+                assert _inside(box, axis_title["box"]), \
+                    f"{name} #{index} at {width} px: the axis title {axis_title['text']!r} is cut"
         # every note on the chart whole (a small chart's title, a line's label): plotly does
         # not wrap them, and on a phone a long one ran off both edges
-        for note in chart.locator(".infolayer .annotation").all():
-            where = note.bounding_box()
-            if where and note.text_content().strip():
-                assert box["x"] - 1 <= where["x"] and where["x"] + where["width"] <= box["x"] + box["width"] + 1, \
-                    f"{name} #{index} at {width} px: the note {note.text_content()!r} is cut"
+        for note in seen["notes"]:
+            if note["box"] and note["text"].strip():
+                assert _inside(box, note["box"]), f"{name} #{index} at {width} px: the note {note['text']!r} is cut"
         # the context events' labels (terrain/charts/events.py): whole on the chart, clear of
         # the title and the legend
-        events = chart.locator(".js-plotly-plot").evaluate(
-            "plot => (plot.layout.annotations || []).flatMap((note, i) => "
-            "String(note.name || '').startsWith('event:') ? [i] : [])")
-        for position in events:
-            label = chart.locator(f'.infolayer .annotation[data-index="{position}"]').bounding_box()
-            assert label is not None, f"{name} #{index}: event label {position} not drawn"
+        for event in seen["events"]:
+            label = event["box"]
+            assert label is not None, f"{name} #{index}: event label {event['index']} not drawn"
             assert browser.apart(label, title), f"{name} #{index}: an event's label covers the title"
-            if legend.count():
-                assert browser.apart(label, legend.first.bounding_box()), f"{name} #{index}: an event's label meets the legend"
-            assert box["x"] - 1 <= label["x"] and label["x"] + label["width"] <= box["x"] + box["width"] + 1, \
-                f"{name} #{index}: an event's label is cut"
+            if seen["has_legend"]:
+                assert browser.apart(label, seen["legend"]), f"{name} #{index}: an event's label meets the legend"
+            assert _inside(box, label), f"{name} #{index}: an event's label is cut"
         # Chromium draws only what the window shows of an element in Streamlit's scrolled
         # main block: a chart taller than the window is shot in a window that holds it
         # (its width unchanged, plotly does not redraw it)
