@@ -1150,3 +1150,20 @@ def test_a_relaxation_s_fractional_solutions_are_not_carried_into_the_whole_numb
     assert list(program.exposed(*relaxed, 5)) == []
     whole = program.ranges(values, status, relations, 5, enough=5, solved=kept, witnessed=seen)
     assert list(program.exposed(*whole, 5)) == [0] and (whole[0][0], whole[1][0]) == (1.0, 4.0)
+
+
+def test_values_seen_are_forgotten_when_a_relation_is_added_to_the_same_list():
+    """A relation appended to the list a caller passes again narrows what a reader can say:
+    the values seen before are forgotten, and the cell the new relation pins is found exposed."""
+    from terrain.disclosure import attack as program
+
+    # a + b = 30 (shown), a and b hidden as partners (11 or more): each of them 11 to 19
+    values = np.array([14.0, 16.0, 30.0, 14.0])
+    status = np.array([PROTECT, PROTECT, SHOWN, SHOWN])
+    relations = [Relation((0, 1, 2), (1.0, 1.0, -1.0))]
+    seen: dict = {}
+    first = program.ranges(values, status, relations, 11, enough=5, witnessed=seen)
+    assert list(program.exposed(*first, 11)) == []
+    relations.append(Relation((0, 3), (1.0, -1.0)))   # a = the shown 14: a and b are pinned
+    again = program.ranges(values, status, relations, 11, enough=5, witnessed=seen)
+    assert list(program.exposed(*again, 11)) == [0, 1]

@@ -143,12 +143,12 @@ def _witnessed(witnessed: dict, values: np.ndarray, status: np.ndarray, relation
     The spans returned are updated in place by the call."""
     shown = status == SHOWN
     low_now, high_now = np.where(shown, values, low_all), np.where(shown, values, high_all)
-    before = witnessed.get("bounds")
-    still = (before is not None and witnessed.get("relations") is relations
+    before, now = witnessed.get("bounds"), tuple(relations)   # (a list changed in place is told apart)
+    still = (before is not None and witnessed.get("relations") == now
              and np.array_equal(witnessed["values"], values, equal_nan=True)
              and bool(np.all(low_now <= before[0])) and bool(np.all(high_now >= before[1])))
     if not still:
-        witnessed.update(relations=relations, values=values.copy(),
+        witnessed.update(relations=now, values=values.copy(),
                          low=np.full(len(values), np.inf), high=np.full(len(values), -np.inf))
     witnessed["bounds"] = (low_now, high_now)
     return witnessed["low"], witnessed["high"]
