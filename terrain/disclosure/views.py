@@ -93,63 +93,71 @@ def month_rows(cells: pd.DataFrame, items: tuple[PublishedColumn, ...]) -> pd.Da
     """The query's rows per month and city from its published cells (rows of
     published_cells_by_city_month), a hidden figure <NA> with its mark beside it
     (`mark_column`). A summed item is hidden when any of its cells is. Rows where every value
-    is a shown 0 are left out, as a query over the rows has no row where nothing happened."""
-    cells = cells.assign(period=pd.to_datetime(cells["period"]).dt.date)
-    keys = ["period", "city"]
+    is a shown 0 are left out, as a query over the rows has no row where nothing happened.
+    `period` is the month's first day (datetime64)."""
+    # Each cell's place (its month and city), numbered in the order places are first seen.
+    place, first = _places(cells)
+    measure = cells["measure"].to_numpy(dtype=object)
+    breakdown = cells["breakdown"].to_numpy(dtype=object)
+    category = cells["category"].to_numpy(dtype=object)
+    value = cells["value"].to_numpy(dtype="float64", na_value=np.nan)
     by = next((item for item in items if item.by), None)
+    columns: dict[str, object] = {}
     if by is not None:
-        mine = cells[(cells["measure"] == by.measure) & (cells["breakdown"] == by.breakdown)]
-        rows = mine[[*keys, "category", "value"]].rename(columns={"value": by.column})
-        rows[mark_column(by.column)] = [_MARK_OF_STATUS.get(status) for status in mine["status"]]
-        parts = [str(c).split(" ", len(by.category_columns) - 1) for c in rows["category"]]
+        at = np.flatnonzero((measure == by.measure) & (breakdown == by.breakdown))
+        columns |= {"period": cells["period"].to_numpy()[at], "city": cells["city"].array.take(at)}
+        columns[by.column] = _counts(value[at], np.isnan(value[at]))
+        status = cells["status"].to_numpy(dtype=object)[at]
+        columns[mark_column(by.column)] = np.array([_MARK_OF_STATUS.get(s) for s in status], dtype=object)
+        parts = [str(c).split(" ", len(by.category_columns) - 1) for c in category[at]]
         for i, column in enumerate(by.category_columns):
-            rows[column] = [part[i] for part in parts]
-        rows = rows.drop(columns="category")
+            columns[column] = np.array([part[i] for part in parts], dtype=object)
+        row_place = place[at]
     else:
-        rows = cells[keys].drop_duplicates()
-    rows = rows.reset_index(drop=True)
+        columns |= {"period": cells["period"].to_numpy()[first], "city": cells["city"].array.take(first)}
+        row_place = np.arange(len(first))
     summed = [item for item in items if not item.by]
     if summed:
         # Every summed item's cells at once: per item, month and city, the sum of the shown
         # values, how many cells are hidden and how many of those are small, counted with
-        # numpy over each cell's place (its month and city) among the rows' months and cities.
-        place = {}
-        cell_place = np.fromiter((place.setdefault(key, len(place)) for key in zip(cells["period"], cells["city"])),
-                                 dtype=np.int64, count=len(cells))
-        row_place = np.fromiter((place[key] for key in zip(rows["period"], rows["city"])),
-                                dtype=np.int64, count=len(rows))
-        value = cells["value"].to_numpy(dtype="float64", na_value=np.nan)
+        # numpy over each cell's place among the rows' places.
         hidden_cell = np.isnan(value)
         shown_cell = np.where(hidden_cell, 0.0, value)
         small_cell = cells["status"].isin(("small", "small_or_zero")).to_numpy(dtype=bool)
-        of_breakdown = cells.groupby(["measure", "breakdown"], sort=False).indices
-        category = cells["category"].to_numpy(dtype=object)
 
         def per_row(at: np.ndarray, weights: np.ndarray) -> np.ndarray:
             """The cells `at` added up by month and city, for each row."""
-            return np.bincount(cell_place[at], weights=weights, minlength=len(place))[row_place]
-        added = {}
+            return np.bincount(place[at], weights=weights, minlength=len(first))[row_place]
         for item in summed:
-            at = of_breakdown.get((item.measure, item.breakdown), np.array([], dtype=np.int64))
-            at = at[np.isin(category[at], list(item.categories))]
+            at = np.flatnonzero((measure == item.measure) & (breakdown == item.breakdown)
+                                & np.isin(category, list(item.categories)))
             found = per_row(at, np.ones(len(at))) > 0   # none of its cells in a month and city: no figure
             rest, n_hidden, small = (per_row(at, cell[at]) for cell in (shown_cell, hidden_cell, small_cell))
-            values = pd.array(rest.astype(np.int64), dtype="Int64")
-            values[~found | (n_hidden > 0)] = pd.NA
+            off = ~found | (n_hidden > 0)
+            columns[item.column] = pd.arrays.IntegerArray(rest.astype(np.int64), off)
             # How a hidden figure reads: "small" when it is one small cell and zeros, else a
             # neutral mark (a sum of hidden cells may be k or more).
-            mark = np.where(~found | (n_hidden == 0), None,
-                            np.where((n_hidden == 1) & (small == 1) & (rest == 0), "small", "protect"))
-            added[item.column] = values
-            added[mark_column(item.column)] = mark.astype(object)
-        rows = pd.concat([rows, pd.DataFrame(added)], axis=1)
-    value_columns = [item.column for item in items]
-    for column in value_columns:
-        rows[column] = pd.array(rows[column], dtype="Int64")
-    nothing = np.ones(len(rows), dtype=bool)
-    for column in value_columns:
-        nothing &= (rows[column] == 0).fillna(False).to_numpy(dtype=bool)
-    return rows[~nothing].reset_index(drop=True)
+            columns[mark_column(item.column)] = np.where(
+                ~off, None, np.where((n_hidden == 1) & (small == 1) & (rest == 0), "small", "protect")).astype(object)
+    nothing = np.ones(len(row_place), dtype=bool)
+    for item in items:
+        figures = columns[item.column]
+        nothing &= ~figures.isna() & (figures.to_numpy(dtype="int64", na_value=-1) == 0)
+    keep = np.flatnonzero(~nothing)
+    return pd.DataFrame({c: v[keep] for c, v in columns.items()})
+
+
+def _places(cells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's place (its month and city), numbered in the order the places are first
+    seen, and the first cell of each place."""
+    months, _ = pd.factorize(cells["period"], sort=False)
+    cities, names = pd.factorize(cells["city"], sort=False)
+    place, _ = pd.factorize(months.astype(np.int64) * (len(names) + 1) + cities, sort=False)
+    return place.astype(np.int64), np.unique(place, return_index=True)[1]
+
+
+def _counts(values: np.ndarray, hidden: np.ndarray) -> pd.arrays.IntegerArray:
+    return pd.arrays.IntegerArray(np.where(hidden, 0, values).astype(np.int64), hidden)
 
 
 MARK_PREFIX = "__mark_"

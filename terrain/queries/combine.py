@@ -53,7 +53,8 @@ def combine(query: Query, parts: list[pd.DataFrame], k: int, keys: list[str] | N
     `attrs["suppression"]["partial"]` counts, per count column, the figures that leave out a
     hidden month.
     """
-    data = pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
+    shown_parts = [p for p in parts if not p.empty] or parts[:1]
+    data = pd.concat(shown_parts, ignore_index=True) if len(shown_parts) > 1 else shown_parts[0].copy(deep=False)
     # The months' records are read from `parts`; on `data`, pandas would copy them deeply
     # into every column and group taken below.
     data.attrs = {}
@@ -66,45 +67,37 @@ def combine(query: Query, parts: list[pd.DataFrame], k: int, keys: list[str] | N
         undeclared = [c for c in keys if is_number(data[c])]
         if undeclared:
             raise QueryError(f"queries/{query.name}.sql: no combination declared for {undeclared}.")
-    # One group per key; a query without keys (one row per run) is one group.
-    by = [data[c] for c in keys] if keys else [pd.Series(0, index=data.index)]
-
-    def grouped(column: pd.Series):
-        return column.groupby(by, sort=False, dropna=False)
-
-    groups = grouped(pd.Series(1, index=data.index))
-    sizes = groups.size()
-    result = sizes.index.to_frame(index=False) if keys else pd.DataFrame(index=range(len(sizes)))
-    if keys:
-        result.columns = keys
-        for c in keys:
-            result[c] = result[c].astype(data[c].dtype)
-    # Each row's group (numbered in the order of `sizes`, first seen first): the counts are
-    # added up per group with numpy, a few array passes for each column.
-    group = groups.ngroup().to_numpy()
+    # Each row's group, numbered in the order groups are first seen; a query without keys
+    # (one row per run) is one group. The figures are added up per group with numpy, a few
+    # array passes for each column.
+    group, first = _groups(data, keys)
+    size = len(first)
+    result = (pd.DataFrame({c: data[c].take(first).reset_index(drop=True) for c in keys}) if keys
+              else pd.DataFrame(index=range(size)))
 
     def per_group(weights: np.ndarray) -> np.ndarray:
-        return np.bincount(group, weights=weights, minlength=len(sizes))
+        return np.bincount(group, weights=weights, minlength=size)
 
     partial, marks = {}, {}
     for c in counts:
         values = data[c].to_numpy(dtype="float64", na_value=np.nan)
-        n_hidden = per_group(np.isnan(values))
-        hidden, shown = n_hidden > 0, per_group(~np.isnan(values)) > 0
-        total = per_group(np.nan_to_num(values, nan=0.0)).astype(np.int64)
-        result[c] = pd.array(total, dtype="Int64")
-        result.loc[~shown | (hidden & (total == 0)), c] = pd.NA
+        missing = np.isnan(values)
+        n_hidden = per_group(missing)
+        hidden, shown = n_hidden > 0, per_group(~missing) > 0
+        total = per_group(np.where(missing, 0.0, values)).astype(np.int64)
+        off = ~shown | (hidden & (total == 0))
+        result[c] = pd.arrays.IntegerArray(total, off)
         partial[c] = hidden
         if views.mark_column(c) in data.columns:
             # A hidden figure reads "small" only when it is one small month and zeros.
             n_small = per_group((data[views.mark_column(c)] == "small").to_numpy(dtype=bool))
             small = (n_hidden == 1) & (n_small == 1) & (total == 0)
-            marks[c] = [None if pd.notna(v) else ("small" if is_small else "protect")
-                        for v, is_small in zip(result[c], small)]
+            marks[c] = [("small" if is_small else "protect") if is_off else None
+                        for is_off, is_small in zip(off.tolist(), small.tolist())]
     for c, how in combined.items():
-        values = grouped(data[c])
+        values = data[c].groupby(group, sort=True)
         result[c] = (values.sum(min_count=1) if how == "sum" else getattr(values, how)()).to_numpy()
-        partial[c] = grouped(data[c].isna()).any().to_numpy()
+        partial[c] = per_group(data[c].isna().to_numpy(dtype=bool)) > 0
     for rate in rates:
         numerator = pd.array(result[rate.numerator], dtype="Float64")
         denominator = pd.array(result[rate.denominator], dtype="Float64")
@@ -119,11 +112,26 @@ def combine(query: Query, parts: list[pd.DataFrame], k: int, keys: list[str] | N
         if marks:
             suppression["hidden_marks"] = marks
         suppression["suppressed"] = {c: int(result[c].isna().sum()) for c in counts}
-        suppression["partial"] = {c: int((partial[c] & result[c].notna().to_numpy()).sum()) for c in counts}
+        shown_partial = {c: partial[c] & ~np.asarray(result[c].isna(), dtype=bool) for c in counts}
+        suppression["partial"] = {c: int(shown_partial[c].sum()) for c in counts}
         # which shown figures leave out a hidden month (a lower bound of the true figure)
-        suppression["partial_rows"] = {c: (partial[c] & result[c].notna().to_numpy()).tolist() for c in counts}
+        suppression["partial_rows"] = {c: shown_partial[c].tolist() for c in counts}
         result.attrs["suppression"] = suppression
     return result
+
+
+def _groups(data: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's group among the distinct values of `keys` (a missing value is a value),
+    numbered in the order the groups are first seen, and the first row of each group."""
+    if not keys:
+        return np.zeros(len(data), dtype=np.int64), np.arange(min(len(data), 1))
+    codes = np.zeros(len(data), dtype=np.int64)
+    for c in keys:
+        code, uniques = pd.factorize(data[c], sort=False, use_na_sentinel=False)
+        codes = codes * (len(uniques) + 1) + code
+    group, _ = pd.factorize(codes, sort=False)
+    first = np.unique(group, return_index=True)[1]
+    return group.astype(np.int64), first
 
 
 def combine_areas(query: Query, rows: pd.DataFrame, month: np.ndarray, k: int) -> pd.DataFrame:

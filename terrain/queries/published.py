@@ -108,24 +108,29 @@ def from_published(db: TimeLimit, query: Query, params: Mapping[str, Any],
     counts = [c for c in query.counts if c in rows.columns]
     order = [c for c in probe.columns if c not in (*counts, *(r.column for r in query.rates))
              and not is_number(probe[c]) and c in rows.columns]
-    flags: dict[str, str] = {}
-    # what combine says of the rows, kept apart: pandas copies a frame's attrs deeply into
-    # every column and frame taken from it
+    # What combine says of the rows (which shown figures leave out a hidden month, how each
+    # hidden one reads) is kept apart from them: pandas copies a frame's attrs deeply into every
+    # column and frame taken from it. The month-grain rows carry their marks as columns.
     suppression: dict = {}
+    partial_rows: dict[str, list] = {}
+    hidden_marks: dict[str, list] = {}
     if query.grain == "none":
         combined = by_month(query, rows, k, [c for c in order if c != "period"])
         rows = probe.iloc[0:0].copy() if combined is None else combined
         suppression, rows.attrs = rows.attrs.get("suppression") or {}, {}
-        for c, partial in suppression.get("partial_rows", {}).items():
-            flags[c] = f"__partial_{c}"
-            rows[flags[c]] = partial   # travels with its row through the sort
-        for c, marks in suppression.get("hidden_marks", {}).items():
-            rows[views.mark_column(c)] = marks
+        partial_rows = dict(suppression.get("partial_rows", {}))
+        hidden_marks = dict(suppression.get("hidden_marks", {}))
+    else:
+        hidden_marks = {c: rows.pop(views.mark_column(c)).tolist() for c in counts if views.mark_column(c) in rows.columns}
     order = sorted(order, key=lambda c: c != "period")   # months in order, as for any month series
-    rows = rows.sort_values(order, kind="stable").reset_index(drop=True) if len(rows) else rows
-    partial_rows = {c: [bool(v) for v in rows.pop(flags[c])] if c in flags else [False] * len(rows) for c in counts}
-    hidden_marks = {c: [m if isinstance(m, str) else None for m in rows[views.mark_column(c)]]
-                    if views.mark_column(c) in rows.columns else [None] * len(rows) for c in counts}
+    if len(rows) and order:
+        at = rows[order].reset_index(drop=True).sort_values(order, kind="stable").index.to_numpy()
+        rows = rows.take(at).reset_index(drop=True)
+        partial_rows = {c: [flags[i] for i in at] for c, flags in partial_rows.items()}
+        hidden_marks = {c: [marks[i] for i in at] for c, marks in hidden_marks.items()}
+    partial_rows = {c: [bool(v) for v in partial_rows[c]] if c in partial_rows else [False] * len(rows) for c in counts}
+    hidden_marks = {c: [m if isinstance(m, str) else None for m in hidden_marks[c]] if c in hidden_marks
+                    else [None] * len(rows) for c in counts}
     frame = pd.DataFrame({c: rows[c] if c in rows.columns else probe[c] for c in probe.columns})
     for c in probe.columns:
         if c in counts:
