@@ -690,7 +690,8 @@ def _public_places(con: duckdb.DuckDBPyConnection, request: Request, config: ale
 def _read_published(con: duckdb.DuckDBPyConnection, items: tuple[views.PublishedColumn, ...], cities: list[str],
                     first: dt.date, last: dt.date) -> pd.DataFrame:
     cells = queries.read_published(con, "published_cells_by_city_month", {
-        "audience": PUBLIC, "measures": views.measures(items), "start": first, "end": last, "cities": cities})
+        "audience": PUBLIC, "measures": views.measures(items),
+        "breakdowns": views.breakdowns(items), "start": first, "end": last, "cities": cities})
     wanted = pd.Series(False, index=cells.index)
     for item in items:
         wanted |= ((cells["measure"] == item.measure) & (cells["breakdown"] == item.breakdown)

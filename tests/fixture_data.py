@@ -93,7 +93,8 @@ SAMPLE_PARAMS = {
     "start": D(2024, 1, 1), "end": D(2024, 1, 31), "grain": "month", "cities": [], "sites": [],
     "activities": [], "age_bands": [], "sexes": [], "minors_only": False, "girls_only": False,
     "city": "Calais", "site": "calais_emergency_shelter", "season": 2023, "as_of": AS_OF,
-    "audience": "donor", "measures": ["consultations"], "limit": 50, "until": AS_OF,
+    "audience": "donor", "measures": ["consultations"], "breakdowns": ["all", "activity"], "limit": 50,
+    "until": AS_OF,
 }
 
 

@@ -84,6 +84,12 @@ def measures(items: tuple[PublishedColumn, ...]) -> list[str]:
     return sorted({item.measure for item in items})
 
 
+def breakdowns(items: tuple[PublishedColumn, ...]) -> list[str]:
+    """The breakdowns whose cells the items read (what published_cells_by_city_month is
+    asked for, with `measures`)."""
+    return sorted({item.breakdown for item in items})
+
+
 def provided(items: tuple[PublishedColumn, ...]) -> set[str]:
     """The columns a published view gives (besides `period`, `city` and rates)."""
     return {c for item in items for c in (item.column, *item.category_columns)}

@@ -65,7 +65,8 @@ def published_months(db: TimeLimit, query: Query, params: Mapping[str, Any],
     """The query's rows per month and city, read from the reader's published set, with its
     rates and calendar columns (of `columns`) worked out."""
     cells = db.rows(load("published_cells_by_city_month").sql, {
-        "audience": reader, "measures": views.measures(query.published), "start": params["start"],
+        "audience": reader, "measures": views.measures(query.published),
+        "breakdowns": views.breakdowns(query.published), "start": params["start"],
         "end": params["end"], "cities": list(params.get("cities") or [])})
     rows = views.month_rows(cells, query.published)
     for rate in query.rates:
