@@ -125,13 +125,13 @@ def _groups(data: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray
     numbered in the order the groups are first seen, and the first row of each group."""
     if not keys:
         return np.zeros(len(data), dtype=np.int64), np.arange(min(len(data), 1))
-    codes = np.zeros(len(data), dtype=np.int64)
+    group = np.zeros(len(data), dtype=np.int64)
     for c in keys:
+        # the groups so far, each split by this key's values (numbered again at each key, so
+        # that the numbers stay below the number of rows squared whatever the keys)
         code, uniques = pd.factorize(data[c], sort=False, use_na_sentinel=False)
-        codes = codes * (len(uniques) + 1) + code
-    group, _ = pd.factorize(codes, sort=False)
-    first = np.unique(group, return_index=True)[1]
-    return group.astype(np.int64), first
+        group = pd.factorize(group * (len(uniques) + 1) + code, sort=False)[0].astype(np.int64)
+    return group, np.unique(group, return_index=True)[1]
 
 
 def combine_areas(query: Query, rows: pd.DataFrame, month: np.ndarray, k: int) -> pd.DataFrame:
