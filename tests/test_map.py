@@ -27,6 +27,7 @@ import pandas as pd
 import pytest
 
 from terrain import ROOT, disclosure, filters, i18n, maps, queries, roles
+from terrain.disclosure import publication
 from terrain.charts import SITE_TYPE_COLOURS, SUPPRESSED_COLOUR, map_figure
 from terrain.charts import map as site_map
 from tests import fixture_data
@@ -113,6 +114,28 @@ def test_other_roles_get_areas_and_no_site(role, fixture_con):
                                                               "bed_nights_occupied", "turned_away"))
                for _, row in frame.iterrows()}
     assert figures == AREA_FIGURES[role]
+
+
+@pytest.mark.parametrize("role", RESTRICTED)
+def test_a_departement_holding_two_cities_shows_the_rate_of_their_summed_beds(role, tmp_path):
+    # Marseille's 20-bed shelter moved to Saint-Denis: Pantin and Marseille, each a single
+    # small shelter in its commune, both go to département 93. Its occupancy is their beds
+    # added up (January: Pantin's 310 of 310, Marseille nothing; December to February: 832 of
+    # 890), never one city's rate (Marseille's 0 or 90 %), and a city's own area keeps its own.
+    path = fixture_data.build(tmp_path / "two-cities.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE sites SET commune_code = '93066', departement = '93' WHERE site_id = 'marseille_minors_shelter'")
+        publication.build(con)    # as every write of new sites does (store.new_database)
+    con = duckdb.connect(str(path), read_only=True)
+    winter = {"start": dt.date(2023, 12, 1), "end": dt.date(2024, 2, 29)}
+    for period, (occupied, available) in ((JANUARY, (310, 310)), (winter, (832, 890))):
+        frame = queries.run(con, "map_sites_activity", period, role=role).set_index("area_code")
+        assert frame.loc["93", "cities"] == () and "13" not in frame.index
+        assert (frame.loc["93", "bed_nights_occupied"], frame.loc["93", "bed_nights_available"]) == (occupied, available)
+        assert frame.loc["93", "occupancy_rate"] == pytest.approx(occupied / available)
+        calais = queries.run(con, "occupancy_summary_by_city", {**period, "cities": ["Calais"]}, role=role)
+        assert frame.loc["62", "occupancy_rate"] == pytest.approx(calais["occupancy_rate"].iloc[0])
+    con.close()
 
 
 # --- geography ------------------------------------------------------------------------------

@@ -184,9 +184,10 @@ def published_areas(db: TimeLimit, query: Query, params: Mapping[str, Any],
             "cities": (city,) if one_area else (),
             "site_count": len(held) if one_area else pd.NA,
             "site_types": ",".join(sorted(set(map(str, held["site_type"])))) if one_area else "",
-            # a city with no row in a period of published months did nothing: zeros
+            # a city with no row in a period of published months did nothing: zeros, and no rate
             **{c: (figures[c].iloc[0] if figures is not None and len(figures) else 0 if combined is not None else pd.NA)
-               for c in [*sum_columns, *ratios]},
+               for c in sum_columns},
+            **{c: figures[c].iloc[0] if figures is not None and len(figures) else pd.NA for c in ratios},
         })
     frame = pd.DataFrame(areas, columns=["area_code", "area_kind", "departement", "cities", "site_count", "site_types",
                                          *sum_columns, *ratios])
@@ -200,12 +201,25 @@ def published_areas(db: TimeLimit, query: Query, params: Mapping[str, Any],
     for column in sum_columns:
         frame[column] = pd.array(frame[column], dtype="Int64")
     frame["site_count"] = pd.array(frame["site_count"], dtype="Int64")
+    # The cities in each area (a département's area names none of them, but holds them).
+    cities_of: dict[str, list[str]] = {}
+    for row in areas:
+        cities_of.setdefault(row["area_code"], []).append(row["city"])
+    several = np.array([len(cities_of.get(code, [])) > 1 for code in frame["area_code"]], dtype=bool)
+    # which cities' shown figures leave out a hidden month (combine's partial rows)
+    partial_of = {c: dict(zip(combined["city"], flags)) for c, flags in suppression.get("partial_rows", {}).items()} \
+        if combined is not None and "city" in combined.columns else {}
     for name, (numerator, denominator) in ratios.items():
-        # an area of one city keeps the city's rate (combine hides it where a month is hidden)
+        # An area of one city keeps the city's rate (combine hides it where a month is hidden);
+        # an area of several, a commune's or a département's, has the rate of its summed
+        # figures, hidden where a city's part leaves out a hidden month or by the usual rule.
         values = pd.array(frame[numerator], dtype="Float64") / pd.array(frame[denominator], dtype="Float64")
-        values[np.asarray((pd.array(frame[denominator], dtype="Float64") == 0).fillna(True), dtype=bool)] = pd.NA
+        left_out = np.array([any(partial_of.get(part, {}).get(city, False) for city in cities_of.get(code, [])
+                                 for part in (numerator, denominator)) for code in frame["area_code"]], dtype=bool)
+        values[np.asarray((pd.array(frame[denominator], dtype="Float64") == 0).fillna(True), dtype=bool) | left_out] = pd.NA
         own = pd.array(frame[name], dtype="Float64")
-        frame[name] = pd.array(np.where(frame["cities"].map(len).to_numpy() <= 1, own, values), dtype="Float64")
+        frame[name] = pd.array(np.where(several, values, own), dtype="Float64")
+        frame = disclosure.suppress_rates(frame, name, denominator, k, numerator=numerator)
     frame = frame.astype({"area_code": "string", "area_kind": "string", "departement": "string", "site_types": "string"})
     counts = list(query.counts)
     # How a hidden figure reads: a city's own mark where the area is one city's, else neutral.
@@ -213,9 +227,6 @@ def published_areas(db: TimeLimit, query: Query, params: Mapping[str, Any],
     if combined is not None and "city" in combined.columns:
         for c, marks in suppression.get("hidden_marks", {}).items():
             city_marks[c] = dict(zip(combined["city"], marks))
-    cities_of: dict[str, list[str]] = {}
-    for row in areas:
-        cities_of.setdefault(row["area_code"], []).append(row["city"])
     hidden_marks = {c: [None if pd.notna(value) else (city_marks.get(c, {}).get(cities_of[code][0]) or "protect")
                         if len(cities_of.get(code, [])) == 1 else "protect"
                         for code, value in zip(frame["area_code"], frame[c])] for c in counts if c in frame.columns}
