@@ -114,6 +114,9 @@ def test_other_roles_get_areas_and_no_site(role, fixture_con):
                                                               "bed_nights_occupied", "turned_away"))
                for _, row in frame.iterrows()}
     assert figures == AREA_FIGURES[role]
+    # Marseille's shelter had no night in January: its area has no occupancy rate, not 0 %
+    rates = dict(zip(frame["area_code"], frame["occupancy_rate"]))
+    assert pd.isna(rates["13"]) and rates["93"] == 1.0 and rates["62"] == pytest.approx(650 / 700)
 
 
 @pytest.mark.parametrize("role", RESTRICTED)
