@@ -102,7 +102,7 @@ def month_rows(cells: pd.DataFrame, items: tuple[PublishedColumn, ...]) -> pd.Da
     is a shown 0 are left out, as a query over the rows has no row where nothing happened.
     `period` is the month's first day (datetime64)."""
     # Each cell's place (its month and city), numbered in the order places are first seen.
-    place, first = _places(cells)
+    place, first = groups(cells, ["period", "city"])
     measure = cells["measure"].to_numpy(dtype=object)
     breakdown = cells["breakdown"].to_numpy(dtype=object)
     category = cells["category"].to_numpy(dtype=object)
@@ -153,13 +153,19 @@ def month_rows(cells: pd.DataFrame, items: tuple[PublishedColumn, ...]) -> pd.Da
     return pd.DataFrame({c: v[keep] for c, v in columns.items()})
 
 
-def _places(cells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Each cell's place (its month and city), numbered in the order the places are first
-    seen, and the first cell of each place."""
-    months, _ = pd.factorize(cells["period"], sort=False)
-    cities, names = pd.factorize(cells["city"], sort=False)
-    place, _ = pd.factorize(months.astype(np.int64) * (len(names) + 1) + cities, sort=False)
-    return place.astype(np.int64), np.unique(place, return_index=True)[1]
+def groups(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's group among the distinct values of `keys` (a missing value is a value),
+    numbered in the order the groups are first seen, and the first row of each group. No
+    keys: one group (none for no row)."""
+    if not keys:
+        return np.zeros(len(frame), dtype=np.int64), np.arange(min(len(frame), 1))
+    group = np.zeros(len(frame), dtype=np.int64)
+    for c in keys:
+        # the groups so far, each split by this key's values (numbered again at each key, so
+        # that the numbers stay below the number of rows squared whatever the keys)
+        code, uniques = pd.factorize(frame[c], sort=False, use_na_sentinel=False)
+        group = pd.factorize(group * (len(uniques) + 1) + code, sort=False)[0].astype(np.int64)
+    return group, np.unique(group, return_index=True)[1]
 
 
 def _counts(values: np.ndarray, hidden: np.ndarray) -> pd.arrays.IntegerArray:

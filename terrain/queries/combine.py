@@ -70,7 +70,7 @@ def combine(query: Query, parts: list[pd.DataFrame], k: int, keys: list[str] | N
     # Each row's group, numbered in the order groups are first seen; a query without keys
     # (one row per run) is one group. The figures are added up per group with numpy, a few
     # array passes for each column.
-    group, first = _groups(data, keys)
+    group, first = views.groups(data, keys)
     size = len(first)
     result = (pd.DataFrame({c: data[c].take(first).reset_index(drop=True) for c in keys}) if keys
               else pd.DataFrame(index=range(size)))
@@ -118,20 +118,6 @@ def combine(query: Query, parts: list[pd.DataFrame], k: int, keys: list[str] | N
         suppression["partial_rows"] = {c: shown_partial[c].tolist() for c in counts}
         result.attrs["suppression"] = suppression
     return result
-
-
-def _groups(data: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's group among the distinct values of `keys` (a missing value is a value),
-    numbered in the order the groups are first seen, and the first row of each group."""
-    if not keys:
-        return np.zeros(len(data), dtype=np.int64), np.arange(min(len(data), 1))
-    group = np.zeros(len(data), dtype=np.int64)
-    for c in keys:
-        # the groups so far, each split by this key's values (numbered again at each key, so
-        # that the numbers stay below the number of rows squared whatever the keys)
-        code, uniques = pd.factorize(data[c], sort=False, use_na_sentinel=False)
-        group = pd.factorize(group * (len(uniques) + 1) + code, sort=False)[0].astype(np.int64)
-    return group, np.unique(group, return_index=True)[1]
 
 
 def combine_areas(query: Query, rows: pd.DataFrame, month: np.ndarray, k: int) -> pd.DataFrame:
