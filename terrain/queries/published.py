@@ -32,10 +32,9 @@ def within_published(db: TimeLimit, params: dict[str, Any], reader: str) -> dict
     which whole months a figure holds."""
     if "end" not in params:
         return params
-    span = db.rows(load("published_months").sql, {"audience": reader})
-    if span.empty or pd.isna(span["last_month"].iloc[0]):
+    last = last_published(db, reader)
+    if last is None:
         return params
-    last = month_end(as_date(span["last_month"].iloc[0], "last_month"))
     if params.get("start") is not None and as_date(params["start"], "start") > last:
         return params
     return {**params, "end": min(as_date(params["end"], "end"), last)}
@@ -48,16 +47,22 @@ def ended_with_published(db: TimeLimit, params: dict[str, Any], reader: str) -> 
     query counted up to a day (`until`, the winter seasons) stops there as well."""
     if "end" not in params and "until" not in params:
         return params
-    span = db.rows(load("published_months").sql, {"audience": reader})
     start = as_date(params["start"], "start") if params.get("start") is not None else None
-    if span.empty or pd.isna(span["last_month"].iloc[0]):
+    last = last_published(db, reader)
+    if last is None:
         last = (start or dt.date.min + dt.timedelta(days=1)) - dt.timedelta(days=1)
-    else:
-        last = month_end(as_date(span["last_month"].iloc[0], "last_month"))
     if "until" in params:   # a query counted up to a day (the winter seasons): that day at the latest
         until = params["until"]
         return {**params, "until": last if until is None else min(as_date(until, "until"), last)}
     return {**params, "end": min(as_date(params["end"], "end"), last)}
+
+
+def last_published(db: TimeLimit, reader: str) -> dt.date | None:
+    """The last day of the reader's last published month; None when nothing is published."""
+    span = db.row(load("published_months").sql, {"audience": reader})
+    if span is None or span[1] is None:
+        return None
+    return month_end(as_date(span[1], "last_month"))
 
 
 def published_months(db: TimeLimit, query: Query, params: Mapping[str, Any],
@@ -169,9 +174,8 @@ def published_areas(db: TimeLimit, query: Query, params: Mapping[str, Any],
     if combined is None:
         # No city did anything in the period's published months (zeros), or the period lies
         # after the last published month (the month in progress): nothing is published yet.
-        span = db.rows(load("published_months").sql, {"audience": reader})
-        last = span["last_month"].iloc[0] if len(span) else None
-        if last is None or pd.isna(last) or pd.Timestamp(params["start"]) > pd.Timestamp(last):
+        last = last_published(db, reader)
+        if last is None or as_date(params["start"], "start") > last.replace(day=1):
             city_areas = {}
         else:
             combined = pd.DataFrame({"city": pd.Series(dtype="str"), **{c: pd.Series(dtype="Int64") for c in query.counts}})
