@@ -88,6 +88,17 @@ def test_a_statement_past_the_limit_is_interrupted_and_the_connection_still_answ
         assert db.rows(scan(10**6), {})["n"].iloc[0] == threes(10**6)
 
 
+def test_a_one_row_read_is_interrupted_too_and_reads_its_row_whole(fixture_con):
+    with pytest.raises(queries.QueryTimeout), limit.TimeLimit(fixture_con, 0.2, "endless") as db:
+        db.row(ENDLESS, {})
+    with limit.TimeLimit(fixture_con, 30, "one") as db:
+        assert db.row(scan(10**5), {}) == (threes(10**5),)
+        assert db.row("SELECT city FROM sites WHERE city = $city", {"city": "Nowhere"}) is None
+        # a statement of several rows gives its first, and leaves the connection free
+        assert db.row("SELECT DISTINCT city FROM sites ORDER BY city", {}) == (CITIES[0],)
+        assert db.rows("SELECT DISTINCT city FROM sites ORDER BY city", {})["city"].tolist() == CITIES
+
+
 @pytest.fixture
 def endless_query(tmp_path, monkeypatch):
     """The catalogue with one more query, `endless_count`, that only an interrupt ends."""
