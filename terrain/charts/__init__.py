@@ -157,6 +157,9 @@ def base_layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, legen
     """Title at the top left, under the mode bar; legend under the chart, in rows (on a
     phone it wraps, and the chart's bottom margin grows to hold it)."""
     text = wrapped(title)
+    readable = {"color": TEXT_COLOUR}
+    # One call per part of the figure: each call of plotly's update walks the figure again
+    # (some 5 ms a call on a chart of several axes).
     fig.update_layout(
         # from the chart's left edge, not the plot's: long category names on a horizontal
         # axis would push it off a phone's screen
@@ -167,16 +170,13 @@ def base_layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, legen
         template=TEMPLATE,
         font={"family": FONT, "size": 13}, margin={"l": 10, "r": 10, "t": title_margin(text), "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0,
-                "title": {"side": "top left"}},
+                "title": {"side": "top left", "font": readable}, "font": readable},
         modebar={"remove": MODEBAR_REMOVED, "orientation": "h"},
         hovermode="x unified",   # the white look is TEMPLATE's (plotly's "plotly_white" costs 0.2 s a figure)
     )
-    fig.update_xaxes(showgrid=False, linecolor="#9ca3af", ticks="outside")
-    fig.update_yaxes(gridcolor="#e5e7eb", zerolinecolor="#9ca3af", rangemode="tozero")
-    readable = {"color": TEXT_COLOUR}
-    fig.update_xaxes(tickfont=readable, title_font=readable)
-    fig.update_yaxes(tickfont=readable, title_font=readable)
-    fig.update_layout(legend_font=readable, legend_title_font=readable)
+    fig.update_xaxes(showgrid=False, linecolor="#9ca3af", ticks="outside", tickfont=readable, title_font=readable)
+    fig.update_yaxes(gridcolor="#e5e7eb", zerolinecolor="#9ca3af", rangemode="tozero", tickfont=readable,
+                     title_font=readable)
     fig.update_traces(colorbar_tickfont=readable, colorbar_title_font=readable, selector={"type": "heatmap"})
     # (outside bars only: inside, plotly picks a colour that stands out from the bar's)
     fig.update_traces(outsidetextfont=readable, selector={"type": "bar"})
