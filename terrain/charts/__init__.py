@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from terrain import i18n, indicators
 from terrain.charts import events as context_events
-from terrain.charts import legend, palette, periods
+from terrain.charts import legend, palette, periods, properties
 from terrain.charts.cache import figure_cache
 
 SITE_TYPE_COLOURS = {
@@ -152,24 +152,13 @@ def wrapped(title: str, width: int = TITLE_LINE) -> str:
     return "<br>".join(lines)
 
 
-def _set(part, values: dict) -> None:
-    """What plotly's `update` does with `values` (nested dicts go into the part's own
-    parts), set property by property: `update` reads each key as a path into the figure, which
-    took two thirds of a figure's layout (some 20 ms a chart)."""
-    for name, value in values.items():
-        if isinstance(value, dict):
-            _set(getattr(part, name), value)
-        else:
-            setattr(part, name, value)
-
-
 def base_layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, legend_title: str = "",
                 lang: str | None = None) -> go.Figure:
     """Title at the top left, under the mode bar; legend under the chart, in rows (on a
     phone it wraps, and the chart's bottom margin grows to hold it)."""
     text = wrapped(title)
     readable = {"color": TEXT_COLOUR}
-    _set(fig.layout, {
+    properties.set_properties(fig.layout, {
         # from the chart's left edge, not the plot's: long category names on a horizontal
         # axis would push it off a phone's screen
         "title": {"text": text, "x": 0, "xanchor": "left", "xref": "container", "yref": "container", "y": 1,
@@ -183,12 +172,10 @@ def base_layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, legen
         "modebar": {"remove": MODEBAR_REMOVED, "orientation": "h"},
         "hovermode": "x unified",   # the white look is TEMPLATE's (plotly's "plotly_white" costs 0.2 s a figure)
     })
-    for axis in fig.select_xaxes():
-        _set(axis, {"showgrid": False, "linecolor": "#9ca3af", "ticks": "outside", "tickfont": readable,
-                    "title": {"font": readable}})
-    for axis in fig.select_yaxes():
-        _set(axis, {"gridcolor": "#e5e7eb", "zerolinecolor": "#9ca3af", "rangemode": "tozero", "tickfont": readable,
-                    "title": {"font": readable}})
+    properties.set_axes(fig, "x", {"showgrid": False, "linecolor": "#9ca3af", "ticks": "outside",
+                                   "tickfont": readable, "title": {"font": readable}})
+    properties.set_axes(fig, "y", {"gridcolor": "#e5e7eb", "zerolinecolor": "#9ca3af", "rangemode": "tozero",
+                                   "tickfont": readable, "title": {"font": readable}})
     fig.update_traces(colorbar_tickfont=readable, colorbar_title_font=readable, selector={"type": "heatmap"})
     # (outside bars only: inside, plotly picks a colour that stands out from the bar's)
     fig.update_traces(outsidetextfont=readable, selector={"type": "bar"})

@@ -28,6 +28,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from terrain import i18n
+from terrain.charts import properties
 
 GRAINS = ("day", "week", "month")
 DAY_MS = 24 * 3600 * 1000
@@ -228,9 +229,9 @@ def time_axis(fig: go.Figure, values: Iterable, grain: str, lang: str, *, start:
     half = pd.Timedelta(days=0.5) if grain == "day" else pd.Timedelta(0)
     first, last = pd.Timestamp(periods[0].first) - half, pd.Timestamp(periods[-1].last) + pd.Timedelta(days=1) - half
     where = {"row": row, "col": col} if row else {}
-    fig.update_xaxes(type="date", tickmode="array", tickvals=positions, ticktext=labels,
-                     hoverformat=HOVER_FORMATS[grain], labelalias=alias,
-                     range=[first.isoformat(), last.isoformat()], **where)
+    properties.set_axes(fig, "x", {"type": "date", "tickmode": "array", "tickvals": positions, "ticktext": labels,
+                                   "hoverformat": HOVER_FORMATS[grain], "labelalias": alias,
+                                   "range": [first.isoformat(), last.isoformat()]}, **where)
     return fig
 
 
@@ -308,9 +309,11 @@ def count_axis(fig: go.Figure, shown: Iterable, lang: str, *, k: int | None = No
     values = pd.to_numeric(pd.Series(list(shown), dtype="object"), errors="coerce")
     top = values.max()
     where = {k_: v for k_, v in (("row", row), ("col", col), ("secondary_y", secondary_y)) if v is not None}
-    update = fig.update_yaxes if axis == "y" else fig.update_xaxes
+    def update(**values) -> None:
+        properties.set_axes(fig, axis, values, **where)
+
     if pd.isna(top) and hidden:
-        update(range=[0, 1], showticklabels=False, showgrid=False, zeroline=True, **where)
+        update(range=[0, 1], showticklabels=False, showgrid=False, zeroline=True)
         text = t("all_hidden", lang, k=k) if k else t("all_hidden_plain", lang)
         if note_under_title:
             under_title(fig, text)
@@ -321,9 +324,9 @@ def count_axis(fig: go.Figure, shown: Iterable, lang: str, *, k: int | None = No
     top = 0 if pd.isna(top) else float(top)
     if top < 5:
         # plotly would write 0, 0.2, 0.4... as "0, 0, 0, 1, 1" with a whole-number format
-        update(tickmode="linear", tick0=0, dtick=1, range=[0, max(top, 1) * 1.15], tickformat=",d", **where)
+        update(tickmode="linear", tick0=0, dtick=1, range=[0, max(top, 1) * 1.15], tickformat=",d")
     else:
-        update(tickformat=",d", rangemode="tozero", **where)
+        update(tickformat=",d", rangemode="tozero")
     return fig
 
 
@@ -352,7 +355,7 @@ def percent_axis(fig: go.Figure, lang: str, top: float, *, step: float = 0.2, ax
     French, with its no-break space; plotly's own ".0%" writes "60%")."""
     count = int(math.floor(top / step + 1e-9)) + 1
     values = [round(i * step, 6) for i in range(count)]
-    update = fig.update_yaxes if axis == "y" else fig.update_xaxes
-    update(tickmode="array", tickvals=values, ticktext=[i18n.format_percent(v, lang) for v in values],
-           range=[0, top], **where)
+    properties.set_axes(fig, axis, {"tickmode": "array", "tickvals": values,
+                                    "ticktext": [i18n.format_percent(v, lang) for v in values], "range": [0, top]},
+                        **where)
     return fig
