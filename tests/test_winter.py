@@ -216,13 +216,13 @@ def test_a_donors_season_is_the_sum_of_its_visible_months(fixture_con):
 
 
 def test_a_season_with_a_hidden_month_is_partial_and_a_false_zero_is_hidden():
-    nights = pd.DataFrame({"season": [2023, 2023, 2023], "city": ["A", "B", "C"], "nights": [152, 152, 152]})
+    nights = pd.DataFrame({"season": [2023] * 4, "city": ["A", "B", "C", "D"], "nights": [152] * 4})
     months = pd.DataFrame({
-        "season": [2023] * 5, "city": ["A", "A", "B", "B", "C"],
-        "turned_away_on_cold_nights": pd.array([12, pd.NA, 0, pd.NA, 0], dtype="Int64"),
-        "consultations": pd.array([40, 30, 11, 20, pd.NA], dtype="Int64"),
-        "medical_consultations": pd.array([35, 25, 10, 20, pd.NA], dtype="Int64"),
-        "cold_related_consultations": pd.array([20, 15, 0, 0, 0], dtype="Int64"),
+        "season": [2023] * 7, "city": ["A", "A", "B", "B", "C", "D", "D"],
+        "turned_away_on_cold_nights": pd.array([12, pd.NA, 0, pd.NA, 0, 0, 0], dtype="Int64"),
+        "consultations": pd.array([40, 30, 11, 20, pd.NA, 30, 10], dtype="Int64"),
+        "medical_consultations": pd.array([35, 25, 10, 20, pd.NA, 30, pd.NA], dtype="Int64"),
+        "cold_related_consultations": pd.array([20, 15, 0, 0, 0, 10, 5], dtype="Int64"),
     })
     people = charts.season_people(nights, months).set_index("city")
     assert (people.loc["A", "turned_away_on_cold_nights"], people.loc["A", "turned_away_on_cold_nights_partial"]) == (
@@ -230,6 +230,9 @@ def test_a_season_with_a_hidden_month_is_partial_and_a_false_zero_is_hidden():
     assert pd.isna(people.loc["B", "turned_away_on_cold_nights"])   # 0 beside a hidden month is not 0
     assert people.loc["A", "cold_related_share"] == pytest.approx(35 / 60)     # of the 60 medical ones
     assert pd.isna(people.loc["C", "consultations"]) and pd.isna(people.loc["C", "cold_related_share"])
+    # D's medical consultations leave a hidden month out: 15 of "≥ 30" would be no share at all
+    assert (people.loc["D", "medical_consultations"], people.loc["D", "medical_consultations_partial"]) == (30, True)
+    assert people.loc["D", "cold_related_consultations"] == 15 and pd.isna(people.loc["D", "cold_related_share"])
     assert charts.people_total(people, "turned_away_on_cold_nights") == charts.People(12, partial=True)
     assert charts.cold_related_share(people.reset_index()) == pytest.approx((35 + 0) / (60 + 30))
 

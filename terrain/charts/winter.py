@@ -121,34 +121,48 @@ def season_people(nights: pd.DataFrame, months: pd.DataFrame) -> pd.DataFrame:
     from complete sums only. A
     season and city without any month of people (no data) counts 0.
     """
-    keys = ["season", "city"]
-    counts = months[[*keys, *PEOPLE_COUNTS]].astype({c: "Int64" for c in PEOPLE_COUNTS})
-    by = [counts[k] for k in keys]
-    grouped = counts.groupby(keys, sort=False)
-    sums = grouped[list(PEOPLE_COUNTS)].sum(min_count=1)
-    hidden = counts[list(PEOPLE_COUNTS)].isna().groupby(by, sort=False).any()
-    hidden_months = counts[list(PEOPLE_COUNTS)].isna().groupby(by, sort=False).sum()
+    # Some ten seasons and cities from a few hundred months: a pass in Python over the
+    # rows, not a pandas operation per step (each costs a millisecond or more on frames
+    # this small: the whole took some 45 ms of every rerun of the Winter page).
     marked = indicators.marks_told_apart(months)
-    small_months = pd.DataFrame({c: [m == "small" for m in indicators.hidden_marks(months, c)]
-                                 for c in PEOPLE_COUNTS}, index=counts.index).groupby(by, sort=False).sum()
-    people = pd.DataFrame(index=sums.index)
+    keys = list(zip(months["season"].tolist(), months["city"].tolist()))
+    sums: dict[tuple, dict[str, list]] = {key: {c: [None, 0, 0] for c in PEOPLE_COUNTS} for key in keys}
     for c in PEOPLE_COUNTS:
-        value = sums[c].astype("Int64")
-        people[c] = value.mask(hidden[c] & (value == 0).fillna(False))
-        people[f"{c}_partial"] = hidden[c] & people[c].notna()
-        # hidden and one small month (and zeros): "< k" is true of it; None where unknown
-        small = people[c].isna() & (hidden_months[c] == 1) & (small_months[c] == 1)
-        people[f"{c}_small"] = small if marked else pd.NA
-    people = people.reset_index()
-    frame = nights.merge(people, on=keys, how="left", indicator=True)
-    no_people = (frame.pop("_merge") == "left_only").to_numpy()
+        for key, value, mark in zip(keys, months[c].tolist(), indicators.hidden_marks(months, c)):
+            total = sums[key][c]    # [sum of the shown months, hidden months, months marked small]
+            if pd.isna(value):
+                total[1] += 1
+            else:
+                total[0] = (total[0] or 0) + int(value)
+            total[2] += mark == "small"
+    found = [sums.get(key) for key in zip(nights["season"].tolist(), nights["city"].tolist())]
+    everywhere = all(total is not None for total in found)
+    frame = nights.reset_index(drop=True)
     for c in PEOPLE_COUNTS:
-        frame[c] = frame[c].astype("Int64")
-        frame.loc[no_people, c] = 0
-        frame[f"{c}_partial"] = frame[f"{c}_partial"].astype("boolean").fillna(False).astype(bool)
-    complete = ~(frame["medical_consultations_partial"] | frame["cold_related_consultations_partial"])
-    share = (frame["cold_related_consultations"].astype("Float64") / frame["medical_consultations"].astype("Float64"))
-    frame["cold_related_share"] = share.where(complete & (frame["medical_consultations"] > 0).fillna(False))
+        values, partial, small = [], [], []
+        for total in found:
+            if total is None:   # a season and city without any month of people counts 0
+                values.append(0)
+                partial.append(False)
+                small.append(np.nan)
+                continue
+            shown, hidden, marked_small = total[c]
+            # a sum of shown zeros beside a hidden month would be a false 0: blank
+            value = None if shown is None or (hidden and shown == 0) else shown
+            values.append(value)
+            partial.append(bool(hidden) and value is not None)
+            # hidden and one small month (and zeros): "< k" is true of it; NA where unknown
+            small.append(value is None and hidden == 1 and marked_small == 1 if marked else pd.NA)
+        frame[c] = pd.array(values, dtype="Int64")
+        frame[f"{c}_partial"] = np.array(partial, dtype=bool)
+        frame[f"{c}_small"] = np.array(small, dtype=bool if marked and everywhere else object)
+    # the share from whole sums only, of rows with medical consultations
+    share = [None if cold is pd.NA or medical is pd.NA or cold_partial or medical_partial or not medical > 0
+             else cold / medical
+             for cold, medical, cold_partial, medical_partial in
+             zip(frame["cold_related_consultations"], frame["medical_consultations"],
+                 frame["cold_related_consultations_partial"], frame["medical_consultations_partial"])]
+    frame["cold_related_share"] = pd.array(share, dtype="Float64")
     # What was hidden, and for whom, as the door recorded it on the months: tables and
     # downloads read hidden counts as "< k" from these.
     frame.attrs = {key: months.attrs[key] for key in ("provenance", "suppression") if key in months.attrs}
@@ -172,13 +186,14 @@ def people_total(frame: pd.DataFrame, column: str) -> People:
     partial sum (`<column>_partial`, see season_people) leaves out hidden cells too."""
     if frame.empty:
         return People(0)
-    values = pd.to_numeric(frame[column], errors="coerce")
-    if values.isna().all():
+    values = _numbers(frame[column])
+    shown = [value for value in values if value is not None]
+    if not shown:
         marks = frame.get(f"{column}_small")
         small = None if marks is None or marks.isna().any() else bool(len(frame) == 1 and marks.iloc[0])
         return People(None, hidden=True, small=small)
-    partial = bool(values.isna().any()) or bool(frame.get(f"{column}_partial", pd.Series(False)).any())
-    return People(int(values.sum(skipna=True)), partial=partial)
+    partial = len(shown) < len(values) or (f"{column}_partial" in frame.columns and any(frame[f"{column}_partial"]))
+    return People(int(sum(shown)), partial=partial)
 
 
 def cold_related_share(frame: pd.DataFrame) -> float | None:
@@ -186,15 +201,25 @@ def cold_related_share(frame: pd.DataFrame) -> float | None:
     health consultations left out), on the rows where both counts are visible and whole (a
     ratio mixing a hidden numerator with a visible denominator would leak it; one that
     leaves out a hidden month of either would be wrong)."""
-    partial = pd.Series(False, index=frame.index)
+    partial = [False] * len(frame)
     for column in ("medical_consultations_partial", "cold_related_consultations_partial"):
         if column in frame.columns:
-            partial |= frame[column].astype(bool)
-    both = frame[~partial].dropna(subset=["cold_related_consultations", "medical_consultations"])
-    total = pd.to_numeric(both["medical_consultations"]).sum()
-    if both.empty or total == 0:
+            partial = [before or bool(flag) for before, flag in zip(partial, frame[column])]
+    both = [(cold, medical) for cold, medical, left_out in zip(_numbers(frame["cold_related_consultations"]),
+                                                               _numbers(frame["medical_consultations"]), partial)
+            if not left_out and cold is not None and medical is not None]
+    total = sum(medical for _, medical in both)
+    if not both or total == 0:
         return None
-    return float(pd.to_numeric(both["cold_related_consultations"]).sum() / total)
+    return float(sum(cold for cold, _ in both) / total)
+
+
+def _numbers(values: pd.Series) -> list:
+    """A column's numbers, None where it is blank (hidden) or holds no number. (The season
+    rows are a few: a list is read faster than pandas works on a frame this small.)"""
+    if not pd.api.types.is_numeric_dtype(values):
+        values = pd.to_numeric(values, errors="coerce")
+    return [None if pd.isna(value) else value for value in values.tolist()]
 
 
 @dataclass(frozen=True)
