@@ -30,6 +30,7 @@ import shapely
 from terrain import maps
 from terrain.charts import FONT, MODEBAR_REMOVED, SITE_TYPE_COLOURS, TEMPLATE
 from terrain.charts import map as site_map
+from terrain.charts.properties import set_axes, set_properties
 
 # Rounding of the drawn coordinates: a tenth of a pixel at the closest zoom (MAX_ZOOM).
 DECIMALS = 5
@@ -108,12 +109,15 @@ def _departement_paths(view: maps.View, highlighted: frozenset[str]) -> tuple[tu
     return (_outline(shapes.geometry[~mine], tolerance), _outline(shapes.geometry[mine], tolerance))
 
 
-def _shape(xs: list, ys: list, *, name: str, fill: str | None, line: str, width: float) -> go.Scatter:
-    return go.Scatter(x=xs, y=ys, mode="lines", meta=name, fill="toself" if fill else "none",
-                      fillcolor=fill, line={"color": line, "width": width}, hoverinfo="skip", showlegend=False)
+def _shape(xs: list, ys: list, *, name: str, fill: str | None, line: str, width: float) -> dict:
+    return {"type": "scatter", "x": xs, "y": ys, "mode": "lines", "meta": name, "fill": "toself" if fill else "none",
+            "fillcolor": fill, "line": {"color": line, "width": width}, "hoverinfo": "skip", "showlegend": False}
 
 
-def _boundaries(view: maps.View, programme_departements: Iterable[str]) -> list[go.Scatter]:
+# The traces are plain dicts, checked once, by the figure that holds them: plotly checks a
+# list value by reading each of its items, and a map's outlines hold some ten thousand
+# coordinates (a go.Scatter would be checked once made, and again in the figure).
+def _boundaries(view: maps.View, programme_departements: Iterable[str]) -> list[dict]:
     """Départements (the programme's a shade darker) and, in a close view, the communes it
     shows."""
     others, mine = _departement_paths(view, frozenset(programme_departements))
@@ -151,18 +155,18 @@ def _labels(shapes: gpd.GeoDataFrame, view: maps.View, *, beside: bool) -> list[
 def _figure(traces: list, view: maps.View, labels: list[dict], *, height: int) -> go.Figure:
     x_range, y_range = ranges(view)
     fig = go.Figure(data=traces)
-    fig.update_layout(
-        template=TEMPLATE, height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False,
-        dragmode=False, hovermode="closest",
-        font={"family": FONT, "size": 13}, annotations=labels,
-        hoverlabel={"bgcolor": site_map.TOOLTIP_STYLE["backgroundColor"], "font": {"color": "#ffffff", "size": 13},
-                    "align": "left"},
-        modebar={"remove": MODEBAR_REMOVED, "orientation": "h"},
+    set_properties(fig.layout, {
+        "template": TEMPLATE, "height": height, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "showlegend": False,
+        "dragmode": False, "hovermode": "closest",
+        "font": {"family": FONT, "size": 13}, "annotations": labels,
+        "hoverlabel": {"bgcolor": site_map.TOOLTIP_STYLE["backgroundColor"],
+                       "font": {"color": "#ffffff", "size": 13}, "align": "left"},
+        "modebar": {"remove": MODEBAR_REMOVED, "orientation": "h"},
         # What the map frames, for whoever reads the figure (tests, a saved figure).
-        meta={"view": {"latitude": view.latitude, "longitude": view.longitude, "zoom": view.zoom}},
-    )
-    fig.update_xaxes(range=x_range, visible=False, fixedrange=True)
-    fig.update_yaxes(range=y_range, visible=False, fixedrange=True, scaleanchor="x", scaleratio=1)
+        "meta": {"view": {"latitude": view.latitude, "longitude": view.longitude, "zoom": view.zoom}},
+    })
+    set_axes(fig, "x", {"range": x_range, "visible": False, "fixedrange": True})
+    set_axes(fig, "y", {"range": y_range, "visible": False, "fixedrange": True, "scaleanchor": "x", "scaleratio": 1})
     return fig
 
 
@@ -183,15 +187,15 @@ def sites_figure(sites: pd.DataFrame, *, view: maps.View, types: Iterable[str], 
         shelter = site_type in site_map.SHELTER_TYPES
         fills = ([_hex(site_map.rgba(site_map.occupancy_colour(rate), 235)) for rate in part["occupancy_rate"]]
                  if shelter else _hex(site_map.rgba(colour, 215)))
-        traces.append(go.Scatter(
-            x=[round(float(v), DECIMALS) for v in part["longitude"]],
-            y=[round(mercator(float(v)), DECIMALS) for v in part["latitude"]],
-            mode="markers", meta=f"sites-{site_type}", showlegend=False,
-            marker={"size": [2 * site_map.radius_px(v, top.get(measure, 0)) for v in part[measure]],
-                    "sizemode": "diameter", "color": fills,
-                    "line": {"color": colour, "width": 3 if shelter else 1}},
-            hovertext=[_hover(site_map.site_tooltip(row, texts)) for _, row in part.iterrows()],
-            hoverinfo="text"))
+        traces.append({
+            "type": "scatter", "x": [round(float(v), DECIMALS) for v in part["longitude"]],
+            "y": [round(mercator(float(v)), DECIMALS) for v in part["latitude"]],
+            "mode": "markers", "meta": f"sites-{site_type}", "showlegend": False,
+            "marker": {"size": [2 * site_map.radius_px(v, top.get(measure, 0)) for v in part[measure]],
+                       "sizemode": "diameter", "color": fills,
+                       "line": {"color": colour, "width": 3 if shelter else 1}},
+            "hovertext": [_hover(site_map.site_tooltip(row, texts)) for _, row in part.iterrows()],
+            "hoverinfo": "text"})
     holding = maps.shapes_of("commune", sites["commune_code"].unique())
     labels = _labels(holding, view, beside=True) if not holding.empty else []
     return _figure(traces, view, labels, height=height)
@@ -210,10 +214,11 @@ def areas_figure(areas: gpd.GeoDataFrame, *, view: maps.View, measure: str, text
         tolerance = _tolerance(view)
         for _, row in drawable.iterrows():
             xs, ys = _outline([row.geometry], tolerance)
-            traces.append(go.Scatter(
-                x=xs, y=ys, mode="lines", meta=f"area-{row['area_kind']}-{row['area_code']}", fill="toself",
-                fillcolor=_hex(site_map.rgba(site_map.area_colour(row[measure], top), 200)),
-                line={"color": AREA_LINE, "width": 2}, hoveron="fills", hoverinfo="text",
-                text=_hover(site_map.area_tooltip(row, texts)), showlegend=False))
+            traces.append({
+                "type": "scatter", "x": xs, "y": ys, "mode": "lines",
+                "meta": f"area-{row['area_kind']}-{row['area_code']}", "fill": "toself",
+                "fillcolor": _hex(site_map.rgba(site_map.area_colour(row[measure], top), 200)),
+                "line": {"color": AREA_LINE, "width": 2}, "hoveron": "fills", "hoverinfo": "text",
+                "text": _hover(site_map.area_tooltip(row, texts)), "showlegend": False})
         labels = _labels(drawable, view, beside=False)
     return _figure(traces, view, labels, height=height)
