@@ -33,7 +33,7 @@ if frame.empty:
     st.stop()
 if not site_map.has_activity(frame):
     st.info(ui.tr("map.no_activity"))
-texts = site_map.Texts(ui.lang(), lambda v: ui.count_text(frame, v), ui.threshold_of(frame))
+texts = site_map.Texts(ui.lang(), ui.threshold_of(frame))
 style = maps.map_style()
 places = frame if exact else maps.area_shapes(frame)
 view = (maps.view_for_sites if exact else maps.view_for_areas)(places, city)

@@ -119,3 +119,70 @@ def test_a_page_rerun_takes_its_figures_from_the_cache_and_they_are_the_same(fix
     english = run_page("pages/winter.py", "programme_manager", {"lang": "en"})
     assert cache.stats()["misses"] > built_first      # another language, other figures
     assert plotly_figures(english) != plotly_figures(first)
+
+
+# --- maps: shapes, tuples of places and records (terrain/charts/map_figure.py) -------------
+
+def _areas(square: float = 1.0, cities=("Calais",)):
+    import geopandas as gpd
+    from shapely.geometry import box
+    return gpd.GeoDataFrame({"x": ["a"], "y": [1], "cities": [cities]},
+                            geometry=[box(0, 0, square, square)], crs="EPSG:4326")
+
+
+def test_shapes_are_told_apart_by_their_exact_coordinates_and_reference_system():
+    first = bars(_areas(), lang="fr")
+    assert bars(_areas(), lang="fr") is first                       # the same shape, read again
+    assert bars(_areas(1.000001), lang="fr") is not first           # a corner a tenth of a metre away
+    assert bars(_areas().set_crs("EPSG:3857", allow_override=True), lang="fr") is not first  # same numbers
+    assert bars(_areas(cities=("Calais", "Pantin")), lang="fr") is not first
+    two = _areas().assign(other=_areas(2.0).geometry)                  # which of two columns is drawn
+    assert bars(two, lang="fr") is not bars(two.set_geometry("other"), lang="fr")
+    assert len(built) == 6 and cache.stats()["uncached"] == 0
+
+
+def test_a_tuple_holding_something_else_than_plain_values_is_built_uncached():
+    odd = _areas(cities=(["Calais"],))
+    bars(odd, lang="fr")
+    bars(odd, lang="fr")
+    assert len(built) == 2 and cache.stats()["uncached"] == 2
+
+
+@cache.figure_cache
+def framed(frame: pd.DataFrame, *, view) -> go.Figure:
+    built.append((len(frame), repr(view)))
+    return go.Figure(go.Bar(x=frame["x"], y=frame["y"], name=repr(view)))
+
+
+def test_a_frozen_record_is_part_of_the_key_a_mutable_one_is_not_cached():
+    from dataclasses import dataclass
+
+    from terrain import maps
+    from terrain.charts import map as site_map
+
+    first = framed(FRAME, view=maps.View(50.9, 1.85, 9.0))
+    assert framed(FRAME, view=maps.View(50.9, 1.85, 9.0)) is first
+    assert framed(FRAME, view=maps.View(50.9, 1.85, 9.5)) is not first
+    assert framed(FRAME, view=site_map.Texts("fr", 11)) is not framed(FRAME, view=site_map.Texts("fr", 5))
+    assert framed(FRAME, view=site_map.Texts("fr", 11)) is not framed(FRAME, view=site_map.Texts("en", 11))
+    assert len(built) == 5     # (the second Texts("fr", 11) came from the cache)
+
+    @dataclass
+    class Mutable:
+        value: int
+    framed(FRAME, view=Mutable(1))
+    framed(FRAME, view=Mutable(1))
+    assert cache.stats()["uncached"] == 2 and len(built) == 7
+
+
+def test_a_map_rerun_takes_its_figure_from_the_cache_and_it_is_the_same(fixture_db, monkeypatch):
+    monkeypatch.setenv("TERRAIN_DB", str(fixture_db))
+    for role in ("programme_manager", "donor"):     # sites as points; areas as shapes
+        cache.clear()
+        first = run_page("pages/map.py", role)
+        assert not first.exception and cache.stats()["misses"] == 1 and cache.stats()["uncached"] == 0
+        again = run_page("pages/map.py", role)
+        assert cache.stats() == {"hits": 1, "misses": 1, "uncached": 0, "held": 1}
+        assert plotly_figures(again) == plotly_figures(first)
+        run_page("pages/map.py", role, {"view": "Calais"})     # another view, another figure
+        assert cache.stats()["misses"] == 2

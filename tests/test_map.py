@@ -485,7 +485,7 @@ def test_an_area_outside_the_boundary_files_is_listed_not_drawn():
     assert shapes["nom"].tolist() == ["Pas-de-Calais", "69123"]
     assert shapes.geometry.notna().tolist() == [True, False]
     assert maps.view_for_areas(shapes, "Lyon") is None
-    texts = site_map.Texts("fr", str)
+    texts = site_map.Texts("fr")
     figure = map_figure.areas_figure(shapes, view=maps.france_view(), measure="consultations", texts=texts)
     drawn = [trace for trace in figure.data if trace.meta.startswith("area-")]
     assert [trace.meta for trace in drawn] == ["area-departement-62"]

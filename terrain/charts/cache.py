@@ -21,6 +21,7 @@ writes them (terrain/ui/tables.py) are kept the same way, in a cache of their ow
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -45,6 +46,12 @@ _PLAIN = (str, int, float, bool, type(None), type(pd.NA), type(pd.NaT), pd.Times
           dt.date, dt.datetime, dt.timedelta, np.generic)
 
 
+def _plain(value: Any) -> bool:
+    """Whether the repr of `value` tells it apart: a plain value, or a tuple of them (a row's
+    cities)."""
+    return isinstance(value, _PLAIN) or (type(value) is tuple and all(_plain(item) for item in value))
+
+
 def _array_bytes(values: Any) -> bytes:
     """A column's (or an index's) values as bytes that two different columns never share:
     numbers and dates as their memory, masked numbers with their mask, categories with their
@@ -56,10 +63,15 @@ def _array_bytes(values: Any) -> bytes:
         return values._data.tobytes() + values._mask.tobytes()
     if isinstance(values, np.ndarray) and values.dtype.kind in "biufcmM":
         return values.tobytes()
+    if getattr(values.dtype, "name", None) == "geometry":   # shapes (geopandas) by their exact bytes
+        import shapely
+        return repr((str(values.crs), list(shapely.to_wkb(values.to_numpy())))).encode()
     if isinstance(values, pd.api.extensions.ExtensionArray):   # text in Arrow, mostly
         values = values.to_numpy(dtype=object, na_value=None)
     listed = values.tolist() if isinstance(values, np.ndarray) else list(values)
-    odd = [t.__name__ for t in set(map(type, listed)) if not issubclass(t, _PLAIN)]
+    kinds = set(map(type, listed))
+    odd = [kind.__name__ for kind in kinds if not issubclass(kind, _PLAIN)
+           and not (kind is tuple and all(_plain(value) for value in listed if type(value) is tuple))]
     if odd:   # a list, a dict, an object whose repr may not tell it apart
         raise Unfingerprintable(f"a column holding {', '.join(sorted(odd))}")
     return repr(listed).encode()
@@ -73,6 +85,7 @@ def _frame(value: pd.DataFrame | pd.Series) -> tuple:
     different frames never run together alike."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(repr(sorted((str(k), repr(v)) for k, v in value.attrs.items())).encode())
+    digest.update(repr(getattr(value, "active_geometry_name", None)).encode())   # which shapes a GeoDataFrame draws
     value = value.copy(deep=False)
     value.attrs = {}   # (each column taken out of a frame would copy its attributes deeply)
     columns = value.items() if isinstance(value, pd.DataFrame) else [(value.name, value)]
@@ -92,6 +105,10 @@ def fingerprint(value: Any) -> Any:
     """A hashable stand-in for `value` that two different values never share."""
     if value is None or isinstance(value, (bool, int, float, str, bytes)):
         return (type(value).__name__, value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type) and value.__dataclass_params__.frozen:
+        # a frozen record (a map's view, its texts) by its class and its fields
+        return (type(value).__module__, type(value).__qualname__,
+                tuple((field.name, fingerprint(getattr(value, field.name))) for field in dataclasses.fields(value)))
     if isinstance(value, (pd.DataFrame, pd.Series)):
         return _frame(value)
     if isinstance(value, (np.generic,)):

@@ -21,14 +21,14 @@ import html
 import json
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import geopandas as gpd
 import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from terrain import i18n, maps
+from terrain import disclosure, i18n, maps
 from terrain.charts import SITE_TYPE_COLOURS, SUPPRESSED_COLOUR
 
 SITE_TYPES = tuple(SITE_TYPE_COLOURS)
@@ -113,11 +113,14 @@ def size_measure(site_type: str) -> str:
 
 @dataclass(frozen=True)
 class Texts:
-    """What tooltips and legends need to say things in the reader's language: `count`
-    writes a count as the reader may see it ("< 11" when hidden below `threshold`)."""
+    """What tooltips and legends need to say things in the reader's language, counts as the
+    reader may see them ("< 11" when hidden below `threshold`). A record of plain values, so
+    that a map built with it is kept by what it was built from (terrain/charts/cache.py)."""
     lang: str
-    count: Callable[[Any], str]
     threshold: int = 0
+
+    def count(self, value: Any) -> str:
+        return disclosure.format_count(value, self.threshold, self.number)
 
     def t(self, key: str, **values: Any) -> str:
         return i18n.t(key, self.lang, **values)

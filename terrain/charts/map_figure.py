@@ -12,7 +12,9 @@ width, as deck.gl's was, so the place names placed apart at that zoom
 Programme managers see one point trace per site type; everyone else sees the areas the
 query door coarsened the sites to, as filled polygons, and never a point. The layers,
 colours, tooltips and legend are terrain/charts/map.py's; a configured tile basemap still
-needs deck.gl (pages/map.py).
+needs deck.gl (pages/map.py). A map is kept by what it was built from (the figure cache of
+terrain/charts/cache.py, shapes by their exact bytes): a rerun with the same rows and view
+draws the figure built before.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import shapely
 from terrain import maps
 from terrain.charts import FONT, MODEBAR_REMOVED, SITE_TYPE_COLOURS, TEMPLATE
 from terrain.charts import map as site_map
+from terrain.charts.cache import figure_cache
 from terrain.charts.properties import set_axes, set_properties
 
 # Rounding of the drawn coordinates: a tenth of a pixel at the closest zoom (MAX_ZOOM).
@@ -170,6 +173,7 @@ def _figure(traces: list, view: maps.View, labels: list[dict], *, height: int) -
     return fig
 
 
+@figure_cache
 def sites_figure(sites: pd.DataFrame, *, view: maps.View, types: Iterable[str], texts: site_map.Texts,
                  height: int = maps.MAP_HEIGHT) -> go.Figure:
     """Programme managers' map: boundaries, one point trace per site type ("sites-<type>"),
@@ -201,6 +205,7 @@ def sites_figure(sites: pd.DataFrame, *, view: maps.View, types: Iterable[str], 
     return _figure(traces, view, labels, height=height)
 
 
+@figure_cache
 def areas_figure(areas: gpd.GeoDataFrame, *, view: maps.View, measure: str, texts: site_map.Texts,
                  height: int = maps.MAP_HEIGHT) -> go.Figure:
     """Everyone else's map: boundaries and the coarsened areas (maps.area_shapes) as
