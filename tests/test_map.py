@@ -540,3 +540,30 @@ def test_close_places_are_both_named_one_moved_aside():
     for i, a in enumerate(placed):
         for b in placed[i + 1:]:
             assert not site_map._overlap(a.box, b.box), (a.name, b.name)
+
+
+def test_a_tooltip_writes_a_count_hidden_to_protect_another_as_the_tables_do():
+    """A published set tells its hidden counts apart: one small cell reads "< 11", one hidden to
+    protect another "[c]" (it may be 11 or more); the map's tooltips say what the tables say."""
+    areas = pd.DataFrame({"area_code": ["62", "59"], "area_kind": ["departement", "departement"],
+                          "departement": ["62", "59"], "cities": [(), ()], "site_count": [2, 1],
+                          "site_types": ["camp,emergency_shelter", "camp,emergency_shelter"],
+                          "consultations": pd.array([45, 30], dtype="Int64"),
+                          "bed_nights_occupied": pd.array([300, 200], dtype="Int64"),
+                          "bed_nights_available": pd.array([400, 250], dtype="Int64"),
+                          "turned_away": pd.array([pd.NA, pd.NA], dtype="Int64")})
+    areas.attrs["suppression"] = {"k": 11, "counts": ["consultations", "bed_nights_occupied", "turned_away"],
+                                  "hidden_marks": {"consultations": [None, None], "bed_nights_occupied": [None, None],
+                                                   "turned_away": ["protect", "small"]}}
+    shapes = maps.area_shapes(areas)
+    texts = site_map.Texts("fr", 11)
+    figure = map_figure.areas_figure(shapes, view=maps.france_view(), measure="consultations", texts=texts)
+    hover = {trace.meta: trace.text for trace in figure.data if trace.meta.startswith("area-")}
+    refused = FR("map.tooltip.turned_away", n="{}").split("{}")[0].replace("<", "&lt;")
+    assert refused + "[c]" in hover["area-departement-62"] and "&lt; 11" not in hover["area-departement-62"]
+    assert refused + "&lt; 11" in hover["area-departement-59"]
+    # the deck's tooltips (a configured basemap) say the same
+    layer = site_map.area_layer(shapes, "consultations", texts, 45.0)
+    tips = [feature["properties"]["tooltip"] for feature in layer.data["features"]]
+    assert tips[0].endswith(FR("map.tooltip.turned_away", n="[c]")) and tips[1].endswith(
+        FR("map.tooltip.turned_away", n="< 11"))

@@ -28,7 +28,7 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from terrain import disclosure, i18n, maps
+from terrain import disclosure, i18n, indicators, maps
 from terrain.charts import SITE_TYPE_COLOURS, SUPPRESSED_COLOUR
 
 SITE_TYPES = tuple(SITE_TYPE_COLOURS)
@@ -119,8 +119,10 @@ class Texts:
     lang: str
     threshold: int = 0
 
-    def count(self, value: Any) -> str:
-        return disclosure.format_count(value, self.threshold, self.number)
+    def count(self, value: Any, mark: str | None = None) -> str:
+        """"< 11" for a hidden count that is one small cell, "[c]" for one hidden to protect
+        another (its `mark`, terrain/disclosure/marks.py), the number otherwise."""
+        return disclosure.format_count(value, self.threshold, self.number, mark)
 
     def t(self, key: str, **values: Any) -> str:
         return i18n.t(key, self.lang, **values)
@@ -137,10 +139,22 @@ def _worth_a_line(value: Any) -> bool:
     return value is not None and (pd.isna(value) or value > 0)
 
 
-def _figures(row: pd.Series, texts: Texts, *, shelter: bool) -> list[str]:
-    lines = [texts.t("map.tooltip.consultations", n=texts.count(row.get("consultations", 0)))]
+def tooltip_marks(frame: pd.DataFrame) -> list[dict[str, str | None]]:
+    """Each row's marks of its hidden counts, in the rows' order (indicators.hidden_marks):
+    a tooltip writes a count hidden to protect another as "[c]", as the tables do, not as
+    "< k", which it may not be."""
+    marks = {column: indicators.hidden_marks(frame, column) for column in ACTIVITY_COLUMNS if column in frame.columns}
+    return [{column: marks[column][i] for column in marks} for i in range(len(frame))]
+
+
+def _figures(row: pd.Series, texts: Texts, *, shelter: bool, marks: dict[str, str | None]) -> list[str]:
+    def count(column: str) -> str:
+        return texts.count(row[column], marks.get(column))
+
+    lines = [texts.t("map.tooltip.consultations",
+                     n=count("consultations") if "consultations" in row else texts.count(0))]
     if _worth_a_line(row.get("people_reached")):
-        lines.append(texts.t("map.tooltip.people_reached", n=texts.count(row["people_reached"])))
+        lines.append(texts.t("map.tooltip.people_reached", n=count("people_reached")))
     if not shelter:
         return lines
     available = row.get("bed_nights_available")
@@ -148,31 +162,32 @@ def _figures(row: pd.Series, texts: Texts, *, shelter: bool) -> list[str]:
     if known and available == 0:
         return [*lines, texts.t("map.tooltip.no_nights")]
     if known:
-        lines.append(texts.t("map.tooltip.bed_nights", occupied=texts.count(row["bed_nights_occupied"]),
+        lines.append(texts.t("map.tooltip.bed_nights", occupied=count("bed_nights_occupied"),
                              available=texts.number(available)))
     else:
-        lines.append(texts.t("map.tooltip.bed_nights_occupied", n=texts.count(row["bed_nights_occupied"])))
+        lines.append(texts.t("map.tooltip.bed_nights_occupied", n=count("bed_nights_occupied")))
     if "occupancy_rate" in row:
         rate = row["occupancy_rate"]
         lines.append(texts.t("map.tooltip.occupancy_over" if pd.notna(rate) and rate > 1 else "map.tooltip.occupancy",
                              rate=texts.percent(rate) if pd.notna(rate) else texts.t("map.hidden_rate")))
-    lines.append(texts.t("map.tooltip.turned_away", n=texts.count(row["turned_away"])))
+    lines.append(texts.t("map.tooltip.turned_away", n=count("turned_away")))
     return lines
 
 
-def site_tooltip(row: pd.Series, texts: Texts) -> str:
-    """Name, type and city, capacity, and the period's figures of one site."""
+def site_tooltip(row: pd.Series, texts: Texts, marks: dict[str, str | None] | None = None) -> str:
+    """Name, type and city, capacity, and the period's figures of one site (`marks`: its
+    row's, from tooltip_marks)."""
     lines = [str(row["name"]),
              f"{i18n.label('site_type', row['site_type'], texts.lang)} · {row['city']}"]
     if pd.notna(row.get("bed_capacity")):
         lines.append(texts.t("map.tooltip.capacity", beds=texts.number(row["bed_capacity"])))
-    lines += _figures(row, texts, shelter=row["site_type"] in SHELTER_TYPES)
+    lines += _figures(row, texts, shelter=row["site_type"] in SHELTER_TYPES, marks=marks or {})
     return "\n".join(lines)
 
 
-def area_tooltip(row: pd.Series, texts: Texts) -> str:
+def area_tooltip(row: pd.Series, texts: Texts, marks: dict[str, str | None] | None = None) -> str:
     """An area's name and kind, its cities and kinds of site, and its figures for the period
-    (coarsened and suppressed by the query door)."""
+    (coarsened and suppressed by the query door; `marks`: its row's, from tooltip_marks)."""
     types = [t for t in str(row["site_types"] if pd.notna(row["site_types"]) else "").split(",") if t]
     lines = [texts.t(f"map.area_kind.{row['area_kind']}", name=row["nom"])]
     if row["cities"]:   # an area shown as its département names nothing finer
@@ -183,7 +198,7 @@ def area_tooltip(row: pd.Series, texts: Texts) -> str:
     # an area that names no kind of site shows its shelter figures where it has beds
     shelter = bool(set(types) & set(SHELTER_TYPES)) or (
         not types and not (pd.notna(row.get("bed_nights_available")) and row.get("bed_nights_available") == 0))
-    lines += _figures(row, texts, shelter=shelter)
+    lines += _figures(row, texts, shelter=shelter, marks=marks or {})
     return "\n".join(lines)
 
 
@@ -313,7 +328,7 @@ def site_layers(sites: pd.DataFrame, types: Iterable[str], texts: Texts) -> list
             "latitude": part["latitude"].astype(float).to_numpy(),
             "radius": [radius_px(v, top.get(measure, 0)) for v in part[measure]],
             "fill": fills,
-            "tooltip": [site_tooltip(row, texts) for _, row in part.iterrows()],
+            "tooltip": [site_tooltip(row, texts, marks) for (_, row), marks in zip(part.iterrows(), tooltip_marks(part))],
         })
         layers.append(pdk.Layer(
             "ScatterplotLayer", id=f"sites-{site_type}", data=data, get_position=["longitude", "latitude"],
@@ -330,7 +345,7 @@ def area_layer(areas: gpd.GeoDataFrame, measure: str, texts: Texts, top: float) 
     to `top`: layer "areas"."""
     shown = areas[["area_kind", "area_code", "geometry"]].copy()
     shown["fill"] = [rgba(area_colour(v, top), 200) for v in areas[measure]]
-    shown["tooltip"] = [area_tooltip(row, texts) for _, row in areas.iterrows()]
+    shown["tooltip"] = [area_tooltip(row, texts, marks) for (_, row), marks in zip(areas.iterrows(), tooltip_marks(areas))]
     return pdk.Layer("GeoJsonLayer", id="areas", data=_features(shown), filled=True, stroked=True,
                      get_fill_color="properties.fill", get_line_color=[84, 39, 143, 255],
                      line_width_units="'pixels'", get_line_width=2, pickable=True)

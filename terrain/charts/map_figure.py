@@ -198,7 +198,8 @@ def sites_figure(sites: pd.DataFrame, *, view: maps.View, types: Iterable[str], 
             "marker": {"size": [2 * site_map.radius_px(v, top.get(measure, 0)) for v in part[measure]],
                        "sizemode": "diameter", "color": fills,
                        "line": {"color": colour, "width": 3 if shelter else 1}},
-            "hovertext": [_hover(site_map.site_tooltip(row, texts)) for _, row in part.iterrows()],
+            "hovertext": [_hover(site_map.site_tooltip(row, texts, marks))
+                          for (_, row), marks in zip(part.iterrows(), site_map.tooltip_marks(part))],
             "hoverinfo": "text"})
     holding = maps.shapes_of("commune", sites["commune_code"].unique())
     labels = _labels(holding, view, beside=True) if not holding.empty else []
@@ -217,13 +218,13 @@ def areas_figure(areas: gpd.GeoDataFrame, *, view: maps.View, measure: str, text
     if not drawable.empty:
         top = site_map.largest_shown(areas[measure])
         tolerance = _tolerance(view)
-        for _, row in drawable.iterrows():
+        for (_, row), marks in zip(drawable.iterrows(), site_map.tooltip_marks(drawable)):
             xs, ys = _outline([row.geometry], tolerance)
             traces.append({
                 "type": "scatter", "x": xs, "y": ys, "mode": "lines",
                 "meta": f"area-{row['area_kind']}-{row['area_code']}", "fill": "toself",
                 "fillcolor": _hex(site_map.rgba(site_map.area_colour(row[measure], top), 200)),
                 "line": {"color": AREA_LINE, "width": 2}, "hoveron": "fills", "hoverinfo": "text",
-                "text": _hover(site_map.area_tooltip(row, texts)), "showlegend": False})
+                "text": _hover(site_map.area_tooltip(row, texts, marks)), "showlegend": False})
         labels = _labels(drawable, view, beside=False)
     return _figure(traces, view, labels, height=height)
