@@ -328,7 +328,8 @@ def site_layers(sites: pd.DataFrame, types: Iterable[str], texts: Texts) -> list
             "latitude": part["latitude"].astype(float).to_numpy(),
             "radius": [radius_px(v, top.get(measure, 0)) for v in part[measure]],
             "fill": fills,
-            "tooltip": [site_tooltip(row, texts, marks) for (_, row), marks in zip(part.iterrows(), tooltip_marks(part))],
+            "tooltip": [site_tooltip(row, texts, marks)
+                        for (_, row), marks in zip(part.iterrows(), tooltip_marks(part))],
         })
         layers.append(pdk.Layer(
             "ScatterplotLayer", id=f"sites-{site_type}", data=data, get_position=["longitude", "latitude"],
@@ -345,7 +346,8 @@ def area_layer(areas: gpd.GeoDataFrame, measure: str, texts: Texts, top: float) 
     to `top`: layer "areas"."""
     shown = areas[["area_kind", "area_code", "geometry"]].copy()
     shown["fill"] = [rgba(area_colour(v, top), 200) for v in areas[measure]]
-    shown["tooltip"] = [area_tooltip(row, texts, marks) for (_, row), marks in zip(areas.iterrows(), tooltip_marks(areas))]
+    shown["tooltip"] = [area_tooltip(row, texts, marks)
+                        for (_, row), marks in zip(areas.iterrows(), tooltip_marks(areas))]
     return pdk.Layer("GeoJsonLayer", id="areas", data=_features(shown), filled=True, stroked=True,
                      get_fill_color="properties.fill", get_line_color=[84, 39, 143, 255],
                      line_width_units="'pixels'", get_line_width=2, pickable=True)
