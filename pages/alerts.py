@@ -66,8 +66,14 @@ followed = episode.rule if episode and episode.rule in rules else rules[0]
 if st.session_state.get("brief_follows") != (rules, followed) or st.session_state.get("brief_rule") not in rules:
     st.session_state["brief_follows"] = (rules, followed)   # the page's choice changed: follow it
     st.session_state["brief_rule"] = followed
-rule = st.selectbox(ui.tr("alerts.brief_rule"), rules, key="brief_rule", disabled=len(rules) == 1,
-                    format_func=lambda r: ui.tr(f"alerts.rule.{r}"))
+if len(rules) == 1:
+    # One rule to brief on: said in words, not offered as a choice that cannot change (a
+    # disabled control's faded label reads at 2.6:1 against the page).
+    rule = rules[0]
+    st.markdown(ui.tr("alerts.brief_rule_fixed", rule=ui.tr(f"alerts.rule.{rule}")))
+else:
+    rule = st.selectbox(ui.tr("alerts.brief_rule"), rules, key="brief_rule",
+                        format_func=lambda r: ui.tr(f"alerts.rule.{r}"))
 if scope == "episode":
     st.caption(charts.episode_label(episode, lang))
 if st.session_state.get("brief_recipient_for") != rule:       # each rule has its usual recipient
