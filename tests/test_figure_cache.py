@@ -186,3 +186,23 @@ def test_a_map_rerun_takes_its_figure_from_the_cache_and_it_is_the_same(fixture_
         assert plotly_figures(again) == plotly_figures(first)
         run_page("pages/map.py", role, {"view": "Calais"})     # another view, another figure
         assert cache.stats()["misses"] == 2
+
+
+def test_a_frame_indexed_on_several_levels_or_a_record_holding_a_function_is_built_uncached():
+    # as tuples of values, a level's categories would be lost: two levels differing only by
+    # their categories (which a groupby keeps as rows) must never share a figure
+    def levelled(categories):
+        index = pd.MultiIndex.from_arrays([pd.Categorical(["x", "y"], categories=categories), [1, 2]])
+        return pd.DataFrame({"x": ["a", "b"], "y": [1, 2]}, index=index)
+    bars(levelled(["x", "y"]), lang="fr")
+    bars(levelled(["x", "y", "z"]), lang="fr")
+    assert len(built) == 2 and cache.stats()["uncached"] == 2
+
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Speaking:
+        say: object
+    framed(FRAME, view=Speaking(french_label))      # a module's function, but in which language?
+    framed(FRAME, view=Speaking(french_label))
+    assert cache.stats()["uncached"] == 4 and len(built) == 4

@@ -90,9 +90,11 @@ def _frame(value: pd.DataFrame | pd.Series) -> tuple:
     value.attrs = {}   # (each column taken out of a frame would copy its attributes deeply)
     columns = value.items() if isinstance(value, pd.DataFrame) else [(value.name, value)]
     index = value.index
+    if index.nlevels > 1:   # as tuples of values, its levels' types (a category's categories) would be lost
+        raise Unfingerprintable("an index of several levels")
     digest.update(repr((type(index).__name__, str(index.dtype), index.names)).encode())
     digest.update(repr((index.start, index.stop, index.step)).encode() if isinstance(index, pd.RangeIndex)
-                  else _array_bytes(index.array if index.nlevels == 1 else index.to_flat_index()))
+                  else _array_bytes(index.array))
     for name, column in columns:
         digest.update(repr((name, str(column.dtype), len(column))).encode())
         array = column.array
@@ -106,9 +108,13 @@ def fingerprint(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str, bytes)):
         return (type(value).__name__, value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type) and value.__dataclass_params__.frozen:
-        # a frozen record (a map's view, its texts) by its class and its fields
+        # a frozen record (a map's view, its texts) by its class and its fields; one holding a
+        # function is refused, as a function passed without its language is (see ContentsCache)
+        fields = [(field.name, getattr(value, field.name)) for field in dataclasses.fields(value)]
+        if any(callable(held) and not isinstance(held, (pd.DataFrame, pd.Series)) for _, held in fields):
+            raise Unfingerprintable(f"a {type(value).__name__} holding a function")
         return (type(value).__module__, type(value).__qualname__,
-                tuple((field.name, fingerprint(getattr(value, field.name))) for field in dataclasses.fields(value)))
+                tuple((name, fingerprint(held)) for name, held in fields))
     if isinstance(value, (pd.DataFrame, pd.Series)):
         return _frame(value)
     if isinstance(value, (np.generic,)):
