@@ -121,7 +121,11 @@ def area_shapes(areas: pd.DataFrame) -> gpd.GeoDataFrame:
     shapes = pd.concat(
         [shapes_of(kind, areas.loc[areas["area_kind"] == kind, "area_code"]).assign(area_kind=kind)
          for kind in ("commune", "departement")], ignore_index=True)
-    joined = areas.merge(shapes.rename(columns={"code": "area_code"}), on=["area_kind", "area_code"], how="left")
+    joined = areas.merge(shapes.rename(columns={"code": "area_code"}), on=["area_kind", "area_code"], how="left",
+                         validate="many_to_one")
+    # the rows keep their labels: the door's per-row flags and marks are read by them
+    # (terrain/indicators.py), in a part of a result as in the whole
+    joined.index = areas.index
     joined["nom"] = joined["nom"].fillna(joined["area_code"])
     result = gpd.GeoDataFrame(joined, geometry="geometry", crs=departements().crs)
     result.attrs = dict(areas.attrs)  # the door's provenance and suppression travel with the rows

@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from terrain import ROOT, disclosure, filters, i18n, maps, queries, roles
+from terrain import ROOT, disclosure, filters, i18n, indicators, maps, queries, roles
 from terrain.disclosure import publication
 from terrain.charts import SITE_TYPE_COLOURS, SUPPRESSED_COLOUR, map_figure
 from terrain.charts import map as site_map
@@ -567,3 +567,16 @@ def test_a_tooltip_writes_a_count_hidden_to_protect_another_as_the_tables_do():
     tips = [feature["properties"]["tooltip"] for feature in layer.data["features"]]
     assert tips[0].endswith(FR("map.tooltip.turned_away", n="[c]")) and tips[1].endswith(
         FR("map.tooltip.turned_away", n="< 11"))
+
+
+def test_the_areas_of_a_part_of_a_result_keep_their_own_marks():
+    """The door's marks are read by row label (indicators.hidden_marks): the areas built from
+    some rows of a result keep those rows' labels, so each keeps its own mark."""
+    areas = pd.DataFrame({"area_code": ["62", "59"], "area_kind": ["departement", "departement"],
+                          "departement": ["62", "59"], "cities": [(), ()], "site_count": [2, 1],
+                          "site_types": ["camp", "camp"], "consultations": pd.array([pd.NA, pd.NA], dtype="Int64")})
+    areas.attrs["suppression"] = {"k": 11, "counts": ["consultations"],
+                                  "hidden_marks": {"consultations": ["protect", "small"]}}
+    part = areas[areas["area_code"] == "59"]
+    assert indicators.hidden_marks(maps.area_shapes(part), "consultations") == ["small"]
+    assert indicators.hidden_marks(maps.area_shapes(areas), "consultations") == ["protect", "small"]
