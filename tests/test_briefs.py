@@ -588,6 +588,52 @@ def test_the_charts_of_a_french_brief_hold_no_english():
         assert len(words) > 100 and ENGLISH.findall(words) == [], rule
 
 
+def test_a_brief_s_image_is_drawn_once_for_what_it_shows_and_anew_for_anything_else():
+    from terrain.charts import alerts as alert_charts
+    alert_charts.IMAGES.clear()
+    rows = evidence_rows(D(2024, 11, 14), 20, "day")
+    rows.loc[5, "turned_away"] = None    # hidden: the legend says below which count
+    shown = dict(lang="fr", title="Calais", k=5, sd=2)
+    first = alert_charts.evidence_png("cold_exclusion", rows, **shown)
+    assert alert_charts.evidence_png("cold_exclusion", rows.copy(), **shown) is first   # the same rows again
+    one_more = rows.copy()
+    one_more.loc[3, "turned_away"] += 1
+    drawn = [alert_charts.evidence_png("cold_exclusion", one_more, **shown),
+             alert_charts.evidence_png("cold_exclusion", rows, **(shown | {"lang": "en"})),
+             alert_charts.evidence_png("cold_exclusion", rows, **(shown | {"title": "Calais, Pas-de-Calais"})),
+             alert_charts.evidence_png("cold_exclusion", rows, **(shown | {"k": 11})),
+             alert_charts.evidence_png("shelter_saturation", rows, **shown)]
+    assert len({first, *drawn}) == 6     # each drawn anew, none the first image
+    assert alert_charts.IMAGES.stats() | {"held": None} == {"hits": 1, "misses": 6, "uncached": 0, "held": None}
+    bars = [("Refus", [3.0, None, 7.0], ["", "small", ""], "#b30000")]
+    months = [D(2024, 1, 1), D(2024, 2, 1), D(2024, 3, 1)]
+    monthly = alert_charts.published_months_png(months, bars, lang="fr", title="Calais", y_title="Refus")
+    assert alert_charts.published_months_png(list(months), list(bars), lang="fr", title="Calais",
+                                             y_title="Refus") is monthly
+    other_mark = [("Refus", [3.0, None, 7.0], ["", "[c]", ""], "#b30000")]
+    assert alert_charts.published_months_png(months, other_mark, lang="fr", title="Calais", y_title="Refus") != monthly
+
+
+def test_the_same_brief_in_the_other_format_draws_no_image_anew(fixture_db):
+    from terrain.charts import alerts as alert_charts
+    alert_charts.IMAGES.clear()
+    produce(fixture_db, lang="fr", audience="internal", format="pdf", **COLD_SPELL)
+    drawn = alert_charts.IMAGES.stats()["misses"]
+    word = produce(fixture_db, lang="fr", audience="internal", format="docx", **COLD_SPELL)
+    assert drawn >= 1 and alert_charts.IMAGES.stats()["misses"] == drawn
+    alert_charts.IMAGES.clear()
+    anew = produce(fixture_db, lang="fr", audience="internal", format="docx", **COLD_SPELL)
+    assert alert_charts.IMAGES.stats()["misses"] == drawn
+    assert _images(word.content) == _images(anew.content) != []
+    produce(fixture_db, lang="en", audience="internal", format="docx", **COLD_SPELL)
+    assert alert_charts.IMAGES.stats()["misses"] == 2 * drawn   # in English: drawn anew
+
+
+def _images(content: bytes) -> list[bytes]:
+    document = docx.Document(io.BytesIO(content))
+    return sorted(part.blob for part in document.part.package.parts if part.content_type == "image/png")
+
+
 @pytest.mark.parametrize("fmt", briefs.FORMATS)
 @pytest.mark.parametrize("audience", ["internal", "public"])
 def test_provenance_is_an_annex_after_the_body(fixture_db, fmt, audience):
