@@ -1,10 +1,13 @@
-"""The briefs log: who produced which brief, when, with which parameters, and the file's
-SHA-256, so that a figure quoted by a préfecture can be traced to the brief that gave it.
+"""The audit directory and the briefs log.
 
-It lives in its own small DuckDB file in the audit directory ($TERRAIN_AUDIT_DIR or
-data/audit/), not in the main database, which an import or a rollback replaces whole. The
-app holds the main database open read-only; this file is opened read-write only for the
-moment of one write, and a writer that finds it locked by another retries briefly.
+The audit directory ($TERRAIN_AUDIT_DIR or data/audit/) holds the small DuckDB files that
+must outlive the main database, which an import or a rollback replaces whole: the import
+audit (terrain/importing/audit.py), the publication ledger (terrain/disclosure/ledger.py) and
+the briefs log below. Each is opened for the moment of one read or write (`connect`), and a
+process that finds one held by another's write waits for it.
+
+The briefs log says who produced which brief, when, with which parameters, and the file's
+SHA-256, so that a figure quoted by a préfecture can be traced to the brief that gave it.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ import pandas as pd
 from terrain import ROOT
 
 AUDIT_FILE = "briefs.duckdb"
-_ATTEMPTS = 20
-_PAUSE_S = 0.1
+# How long a process waits for an audit file another one is writing: a write holds it for
+# milliseconds, ten seconds is a writer stuck, and its error is said.
+LOCK_WAIT_SECONDS = 10.0
+_PAUSE_S = 0.05
 
 _CREATE = """
 CREATE TABLE IF NOT EXISTS brief_audit (
@@ -63,16 +68,22 @@ def audit_path() -> Path:
     return audit_dir() / AUDIT_FILE
 
 
-def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
-    for attempt in range(_ATTEMPTS):
+def connect(path: Path, *, read_only: bool, wait_seconds: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
+    """A connection to an audit file, for one read or write. Another process writing the file
+    holds DuckDB's lock on it for that moment: the connection is tried again until it is
+    free, for `wait_seconds` at most, then DuckDB's error is raised. A file of no bytes,
+    created by a writer that met a full disk before DuckDB wrote its header, is removed
+    before a write (DuckDB would refuse to open it)."""
+    deadline = time.monotonic() + wait_seconds
+    if not read_only and path.exists() and path.stat().st_size == 0:
+        path.unlink()
+    while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException:
-            # Another process holds the file for its own write: it is quick.
-            if attempt == _ATTEMPTS - 1:
+        except (duckdb.IOException, duckdb.ConnectionException):
+            if time.monotonic() > deadline:
                 raise
             time.sleep(_PAUSE_S)
-    raise AssertionError("unreachable")
 
 
 def _json_default(value: Any) -> Any:
@@ -94,7 +105,7 @@ def record_brief(*, user: str, via: str, entry: Mapping[str, Any], parameters: M
         raise ValueError("A brief audit record needs the user who produced it.")
     path = audit_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect(path, read_only=False)
+    con = connect(path, read_only=False)
     try:
         con.execute(_CREATE)
         con.execute(_INSERT, {
@@ -112,7 +123,7 @@ def recent_briefs(limit: int = 50) -> pd.DataFrame:
     path = audit_path()
     if not path.exists():
         return pd.DataFrame()
-    con = _connect(path, read_only=True)
+    con = connect(path, read_only=True)
     try:
         return con.execute(_LIST, {"limit": limit}).df()
     finally:

@@ -16,7 +16,6 @@ not in the main database, which an import or a rollback replaces whole.
 from __future__ import annotations
 
 import datetime as dt
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +52,6 @@ CREATE TABLE IF NOT EXISTS released_cells (
 );
 """
 _STATUS = {"shown": SHOWN, "small": SMALL, "small_or_zero": SMALL_OR_ZERO, "protect": PROTECT}
-_ATTEMPTS, _PAUSE_S = 20, 0.1
 
 
 class Problem(str):
@@ -93,16 +91,9 @@ def ledger_path() -> Path:
 
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
-    for attempt in range(_ATTEMPTS):
-        try:
-            con = duckdb.connect(str(path))
-            con.execute(_CREATE)
-            return con
-        except duckdb.IOException:
-            if attempt == _ATTEMPTS - 1:
-                raise
-            time.sleep(_PAUSE_S)
-    raise AssertionError("unreachable")
+    con = audit.connect(path, read_only=False)
+    con.execute(_CREATE)
+    return con
 
 
 def released_before(path: Path | None = None) -> pd.DataFrame:

@@ -13,23 +13,21 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from terrain import ROOT
+from terrain import audit as audit_files   # the audit directory, its files' connections
 
 FILE_NAME = "imports.duckdb"
 OUTCOMES = ("loaded", "refused", "checked", "failed", "rolled_back", "upgraded", "demo_built", "applying",
             "approved", "reopened", "events_changed")
 # A change to the database file is recorded as "applying" before any file moves (the intent),
 # then as what happened: its outcome, or "failed" (terrain/store.py, the write protocol).
-# Two processes cannot write one DuckDB file at once: a writer that finds it locked retries.
-LOCK_RETRY_SECONDS = 10.0
+# Two processes cannot write one DuckDB file at once: a writer that finds it locked waits
+# (terrain/audit.py, `connect`).
 
 CREATE = """
 CREATE TABLE IF NOT EXISTS import_audit (
@@ -100,25 +98,8 @@ class Attempt:
     attempt_id: str | None = None
 
 
-def audit_dir() -> Path:
-    return Path(os.environ.get("TERRAIN_AUDIT_DIR") or ROOT / "data" / "audit")
-
-
 def audit_path() -> Path:
-    return audit_dir() / FILE_NAME
-
-
-def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
-    deadline = time.monotonic() + LOCK_RETRY_SECONDS
-    if not read_only and path.exists() and path.stat().st_size == 0:
-        path.unlink()   # created by a writer that met a full disk before DuckDB wrote its header
-    while True:
-        try:
-            return duckdb.connect(str(path), read_only=read_only)
-        except (duckdb.IOException, duckdb.ConnectionException):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+    return audit_files.audit_dir() / FILE_NAME
 
 
 def record(attempt: Attempt) -> None:
@@ -161,7 +142,7 @@ def _writing():
     path = audit_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        con = _connect(path, read_only=False)
+        con = audit_files.connect(path, read_only=False)
     except (OSError, duckdb.Error) as error:
         raise AuditUnavailable(_cannot(path, error)) from None
     try:
@@ -187,7 +168,7 @@ def recent(limit: int = 200) -> pd.DataFrame:
         return pd.DataFrame(columns=["attempted_at", "user_name", "via", "file_name", "file_sha256", "table_name",
                                      "row_count", "replaced_count", "outcome", "problem_count", "warning_count",
                                      "problems", "data_as_of", "database_path"])
-    con = _connect(path, read_only=True)
+    con = audit_files.connect(path, read_only=True)
     try:
         return con.execute(RECENT, {"limit": limit}).df()
     finally:

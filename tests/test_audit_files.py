@@ -1,0 +1,122 @@
+"""The audit directory's files (import audit, publication ledger, briefs log) are opened for
+the moment of one read or write; a process that finds one held by another process's write
+waits for it (terrain/audit.py, `connect`), and says DuckDB's error once it has waited long
+enough. The other process here is a real one, holding DuckDB's lock on the file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+
+import duckdb
+import pytest
+
+from terrain import audit
+from terrain.disclosure import ledger
+from terrain.importing import audit as import_audit
+
+HOLDER = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("CREATE TABLE IF NOT EXISTS held (n INTEGER)")
+print("held", flush=True)
+sys.stdin.readline()
+con.execute("INSERT INTO held VALUES (1)")
+con.close()
+print("released", flush=True)
+"""
+
+
+@pytest.fixture
+def holder(tmp_path):
+    """A process holding a DuckDB file of the audit directory for its write, until told."""
+    path = tmp_path / "audit" / "held.duckdb"
+    path.parent.mkdir()
+    process = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "held"
+    with pytest.raises(duckdb.IOException):   # held: a plain connection is refused at once
+        duckdb.connect(str(path), read_only=True)
+
+    def release() -> None:
+        process.stdin.write("\n")
+        process.stdin.flush()
+    yield path, release
+    if process.poll() is None:
+        release()
+    process.wait(timeout=30)
+
+
+@pytest.mark.parametrize("read_only", [True, False])
+def test_a_file_held_by_another_process_is_waited_for(holder, read_only):
+    path, release = holder
+    timer = threading.Timer(0.3, release)
+    began = time.monotonic()
+    timer.start()
+    try:
+        con = audit.connect(path, read_only=read_only)
+    finally:
+        timer.join()
+    try:
+        assert time.monotonic() - began >= 0.3           # opened once the other process let go,
+        assert con.execute("SELECT count(*) FROM held").fetchall() == [(1,)]   # and its write is there
+    finally:
+        con.close()
+
+
+def test_a_file_held_too_long_is_said_with_duckdb_s_error(holder):
+    path, _ = holder
+    began = time.monotonic()
+    with pytest.raises(duckdb.IOException, match="lock"):
+        audit.connect(path, read_only=False, wait_seconds=0.5)
+    assert time.monotonic() - began >= 0.5
+
+
+def test_a_file_of_no_bytes_is_replaced_by_a_write_and_refused_to_a_read(tmp_path):
+    path = tmp_path / "empty.duckdb"
+    path.write_bytes(b"")      # a writer met a full disk before DuckDB wrote its header
+    with pytest.raises(duckdb.Error):
+        audit.connect(path, read_only=True, wait_seconds=0)
+    con = audit.connect(path, read_only=False)
+    try:
+        assert con.execute("SELECT 42").fetchall() == [(42,)]
+    finally:
+        con.close()
+
+
+def test_the_import_audit_the_ledger_and_the_briefs_log_all_wait(tmp_path, monkeypatch):
+    """Each of the three files, held by another process, is written once it is free."""
+    monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path))
+    writes = {
+        import_audit.audit_path(): lambda: import_audit.record(import_audit.Attempt(
+            user_name="tester", via="test", database_path=str(tmp_path / "terrain.duckdb"), outcome="failed")),
+        ledger.ledger_path(): lambda: ledger.released_before(),
+        audit.audit_path(): lambda: audit.record_brief(user="tester", via="test", entry=_brief_entry(),
+                                                       parameters={}),
+    }
+    for path, write in writes.items():
+        process = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, text=True)
+        try:
+            assert process.stdout.readline().strip() == "held"
+            timer = threading.Timer(0.3, lambda: (process.stdin.write("\n"), process.stdin.flush()))
+            timer.start()
+            write()
+            timer.join()
+            assert process.stdout.readline().strip() == "released"
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=30)
+    assert len(import_audit.recent()) == 1
+    assert len(audit.recent_briefs()) == 1
+
+
+def _brief_entry() -> dict:
+    import datetime as dt
+    return {"rule": "cold_exclusion", "period_start": dt.date(2024, 1, 8), "period_end": dt.date(2024, 1, 21),
+            "city": "Calais", "lang": "fr", "audience": "public", "threshold": 11, "format": "pdf",
+            "recipient": "prefecture", "file_name": "note.pdf", "sha256": "0" * 64, "data_as_of": None,
+            "dataset_name": None}
