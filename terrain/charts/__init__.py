@@ -223,6 +223,20 @@ def _language_of(x_title: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+def table_headers(frame: pd.DataFrame, tr, page: str, off_screen: set[str]) -> dict[str, str]:
+    """Headers of the columns a page's table shows, in the frame's order: common.field.<column>,
+    or the page's own <page>.field.<column>; the columns in `off_screen` are not shown."""
+    headers = {}
+    for column in frame.columns:
+        if column in off_screen:
+            continue
+        try:
+            headers[column] = tr(f"common.field.{column}")
+        except KeyError:
+            headers[column] = tr(f"{page}.field.{column}")
+    return headers
+
+
 @chart
 def stacked_bars(frame: pd.DataFrame, *, x: str, y: str, colour: str, colours: dict[str, str],
                  names: dict[str, str], title: str, x_title: str, y_title: str, legend_title: str,

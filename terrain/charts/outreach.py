@@ -23,6 +23,7 @@ from terrain.charts import (
     palette,
     periods,
     stacked_bars,
+    table_headers,
     wrapped,
 )
 from terrain.charts.consultations import combined
@@ -127,15 +128,7 @@ def labelled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def table_columns(frame: pd.DataFrame, tr) -> dict[str, str]:
     """Headers of the columns shown on screen: common.field.<column>, or this page's own."""
-    headers = {}
-    for column in frame.columns:
-        if column in _OFF_SCREEN:
-            continue
-        try:
-            headers[column] = tr(f"common.field.{column}")
-        except KeyError:
-            headers[column] = tr(f"outreach.field.{column}")
-    return headers
+    return table_headers(frame, tr, "outreach", _OFF_SCREEN)
 
 
 # --- charts --------------------------------------------------------------------------------
