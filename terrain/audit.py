@@ -70,20 +70,38 @@ def audit_path() -> Path:
 
 def connect(path: Path, *, read_only: bool, wait_seconds: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
     """A connection to an audit file, for one read or write. Another process writing the file
-    holds DuckDB's lock on it for that moment: the connection is tried again until it is
-    free, for `wait_seconds` at most, then DuckDB's error is raised. A file of no bytes,
-    created by a writer that met a full disk before DuckDB wrote its header, is removed
-    before a write (DuckDB would refuse to open it)."""
+    holds DuckDB's lock on it for that moment: the connection is tried again until the lock
+    is free, for `wait_seconds` at most, then DuckDB's error is raised; any other error is
+    raised at once. A file of no bytes that DuckDB could lock (so that no process is
+    writing it: one left by a writer that met a full disk before DuckDB wrote its header) is
+    removed before a write, which then makes it anew."""
     deadline = time.monotonic() + wait_seconds
-    if not read_only and path.exists() and path.stat().st_size == 0:
-        path.unlink()
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
-        except (duckdb.IOException, duckdb.ConnectionException):
-            if time.monotonic() > deadline:
+        except (duckdb.IOException, duckdb.ConnectionException) as error:
+            if not read_only and _left_empty(path, error):
+                path.unlink(missing_ok=True)
+                continue
+            if not _held(error) or time.monotonic() > deadline:
                 raise
             time.sleep(_PAUSE_S)
+
+
+def _held(error: duckdb.Error) -> bool:
+    """Whether DuckDB refused the file because another connection holds it: its lock, taken
+    by another process, or a connection of this process opened with other settings."""
+    return isinstance(error, duckdb.ConnectionException) or "lock" in str(error).lower()
+
+
+def _left_empty(path: Path, error: duckdb.Error) -> bool:
+    """Whether DuckDB refused the file as no database after taking its lock (it locks a file
+    before reading its header: a file being made by another process is refused as held, not
+    as this), and the file still has no bytes."""
+    try:
+        return "not a valid duckdb database file" in str(error).lower() and path.stat().st_size == 0
+    except FileNotFoundError:
+        return False
 
 
 def _json_default(value: Any) -> Any:

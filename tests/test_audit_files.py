@@ -86,6 +86,43 @@ def test_a_file_of_no_bytes_is_replaced_by_a_write_and_refused_to_a_read(tmp_pat
         con.close()
 
 
+MAKER = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.lockf(fd, fcntl.LOCK_EX)    # as DuckDB locks a file it makes, before writing its header
+print("making", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_a_file_of_no_bytes_another_process_is_making_is_waited_for_not_removed(tmp_path):
+    path = tmp_path / "making.duckdb"
+    process = subprocess.Popen([sys.executable, "-c", MAKER, str(path)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "making"
+        made = path.stat().st_ino
+        began = time.monotonic()
+        with pytest.raises(duckdb.IOException, match="lock"):
+            audit.connect(path, read_only=False, wait_seconds=0.5)
+        assert time.monotonic() - began >= 0.5
+        assert path.stat().st_ino == made and path.stat().st_size == 0   # still the other's file
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+
+
+def test_a_file_that_is_no_database_is_said_at_once(tmp_path):
+    path = tmp_path / "broken.duckdb"
+    path.write_bytes(b"no database here" * 64)
+    for read_only in (True, False):
+        began = time.monotonic()
+        with pytest.raises(duckdb.IOException, match="not a valid DuckDB database file"):
+            audit.connect(path, read_only=read_only, wait_seconds=60)
+        assert time.monotonic() - began < 30     # not waited for as if another process held it
+    assert path.read_bytes() == b"no database here" * 64    # and left as it is
+
+
 def test_the_import_audit_the_ledger_and_the_briefs_log_all_wait(tmp_path, monkeypatch):
     """Each of the three files, held by another process, is written once it is free."""
     monkeypatch.setenv("TERRAIN_AUDIT_DIR", str(tmp_path))
