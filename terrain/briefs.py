@@ -1197,7 +1197,7 @@ def produce(con: duckdb.DuckDBPyConnection, request: Request, config: alerts.Con
     """Compose, render and record a brief: the log entry (and, for the public, the release
     ledger's) is written before the file is handed over, so no brief leaves without its
     trace. BriefRefused when a public brief would give a hidden cell away with what was
-    released before, or holds no published month."""
+    released before, or holds no published month, or when its trace cannot be written."""
     brief = compose(con, request, config, config_name=config_name)
     content = render(brief)
     digest = hashlib.sha256(content).hexdigest()
@@ -1210,13 +1210,25 @@ def produce(con: duckdb.DuckDBPyConnection, request: Request, config: alerts.Con
         except ledger.ReleaseRefused as refusal:
             why = " ".join(_refusal_reason(problem, request.lang) for problem in refusal.problems)
             raise BriefRefused(_t("public.refused", request.lang, why=why)) from None
+        except (OSError, duckdb.Error) as error:
+            raise _unrecorded(ledger.ledger_path(), error, request.lang) from None
     parameters = {**dataclasses.asdict(request), "recipient": request.recipient_type,
                   "thresholds": dict(config[request.rule]), "definitions": _definitions_used(),
                   "queries": brief.provenance, "config": config_name}
     _, first, last = brief.covers or (None, request.start, request.end)
-    audit.record_brief(user=user, via=via, parameters=parameters, entry={
-        "rule": request.rule, "period_start": first, "period_end": last, "city": request.city,
-        "lang": request.lang, "audience": request.audience, "threshold": request.threshold,
-        "format": request.format, "recipient": request.recipient_type, "file_name": name, "sha256": digest,
-        "data_as_of": brief.data_as_of, "dataset_name": brief.dataset_name})
+    try:
+        audit.record_brief(user=user, via=via, parameters=parameters, entry={
+            "rule": request.rule, "period_start": first, "period_end": last, "city": request.city,
+            "lang": request.lang, "audience": request.audience, "threshold": request.threshold,
+            "format": request.format, "recipient": request.recipient_type, "file_name": name, "sha256": digest,
+            "data_as_of": brief.data_as_of, "dataset_name": brief.dataset_name})
+    except (OSError, duckdb.Error) as error:
+        raise _unrecorded(audit.audit_path(), error, request.lang) from None
     return Produced(content, name, digest, MIME_TYPES[request.format], brief)
+
+
+def _unrecorded(path: Path, error: BaseException, lang: str) -> BriefRefused:
+    """A brief whose log entry (or release record) cannot be written is not handed over: no
+    brief leaves without its trace. One line: the file and the first line of the reason."""
+    reason = str(getattr(error, "strerror", None) or error).splitlines()[0]
+    return BriefRefused(_t("unrecorded", lang, file=path.name, reason=reason))

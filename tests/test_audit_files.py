@@ -5,6 +5,7 @@ enough. The other process here is a real one, holding DuckDB's lock on the file.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import threading
@@ -44,7 +45,7 @@ def holder(tmp_path):
         process.stdin.write("\n")
         process.stdin.flush()
     yield path, release
-    if process.poll() is None:
+    with contextlib.suppress(BrokenPipeError):   # (ended already: nothing to tell it)
         release()
     process.wait(timeout=30)
 
@@ -84,6 +85,28 @@ def test_a_file_of_no_bytes_is_replaced_by_a_write_and_refused_to_a_read(tmp_pat
         assert con.execute("SELECT 42").fetchall() == [(42,)]
     finally:
         con.close()
+
+
+def test_a_file_this_process_holds_with_other_settings_is_waited_for(tmp_path):
+    """DuckDB refuses a second connection of one process to a file it holds with other
+    settings (read-only beside read-write): waited for, like another process's lock."""
+    path = tmp_path / "briefs.duckdb"
+    writer = duckdb.connect(str(path))
+    writer.execute("CREATE TABLE held AS SELECT 1 AS n")
+    with pytest.raises(duckdb.ConnectionException):
+        duckdb.connect(str(path), read_only=True)
+    timer = threading.Timer(0.3, writer.close)
+    began = time.monotonic()
+    timer.start()
+    try:
+        reader = audit.connect(path, read_only=True)
+    finally:
+        timer.join()
+    try:
+        assert time.monotonic() - began >= 0.3
+        assert reader.execute("SELECT n FROM held").fetchall() == [(1,)]
+    finally:
+        reader.close()
 
 
 MAKER = """

@@ -273,6 +273,28 @@ def test_the_ledger_refuses_a_brief_that_would_give_a_revision_away(fixture_db, 
 
 # --- the briefs log ------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("broken", ["briefs.duckdb", "releases.duckdb"])
+def test_a_brief_whose_trace_cannot_be_written_is_not_handed_over_and_says_so_in_one_line(
+        fixture_db, audit_dir, tmp_path, capsys, broken):
+    from terrain.disclosure import ledger as release_ledger
+    assert release_ledger.ledger_path().name == "releases.duckdb" and audit.audit_path().name == "briefs.duckdb"
+    audit_dir.mkdir()
+    (audit_dir / broken).write_bytes(b"no database here" * 64)     # the log or the ledger, unreadable
+    with pytest.raises(briefs.BriefRefused) as refused:
+        produce(fixture_db, lang="fr", audience="public", format="pdf", **COLD_SPELL)
+    said = str(refused.value)
+    assert said.startswith("Note non remise\u00a0: son enregistrement dans " + broken) and "\n" not in said
+    out = tmp_path / "brief.pdf"
+    status = brief_cli.command(["--db", str(fixture_db), "--rule", "cold_exclusion", "--from", "2024-01-08", "--to",
+                                "2024-01-21", "--city", "Calais", "--audience", "public", "--lang", "en",
+                                "--out", str(out)])
+    err = capsys.readouterr().err
+    assert status == 1 and not out.exists()
+    assert err.startswith(f"python -m terrain brief: Brief not handed over: it could not be recorded in {broken} (")
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+
 def test_each_brief_is_recorded_with_its_hash(fixture_db):
     produced = produce(fixture_db, user="amina", lang="fr", audience="public", format="pdf", **COLD_SPELL)
     log = audit.recent_briefs()

@@ -263,10 +263,10 @@ def _png(figure) -> bytes:
 
 
 # The briefs' images, kept by what they were drawn from (terrain/charts/cache.py): a brief asked
-# for again in the other format or for another recipient, or the public and internal briefs of
-# one period where they draw the same chart, take the image drawn before (an image is some 0.3 s
-# of a brief's 1.2). A PNG's bytes cannot be changed by whoever reads them; 64 images of 15 to
-# 75 KB each.
+# for again in the other format or for another recipient takes the image drawn before (an image
+# is some 0.3 s of a brief's 1.2). Internal briefs draw the evidence, public ones the published
+# months: each function's name is part of the key, so no image passes from one audience to the
+# other. A PNG's bytes cannot be changed by whoever reads them; 64 images of 15 to 75 KB each.
 IMAGE_CACHE_ENTRIES = 64
 IMAGES = ContentsCache(IMAGE_CACHE_ENTRIES)
 
