@@ -39,7 +39,7 @@ from typing import Any, Mapping, Sequence
 import duckdb
 import pandas as pd
 
-from terrain import alerts, audit, definitions, disclosure, exports, glossary, i18n, queries, roles
+from terrain import alerts, audit, definitions, disclosure, exports, glossary, i18n, queries, roles, store
 from terrain import events as context_events
 from terrain.disclosure import ledger, marks, publication, views
 from terrain.charts import alerts as alert_charts
@@ -1230,5 +1230,4 @@ def produce(con: duckdb.DuckDBPyConnection, request: Request, config: alerts.Con
 def _unrecorded(path: Path, error: BaseException, lang: str) -> BriefRefused:
     """A brief whose log entry (or release record) cannot be written is not handed over: no
     brief leaves without its trace. One line: the file and the first line of the reason."""
-    reason = str(getattr(error, "strerror", None) or error).splitlines()[0]
-    return BriefRefused(_t("unrecorded", lang, file=path.name, reason=reason))
+    return BriefRefused(_t("unrecorded", lang, file=path.name, reason=store.reason(error)))

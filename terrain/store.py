@@ -487,8 +487,14 @@ def _remove(tmp: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def reason(error: BaseException) -> str:
+    """What went wrong with a file, in one line: an OS error's own words (no errno, no
+    traceback), or the first line of DuckDB's message. How every fault around a file is told."""
+    return str(getattr(error, "strerror", None) or error).splitlines()[0]
+
+
 def _space_message(target: Path, error: BaseException) -> str:
-    text = str(getattr(error, "strerror", None) or error).splitlines()[0]
+    text = reason(error)
     return f"Cannot write a new version of {target}: {text}. Nothing was changed."
 
 

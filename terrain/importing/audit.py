@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from terrain import audit as audit_files   # the audit directory, its files' connections
+from terrain import store
 
 FILE_NAME = "imports.duckdb"
 OUTCOMES = ("loaded", "refused", "checked", "failed", "rolled_back", "upgraded", "demo_built", "applying",
@@ -157,7 +158,7 @@ def _writing():
 
 
 def _cannot(path: Path, error: BaseException) -> str:
-    reason = str(getattr(error, "strerror", None) or error).splitlines()[0]
+    reason = store.reason(error)
     return f"the import audit {path} cannot be written ({reason})"
 
 

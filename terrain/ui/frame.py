@@ -59,7 +59,7 @@ def _chrome(role: str | None) -> None:
         stop_past_time_limit(timeout)
     except (duckdb.Error, OSError, store.NewerDatabase) as error:
         st.error(tr("common.unreadable_database", path=str(store.db_path()),
-                    reason=str(getattr(error, "strerror", None) or error).splitlines()[0]))
+                    reason=store.reason(error)))
         st.stop()
     if data.is_synthetic:
         st.warning(tr("common.synthetic_banner"), icon="⚠️")
