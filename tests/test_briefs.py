@@ -276,8 +276,7 @@ def test_the_ledger_refuses_a_brief_that_would_give_a_revision_away(fixture_db, 
 @pytest.mark.parametrize("broken", ["briefs.duckdb", "releases.duckdb"])
 def test_a_brief_whose_trace_cannot_be_written_is_not_handed_over_and_says_so_in_one_line(
         fixture_db, audit_dir, tmp_path, capsys, broken):
-    from terrain.disclosure import ledger as release_ledger
-    assert release_ledger.ledger_path().name == "releases.duckdb" and audit.audit_path().name == "briefs.duckdb"
+    assert ledger.ledger_path().name == "releases.duckdb" and audit.audit_path().name == "briefs.duckdb"
     audit_dir.mkdir()
     (audit_dir / broken).write_bytes(b"no database here" * 64)     # the log or the ledger, unreadable
     with pytest.raises(briefs.BriefRefused) as refused:
@@ -292,7 +291,6 @@ def test_a_brief_whose_trace_cannot_be_written_is_not_handed_over_and_says_so_in
     assert status == 1 and not out.exists()
     assert err.startswith(f"python -m terrain brief: Brief not handed over: it could not be recorded in {broken} (")
     assert err.count("\n") == 1 and "Traceback" not in err
-
 
 
 def test_each_brief_is_recorded_with_its_hash(fixture_db):
