@@ -17,9 +17,9 @@ OVERVIEW_SOURCE = (ROOT / "pages" / "overview.py").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
-def tiny_demo(bench_3000):
-    """The benchmark's own database of 3,000 consultations (read only)."""
-    [path] = bench_3000.glob("*.duckdb")
+def bench_demo(bench_folder):
+    """The benchmark's own database (tests/conftest.py, read only)."""
+    [path] = bench_folder.glob("*.duckdb")
     return path
 
 
@@ -69,9 +69,9 @@ def test_pandas_alternative_answers_as_the_door_does_on_hand_counted_data(fixtur
         ("Pantin", "medical"): 8, ("Marseille", "medical"): 15}
 
 
-def test_pandas_alternative_gives_the_door_s_answer_to_every_question(tiny_demo):
-    frame = bench.load_consultations_frame(tiny_demo)
-    con = store.open_readonly(tiny_demo)
+def test_pandas_alternative_gives_the_door_s_answer_to_every_question(bench_demo):
+    frame = bench.load_consultations_frame(bench_demo)
+    con = store.open_readonly(bench_demo)
     try:
         asked = bench.questions()
         assert len(asked) == 18  # nine questions, in the default and the filtered view
@@ -83,8 +83,8 @@ def test_pandas_alternative_gives_the_door_s_answer_to_every_question(tiny_demo)
         con.close()
 
 
-def test_same_answer_notices_a_different_count(tiny_demo):
-    frame = bench.load_consultations_frame(tiny_demo)
+def test_same_answer_notices_a_different_count(bench_demo):
+    frame = bench.load_consultations_frame(bench_demo)
     question = bench.questions()[0]
     answer = bench.pandas_answer(frame, question)
     changed = answer.copy()
@@ -103,11 +103,12 @@ def test_a_failing_query_is_reported_and_the_others_are_timed(fixture_db):
     assert list(errors) == [1] and errors[1].startswith("no_such_query: QueryError")
 
 
-def test_command_writes_the_issue_s_json_and_reuses_its_database(bench_3000, tmp_path, capsys):
-    # the folder as `bench --consultations 3000` left it (built once for the run: conftest.py)
-    data = shutil.copytree(bench_3000, tmp_path / "data")
+def test_command_writes_the_issue_s_json_and_reuses_its_database(bench_folder, bench_consultations, tmp_path,
+                                                                 capsys):
+    # the folder as `bench --consultations N` left it (built once for the run: conftest.py)
+    data = shutil.copytree(bench_folder, tmp_path / "data")
     out = tmp_path / "bench.json"
-    argv = ["--consultations", "3000", "--data-dir", str(data), "--json", str(out), "--repeat", "1",
+    argv = ["--consultations", str(bench_consultations), "--data-dir", str(data), "--json", str(out), "--repeat", "1",
             "--pages", "overview"]
 
     assert bench_cli.command(argv) == 0
@@ -116,7 +117,7 @@ def test_command_writes_the_issue_s_json_and_reuses_its_database(bench_3000, tmp
     assert list(figures) == ["sizes"]
     [size] = figures["sizes"]
     assert list(size) == ["consultations", "peak_rss_mib", "pandas_ratio", "published_sets_s", "pages"]
-    assert size["consultations"] == 3000
+    assert size["consultations"] == bench_consultations
     assert size["peak_rss_mib"] > 0 and size["pandas_ratio"] > 0 and size["published_sets_s"] > 0
     assert [list(page) for page in size["pages"]] == [
         ["page", "p50_ms", "p95_ms", "max_ms", "first_after_restart_ms", "render_cpu_p50_ms", "render_cpu_p95_ms"]]
@@ -126,19 +127,19 @@ def test_command_writes_the_issue_s_json_and_reuses_its_database(bench_3000, tmp
     assert 0 < page["render_cpu_p50_ms"] <= page["render_cpu_p95_ms"]
     assert page["first_after_restart_ms"] > 0
     printed = capsys.readouterr().out
-    assert "3,000 consultations" in printed and "reused" in printed and "built now" not in printed
+    assert f"{bench_consultations:,} consultations" in printed and "reused" in printed and "built now" not in printed
     assert "published sets of every audience built in" in printed
     assert "published sets rebuilt with every block kept (an import that changes no month) in" in printed
     assert "render CPU per rerun p95 ≤ 150 ms" in printed
     assert "disagree" not in printed
 
     databases = sorted(data.glob("*.duckdb"))
-    assert [p.name.split("-")[:3] for p in databases] == [["terrain", "3000", "seed42"]]
+    assert [p.name.split("-")[:3] for p in databases] == [["terrain", str(bench_consultations), "seed42"]]
     built = json.loads(databases[0].with_suffix(".build.json").read_text())
-    assert built["consultations"] == 3000 and built["seconds"] > 0
-    path, seconds, built_now = bench.database_for(3000, 42, data)
+    assert built["consultations"] == bench_consultations and built["seconds"] > 0
+    path, seconds, built_now = bench.database_for(bench_consultations, 42, data)
     assert (path, seconds, built_now) == (databases[0], pytest.approx(built["seconds"]), False)
-    assert path == bench.database_path(3000, 42, data)
+    assert path == bench.database_path(bench_consultations, 42, data)
 
 
 def test_bad_arguments_exit_with_status_2(capsys):

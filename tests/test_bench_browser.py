@@ -1,5 +1,5 @@
-"""`bench --browser` on a tiny database: the figures it writes, never whether they meet targets
-(those belong to the benchmark run)."""
+"""`bench --browser` on the tests' benchmark database (tests/conftest.py): the figures it
+writes, never whether they meet targets (those belong to the benchmark run)."""
 
 import json
 import shutil
@@ -14,15 +14,15 @@ pytestmark = pytest.mark.skipif(not shutil.which(bench_browser.CHROMIUM), reason
 
 
 @pytest.fixture(scope="module")
-def data_dir(bench_3000, tmp_path_factory):
-    """A copy of the benchmark's folder with its tiny database (tests/conftest.py), for both tests."""
-    return shutil.copytree(bench_3000, tmp_path_factory.mktemp("bench-browser") / "data")
+def data_dir(bench_folder, tmp_path_factory):
+    """A copy of the benchmark's folder with its database (tests/conftest.py), for both tests."""
+    return shutil.copytree(bench_folder, tmp_path_factory.mktemp("bench-browser") / "data")
 
 
-def test_browser_bench_adds_each_role_s_page_times_to_the_json(data_dir, tmp_path, capsys):
+def test_browser_bench_adds_each_role_s_page_times_to_the_json(data_dir, bench_consultations, tmp_path, capsys):
     out = tmp_path / "bench.json"
     out.write_text(json.dumps({"sizes": ["kept"]}))   # figures of an earlier `bench --json` run
-    argv = ["--browser", "--consultations", "3000", "--data-dir", str(data_dir), "--json", str(out),
+    argv = ["--browser", "--consultations", str(bench_consultations), "--data-dir", str(data_dir), "--json", str(out),
             "--repeat", "1", "--pages", "overview"]
 
     assert bench_cli.command(argv) == 0
@@ -31,7 +31,7 @@ def test_browser_bench_adds_each_role_s_page_times_to_the_json(data_dir, tmp_pat
     assert list(figures) == ["sizes", "browser", "browser_sign_in"]
     assert figures["sizes"] == ["kept"]
     assert [(e["role"], e["page"], e["consultations"]) for e in figures["browser"]] == [
-        (role, "overview", 3000) for role in roles.ROLES]
+        (role, "overview", bench_consultations) for role in roles.ROLES]
     for entry in figures["browser"]:
         assert list(entry)[:6] == ["role", "page", "first_p50_ms", "first_p95_ms", "switch_p50_ms", "switch_p95_ms"]
         assert 0 < entry["first_p50_ms"] <= entry["first_p95_ms"]
@@ -39,15 +39,15 @@ def test_browser_bench_adds_each_role_s_page_times_to_the_json(data_dir, tmp_pat
     assert [s["role"] for s in figures["browser_sign_in"]] == list(roles.ROLES)
     assert all(0 < s["p50_ms"] <= s["p95_ms"] for s in figures["browser_sign_in"])
     printed = capsys.readouterr().out
-    assert "3,000 consultations" in printed and "not measured" not in printed
+    assert f"{bench_consultations:,} consultations" in printed and "not measured" not in printed
     for target in ("page switch p95 ≤ 1 s", "first visit p95 ≤ 2 s", "first page after sign-in p95 ≤ 2 s"):
         assert target in printed
 
 
-def test_a_page_that_never_becomes_whole_is_reported_not_timed(data_dir, tmp_path):
+def test_a_page_that_never_becomes_whole_is_reported_not_timed(data_dir, bench_consultations, tmp_path):
     # A chart page waits for its charts, which the glossary never draws: asked for the
     # glossary's title with a chart required, the wait ends in a reported failure, not a figure.
-    database, _, _ = bench.database_for(3000, 42, data_dir)
+    database, _, _ = bench.database_for(bench_consultations, 42, data_dir)
     from playwright.sync_api import sync_playwright
 
     with bench_browser.running_app(database, tmp_path) as url, sync_playwright() as playwright:
