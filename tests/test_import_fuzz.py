@@ -155,9 +155,9 @@ GOOD = VALID["weather_daily"]
 def _zip_bomb() -> bytes:
     """A workbook whose shared strings unpack to 700 MiB of one letter, zipped to 700 KB: a
     real archive (each entry's CRC and sizes are those of what it unpacks to). One MiB is
-    deflated once, ended by a full flush so that each copy stands alone, and repeated: made
-    when its test runs, in a fraction of a second, where deflating 700 MiB took five seconds
-    and 700 MB of memory."""
+    deflated once by a fresh compressor (so it refers to nothing before it), flushed to a byte
+    boundary without ending the stream, and repeated: made when its test runs, in a fraction
+    of a second, where deflating 700 MiB took five seconds and 700 MB of memory."""
     import struct
     import zlib
     mib = b"a" * 2**20
