@@ -15,7 +15,7 @@ import pytest
 from terrain import SCHEMA_VERSION, approvals, i18n, upgrades
 from terrain.__main__ import main
 from terrain.importing import audit, loading
-from tests import fixture_data
+from tests import files, fixture_data
 from tests.apptest import run_page, texts
 
 D = dt.date
@@ -40,8 +40,7 @@ def db(demo_db, tmp_path, monkeypatch):
 
 
 def read(path, sql, params=None):
-    with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute(sql, params or {}).fetchall()
+    return files.rows(path, sql, params)
 
 
 def last_months(path):

@@ -35,7 +35,7 @@ from terrain import (
 from terrain.__main__ import main
 from terrain.disclosure import ledger, publication
 from terrain.importing import audit, dhis2, loading
-from tests import commands, fixture_data
+from tests import commands, files, fixture_data
 from tests.apptest import plotly_figures, run_page, texts, values
 
 D = dt.date
@@ -77,8 +77,7 @@ def real_db(tmp_path, monkeypatch):
 
 
 def read(path, sql, params=None):
-    with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute(sql, params or {}).fetchall()
+    return files.rows(path, sql, params)
 
 
 def cutoff(path):
@@ -100,7 +99,7 @@ def file_state(path):
 
 def csv_of(path, sql, out, params=None):
     """Rows of the database as an import file (dates as ISO text)."""
-    with duckdb.connect(str(path), read_only=True) as con:
+    with files.attached(path) as con:
         frame = con.execute(sql, params or {}).df()
     for column in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[column]):
@@ -284,12 +283,7 @@ WRITES = {
 def _approvals(path: Path) -> int | None:
     if not path.exists():
         return None
-    con = duckdb.connect()
-    try:
-        con.execute("ATTACH $p AS db (READ_ONLY)", {"p": str(path)})
-        return con.execute("SELECT count(*) FROM db.month_approvals").fetchone()[0]
-    finally:
-        con.close()
+    return read(path, "SELECT count(*) FROM month_approvals")[0][0]
 
 
 def _killed_writer(case, demo_db, root):

@@ -26,7 +26,7 @@ import pytest
 
 from terrain import ROOT, SCHEMA_VERSION, store
 from terrain.importing import audit, loading
-from tests import commands, fixture_data
+from tests import commands, files, fixture_data
 
 NEW_DATABASE_STEPS = ("built", "audit_begun", "intent_written", "linked.3", "placed.3", "linked.2", "placed.2",
                       "linked.1", "placed.1", "linked:db", "placed:db", "arranged", "audit_finished")
@@ -43,14 +43,7 @@ WEATHER = "city;day;tmin_c;tmax_c;vigilance\nCalais;{day};-2,5;4;yellow\n"
 def _reader(sql: str):
     """A function reading one figure of a database file, None where there is no file."""
     def read(path: Path) -> int | None:
-        if not path.exists():
-            return None
-        con = duckdb.connect()
-        try:
-            con.execute("ATTACH $p AS db (READ_ONLY)", {"p": str(path)})
-            return con.execute(sql).fetchone()[0]
-        finally:
-            con.close()
+        return files.rows(path, sql)[0][0] if path.exists() else None
     return read
 
 

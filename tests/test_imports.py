@@ -12,14 +12,13 @@ import os
 import shutil
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 
 from terrain import ROOT, store
 from terrain.cli import import_ as import_cli, rollback as rollback_cli, templates as templates_cli
 from terrain.importing import anonymity, audit, loading, reading, tables, templates, validation
-from tests import fixture_data
+from tests import files, fixture_data
 from tests.apptest import run_page, texts
 
 D = dt.date
@@ -66,25 +65,15 @@ def db(tmp_path, real_fixture):
     return Path(shutil.copyfile(real_fixture, tmp_path / "terrain.duckdb"))
 
 
-def reader(path: Path) -> duckdb.DuckDBPyConnection:
-    # A private instance with the file attached: duckdb.connect(path) would return the
-    # instance a page run in this process may still hold for the replaced file.
-    con = duckdb.connect()
-    con.execute("ATTACH $path AS checked (READ_ONLY)", {"path": str(path)})
-    con.execute("USE checked")
-    return con
-
-
 def state(path: Path) -> tuple:
     """What must not change when a file is refused: the file itself and every table."""
-    with reader(path) as con:
+    with files.attached(path) as con:
         contents = {table: con.execute(sql).fetchall()[0] for table, sql in TABLE_DIGESTS.items()}
     return os.stat(path).st_ino, hashlib.sha256(path.read_bytes()).hexdigest(), contents
 
 
 def rows_of(path: Path, sql: str, params: dict | None = None) -> list[tuple]:
-    with reader(path) as con:
-        return con.execute(sql, params or {}).fetchall()
+    return files.rows(path, sql, params)
 
 
 def csv(*lines: str, encoding: str = "cp1252") -> bytes:
