@@ -27,7 +27,9 @@ def fixture_db(tmp_path_factory):
 def _fixture_instance(fixture_db):
     """A connection to the fixture held open for the run: while one is open, DuckDB keeps the
     file's instance for the process, and each test's `fixture_con` is a new connection to it
-    (its own variables, macros and USE) in half a millisecond, not 30 ms of a new instance."""
+    (its own variables, macros and USE) in half a millisecond, not 30 ms of a new instance.
+    What is the instance's, not a connection's (a global SET, an ATTACH), would outlast the
+    test that did it: no test does, and none may open the fixture otherwise than read-only."""
     import duckdb
     con = duckdb.connect(str(fixture_db), read_only=True)
     yield con

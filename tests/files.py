@@ -33,17 +33,20 @@ def attached(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A cursor that reads the file at `path`, read-only: its tables by their names (or as
     `db.<table>`)."""
     with _one_at_a_time:
-        cursor = _instance().cursor()
+        instance = _instance()
+        cursor = instance.cursor()
+        attached = False
         try:
             cursor.execute("ATTACH $path AS db (READ_ONLY)", {"path": str(path)})
-            try:
-                cursor.execute("USE db")
-                yield cursor
-            finally:
-                cursor.execute("USE memory")
-                cursor.execute("DETACH db")
+            attached = True
+            cursor.execute("USE db")
+            yield cursor
         finally:
+            # closed first (which ends a transaction the reader left open or aborted), then
+            # detached by the instance, so that the next read finds no `db`
             cursor.close()
+            if attached:
+                instance.execute("DETACH db")
 
 
 def rows(path: Path, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple]:
