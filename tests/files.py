@@ -53,3 +53,9 @@ def rows(path: Path, sql: str, params: Mapping[str, Any] | None = None) -> list[
     """The rows of one statement on the file at `path`."""
     with attached(path) as con:
         return con.execute(sql, dict(params or {})).fetchall()
+
+
+def figure(path: Path, sql: str) -> Any:
+    """The one value of a statement that returns one row of one column; None where there is
+    no file at `path`."""
+    return rows(path, sql)[0][0] if path.exists() else None

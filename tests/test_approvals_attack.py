@@ -281,9 +281,7 @@ WRITES = {
 
 
 def _approvals(path: Path) -> int | None:
-    if not path.exists():
-        return None
-    return read(path, "SELECT count(*) FROM month_approvals")[0][0]
+    return files.figure(path, "SELECT count(*) FROM month_approvals")
 
 
 def _killed_writer(case, demo_db, root):

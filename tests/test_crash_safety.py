@@ -43,7 +43,7 @@ WEATHER = "city;day;tmin_c;tmax_c;vigilance\nCalais;{day};-2,5;4;yellow\n"
 def _reader(sql: str):
     """A function reading one figure of a database file, None where there is no file."""
     def read(path: Path) -> int | None:
-        return files.rows(path, sql)[0][0] if path.exists() else None
+        return files.figure(path, sql)
     return read
 
 
