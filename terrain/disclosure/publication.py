@@ -41,6 +41,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from terrain import definitions
 from terrain.disclosure import attack, thresholds
@@ -51,7 +52,9 @@ AUDIENCES = ("donor", "public", "advocacy")
 _RULES = {"donor": ("donor", "public"), "public": ("advocacy", "public"), "advocacy": ("advocacy", "internal")}
 ALL_CITIES = "*"
 TOTAL = ("all", "*")
+KEY_COLUMNS = ("measure", "breakdown", "category", "city")   # a cell of a block; then its month
 STATUS_NAMES = {SHOWN: "shown", SMALL: "small", PROTECT: "protect", SMALL_OR_ZERO: "small_or_zero"}
+_STATUS_TEXT = np.array([STATUS_NAMES.get(code) for code in range(max(STATUS_NAMES) + 1)], dtype=object)
 GRID_SQL = Path(__file__).with_name("grid_cells_from_rows.sql")
 TABLES_SQL = Path(__file__).with_name("published_tables.sql")
 MAX_REPAIR_ROUNDS = 500
@@ -510,6 +513,7 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
                 for audience in AUDIENCES}
     cities = sorted(c for c in grid["city"].unique() if c != ALL_CITIES)
     done: dict[int, tuple[np.ndarray, int, float, int, int]] = {}
+    cells: pa.Table | None = None
     made: dict[str, tuple[str, int, np.ndarray, int]] = {}
     for audience in AUDIENCES:
         k = threshold(audience)
@@ -518,14 +522,18 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
             status, left, blocks, solved = _suppress_grid(grid, cities, k, known, made)
             done[k] = (status, left, time.perf_counter() - started, blocks, solved)
         status, left, seconds, blocks, solved = done[k]
-        published = grid.assign(
-            audience=audience, k=k,
-            value=pd.array(np.where(status == SHOWN, grid["value"].to_numpy(), 0), dtype="Int64"),
-            status=pd.Series(status).map(STATUS_NAMES).to_numpy())
-        published.loc[status != SHOWN, "value"] = pd.NA
-        con.register("published_frame", published[["audience", "measure", "breakdown", "category", "city",
-                                                   "month", "value", "status", "k"]])
-        con.execute("INSERT INTO published_grid SELECT * FROM published_frame")
+        # the grid's cells as Arrow columns (made once), with this audience's values and statuses
+        if cells is None:
+            cells = pa.table({**{c: pa.array(grid[c].to_numpy(dtype=object), type=pa.string()) for c in KEY_COLUMNS},
+                              "month": pa.array(grid["month"].to_numpy(dtype=object), type=pa.date32())})
+        published = cells.append_column("value", pa.array(grid["value"].to_numpy(), type=pa.int64(),
+                                                          mask=status != SHOWN))
+        published = published.append_column("status", pa.array(_STATUS_TEXT[status], type=pa.string()))
+        con.register("published_frame", published)
+        con.execute("""
+            INSERT INTO published_grid
+            SELECT $audience, measure, breakdown, category, city, month, value, status, $k FROM published_frame
+        """, {"audience": audience, "k": k})
         con.unregister("published_frame")
         report[audience] = {"k": k, "cells": int(len(grid)), "hidden": int((status != SHOWN).sum()),
                             "exposed": int(left), "seconds": round(seconds, 2), "blocks": blocks,
@@ -574,8 +582,18 @@ def block_digest(family: str, k: int, keys: list[tuple[str, str, str, str]], val
     """What a block's statuses are a function of: its family, threshold, cells in their order
     (the cities among them, which give its relations), their values and which count people,
     and the code that suppresses it."""
+    return _digest_of_block(_digest_of_layout(family, k, keys), values, sensitive)
+
+
+def _digest_of_layout(family: str, k: int, keys: list[tuple[str, str, str, str]]):
+    """The part of a block's digest that every month of a family shares (hashed once a build)."""
     digest = hashlib.blake2b(_SUPPRESSED_BY, digest_size=20)
     digest.update(repr((family, int(k), keys)).encode("utf-8"))
+    return digest
+
+
+def _digest_of_block(layout, values: np.ndarray, sensitive: np.ndarray) -> str:
+    digest = layout.copy()
     digest.update(np.ascontiguousarray(values, dtype=np.int64).tobytes())
     digest.update(np.ascontiguousarray(sensitive, dtype=bool).tobytes())
     return digest.hexdigest()
@@ -615,23 +633,42 @@ def _suppress_grid(grid: pd.DataFrame, cities: list[str], k: int, known: dict[st
     status = np.zeros(len(grid), dtype=np.int8)
     left = 0
     blocks = solved = 0
-    counts_people = grid["measure"].map({m.name: m.counts_people for m in MEASURES}).to_numpy(dtype=bool)
-    families = grid["measure"].map({m.name: m.family for m in MEASURES}).to_numpy()
-    columns = [grid[c].to_numpy(dtype=object) for c in ("measure", "breakdown", "category", "city")]
+    measure_of_row, measures = pd.factorize(grid["measure"])
+    counts_people = np.array([MEASURE[m].counts_people for m in measures], dtype=bool)[measure_of_row]
+    families = np.array([MEASURE[m].family for m in measures], dtype=object)[measure_of_row]
+    month_of_row = pd.factorize(grid["month"], sort=True)[0]
+    # each row's cell (measure, breakdown, category, city) as one number, and the same number
+    # for a block's keys: a row's place in its block is then found by a hash lookup
+    cell_of_row = np.zeros(len(grid), dtype=np.int64)
+    numbering = []
+    for column in KEY_COLUMNS:
+        codes, names = pd.factorize(grid[column])
+        cell_of_row = cell_of_row * (len(names) + 1) + codes
+        numbering.append(({name: code for code, name in enumerate(names)}, len(names) + 1))
     all_values = grid["value"].to_numpy()
     for family in FAMILIES:
         keys = _keys(family, cities)
         relations = _relations(keys, cities)
-        order = {key: i for i, key in enumerate(keys)}
+        layout = _digest_of_layout(family, k, keys)
         rows = np.flatnonzero(families == family)
-        # each grid row's place in its block's keys, and the blocks by month
-        local = np.array([order[key] for key in zip(*(column[rows] for column in columns))], dtype=np.int64)
-        months = grid["month"].to_numpy()[rows]
-        for month in sorted(set(months)):
-            in_month = months == month
-            positions = rows[in_month][np.argsort(local[in_month])]
-            values, sensitive = all_values[positions], counts_people[positions]
-            digest = block_digest(family, k, keys, values, sensitive)
+        if not len(rows):
+            continue
+        # each grid row's place in its block's keys; then the rows by month, each month's in
+        # the keys' order: one block after another
+        cell_of_key = []
+        for key in keys:
+            number = 0
+            for part, (codes, size) in zip(key, numbering):
+                number = number * size + codes.get(part, size - 1)   # size - 1: a name no row has
+            cell_of_key.append(number)
+        local = pd.Index(cell_of_key).get_indexer(cell_of_row[rows])
+        if (local < 0).any():
+            raise ValueError(f"The grid holds a cell of {family} outside its block's layout")
+        months = month_of_row[rows]
+        in_order = np.lexsort((local, months))
+        for block in np.split(rows[in_order], np.flatnonzero(np.diff(months[in_order])) + 1):
+            values, sensitive = all_values[block], counts_people[block]
+            digest = _digest_of_block(layout, values, sensitive)
             blocks += 1
             if digest not in made:
                 kept = known.get(digest)
@@ -639,6 +676,6 @@ def _suppress_grid(grid: pd.DataFrame, cities: list[str], k: int, known: dict[st
                     kept, solved = suppress_block(values, sensitive, keys, relations, k), solved + 1
                 made[digest] = (family, k, *kept)
             _, _, block_status, block_left = made[digest]
-            status[positions] = block_status
+            status[block] = block_status
             left += block_left
     return status, left, blocks, solved
