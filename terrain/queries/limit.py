@@ -62,6 +62,10 @@ class TimeLimit:
         self._open = False
         self._timer: threading.Timer | None = None
 
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        return self._con
+
     def __enter__(self) -> Self:
         self._open = True
         if self.seconds is not None:

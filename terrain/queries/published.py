@@ -11,6 +11,7 @@ readers read as they are (they count no one), stop there too.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,11 +59,30 @@ def ended_with_published(db: TimeLimit, params: dict[str, Any], reader: str) -> 
 
 
 def last_published(db: TimeLimit, reader: str) -> dt.date | None:
-    """The last day of the reader's last published month; None when nothing is published."""
+    """The last day of the reader's last published month; None when nothing is published.
+
+    Read once per connection and reader where the connection's file is read-only: a file in
+    place never changes (a writer puts a new one beside it, terrain/store.py), so neither do
+    its cutoff and published months. A connection that can write (a writer's new file, where
+    an approval may just have been recorded) asks each time. The statement costs some 2.5 ms
+    (the cutoff's views), a donor's call to the door some 25."""
+    known = _LAST_PUBLISHED.get(db.connection)
+    if known is None:
+        readonly = db.row("SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()", {})
+        known = {} if readonly is not None and readonly[0] else _ASKED_EACH_TIME
+        _LAST_PUBLISHED[db.connection] = known
+    if reader in known:
+        return known[reader]
     span = db.row(load("published_months").sql, {"audience": reader})
-    if span is None or span[1] is None:
-        return None
-    return month_end(as_date(span[1], "last_month"))
+    last = None if span is None or span[1] is None else month_end(as_date(span[1], "last_month"))
+    if known is not _ASKED_EACH_TIME:
+        known[reader] = last
+    return last
+
+
+# What each connection read of `last_published` (by reader), or _ASKED_EACH_TIME for one that can write.
+_LAST_PUBLISHED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_ASKED_EACH_TIME: dict = {}
 
 
 def published_months(db: TimeLimit, query: Query, params: Mapping[str, Any],
