@@ -643,6 +643,8 @@ def _suppress_grid(grid: pd.DataFrame, cities: list[str], k: int, known: dict[st
     numbering = []
     for column in KEY_COLUMNS:
         codes, names = pd.factorize(grid[column])
+        if (codes < 0).any():
+            raise ValueError(f"The grid holds a cell with no {column}")
         cell_of_row = cell_of_row * (len(names) + 1) + codes
         numbering.append(({name: code for code, name in enumerate(names)}, len(names) + 1))
     all_values = grid["value"].to_numpy()

@@ -65,7 +65,10 @@ def last_published(db: TimeLimit, reader: str) -> dt.date | None:
     place never changes (a writer puts a new one beside it, terrain/store.py), so neither do
     its cutoff and published months. A connection that can write (a writer's new file, where
     an approval may just have been recorded) asks each time. The statement costs some 2.5 ms
-    (the cutoff's views), a donor's call to the door some 25."""
+    (the cutoff's views), a donor's call to the door some 20. Whether the connection can write
+    is asked at its first call: a connection whose database is changed afterwards (another
+    USE, a file attached anew under the same name) is not one the door is given; the app's,
+    the commands' and the writers' connections each keep theirs for their life."""
     known = _LAST_PUBLISHED.get(db.connection)
     if known is None:
         readonly = db.row("SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()", {})
