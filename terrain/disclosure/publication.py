@@ -513,7 +513,9 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
                 for audience in AUDIENCES}
     cities = sorted(c for c in grid["city"].unique() if c != ALL_CITIES)
     done: dict[int, tuple[np.ndarray, int, float, int, int]] = {}
-    cells: pa.Table | None = None
+    # the grid's cells as Arrow columns, which each audience's values and statuses join
+    cells = pa.table({**{c: pa.array(grid[c].to_numpy(dtype=object), type=pa.string()) for c in KEY_COLUMNS},
+                      "month": pa.array(grid["month"].to_numpy(dtype=object), type=pa.date32())})
     made: dict[str, tuple[str, int, np.ndarray, int]] = {}
     for audience in AUDIENCES:
         k = threshold(audience)
@@ -522,10 +524,6 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
             status, left, blocks, solved = _suppress_grid(grid, cities, k, known, made)
             done[k] = (status, left, time.perf_counter() - started, blocks, solved)
         status, left, seconds, blocks, solved = done[k]
-        # the grid's cells as Arrow columns (made once), with this audience's values and statuses
-        if cells is None:
-            cells = pa.table({**{c: pa.array(grid[c].to_numpy(dtype=object), type=pa.string()) for c in KEY_COLUMNS},
-                              "month": pa.array(grid["month"].to_numpy(dtype=object), type=pa.date32())})
         published = cells.append_column("value", pa.array(grid["value"].to_numpy(), type=pa.int64(),
                                                           mask=status != SHOWN))
         published = published.append_column("status", pa.array(_STATUS_TEXT[status], type=pa.string()))
