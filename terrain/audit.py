@@ -3,8 +3,11 @@
 The audit directory ($TERRAIN_AUDIT_DIR or data/audit/) holds the small DuckDB files that
 must outlive the main database, which an import or a rollback replaces whole: the import
 audit (terrain/importing/audit.py), the publication ledger (terrain/disclosure/ledger.py) and
-the briefs log below. Each is opened for the moment of one read or write (`connect`), and a
+the briefs log below. Each is opened for the moment of one read or write (`opened`), and a
 process that finds one held by another's write waits for it.
+
+A file is attached, for its read or write, to an in-memory DuckDB instance the process keeps
+(terrain/instances.py), and detached after it.
 
 The briefs log says who produced which brief, when, with which parameters, and the file's
 SHA-256, so that a figure quoted by a préfecture can be traced to the brief that gave it.
@@ -12,17 +15,18 @@ SHA-256, so that a figure quoted by a préfecture can be traced to the brief tha
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import duckdb
 import pandas as pd
 
-from terrain import ROOT
+from terrain import ROOT, instances
 
 AUDIT_FILE = "briefs.duckdb"
 # How long a process waits for an audit file another one is writing: a write holds it for
@@ -68,30 +72,40 @@ def audit_path() -> Path:
     return audit_dir() / AUDIT_FILE
 
 
-def connect(path: Path, *, read_only: bool, wait_seconds: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
-    """A connection to an audit file, for one read or write. Another process writing the file
-    holds DuckDB's lock on it for that moment: the connection is tried again until the lock
-    is free, for `wait_seconds` at most, then DuckDB's error is raised; any other error is
-    raised at once. A file of no bytes that DuckDB could lock (so that no process is
+@contextlib.contextmanager
+def opened(path: Path, *, read_only: bool,
+           wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to an audit file for one read or write (the block). Another process
+    writing the file holds DuckDB's lock on it for that moment: the file is tried again until
+    the lock is free, for `wait_seconds` at most, then DuckDB's error is raised; any other
+    error is raised at once. A file of no bytes that DuckDB could lock (so that no process is
     writing it: one left by a writer that met a full disk before DuckDB wrote its header) is
-    removed before a write, which then makes it anew."""
+    removed before a write, which then makes it anew. After the block, what it left
+    unfinished is rolled back and the file let go (terrain/instances.py)."""
     deadline = time.monotonic() + wait_seconds
-    while True:
-        try:
-            return duckdb.connect(str(path), read_only=read_only)
-        except (duckdb.IOException, duckdb.ConnectionException) as error:
-            if not read_only and _left_empty(path, error):
-                path.unlink(missing_ok=True)
+    attach = "ATTACH $path AS audit_file (READ_ONLY)" if read_only else "ATTACH $path AS audit_file"
+    with contextlib.ExitStack() as held:
+        while True:
+            try:
+                con = held.enter_context(instances.attached(attach, "DETACH audit_file", {"path": str(path)}))
+            except (duckdb.IOException, duckdb.ConnectionException, duckdb.ResourceInUseException) as error:
+                if not read_only and _left_empty(path, error):
+                    path.unlink(missing_ok=True)
+                    continue
+                if not _held(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(_PAUSE_S)
                 continue
-            if not _held(error) or time.monotonic() > deadline:
-                raise
-            time.sleep(_PAUSE_S)
+            break
+        con.execute("USE audit_file")
+        yield con
 
 
 def _held(error: duckdb.Error) -> bool:
     """Whether DuckDB refused the file because another connection holds it: its lock, taken
-    by another process, or a connection of this process opened with other settings."""
-    return isinstance(error, duckdb.ConnectionException) or "lock" in str(error).lower()
+    by another process, or another DuckDB instance of this process that has it open."""
+    return isinstance(error, (duckdb.ConnectionException, duckdb.ResourceInUseException)) \
+        or "lock" in str(error).lower()
 
 
 def _left_empty(path: Path, error: duckdb.Error) -> bool:
@@ -123,8 +137,7 @@ def record_brief(*, user: str, via: str, entry: Mapping[str, Any], parameters: M
         raise ValueError("A brief audit record needs the user who produced it.")
     path = audit_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = connect(path, read_only=False)
-    try:
+    with opened(path, read_only=False) as con:
         con.execute(_CREATE)
         con.execute(_INSERT, {
             **{column: entry[column] for column in _COLUMNS},
@@ -132,8 +145,6 @@ def record_brief(*, user: str, via: str, entry: Mapping[str, Any], parameters: M
             "user_name": user, "via": via,
             "parameters": json.dumps(dict(parameters), default=_json_default, ensure_ascii=False, sort_keys=True),
         })
-    finally:
-        con.close()
 
 
 def recent_briefs(limit: int = 50) -> pd.DataFrame:
@@ -141,8 +152,5 @@ def recent_briefs(limit: int = 50) -> pd.DataFrame:
     path = audit_path()
     if not path.exists():
         return pd.DataFrame()
-    con = connect(path, read_only=True)
-    try:
+    with opened(path, read_only=True) as con:
         return con.execute(_LIST, {"limit": limit}).df()
-    finally:
-        con.close()

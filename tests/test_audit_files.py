@@ -1,6 +1,6 @@
 """The audit directory's files (import audit, publication ledger, briefs log) are opened for
 the moment of one read or write; a process that finds one held by another process's write
-waits for it (terrain/audit.py, `connect`), and says DuckDB's error once it has waited long
+waits for it (terrain/audit.py, `opened`), and says DuckDB's error once it has waited long
 enough. The other process here is a real one, holding DuckDB's lock on the file."""
 
 from __future__ import annotations
@@ -50,35 +50,35 @@ def holder(tmp_path):
     process.wait(timeout=30)
 
 
-def _connect_released_after(seconds: float, release, path, *, read_only: bool):
-    """`audit.connect` begun while the file is held, `release` called from a timer `seconds`
+@contextlib.contextmanager
+def _opened_released_after(seconds: float, release, path, *, read_only: bool):
+    """`audit.opened` begun while the file is held, `release` called from a timer `seconds`
     later: the connection, and how long it took to get."""
     timer = threading.Timer(seconds, release)
     began = time.monotonic()
     timer.start()
     try:
-        con = audit.connect(path, read_only=read_only)
+        with audit.opened(path, read_only=read_only) as con:
+            timer.join()
+            yield con, time.monotonic() - began
     finally:
         timer.join()
-    return con, time.monotonic() - began
 
 
 @pytest.mark.parametrize("read_only", [True, False])
 def test_a_file_held_by_another_process_is_waited_for(holder, read_only):
     path, release = holder
-    con, waited = _connect_released_after(0.3, release, path, read_only=read_only)
-    try:
+    with _opened_released_after(0.3, release, path, read_only=read_only) as (con, waited):
         assert waited >= 0.3           # opened once the other process let go,
         assert con.execute("SELECT count(*) FROM held").fetchall() == [(1,)]   # and its write is there
-    finally:
-        con.close()
 
 
 def test_a_file_held_too_long_is_said_with_duckdb_s_error(holder):
     path, _ = holder
     began = time.monotonic()
     with pytest.raises(duckdb.IOException, match="lock"):
-        audit.connect(path, read_only=False, wait_seconds=0.5)
+        with audit.opened(path, read_only=False, wait_seconds=0.5):
+            pass
     assert time.monotonic() - began >= 0.5
 
 
@@ -86,28 +86,23 @@ def test_a_file_of_no_bytes_is_replaced_by_a_write_and_refused_to_a_read(tmp_pat
     path = tmp_path / "empty.duckdb"
     path.write_bytes(b"")      # a writer met a full disk before DuckDB wrote its header
     with pytest.raises(duckdb.IOException, match="not a valid DuckDB database file"):
-        audit.connect(path, read_only=True)       # (no one holds it: said at once)
-    con = audit.connect(path, read_only=False)
-    try:
+        with audit.opened(path, read_only=True):       # (no one holds it: said at once)
+            pass
+    with audit.opened(path, read_only=False) as con:
         assert con.execute("SELECT 42").fetchall() == [(42,)]
-    finally:
-        con.close()
 
 
-def test_a_file_this_process_holds_with_other_settings_is_waited_for(tmp_path):
-    """DuckDB refuses a second connection of one process to a file it holds with other
-    settings (read-only beside read-write): waited for, like another process's lock."""
+def test_a_file_another_instance_of_this_process_holds_is_waited_for(tmp_path):
+    """DuckDB refuses a file to a second instance of one process while another has it open:
+    waited for, like another process's lock."""
     path = tmp_path / "briefs.duckdb"
     writer = duckdb.connect(str(path))
     writer.execute("CREATE TABLE held AS SELECT 1 AS n")
-    with pytest.raises(duckdb.ConnectionException):
-        duckdb.connect(str(path), read_only=True)
-    reader, waited = _connect_released_after(0.3, writer.close, path, read_only=True)
-    try:
+    with pytest.raises(duckdb.ResourceInUseException):
+        duckdb.connect().execute("ATTACH $path AS elsewhere (READ_ONLY)", {"path": str(path)})
+    with _opened_released_after(0.3, writer.close, path, read_only=True) as (reader, waited):
         assert waited >= 0.3
         assert reader.execute("SELECT n FROM held").fetchall() == [(1,)]
-    finally:
-        reader.close()
 
 
 MAKER = """
@@ -128,7 +123,8 @@ def test_a_file_of_no_bytes_another_process_is_making_is_waited_for_not_removed(
         made = path.stat().st_ino
         began = time.monotonic()
         with pytest.raises(duckdb.IOException, match="lock"):
-            audit.connect(path, read_only=False, wait_seconds=0.5)
+            with audit.opened(path, read_only=False, wait_seconds=0.5):
+                pass
         assert time.monotonic() - began >= 0.5
         assert path.stat().st_ino == made and path.stat().st_size == 0   # still the other's file
     finally:
@@ -142,7 +138,8 @@ def test_a_file_that_is_no_database_is_said_at_once(tmp_path):
     for read_only in (True, False):
         began = time.monotonic()
         with pytest.raises(duckdb.IOException, match="not a valid DuckDB database file"):
-            audit.connect(path, read_only=read_only, wait_seconds=60)
+            with audit.opened(path, read_only=read_only, wait_seconds=60):
+                pass
         assert time.monotonic() - began < 30     # not waited for as if another process held it
     assert path.read_bytes() == b"no database here" * 64    # and left as it is
 
@@ -181,3 +178,29 @@ def _brief_entry() -> dict:
             "city": "Calais", "lang": "fr", "audience": "public", "threshold": 11, "format": "pdf",
             "recipient": "prefecture", "file_name": "note.pdf", "sha256": "0" * 64, "data_as_of": None,
             "dataset_name": None}
+
+
+READER = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])     # refused at once while another process holds the file
+print(con.execute("SELECT count(*) FROM kept").fetchall()[0][0])
+"""
+
+
+def test_a_block_that_fails_leaves_nothing_half_done_and_lets_the_file_go(tmp_path):
+    """What a failed block began is rolled back, and the file is let go: another process can
+    write it at once, and the next block of this one opens it again."""
+    path = tmp_path / "briefs.duckdb"
+    with audit.opened(path, read_only=False) as con:
+        con.execute("CREATE TABLE kept (n INTEGER PRIMARY KEY)")
+        con.execute("INSERT INTO kept VALUES (1)")
+    with pytest.raises(duckdb.ConstraintException):
+        with audit.opened(path, read_only=False) as con:
+            con.execute("BEGIN")
+            con.execute("INSERT INTO kept VALUES (2)")
+            con.execute("INSERT INTO kept VALUES (1)")
+    other = subprocess.run([sys.executable, "-c", READER, str(path)], capture_output=True, text=True, timeout=60)
+    assert other.returncode == 0, other.stderr
+    assert other.stdout.strip() == "1"
+    with audit.opened(path, read_only=True) as con:
+        assert con.execute("SELECT n FROM kept").fetchall() == [(1,)]

@@ -15,10 +15,12 @@ not in the main database, which an import or a rollback replaces whole.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 import numpy as np
@@ -89,11 +91,12 @@ def ledger_path() -> Path:
     return audit.audit_dir() / LEDGER_FILE
 
 
-def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+@contextlib.contextmanager
+def _opened(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = audit.connect(path, read_only=False)
-    con.execute(_CREATE)
-    return con
+    with audit.opened(path, read_only=False) as con:
+        con.execute(_CREATE)
+        yield con
 
 
 def released_before(path: Path | None = None) -> pd.DataFrame:
@@ -101,15 +104,12 @@ def released_before(path: Path | None = None) -> pd.DataFrame:
     path = path or ledger_path()
     if not path.exists():
         return pd.DataFrame(columns=["measure", "breakdown", "category", "city", "month", "value", "status", "recorded_at"])
-    con = _connect(path)
-    try:
+    with _opened(path) as con:
         return con.execute("""
             SELECT c.measure, c.breakdown, c.category, c.city, c.month, c.value, c.status, r.recorded_at
             FROM released_cells AS c JOIN releases AS r USING (release_id)
             ORDER BY r.recorded_at
         """).df()
-    finally:
-        con.close()
 
 
 def problems(cells: pd.DataFrame, earlier: pd.DataFrame, k: int) -> list[Problem]:
@@ -211,8 +211,7 @@ def record(cells: pd.DataFrame, *, what: str, user: str, audience: str, data_as_
     if found:
         raise ReleaseRefused(found)
     release_id = uuid.uuid4().hex
-    con = _connect(path)
-    try:
+    with _opened(path) as con:
         con.execute("BEGIN")
         con.execute("INSERT INTO releases VALUES ($id, $at, $user, $what, $audience, $as_of, $dataset, $cells)",
                     {"id": release_id, "at": dt.datetime.now(), "user": user, "what": what, "audience": audience,
@@ -223,6 +222,4 @@ def record(cells: pd.DataFrame, *, what: str, user: str, audience: str, data_as_
                        FROM released_frame""")
         con.unregister("released_frame")
         con.execute("COMMIT")
-    finally:
-        con.close()
     return Release(release_id, len(cells))

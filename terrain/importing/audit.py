@@ -28,7 +28,7 @@ OUTCOMES = ("loaded", "refused", "checked", "failed", "rolled_back", "upgraded",
 # A change to the database file is recorded as "applying" before any file moves (the intent),
 # then as what happened: its outcome, or "failed" (terrain/store.py, the write protocol).
 # Two processes cannot write one DuckDB file at once: a writer that finds it locked waits
-# (terrain/audit.py, `connect`).
+# (terrain/audit.py, `opened`).
 
 CREATE = """
 CREATE TABLE IF NOT EXISTS import_audit (
@@ -141,20 +141,19 @@ def abandon(database_path: str) -> None:
 @contextlib.contextmanager
 def _writing():
     path = audit_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        con = audit_files.connect(path, read_only=False)
-    except (OSError, duckdb.Error) as error:
-        raise AuditUnavailable(_cannot(path, error)) from None
-    try:
-        con.execute(CREATE)
-        con.execute(MIGRATE)
-        yield con
-        con.execute("CHECKPOINT")
-    except duckdb.Error as error:
-        raise AuditUnavailable(_cannot(path, error)) from None
-    finally:
-        con.close()
+    with contextlib.ExitStack() as held:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            con = held.enter_context(audit_files.opened(path, read_only=False))
+        except (OSError, duckdb.Error) as error:
+            raise AuditUnavailable(_cannot(path, error)) from None
+        try:
+            con.execute(CREATE)
+            con.execute(MIGRATE)
+            yield con
+            con.execute("CHECKPOINT")
+        except duckdb.Error as error:
+            raise AuditUnavailable(_cannot(path, error)) from None
 
 
 def _cannot(path: Path, error: BaseException) -> str:
@@ -169,8 +168,5 @@ def recent(limit: int = 200) -> pd.DataFrame:
         return pd.DataFrame(columns=["attempted_at", "user_name", "via", "file_name", "file_sha256", "table_name",
                                      "row_count", "replaced_count", "outcome", "problem_count", "warning_count",
                                      "problems", "data_as_of", "database_path"])
-    con = audit_files.connect(path, read_only=True)
-    try:
+    with audit_files.opened(path, read_only=True) as con:
         return con.execute(RECENT, {"limit": limit}).df()
-    finally:
-        con.close()

@@ -45,7 +45,7 @@ from typing import Callable, Iterator
 import duckdb
 import pandas as pd
 
-from terrain import SCHEMA_VERSION, i18n, queries, store, upgrades
+from terrain import SCHEMA_VERSION, i18n, instances, queries, store, upgrades
 from terrain.importing import audit, dhis2, findings, reading, staging, statements, tables, validation
 from terrain.importing.findings import Finding
 
@@ -111,21 +111,22 @@ class Report:
 @contextlib.contextmanager
 def _snapshot(db: Path, *, empty: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only view of the database to check a file against (an empty schema for a new
-    database). Attached to a private in-memory instance: duckdb.connect(path) would hand back
-    any instance this process still holds for the path, possibly one of a replaced file."""
-    con = duckdb.connect()
-    try:
+    database). Attached to an in-memory instance of its own (terrain/instances.py):
+    duckdb.connect(path) would hand back any instance this process still holds for the path,
+    possibly one of a replaced file."""
+    if empty:
+        attach, params = "ATTACH ':memory:' AS current_data", {}
+    else:
+        attach, params = "ATTACH $path AS current_data (READ_ONLY)", {"path": str(db)}
+    with instances.attached(attach, "DETACH current_data", params) as con:
+        con.execute("USE current_data")
         if empty:
             store.create_schema(con)
         else:
-            con.execute("ATTACH $path AS current_data (READ_ONLY)", {"path": str(db)})
-            con.execute("USE current_data")
             version = store.recorded_version(con)
             if version is not None and version > SCHEMA_VERSION:
                 raise store.NewerDatabase(db, version)
         yield con
-    finally:
-        con.close()
 
 
 def _is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:

@@ -65,10 +65,14 @@ class Staging:
         return statements.first_rows(self.con, file, name, keep)
 
     def close(self) -> None:
-        """Detach, so that the load can attach the rows from the new database's connection."""
+        """Detach, so that the load can attach the rows from the new database's connection,
+        and give the instance its memory limit and temporary folder back (settings of the
+        instance, which terrain/instances.py lends again)."""
         if self._created:
             self.con.execute("DROP VIEW IF EXISTS temp.incoming")
         self.con.execute("DETACH staging")
+        self.con.execute("RESET memory_limit")
+        self.con.execute("RESET temp_directory")
 
 
 @contextlib.contextmanager
