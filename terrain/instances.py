@@ -8,9 +8,9 @@ files and the snapshot an import is checked against each take an instance for th
 An instance is lent to one block at a time, so two blocks never share a name. The block's
 cursor is closed before the instance goes back, and with it what the block left unfinished
 (rolled back) and its temporary objects. An instance comes back as it was lent, or it is
-closed and never lent again: with nothing attached, nothing made in its own database, and its
-settings as they were made (a setting such as memory_limit is the instance's, not the
-cursor's). A process forked from this
+closed and never lent again: with nothing attached, nothing made in its own database, and the
+settings Terrain's code changes as they were made (a setting such as memory_limit is the
+instance's, not the cursor's). A process forked from this
 one lends instances of its own: the parent's pool (its lock perhaps held by another thread at
 the fork) and its instances (their threads) are the parent's.
 """
@@ -24,14 +24,16 @@ from typing import Any, Iterator, Mapping
 
 import duckdb
 
-# What every DuckDB instance holds with nothing attached to it.
-_OWN_DATABASES = [("memory",), ("system",), ("temp",)]
-_DATABASES = "SELECT database_name FROM duckdb_databases() ORDER BY database_name"
-_MADE_IN_OWN = """
-    SELECT (SELECT count(*) FROM duckdb_tables() WHERE database_name = 'memory')
-         + (SELECT count(*) FROM duckdb_views() WHERE database_name = 'memory' AND NOT internal)
+# What a lent instance is checked for when it comes back, in one statement: the databases
+# attached to it, what was made in its own, and the settings Terrain's code changes (every
+# `SET` of a DuckDB setting in terrain/: tests/test_instances.py holds this list to the code).
+_STATE = """
+    SELECT (SELECT list(database_name ORDER BY database_name) FROM duckdb_databases()) AS databases,
+           (SELECT count(*) FROM duckdb_tables() WHERE database_name = 'memory')
+           + (SELECT count(*) FROM duckdb_views() WHERE database_name = 'memory' AND NOT internal) AS made,
+           current_setting('memory_limit'), current_setting('temp_directory'), current_setting('threads'),
+           current_setting('preserve_insertion_order'), current_setting('enable_progress_bar')
 """
-_SETTINGS = "SELECT name, value FROM duckdb_settings() ORDER BY name"
 # Instances kept idle; more are made while they are all lent (one per block running at once).
 _KEPT = 8
 
@@ -40,7 +42,7 @@ class _Pool:
     def __init__(self):
         self.lock = threading.Lock()
         self.idle: list[duckdb.DuckDBPyConnection] = []
-        self.settings: list[tuple] | None = None   # an instance's settings as DuckDB makes it
+        self.made: list[tuple] | None = None   # an instance's state (_STATE) as DuckDB makes it
 
 
 _POOL = _Pool()
@@ -66,8 +68,8 @@ def attached(attach: str, detach: str, params: Mapping[str, Any]) -> Iterator[du
         instance = pool.idle.pop() if pool.idle else None
     if instance is None:
         instance = duckdb.connect()
-        if pool.settings is None:
-            pool.settings = instance.execute(_SETTINGS).fetchall()
+        if pool.made is None:
+            pool.made = instance.execute(_STATE).fetchall()
     try:
         con = instance.cursor()
         try:
@@ -86,9 +88,7 @@ def attached(attach: str, detach: str, params: Mapping[str, Any]) -> Iterator[du
 
 def _give_back(pool: _Pool, instance: duckdb.DuckDBPyConnection) -> None:
     try:
-        as_lent = (instance.execute(_DATABASES).fetchall() == _OWN_DATABASES
-                   and instance.execute(_MADE_IN_OWN).fetchall() == [(0,)]
-                   and instance.execute(_SETTINGS).fetchall() == pool.settings)
+        as_lent = instance.execute(_STATE).fetchall() == pool.made
     except duckdb.Error:
         as_lent = False
     if as_lent and pool is _POOL:

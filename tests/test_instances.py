@@ -5,6 +5,7 @@ block did to the one it had."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -13,7 +14,7 @@ import time
 import duckdb
 import pytest
 
-from terrain import instances
+from terrain import ROOT, instances
 
 SCRATCH = ("ATTACH ':memory:' AS scratch", "DETACH scratch", {})
 WRITER = """
@@ -35,6 +36,19 @@ def test_a_setting_a_block_changed_is_not_lent_to_the_next():
         con.execute("SET threads = 7")      # the instance's setting, not the cursor's
         assert con.execute("SELECT current_setting('threads')").fetchall() == [(7,)]
     assert _setting("threads") == made_with
+
+
+def test_every_duckdb_setting_terrain_sets_is_checked_when_an_instance_comes_back():
+    """A block may change a setting of its instance (the import's staging sets its memory
+    limit and spill folder): each setting any code of terrain/ sets is one the pool reads."""
+    settings = {name for (name,) in duckdb.connect().execute("SELECT name FROM duckdb_settings()").fetchall()}
+    sources = [*ROOT.joinpath("terrain").rglob("*.py"), *ROOT.joinpath("terrain").rglob("*.sql")]
+    changed = {name.lower() for path in sources
+               for name in re.findall(r"\bSET\s+(?:GLOBAL\s+|SESSION\s+)?(\w+)", path.read_text(encoding="utf-8"),
+                                      flags=re.IGNORECASE)} & settings
+    assert {"memory_limit", "temp_directory"} <= changed    # (the search finds what is there)
+    read = set(re.findall(r"current_setting\('(\w+)'\)", instances._STATE))
+    assert changed <= read
 
 
 def test_a_file_a_block_left_attached_is_let_go(tmp_path):
@@ -62,6 +76,11 @@ def test_what_a_block_made_outside_its_file_is_not_seen_by_the_next():
                         "SELECT * FROM scratch.unfinished"):
             with pytest.raises(duckdb.CatalogException):
                 con.execute(reading)
+    with instances.attached(*SCRATCH) as con:
+        con.execute("CREATE VIEW memory.main.own_view AS SELECT 1 AS n")
+    with instances.attached(*SCRATCH) as con:
+        with pytest.raises(duckdb.CatalogException):
+            con.execute("SELECT * FROM memory.main.own_view")
 
 
 def test_blocks_at_once_each_have_an_instance_of_their_own():
