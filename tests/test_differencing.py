@@ -5,8 +5,8 @@ The guarantee is built into the query door (terrain/queries/): for roles that se
 only, a query with a period runs month by month, each month suppressed alone, and a figure
 for a longer period is the sum of the visible monthly cells. These tests run every donor page
 in Streamlit (AppTest) over presets, custom ranges and city filters on a small demo database,
-capture the queries the pages ask for (ui.observe_queries()), and check what the door returns for
-each against the door's own single-month views.
+capture the queries the pages ask for and what the door gave them (ui.observe_queries()), and
+check each against the door's own single-month views.
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ def demo_db(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def donor_runs(demo_db, tmp_path_factory):
-    """Every distinct (query, params, audience) the donor pages ask the door for."""
+    """Every distinct (query, params, audience) the donor pages ask the door for, and what
+    they were given (`_given`)."""
     state = tmp_path_factory.mktemp("differencing_state")
     calls = {}
     with pytest.MonkeyPatch.context() as mp:
@@ -79,9 +80,10 @@ def donor_runs(demo_db, tmp_path_factory):
                 notices = [w.value for w in at.warning if w.value != i18n.t("common.synthetic_banner", "fr")]
                 assert notices == [], (page, url, notices)  # every URL above is valid
                 assert asked, (page, url)   # the page asked the door for its figures
-                for name, params, role, audience in asked:
+                for name, params, role, audience, frame in asked:
                     assert role == "donor"
                     calls[(name, _frozen(params), audience)] = (name, dict(params), audience)
+                    _given.setdefault((name, _frozen(params), audience), frame)
     return list(calls.values())
 
 
@@ -105,15 +107,16 @@ def _months(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
     return months
 
 
-_results: dict = {}
+_given: dict = {}    # (name, frozen params, audience): the frame a page was given for it
 
 
 def _donor_view(con, name: str, params: dict, audience: str) -> pd.DataFrame:
-    """What the door gives a donor (each distinct call run once: long periods are slow)."""
+    """What the door gave a donor's page for that call (`donor_runs`), or, for a call no page
+    made, what it gives a donor (run once: long periods are slow)."""
     key = (name, _frozen(params), audience)
-    if key not in _results:
-        _results[key] = queries.run(con, name, params, role="donor", audience=audience)
-    return _results[key]
+    if key not in _given:
+        _given[key] = queries.run(con, name, params, role="donor", audience=audience)
+    return _given[key]
 
 
 def _with_period(runs):

@@ -1,6 +1,6 @@
 """Listening to calls: while a listener is open, every call told is added to its list, from
 any thread. The door's hook (`queries.observe`, for the benchmark) and the pages' (what they
-ask, cache hits included, for the differencing tests) are two of these."""
+ask and are given, cache hits included, for the differencing tests) are two of these."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import contextlib
 import threading
 from collections.abc import Iterator
 
-Call = tuple[str, dict, str, str]   # (query name, params, role, audience)
+Call = tuple   # (query name, params, role, audience), and for the pages' hook the frame given
 
 
 class Observers:
@@ -27,6 +27,10 @@ class Observers:
         finally:
             with self._lock:
                 self._open.remove(heard)
+
+    def listening(self) -> bool:
+        """Whether a listener is open (a teller may then make what it tells)."""
+        return bool(self._open)
 
     def tell(self, call: Call) -> None:
         if self._open:   # nobody listens, nothing to do: the usual case

@@ -1,7 +1,7 @@
 """Data access for the pages: the process's shared read-only connection, query results
 cached per data version, the dataset's metadata, and a hook to observe which queries the
-pages ask, cache hits included (the differencing tests use it; the benchmark listens at the
-door itself, terrain.queries.observe)."""
+pages ask and what they are given, cache hits included (the differencing tests use it; the
+benchmark listens at the door itself, terrain.queries.observe)."""
 
 from __future__ import annotations
 
@@ -87,16 +87,19 @@ def _run_cached(name: str, params: dict, role: str, audience: str, version: str)
 _asked = Observers()
 
 
-def observe_queries() -> contextlib.AbstractContextManager[list[tuple[str, dict, str, str]]]:
+def observe_queries() -> contextlib.AbstractContextManager[list[tuple[str, dict, str, str, pd.DataFrame]]]:
     """While open, a list of the calls the pages ask of the door through `run`, as (name,
-    params, role, audience), cache hits included: what a page asks, not what the door ran."""
+    params, role, audience, frame), cache hits included: what a page asks and is given (a
+    copy, which the page cannot change), not what the door ran."""
     return _asked.observe()
 
 
 def run(name: str, params: dict, role: str, audience: str = "internal") -> pd.DataFrame:
     """A named query for that role and audience, cached per data version."""
-    _asked.tell((name, params, role, audience))
-    return _run_cached(name, params, role, audience, data_version())
+    frame = _run_cached(name, params, role, audience, data_version())
+    if _asked.listening():
+        _asked.tell((name, params, role, audience, frame.copy()))
+    return frame
 
 
 @dataclass(frozen=True)
