@@ -8,9 +8,11 @@ files and the snapshot an import is checked against each take an instance for th
 An instance is lent to one block at a time, so two blocks never share a name. The block's
 cursor is closed before the instance goes back, and with it what the block left unfinished
 (rolled back) and its temporary objects. An instance comes back as it was lent, or it is
-closed and never lent again: with nothing attached, nothing made in its own database, and the
-settings Terrain's code changes as they were made (a setting such as memory_limit is the
-instance's, not the cursor's). A process forked from this
+closed and never lent again: with nothing attached, no table or view made in its own database,
+and the settings Terrain's code changes as they were made (a setting such as memory_limit is the
+instance's, not the cursor's). A block works in the file it attached: a macro, sequence or type
+it made in the instance's own database would not be seen here (reading DuckDB's list of
+functions costs as much as a new instance). A process forked from this
 one lends instances of its own: the parent's pool (its lock perhaps held by another thread at
 the fork) and its instances (their threads) are the parent's.
 """
@@ -25,7 +27,7 @@ from typing import Any, Iterator, Mapping
 import duckdb
 
 # What a lent instance is checked for when it comes back, in one statement: the databases
-# attached to it, what was made in its own, and the settings Terrain's code changes (every
+# attached to it, the tables and views made in its own, and the settings Terrain's code changes (every
 # `SET` of a DuckDB setting in terrain/: tests/test_instances.py holds this list to the code).
 _STATE = """
     SELECT (SELECT list(database_name ORDER BY database_name) FROM duckdb_databases()) AS databases,
@@ -81,7 +83,11 @@ def attached(attach: str, detach: str, params: Mapping[str, Any]) -> Iterator[du
             yield con
         finally:
             con.close()
-            instance.execute(detach)
+            # What the block committed is in the file's log already: a DETACH whose checkpoint
+            # fails (a full disk) loses none of it, and an instance left holding the file is
+            # closed below.
+            with contextlib.suppress(duckdb.Error):
+                instance.execute(detach)
     finally:
         _give_back(pool, instance)
 
@@ -91,7 +97,7 @@ def _give_back(pool: _Pool, instance: duckdb.DuckDBPyConnection) -> None:
         as_lent = instance.execute(_STATE).fetchall() == pool.made
     except duckdb.Error:
         as_lent = False
-    if as_lent and pool is _POOL:
+    if as_lent:   # (to its own pool: one from before a fork, in the child, is never lent again)
         with pool.lock:
             if len(pool.idle) < _KEPT:
                 pool.idle.append(instance)

@@ -6,6 +6,7 @@ enough. The other process here is a real one, holding DuckDB's lock on the file.
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 import threading
@@ -14,7 +15,7 @@ import time
 import duckdb
 import pytest
 
-from terrain import audit
+from terrain import ROOT, audit
 from terrain.disclosure import ledger
 from terrain.importing import audit as import_audit
 
@@ -204,3 +205,34 @@ def test_a_block_that_fails_leaves_nothing_half_done_and_lets_the_file_go(tmp_pa
     assert other.stdout.strip() == "1"
     with audit.opened(path, read_only=True) as con:
         assert con.execute("SELECT n FROM kept").fetchall() == [(1,)]
+
+
+FULL_AFTER_COMMIT = """
+import datetime as dt, os, resource, signal, sys
+os.environ["TERRAIN_AUDIT_DIR"] = sys.argv[1]
+from terrain import ROOT, audit
+entry = {"rule": "cold_exclusion", "period_start": dt.date(2024, 1, 8), "period_end": dt.date(2024, 1, 21),
+         "city": "Calais", "lang": "fr", "audience": "public", "threshold": 11, "format": "pdf",
+         "recipient": "prefecture", "file_name": "note.pdf", "sha256": "0" * 64, "data_as_of": None,
+         "dataset_name": None}
+audit.record_brief(user="tester", via="test", entry=entry, parameters={})
+# The disk is then full for this file: a few bytes more than it holds. The entry's commit goes
+# to the file's log, a new and small file; the checkpoint that would move it into the file cannot.
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (audit.audit_path().stat().st_size + 1000, resource.RLIM_INFINITY))
+audit.record_brief(user="tester", via="test", entry=entry, parameters={"note": "x" * 10_000})
+print("recorded")
+"""
+COUNT = "import duckdb, sys; print(duckdb.connect(sys.argv[1]).execute('SELECT count(*) FROM brief_audit').fetchall()[0][0])"
+
+
+def test_an_entry_committed_before_its_checkpoint_meets_a_full_disk_is_said_written(tmp_path):
+    """What a block committed is in the file's log: a checkpoint that then fails (a full disk)
+    loses none of it, so the write is not reported as failed (a brief would be refused for a
+    trace that exists), and the next reader finds the entry."""
+    wrote = subprocess.run([sys.executable, "-c", FULL_AFTER_COMMIT, str(tmp_path)], capture_output=True, text=True,
+                           timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert (wrote.returncode, wrote.stdout.strip()) == (0, "recorded"), wrote.stderr[-500:]
+    read = subprocess.run([sys.executable, "-c", COUNT, str(tmp_path / audit.AUDIT_FILE)], capture_output=True,
+                          text=True, timeout=60)
+    assert read.stdout.strip() == "2", read.stderr[-500:]

@@ -17,7 +17,7 @@ import pytest
 
 from terrain import ROOT, store
 from terrain.cli import import_ as import_cli, rollback as rollback_cli, templates as templates_cli
-from terrain.importing import anonymity, audit, loading, reading, tables, templates, validation
+from terrain.importing import anonymity, audit, loading, reading, staging, tables, templates, validation
 from tests import files, fixture_data
 from tests.apptest import run_page, texts
 
@@ -339,6 +339,22 @@ def test_a_week_of_nights_loads_and_dates_the_data(db):
     assert rows_of(db, "SELECT count(*), sum(beds_occupied), sum(turned_away) FROM shelter_nights "
                        "WHERE night BETWEEN '2024-04-01' AND '2024-04-07'") == [(7, 133, 4)]
     assert rows_of(db, "SELECT is_synthetic, data_as_of FROM metadata") == [(False, D(2024, 4, 7))]
+
+
+def test_a_file_whose_check_spills_to_disk_is_checked_and_the_next_import_too(db, monkeypatch):
+    """Past its memory limit DuckDB spills an import's rows to the import's own folder, and
+    keeps that folder for the instance (terrain/instances.py then closes the instance rather
+    than lend it again): the check ends with the file's own findings, and the next import of
+    the process is checked and loaded."""
+    visit = "calais_camps;medical;new;25-34;M;no;other;AME;no"
+    lines = [CONSULTS] + [f"{D(2023, 1, 1) + dt.timedelta(days=n % 120):%d/%m/%Y};{visit}" for n in range(120_000)]
+    with monkeypatch.context() as low:
+        low.setattr(staging, "MEMORY_LIMIT", "12MB")   # (the check of these rows spills at 12 MB, and at 16)
+        report = load(csv(*lines), "consultations", db, dry_run=True)
+    assert (report.outcome, report.rows, report.problems) == ("checked", 120_000, [])
+    assert load(csv(*lines), "consultations", db).outcome == "loaded"
+    assert rows_of(db, "SELECT sum(consultations) FROM consultations_daily WHERE consulted_on < '2023-05-01'") \
+        == [(120_000,)]
 
 
 def test_utf8_with_a_byte_order_mark_commas_and_iso_dates_loads(db):

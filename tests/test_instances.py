@@ -4,6 +4,7 @@ block did to the one it had."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -64,16 +65,13 @@ def test_a_file_a_block_left_attached_is_let_go(tmp_path):
 
 
 def test_what_a_block_made_outside_its_file_is_not_seen_by_the_next():
+    """(A temporary table lives on the block's cursor, which is closed; the instance's own
+    database outlives it, and an instance with a table or view made there is not lent again.)"""
     with instances.attached(*SCRATCH) as con:
         con.execute("CREATE TEMP TABLE temporary_rows AS SELECT 1 AS n")
         con.execute("CREATE TABLE memory.main.own_rows AS SELECT 1 AS n")
-        con.execute("USE scratch")
-        con.execute("CREATE TABLE unfinished (n INTEGER)")
-        con.execute("BEGIN")
-        con.execute("INSERT INTO unfinished VALUES (1)")
     with instances.attached(*SCRATCH) as con:
-        for reading in ("SELECT * FROM temporary_rows", "SELECT * FROM memory.main.own_rows",
-                        "SELECT * FROM scratch.unfinished"):
+        for reading in ("SELECT * FROM temporary_rows", "SELECT * FROM memory.main.own_rows"):
             with pytest.raises(duckdb.CatalogException):
                 con.execute(reading)
     with instances.attached(*SCRATCH) as con:
@@ -128,3 +126,13 @@ def test_a_forked_child_lends_instances_of_its_own(tmp_path):
         os.waitpid(pid, 0)
     assert ended[0] == pid and os.waitstatus_to_exitcode(ended[1]) == 0
     assert instances._POOL.idle == kept   # and the parent's are still its own
+
+
+def test_no_more_instances_are_kept_than_the_pool_keeps():
+    """Blocks at once each make an instance while none is idle; once they end, the pool keeps
+    `_KEPT` of them for the next blocks and closes the others."""
+    with contextlib.ExitStack() as blocks:
+        cursors = [blocks.enter_context(instances.attached(*SCRATCH)) for _ in range(instances._KEPT + 3)]
+        assert instances._POOL.idle == []
+        assert len(cursors) == instances._KEPT + 3
+    assert len(instances._POOL.idle) == instances._KEPT
