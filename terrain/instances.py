@@ -8,13 +8,15 @@ files and the snapshot an import is checked against each take an instance for th
 An instance is lent to one block at a time, so two blocks never share a name. The block's
 cursor is closed before the instance goes back, and with it what the block left unfinished
 (rolled back) and its temporary objects. An instance comes back as it was lent, or it is
-closed and never lent again: with nothing attached, no table or view made in its own database,
-and the settings Terrain's code changes as they were made (a setting such as memory_limit is the
-instance's, not the cursor's). A block works in the file it attached: a macro, sequence or type
-it made in the instance's own database would not be seen here (reading DuckDB's list of
-functions costs as much as a new instance). A process forked from this
-one lends instances of its own: the parent's pool (its lock perhaps held by another thread at
-the fork) and its instances (their threads) are the parent's.
+closed and never lent again: with nothing attached, no table or view made in its own
+database, and the settings Terrain's code changes as they were made (a setting such as
+memory_limit is the instance's, not the cursor's). A block works in the file it attached: a
+macro, sequence or type it made in the instance's own database would not be seen here
+(reading DuckDB's list of functions costs as much as a new instance).
+
+A process forked from this one lends instances of its own: the parent's pool (its lock
+perhaps held by another thread at the fork) and its instances (their threads) are the
+parent's.
 """
 
 from __future__ import annotations
