@@ -233,6 +233,7 @@ def test_an_entry_committed_before_its_checkpoint_meets_a_full_disk_is_said_writ
     wrote = subprocess.run([sys.executable, "-c", FULL_AFTER_COMMIT, str(tmp_path)], capture_output=True, text=True,
                            timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert (wrote.returncode, wrote.stdout.strip()) == (0, "recorded"), wrote.stderr[-500:]
+    assert (tmp_path / f"{audit.AUDIT_FILE}.wal").exists()    # the checkpoint did fail: the entry is in the log
     read = subprocess.run([sys.executable, "-c", COUNT, str(tmp_path / audit.AUDIT_FILE)], capture_output=True,
                           text=True, timeout=60)
     assert read.stdout.strip() == "2", read.stderr[-500:]

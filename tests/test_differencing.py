@@ -77,6 +77,7 @@ def donor_runs(demo_db, tmp_path_factory):
                 with ui.observe_queries() as asked:
                     at = apptest.run_page(f"pages/{page}.py", "donor", url)
                 assert not at.exception, (page, url, at.exception)
+                assert not at.error, (page, url, [e.value for e in at.error])   # (a call past its time limit)
                 notices = [w.value for w in at.warning if w.value != i18n.t("common.synthetic_banner", "fr")]
                 assert notices == [], (page, url, notices)  # every URL above is valid
                 assert asked, (page, url)   # the page asked the door for its figures

@@ -348,9 +348,17 @@ def test_a_file_whose_check_spills_to_disk_is_checked_and_the_next_import_too(db
     the process is checked and loaded."""
     visit = "calais_camps;medical;new;25-34;M;no;other;AME;no"
     lines = [CONSULTS] + [f"{D(2023, 1, 1) + dt.timedelta(days=n % 120):%d/%m/%Y};{visit}" for n in range(120_000)]
+    spilled = []
+    close = staging.Staging.close
+
+    def close_seen(self):     # (whether DuckDB spilled into the import's folder, then the close itself)
+        spilled.append(any((self.folder / "spill").glob("*")))
+        close(self)
     with monkeypatch.context() as low:
         low.setattr(staging, "MEMORY_LIMIT", "12MB")   # (the check of these rows spills at 12 MB, and at 16)
+        low.setattr(staging.Staging, "close", close_seen)
         report = load(csv(*lines), "consultations", db, dry_run=True)
+    assert spilled == [True]
     assert (report.outcome, report.rows, report.problems) == ("checked", 120_000, [])
     assert load(csv(*lines), "consultations", db).outcome == "loaded"
     assert rows_of(db, "SELECT sum(consultations) FROM consultations_daily WHERE consulted_on < '2023-05-01'") \

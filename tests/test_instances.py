@@ -1,6 +1,7 @@
 """The DuckDB instances files are attached to for a moment (terrain/instances.py): each block
-has one to itself, and the next block gets an instance as DuckDB makes it, whatever the last
-block did to the one it had."""
+has one to itself, and the next block gets an instance with nothing attached, no table or view
+in its own database, and the settings Terrain's code sets as DuckDB makes them, whatever the
+last block did to the one it had."""
 
 from __future__ import annotations
 
@@ -41,12 +42,14 @@ def test_a_setting_a_block_changed_is_not_lent_to_the_next():
 
 def test_every_duckdb_setting_terrain_sets_is_checked_when_an_instance_comes_back():
     """A block may change a setting of its instance (the import's staging sets its memory
-    limit and spill folder): each setting any code of terrain/ sets is one the pool reads."""
+    limit and spill folder): each setting any code of terrain/ or queries/ sets (SET, PRAGMA)
+    is one the pool reads."""
     settings = {name for (name,) in duckdb.connect().execute("SELECT name FROM duckdb_settings()").fetchall()}
-    sources = [*ROOT.joinpath("terrain").rglob("*.py"), *ROOT.joinpath("terrain").rglob("*.sql")]
+    sources = [*ROOT.joinpath("terrain").rglob("*.py"), *ROOT.joinpath("terrain").rglob("*.sql"),
+               *ROOT.joinpath("queries").rglob("*.sql")]
     changed = {name.lower() for path in sources
-               for name in re.findall(r"\bSET\s+(?:GLOBAL\s+|SESSION\s+)?(\w+)", path.read_text(encoding="utf-8"),
-                                      flags=re.IGNORECASE)} & settings
+               for name in re.findall(r"\b(?:SET\s+(?:GLOBAL\s+|SESSION\s+)?|PRAGMA\s+)(\w+)",
+                                      path.read_text(encoding="utf-8"), flags=re.IGNORECASE)} & settings
     assert {"memory_limit", "temp_directory"} <= changed    # (the search finds what is there)
     read = set(re.findall(r"current_setting\('(\w+)'\)", instances._STATE))
     assert changed <= read

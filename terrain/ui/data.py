@@ -90,7 +90,8 @@ _asked = Observers()
 def observe_queries() -> contextlib.AbstractContextManager[list[tuple[str, dict, str, str, pd.DataFrame]]]:
     """While open, a list of the calls the pages ask of the door through `run`, as (name,
     params, role, audience, frame), cache hits included: what a page asks and is given (a
-    copy, which the page cannot change), not what the door ran."""
+    copy of the frame; its records are shared, and never changed: terrain/queries/door.py,
+    `Record`), not what the door ran."""
     return _asked.observe()
 
 
