@@ -106,7 +106,7 @@ def test_blocks_at_once_each_have_an_instance_of_their_own():
     assert found == {1: [(1,)], 2: [(2,)]}
 
 
-def test_a_forked_child_lends_instances_of_its_own(tmp_path):
+def test_a_forked_child_lends_instances_of_its_own():
     with instances.attached(*SCRATCH):
         pass
     kept = list(instances._POOL.idle)
