@@ -214,8 +214,12 @@ def test_the_wait_doubles_with_each_further_failure(alice):
     moments = [T0, T0 + timedelta(seconds=1), T0 + timedelta(seconds=2)]  # 3 free tries, then 1 s
     for extra, wait in enumerate([1, 2, 4, 8]):
         moments.append(moments[-1] + timedelta(seconds=wait))
-    results = [authenticate("alice", "wrong", data_is_synthetic=False, now=m, browser="b1") for m in moments]
+    slept = []
+    results = [authenticate("alice", "wrong", data_is_synthetic=False, now=m, browser="b1", sleep=slept.append)
+               for m in moments]
     assert [r.reason for r in results] == ["unknown_or_wrong"] * 7
+    # (an account's checks slowed from its sixth failure from browsers that never signed in)
+    assert slept == [1.0, 2.0]
     refused = authenticate("alice", "alice-password", data_is_synthetic=False,
                            now=moments[-1] + timedelta(seconds=15), browser="b1")
     assert (refused.reason, refused.retry_after) == ("wait", timedelta(seconds=1))
@@ -255,8 +259,10 @@ def test_an_account_with_many_recent_failures_slows_every_unknown_browser_then_l
 def test_a_success_clears_that_browsers_failures_only(alice):
     fail("alice", 3, T0, browser="b1", step=timedelta(seconds=1))
     fail("alice", 3, T0, browser="b2", step=timedelta(seconds=1), slept=[])
+    slept = []
     assert authenticate("alice", "alice-password", data_is_synthetic=False, now=T0 + timedelta(minutes=1),
-                        browser="b1").ok
+                        browser="b1", sleep=slept.append).ok
+    assert slept == [2.0]   # six failures from browsers that never signed in slow the check
     # b1 is a known browser now: its own tries are free again, and never slowed
     assert [r.reason for r in fail("alice", 3, T0 + timedelta(minutes=2), browser="b1",
                                    step=timedelta(seconds=1))] == ["unknown_or_wrong"] * 3
