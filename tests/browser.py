@@ -162,18 +162,34 @@ def wait_for_title(page, title: str, shot: str, timeout: float = 60_000) -> None
     wait_for_shown(page, f'h1:has-text("{title}")', shot, timeout)
 
 
-def open_page(page, name: str, drawn: str | None = None) -> None:
+def open_page(page, name: str, drawn: str | None = None, *, settle: bool = True) -> None:
     """The page opened from the menu: a click on its link, the run it asks for waited for,
-    then the page's title and, if given, what the page draws last, and any run that follows.
-    (A click is not always followed by a run that the page counts — the page's own link
-    runs nothing — so none is required.)"""
+    then the page's title and, if given, what the page draws last, and, with `settle`, any
+    run that follows (given RUN_STARTS_WITHIN to begin). Without it, the caller checks the
+    page with `at_rest`, which tells a run that began meanwhile. (A click is not always
+    followed by a run that the page counts — the page's own link runs nothing — so none is
+    required.)"""
     link = "/" if name == "overview" else f"/{name}"
     page.locator(f'[data-testid="stSidebarNav"] a[href$="{link}"]').click()
     wait_idle(page)
     wait_for_title(page, i18n.t(f"{name}.title", "fr"), f"open-{name}")
     if drawn:
         page.wait_for_selector(drawn, timeout=60_000)
-    wait_idle(page)
+    if settle:
+        wait_idle(page)
+
+
+def at_rest(page, check, attempts: int = 3):
+    """`check()`'s result on the page as its last run left it: where a run began while the
+    check looked (one that followed the click late, or a value a widget sent back), that run
+    is waited for and the check made again, at most `attempts` times. On a page that counts
+    its runs (`count_runs`)."""
+    for _ in range(attempts):
+        result = check()
+        if not page.evaluate("() => window.__terrainRuns > window.__terrainSettled"):
+            return result
+        wait_idle(page)
+    raise AssertionError(f"{page.url} began a new run each time it was checked ({attempts} times)")
 
 
 def sign_in_here(page, name: str, password: str) -> None:

@@ -96,30 +96,36 @@ def _walk(server: str, chromium, role: str) -> Walk:
         browser.ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for name in roles.pages_for(role):
             page.set_viewport_size(DESKTOP)
-            browser.open_page(page, name, DRAWN.get(name, PLOTLY))
+            browser.open_page(page, name, DRAWN.get(name, PLOTLY), settle=False)
             walk.visited.append(name)
-            walk.exceptions[name] = page.locator('[data-testid="stException"]').count()
-            page.screenshot(path=str(browser.ARTIFACTS / f"{role}-{name}.png"), full_page=True)
-            walk.violations[name] = failing_violations(page)
-            if name == "map" and role in CHARTS_CHECKED_FOR:
-                walk.map[1400] = _fault(lambda: _check_map(page, role, 1400))
-                page.set_viewport_size(PHONE)
-                page.wait_for_function(f"() => document.querySelector('{PLOTLY}').getBoundingClientRect().width <= 390",
-                                       timeout=60_000)
-                walk.map[390] = _fault(lambda: _check_map(page, role, 390))
-            elif name in CHART_PAGES and role in CHARTS_CHECKED_FOR:
-                walk.charts[(name, 1400)] = _fault(lambda: _check_charts(page, role, name, 1400))
-                page.set_viewport_size(PHONE)
-                # plotly redraws at the new width: every chart drawn within it before the checks
-                page.wait_for_function(f"""() => [...document.querySelectorAll('{PLOTLY}')]
-                    .every(svg => svg.getBoundingClientRect().width <= 390)""", timeout=60_000)
-                walk.charts[(name, 390)] = _fault(lambda: _check_charts(page, role, name, 390))
+            browser.at_rest(page, lambda: _visit(page, walk, role, name))
         if role == "donor":
             page.set_viewport_size(DESKTOP)
             walk.map_hover = _donor_hover_on_calais(page, server)
     finally:
         context.close()
     return walk
+
+
+def _visit(page, walk: Walk, role: str, name: str) -> None:
+    """What the walk sees of the page open, at 1400 px, then at 390 for its charts or map."""
+    page.set_viewport_size(DESKTOP)
+    walk.exceptions[name] = page.locator('[data-testid="stException"]').count()
+    page.screenshot(path=str(browser.ARTIFACTS / f"{role}-{name}.png"), full_page=True)
+    walk.violations[name] = failing_violations(page)
+    if name == "map" and role in CHARTS_CHECKED_FOR:
+        walk.map[1400] = _fault(lambda: _check_map(page, role, 1400))
+        page.set_viewport_size(PHONE)
+        page.wait_for_function(f"() => document.querySelector('{PLOTLY}').getBoundingClientRect().width <= 390",
+                               timeout=60_000)
+        walk.map[390] = _fault(lambda: _check_map(page, role, 390))
+    elif name in CHART_PAGES and role in CHARTS_CHECKED_FOR:
+        walk.charts[(name, 1400)] = _fault(lambda: _check_charts(page, role, name, 1400))
+        page.set_viewport_size(PHONE)
+        # plotly redraws at the new width: every chart drawn within it before the checks
+        page.wait_for_function(f"""() => [...document.querySelectorAll('{PLOTLY}')]
+            .every(svg => svg.getBoundingClientRect().width <= 390)""", timeout=60_000)
+        walk.charts[(name, 390)] = _fault(lambda: _check_charts(page, role, name, 390))
 
 
 # --- the pages ---------------------------------------------------------------------------------
