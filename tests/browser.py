@@ -180,16 +180,26 @@ def open_page(page, name: str, drawn: str | None = None, *, settle: bool = True)
 
 
 def at_rest(page, check, attempts: int = 3):
-    """`check()`'s result on the page as its last run left it: where a run began while the
-    check looked (one that followed the click late, or a value a widget sent back), that run
-    is waited for and the check made again, at most `attempts` times. On a page that counts
-    its runs (`count_runs`)."""
+    """`check()`'s result on the page as its last run left it: a run begun before the check
+    (a click's that began late) is waited for first; where a run began while the check looked
+    (one that followed, or a value a widget sent back), or the page changed under it and the
+    check failed, that run is waited for and the check made again, at most `attempts` times.
+    On a page that counts its runs (`count_runs`)."""
+    ran = "() => window.__terrainRuns > window.__terrainSettled"
+    failed = None
     for _ in range(attempts):
-        result = check()
-        if not page.evaluate("() => window.__terrainRuns > window.__terrainSettled"):
+        if page.evaluate(ran):
+            wait_idle(page)
+        try:
+            result = check()
+        except Exception as error:
+            if not page.evaluate(ran):
+                raise
+            failed = error
+            continue
+        if not page.evaluate(ran):
             return result
-        wait_idle(page)
-    raise AssertionError(f"{page.url} began a new run each time it was checked ({attempts} times)")
+    raise AssertionError(f"{page.url} began a new run each time it was checked ({attempts} times)") from failed
 
 
 def sign_in_here(page, name: str, password: str) -> None:

@@ -37,6 +37,10 @@ DRAWN = {
 }
 CHART = '[data-testid="stPlotlyChart"]'
 PLOTLY = f"{CHART} .main-svg"
+# Every chart drawn to its box's width (plotly redraws after the window changes width).
+DRAWN_TO_WIDTH = f"""() => [...document.querySelectorAll('{CHART}')].every(chart => {{
+  const svg = chart.querySelector('.main-svg');
+  return !svg || Math.abs(svg.getBoundingClientRect().width - chart.getBoundingClientRect().width) <= 1; }})"""
 # The pages whose charts are checked at both widths, for the roles below (the advocacy
 # role's pages draw the same charts as the manager's).
 CHART_PAGES = ("overview", "consultations", "occupancy", "outreach", "winter", "alerts")
@@ -110,6 +114,8 @@ def _walk(server: str, chromium, role: str) -> Walk:
 def _visit(page, walk: Walk, role: str, name: str) -> None:
     """What the walk sees of the page open, at 1400 px, then at 390 for its charts or map."""
     page.set_viewport_size(DESKTOP)
+    # (checked again after a run, the page is back from the phone's width: plotly redraws)
+    page.wait_for_function(DRAWN_TO_WIDTH, timeout=60_000)
     walk.exceptions[name] = page.locator('[data-testid="stException"]').count()
     page.screenshot(path=str(browser.ARTIFACTS / f"{role}-{name}.png"), full_page=True)
     walk.violations[name] = failing_violations(page)
