@@ -64,6 +64,12 @@ def test_the_sign_in_screen_has_none_and_the_check_sees_one_put_there(server, ch
         page.get_by_label(i18n.t("common.password", "fr")).wait_for(timeout=60_000)
         browser.wait_idle(page)
         assert failing_violations(page) == []
+        # each choice of the language control under the pointer (the chosen one tinted darker)
+        for code in i18n.LANGUAGES:
+            page.locator('[data-testid="stSidebar"] button[data-variant="segmented_control"]',
+                         has_text=i18n.t(f"common.language_{code}", code)).hover()
+            assert failing_violations(page) == [], f"{code} under the pointer"
+        page.mouse.move(700, 500)
         # An image with no text alternative and a button with no name: axe, as run above,
         # must report both (else an empty report would prove nothing).
         page.evaluate("""() => { const main = document.querySelector('[data-testid="stMain"]');
