@@ -86,6 +86,8 @@ COUNT_RUNS = """(() => {
 # How long an action is given to begin a run before it is taken to ask for none (a tab, a
 # download, a second wait for the same run).
 RUN_STARTS_WITHIN = 300
+# Whether a run has begun since the last wait settled the count (`wait_idle`).
+RUN_BEGUN = "() => window.__terrainRuns > window.__terrainSettled"
 
 
 # What each page's console said (warnings and errors), for a failure to report.
@@ -112,8 +114,7 @@ def wait_idle(page, timeout: float = 180_000, *, run_follows: bool = False) -> N
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        page.wait_for_function("() => window.__terrainRuns > window.__terrainSettled",
-                               timeout=timeout if run_follows else RUN_STARTS_WITHIN)
+        page.wait_for_function(RUN_BEGUN, timeout=timeout if run_follows else RUN_STARTS_WITHIN)
     except PlaywrightTimeout:
         if run_follows:   # the run that must follow never began: a failure, said as one
             raise
@@ -185,19 +186,18 @@ def at_rest(page, check, attempts: int = 3):
     (one that followed, or a value a widget sent back), or the page changed under it and the
     check failed, that run is waited for and the check made again, at most `attempts` times.
     On a page that counts its runs (`count_runs`)."""
-    ran = "() => window.__terrainRuns > window.__terrainSettled"
     failed = None
     for _ in range(attempts):
-        if page.evaluate(ran):
+        if page.evaluate(RUN_BEGUN):
             wait_idle(page)
         try:
             result = check()
         except Exception as error:
-            if not page.evaluate(ran):
+            if not page.evaluate(RUN_BEGUN):
                 raise
             failed = error
             continue
-        if not page.evaluate(ran):
+        if not page.evaluate(RUN_BEGUN):
             return result
     raise AssertionError(f"{page.url} began a new run each time it was checked ({attempts} times)") from failed
 
